@@ -1,0 +1,445 @@
+//! The receiving side: verifying signed clicks against the key ring, under a
+//! mode, with a circuit breaker, exclusions and an hourly report.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+use super::keyring::{KeyRing, SecretKey};
+use super::policy::{should_trip, BreakerTrip, Mode};
+use super::report::{rows_to_csv, Report, ReportRange, ReportRow};
+use super::url::{app_id, split_signed, SignedUrl};
+use super::ClickError;
+use crate::mac::TAG_LEN;
+
+/// An `expires` at or above this is read as milliseconds, below as seconds.
+/// 10^11 seconds is the year 5138; 10^11 milliseconds is March 1973, so no
+/// real expiry is ambiguous.
+pub const EXPIRES_MILLIS_THRESHOLD: u64 = 100_000_000_000;
+
+/// What verification found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Signed by an active key and not expired.
+    Valid {
+        /// The id of the key that matched.
+        key_id: Arc<str>,
+    },
+    /// No `signature` parameter.
+    MissingSignature,
+    /// Signed by an active key, but `expires` has passed.
+    Expired {
+        /// The id of the key that matched.
+        key_id: Arc<str>,
+    },
+    /// The signature is malformed, matches no active key, or `expires` is
+    /// missing or not a number.
+    InvalidSignature,
+    /// No key was active to check the signature with.
+    NoActiveSecrets,
+    /// The click's app is excluded from validation.
+    Excluded,
+    /// The mode is `disabled`: nothing was checked.
+    NotValidated,
+}
+
+impl Outcome {
+    /// The stable `snake_case` name, as the report and bindings spell it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Valid { .. } => "valid",
+            Self::MissingSignature => "missing_signature",
+            Self::Expired { .. } => "expired",
+            Self::InvalidSignature => "invalid_signature",
+            Self::NoActiveSecrets => "no_active_secrets",
+            Self::Excluded => "excluded",
+            Self::NotValidated => "not_validated",
+        }
+    }
+
+    /// The key that matched, for `valid` and `expired`.
+    pub fn key_id(&self) -> Option<&str> {
+        match self {
+            Self::Valid { key_id } | Self::Expired { key_id } => Some(key_id),
+            _ => None,
+        }
+    }
+}
+
+/// The verdict on one click: what was found, and whether the click is accepted
+/// under the mode in force when it was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// What verification found.
+    pub outcome: Outcome,
+    /// Whether to record and attribute the click.
+    pub accepted: bool,
+    /// The mode the verdict was taken under.
+    pub mode: Mode,
+}
+
+/// An active key as the configuration shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KeyInfo {
+    /// The key id.
+    #[serde(rename = "secret-key-id")]
+    pub id: String,
+    /// Expiry, unix seconds.
+    #[serde(rename = "expiration")]
+    pub expires_at: u64,
+}
+
+/// The circuit breaker's state as the configuration shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BreakerConfig {
+    /// `enabled` or `disabled`.
+    pub status: &'static str,
+    /// The last time it tripped, if it has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tripped: Option<BreakerTrip>,
+}
+
+/// A snapshot of the verifier's configuration, serializing to the spec's
+/// get-configuration JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClickConfig {
+    /// `disabled`, `report-only` or `enabled`.
+    pub mode: &'static str,
+    /// The circuit breaker.
+    #[serde(rename = "circuit-breaker-config")]
+    pub circuit_breaker: BreakerConfig,
+    /// Keys active at the time of the snapshot.
+    #[serde(rename = "active-key-ids")]
+    pub active_keys: Vec<KeyInfo>,
+    /// Excluded app ids, sorted.
+    #[serde(rename = "excluded-app-ids")]
+    pub excluded_apps: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+struct Keys {
+    ring: KeyRing,
+    excluded: BTreeSet<String>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    report: Report,
+    tripped: Option<BreakerTrip>,
+}
+
+/// Verifies signed clicks. Shareable across threads (`Send + Sync`); every
+/// method takes `&self`.
+///
+/// ```
+/// use clickfence::{ClickSigner, ClickVerifier, Mode};
+/// let verifier = ClickVerifier::new(Mode::Enabled, true);
+/// verifier.add_key("key-1", "s3cret", 2_000_000_000, 1_600_000_000)?;
+/// let url = ClickSigner::new("s3cret")?.sign("https://app.example/com.app?pid=n", 1_600_000_300)?;
+/// let verdict = verifier.verify(&url, 1_600_000_000);
+/// assert_eq!(verdict.outcome.code(), "valid");
+/// assert_eq!(verdict.outcome.key_id(), Some("key-1"));
+/// assert!(verdict.accepted);
+/// # Ok::<(), clickfence::ClickError>(())
+/// ```
+#[derive(Debug)]
+pub struct ClickVerifier {
+    mode: AtomicU8,
+    breaker: AtomicBool,
+    keys: RwLock<Keys>,
+    counters: Mutex<Counters>,
+}
+
+impl Default for ClickVerifier {
+    fn default() -> Self {
+        Self::new(Mode::Enabled, true)
+    }
+}
+
+impl ClickVerifier {
+    /// A verifier with no keys, in `mode`, with the circuit breaker on or off.
+    pub fn new(mode: Mode, circuit_breaker: bool) -> Self {
+        Self {
+            mode: AtomicU8::new(mode.to_u8()),
+            breaker: AtomicBool::new(circuit_breaker),
+            keys: RwLock::default(),
+            counters: Mutex::default(),
+        }
+    }
+
+    /// Verifies a received click URL at `now` (unix seconds), counts it in the
+    /// report, and lets the circuit breaker react.
+    ///
+    /// Order: mode `disabled` → `not_validated`; excluded app → `excluded`;
+    /// no `signature` → `missing_signature`; no active key →
+    /// `no_active_secrets`; malformed or unmatched → `invalid_signature`; then,
+    /// only for a genuine signature, expiry → `expired` or `valid`.
+    pub fn verify(&self, url: &str, now: u64) -> Verdict {
+        let mode = self.mode();
+        if mode == Mode::Disabled {
+            return Verdict {
+                outcome: Outcome::NotValidated,
+                accepted: true,
+                mode,
+            };
+        }
+        let outcome = self.check(url, now);
+        if outcome != Outcome::Excluded {
+            self.count(&outcome, mode, now);
+        }
+        let accepted = match mode {
+            Mode::Enabled => matches!(outcome, Outcome::Valid { .. } | Outcome::Excluded),
+            Mode::ReportOnly | Mode::Disabled => true,
+        };
+        Verdict {
+            outcome,
+            accepted,
+            mode,
+        }
+    }
+
+    fn check(&self, url: &str, now: u64) -> Outcome {
+        let keys = self.read_keys();
+        if app_id(url).is_some_and(|app| keys.excluded.contains(app)) {
+            return Outcome::Excluded;
+        }
+        let (message, signature, expires) = match split_signed(url) {
+            SignedUrl::Unsigned => return Outcome::MissingSignature,
+            _ if keys.ring.active(now).next().is_none() => return Outcome::NoActiveSecrets,
+            SignedUrl::Malformed => return Outcome::InvalidSignature,
+            SignedUrl::Signed {
+                message,
+                signature,
+                expires,
+            } => (message, signature, expires),
+        };
+        let Some(tag) = decode_signature(signature) else {
+            return Outcome::InvalidSignature;
+        };
+        // Every active key is tried, so timing does not tell which matched.
+        let mut matched = None;
+        for key in keys.ring.active(now) {
+            if key.mac.verify(&[message.as_bytes()], &tag) && matched.is_none() {
+                matched = Some(Arc::clone(&key.id));
+            }
+        }
+        let Some(key_id) = matched else {
+            return Outcome::InvalidSignature;
+        };
+        if is_expired(expires, now) {
+            Outcome::Expired { key_id }
+        } else {
+            Outcome::Valid { key_id }
+        }
+    }
+
+    fn count(&self, outcome: &Outcome, mode: Mode, now: u64) {
+        let mut counters = self.lock_counters();
+        let Some((hour, counts)) = counters.report.count(outcome, now) else {
+            return;
+        };
+        if mode == Mode::Enabled && self.circuit_breaker() && should_trip(&counts) {
+            // Only the click that moves the mode records the trip.
+            let switched = self
+                .mode
+                .compare_exchange(
+                    Mode::Enabled.to_u8(),
+                    Mode::ReportOnly.to_u8(),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok();
+            if switched {
+                counters.tripped = Some(BreakerTrip {
+                    at: now,
+                    hour,
+                    failed: counts.failed(),
+                    total: counts.total,
+                });
+            }
+        }
+    }
+
+    /// The mode in force.
+    pub fn mode(&self) -> Mode {
+        Mode::from_u8(self.mode.load(Ordering::Acquire))
+    }
+
+    /// Sets the mode (the configure-mode API).
+    pub fn set_mode(&self, mode: Mode) {
+        self.mode.store(mode.to_u8(), Ordering::Release);
+    }
+
+    /// Whether the circuit breaker is enabled.
+    pub fn circuit_breaker(&self) -> bool {
+        self.breaker.load(Ordering::Acquire)
+    }
+
+    /// Enables or disables the circuit breaker (the configure-circuit-breaker API).
+    pub fn set_circuit_breaker(&self, enabled: bool) {
+        self.breaker.store(enabled, Ordering::Release);
+    }
+
+    /// The last time the breaker tripped, if it has.
+    pub fn breaker_trip(&self) -> Option<BreakerTrip> {
+        self.lock_counters().tripped
+    }
+
+    /// Adds a key with `secret`'s bytes as given, expiring at `expires_at`
+    /// (unix seconds). At most two keys may be active at `now`.
+    pub fn add_key(
+        &self,
+        id: &str,
+        secret: impl AsRef<[u8]>,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<(), ClickError> {
+        self.write_keys()
+            .ring
+            .add(id, secret.as_ref(), expires_at, now)
+    }
+
+    /// Generates a key (the generate-secret-key API) and adds it. Refused
+    /// before any randomness is drawn when two keys are already active.
+    pub fn generate_key(&self, ttl_hours: u64, now: u64) -> Result<SecretKey, ClickError> {
+        let mut keys = self.write_keys();
+        if !keys.ring.has_room(now) {
+            return Err(ClickError::TooManyActiveKeys);
+        }
+        let key = SecretKey::generate(ttl_hours, now)?;
+        keys.ring
+            .add(&key.id, key.secret.as_bytes(), key.expires_at, now)?;
+        Ok(key)
+    }
+
+    /// Revokes the key `id`.
+    pub fn revoke_key(&self, id: &str) -> Result<(), ClickError> {
+        self.write_keys().ring.revoke(id)
+    }
+
+    /// Excludes an app id (first path segment of its click URLs) from validation.
+    pub fn exclude_app(&self, app_id: &str) -> Result<(), ClickError> {
+        if app_id.is_empty() {
+            return Err(ClickError::EmptyAppId);
+        }
+        self.write_keys().excluded.insert(app_id.to_owned());
+        Ok(())
+    }
+
+    /// Includes a previously excluded app again. Returns whether it was excluded.
+    pub fn include_app(&self, app_id: &str) -> bool {
+        self.write_keys().excluded.remove(app_id)
+    }
+
+    /// The configuration at `now`, as the get-configuration API shows it.
+    pub fn config(&self, now: u64) -> ClickConfig {
+        let keys = self.read_keys();
+        ClickConfig {
+            mode: self.mode().as_str(),
+            circuit_breaker: BreakerConfig {
+                status: if self.circuit_breaker() {
+                    "enabled"
+                } else {
+                    "disabled"
+                },
+                tripped: self.breaker_trip(),
+            },
+            active_keys: keys
+                .ring
+                .active(now)
+                .map(|k| KeyInfo {
+                    id: k.id.to_string(),
+                    expires_at: k.expires_at,
+                })
+                .collect(),
+            excluded_apps: keys.excluded.iter().cloned().collect(),
+        }
+    }
+
+    /// Report rows for `range`: hours with at least one validated click.
+    pub fn report(&self, range: ReportRange, now: u64) -> Vec<ReportRow> {
+        self.lock_counters().report.rows(range, now)
+    }
+
+    /// The report as CSV with the spec's columns.
+    pub fn report_csv(&self, range: ReportRange, now: u64) -> String {
+        rows_to_csv(&self.report(range, now))
+    }
+
+    // A panic while a lock is held cannot leave these structures half-updated
+    // (every update is a single insert or counter bump), so a poisoned lock is
+    // still safe to use.
+    fn read_keys(&self) -> RwLockReadGuard<'_, Keys> {
+        self.keys.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write_keys(&self) -> RwLockWriteGuard<'_, Keys> {
+        self.keys.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_counters(&self) -> MutexGuard<'_, Counters> {
+        self.counters.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Decodes a base64url (no padding) signature of exactly 32 bytes.
+fn decode_signature(text: &str) -> Option<[u8; TAG_LEN]> {
+    // 32 bytes are 43 base64 characters without padding.
+    if text.len() != 43 {
+        return None;
+    }
+    let mut buf = [0u8; 33];
+    match URL_SAFE_NO_PAD.decode_slice(text, &mut buf) {
+        Ok(TAG_LEN) => {
+            let mut tag = [0u8; TAG_LEN];
+            tag.copy_from_slice(&buf[..TAG_LEN]);
+            Some(tag)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `expires` (seconds or milliseconds, by magnitude) has passed at
+/// `now`. A click is valid up to and including its `expires` second.
+fn is_expired(expires: u64, now: u64) -> bool {
+    if expires >= EXPIRES_MILLIS_THRESHOLD {
+        now.saturating_mul(1000) > expires
+    } else {
+        now > expires
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_reads_seconds_and_millis_by_magnitude() {
+        assert!(!is_expired(1_597_657_118, 1_597_657_118));
+        assert!(is_expired(1_597_657_118, 1_597_657_119));
+        assert!(!is_expired(1_597_657_118_000, 1_597_657_118));
+        assert!(is_expired(1_597_657_118_999, 1_597_657_119));
+        assert!(!is_expired(EXPIRES_MILLIS_THRESHOLD - 1, 1_597_657_118));
+    }
+
+    #[test]
+    fn signature_must_be_43_canonical_base64url_chars() {
+        let good = "8fnDVzZP_WRZnv3KNJaREOEfvB5p9oRc_XlKEvUo8gk";
+        assert!(decode_signature(good).is_some());
+        assert!(decode_signature(&format!("{good}=")).is_none());
+        assert!(decode_signature(&good.replace('_', "/")).is_none());
+        assert!(decode_signature(&good[..42]).is_none());
+        // Non-zero trailing bits are not canonical.
+        assert!(decode_signature("8fnDVzZP_WRZnv3KNJaREOEfvB5p9oRc_XlKEvUo8gl").is_none());
+        assert!(decode_signature("").is_none());
+    }
+
+    #[test]
+    fn verifier_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<ClickVerifier>();
+    }
+}
