@@ -23,10 +23,13 @@
 #![deny(missing_docs)]
 
 pub mod click;
+mod decimal;
 mod hour;
 mod mac;
+pub mod webhook;
 
 pub use click::{
     ClickError, ClickSigner, ClickVerifier, Mode, Outcome, ReportRange, SecretKey, Verdict,
 };
 pub use hour::UtcHour;
+pub use webhook::{WebhookError, WebhookSigner, WebhookVerifier};

@@ -5,6 +5,7 @@ use base64::Engine as _;
 
 use super::url::{append_separator, check_signable, EXPIRES, SIGNATURE};
 use super::ClickError;
+use crate::decimal::write_decimal;
 use crate::mac::HmacKey;
 
 /// How the `expires` parameter is written.
@@ -71,7 +72,7 @@ impl ClickSigner {
         out.push_str(append_separator(url));
         out.push_str(EXPIRES);
         out.push('=');
-        out.push_str(itoa_u64(expires, &mut [0; 20]));
+        out.push_str(write_decimal(expires, &mut [0; 20]));
         let tag = self.key.tag(&[out.as_bytes()]);
         out.push('&');
         out.push_str(SIGNATURE);
@@ -81,31 +82,9 @@ impl ClickSigner {
     }
 }
 
-/// Writes `n` in decimal into `buf` without allocating.
-fn itoa_u64(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    std::str::from_utf8(&buf[i..]).unwrap_or("0")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn itoa_writes_every_magnitude() {
-        for n in [0, 7, 10, 1_597_657_118, u64::MAX] {
-            assert_eq!(itoa_u64(n, &mut [0; 20]), n.to_string());
-        }
-    }
 
     #[test]
     fn empty_secret_is_refused() {

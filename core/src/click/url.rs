@@ -3,6 +3,7 @@
 //! signatures cover the exact bytes.
 
 use super::ClickError;
+use crate::decimal::parse_decimal;
 
 /// Name of the parameter that carries the expiry.
 pub(crate) const EXPIRES: &str = "expires";
@@ -152,7 +153,7 @@ pub(crate) fn split_signed(url: &str) -> SignedUrl<'_> {
             expires = Some(value);
         }
     }
-    match expires.and_then(parse_digits) {
+    match expires.and_then(parse_decimal) {
         Some(expires) => SignedUrl::Signed {
             message,
             signature,
@@ -160,16 +161,6 @@ pub(crate) fn split_signed(url: &str) -> SignedUrl<'_> {
         },
         None => SignedUrl::Malformed,
     }
-}
-
-/// Parses 1 to 19 ASCII digits; anything else (signs, spaces, dots) is `None`.
-fn parse_digits(text: &[u8]) -> Option<u64> {
-    if text.is_empty() || text.len() > 19 {
-        return None;
-    }
-    text.iter().try_fold(0u64, |n, &b| {
-        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
-    })
 }
 
 /// The app id of a click: the first path segment (`com.app.id` in

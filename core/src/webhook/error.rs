@@ -1,0 +1,95 @@
+//! Errors of the webhook job.
+
+/// Why a webhook could not be signed or verified. Each variant has a stable
+/// [`code`](WebhookError::code) shared by every surface.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// A required header is absent.
+    #[error("missing header {0}")]
+    MissingHeader(&'static str),
+    /// A header that must appear once appears more than once.
+    #[error("header {0} appears more than once")]
+    DuplicateHeader(&'static str),
+    /// The timestamp header is not 1 to 19 ASCII digits.
+    #[error("X-MyClickShield-Timestamp must be unix seconds in ASCII digits")]
+    InvalidTimestamp,
+    /// The timestamp is older than the tolerance allows.
+    #[error(
+        "timestamp {timestamp} is more than {tolerance} s before now ({now}): possible replay"
+    )]
+    TimestampTooOld {
+        /// The delivery's timestamp.
+        timestamp: u64,
+        /// The verifier's clock.
+        now: u64,
+        /// Allowed skew in seconds.
+        tolerance: u64,
+    },
+    /// The timestamp is further in the future than the tolerance allows.
+    #[error(
+        "timestamp {timestamp} is more than {tolerance} s after now ({now}): check the clocks"
+    )]
+    TimestampInFuture {
+        /// The delivery's timestamp.
+        timestamp: u64,
+        /// The verifier's clock.
+        now: u64,
+        /// Allowed skew in seconds.
+        tolerance: u64,
+    },
+    /// The signature header is not 64 lower-case hex characters.
+    #[error("X-MyClickShield-Signature must be 64 lower-case hex characters")]
+    InvalidSignatureFormat,
+    /// No configured secret produces this signature over the raw body.
+    #[error("signature does not match the raw body with any configured secret: verify the exact bytes received, not re-serialized JSON")]
+    SignatureMismatch,
+    /// A secret is empty.
+    #[error("a webhook secret must not be empty")]
+    EmptySecret,
+    /// The verifier was given no secret, or more than it accepts.
+    #[error("give between 1 and {max} webhook secrets, got {got}")]
+    SecretCount {
+        /// Secrets given.
+        got: usize,
+        /// The most accepted.
+        max: usize,
+    },
+    /// The tolerance is zero or above a day.
+    #[error("tolerance must be between 1 and 86400 seconds, got {0}")]
+    InvalidTolerance(u64),
+    /// This timestamp and signature were already accepted by the replay guard.
+    #[error("this delivery was already received (same timestamp and signature)")]
+    Replayed,
+    /// The replay guard is full of unexpired entries.
+    #[error("replay guard is full ({0} live entries): refusing rather than forgetting; raise its capacity")]
+    ReplayGuardFull(usize),
+    /// An event name outside the catalog.
+    #[error("unknown webhook event '{0}'")]
+    UnknownEvent(String),
+    /// A header value that cannot be sent (control characters, non-ASCII).
+    #[error("{0} value must be visible ASCII")]
+    InvalidHeaderValue(&'static str),
+}
+
+impl WebhookError {
+    /// The stable `snake_case` code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingHeader(_) => "missing_header",
+            Self::DuplicateHeader(_) => "duplicate_header",
+            Self::InvalidTimestamp => "invalid_timestamp",
+            Self::TimestampTooOld { .. } => "timestamp_too_old",
+            Self::TimestampInFuture { .. } => "timestamp_in_future",
+            Self::InvalidSignatureFormat => "invalid_signature_format",
+            Self::SignatureMismatch => "signature_mismatch",
+            Self::EmptySecret => "empty_secret",
+            Self::SecretCount { .. } => "invalid_secret_count",
+            Self::InvalidTolerance(_) => "invalid_tolerance",
+            Self::Replayed => "replayed_delivery",
+            Self::ReplayGuardFull(_) => "replay_guard_full",
+            Self::UnknownEvent(_) => "unknown_event",
+            Self::InvalidHeaderValue(_) => "invalid_header_value",
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Webhooks: signing deliveries, verifying them in receivers, and the
+//! retry / auto-disable policy. Spec: the Webhooks part of `platform-api.txt`.
+//!
+//! A delivery is a JSON POST whose `X-MyClickShield-Signature` is the lower-case
+//! hex HMAC-SHA256 of `"{timestamp}.{raw body}"`, keyed with the endpoint
+//! secret's bytes.
+
+mod delivery;
+mod error;
+mod events;
+mod hex;
+mod replay;
+mod signer;
+mod verifier;
+
+pub use delivery::{
+    AttemptResult, DeliveryState, DeliveryStatus, EndpointHealth, Next, DISABLE_AFTER_FAILURES,
+    MAX_ATTEMPTS, RETRY_DELAYS,
+};
+pub use error::WebhookError;
+pub use events::{
+    rfc3339, BlockSource, Event, EventType, FraudDetected, IpBlocked, IpUnblocked, SiteCreated,
+    SitePaused, SiteResumed, SubscriptionUpdated,
+};
+pub use replay::ReplayGuard;
+pub use signer::{
+    SignedDelivery, WebhookSigner, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+};
+pub use verifier::{Verified, WebhookVerifier, DEFAULT_TOLERANCE, MAX_SECRETS, MAX_TOLERANCE};
