@@ -25,6 +25,7 @@
 pub mod click;
 mod decimal;
 mod hour;
+pub mod ip;
 mod mac;
 pub mod webhook;
 
@@ -32,4 +33,5 @@ pub use click::{
     ClickError, ClickSigner, ClickVerifier, Mode, Outcome, ReportRange, SecretKey, Verdict,
 };
 pub use hour::UtcHour;
+pub use ip::{AccessPolicy, GeoIp, IpError, IpSet};
 pub use webhook::{WebhookError, WebhookSigner, WebhookVerifier};

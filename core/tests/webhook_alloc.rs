@@ -38,9 +38,15 @@ fn verify_of_a_300_byte_body_does_not_allocate() {
 
     let before = ALLOCATIONS.load(Ordering::SeqCst);
     for _ in 0..100 {
-        let ok = [(TIMESTAMP_HEADER, ts.as_str()), (SIGNATURE_HEADER, sig.as_str())];
+        let ok = [
+            (TIMESTAMP_HEADER, ts.as_str()),
+            (SIGNATURE_HEADER, sig.as_str()),
+        ];
         assert!(verifier.verify(ok, &body, NOW).is_ok());
-        let old = [(TIMESTAMP_HEADER, stale.as_str()), (SIGNATURE_HEADER, sig.as_str())];
+        let old = [
+            (TIMESTAMP_HEADER, stale.as_str()),
+            (SIGNATURE_HEADER, sig.as_str()),
+        ];
         assert!(verifier.verify(old, &body, NOW).is_err());
     }
     assert_eq!(ALLOCATIONS.load(Ordering::SeqCst) - before, 0);
