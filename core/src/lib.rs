@@ -27,6 +27,8 @@ mod decimal;
 mod hour;
 pub mod ip;
 mod mac;
+pub mod rate;
+pub mod score;
 pub mod webhook;
 
 pub use click::{
@@ -34,4 +36,6 @@ pub use click::{
 };
 pub use hour::UtcHour;
 pub use ip::{AccessPolicy, GeoIp, IpError, IpSet};
+pub use rate::{Quota, RateError, RateLimiter};
+pub use score::{Assessment, ClickSignals, ScoreError, Scorer};
 pub use webhook::{WebhookError, WebhookSigner, WebhookVerifier};

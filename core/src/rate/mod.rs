@@ -1,0 +1,18 @@
+//! Rate windows: per-key quotas with the standard headers, and click-velocity
+//! counters. Spec: Rate limits in `platform-api.txt` (60 requests per minute
+//! per token).
+
+mod error;
+mod headers;
+mod limiter;
+mod quota;
+mod store;
+mod velocity;
+mod window;
+
+pub use error::RateError;
+pub use limiter::{RateLimiter, DEFAULT_MAX_KEYS};
+pub use quota::Quota;
+pub use store::MAX_KEY_LEN;
+pub use velocity::{VelocityCounter, VelocityCounts};
+pub use window::{decide, RateDecision, WindowLog};

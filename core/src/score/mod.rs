@@ -1,0 +1,21 @@
+//! Fraud scoring: signals about a click → a 0–100 score with reasons,
+//! classified `valid` / `flagged` / `blocked` by a site's thresholds
+//! (defaults 70 / 40, as the platform spec's site example shows).
+
+mod error;
+mod rules;
+mod scorer;
+mod signals;
+mod stats;
+
+pub use error::ScoreError;
+pub use rules::{
+    Rule, ScoringRules, DEFAULT_RULES_VERSION, INSTANT_CLICK_MS, VELOCITY_HOUR_LIMIT,
+    VELOCITY_MINUTE_LIMIT,
+};
+pub use scorer::{
+    Assessment, ClickStatus, Reason, Scorer, Thresholds, DEFAULT_BLOCK_THRESHOLD,
+    DEFAULT_FLAG_THRESHOLD,
+};
+pub use signals::{BotSignal, ClickSignals, SignatureSignal, SpyTool};
+pub use stats::fraud_rate;

@@ -1,0 +1,201 @@
+//! Rate windows against the shared vectors (a plain-Python sliding log) and
+//! the properties the docs promise.
+
+use std::sync::Arc;
+
+use clickfence::rate::{Quota, RateLimiter, VelocityCounter};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn vectors() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/rate.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn scenarios_match_the_reference_sliding_log() {
+    let all = vectors();
+    for scenario in all["scenarios"].as_array().unwrap() {
+        let name = scenario["name"].as_str().unwrap();
+        let quota = Quota::new(
+            scenario["limit"].as_u64().unwrap() as u32,
+            scenario["window"].as_u64().unwrap(),
+        )
+        .unwrap();
+        let limiter = RateLimiter::new(quota);
+        for (i, step) in scenario["steps"].as_array().unwrap().iter().enumerate() {
+            let d = limiter
+                .check_cost(
+                    step["key"].as_str().unwrap(),
+                    step["cost"].as_u64().unwrap() as u32,
+                    step["now"].as_u64().unwrap(),
+                )
+                .unwrap();
+            let got = (
+                d.allowed,
+                u64::from(d.remaining),
+                d.retry_after,
+                d.reset_after,
+            );
+            let want = (
+                step["allowed"].as_bool().unwrap(),
+                step["remaining"].as_u64().unwrap(),
+                step["retry_after"].as_u64(),
+                step["reset_after"].as_u64().unwrap(),
+            );
+            assert_eq!(got, want, "{name} step {i}: {step}");
+        }
+    }
+}
+
+#[test]
+fn headers_match_the_vector() {
+    let all = vectors();
+    let ex = &all["headers_example"];
+    let limiter = RateLimiter::new(Quota::new(60, 60).unwrap());
+    let now = ex["now"].as_u64().unwrap();
+    for _ in 0..ex["requests_before"].as_u64().unwrap() {
+        limiter.check("tok", now).unwrap();
+    }
+    let headers = limiter.check("tok", now).unwrap().headers();
+    let want: Vec<(String, String)> = ex["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h[0].as_str().unwrap().to_owned(),
+                h[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let got: Vec<(String, String)> = headers
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_flood_of_distinct_keys_stays_within_the_cap() {
+    let limiter = RateLimiter::with_max_keys(Quota::new(60, 60).unwrap(), 1024);
+    let now = 1_700_000_000;
+    let mut full = 0;
+    for i in 0..100_000u32 {
+        match limiter.check(i.to_be_bytes(), now) {
+            Ok(d) => assert!(d.allowed),
+            Err(e) => {
+                assert_eq!(e.code(), "rate_store_full");
+                full += 1;
+            }
+        }
+    }
+    assert!(limiter.key_count() <= 1024);
+    assert!(full > 90_000);
+    // A minute later every old key is fresh again and new keys get in.
+    assert!(limiter.check("newcomer", now + 60).unwrap().allowed);
+}
+
+#[test]
+fn a_live_key_is_never_evicted_for_a_new_one() {
+    let limiter = RateLimiter::with_max_keys(Quota::new(2, 60).unwrap(), 1);
+    let now = 1_700_000_000;
+    // Fill every shard with one live key each (64 shards of capacity 1).
+    let mut held = vec![];
+    for i in 0..10_000u32 {
+        if limiter.check(i.to_be_bytes(), now).is_ok() {
+            held.push(i);
+        }
+    }
+    assert_eq!(held.len(), 64);
+    for &i in &held {
+        assert!(
+            limiter.check(i.to_be_bytes(), now + 1).unwrap().allowed,
+            "second unit"
+        );
+        assert!(
+            !limiter.check(i.to_be_bytes(), now + 2).unwrap().allowed,
+            "the state survived"
+        );
+    }
+}
+
+#[test]
+fn one_limiter_shared_by_threads_admits_exactly_the_limit() {
+    let limiter = Arc::new(RateLimiter::new(Quota::new(1000, 60).unwrap()));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let l = Arc::clone(&limiter);
+            std::thread::spawn(move || {
+                (0..500)
+                    .filter(|_| l.check("shared", 1_700_000_000).unwrap().allowed)
+                    .count()
+            })
+        })
+        .collect();
+    let admitted: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(admitted, 1000);
+}
+
+#[test]
+fn bad_input_is_refused_with_codes() {
+    assert_eq!(Quota::new(0, 60).unwrap_err().code(), "invalid_quota");
+    assert_eq!(Quota::new(60, 0).unwrap_err().code(), "invalid_quota");
+    let limiter = RateLimiter::new(Quota::default());
+    assert_eq!(
+        limiter.check_cost("k", 61, 0).unwrap_err().code(),
+        "cost_exceeds_limit"
+    );
+    assert_eq!(
+        limiter.check(vec![0u8; 1025], 0).unwrap_err().code(),
+        "rate_key_too_long"
+    );
+    let v = VelocityCounter::new(10);
+    assert_eq!(
+        v.record(vec![0u8; 1025], 0).unwrap_err().code(),
+        "rate_key_too_long"
+    );
+}
+
+proptest! {
+    #[test]
+    fn no_window_admits_more_than_the_limit(
+        limit in 1u32..12,
+        window in 1u64..20,
+        steps in prop::collection::vec((0u64..4, 0u32..4, 0usize..3), 1..300),
+    ) {
+        let limiter = RateLimiter::new(Quota::new(limit, window).unwrap());
+        let mut now = 1_000u64;
+        let mut admitted: Vec<Vec<u64>> = vec![vec![]; 3];
+        for (dt, cost, key) in steps {
+            now += dt;
+            if let Ok(d) = limiter.check_cost([key as u8], cost.min(limit), now) {
+                if d.allowed {
+                    admitted[key].extend(std::iter::repeat_n(now, cost.min(limit) as usize));
+                }
+            }
+        }
+        for units in admitted {
+            for &start in &units {
+                let in_window = units.iter().filter(|&&t| t >= start && t < start + window).count();
+                prop_assert!(in_window as u32 <= limit, "{} units in [{}, {})", in_window, start, start + window);
+            }
+        }
+    }
+
+    #[test]
+    fn evicting_fresh_keys_never_changes_a_decision(
+        window in 1u64..10,
+        steps in prop::collection::vec((0u64..6, 0u8..8), 1..300),
+    ) {
+        let quota = Quota::new(3, window).unwrap();
+        let kept = RateLimiter::new(quota);
+        let swept = RateLimiter::new(quota);
+        let mut now = 0u64;
+        for (dt, key) in steps {
+            now += dt;
+            swept.sweep(now);
+            prop_assert_eq!(kept.check([key], now).unwrap(), swept.check([key], now).unwrap());
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Fraud scoring against the shared vectors, a real user-agent corpus, and
+//! the monotonicity the docs promise.
+
+use clickfence::score::{
+    fraud_rate, BotSignal, ClickSignals, Scorer, ScoringRules, SignatureSignal, Thresholds,
+};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn load(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/vectors")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn score_vectors() {
+    let all = load("score.json");
+    for case in all["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let thresholds = Thresholds::new(
+            case["block_threshold"].as_i64().unwrap(),
+            case["flag_threshold"].as_i64().unwrap(),
+        )
+        .unwrap();
+        let scorer = Scorer::new(ScoringRules::default(), thresholds);
+        let signals = ClickSignals::from_value(case["signals"].clone()).unwrap();
+        let a = scorer.score(&signals);
+        let codes: Vec<&str> = a.reasons.iter().map(|r| r.code).collect();
+        let want: Vec<&str> = case["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            u64::from(a.score),
+            case["score"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            a.status.as_str(),
+            case["status"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(codes, want, "{name}");
+        assert_eq!(
+            a.classification(),
+            case["classification"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(&*a.rules_version, all["rules_version"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn signal_errors_name_the_field() {
+    for case in load("score.json")["signal_errors"].as_array().unwrap() {
+        let path = case["path"].as_str().unwrap();
+        let err = ClickSignals::from_value(case["signals"].clone()).unwrap_err();
+        assert_eq!(err.code(), "invalid_signals");
+        assert!(err.to_string().contains(path), "{path}: {err}");
+    }
+}
+
+#[test]
+fn fraud_rate_of_the_spec_example() {
+    let v = &load("score.json")["fraud_rate"];
+    let rate = fraud_rate(
+        v["total_clicks"].as_u64().unwrap(),
+        v["blocked_clicks"].as_u64().unwrap(),
+    );
+    assert_eq!(rate, v["fraud_rate"].as_f64().unwrap());
+}
+
+#[test]
+fn thresholds_are_validated() {
+    for (block, flag) in [(70, 71), (101, 40), (70, -1), (-1, -2)] {
+        assert_eq!(
+            Thresholds::new(block, flag).unwrap_err().code(),
+            "invalid_thresholds"
+        );
+    }
+    assert!(Thresholds::new(0, 0).is_ok());
+    assert!(Thresholds::new(100, 100).is_ok());
+}
+
+#[test]
+fn no_browser_is_called_a_bot_and_every_bot_is() {
+    let corpus = load("user-agents.json");
+    let scorer = Scorer::default();
+    let mut false_positives = vec![];
+    for key in ["browsers", "current_browsers"] {
+        for ua in corpus[key].as_array().unwrap() {
+            let ua = ua.as_str().unwrap();
+            if scorer.is_bot_user_agent(ua) {
+                false_positives.push(ua.to_owned());
+            }
+        }
+    }
+    assert!(
+        false_positives.is_empty(),
+        "browsers flagged as bots: {false_positives:#?}"
+    );
+    let mut missed = vec![];
+    for key in ["bots", "crawlers"] {
+        for ua in corpus[key].as_array().unwrap() {
+            let ua = ua.as_str().unwrap();
+            if !scorer.is_bot_user_agent(ua) {
+                missed.push(ua.to_owned());
+            }
+        }
+    }
+    assert!(missed.is_empty(), "bots not detected: {missed:#?}");
+}
+
+#[test]
+fn same_input_same_output() {
+    let scorer = Scorer::default();
+    let s = ClickSignals {
+        ip_vpn: true,
+        user_agent: Some(Some("curl/8".into())),
+        ..Default::default()
+    };
+    assert_eq!(scorer.score(&s), scorer.score(&s));
+}
+
+fn signals() -> impl Strategy<Value = ClickSignals> {
+    (
+        prop::array::uniform8(any::<bool>()),
+        prop::option::of(prop_oneof![
+            Just(SignatureSignal::Valid),
+            Just(SignatureSignal::MissingSignature),
+            Just(SignatureSignal::Expired),
+            Just(SignatureSignal::InvalidSignature),
+        ]),
+        prop::collection::vec(
+            (0u8..=100).prop_map(|c| BotSignal {
+                signal_type: "x".into(),
+                confidence: c,
+            }),
+            0..3,
+        ),
+        prop::option::of(0u64..50),
+        prop::option::of(0u64..100),
+        prop::option::of(0u64..3),
+        prop::option::of(0u64..2000),
+    )
+        .prop_map(
+            |(b, signature, bot_signals, minute, hour, repeats, ttc)| ClickSignals {
+                ip_vpn: b[0],
+                ip_datacenter: b[1],
+                ip_tor: b[2],
+                ip_proxy: b[3],
+                blocked_ip: b[4] && b[5] && b[6],
+                honeypot: b[7],
+                signature,
+                bot_signals,
+                clicks_last_minute: minute,
+                clicks_last_hour: hour,
+                click_id_repeats: repeats,
+                time_to_click_ms: ttc,
+                ..Default::default()
+            },
+        )
+}
+
+proptest! {
+    #[test]
+    fn scores_are_monotone_in_added_evidence(s in signals(), which in 0usize..8, confidence in 0u8..=100) {
+        let scorer = Scorer::default();
+        let before = scorer.score(&s);
+        let mut more = s.clone();
+        match which {
+            0 => more.ip_vpn = true,
+            1 => more.ip_tor = true,
+            2 => more.honeypot = true,
+            3 => more.bot_signals.push(BotSignal { signal_type: "y".into(), confidence }),
+            4 => more.clicks_last_minute = Some(more.clicks_last_minute.unwrap_or(0) + 10),
+            5 => more.click_id_repeats = Some(more.click_id_repeats.unwrap_or(0) + 1),
+            6 => more.blocked_country = true,
+            _ => more.user_agent = Some(Some("python-requests/2.32".into())),
+        }
+        let after = scorer.score(&more);
+        prop_assert!(after.score >= before.score);
+        prop_assert!(after.status >= before.status);
+        prop_assert!(after.reasons.len() >= before.reasons.len());
+    }
+}

@@ -1,0 +1,90 @@
+"""Writes tests/vectors/score.json: signals and the assessment every surface
+must produce with the default rules (clickfence-default-1).
+
+Expected scores are written out by hand from the documented default points:
+blocked_ip 100 (hard), blocked_country 100 (hard), tor_exit 45, vpn 25,
+datacenter 35, proxy 20, invalid_signature 45, missing_signature 15,
+expired_signature 20, bot_user_agent 60, missing_user_agent 25,
+automation_detected 60 x confidence%, spy_tool 15, honeypot 70, trap_link 70,
+click_velocity_minute 25 (> 5/min), click_velocity_hour 20 (> 30/h),
+repeated_click_id 30, instant_click 20 (< 500 ms), no_referrer 5.
+
+Run: python3 tests/vectors/gen/score.py > tests/vectors/score.json
+"""
+import json
+
+CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+          "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
+
+
+def case(name, signals, score, status, reasons, thresholds=(70, 40), classification=None):
+    return {"name": name, "signals": signals, "block_threshold": thresholds[0],
+            "flag_threshold": thresholds[1], "score": score, "status": status,
+            "reasons": reasons, "classification": classification}
+
+
+cases = [
+    case("nothing known", {}, 0, "valid", [], classification="clean"),
+    case("a clean browser click", {"user_agent": CHROME, "referrer": "https://google.com/",
+                                   "signature": "valid", "clicks_last_minute": 1,
+                                   "time_to_click_ms": 4200}, 0, "valid", [], classification="clean"),
+    case("vpn alone is valid", {"ip_vpn": True}, 25, "valid", ["vpn"]),
+    case("vpn + proxy reaches the flag threshold", {"ip_vpn": True, "ip_proxy": True},
+         45, "flagged", ["vpn", "proxy"], classification="vpn"),
+    case("datacenter + invalid signature blocks at 80",
+         {"ip_datacenter": True, "signature": "invalid_signature"}, 80, "blocked",
+         ["datacenter", "invalid_signature"], classification="invalid_signature"),
+    case("exactly the block threshold blocks", {"ip_tor": True, "ip_vpn": True},
+         70, "blocked", ["tor_exit", "vpn"], classification="tor_exit"),
+    case("exactly the flag threshold flags", {"ip_vpn": True, "signature": "missing_signature"},
+         40, "flagged", ["vpn", "missing_signature"], classification="vpn"),
+    case("selenium at 95% confidence", {"bot_signals": [{"signal_type": "selenium", "confidence": 95}]},
+         57, "flagged", ["automation_detected"]),
+    case("the strongest bot signal counts once",
+         {"bot_signals": [{"signal_type": "webdriver", "confidence": 40},
+                          {"signal_type": "headless", "confidence": 100}]},
+         60, "flagged", ["automation_detected"]),
+    case("crawler user agent", {"user_agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"},
+         60, "flagged", ["bot_user_agent"]),
+    case("null user agent and referrer are missing",
+         {"user_agent": None, "referrer": None}, 30, "valid", ["missing_user_agent", "no_referrer"],
+         classification="missing_user_agent"),
+    case("empty user agent is missing", {"user_agent": "  "}, 25, "valid", ["missing_user_agent"]),
+    case("honeypot + trap link clamps at 100", {"honeypot": True, "trap_link": True},
+         100, "blocked", ["honeypot", "trap_link"], classification="honeypot"),
+    case("hard rule blocks even at a low score with lenient thresholds",
+         {"blocked_country": True}, 100, "blocked", ["blocked_country"], thresholds=(100, 100)),
+    case("blocked ip is hard", {"blocked_ip": True, "user_agent": CHROME}, 100, "blocked", ["blocked_ip"]),
+    case("velocity just above the limits", {"clicks_last_minute": 6, "clicks_last_hour": 31},
+         45, "flagged", ["click_velocity_minute", "click_velocity_hour"],
+         classification="click_velocity_minute"),
+    case("velocity at the limits fires nothing", {"clicks_last_minute": 5, "clicks_last_hour": 30},
+         0, "valid", []),
+    case("repeated click id + instant click", {"click_id_repeats": 2, "time_to_click_ms": 120},
+         50, "flagged", ["repeated_click_id", "instant_click"], classification="repeated_click_id"),
+    case("spy tool + expired signature", {"spy_tools": [{"tool_name": "ppspy", "detection_method": "global_object"}],
+                                          "signature": "expired"},
+         35, "valid", ["expired_signature", "spy_tool"], classification="expired_signature"),
+    case("custom thresholds 50/20", {"ip_vpn": True}, 25, "flagged", ["vpn"], thresholds=(50, 20)),
+    case("excluded and not-validated signatures fire nothing",
+         {"signature": "excluded"}, 0, "valid", []),
+]
+for c in cases:
+    if c["classification"] is None:
+        c["classification"] = c["reasons"][0] if c["reasons"] else "clean"
+
+errors = [
+    {"signals": {"ip_vpn": "yes"}, "path": "ip_vpn"},
+    {"signals": {"bot_signals": [{"signal_type": "x", "confidence": 101}]}, "path": "bot_signals[0].confidence"},
+    {"signals": {"bot_signals": [{"signal_type": "x"}]}, "path": "bot_signals[0]"},
+    {"signals": {"signature": "maybe"}, "path": "signature"},
+    {"signals": {"clicks_last_minute": -1}, "path": "clicks_last_minute"},
+    {"signals": {"user_agnet": "x"}, "path": "user_agnet"},
+]
+
+print(json.dumps({"description": "Fraud scoring vectors with the default rules. 'reasons' lists "
+                  "reason codes in the order the assessment gives them.",
+                  "rules_version": "clickfence-default-1",
+                  "fraud_rate": {"total_clicks": 4128, "blocked_clicks": 312, "flagged_clicks": 87,
+                                 "fraud_rate": 7.56},
+                  "cases": cases, "signal_errors": errors}, indent=1))
