@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# Installs what the test command needs on a fresh machine (Rust toolchain,
-# Python 3.11, Node 20 and gcc are already there). Safe to run repeatedly.
+# Installs what the test command needs on a fresh machine (the Rust
+# toolchain, Python 3.11, Node 20 and gcc are already there). Safe to rerun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in cargo rustfmt cargo-clippy; do
-  command -v "$tool" >/dev/null || { echo "setup: $tool is missing from the Rust toolchain" >&2; exit 1; }
+for tool in cargo rustfmt cargo-clippy gcc; do
+  command -v "$tool" >/dev/null || { echo "setup: $tool is missing" >&2; exit 1; }
 done
+
+# C tests: a JSON reader for the vectors, valgrind, pkg-config for the example.
+need=()
+[ -f /usr/include/cjson/cJSON.h ] || need+=(libcjson-dev)
+dpkg -s valgrind >/dev/null 2>&1 || need+=(valgrind)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting, lints, and the Rust suites
-# (unit, integration, property and doc tests).
+# Runs every test of the project: formatting, lints, the Rust suites (unit,
+# integration, property and doc tests, C header freshness), and the C tests
+# under valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+bash scripts/test-c.sh

@@ -1,0 +1,440 @@
+//! Click signing and verification.
+
+use clickfence::click::{parse_circuit_breaker_status, ExpiresFormat, ReportRange};
+use clickfence::{ClickSigner, ClickVerifier, Mode};
+
+use crate::buf::{bytes, free_handle, handle, new_handle, opt_text, put, text, tri, write_str};
+use crate::status::{clickfence_status, core_error, fail, guard};
+
+/// Signs click URLs with one secret (opaque; thread-safe).
+pub struct clickfence_click_signer(ClickSigner);
+
+/// Verifies clicks: key ring, mode, breaker, exclusions, report (opaque;
+/// thread-safe: share one verifier between threads).
+pub struct clickfence_click_verifier(ClickVerifier);
+
+/// Validation mode.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum clickfence_click_mode {
+    /// Nothing is validated; every click is accepted.
+    ClickfenceModeDisabled = 0,
+    /// Validated and counted, all accepted.
+    ClickfenceModeReportOnly = 1,
+    /// Validated and counted; failures rejected.
+    ClickfenceModeEnabled = 2,
+}
+
+/// What verification found.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum clickfence_click_outcome {
+    /// Signed by an active key, not expired.
+    ClickfenceOutcomeValid = 0,
+    /// No `signature` parameter.
+    ClickfenceOutcomeMissingSignature = 1,
+    /// Genuine signature, expired.
+    ClickfenceOutcomeExpired = 2,
+    /// Forged, tampered or malformed.
+    ClickfenceOutcomeInvalidSignature = 3,
+    /// No key was active.
+    ClickfenceOutcomeNoActiveSecrets = 4,
+    /// The app is excluded.
+    ClickfenceOutcomeExcluded = 5,
+    /// Mode disabled: nothing checked.
+    ClickfenceOutcomeNotValidated = 6,
+}
+
+/// The verdict on one click.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct clickfence_click_verdict {
+    /// What was found.
+    pub outcome: clickfence_click_outcome,
+    /// Whether to record and attribute the click under the mode in force.
+    pub accepted: bool,
+}
+
+fn mode_from(mode: u32) -> Result<Mode, clickfence_status> {
+    match mode {
+        0 => Ok(Mode::Disabled),
+        1 => Ok(Mode::ReportOnly),
+        2 => Ok(Mode::Enabled),
+        _ => Err(fail(
+            clickfence_status::ClickfenceInvalidMode,
+            format!("mode {mode} is not 0, 1 or 2"),
+        )),
+    }
+}
+
+/// Makes a signer keyed with `secret` (bytes as given, not base64-decoded).
+///
+/// # Safety
+/// `secret` valid for `secret_len` bytes; `out` valid for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_signer_new(
+    secret: *const u8,
+    secret_len: usize,
+    out: *mut *mut clickfence_click_signer,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let secret = tri!(unsafe { bytes(secret, secret_len, "secret") });
+        let signer = tri!(ClickSigner::new(secret).map_err(core_error));
+        // SAFETY: caller contract.
+        unsafe { new_handle(out, clickfence_click_signer(signer)) }
+    })
+}
+
+/// Frees a signer; NULL is a no-op.
+///
+/// # Safety
+/// `signer` is NULL or a live signer, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_signer_free(signer: *mut clickfence_click_signer) {
+    // SAFETY: caller contract.
+    unsafe { free_handle(signer) }
+}
+
+/// Appends `expires` (unix seconds; written in milliseconds when `millis`)
+/// and `signature` to the percent-encoded `url`.
+///
+/// # Safety
+/// Pointers valid for their lengths; `written` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_signer_sign(
+    signer: *const clickfence_click_signer,
+    url: *const u8,
+    url_len: usize,
+    expires: u64,
+    millis: bool,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract for every pointer below.
+        let signer = tri!(unsafe { handle(signer, "signer") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let url = tri!(unsafe { text(url, url_len, "url") });
+        let format = if millis {
+            ExpiresFormat::Millis
+        } else {
+            ExpiresFormat::Seconds
+        };
+        let signed = tri!(signer.0.sign_with(url, expires, format).map_err(core_error));
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { write_str(signed.as_bytes(), buf, buf_len, written) }
+    })
+}
+
+/// Makes a verifier with no keys. `mode` is a `clickfence_click_mode` value.
+///
+/// # Safety
+/// `out` valid for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_new(
+    mode: u32,
+    circuit_breaker: bool,
+    out: *mut *mut clickfence_click_verifier,
+) -> clickfence_status {
+    guard(|| {
+        let mode = tri!(mode_from(mode));
+        // SAFETY: caller contract.
+        unsafe {
+            new_handle(
+                out,
+                clickfence_click_verifier(ClickVerifier::new(mode, circuit_breaker)),
+            )
+        }
+    })
+}
+
+/// Frees a verifier; NULL is a no-op.
+///
+/// # Safety
+/// `verifier` is NULL or a live verifier, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_free(verifier: *mut clickfence_click_verifier) {
+    // SAFETY: caller contract.
+    unsafe { free_handle(verifier) }
+}
+
+/// Adds a key (at most two active at `now`).
+///
+/// # Safety
+/// Pointers valid for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_add_key(
+    verifier: *const clickfence_click_verifier,
+    id: *const u8,
+    id_len: usize,
+    secret: *const u8,
+    secret_len: usize,
+    expires_at: u64,
+    now: u64,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract for every pointer below.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let id = tri!(unsafe { text(id, id_len, "id") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let secret = tri!(unsafe { bytes(secret, secret_len, "secret") });
+        tri!(v.0.add_key(id, secret, expires_at, now).map_err(core_error));
+        clickfence_status::ClickfenceOk
+    })
+}
+
+/// Generates a key (UUIDv4 id, 32 random bytes in base64), adds it, and
+/// writes its id, secret and expiry. `id_buf` needs 37 bytes and
+/// `secret_buf` 45.
+///
+/// # Safety
+/// Buffers valid for their lengths; `expires_at` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_generate_key(
+    verifier: *const clickfence_click_verifier,
+    ttl_hours: u64,
+    now: u64,
+    id_buf: *mut u8,
+    id_buf_len: usize,
+    secret_buf: *mut u8,
+    secret_buf_len: usize,
+    expires_at: *mut u64,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract for every pointer below.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        if id_buf.is_null() || secret_buf.is_null() || expires_at.is_null() {
+            return fail(
+                clickfence_status::ClickfenceNullArgument,
+                "an output is NULL",
+            );
+        }
+        if id_buf_len < 37 || secret_buf_len < 45 {
+            return fail(
+                clickfence_status::ClickfenceBufferTooSmall,
+                "id_buf needs 37 bytes and secret_buf 45",
+            );
+        }
+        let key = tri!(v.0.generate_key(ttl_hours, now).map_err(core_error));
+        let mut n = 0;
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe {
+            write_str(key.id.as_bytes(), id_buf, id_buf_len, &mut n);
+            write_str(key.secret.as_bytes(), secret_buf, secret_buf_len, &mut n);
+            put(expires_at, key.expires_at, "expires_at")
+        }
+    })
+}
+
+/// Revokes a key by id.
+///
+/// # Safety
+/// Pointers valid for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_revoke_key(
+    verifier: *const clickfence_click_verifier,
+    id: *const u8,
+    id_len: usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let id = tri!(unsafe { text(id, id_len, "id") });
+        tri!(v.0.revoke_key(id).map_err(core_error));
+        clickfence_status::ClickfenceOk
+    })
+}
+
+/// Excludes (`excluded` true) or re-includes an app id.
+///
+/// # Safety
+/// Pointers valid for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_set_app_excluded(
+    verifier: *const clickfence_click_verifier,
+    app_id: *const u8,
+    app_id_len: usize,
+    excluded: bool,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let app = tri!(unsafe { text(app_id, app_id_len, "app_id") });
+        if excluded {
+            tri!(v.0.exclude_app(app).map_err(core_error));
+        } else {
+            v.0.include_app(app);
+        }
+        clickfence_status::ClickfenceOk
+    })
+}
+
+/// Sets the mode (a `clickfence_click_mode` value).
+///
+/// # Safety
+/// `verifier` is a live verifier.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_set_mode(
+    verifier: *const clickfence_click_verifier,
+    mode: u32,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        v.0.set_mode(tri!(mode_from(mode)));
+        clickfence_status::ClickfenceOk
+    })
+}
+
+/// Sets the circuit breaker from its API status text (`enabled` / `disabled`).
+///
+/// # Safety
+/// Pointers valid for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_set_circuit_breaker(
+    verifier: *const clickfence_click_verifier,
+    status: *const u8,
+    status_len: usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let s = tri!(unsafe { text(status, status_len, "status") });
+        v.0.set_circuit_breaker(tri!(parse_circuit_breaker_status(s).map_err(core_error)));
+        clickfence_status::ClickfenceOk
+    })
+}
+
+/// Verifies a received click URL at `now`, counting it in the report. The
+/// matching key's id is written to `key_id_buf` when that is non-NULL and the
+/// outcome is valid or expired (`key_id_written` gets its length, else 0).
+///
+/// # Safety
+/// Pointers valid for their lengths; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_verify(
+    verifier: *const clickfence_click_verifier,
+    url: *const u8,
+    url_len: usize,
+    now: u64,
+    out: *mut clickfence_click_verdict,
+    key_id_buf: *mut u8,
+    key_id_buf_len: usize,
+    key_id_written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract for every pointer below.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let url = tri!(unsafe { text(url, url_len, "url") });
+        if out.is_null() {
+            return fail(clickfence_status::ClickfenceNullArgument, "out is NULL");
+        }
+        let verdict = v.0.verify(url, now);
+        if !key_id_buf.is_null() {
+            let id = verdict.outcome.key_id().unwrap_or("");
+            // SAFETY: pointers and lengths are valid per this function's contract.
+            tri!(match unsafe {
+                write_str(id.as_bytes(), key_id_buf, key_id_buf_len, key_id_written)
+            } {
+                clickfence_status::ClickfenceOk => Ok(()),
+                s => Err(s),
+            });
+        }
+        let outcome = match verdict.outcome.code() {
+            "valid" => clickfence_click_outcome::ClickfenceOutcomeValid,
+            "missing_signature" => clickfence_click_outcome::ClickfenceOutcomeMissingSignature,
+            "expired" => clickfence_click_outcome::ClickfenceOutcomeExpired,
+            "invalid_signature" => clickfence_click_outcome::ClickfenceOutcomeInvalidSignature,
+            "no_active_secrets" => clickfence_click_outcome::ClickfenceOutcomeNoActiveSecrets,
+            "excluded" => clickfence_click_outcome::ClickfenceOutcomeExcluded,
+            _ => clickfence_click_outcome::ClickfenceOutcomeNotValidated,
+        };
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe {
+            put(
+                out,
+                clickfence_click_verdict {
+                    outcome,
+                    accepted: verdict.accepted,
+                },
+                "out",
+            )
+        }
+    })
+}
+
+/// The outcome's snake_case name (`"invalid_signature"`), static and
+/// NUL-terminated; `"unknown"` for other numbers.
+#[no_mangle]
+pub extern "C" fn clickfence_click_outcome_name(outcome: u32) -> *const std::ffi::c_char {
+    let name: &'static [u8] = match outcome {
+        0 => b"valid\0",
+        1 => b"missing_signature\0",
+        2 => b"expired\0",
+        3 => b"invalid_signature\0",
+        4 => b"no_active_secrets\0",
+        5 => b"excluded\0",
+        6 => b"not_validated\0",
+        _ => b"unknown\0",
+    };
+    name.as_ptr().cast()
+}
+
+/// The configuration at `now` as the spec's get-configuration JSON.
+///
+/// # Safety
+/// Pointers valid for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_config_json(
+    verifier: *const clickfence_click_verifier,
+    now: u64,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        let json = serde_json::to_string(&v.0.config(now)).unwrap_or_default();
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { write_str(json.as_bytes(), buf, buf_len, written) }
+    })
+}
+
+/// The hourly report as CSV with the spec's columns. `start` / `end` are
+/// `yyyy-mm-ddThh`, both NULL (last 24 hours) or both given.
+///
+/// # Safety
+/// Pointers valid for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_report_csv(
+    verifier: *const clickfence_click_verifier,
+    start: *const u8,
+    start_len: usize,
+    end: *const u8,
+    end_len: usize,
+    now: u64,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract for every pointer below.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let start = tri!(unsafe { opt_text(start, start_len, "start") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let end = tri!(unsafe { opt_text(end, end_len, "end") });
+        let range = tri!(ReportRange::parse(start, end).map_err(core_error));
+        let csv = v.0.report_csv(range, now);
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { write_str(csv.as_bytes(), buf, buf_len, written) }
+    })
+}

@@ -1,0 +1,233 @@
+//! Webhook signing and verification.
+
+use clickfence::{WebhookSigner, WebhookVerifier};
+
+use crate::buf::{bytes, free_handle, handle, new_handle, put, text, tri, write_str};
+use crate::status::{clickfence_status, core_error, fail, guard};
+
+/// Signs deliveries with one endpoint secret (opaque; thread-safe).
+pub struct clickfence_webhook_signer(WebhookSigner);
+
+/// Verifies deliveries against 1–8 secrets (opaque; thread-safe).
+pub struct clickfence_webhook_verifier(WebhookVerifier);
+
+/// A byte string: pointer and length.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct clickfence_bytes {
+    /// First byte (may be NULL when `len` is 0).
+    pub ptr: *const u8,
+    /// Length in bytes.
+    pub len: usize,
+}
+
+/// One HTTP header as received.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct clickfence_header {
+    /// Header name (matched case-insensitively).
+    pub name: clickfence_bytes,
+    /// Header value, raw.
+    pub value: clickfence_bytes,
+}
+
+/// A verified delivery.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct clickfence_webhook_verified {
+    /// Index of the secret that matched, in the order given.
+    pub secret_index: usize,
+    /// The delivery's timestamp, unix seconds.
+    pub timestamp: u64,
+}
+
+/// Makes a signer keyed with `secret` (bytes as given).
+///
+/// # Safety
+/// `secret` valid for `secret_len` bytes; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_signer_new(
+    secret: *const u8,
+    secret_len: usize,
+    out: *mut *mut clickfence_webhook_signer,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let secret = tri!(unsafe { bytes(secret, secret_len, "secret") });
+        let s = tri!(WebhookSigner::new(secret).map_err(core_error));
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { new_handle(out, clickfence_webhook_signer(s)) }
+    })
+}
+
+/// Frees a signer; NULL is a no-op.
+///
+/// # Safety
+/// NULL or a live signer, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_signer_free(signer: *mut clickfence_webhook_signer) {
+    // SAFETY: caller contract.
+    unsafe { free_handle(signer) }
+}
+
+/// Writes the 64 lower-case hex characters of HMAC-SHA256 over
+/// `"{timestamp}.{body}"` (buf needs 65 bytes).
+///
+/// # Safety
+/// Pointers valid for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_signer_sign(
+    signer: *const clickfence_webhook_signer,
+    timestamp: u64,
+    body: *const u8,
+    body_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let s = tri!(unsafe { handle(signer, "signer") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let body = tri!(unsafe { bytes(body, body_len, "body") });
+        let sig = s.0.sign(timestamp, body);
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { write_str(sig.as_bytes(), buf, buf_len, written) }
+    })
+}
+
+/// Writes a delivery's five headers as HTTP header lines
+/// (`Name: value\r\n` each): Content-Type and the four X-MyClickShield-*.
+/// Call it for every attempt with that attempt's `timestamp`.
+///
+/// # Safety
+/// Pointers valid for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_signer_headers(
+    signer: *const clickfence_webhook_signer,
+    event: *const u8,
+    event_len: usize,
+    delivery_id: *const u8,
+    delivery_id_len: usize,
+    timestamp: u64,
+    body: *const u8,
+    body_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract for every pointer below.
+        let s = tri!(unsafe { handle(signer, "signer") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let event = tri!(unsafe { text(event, event_len, "event") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let id = tri!(unsafe { text(delivery_id, delivery_id_len, "delivery_id") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let body = tri!(unsafe { bytes(body, body_len, "body") });
+        let headers = tri!(s.0.headers(event, id, timestamp, body).map_err(core_error));
+        let block: String = headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}\r\n"))
+            .collect();
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { write_str(block.as_bytes(), buf, buf_len, written) }
+    })
+}
+
+/// Makes a verifier for `count` secrets with `tolerance` seconds (0 = the
+/// default 300).
+///
+/// # Safety
+/// `secrets` valid for `count` entries, each valid for its length; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_verifier_new(
+    secrets: *const clickfence_bytes,
+    count: usize,
+    tolerance: u64,
+    out: *mut *mut clickfence_webhook_verifier,
+) -> clickfence_status {
+    guard(|| {
+        if secrets.is_null() {
+            return fail(clickfence_status::ClickfenceNullArgument, "secrets is NULL");
+        }
+        // SAFETY: caller contract: `count` valid entries.
+        let entries = unsafe { std::slice::from_raw_parts(secrets, count) };
+        let mut list = Vec::with_capacity(count);
+        for (i, e) in entries.iter().enumerate() {
+            // SAFETY: caller contract.
+            list.push(tri!(unsafe {
+                bytes(e.ptr, e.len, &format!("secrets[{i}]"))
+            }));
+        }
+        let mut v = tri!(WebhookVerifier::new(list).map_err(core_error));
+        if tolerance != 0 {
+            v = tri!(v.with_tolerance(tolerance).map_err(core_error));
+        }
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { new_handle(out, clickfence_webhook_verifier(v)) }
+    })
+}
+
+/// Frees a verifier; NULL is a no-op.
+///
+/// # Safety
+/// NULL or a live verifier, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_verifier_free(
+    verifier: *mut clickfence_webhook_verifier,
+) {
+    // SAFETY: caller contract.
+    unsafe { free_handle(verifier) }
+}
+
+/// Verifies a delivery from its headers (names case-insensitive) and raw
+/// body at `now`. On success `out` (which may be NULL) gets which secret
+/// matched and the timestamp.
+///
+/// # Safety
+/// `headers` valid for `header_count` entries (each part valid for its
+/// length), `body` for `body_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_verifier_verify(
+    verifier: *const clickfence_webhook_verifier,
+    headers: *const clickfence_header,
+    header_count: usize,
+    body: *const u8,
+    body_len: usize,
+    now: u64,
+    out: *mut clickfence_webhook_verified,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract for every pointer below.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let body = tri!(unsafe { bytes(body, body_len, "body") });
+        let raw: &[clickfence_header] = if header_count == 0 {
+            &[]
+        } else if headers.is_null() {
+            return fail(clickfence_status::ClickfenceNullArgument, "headers is NULL");
+        } else {
+            // SAFETY: pointers and lengths are valid per this function's contract.
+            unsafe { std::slice::from_raw_parts(headers, header_count) }
+        };
+        let mut pairs = Vec::with_capacity(raw.len());
+        for h in raw {
+            // SAFETY: pointers and lengths are valid per this function's contract.
+            let name = tri!(unsafe { bytes(h.name.ptr, h.name.len, "header name") });
+            // SAFETY: pointers and lengths are valid per this function's contract.
+            let value = tri!(unsafe { bytes(h.value.ptr, h.value.len, "header value") });
+            pairs.push((name, value));
+        }
+        let verified = tri!(v.0.verify(pairs, body, now).map_err(core_error));
+        if out.is_null() {
+            return clickfence_status::ClickfenceOk;
+        }
+        let result = clickfence_webhook_verified {
+            secret_index: verified.secret_index,
+            timestamp: verified.timestamp,
+        };
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { put(out, result, "out") }
+    })
+}

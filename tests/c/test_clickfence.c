@@ -1,0 +1,548 @@
+/*
+ * C tests of include/clickfence.h against libclickfence.a, reading the shared
+ * vectors in tests/vectors. Run by scripts/test-c.sh under valgrind.
+ * Prints "N passed, N failed" and exits non-zero on any failure.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clickfence.h"
+
+static int passed, failed;
+static const char *vectors_dir = "tests/vectors";
+
+#define CHECK(cond, ...)                                   \
+  do {                                                     \
+    if (cond) {                                            \
+      passed++;                                            \
+    } else {                                               \
+      failed++;                                            \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__);                        \
+      fprintf(stderr, "\n");                               \
+    }                                                      \
+  } while (0)
+
+#define S(str) (const uint8_t *)(str), strlen(str)
+
+static char *read_file(const char *name, size_t *len) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", vectors_dir, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "cannot open %s\n", path);
+    exit(2);
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  if (fread(buf, 1, (size_t)n, f) != (size_t)n) exit(2);
+  buf[n] = 0;
+  fclose(f);
+  if (len) *len = (size_t)n;
+  return buf;
+}
+
+static cJSON *load(const char *name) {
+  char *text = read_file(name, NULL);
+  cJSON *json = cJSON_Parse(text);
+  free(text);
+  if (!json) {
+    fprintf(stderr, "cannot parse %s\n", name);
+    exit(2);
+  }
+  return json;
+}
+
+static const char *str(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static uint64_t u64(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsNumber(v) ? (uint64_t)v->valuedouble : 0;
+}
+
+static int truthy(const cJSON *obj, const char *key) {
+  return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, key));
+}
+
+static uint8_t *unhex(const char *hex, size_t *len) {
+  size_t n = strlen(hex) / 2;
+  uint8_t *out = malloc(n ? n : 1);
+  for (size_t i = 0; i < n; i++) {
+    unsigned b;
+    sscanf(hex + 2 * i, "%2x", &b);
+    out[i] = (uint8_t)b;
+  }
+  *len = n;
+  return out;
+}
+
+static void last_error(char *buf, size_t len) {
+  size_t written = 0;
+  if (clickfence_last_error_message((uint8_t *)buf, len, &written) != CLICKFENCE_OK) buf[0] = 0;
+}
+
+/* ---- click signing ---- */
+
+static void test_click(void) {
+  cJSON *v = load("click.json");
+  char buf[1024];
+  size_t written;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "sign")) {
+    clickfence_click_signer *s = NULL;
+    CHECK(clickfence_click_signer_new(S(str(c, "secret")), &s) == CLICKFENCE_OK, "signer_new");
+    clickfence_status st = clickfence_click_signer_sign(s, S(str(c, "url")), u64(c, "expires"),
+                                                        truthy(c, "millis"), (uint8_t *)buf, sizeof buf, &written);
+    CHECK(st == CLICKFENCE_OK && strcmp(buf, str(c, "signed")) == 0 && written == strlen(buf), "sign %s",
+          str(c, "name"));
+    clickfence_click_signer_free(s);
+  }
+  clickfence_click_signer *s = NULL;
+  clickfence_click_signer_new(S("k"), &s);
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "sign_errors")) {
+    clickfence_status st = clickfence_click_signer_sign(s, S(str(c, "url")), 1, false, (uint8_t *)buf, sizeof buf, &written);
+    CHECK(strcmp(clickfence_status_name(st), str(c, "code")) == 0, "sign error %s: got %s", str(c, "name"),
+          clickfence_status_name(st));
+    char msg[512];
+    last_error(msg, sizeof msg);
+    CHECK(strlen(msg) > 0, "message for %s", str(c, "name"));
+  }
+  /* Short buffer: the size needed comes back, nothing else changes. */
+  char tiny[8];
+  {
+    clickfence_status st = clickfence_click_signer_sign(s, S("https://a.example/x"), 5, false, (uint8_t *)tiny, sizeof tiny, &written);
+    CHECK(st == CLICKFENCE_BUFFER_TOO_SMALL && written > sizeof tiny, "short buffer reports %zu", written);
+    char *big = malloc(written + 1);
+    CHECK(clickfence_click_signer_sign(s, S("https://a.example/x"), 5, false, (uint8_t *)big, written + 1, &written) == CLICKFENCE_OK,
+          "exact buffer");
+    free(big);
+  }
+  clickfence_click_signer_free(s);
+
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "verify")) {
+    clickfence_click_verifier *ver = NULL;
+    uint32_t mode = strcmp(str(c, "mode"), "enabled") == 0       ? CLICKFENCE_MODE_ENABLED
+                    : strcmp(str(c, "mode"), "report-only") == 0 ? CLICKFENCE_MODE_REPORT_ONLY
+                                                                 : CLICKFENCE_MODE_DISABLED;
+    CHECK(clickfence_click_verifier_new(mode, true, &ver) == CLICKFENCE_OK, "verifier_new");
+    const cJSON *k;
+    cJSON_ArrayForEach(k, cJSON_GetObjectItem(c, "keys")) {
+      clickfence_click_verifier_add_key(ver, S(str(k, "id")), S(str(k, "secret")), u64(k, "expires_at"), 0);
+    }
+    const cJSON *app;
+    cJSON_ArrayForEach(app, cJSON_GetObjectItem(c, "excluded_apps")) {
+      clickfence_click_verifier_set_app_excluded(ver, S(app->valuestring), true);
+    }
+    clickfence_click_verdict verdict;
+    char key_id[256];
+    size_t key_len = 0;
+    clickfence_status st = clickfence_click_verifier_verify(ver, S(str(c, "url")), u64(c, "now"), &verdict,
+                                                            (uint8_t *)key_id, sizeof key_id, &key_len);
+    CHECK(st == CLICKFENCE_OK, "verify %s", str(c, "name"));
+    CHECK(strcmp(clickfence_click_outcome_name(verdict.outcome), str(c, "outcome")) == 0, "outcome %s: %s",
+          str(c, "name"), clickfence_click_outcome_name(verdict.outcome));
+    CHECK(verdict.accepted == truthy(c, "accepted"), "accepted %s", str(c, "name"));
+    const char *want_key = str(c, "key_id");
+    CHECK(strcmp(key_id, want_key ? want_key : "") == 0, "key id %s", str(c, "name"));
+    clickfence_click_verifier_free(ver);
+  }
+
+  /* Key ring, config and report through the ABI. */
+  clickfence_click_verifier *ver = NULL;
+  clickfence_click_verifier_new(CLICKFENCE_MODE_ENABLED, true, &ver);
+  char id[37], secret[45];
+  uint64_t expires = 0;
+  CHECK(clickfence_click_verifier_generate_key(ver, 36, 1700000000, (uint8_t *)id, sizeof id, (uint8_t *)secret,
+                                               sizeof secret, &expires) == CLICKFENCE_OK &&
+            strlen(id) == 36 && strlen(secret) == 44 && expires == 1700000000 + 36 * 3600,
+        "generate_key");
+  CHECK(clickfence_click_verifier_add_key(ver, S("k2"), S("s2"), 1800000000, 1700000000) == CLICKFENCE_OK, "2nd key");
+  CHECK(clickfence_click_verifier_add_key(ver, S("k3"), S("s3"), 1800000000, 1700000000) ==
+            CLICKFENCE_TOO_MANY_ACTIVE_KEYS,
+        "3rd key refused");
+  CHECK(clickfence_click_verifier_revoke_key(ver, S("nope")) == CLICKFENCE_UNKNOWN_KEY, "unknown key");
+  CHECK(clickfence_click_verifier_set_mode(ver, 7) == CLICKFENCE_INVALID_MODE, "bad mode number");
+  CHECK(clickfence_click_verifier_set_circuit_breaker(ver, S("off")) == CLICKFENCE_INVALID_CIRCUIT_BREAKER_STATUS,
+        "bad breaker");
+  CHECK(clickfence_click_verifier_set_app_excluded(ver, S("app-id-1"), true) == CLICKFENCE_OK, "exclude");
+  CHECK(clickfence_click_verifier_config_json(ver, 1700000000, (uint8_t *)buf, sizeof buf, &written) == CLICKFENCE_OK &&
+            strstr(buf, "\"excluded-app-ids\":[\"app-id-1\"]") && strstr(buf, "\"mode\":\"enabled\""),
+        "config json: %s", buf);
+  clickfence_click_verdict verdict;
+  clickfence_click_verifier_verify(ver, S("https://app.example/com.app?pid=x"), 1700000000, &verdict, NULL, 0, NULL);
+  CHECK(clickfence_click_verifier_report_csv(ver, S("2023-11-14T22"), S("2023-11-14T22"), 0, (uint8_t *)buf, sizeof buf,
+                                             &written) == CLICKFENCE_OK &&
+            strstr(buf, "2023-11-14T22,1,0,1,0,0,0\n") != NULL,
+        "report csv: %s", buf);
+  CHECK(clickfence_click_verifier_report_csv(ver, S("2023-11-14T22"), NULL, 0, 0, (uint8_t *)buf, sizeof buf, &written) ==
+            CLICKFENCE_INVALID_REPORT_RANGE,
+        "one bound only");
+  clickfence_click_verifier_free(ver);
+  cJSON_Delete(v);
+}
+
+/* ---- webhooks ---- */
+
+static void test_webhook(void) {
+  cJSON *v = load("webhook.json");
+  char sig[65];
+  size_t written;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "sign")) {
+    size_t body_len;
+    uint8_t *body = unhex(str(c, "body_hex"), &body_len);
+    clickfence_webhook_signer *s = NULL;
+    clickfence_webhook_signer_new(S(str(c, "secret")), &s);
+    CHECK(clickfence_webhook_signer_sign(s, u64(c, "timestamp"), body, body_len, (uint8_t *)sig, sizeof sig, &written) ==
+                  CLICKFENCE_OK &&
+              strcmp(sig, str(c, "signature")) == 0,
+          "webhook sign %s", str(c, "name"));
+    clickfence_webhook_signer_free(s);
+    free(body);
+  }
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "verify")) {
+    const cJSON *secrets = cJSON_GetObjectItem(c, "secrets");
+    size_t n = (size_t)cJSON_GetArraySize(secrets);
+    clickfence_bytes list[8];
+    for (size_t i = 0; i < n; i++) {
+      const char *sec = cJSON_GetArrayItem(secrets, (int)i)->valuestring;
+      list[i].ptr = (const uint8_t *)sec;
+      list[i].len = strlen(sec);
+    }
+    clickfence_webhook_verifier *ver = NULL;
+    CHECK(clickfence_webhook_verifier_new(list, n, u64(c, "tolerance"), &ver) == CLICKFENCE_OK, "verifier_new");
+    const cJSON *hs = cJSON_GetObjectItem(c, "headers");
+    size_t hn = (size_t)cJSON_GetArraySize(hs);
+    clickfence_header headers[8];
+    for (size_t i = 0; i < hn; i++) {
+      const cJSON *h = cJSON_GetArrayItem(hs, (int)i);
+      const char *name = cJSON_GetArrayItem(h, 0)->valuestring, *value = cJSON_GetArrayItem(h, 1)->valuestring;
+      headers[i].name.ptr = (const uint8_t *)name;
+      headers[i].name.len = strlen(name);
+      headers[i].value.ptr = (const uint8_t *)value;
+      headers[i].value.len = strlen(value);
+    }
+    size_t body_len;
+    uint8_t *body = unhex(str(c, "body_hex"), &body_len);
+    clickfence_webhook_verified out = {99, 0};
+    clickfence_status st = clickfence_webhook_verifier_verify(ver, headers, hn, body, body_len, u64(c, "now"), &out);
+    const char *code = str(c, "code");
+    if (code) {
+      CHECK(strcmp(clickfence_status_name(st), code) == 0 && out.secret_index == 99, "%s: got %s", str(c, "name"),
+            clickfence_status_name(st));
+    } else {
+      CHECK(st == CLICKFENCE_OK && out.secret_index == u64(c, "secret_index"), "%s", str(c, "name"));
+    }
+    free(body);
+    clickfence_webhook_verifier_free(ver);
+  }
+  /* Headers block; a body with NUL bytes verifies through the ABI. */
+  clickfence_webhook_signer *s = NULL;
+  clickfence_webhook_signer_new(S("whsec"), &s);
+  const uint8_t body[] = {'{', 0, '}', 0};
+  char block[512];
+  CHECK(clickfence_webhook_signer_headers(s, S("ip.blocked"), S("5821"), 1777896000, body, sizeof body,
+                                          (uint8_t *)block, sizeof block, &written) == CLICKFENCE_OK &&
+            strstr(block, "X-MyClickShield-Delivery: 5821\r\n") && strstr(block, "Content-Type: application/json\r\n"),
+        "headers block");
+  clickfence_webhook_signer_sign(s, 1777896000, body, sizeof body, (uint8_t *)sig, sizeof sig, &written);
+  clickfence_bytes secret = {(const uint8_t *)"whsec", 5};
+  clickfence_webhook_verifier *ver = NULL;
+  clickfence_webhook_verifier_new(&secret, 1, 0, &ver);
+  clickfence_header hs[2] = {
+      {{(const uint8_t *)"x-myclickshield-timestamp", 25}, {(const uint8_t *)"1777896000", 10}},
+      {{(const uint8_t *)"x-myclickshield-signature", 25}, {(const uint8_t *)sig, 64}},
+  };
+  CHECK(clickfence_webhook_verifier_verify(ver, hs, 2, body, sizeof body, 1777896000, NULL) == CLICKFENCE_OK,
+        "NUL-byte body verifies");
+  CHECK(clickfence_webhook_verifier_verify(ver, hs, 2, body, 3, 1777896000, NULL) == CLICKFENCE_SIGNATURE_MISMATCH,
+        "truncated NUL-byte body fails");
+  CHECK(clickfence_webhook_verifier_verify(ver, NULL, 2, body, 4, 1777896000, NULL) == CLICKFENCE_NULL_ARGUMENT,
+        "NULL headers");
+  CHECK(clickfence_webhook_verifier_new(&secret, 0, 0, &ver) == CLICKFENCE_INVALID_SECRET_COUNT, "no secrets");
+  clickfence_webhook_verifier_free(ver);
+  clickfence_webhook_signer_free(s);
+  cJSON_Delete(v);
+}
+
+/* ---- IP access ---- */
+
+static clickfence_ip_set *list_from(const cJSON *items) {
+  if (!items) return NULL;
+  char text[4096] = "";
+  const cJSON *it;
+  cJSON_ArrayForEach(it, items) {
+    strcat(text, it->valuestring);
+    strcat(text, "\n");
+  }
+  clickfence_ip_set *set = NULL;
+  clickfence_ip_set_from_lines(S(text), &set);
+  return set;
+}
+
+static clickfence_geoip *db_from(const cJSON *name) {
+  if (!cJSON_IsString(name)) return NULL;
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", vectors_dir, name->valuestring);
+  clickfence_geoip *db = NULL;
+  CHECK(clickfence_geoip_open(S(path), &db) == CLICKFENCE_OK, "open %s", path);
+  return db;
+}
+
+static void test_ip(void) {
+  cJSON *v = load("ip.json");
+  const cJSON *p;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItem(v, "policies")) {
+    const cJSON *src = cJSON_GetObjectItem(p, "sources");
+    clickfence_access_sources sources;
+    memset(&sources, 0, sizeof sources);
+    clickfence_geoip *geo = db_from(cJSON_GetObjectItem(src, "geoip"));
+    clickfence_geoip *anon = db_from(cJSON_GetObjectItem(src, "anonymous_ip"));
+    clickfence_ip_set *tor = list_from(cJSON_GetObjectItem(src, "tor"));
+    clickfence_ip_set *vpn = list_from(cJSON_GetObjectItem(src, "vpn"));
+    clickfence_ip_set *dc = list_from(cJSON_GetObjectItem(src, "datacenter"));
+    sources.geoip = geo;
+    sources.anonymous_ip = anon;
+    sources.tor = tor;
+    sources.vpn = vpn;
+    sources.datacenter = dc;
+    clickfence_block blocks[8];
+    size_t nb = 0;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItem(p, "blocks")) {
+      blocks[nb].ip.ptr = (const uint8_t *)str(b, "ip");
+      blocks[nb].ip.len = strlen(str(b, "ip"));
+      blocks[nb].expires_at = u64(b, "expires_at");
+      nb++;
+    }
+    sources.blocks = blocks;
+    sources.block_count = nb;
+    char *config = cJSON_PrintUnformatted(cJSON_GetObjectItem(p, "config"));
+    clickfence_access_policy *policy = NULL;
+    CHECK(clickfence_access_policy_from_json(S(config), &sources, &policy) == CLICKFENCE_OK, "policy %s",
+          str(p, "name"));
+    free(config);
+    /* The policy keeps its own references: free the sources now. */
+    clickfence_geoip_free(geo);
+    clickfence_geoip_free(anon);
+    clickfence_ip_set_free(tor);
+    clickfence_ip_set_free(vpn);
+    clickfence_ip_set_free(dc);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(p, "checks")) {
+      const char *country = str(c, "country");
+      clickfence_access_decision d;
+      clickfence_status st = clickfence_access_policy_check(policy, S(str(c, "ip")), (const uint8_t *)country,
+                                                            country ? strlen(country) : 0, u64(c, "now"), &d);
+      const cJSON *want = cJSON_GetObjectItem(c, "expect");
+      int ok = st == CLICKFENCE_OK && d.allowed == truthy(want, "allowed");
+      if (!d.allowed) {
+        ok = ok && strcmp(clickfence_block_reason_name(d.reason), str(want, "reason")) == 0 &&
+             strcmp((const char *)d.country, str(want, "country")) == 0;
+      }
+      CHECK(ok, "%s: %s %s -> %s %s", str(p, "name"), str(c, "ip"), country ? country : "-",
+            clickfence_block_reason_name(d.reason), d.country);
+    }
+    clickfence_access_policy_free(policy);
+  }
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(v, "config_errors")) {
+    char *config = cJSON_PrintUnformatted(cJSON_GetObjectItem(e, "config"));
+    clickfence_access_policy *policy = NULL;
+    clickfence_status st = clickfence_access_policy_from_json(S(config), NULL, &policy);
+    char msg[512];
+    last_error(msg, sizeof msg);
+    CHECK(st == CLICKFENCE_INVALID_CONFIG && policy == NULL && strstr(msg, str(e, "field")), "config error %s: %s",
+          str(e, "field"), msg);
+    free(config);
+  }
+  clickfence_ip_set *set = NULL;
+  CHECK(clickfence_ip_set_from_lines(S("1.2.3.4\nnot-an-ip\n"), &set) == CLICKFENCE_INVALID_LIST_LINE && set == NULL,
+        "bad list line");
+  cJSON_Delete(v);
+}
+
+/* ---- rate ---- */
+
+static void test_rate(void) {
+  cJSON *v = load("rate.json");
+  const cJSON *sc;
+  cJSON_ArrayForEach(sc, cJSON_GetObjectItem(v, "scenarios")) {
+    clickfence_rate_limiter *l = NULL;
+    clickfence_rate_limiter_new((uint32_t)u64(sc, "limit"), u64(sc, "window"), 0, &l);
+    const cJSON *step;
+    int all_ok = 1;
+    cJSON_ArrayForEach(step, cJSON_GetObjectItem(sc, "steps")) {
+      clickfence_rate_decision d;
+      clickfence_status st = clickfence_rate_limiter_check(l, S(str(step, "key")), (uint32_t)u64(step, "cost"),
+                                                           u64(step, "now"), &d);
+      const cJSON *retry = cJSON_GetObjectItem(step, "retry_after");
+      all_ok = all_ok && st == CLICKFENCE_OK && d.allowed == truthy(step, "allowed") &&
+               d.remaining == u64(step, "remaining") && d.reset_after == u64(step, "reset_after") &&
+               d.retry_after == (cJSON_IsNumber(retry) ? (uint64_t)retry->valuedouble : 0);
+    }
+    CHECK(all_ok, "rate scenario %s", str(sc, "name"));
+    clickfence_rate_limiter_free(l);
+  }
+  clickfence_rate_limiter *l = NULL;
+  clickfence_rate_limiter_new(60, 60, 0, &l);
+  clickfence_rate_decision d;
+  for (int i = 0; i < 61; i++) clickfence_rate_limiter_check(l, S("tok"), 1, 1700000000, &d);
+  char block[512];
+  size_t written;
+  CHECK(clickfence_rate_decision_headers(&d, (uint8_t *)block, sizeof block, &written) == CLICKFENCE_OK &&
+            strstr(block, "Retry-After: 60\r\n") && strstr(block, "RateLimit-Policy: \"default\";q=60;w=60\r\n"),
+        "rate headers: %s", block);
+  CHECK(clickfence_rate_limiter_check(l, S("tok"), 61, 1700000000, &d) == CLICKFENCE_COST_EXCEEDS_LIMIT, "cost");
+  CHECK(clickfence_rate_limiter_new(0, 60, 0, &l) == CLICKFENCE_INVALID_QUOTA, "bad quota");
+  clickfence_rate_limiter_free(l);
+  cJSON_Delete(v);
+}
+
+/* ---- scoring ---- */
+
+static void test_score(void) {
+  cJSON *v = load("score.json");
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "cases")) {
+    clickfence_scorer *s = NULL;
+    CHECK(clickfence_scorer_new(NULL, 0, (int64_t)u64(c, "block_threshold"), (int64_t)u64(c, "flag_threshold"), &s) ==
+              CLICKFENCE_OK,
+          "scorer_new");
+    char *signals = cJSON_PrintUnformatted(cJSON_GetObjectItem(c, "signals"));
+    clickfence_assessment a;
+    static const char *names[] = {"valid", "flagged", "blocked"};
+    CHECK(clickfence_scorer_score(s, S(signals), &a) == CLICKFENCE_OK && a.score == u64(c, "score") &&
+              strcmp(names[a.status], str(c, "status")) == 0,
+          "score %s: %u", str(c, "name"), a.score);
+    char out[4096];
+    size_t written;
+    clickfence_scorer_score_json(s, S(signals), (uint8_t *)out, sizeof out, &written);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(c, "reasons")) {
+      char needle[128];
+      snprintf(needle, sizeof needle, "\"code\":\"%s\"", r->valuestring);
+      CHECK(strstr(out, needle) != NULL, "reason %s in %s", r->valuestring, str(c, "name"));
+    }
+    free(signals);
+    clickfence_scorer_free(s);
+  }
+  clickfence_scorer *s = NULL;
+  CHECK(clickfence_scorer_new(S("{\"version\":\"v\",\"rules\":{\"vpnn\":1}}"), 70, 40, &s) == CLICKFENCE_INVALID_RULES,
+        "bad rules");
+  CHECK(clickfence_scorer_new(NULL, 0, 40, 70, &s) == CLICKFENCE_INVALID_THRESHOLDS, "bad thresholds");
+  cJSON_Delete(v);
+}
+
+/* ---- conventions ---- */
+
+static void test_conventions(void) {
+  char expected[32];
+  snprintf(expected, sizeof expected, "%d.%d.%d", CLICKFENCE_VERSION_MAJOR, CLICKFENCE_VERSION_MINOR,
+           CLICKFENCE_VERSION_PATCH);
+  CHECK(strcmp(clickfence_version(), expected) == 0, "version %s", clickfence_version());
+  CHECK(strcmp(clickfence_status_name(CLICKFENCE_SIGNATURE_MISMATCH), "signature_mismatch") == 0, "status name");
+  CHECK(strcmp(clickfence_status_name(123456), "unknown_status") == 0, "unknown status");
+  /* NULL everywhere gives CLICKFENCE_NULL_ARGUMENT, never a crash. */
+  size_t written;
+  CHECK(clickfence_click_signer_new(NULL, 5, NULL) == CLICKFENCE_NULL_ARGUMENT, "NULL secret");
+  CHECK(clickfence_click_signer_sign(NULL, S("https://a/"), 1, false, NULL, 0, &written) == CLICKFENCE_NULL_ARGUMENT,
+        "NULL signer");
+  CHECK(clickfence_click_verifier_verify(NULL, S("x"), 0, NULL, NULL, 0, NULL) == CLICKFENCE_NULL_ARGUMENT,
+        "NULL verifier");
+  CHECK(clickfence_webhook_verifier_verify(NULL, NULL, 0, NULL, 0, 0, NULL) == CLICKFENCE_NULL_ARGUMENT, "NULL wh");
+  CHECK(clickfence_access_policy_check(NULL, S("1.2.3.4"), NULL, 0, 0, NULL) == CLICKFENCE_NULL_ARGUMENT, "NULL policy");
+  CHECK(clickfence_rate_limiter_check(NULL, S("k"), 1, 0, NULL) == CLICKFENCE_NULL_ARGUMENT, "NULL limiter");
+  CHECK(clickfence_scorer_score(NULL, S("{}"), NULL) == CLICKFENCE_NULL_ARGUMENT, "NULL scorer");
+  CHECK(clickfence_last_error_message(NULL, 0, NULL) == CLICKFENCE_NULL_ARGUMENT, "NULL written");
+  clickfence_click_signer *s = NULL;
+  CHECK(clickfence_click_signer_new(S(""), &s) == CLICKFENCE_EMPTY_SECRET && s == NULL, "out untouched on failure");
+  const uint8_t bad_utf8[] = {0xff, 0xfe};
+  clickfence_click_signer_new(S("k"), &s);
+  char buf[256];
+  CHECK(clickfence_click_signer_sign(s, bad_utf8, 2, 1, false, (uint8_t *)buf, sizeof buf, &written) ==
+            CLICKFENCE_INVALID_UTF8,
+        "invalid UTF-8");
+  clickfence_click_signer_free(s);
+  clickfence_click_signer_free(NULL);
+  clickfence_click_verifier_free(NULL);
+  clickfence_webhook_signer_free(NULL);
+  clickfence_webhook_verifier_free(NULL);
+  clickfence_geoip_free(NULL);
+  clickfence_ip_set_free(NULL);
+  clickfence_access_policy_free(NULL);
+  clickfence_rate_limiter_free(NULL);
+  clickfence_scorer_free(NULL);
+  clickfence_geoip *db = NULL;
+  CHECK(clickfence_geoip_open(S("/nonexistent.mmdb"), &db) == CLICKFENCE_GEOIP_OPEN_FAILED && db == NULL, "open fails");
+}
+
+/* ---- one verifier, many threads ---- */
+
+struct shared {
+  const clickfence_click_verifier *verifier;
+  const char *url;
+  int ok;
+};
+
+static void *verify_many(void *arg) {
+  struct shared *sh = arg;
+  for (int i = 0; i < 500; i++) {
+    clickfence_click_verdict d;
+    if (clickfence_click_verifier_verify(sh->verifier, S(sh->url), 1700000000, &d, NULL, 0, NULL) == CLICKFENCE_OK &&
+        d.outcome == CLICKFENCE_OUTCOME_VALID)
+      sh->ok++;
+  }
+  return NULL;
+}
+
+static void test_threads(void) {
+  clickfence_click_signer *s = NULL;
+  clickfence_click_signer_new(S("shared-secret"), &s);
+  char url[512];
+  size_t written;
+  clickfence_click_signer_sign(s, S("https://app.example/com.app?pid=net"), 1700000300, false, (uint8_t *)url,
+                               sizeof url, &written);
+  clickfence_click_signer_free(s);
+  clickfence_click_verifier *v = NULL;
+  clickfence_click_verifier_new(CLICKFENCE_MODE_ENABLED, true, &v);
+  clickfence_click_verifier_add_key(v, S("k"), S("shared-secret"), 1800000000, 1700000000);
+  pthread_t threads[4];
+  struct shared sh[4];
+  for (int t = 0; t < 4; t++) {
+    sh[t] = (struct shared){v, url, 0};
+    pthread_create(&threads[t], NULL, verify_many, &sh[t]);
+  }
+  int total = 0;
+  for (int t = 0; t < 4; t++) {
+    pthread_join(threads[t], NULL);
+    total += sh[t].ok;
+  }
+  CHECK(total == 2000, "threads verified %d of 2000", total);
+  char csv[512];
+  clickfence_click_verifier_report_csv(v, NULL, 0, NULL, 0, 1700000000, (uint8_t *)csv, sizeof csv, &written);
+  CHECK(strstr(csv, ",2000,2000,0,0,0,0\n") != NULL, "report counts every thread's click: %s", csv);
+  clickfence_click_verifier_free(v);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) vectors_dir = argv[1];
+  test_conventions();
+  test_click();
+  test_webhook();
+  test_ip();
+  test_rate();
+  test_score();
+  test_threads();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
