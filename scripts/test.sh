@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting, lints, the Rust suites (unit,
 # integration, property and doc tests, C header freshness), and the C tests
-# under valgrind.
+# under valgrind, and the Python package (built by pip, tested by pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,3 +9,4 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 bash scripts/test-c.sh
+bash scripts/test-python.sh

@@ -1,0 +1,233 @@
+//! Click signing and verification.
+
+use clickfence::click::{ExpiresFormat, ReportRange};
+use clickfence::{
+    ClickSigner as CoreSigner, ClickVerifier as CoreVerifier, Mode, SecretKey as CoreKey,
+};
+use pyo3::prelude::*;
+
+use crate::convert::{bytes_like, click_err, now_or, to_py};
+
+/// Signs click URLs with one secret key (bytes as given, not base64-decoded).
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct ClickSigner(CoreSigner);
+
+#[pymethods]
+impl ClickSigner {
+    #[new]
+    fn new(py: Python<'_>, secret: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let secret = bytes_like(secret, "secret")?;
+        CoreSigner::new(secret)
+            .map(Self)
+            .map_err(|e| click_err(py, e))
+    }
+
+    /// Appends `expires` (default: now + ttl) and `signature` to `url`.
+    #[pyo3(signature = (url, *, expires=None, ttl=300, millis=false))]
+    fn sign(
+        &self,
+        py: Python<'_>,
+        url: &str,
+        expires: Option<u64>,
+        ttl: u64,
+        millis: bool,
+    ) -> PyResult<String> {
+        let expires = match expires {
+            Some(e) => e,
+            None => now_or(None)?.saturating_add(ttl),
+        };
+        let format = if millis {
+            ExpiresFormat::Millis
+        } else {
+            ExpiresFormat::Seconds
+        };
+        self.0
+            .sign_with(url, expires, format)
+            .map_err(|e| click_err(py, e))
+    }
+}
+
+/// A generated secret key.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct SecretKey {
+    /// UUIDv4 id.
+    #[pyo3(get)]
+    id: String,
+    /// 32 random bytes in standard base64, used as text.
+    #[pyo3(get)]
+    secret: String,
+    /// Expiry, unix seconds.
+    #[pyo3(get)]
+    expires_at: u64,
+}
+
+#[pymethods]
+impl SecretKey {
+    fn __repr__(&self) -> String {
+        format!(
+            "SecretKey(id={:?}, secret=<redacted>, expires_at={})",
+            self.id, self.expires_at
+        )
+    }
+}
+
+impl From<CoreKey> for SecretKey {
+    fn from(k: CoreKey) -> Self {
+        Self {
+            id: k.id.clone(),
+            secret: k.secret.to_string(),
+            expires_at: k.expires_at,
+        }
+    }
+}
+
+/// Generates a key that expires `ttl_hours` from now.
+#[pyfunction]
+#[pyo3(signature = (*, ttl_hours=36, now=None))]
+fn generate_secret_key(py: Python<'_>, ttl_hours: u64, now: Option<f64>) -> PyResult<SecretKey> {
+    CoreKey::generate(ttl_hours, now_or(now)?)
+        .map(SecretKey::from)
+        .map_err(|e| click_err(py, e))
+}
+
+/// The verdict on one click.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct ClickVerdict {
+    /// `valid`, `missing_signature`, `expired`, `invalid_signature`,
+    /// `no_active_secrets`, `excluded` or `not_validated`.
+    #[pyo3(get)]
+    outcome: &'static str,
+    /// Whether to record and attribute the click.
+    #[pyo3(get)]
+    accepted: bool,
+    /// The key that matched (valid / expired).
+    #[pyo3(get)]
+    key_id: Option<String>,
+}
+
+#[pymethods]
+impl ClickVerdict {
+    fn __repr__(&self) -> String {
+        format!(
+            "ClickVerdict(outcome={:?}, accepted={}, key_id={:?})",
+            self.outcome, self.accepted, self.key_id
+        )
+    }
+}
+
+/// Verifies clicks: key ring, mode, circuit breaker, exclusions, report.
+/// Safe to share between threads.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct ClickVerifier(CoreVerifier);
+
+#[pymethods]
+impl ClickVerifier {
+    #[new]
+    #[pyo3(signature = (*, mode="enabled", circuit_breaker=true))]
+    fn new(py: Python<'_>, mode: &str, circuit_breaker: bool) -> PyResult<Self> {
+        let mode: Mode = mode.parse().map_err(|e| click_err(py, e))?;
+        Ok(Self(CoreVerifier::new(mode, circuit_breaker)))
+    }
+
+    #[pyo3(signature = (id, secret, expires_at, *, now=None))]
+    fn add_key(
+        &self,
+        py: Python<'_>,
+        id: &str,
+        secret: &Bound<'_, PyAny>,
+        expires_at: u64,
+        now: Option<f64>,
+    ) -> PyResult<()> {
+        let secret = bytes_like(secret, "secret")?;
+        self.0
+            .add_key(id, secret, expires_at, now_or(now)?)
+            .map_err(|e| click_err(py, e))
+    }
+
+    #[pyo3(signature = (*, ttl_hours=36, now=None))]
+    fn generate_key(
+        &self,
+        py: Python<'_>,
+        ttl_hours: u64,
+        now: Option<f64>,
+    ) -> PyResult<SecretKey> {
+        self.0
+            .generate_key(ttl_hours, now_or(now)?)
+            .map(SecretKey::from)
+            .map_err(|e| click_err(py, e))
+    }
+
+    fn revoke_key(&self, py: Python<'_>, id: &str) -> PyResult<()> {
+        self.0.revoke_key(id).map_err(|e| click_err(py, e))
+    }
+
+    fn exclude_app(&self, py: Python<'_>, app_id: &str) -> PyResult<()> {
+        self.0.exclude_app(app_id).map_err(|e| click_err(py, e))
+    }
+
+    fn include_app(&self, app_id: &str) -> bool {
+        self.0.include_app(app_id)
+    }
+
+    fn set_mode(&self, py: Python<'_>, mode: &str) -> PyResult<()> {
+        self.0.set_mode(mode.parse().map_err(|e| click_err(py, e))?);
+        Ok(())
+    }
+
+    fn set_circuit_breaker(&self, enabled: bool) {
+        self.0.set_circuit_breaker(enabled);
+    }
+
+    #[getter]
+    fn mode(&self) -> &'static str {
+        self.0.mode().as_str()
+    }
+
+    #[pyo3(signature = (*, now=None))]
+    fn config<'py>(&self, py: Python<'py>, now: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.config(now_or(now)?))
+    }
+
+    #[pyo3(signature = (url, *, now=None))]
+    fn verify(&self, url: &str, now: Option<f64>) -> PyResult<ClickVerdict> {
+        let v = self.0.verify(url, now_or(now)?);
+        Ok(ClickVerdict {
+            outcome: v.outcome.code(),
+            accepted: v.accepted,
+            key_id: v.outcome.key_id().map(str::to_owned),
+        })
+    }
+
+    #[pyo3(signature = (*, start=None, end=None, now=None))]
+    fn report<'py>(
+        &self,
+        py: Python<'py>,
+        start: Option<&str>,
+        end: Option<&str>,
+        now: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let range = ReportRange::parse(start, end).map_err(|e| click_err(py, e))?;
+        to_py(py, &self.0.report(range, now_or(now)?))
+    }
+
+    #[pyo3(signature = (*, start=None, end=None, now=None))]
+    fn report_csv(
+        &self,
+        py: Python<'_>,
+        start: Option<&str>,
+        end: Option<&str>,
+        now: Option<f64>,
+    ) -> PyResult<String> {
+        let range = ReportRange::parse(start, end).map_err(|e| click_err(py, e))?;
+        Ok(self.0.report_csv(range, now_or(now)?))
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ClickSigner>()?;
+    m.add_class::<ClickVerifier>()?;
+    m.add_class::<ClickVerdict>()?;
+    m.add_class::<SecretKey>()?;
+    m.add_function(wrap_pyfunction!(generate_secret_key, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! IP sets, GeoIP readers, access policies, client-IP extraction.
+
+use std::sync::Arc;
+
+use clickfence::ip::{
+    self as core_ip, AccessConfig, AccessPolicy as CorePolicy, BlockKind, BlockRecord,
+};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::convert::{ip_err, json_text, now_or, to_py};
+
+/// An opened MaxMind DB (Country/City, Anonymous IP or ASN). Thread-safe.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct GeoIp(Arc<clickfence::GeoIp>);
+
+#[pymethods]
+impl GeoIp {
+    #[new]
+    fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        clickfence::GeoIp::open(path)
+            .map(|g| Self(Arc::new(g)))
+            .map_err(|e| ip_err(py, e))
+    }
+
+    #[getter]
+    fn database_type(&self) -> &str {
+        self.0.database_type()
+    }
+
+    /// The ISO country code of `ip`, or None.
+    fn country(&self, py: Python<'_>, ip: &str) -> PyResult<Option<String>> {
+        let ip = core_ip::parse_ip(ip).map_err(|e| ip_err(py, e))?;
+        Ok(self
+            .0
+            .country(ip)
+            .map_err(|e| ip_err(py, e))?
+            .map(|c| c.to_string()))
+    }
+
+    /// Anonymity flags: anonymous, vpn, hosting, public_proxy, residential_proxy, tor.
+    fn anonymous<'py>(&self, py: Python<'py>, ip: &str) -> PyResult<Bound<'py, PyAny>> {
+        let ip = core_ip::parse_ip(ip).map_err(|e| ip_err(py, e))?;
+        to_py(py, &self.0.anonymous(ip).map_err(|e| ip_err(py, e))?)
+    }
+
+    /// `{"number": ..., "organization": ...}` or None.
+    fn asn<'py>(&self, py: Python<'py>, ip: &str) -> PyResult<Bound<'py, PyAny>> {
+        let ip = core_ip::parse_ip(ip).map_err(|e| ip_err(py, e))?;
+        to_py(py, &self.0.asn(ip).map_err(|e| ip_err(py, e))?)
+    }
+}
+
+/// An immutable set of addresses and CIDRs. `ip in ipset`.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct IpSet(Arc<clickfence::IpSet>);
+
+#[pymethods]
+impl IpSet {
+    #[new]
+    #[pyo3(signature = (items=None))]
+    fn new(py: Python<'_>, items: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let mut list = Vec::new();
+        if let Some(items) = items {
+            if items.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err(
+                    "IpSet() takes an iterable of addresses; use IpSet.from_lines(text) for text",
+                ));
+            }
+            for item in items.try_iter()? {
+                list.push(item?.extract::<String>()?);
+            }
+        }
+        clickfence::IpSet::from_strs(list)
+            .map(|s| Self(Arc::new(s)))
+            .map_err(|e| ip_err(py, e))
+    }
+
+    /// Parses one IP or CIDR per line, with `#` comments and blank lines.
+    #[staticmethod]
+    fn from_lines(py: Python<'_>, text: &str) -> PyResult<Self> {
+        clickfence::IpSet::from_lines(text)
+            .map(|s| Self(Arc::new(s)))
+            .map_err(|e| ip_err(py, e))
+    }
+
+    fn __contains__(&self, py: Python<'_>, ip: &str) -> PyResult<bool> {
+        Ok(self
+            .0
+            .contains(core_ip::parse_ip(ip).map_err(|e| ip_err(py, e))?))
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.prefix_count()
+    }
+}
+
+/// The answer to check-ip-access.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct AccessDecision {
+    /// Whether the visitor may proceed.
+    #[pyo3(get)]
+    allowed: bool,
+    /// Why not, e.g. `blocked_country`.
+    #[pyo3(get)]
+    reason: Option<&'static str>,
+    /// The visitor's country when blocked (`XX` when unknown).
+    #[pyo3(get)]
+    country: Option<String>,
+    decision: core_ip::AccessDecision,
+}
+
+#[pymethods]
+impl AccessDecision {
+    /// Exactly the spec's JSON object.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.decision)
+    }
+
+    fn __repr__(&self) -> String {
+        serde_json::to_string(&self.decision).unwrap_or_default()
+    }
+}
+
+/// A compiled IP access policy. Thread-safe.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct AccessPolicy(CorePolicy);
+
+#[pymethods]
+impl AccessPolicy {
+    #[new]
+    #[pyo3(signature = (config, *, geoip=None, anonymous_ip=None, tor=None, vpn=None, datacenter=None, blocks=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        config: &Bound<'_, PyAny>,
+        geoip: Option<PyRef<'_, GeoIp>>,
+        anonymous_ip: Option<PyRef<'_, GeoIp>>,
+        tor: Option<PyRef<'_, IpSet>>,
+        vpn: Option<PyRef<'_, IpSet>>,
+        datacenter: Option<PyRef<'_, IpSet>>,
+        blocks: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let config = AccessConfig::from_json(&json_text(py, config, "config")?)
+            .map_err(|e| ip_err(py, e))?;
+        let mut b = CorePolicy::builder(config);
+        if let Some(g) = geoip {
+            b = b.geoip(Arc::clone(&g.0));
+        }
+        if let Some(g) = anonymous_ip {
+            b = b.anonymous_ip(Arc::clone(&g.0));
+        }
+        if let Some(l) = tor {
+            b = b.tor(Arc::clone(&l.0));
+        }
+        if let Some(l) = vpn {
+            b = b.vpn(Arc::clone(&l.0));
+        }
+        if let Some(l) = datacenter {
+            b = b.datacenter(Arc::clone(&l.0));
+        }
+        if let Some(blocks) = blocks {
+            let mut records = Vec::new();
+            for item in blocks.try_iter()? {
+                let item = item?;
+                let d = item.cast::<PyDict>().map_err(|_| {
+                    PyTypeError::new_err("each block is a dict with ip and expires_at")
+                })?;
+                let ip: String = d
+                    .get_item("ip")?
+                    .ok_or_else(|| PyTypeError::new_err("block needs 'ip'"))?
+                    .extract()?;
+                let expires: Option<u64> = match d.get_item("expires_at")? {
+                    Some(v) if !v.is_none() => Some(v.extract()?),
+                    _ => None,
+                };
+                let ip = core_ip::parse_ip(&ip).map_err(|e| ip_err(py, e))?;
+                let kind = expires.map_or(BlockKind::Permanent, |at| BlockKind::Temporary {
+                    expires_at: at,
+                });
+                records.push(BlockRecord::new(ip, kind));
+            }
+            b = b.blocks(records);
+        }
+        b.build().map(Self).map_err(|e| ip_err(py, e))
+    }
+
+    /// Checks a visitor (`country` is a CF-IPCountry value).
+    #[pyo3(signature = (ip, *, country=None, now=None))]
+    fn check(
+        &self,
+        py: Python<'_>,
+        ip: &str,
+        country: Option<&str>,
+        now: Option<f64>,
+    ) -> PyResult<AccessDecision> {
+        let d = self
+            .0
+            .check_str(ip, country, now_or(now)?)
+            .map_err(|e| ip_err(py, e))?;
+        Ok(AccessDecision {
+            allowed: d.allowed,
+            reason: d.reason.map(|r| r.as_str()),
+            country: d.country.map(|c| c.to_string()),
+            decision: d,
+        })
+    }
+}
+
+/// Picks the client address from the peer and proxy headers, trusting the
+/// headers only from peers in `trusted`.
+#[pyfunction]
+#[pyo3(signature = (peer, *, trusted, forwarded_for=None, cf_connecting_ip=None))]
+fn client_ip(
+    py: Python<'_>,
+    peer: &str,
+    trusted: PyRef<'_, IpSet>,
+    forwarded_for: Option<Vec<String>>,
+    cf_connecting_ip: Option<&str>,
+) -> PyResult<String> {
+    let peer = core_ip::parse_ip(peer).map_err(|e| ip_err(py, e))?;
+    let xff = forwarded_for.unwrap_or_default();
+    let xff: Vec<&str> = xff.iter().map(String::as_str).collect();
+    Ok(core_ip::client_ip(peer, &xff, cf_connecting_ip, &trusted.0)
+        .0
+        .to_string())
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<GeoIp>()?;
+    m.add_class::<IpSet>()?;
+    m.add_class::<AccessPolicy>()?;
+    m.add_class::<AccessDecision>()?;
+    m.add_function(wrap_pyfunction!(client_ip, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Rate limiting and velocity counters.
+
+use std::collections::HashMap;
+
+use clickfence::rate::{
+    Quota, RateDecision as CoreDecision, RateLimiter as CoreLimiter,
+    VelocityCounter as CoreVelocity,
+};
+use pyo3::prelude::*;
+
+use crate::convert::{bytes_like, now_or, rate_err};
+
+/// One rate decision.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct RateDecision(CoreDecision);
+
+#[pymethods]
+impl RateDecision {
+    #[getter]
+    fn allowed(&self) -> bool {
+        self.0.allowed
+    }
+    #[getter]
+    fn limit(&self) -> u32 {
+        self.0.limit
+    }
+    #[getter]
+    fn remaining(&self) -> u32 {
+        self.0.remaining
+    }
+    #[getter]
+    fn retry_after(&self) -> Option<u64> {
+        self.0.retry_after
+    }
+    #[getter]
+    fn reset_after(&self) -> u64 {
+        self.0.reset_after
+    }
+    /// The response headers (X-RateLimit-*, RateLimit-Policy, RateLimit, Retry-After).
+    fn headers(&self) -> HashMap<&'static str, String> {
+        self.0.headers().into_iter().collect()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "RateDecision(allowed={}, remaining={}, retry_after={:?})",
+            self.0.allowed, self.0.remaining, self.0.retry_after
+        )
+    }
+}
+
+/// At most `limit` units per key in any `window` seconds. Thread-safe.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct RateLimiter(CoreLimiter);
+
+#[pymethods]
+impl RateLimiter {
+    #[new]
+    #[pyo3(signature = (*, limit=60, window=60, max_keys=1_000_000))]
+    fn new(py: Python<'_>, limit: u32, window: u64, max_keys: usize) -> PyResult<Self> {
+        let quota = Quota::new(limit, window).map_err(|e| rate_err(py, e))?;
+        Ok(Self(CoreLimiter::with_max_keys(quota, max_keys)))
+    }
+
+    #[pyo3(signature = (key, *, cost=1, now=None))]
+    fn check(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        cost: u32,
+        now: Option<f64>,
+    ) -> PyResult<RateDecision> {
+        let key = bytes_like(key, "key")?;
+        self.0
+            .check_cost(key, cost, now_or(now)?)
+            .map(RateDecision)
+            .map_err(|e| rate_err(py, e))
+    }
+}
+
+/// Sliding minute / hour event counts per key. Thread-safe.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct VelocityCounter(CoreVelocity);
+
+#[pymethods]
+impl VelocityCounter {
+    #[new]
+    #[pyo3(signature = (*, max_keys=1_000_000))]
+    fn new(max_keys: usize) -> Self {
+        Self(CoreVelocity::new(max_keys))
+    }
+
+    /// Records one event; returns (last_minute, last_hour) including it.
+    #[pyo3(signature = (key, *, now=None))]
+    fn record(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<(u64, u64)> {
+        let c = self
+            .0
+            .record(bytes_like(key, "key")?, now_or(now)?)
+            .map_err(|e| rate_err(py, e))?;
+        Ok((c.last_minute, c.last_hour))
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<RateLimiter>()?;
+    m.add_class::<RateDecision>()?;
+    m.add_class::<VelocityCounter>()?;
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! Fraud scoring.
+
+use clickfence::score::{self as core_score, ClickSignals, ScoringRules, Thresholds};
+use pyo3::prelude::*;
+
+use crate::convert::{json_text, score_err, to_py};
+
+/// The scorer's verdict on one click.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct Assessment(core_score::Assessment);
+
+#[pymethods]
+impl Assessment {
+    #[getter]
+    fn score(&self) -> u8 {
+        self.0.score
+    }
+    #[getter]
+    fn status(&self) -> &'static str {
+        self.0.status.as_str()
+    }
+    #[getter]
+    fn classification(&self) -> &'static str {
+        self.0.classification()
+    }
+    /// `[{"code", "points", "detail"}, ...]`
+    #[getter]
+    fn reasons<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.reasons)
+    }
+    /// The whole assessment as a dict.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Assessment(score={}, status={:?})",
+            self.0.score,
+            self.0.status.as_str()
+        )
+    }
+}
+
+/// Scores clicks with a rule set and a site's thresholds. Thread-safe.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct Scorer(core_score::Scorer);
+
+#[pymethods]
+impl Scorer {
+    #[new]
+    #[pyo3(signature = (*, rules=None, block_threshold=70, flag_threshold=40))]
+    fn new(
+        py: Python<'_>,
+        rules: Option<&Bound<'_, PyAny>>,
+        block_threshold: i64,
+        flag_threshold: i64,
+    ) -> PyResult<Self> {
+        let rules = match rules {
+            Some(r) => ScoringRules::from_json(&json_text(py, r, "rules")?)
+                .map_err(|e| score_err(py, e))?,
+            None => ScoringRules::default(),
+        };
+        let t = Thresholds::new(block_threshold, flag_threshold).map_err(|e| score_err(py, e))?;
+        Ok(Self(core_score::Scorer::new(rules, t)))
+    }
+
+    /// Scores a click from its signals (a dict with the core's snake_case names, or JSON).
+    fn score(&self, py: Python<'_>, signals: &Bound<'_, PyAny>) -> PyResult<Assessment> {
+        let signals = ClickSignals::from_json(&json_text(py, signals, "signals")?)
+            .map_err(|e| score_err(py, e))?;
+        Ok(Assessment(self.0.score(&signals)))
+    }
+
+    /// Whether a user agent matches the known-bot list.
+    fn is_bot_user_agent(&self, user_agent: &str) -> bool {
+        self.0.is_bot_user_agent(user_agent)
+    }
+}
+
+/// Blocked clicks as a percentage of all, two decimals (the stats endpoint's `fraud_rate`).
+#[pyfunction]
+fn fraud_rate(total_clicks: u64, blocked_clicks: u64) -> f64 {
+    core_score::fraud_rate(total_clicks, blocked_clicks)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Scorer>()?;
+    m.add_class::<Assessment>()?;
+    m.add_function(wrap_pyfunction!(fraud_rate, m)?)?;
+    Ok(())
+}

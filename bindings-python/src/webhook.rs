@@ -1,0 +1,172 @@
+//! Webhook signing and verification.
+
+use std::collections::HashMap;
+
+use clickfence::webhook::ReplayGuard as CoreGuard;
+use clickfence::{WebhookSigner as CoreSigner, WebhookVerifier as CoreVerifier};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+use crate::convert::{bytes_like, now_or, raw_body, webhook_err};
+
+/// Signs deliveries with one endpoint secret.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct WebhookSigner(CoreSigner);
+
+#[pymethods]
+impl WebhookSigner {
+    #[new]
+    fn new(py: Python<'_>, secret: &Bound<'_, PyAny>) -> PyResult<Self> {
+        CoreSigner::new(bytes_like(secret, "secret")?)
+            .map(Self)
+            .map_err(|e| webhook_err(py, e))
+    }
+
+    /// Lower-case hex HMAC-SHA256 over `"{timestamp}.{body}"`.
+    fn sign(&self, timestamp: u64, body: &Bound<'_, PyAny>) -> PyResult<String> {
+        Ok(self.0.sign(timestamp, &raw_body(body)?))
+    }
+
+    /// The five delivery headers; call per attempt with that attempt's timestamp.
+    #[pyo3(signature = (event, body, *, delivery_id, timestamp=None))]
+    fn headers(
+        &self,
+        py: Python<'_>,
+        event: &str,
+        body: &Bound<'_, PyAny>,
+        delivery_id: &str,
+        timestamp: Option<u64>,
+    ) -> PyResult<HashMap<&'static str, String>> {
+        let ts = match timestamp {
+            Some(t) => t,
+            None => now_or(None)?,
+        };
+        let headers = self
+            .0
+            .headers(event, delivery_id, ts, &raw_body(body)?)
+            .map_err(|e| webhook_err(py, e))?;
+        Ok(headers.into_iter().collect())
+    }
+}
+
+/// Verifies deliveries against one or more secrets (rotation). Thread-safe.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct WebhookVerifier(CoreVerifier);
+
+#[pymethods]
+impl WebhookVerifier {
+    #[new]
+    #[pyo3(signature = (secrets, *, tolerance=300))]
+    fn new(py: Python<'_>, secrets: &Bound<'_, PyAny>, tolerance: u64) -> PyResult<Self> {
+        let mut list: Vec<Vec<u8>> = Vec::new();
+        if secrets.is_instance_of::<PyList>() || secrets.is_instance_of::<PyTuple>() {
+            for item in secrets.try_iter()? {
+                list.push(bytes_like(&item?, "secret")?.into_owned());
+            }
+        } else {
+            list.push(bytes_like(secrets, "secrets")?.into_owned());
+        }
+        let v = CoreVerifier::new(list).map_err(|e| webhook_err(py, e))?;
+        v.with_tolerance(tolerance)
+            .map(Self)
+            .map_err(|e| webhook_err(py, e))
+    }
+
+    /// Verifies `headers` (any mapping with `.items()`, names case-insensitive)
+    /// and the raw `body`; returns the index of the secret that matched.
+    /// Raises `WebhookVerificationError` with `.code` on failure.
+    #[pyo3(signature = (headers, body, *, now=None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyAny>,
+        body: &Bound<'_, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<usize> {
+        let pairs = header_pairs(headers)?;
+        let body = raw_body(body)?;
+        let now = now_or(now)?;
+        let verifier = &self.0;
+        // Large bodies are hashed without holding the interpreter.
+        let result = if body.len() > 16 * 1024 {
+            py.detach(|| verifier.verify(pairs.iter().map(|(n, v)| (n, v)), &body, now))
+        } else {
+            verifier.verify(pairs.iter().map(|(n, v)| (n, v)), &body, now)
+        };
+        result
+            .map(|v| v.secret_index)
+            .map_err(|e| webhook_err(py, e))
+    }
+}
+
+/// Only the two headers the verifier reads are copied out of the mapping.
+fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(Vec<u8>, Vec<u8>)>> {
+    let items = headers.call_method0("items").map_err(|_| {
+        PyTypeError::new_err("headers must be a mapping (dict, Headers, ...) with .items()")
+    })?;
+    let mut out = Vec::new();
+    for item in items.try_iter()? {
+        let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let name = bytes_like(&name, "header name")?;
+        if name.eq_ignore_ascii_case(b"x-myclickshield-timestamp")
+            || name.eq_ignore_ascii_case(b"x-myclickshield-signature")
+        {
+            out.push((
+                name.into_owned(),
+                bytes_like(&value, "header value")?.into_owned(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Remembers accepted deliveries within the tolerance to refuse replays.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct ReplayGuard {
+    guard: CoreGuard,
+    verifier: Py<WebhookVerifier>,
+}
+
+#[pymethods]
+impl ReplayGuard {
+    #[new]
+    #[pyo3(signature = (verifier, *, capacity=100_000))]
+    fn new(verifier: Py<WebhookVerifier>, capacity: usize, py: Python<'_>) -> Self {
+        let tolerance = verifier.bind(py).get().0.tolerance();
+        Self {
+            guard: CoreGuard::new(tolerance, capacity),
+            verifier,
+        }
+    }
+
+    /// Verifies like `WebhookVerifier.verify`, then refuses a second delivery
+    /// with the same timestamp and signature (`replayed_delivery`).
+    #[pyo3(signature = (headers, body, *, now=None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyAny>,
+        body: &Bound<'_, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<usize> {
+        let pairs = header_pairs(headers)?;
+        let body = raw_body(body)?;
+        let now = now_or(now)?;
+        let verifier = &self.verifier.bind(py).get().0;
+        let verified = verifier
+            .verify(pairs.iter().map(|(n, v)| (n, v)), &body, now)
+            .map_err(|e| webhook_err(py, e))?;
+        self.guard
+            .check(&verified, now)
+            .map_err(|e| webhook_err(py, e))?;
+        Ok(verified.secret_index)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<WebhookSigner>()?;
+    m.add_class::<WebhookVerifier>()?;
+    m.add_class::<ReplayGuard>()?;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+import threading
+
+import pytest
+
+import clickfence as cf
+from conftest import load
+
+V = load("click.json")
+
+
+@pytest.mark.parametrize("case", V["sign"], ids=lambda c: c["name"])
+def test_sign_vectors(case):
+    signer = cf.ClickSigner(case["secret"])
+    assert signer.sign(case["url"], expires=case["expires"], millis=case["millis"]) == case["signed"]
+
+
+def test_bytes_and_str_secrets_are_the_same_key():
+    url = "https://a.example/x?y=1"
+    assert cf.ClickSigner("k").sign(url, expires=9) == cf.ClickSigner(b"k").sign(url, expires=9)
+
+
+@pytest.mark.parametrize("case", V["sign_errors"], ids=lambda c: c["name"])
+def test_sign_errors_have_codes(case):
+    with pytest.raises(cf.ClickSigningError) as e:
+        cf.ClickSigner("k").sign(case["url"], expires=1)
+    assert e.value.code == case["code"]
+    assert isinstance(e.value, cf.ClickfenceError)
+    assert str(e.value)
+
+
+@pytest.mark.parametrize("case", V["verify"], ids=lambda c: c["name"])
+def test_verify_vectors(case):
+    v = cf.ClickVerifier(mode=case["mode"])
+    for key in case["keys"]:
+        v.add_key(key["id"], key["secret"], key["expires_at"], now=0)
+    for app in case["excluded_apps"]:
+        v.exclude_app(app)
+    verdict = v.verify(case["url"], now=case["now"])
+    assert (verdict.outcome, verdict.accepted, verdict.key_id) == (case["outcome"], case["accepted"], case["key_id"])
+
+
+def test_default_expiry_is_now_plus_ttl():
+    import time
+
+    url = cf.ClickSigner("k").sign("https://a.example/x", ttl=600)
+    expires = int(url.split("expires=")[1].split("&")[0])
+    assert abs(expires - (time.time() + 600)) < 5
+
+
+def test_key_ring_config_and_report():
+    v = cf.ClickVerifier(mode="report-only", circuit_breaker=False)
+    key = v.generate_key(ttl_hours=36, now=1_700_000_000)
+    assert len(key.id) == 36 and len(key.secret) == 44 and key.expires_at == 1_700_000_000 + 36 * 3600
+    assert "redacted" in repr(key)
+    v.add_key("second", b"s2", 1_800_000_000, now=1_700_000_000)
+    with pytest.raises(cf.ClickSigningError) as e:
+        v.add_key("third", "s3", 1_800_000_000, now=1_700_000_000)
+    assert e.value.code == "too_many_active_keys"
+    v.exclude_app("app-id-1")
+    cfg = v.config(now=1_700_000_000)
+    assert cfg["mode"] == "report-only"
+    assert cfg["circuit-breaker-config"] == {"status": "disabled"}
+    assert [k["secret-key-id"] for k in cfg["active-key-ids"]] == [key.id, "second"]
+    assert cfg["excluded-app-ids"] == ["app-id-1"]
+    signed = cf.ClickSigner(key.secret).sign("https://app.example/com.app?pid=x", expires=1_700_000_100)
+    assert v.verify(signed, now=1_700_000_000).outcome == "valid"
+    assert v.verify("https://app.example/com.app?pid=x", now=1_700_000_000).accepted  # report-only
+    rows = v.report(now=1_700_000_000)
+    assert rows == [{"time": "2023-11-14T22", "total_clicks": 2, "valid_clicks": 1, "missing_signature": 1,
+                     "expired_clicks": 0, "invalid_signature": 0, "no_active_secrets": 0}]
+    csv = v.report_csv(start="2023-11-14T22", end="2023-11-14T22")
+    assert csv.splitlines()[1] == "2023-11-14T22,2,1,1,0,0,0"
+    with pytest.raises(cf.ClickSigningError) as e:
+        v.report(start="2023-11-14T22")
+    assert e.value.code == "invalid_report_range"
+    with pytest.raises(cf.ClickSigningError) as e:
+        v.set_mode("on")
+    assert e.value.code == "invalid_mode"
+    v.set_mode("disabled")
+    assert v.mode == "disabled"
+
+
+def test_bad_argument_types_raise_type_error():
+    with pytest.raises(TypeError):
+        cf.ClickSigner(42)
+    with pytest.raises(TypeError):
+        cf.ClickSigner("k").sign(b"https://a.example/")
+    with pytest.raises(ValueError):
+        cf.ClickVerifier().verify("https://a/", now=-1)
+
+
+def test_one_verifier_shared_by_8_threads_counts_every_click():
+    v = cf.ClickVerifier()
+    v.add_key("k", "shared", 1_800_000_000, now=1_700_000_000)
+    url = cf.ClickSigner("shared").sign("https://app.example/com.app?pid=x", expires=1_700_000_300)
+    valid = []
+
+    def work():
+        valid.append(sum(v.verify(url, now=1_700_000_000).outcome == "valid" for _ in range(500)))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(valid) == 4000
+    assert v.report(now=1_700_000_000)[0]["valid_clicks"] == 4000

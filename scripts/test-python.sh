@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the Python package the way a user installs it (pip install
+# ./bindings-python, maturin backend) into a venv under target/, then runs
+# the pytest suite (vectors, errors, threads, stubtest, examples).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/py
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "pytest>=8" "mypy>=1.10" "flask>=3"
+# Share the workspace's target dir so the core is not rebuilt from scratch.
+CARGO_TARGET_DIR="$PWD/target" "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings-python
+cd bindings-python
+"../$venv/bin/python" -m pytest -q tests
