@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting, lints, the Rust suites (unit,
 # integration, property and doc tests, C header freshness), and the C tests
-# under valgrind, and the Python package (built by pip, tested by pytest).
+# under valgrind, the Python package (built by pip, tested by pytest) and the
+# Node addon (npm ci && npm run build, node --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,3 +11,4 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 bash scripts/test-c.sh
 bash scripts/test-python.sh
+bash scripts/test-node.sh

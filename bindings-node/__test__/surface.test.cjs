@@ -1,0 +1,122 @@
+// CommonJS entry, Headers input, the spec receiver as an oracle, isbot as an
+// oracle, and bad input of every type.
+const assert = require('node:assert/strict')
+const crypto = require('node:crypto')
+const { readFileSync } = require('node:fs')
+const path = require('node:path')
+const { test } = require('node:test')
+const { isbot } = require('isbot')
+
+const cf = require('../index.js')
+
+const NOW = 1777896000
+
+function specReceiver(secret, headers, raw, now) {
+  // The spec's Express sample, line for line (Date.now() replaced by `now`).
+  const ts = headers['x-myclickshield-timestamp']
+  const sig = headers['x-myclickshield-signature']
+  const body = raw.toString()
+  const expected = crypto.createHmac('sha256', secret).update(ts + '.' + body).digest('hex')
+  return !(sig.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(sig)) || Math.abs(now - Number(ts)) > 300)
+}
+
+test('agrees with the spec receiver on well-formed deliveries', () => {
+  const signer = new cf.WebhookSigner('whsec')
+  const verifier = new cf.WebhookVerifier('whsec')
+  let checked = 0
+  for (let i = 0; i < 300; i++) {
+    const body = Buffer.from(JSON.stringify({ event: 'ip.blocked', data: { n: i, s: 'é☕'.repeat(i % 4) } }))
+    const ts = NOW + ((i * 7) % 700) - 350
+    let sig = signer.sign(ts, body)
+    if (i % 3 === 0) sig = sig.slice(0, 63) + (sig[63] === '0' ? '1' : '0')
+    const headers = { 'x-myclickshield-timestamp': String(ts), 'x-myclickshield-signature': sig }
+    let ours = true
+    try {
+      verifier.verify(headers, body, { now: NOW })
+    } catch {
+      ours = false
+    }
+    assert.equal(ours, specReceiver('whsec', headers, body, NOW), `delivery ${i}`)
+    checked++
+  }
+  assert.equal(checked, 300)
+})
+
+test('WHATWG Headers and Express objects both work', () => {
+  const body = '{"event":"ip.blocked"}'
+  const h = new cf.WebhookSigner('s').headers('ip.blocked', body, { deliveryId: '1', timestamp: NOW })
+  assert.equal(new cf.WebhookVerifier(['old', 's']).verify(new Headers(h), body, { now: NOW }), 1)
+  const lower = Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]))
+  assert.equal(new cf.WebhookVerifier('s').verify(lower, Buffer.from(body), { now: NOW }), 0)
+  assert.throws(() => new cf.WebhookVerifier('s').verify(new Headers(), body, { now: NOW }), { code: 'missing_header' })
+})
+
+test('a parsed body is refused with a pointer to express.raw', () => {
+  assert.throws(() => new cf.WebhookVerifier('s').verify({}, { event: 'x' }), (e) => e.code === 'invalid_body' && /express\.raw/.test(e.message))
+})
+
+test('bad input of every type throws an Error with a code, never crashes', () => {
+  const cases = [
+    () => new cf.ClickSigner(42),
+    () => new cf.ClickSigner(''),
+    () => new cf.ClickSigner('k').sign(5),
+    () => new cf.ClickSigner('k').sign('https://a/', { expires: -1 }),
+    () => new cf.ClickVerifier({ mode: 'on' }),
+    () => new cf.ClickVerifier().verify(null),
+    () => new cf.ClickVerifier().report({ start: '2024-01-01T00' }),
+    () => new cf.WebhookVerifier([]),
+    () => new cf.WebhookVerifier('s', { tolerance: 0 }),
+    () => new cf.WebhookVerifier('s').verify(null, 'x'),
+    () => new cf.WebhookSigner('s').headers('ip.blocked', 'x', {}),
+    () => new cf.GeoIp('/nonexistent.mmdb'),
+    () => new cf.IpSet(['nope']),
+    () => cf.IpSet.fromLines('1.2.3.4\nbad'),
+    () => new cf.IpSet([]).has('010.0.0.1'),
+    () => new cf.AccessPolicy({ enabled: 'yes' }),
+    () => new cf.AccessPolicy('{not json'),
+    () => new cf.AccessPolicy({ enabled: true }).check('1.2.3.4', { country: 'USA' }),
+    () => new cf.AccessPolicy({ enabled: true }, { geoip: 'not a GeoIp' }),
+    () => new cf.RateLimiter({ limit: 0 }),
+    () => new cf.RateLimiter().check('k', { cost: 61 }),
+    () => new cf.RateLimiter().check(Buffer.alloc(2000)),
+    () => new cf.Scorer({ blockThreshold: 10, flagThreshold: 20 }),
+    () => new cf.Scorer({ rules: { version: 'v', rules: { nope: 1 } } }),
+    () => new cf.Scorer().score({ ip_vpn: 'yes' }),
+    () => new cf.Scorer().score('not an object'),
+  ]
+  for (const [i, fn] of cases.entries()) {
+    assert.throws(fn, (e) => e instanceof Error && typeof e.code === 'string' && e.code.length > 0, `case ${i}`)
+  }
+})
+
+test('the scorer agrees with isbot on real user agents', () => {
+  const corpus = JSON.parse(readFileSync(path.join(__dirname, '../../tests/vectors/user-agents.json'), 'utf8'))
+  const scorer = new cf.Scorer()
+  const disagreements = []
+  for (const ua of [...corpus.browsers, ...corpus.current_browsers, ...corpus.bots, ...corpus.crawlers]) {
+    if (scorer.isBotUserAgent(ua) !== isbot(ua)) disagreements.push(ua)
+  }
+  // Documented in the README: the isbot crate's pattern list differs from the
+  // npm package's, so some agents disagree. None of them may be a browser we
+  // call a bot, and every crawler must be caught by both.
+  const browsers = new Set([...corpus.browsers, ...corpus.current_browsers])
+  for (const ua of disagreements) assert.ok(!(browsers.has(ua) && scorer.isBotUserAgent(ua)), ua)
+  for (const ua of corpus.crawlers) assert.ok(scorer.isBotUserAgent(ua) && isbot(ua), ua)
+  console.log(`isbot disagreements: ${disagreements.length} of ${corpus.browsers.length + corpus.current_browsers.length + corpus.bots.length + corpus.crawlers.length}`)
+})
+
+test('key ring, config, report and GeoIP through Node', () => {
+  const v = new cf.ClickVerifier({ mode: 'report-only', circuitBreaker: false })
+  const key = v.generateKey({ ttlHours: 36, now: 1700000000 })
+  assert.equal(key.id.length, 36)
+  assert.equal(key.expiresAt, 1700000000 + 36 * 3600)
+  const url = new cf.ClickSigner(key.secret).sign('https://app.example/com.app?pid=x', { expires: 1700000100 })
+  assert.equal(v.verify(url, { now: 1700000000 }).keyId, key.id)
+  const cfg = v.config({ now: 1700000000 })
+  assert.deepEqual(Object.keys(cfg), ['mode', 'circuit-breaker-config', 'active-key-ids', 'excluded-app-ids'])
+  assert.equal(v.reportCsv({ start: '2023-11-14T22', end: '2023-11-14T22' }).split('\n')[1], '2023-11-14T22,1,1,0,0,0,0')
+  const geo = new cf.GeoIp(path.join(__dirname, '../../tests/vectors/geoip/country.mmdb'))
+  assert.equal(geo.country('81.2.69.142'), 'DE')
+  assert.equal(geo.country('8.8.8.8'), null)
+  assert.equal(geo.databaseType, 'GeoIP2-Country')
+})

@@ -1,0 +1,113 @@
+// The shared vectors, through the ESM entry point.
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { test } from 'node:test'
+
+import {
+  AccessPolicy,
+  ClickSigner,
+  ClickVerifier,
+  GeoIp,
+  IpSet,
+  RateLimiter,
+  Scorer,
+  WebhookSigner,
+  WebhookVerifier,
+  fraudRate,
+} from '../index.mjs'
+
+const dir = new URL('../../tests/vectors/', import.meta.url)
+const load = (name) => JSON.parse(readFileSync(new URL(name, dir), 'utf8'))
+
+test('click sign vectors', () => {
+  for (const c of load('click.json').sign) {
+    assert.equal(new ClickSigner(c.secret).sign(c.url, { expires: c.expires, millis: c.millis }), c.signed, c.name)
+  }
+})
+
+test('click sign errors carry codes', () => {
+  for (const c of load('click.json').sign_errors) {
+    assert.throws(() => new ClickSigner('k').sign(c.url, { expires: 1 }), (e) => e.code === c.code && e.message.length > 0, c.name)
+  }
+})
+
+test('click verify vectors', () => {
+  for (const c of load('click.json').verify) {
+    const v = new ClickVerifier({ mode: c.mode })
+    for (const k of c.keys) v.addKey(k.id, k.secret, k.expires_at, { now: 0 })
+    for (const app of c.excluded_apps) v.excludeApp(app)
+    const verdict = v.verify(c.url, { now: c.now })
+    assert.deepEqual([verdict.outcome, verdict.accepted, verdict.keyId ?? null], [c.outcome, c.accepted, c.key_id], c.name)
+  }
+})
+
+test('webhook vectors', () => {
+  const w = load('webhook.json')
+  for (const c of w.sign) {
+    assert.equal(new WebhookSigner(c.secret).sign(c.timestamp, Buffer.from(c.body_hex, 'hex')), c.signature, c.name)
+  }
+  for (const c of w.verify) {
+    const v = new WebhookVerifier(c.secrets, { tolerance: c.tolerance })
+    const headers = {}
+    for (const [name, value] of c.headers) {
+      const key = name.toLowerCase()
+      headers[key] = key in headers ? [].concat(headers[key], value) : value // Node's repeated-header shape
+    }
+    const body = Buffer.from(c.body_hex, 'hex')
+    if (c.code === null) {
+      assert.equal(v.verify(headers, body, { now: c.now }), c.secret_index, c.name)
+    } else {
+      assert.throws(() => v.verify(headers, body, { now: c.now }), (e) => e.code === c.code, c.name)
+    }
+  }
+})
+
+test('ip policy vectors', () => {
+  const ip = load('ip.json')
+  for (const p of ip.policies) {
+    const s = p.sources
+    const sources = {}
+    if (s.geoip) sources.geoip = new GeoIp(new URL(s.geoip, dir).pathname)
+    if (s.anonymous_ip) sources.anonymousIp = new GeoIp(new URL(s.anonymous_ip, dir).pathname)
+    for (const k of ['tor', 'vpn', 'datacenter']) if (s[k]) sources[k] = new IpSet(s[k])
+    sources.blocks = p.blocks.map((b) => ({ ip: b.ip, expiresAt: b.expires_at ?? undefined }))
+    const policy = new AccessPolicy(p.config, sources)
+    for (const c of p.checks) {
+      const got = policy.check(c.ip, { country: c.country ?? undefined, now: c.now })
+      assert.deepEqual(got, c.expect, `${p.name}: ${c.ip}`)
+      assert.equal(JSON.stringify(got), JSON.stringify(c.expect), 'key order is the spec\'s')
+    }
+  }
+  for (const e of ip.config_errors) {
+    assert.throws(() => new AccessPolicy(e.config), (err) => err.code === 'invalid_config' && err.message.includes(e.field), e.field)
+  }
+})
+
+test('rate vectors', () => {
+  const r = load('rate.json')
+  for (const sc of r.scenarios) {
+    const rl = new RateLimiter({ limit: sc.limit, window: sc.window })
+    for (const st of sc.steps) {
+      const d = rl.check(st.key, { cost: st.cost, now: st.now })
+      assert.deepEqual([d.allowed, d.remaining, d.retryAfter ?? null, d.resetAfter], [st.allowed, st.remaining, st.retry_after, st.reset_after])
+    }
+  }
+  const ex = r.headers_example
+  const rl = new RateLimiter({ limit: ex.limit, window: ex.window })
+  for (let i = 0; i < ex.requests_before; i++) rl.check('tok', { now: ex.now })
+  assert.deepEqual(rl.check('tok', { now: ex.now }).headers, Object.fromEntries(ex.headers))
+})
+
+test('score vectors', () => {
+  const s = load('score.json')
+  for (const c of s.cases) {
+    const a = new Scorer({ blockThreshold: c.block_threshold, flagThreshold: c.flag_threshold }).score(c.signals)
+    assert.deepEqual([a.score, a.status, a.classification], [c.score, c.status, c.classification], c.name)
+    assert.deepEqual(a.reasons.map((r) => r.code), c.reasons, c.name)
+    assert.equal(a.rules_version, s.rules_version)
+  }
+  for (const e of s.signal_errors) {
+    assert.throws(() => new Scorer().score(e.signals), (err) => err.code === 'invalid_signals' && err.message.includes(e.path))
+  }
+  assert.equal(fraudRate(s.fraud_rate.total_clicks, s.fraud_rate.blocked_clicks), s.fraud_rate.fraud_rate)
+})

@@ -1,0 +1,279 @@
+//! Click signing and verification.
+
+use clickfence::click::{ExpiresFormat, ReportRange};
+use clickfence::{
+    ClickSigner as CoreSigner, ClickVerifier as CoreVerifier, Mode, SecretKey as CoreKey,
+};
+use napi::bindgen_prelude::{Buffer, Either};
+use napi_derive::napi;
+
+use crate::convert::{bytes, core, now_or, whole, Result};
+
+/// Options of `ClickSigner.sign`.
+#[napi(object)]
+pub struct SignOptions {
+    /// Absolute expiry, unix seconds (default: now + ttl).
+    pub expires: Option<f64>,
+    /// Seconds from now when `expires` is not given (default 300).
+    pub ttl: Option<f64>,
+    /// Write `expires` in milliseconds, as the spec's Java sample does.
+    pub millis: Option<bool>,
+}
+
+/// Signs click URLs with one secret key (bytes as given, not base64-decoded).
+#[napi]
+pub struct ClickSigner(CoreSigner);
+
+#[napi]
+impl ClickSigner {
+    /// Builds the object; throws an Error with `err.code` on bad input.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(secret: Either<String, Buffer>) -> Result<Self> {
+        CoreSigner::new(bytes(&secret)).map(Self).map_err(core)
+    }
+
+    /// Appends `expires` and `signature` to a percent-encoded URL.
+    #[napi(catch_unwind)]
+    pub fn sign(&self, url: String, options: Option<SignOptions>) -> Result<String> {
+        let o = options.unwrap_or(SignOptions {
+            expires: None,
+            ttl: None,
+            millis: None,
+        });
+        let expires = match o.expires {
+            Some(e) => whole(e, "expires")?,
+            None => now_or(None)?.saturating_add(whole(o.ttl.unwrap_or(300.0), "ttl")?),
+        };
+        let format = if o.millis.unwrap_or(false) {
+            ExpiresFormat::Millis
+        } else {
+            ExpiresFormat::Seconds
+        };
+        self.0.sign_with(&url, expires, format).map_err(core)
+    }
+}
+
+/// A generated secret key.
+#[napi(object)]
+pub struct SecretKey {
+    /// UUIDv4.
+    pub id: String,
+    /// 32 random bytes in standard base64, used as text.
+    pub secret: String,
+    /// Expiry, unix seconds.
+    pub expires_at: f64,
+}
+
+impl From<CoreKey> for SecretKey {
+    fn from(k: CoreKey) -> Self {
+        Self {
+            id: k.id.clone(),
+            secret: k.secret.to_string(),
+            expires_at: k.expires_at as f64,
+        }
+    }
+}
+
+/// Options with a key lifetime.
+#[napi(object)]
+pub struct KeyOptions {
+    /// Hours until the key expires (default 36).
+    pub ttl_hours: Option<f64>,
+    /// Unix seconds (default: the clock).
+    pub now: Option<f64>,
+}
+
+/// Generates a secret key.
+#[napi(catch_unwind)]
+pub fn generate_secret_key(options: Option<KeyOptions>) -> Result<SecretKey> {
+    let (ttl, now) = key_options(options)?;
+    CoreKey::generate(ttl, now)
+        .map(SecretKey::from)
+        .map_err(core)
+}
+
+fn key_options(o: Option<KeyOptions>) -> Result<(u64, u64)> {
+    let o = o.unwrap_or(KeyOptions {
+        ttl_hours: None,
+        now: None,
+    });
+    Ok((
+        whole(o.ttl_hours.unwrap_or(36.0), "ttlHours")?,
+        now_or(o.now)?,
+    ))
+}
+
+/// Options of `new ClickVerifier`.
+#[napi(object)]
+pub struct VerifierOptions {
+    /// `disabled`, `report-only` or `enabled` (default).
+    pub mode: Option<String>,
+    /// Circuit breaker on (default) or off.
+    pub circuit_breaker: Option<bool>,
+}
+
+/// Options with only `now`.
+#[napi(object)]
+pub struct NowOptions {
+    /// Unix seconds (default: the clock).
+    pub now: Option<f64>,
+}
+
+/// Options of `report` / `reportCsv`.
+#[napi(object)]
+pub struct ReportOptions {
+    /// `yyyy-mm-ddThh`, with `end`.
+    pub start: Option<String>,
+    /// `yyyy-mm-ddThh`, with `start`.
+    pub end: Option<String>,
+    /// Unix seconds (default: the clock).
+    pub now: Option<f64>,
+}
+
+/// The verdict on one click.
+#[napi(object)]
+pub struct ClickVerdict {
+    /// `valid`, `missing_signature`, `expired`, `invalid_signature`, `no_active_secrets`, `excluded` or `not_validated`.
+    pub outcome: String,
+    /// Whether to record and attribute the click.
+    pub accepted: bool,
+    /// The key that matched (valid / expired), else null.
+    pub key_id: Option<String>,
+}
+
+fn now_of(o: Option<NowOptions>) -> Result<u64> {
+    now_or(o.and_then(|o| o.now))
+}
+
+/// Verifies clicks: key ring, mode, circuit breaker, exclusions, report.
+#[napi]
+pub struct ClickVerifier(CoreVerifier);
+
+#[napi]
+impl ClickVerifier {
+    /// Builds the object; throws an Error with `err.code` on bad input.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: Option<VerifierOptions>) -> Result<Self> {
+        let o = options.unwrap_or(VerifierOptions {
+            mode: None,
+            circuit_breaker: None,
+        });
+        let mode: Mode = o
+            .mode
+            .as_deref()
+            .unwrap_or("enabled")
+            .parse()
+            .map_err(core)?;
+        Ok(Self(CoreVerifier::new(
+            mode,
+            o.circuit_breaker.unwrap_or(true),
+        )))
+    }
+
+    /// Adds a key; at most two may be active.
+    #[napi(catch_unwind)]
+    pub fn add_key(
+        &self,
+        id: String,
+        secret: Either<String, Buffer>,
+        expires_at: f64,
+        options: Option<NowOptions>,
+    ) -> Result<()> {
+        self.0
+            .add_key(
+                &id,
+                bytes(&secret),
+                whole(expires_at, "expiresAt")?,
+                now_of(options)?,
+            )
+            .map_err(core)
+    }
+
+    /// Generates and adds a key.
+    #[napi(catch_unwind)]
+    pub fn generate_key(&self, options: Option<KeyOptions>) -> Result<SecretKey> {
+        let (ttl, now) = key_options(options)?;
+        self.0
+            .generate_key(ttl, now)
+            .map(SecretKey::from)
+            .map_err(core)
+    }
+
+    /// Revokes a key.
+    #[napi(catch_unwind)]
+    pub fn revoke_key(&self, id: String) -> Result<()> {
+        self.0.revoke_key(&id).map_err(core)
+    }
+
+    /// Excludes an app id from validation.
+    #[napi(catch_unwind)]
+    pub fn exclude_app(&self, app_id: String) -> Result<()> {
+        self.0.exclude_app(&app_id).map_err(core)
+    }
+
+    /// Includes an app again; returns whether it was excluded.
+    #[napi(catch_unwind)]
+    pub fn include_app(&self, app_id: String) -> bool {
+        self.0.include_app(&app_id)
+    }
+
+    /// Sets the mode.
+    #[napi(catch_unwind)]
+    pub fn set_mode(&self, mode: String) -> Result<()> {
+        self.0.set_mode(mode.parse().map_err(core)?);
+        Ok(())
+    }
+
+    /// Enables or disables the circuit breaker.
+    #[napi(catch_unwind)]
+    pub fn set_circuit_breaker(&self, enabled: bool) {
+        self.0.set_circuit_breaker(enabled);
+    }
+
+    /// The mode in force.
+    #[napi(getter)]
+    pub fn mode(&self) -> String {
+        self.0.mode().as_str().to_owned()
+    }
+
+    /// The spec's get-configuration object.
+    #[napi(catch_unwind, ts_return_type = "ClickConfig")]
+    pub fn config(&self, options: Option<NowOptions>) -> Result<serde_json::Value> {
+        Ok(serde_json::to_value(self.0.config(now_of(options)?)).unwrap_or_default())
+    }
+
+    /// Verifies a received click URL and counts it in the report.
+    #[napi(catch_unwind)]
+    pub fn verify(&self, url: String, options: Option<NowOptions>) -> Result<ClickVerdict> {
+        let v = self.0.verify(&url, now_of(options)?);
+        Ok(ClickVerdict {
+            outcome: v.outcome.code().to_owned(),
+            accepted: v.accepted,
+            key_id: v.outcome.key_id().map(str::to_owned),
+        })
+    }
+
+    /// Hourly report rows.
+    #[napi(catch_unwind, ts_return_type = "Array<ReportRow>")]
+    pub fn report(&self, options: Option<ReportOptions>) -> Result<serde_json::Value> {
+        let (range, now) = report_range(options)?;
+        Ok(serde_json::to_value(self.0.report(range, now)).unwrap_or_default())
+    }
+
+    /// The report as CSV with the spec's columns.
+    #[napi(catch_unwind)]
+    pub fn report_csv(&self, options: Option<ReportOptions>) -> Result<String> {
+        let (range, now) = report_range(options)?;
+        Ok(self.0.report_csv(range, now))
+    }
+}
+
+fn report_range(o: Option<ReportOptions>) -> Result<(ReportRange, u64)> {
+    let o = o.unwrap_or(ReportOptions {
+        start: None,
+        end: None,
+        now: None,
+    });
+    let range = ReportRange::parse(o.start.as_deref(), o.end.as_deref()).map_err(core)?;
+    Ok((range, now_or(o.now)?))
+}

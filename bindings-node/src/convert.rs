@@ -1,0 +1,92 @@
+//! Conversions shared by every class: time, bytes-or-string, errors.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use napi::bindgen_prelude::{Buffer, Either, Either3, Unknown};
+use napi::Error;
+
+/// Errors thrown to JavaScript carry `err.code` = the core's stable code.
+pub type Result<T> = napi::Result<T, Code>;
+
+/// An error code string (`signature_mismatch`, `invalid_argument`, ...).
+pub struct Code(pub String);
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A core error as a JavaScript error with its code.
+pub fn core<E: std::fmt::Display + HasCode>(e: E) -> Error<Code> {
+    Error::new(Code(e.code().to_owned()), e.to_string())
+}
+
+/// A bad argument.
+pub fn invalid(message: impl Into<String>) -> Error<Code> {
+    Error::new(Code("invalid_argument".to_owned()), message.into())
+}
+
+/// What every core error type offers.
+pub trait HasCode {
+    /// The stable snake_case code.
+    fn code(&self) -> &'static str;
+}
+
+macro_rules! has_code {
+    ($($t:ty),*) => { $( impl HasCode for $t { fn code(&self) -> &'static str { <$t>::code(self) } } )* };
+}
+has_code!(
+    clickfence::ClickError,
+    clickfence::WebhookError,
+    clickfence::IpError,
+    clickfence::RateError,
+    clickfence::ScoreError
+);
+
+/// `now` in whole unix seconds: the option (floored) or the clock.
+pub fn now_or(now: Option<f64>) -> Result<u64> {
+    match now {
+        None => Ok(SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)),
+        Some(t) => whole(t, "now"),
+    }
+}
+
+/// A non-negative number as whole seconds (floored).
+pub fn whole(t: f64, what: &str) -> Result<u64> {
+    if (0.0..1.8e19).contains(&t) {
+        Ok(t.floor() as u64)
+    } else {
+        Err(invalid(format!(
+            "{what} must be a non-negative number, got {t}"
+        )))
+    }
+}
+
+/// Bytes of a `Buffer` or a string (UTF-8).
+pub fn bytes(value: &Either<String, Buffer>) -> &[u8] {
+    match value {
+        Either::A(s) => s.as_bytes(),
+        Either::B(b) => b,
+    }
+}
+
+/// A webhook body: a Buffer or a string, never parsed JSON.
+pub type Body<'a> = Either3<String, Buffer, Unknown<'a>>;
+
+/// The bytes of a webhook body, refusing anything that is not raw.
+pub fn raw_body<'b>(value: &'b Body<'_>) -> Result<&'b [u8]> {
+    match value {
+        Either3::A(s) => Ok(s.as_bytes()),
+        Either3::B(b) => Ok(b),
+        Either3::C(_) => Err(Error::new(
+            Code("invalid_body".to_owned()),
+            "body must be the raw request body (Buffer or string) exactly as received, not parsed JSON: \
+             use express.raw({ type: 'application/json' }) and pass req.body"
+                .to_owned(),
+        )),
+    }
+}

@@ -1,0 +1,175 @@
+//! GeoIP readers, IP sets, access policies.
+
+use std::sync::Arc;
+
+use clickfence::ip::{self as core_ip, AccessConfig, AccessPolicy as CorePolicy};
+use napi::bindgen_prelude::{ClassInstance, Object};
+use napi_derive::napi;
+
+use crate::convert::{core, invalid, now_or, Result};
+
+/// An opened MaxMind DB (Country/City, Anonymous IP or ASN).
+#[napi]
+pub struct GeoIp(Arc<clickfence::GeoIp>);
+
+#[napi]
+impl GeoIp {
+    /// Builds the object; throws an Error with `err.code` on bad input.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(path: String) -> Result<Self> {
+        clickfence::GeoIp::open(path)
+            .map(|g| Self(Arc::new(g)))
+            .map_err(core)
+    }
+
+    /// The database's type, e.g. `GeoIP2-Country`.
+    #[napi(getter)]
+    pub fn database_type(&self) -> String {
+        self.0.database_type().to_owned()
+    }
+
+    /// The ISO country code of `ip`, or null.
+    #[napi(catch_unwind)]
+    pub fn country(&self, ip: String) -> Result<Option<String>> {
+        let ip = core_ip::parse_ip(&ip).map_err(core)?;
+        Ok(self.0.country(ip).map_err(core)?.map(|c| c.to_string()))
+    }
+
+    /// Anonymity flags.
+    #[napi(catch_unwind, ts_return_type = "AnonymousFlags")]
+    pub fn anonymous(&self, ip: String) -> Result<serde_json::Value> {
+        let ip = core_ip::parse_ip(&ip).map_err(core)?;
+        Ok(serde_json::to_value(self.0.anonymous(ip).map_err(core)?).unwrap_or_default())
+    }
+
+    /// `{ number, organization }` or null.
+    #[napi(catch_unwind, ts_return_type = "AsnInfo | null")]
+    pub fn asn(&self, ip: String) -> Result<serde_json::Value> {
+        let ip = core_ip::parse_ip(&ip).map_err(core)?;
+        Ok(serde_json::to_value(self.0.asn(ip).map_err(core)?).unwrap_or_default())
+    }
+}
+
+/// An immutable set of addresses and CIDRs.
+#[napi]
+pub struct IpSet(Arc<clickfence::IpSet>);
+
+#[napi]
+impl IpSet {
+    /// Builds the object; throws an Error with `err.code` on bad input.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(items: Option<Vec<String>>) -> Result<Self> {
+        clickfence::IpSet::from_strs(items.unwrap_or_default())
+            .map(|s| Self(Arc::new(s)))
+            .map_err(core)
+    }
+
+    /// Parses one IP or CIDR per line, `#` comments and blank lines allowed.
+    #[napi(factory, catch_unwind)]
+    pub fn from_lines(text: String) -> Result<Self> {
+        clickfence::IpSet::from_lines(&text)
+            .map(|s| Self(Arc::new(s)))
+            .map_err(core)
+    }
+
+    /// Whether `ip` is in the set.
+    #[napi(catch_unwind)]
+    pub fn has(&self, ip: String) -> Result<bool> {
+        Ok(self.0.contains(core_ip::parse_ip(&ip).map_err(core)?))
+    }
+
+    /// Prefixes given.
+    #[napi(getter)]
+    pub fn size(&self) -> u32 {
+        self.0.prefix_count() as u32
+    }
+}
+
+/// Options of `AccessPolicy.check`.
+#[napi(object)]
+pub struct CheckOptions {
+    /// A CF-IPCountry value.
+    pub country: Option<String>,
+    /// Unix seconds (default: the clock).
+    pub now: Option<f64>,
+}
+
+/// A compiled IP access policy.
+#[napi]
+pub struct AccessPolicy(CorePolicy);
+
+#[napi]
+impl AccessPolicy {
+    /// `config` is the spec's object (or its JSON); `sources` may hold
+    /// `geoip`, `anonymousIp` (GeoIp), `tor`, `vpn`, `datacenter` (IpSet) and
+    /// `blocks` (`[{ ip, expiresAt? }]`).
+    /// Builds the object; throws an Error with `err.code` on bad input.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        #[napi(ts_arg_type = "AccessConfig | string")] config: serde_json::Value,
+        #[napi(ts_arg_type = "AccessSources")] sources: Option<Object>,
+    ) -> Result<Self> {
+        let config = match config {
+            serde_json::Value::String(text) => AccessConfig::from_json(&text),
+            value => AccessConfig::from_value(value),
+        }
+        .map_err(core)?;
+        let mut b = CorePolicy::builder(config);
+        if let Some(s) = sources {
+            let js = |e: napi::Error| invalid(e.to_string());
+            if let Some(g) = s.get::<ClassInstance<GeoIp>>("geoip").map_err(js)? {
+                b = b.geoip(Arc::clone(&g.0));
+            }
+            if let Some(g) = s.get::<ClassInstance<GeoIp>>("anonymousIp").map_err(js)? {
+                b = b.anonymous_ip(Arc::clone(&g.0));
+            }
+            if let Some(l) = s.get::<ClassInstance<IpSet>>("tor").map_err(js)? {
+                b = b.tor(Arc::clone(&l.0));
+            }
+            if let Some(l) = s.get::<ClassInstance<IpSet>>("vpn").map_err(js)? {
+                b = b.vpn(Arc::clone(&l.0));
+            }
+            if let Some(l) = s.get::<ClassInstance<IpSet>>("datacenter").map_err(js)? {
+                b = b.datacenter(Arc::clone(&l.0));
+            }
+            if let Some(blocks) = s.get::<Vec<BlockInput>>("blocks").map_err(js)? {
+                let mut records = Vec::with_capacity(blocks.len());
+                for block in blocks {
+                    let ip = core_ip::parse_ip(&block.ip).map_err(core)?;
+                    let kind = match block.expires_at {
+                        Some(at) => core_ip::BlockKind::Temporary {
+                            expires_at: crate::convert::whole(at, "expiresAt")?,
+                        },
+                        None => core_ip::BlockKind::Permanent,
+                    };
+                    records.push(core_ip::BlockRecord::new(ip, kind));
+                }
+                b = b.blocks(records);
+            }
+        }
+        b.build().map(Self).map_err(core)
+    }
+
+    /// Checks a visitor; the result is exactly the spec's JSON shape.
+    #[napi(catch_unwind, ts_return_type = "AccessDecision")]
+    pub fn check(&self, ip: String, options: Option<CheckOptions>) -> Result<serde_json::Value> {
+        let (country, now) = match options {
+            Some(o) => (o.country, o.now),
+            None => (None, None),
+        };
+        let d = self
+            .0
+            .check_str(&ip, country.as_deref(), now_or(now)?)
+            .map_err(core)?;
+        Ok(serde_json::to_value(d).unwrap_or_default())
+    }
+}
+
+/// A per-site block record.
+#[napi(object)]
+pub struct BlockInput {
+    /// The address.
+    pub ip: String,
+    /// Unix seconds when a temporary block ends; absent for permanent.
+    pub expires_at: Option<f64>,
+}

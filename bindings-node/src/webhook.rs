@@ -1,0 +1,160 @@
+//! Webhook signing and verification.
+
+use std::collections::HashMap;
+
+use clickfence::{WebhookSigner as CoreSigner, WebhookVerifier as CoreVerifier};
+use napi::bindgen_prelude::{Buffer, Either, Function, Object};
+use napi_derive::napi;
+
+use crate::click::NowOptions;
+use crate::convert::{bytes, core, invalid, now_or, raw_body, whole, Body, Result};
+
+const TIMESTAMP: &str = "x-myclickshield-timestamp";
+const SIGNATURE: &str = "x-myclickshield-signature";
+
+/// Options of `WebhookSigner.headers`.
+#[napi(object)]
+pub struct HeaderOptions {
+    /// The delivery id, kept across retries.
+    pub delivery_id: String,
+    /// This attempt's unix time (default: the clock).
+    pub timestamp: Option<f64>,
+}
+
+/// Signs deliveries with one endpoint secret.
+#[napi]
+pub struct WebhookSigner(CoreSigner);
+
+#[napi]
+impl WebhookSigner {
+    /// Builds the object; throws an Error with `err.code` on bad input.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(secret: Either<String, Buffer>) -> Result<Self> {
+        CoreSigner::new(bytes(&secret)).map(Self).map_err(core)
+    }
+
+    /// Lower-case hex HMAC-SHA256 over `${timestamp}.${body}`.
+    #[napi(catch_unwind)]
+    pub fn sign(
+        &self,
+        timestamp: f64,
+        #[napi(ts_arg_type = "Buffer | string")] body: Body,
+    ) -> Result<String> {
+        Ok(self
+            .0
+            .sign(whole(timestamp, "timestamp")?, raw_body(&body)?))
+    }
+
+    /// The five headers of a delivery attempt.
+    #[napi(catch_unwind)]
+    pub fn headers(
+        &self,
+        event: String,
+        #[napi(ts_arg_type = "Buffer | string")] body: Body,
+        options: HeaderOptions,
+    ) -> Result<HashMap<String, String>> {
+        let ts = match options.timestamp {
+            Some(t) => whole(t, "timestamp")?,
+            None => now_or(None)?,
+        };
+        let headers = self
+            .0
+            .headers(&event, &options.delivery_id, ts, raw_body(&body)?)
+            .map_err(core)?;
+        Ok(headers
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect())
+    }
+}
+
+/// Options of `new WebhookVerifier`.
+#[napi(object)]
+pub struct VerifierOptions {
+    /// Allowed clock skew in seconds, both directions (default 300).
+    pub tolerance: Option<f64>,
+}
+
+/// Verifies deliveries against one or more secrets (rotation).
+#[napi]
+pub struct WebhookVerifier(CoreVerifier);
+
+#[napi]
+impl WebhookVerifier {
+    /// Builds the object; throws an Error with `err.code` on bad input.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        secrets: Either<Either<String, Buffer>, Vec<Either<String, Buffer>>>,
+        options: Option<VerifierOptions>,
+    ) -> Result<Self> {
+        let list: Vec<Either<String, Buffer>> = match secrets {
+            Either::A(one) => vec![one],
+            Either::B(many) => many,
+        };
+        let v = CoreVerifier::new(list.iter().map(bytes)).map_err(core)?;
+        let tolerance = whole(
+            options.and_then(|o| o.tolerance).unwrap_or(300.0),
+            "tolerance",
+        )?;
+        v.with_tolerance(tolerance).map(Self).map_err(core)
+    }
+
+    /// Verifies a delivery: `headers` is a plain object (Express `req.headers`)
+    /// or a WHATWG `Headers`; `body` the raw Buffer or string. Returns the
+    /// index of the secret that matched; throws with `err.code` otherwise.
+    #[napi(catch_unwind)]
+    pub fn verify(
+        &self,
+        #[napi(ts_arg_type = "Record<string, string | string[] | undefined> | Headers")]
+        headers: Option<Object>,
+        #[napi(ts_arg_type = "Buffer | string")] body: Body,
+        options: Option<NowOptions>,
+    ) -> Result<u32> {
+        let headers = headers.ok_or_else(|| {
+            invalid("headers must be an object (req.headers) or a Headers instance")
+        })?;
+        let pairs = header_pairs(&headers)?;
+        let now = now_or(options.and_then(|o| o.now))?;
+        let verified = self
+            .0
+            .verify(
+                pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+                raw_body(&body)?,
+                now,
+            )
+            .map_err(core)?;
+        Ok(verified.secret_index as u32)
+    }
+}
+
+/// The two signed headers out of a plain object or a `Headers` instance.
+fn header_pairs(headers: &Object) -> Result<Vec<(String, String)>> {
+    let js = |e: napi::Error| invalid(e.to_string());
+    // WHATWG Headers: names are case-insensitive through its own get().
+    if let Ok(Some(get)) = headers.get::<Function<String, Option<String>>>("get") {
+        let mut out = Vec::new();
+        for name in [TIMESTAMP, SIGNATURE] {
+            if let Some(value) = get.apply(headers, name.to_owned()).map_err(js)? {
+                out.push((name.to_owned(), value));
+            }
+        }
+        return Ok(out);
+    }
+    let mut out = Vec::new();
+    for name in Object::keys(headers).map_err(js)? {
+        if !(name.eq_ignore_ascii_case(TIMESTAMP) || name.eq_ignore_ascii_case(SIGNATURE)) {
+            continue;
+        }
+        // Node gives repeated headers as arrays: each value counts, so a
+        // repeat is reported as duplicate_header by the core.
+        match headers
+            .get::<Either<String, Vec<String>>>(&name)
+            .map_err(js)?
+        {
+            Some(Either::A(v)) => out.push((name.clone(), v)),
+            Some(Either::B(vs)) => out.extend(vs.into_iter().map(|v| (name.clone(), v))),
+            None => {}
+        }
+    }
+    Ok(out)
+}

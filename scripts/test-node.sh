@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds the Node addon the way a user does (npm ci && npm run build: the
+# @napi-rs/cli v3 from the npm registry, a release build) and runs the
+# node --test suite (vectors, CommonJS and ESM, Headers, oracles, bad input).
+set -euo pipefail
+cd "$(dirname "$0")/../bindings-node"
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+npm test
