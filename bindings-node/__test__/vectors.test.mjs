@@ -95,7 +95,9 @@ test('rate vectors', () => {
   const ex = r.headers_example
   const rl = new RateLimiter({ limit: ex.limit, window: ex.window })
   for (let i = 0; i < ex.requests_before; i++) rl.check('tok', { now: ex.now })
-  assert.deepEqual(rl.check('tok', { now: ex.now }).headers, Object.fromEntries(ex.headers))
+  const d = rl.check('tok', { now: ex.now })
+  assert.deepEqual(d.headers, Object.fromEntries(ex.headers))
+  assert.deepEqual(JSON.parse(JSON.stringify(d)), { allowed: false, limit: 60, remaining: 0, retryAfter: 60, resetAfter: 60, headers: Object.fromEntries(ex.headers) })
 })
 
 test('score vectors', () => {

@@ -152,7 +152,7 @@ impl AccessPolicy {
 
     /// Checks a visitor; the result is exactly the spec's JSON shape.
     #[napi(catch_unwind, ts_return_type = "AccessDecision")]
-    pub fn check(&self, ip: String, options: Option<CheckOptions>) -> Result<serde_json::Value> {
+    pub fn check(&self, ip: String, options: Option<CheckOptions>) -> Result<Decision> {
         let (country, now) = match options {
             Some(o) => (o.country, o.now),
             None => (None, None),
@@ -161,7 +161,11 @@ impl AccessPolicy {
             .0
             .check_str(&ip, country.as_deref(), now_or(now)?)
             .map_err(core)?;
-        Ok(serde_json::to_value(d).unwrap_or_default())
+        Ok(Decision {
+            allowed: d.allowed,
+            reason: d.reason.map(|r| r.as_str().to_owned()),
+            country: d.country.map(|c| c.to_string()),
+        })
     }
 }
 
@@ -172,4 +176,15 @@ pub struct BlockInput {
     pub ip: String,
     /// Unix seconds when a temporary block ends; absent for permanent.
     pub expires_at: Option<f64>,
+}
+
+/// The spec's check-ip-access answer; `reason` and `country` only when blocked.
+#[napi(object)]
+pub struct Decision {
+    /// Whether the visitor may proceed.
+    pub allowed: bool,
+    /// Why not.
+    pub reason: Option<String>,
+    /// The visitor's country (`XX` when unknown).
+    pub country: Option<String>,
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use clickfence::rate::{Quota, RateLimiter as CoreLimiter};
+use clickfence::rate::{Quota, RateDecision as CoreDecision, RateLimiter as CoreLimiter};
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 
@@ -28,21 +28,67 @@ pub struct RateCheckOptions {
     pub now: Option<f64>,
 }
 
-/// One rate decision.
-#[napi(object)]
-pub struct RateDecision {
+/// One rate decision. Fields are getters; `headers` is rendered on access.
+#[napi]
+pub struct RateDecision(CoreDecision);
+
+#[napi]
+impl RateDecision {
     /// Whether the request may proceed (and was counted).
-    pub allowed: bool,
+    #[napi(getter)]
+    pub fn allowed(&self) -> bool {
+        self.0.allowed
+    }
+
     /// The quota's limit.
-    pub limit: u32,
+    #[napi(getter)]
+    pub fn limit(&self) -> u32 {
+        self.0.limit
+    }
+
     /// Units left in the window.
-    pub remaining: u32,
-    /// When refused: seconds until this request would pass.
-    pub retry_after: Option<f64>,
+    #[napi(getter)]
+    pub fn remaining(&self) -> u32 {
+        self.0.remaining
+    }
+
+    /// When refused: seconds until this request would pass; else undefined.
+    #[napi(getter)]
+    pub fn retry_after(&self) -> Option<f64> {
+        self.0.retry_after.map(|s| s as f64)
+    }
+
     /// Seconds until the whole quota is back.
-    pub reset_after: f64,
-    /// The response headers.
-    pub headers: HashMap<String, String>,
+    #[napi(getter)]
+    pub fn reset_after(&self) -> f64 {
+        self.0.reset_after as f64
+    }
+
+    /// The decision as a plain object, for `JSON.stringify`.
+    #[napi(
+        js_name = "toJSON",
+        ts_return_type = "{ allowed: boolean; limit: number; remaining: number; retryAfter?: number; resetAfter: number; headers: Record<string, string> }"
+    )]
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "allowed": self.0.allowed,
+            "limit": self.0.limit,
+            "remaining": self.0.remaining,
+            "retryAfter": self.0.retry_after,
+            "resetAfter": self.0.reset_after,
+            "headers": self.headers(),
+        })
+    }
+
+    /// The response headers (X-RateLimit-*, RateLimit-Policy, RateLimit, Retry-After).
+    #[napi(getter)]
+    pub fn headers(&self) -> HashMap<String, String> {
+        self.0
+            .headers()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect()
+    }
 }
 
 /// At most `limit` units per key in any `window` seconds.
@@ -85,17 +131,6 @@ impl RateLimiter {
             .0
             .check_cost(bytes(&key), o.cost.unwrap_or(1), now_or(o.now)?)
             .map_err(core)?;
-        Ok(RateDecision {
-            allowed: d.allowed,
-            limit: d.limit,
-            remaining: d.remaining,
-            retry_after: d.retry_after.map(|s| s as f64),
-            reset_after: d.reset_after as f64,
-            headers: d
-                .headers()
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        })
+        Ok(RateDecision(d))
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use clickfence::{WebhookSigner as CoreSigner, WebhookVerifier as CoreVerifier};
-use napi::bindgen_prelude::{Buffer, Either, Function, Object};
+use napi::bindgen_prelude::{Buffer, Either, Function, JsObjectValue, Object};
 use napi_derive::napi;
 
 use crate::click::NowOptions;
@@ -128,10 +128,17 @@ impl WebhookVerifier {
 }
 
 /// The two signed headers out of a plain object or a `Headers` instance.
+///
+/// Node delivers `req.headers` with lower-case names, so those are read
+/// directly; only when one is absent are all names scanned case-insensitively.
 fn header_pairs(headers: &Object) -> Result<Vec<(String, String)>> {
     let js = |e: napi::Error| invalid(e.to_string());
     // WHATWG Headers: names are case-insensitive through its own get().
-    if let Ok(Some(get)) = headers.get::<Function<String, Option<String>>>("get") {
+    if headers.has_named_property("get").map_err(js)? {
+        let get = headers
+            .get::<Function<String, Option<String>>>("get")
+            .map_err(js)?
+            .ok_or_else(|| invalid("headers.get is not a function"))?;
         let mut out = Vec::new();
         for name in [TIMESTAMP, SIGNATURE] {
             if let Some(value) = get.apply(headers, name.to_owned()).map_err(js)? {
@@ -141,20 +148,39 @@ fn header_pairs(headers: &Object) -> Result<Vec<(String, String)>> {
         return Ok(out);
     }
     let mut out = Vec::new();
+    let mut found = 0;
+    for name in [TIMESTAMP, SIGNATURE] {
+        if let Some(value) = headers
+            .get::<Either<String, Vec<String>>>(name)
+            .map_err(js)?
+        {
+            push_values(&mut out, name, value);
+            found += 1;
+        }
+    }
+    if found == 2 {
+        return Ok(out);
+    }
+    out.clear();
     for name in Object::keys(headers).map_err(js)? {
         if !(name.eq_ignore_ascii_case(TIMESTAMP) || name.eq_ignore_ascii_case(SIGNATURE)) {
             continue;
         }
-        // Node gives repeated headers as arrays: each value counts, so a
-        // repeat is reported as duplicate_header by the core.
-        match headers
+        if let Some(value) = headers
             .get::<Either<String, Vec<String>>>(&name)
             .map_err(js)?
         {
-            Some(Either::A(v)) => out.push((name.clone(), v)),
-            Some(Either::B(vs)) => out.extend(vs.into_iter().map(|v| (name.clone(), v))),
-            None => {}
+            push_values(&mut out, &name, value);
         }
     }
     Ok(out)
+}
+
+/// Node gives repeated headers as arrays: each value counts, so a repeat is
+/// reported as `duplicate_header` by the core.
+fn push_values(out: &mut Vec<(String, String)>, name: &str, value: Either<String, Vec<String>>) {
+    match value {
+        Either::A(v) => out.push((name.to_owned(), v)),
+        Either::B(vs) => out.extend(vs.into_iter().map(|v| (name.to_owned(), v))),
+    }
 }

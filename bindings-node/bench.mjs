@@ -1,0 +1,107 @@
+// Each clickfence call beside what a Node user would otherwise write or install.
+//   npm ci && npm run build && node bench.mjs
+import crypto from 'node:crypto'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+import cf from './index.mjs'
+
+const require = createRequire(import.meta.url)
+const ipaddr = require('ipaddr.js')
+const maxmind = require('maxmind')
+const { RateLimiterMemory } = require('rate-limiter-flexible')
+const { Webhook } = require('standardwebhooks')
+
+function bench(fn, n = 200_000) {
+  for (let i = 0; i < n / 10; i++) fn()
+  let best = Infinity
+  for (let r = 0; r < 5; r++) {
+    const t = process.hrtime.bigint()
+    for (let i = 0; i < n; i++) fn()
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / n)
+  }
+  return best
+}
+
+async function benchAsync(fn, n = 50_000) {
+  let best = Infinity
+  for (let r = 0; r < 3; r++) {
+    const t = process.hrtime.bigint()
+    for (let i = 0; i < n; i++) await fn()
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / n)
+  }
+  return best
+}
+
+const rows = []
+const row = (name, ours, other, theirs) => rows.push({ name, ours, other, theirs })
+const NOW = Math.floor(Date.now() / 1000)
+
+// Click signing.
+const URL_ = 'https://app.appsflyer.com/com.app.id?pid=adnetwork_int&c=my_campaign&clickid=sdkfjasksjskdfj9845weh&af_site_id=12345'
+const KEY = 'zGW6Rhrmb8+vuhHtL/Kp6rW5Ci9PNsjH1J5MGO9SIeg='
+const signer = new cf.ClickSigner(KEY)
+const nodeSign = () => {
+  const msg = `${URL_}&expires=${NOW + 300}`
+  return `${msg}&signature=${crypto.createHmac('sha256', KEY).update(msg).digest('base64url')}`
+}
+if (signer.sign(URL_, { expires: NOW + 300 }) !== nodeSign()) throw new Error('sign mismatch')
+row('click sign', bench(() => signer.sign(URL_, { expires: NOW + 300 })), 'crypto.createHmac', bench(nodeSign))
+
+// Webhook verify, 300 bytes: the spec's receiver.
+const prefix = '{"event":"ip.blocked","pad":"'
+const body = Buffer.from(prefix + 'x'.repeat(300 - prefix.length - 2) + '"}')
+const secret = 'whsec_3f9c2a7e1b'
+const sig = new cf.WebhookSigner(secret).sign(NOW, body)
+const headers = { 'x-myclickshield-timestamp': String(NOW), 'x-myclickshield-signature': sig }
+const verifier = new cf.WebhookVerifier(secret)
+const specVerify = () => {
+  const ts = headers['x-myclickshield-timestamp']
+  const s = headers['x-myclickshield-signature']
+  const expected = crypto.createHmac('sha256', secret).update(ts + '.' + body.toString()).digest('hex')
+  if (s.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(s)) || Math.abs(Date.now() / 1000 - Number(ts)) > 300) throw new Error('bad')
+}
+const ours = bench(() => verifier.verify(headers, body, { now: NOW }))
+row('webhook verify 300 B', ours, "spec's crypto receiver", bench(specVerify))
+const wh = new Webhook(Buffer.alloc(32, 7).toString('base64'))
+const swHeaders = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(NOW) }
+swHeaders['webhook-signature'] = wh.sign('msg_1', new Date(NOW * 1000), body.toString())
+row('webhook verify 300 B', ours, 'standardwebhooks', bench(() => wh.verify(body.toString(), swHeaders), 50_000))
+
+// Access check over the same rules.
+const config = {
+  enabled: true,
+  blockedIPs: Array.from({ length: 50 }, (_, i) => `198.51.100.${i}`),
+  blockedCIDRs: [...Array.from({ length: 50 }, (_, i) => `10.${i}.0.0/16`), '2001:db8::/32'],
+  blockedCountries: ['RU', 'CN'],
+  allowedIPs: ['10.0.0.1'],
+}
+const policy = new cf.AccessPolicy(config)
+const blocked = new Set(config.blockedIPs)
+const ranges = config.blockedCIDRs.map((c) => ipaddr.parseCIDR(c))
+const countries = new Set(config.blockedCountries)
+const ipaddrCheck = (ip, country) => {
+  const addr = ipaddr.process(ip)
+  if (config.allowedIPs.includes(addr.toString())) return { allowed: true }
+  if (blocked.has(addr.toString())) return { allowed: false, reason: 'blocked_ip', country }
+  if (ranges.some(([net, bits]) => addr.kind() === net.kind() && addr.match(net, bits))) return { allowed: false, reason: 'blocked_cidr', country }
+  if (countries.has(country)) return { allowed: false, reason: 'blocked_country', country }
+  return { allowed: true }
+}
+row('access check (allowed)', bench(() => policy.check('203.0.113.9', { country: 'DE', now: NOW })), 'ipaddr.js', bench(() => ipaddrCheck('203.0.113.9', 'DE')))
+
+// GeoIP.
+const dbPath = fileURLToPath(new URL('../tests/vectors/geoip/country.mmdb', import.meta.url))
+const geo = new cf.GeoIp(dbPath)
+const reader = await maxmind.open(dbPath)
+row('GeoIP country', bench(() => geo.country('81.2.69.142')), 'maxmind', bench(() => reader.get('81.2.69.142').country.iso_code))
+
+// Rate check (hot key).
+const limiter = new cf.RateLimiter({ limit: 1_000_000, window: 60 })
+const rlf = new RateLimiterMemory({ points: 1_000_000, duration: 60 })
+row('rate check (hot key)', bench(() => limiter.check('mcs_live_token', { now: NOW })), 'rate-limiter-flexible', await benchAsync(() => rlf.consume('mcs_live_token')))
+
+console.log('call                      clickfence ns   other                       other ns   ratio')
+for (const r of rows) {
+  console.log(`${r.name.padEnd(24)} ${r.ours.toFixed(0).padStart(14)}   ${r.other.padEnd(26)} ${r.theirs.toFixed(0).padStart(8)}   ${(r.theirs / r.ours).toFixed(1)}x`)
+}
