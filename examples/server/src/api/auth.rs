@@ -1,0 +1,88 @@
+//! Bearer tokens, rate limit, plan gate and abilities, in the spec's order:
+//! 401, 429, 402, 403.
+
+use std::net::SocketAddr;
+
+use axum::http::{HeaderMap, StatusCode};
+use clickfence::rate::RateDecision;
+
+use super::error::ApiError;
+use crate::state::{now, AppState};
+use crate::storage::Account;
+
+/// An authenticated caller.
+pub struct Caller {
+    /// The token's account.
+    pub account: Account,
+    /// The rate decision for this request.
+    pub rate: RateDecision,
+}
+
+/// Authenticates a request needing `ability`.
+pub fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    ability: &str,
+) -> Result<Caller, ApiError> {
+    let now = now();
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let Some(token) = bearer.filter(|t| !t.is_empty()) else {
+        // Unauthenticated callers are limited per address, so guessing tokens is slow too.
+        let rate = state
+            .api_limiter
+            .check(format!("ip:{}", peer.ip()), now as u64)
+            .ok();
+        return Err(
+            ApiError::new(StatusCode::UNAUTHORIZED, "Missing bearer token.").with_rate(rate),
+        );
+    };
+    let record = state.store.token_by_hash(&crate::tokens::hash(token))?;
+    let Some(record) = record.filter(|r| r.revoked_at.is_none() && r.expires_at > now) else {
+        let rate = state
+            .api_limiter
+            .check(format!("ip:{}", peer.ip()), now as u64)
+            .ok();
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Invalid, expired or revoked token.",
+        )
+        .with_rate(rate));
+    };
+    let rate = state
+        .api_limiter
+        .check(format!("token:{}", record.id), now as u64)
+        .map_err(ApiError::internal)?;
+    if !rate.allowed {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests: 60 per minute per token.",
+        )
+        .with_rate(Some(rate)));
+    }
+    let Some(account) = state.store.account(record.account_id)? else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "Invalid token.").with_rate(Some(rate)));
+    };
+    if account.plan == "starter" {
+        return Err(ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "Plan does not include API access — upgrade to Pro+.",
+        )
+        .with_rate(Some(rate)));
+    }
+    if !record.abilities.iter().any(|a| a == ability) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("Token lacks the {ability} ability."),
+        )
+        .with_rate(Some(rate)));
+    }
+    Ok(Caller { account, rate })
+}

@@ -1,0 +1,98 @@
+//! The clickfence reference server: the platform REST API v1, click intake
+//! and webhook delivery, with every rule taken from the `clickfence` core.
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod delivery;
+pub mod events;
+pub mod intake;
+pub mod openapi;
+pub mod state;
+pub mod storage;
+pub mod tokens;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+
+use crate::state::AppState;
+
+/// The router over shared state.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/api/v1/sites", get(api::sites::list_route))
+        .route("/api/v1/sites/{id}", get(api::sites::show))
+        .route("/api/v1/sites/{id}/stats", get(api::sites::stats))
+        .route("/api/v1/sites/{id}/clicks", get(api::sites::clicks))
+        .route(
+            "/api/v1/sites/{id}/blocked-ips",
+            get(api::blocked::list).post(api::blocked::block),
+        )
+        .route(
+            "/api/v1/sites/{id}/blocked-ips/{blocked_ip}",
+            delete(api::blocked::unblock),
+        )
+        .route("/c/{site_id}", get(intake::click))
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .layer(middleware::from_fn(log_requests))
+        .with_state(state)
+}
+
+/// One structured log line per request, with a request id; never the query
+/// string or headers (they may carry tokens or click signatures).
+async fn log_requests(request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let start = Instant::now();
+    let mut response = next.run(request).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    tracing::info!(request_id = %id, %method, %path, status = response.status().as_u16(), micros = start.elapsed().as_micros() as u64, "request");
+    response
+}
+
+/// Serves until `shutdown` resolves: in-flight requests finish, the delivery
+/// worker stops between attempts, queued deliveries stay in the outbox.
+pub async fn serve(
+    state: Arc<AppState>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(delivery::run(Arc::clone(&state), stop_rx));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    result
+}
+
+/// Seeds an empty database with a demo account on the Pro plan, one site and
+/// a token with all five abilities; returns the token text (shown once).
+pub fn seed_demo(store: &storage::Store, now: i64) -> Result<Option<String>, storage::StoreError> {
+    if !store.is_empty()? {
+        return Ok(None);
+    }
+    let account = store.create_account("Demo", "pro", now)?;
+    store.create_site(account, "Acme Coffee", "acme-coffee.com", now)?;
+    let token = tokens::generate().map_err(|e| storage::StoreError(e.to_string()))?;
+    let abilities: Vec<String> = storage::ABILITIES.iter().map(|s| s.to_string()).collect();
+    store.create_token(
+        account,
+        &tokens::hash(&token),
+        &abilities,
+        now + 365 * 86_400,
+        now,
+    )?;
+    Ok(Some(token))
+}

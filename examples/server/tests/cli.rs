@@ -1,0 +1,169 @@
+//! The administration subcommands scripts rely on, run as the real binary.
+
+use std::process::Command;
+
+fn run(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_clickfence-server"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn admin_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (ok, id, _) = run(
+        &db,
+        &["account", "create", "--name", "Demo", "--plan", "pro"],
+    );
+    assert!(ok);
+    assert_eq!(id.trim(), "1");
+    let (ok, token, _) = run(
+        &db,
+        &[
+            "token",
+            "create",
+            "--account",
+            "1",
+            "--abilities",
+            "sites:read,stats:read",
+            "--expires-in-days",
+            "90",
+        ],
+    );
+    assert!(ok);
+    assert!(token.trim().starts_with("mcs_live_") && token.trim().len() == 49);
+    let (ok, _, err) = run(
+        &db,
+        &[
+            "token",
+            "create",
+            "--account",
+            "1",
+            "--expires-in-days",
+            "45",
+        ],
+    );
+    assert!(!ok && err.contains("30, 90, 180, 365 or 730"));
+    let (ok, _, err) = run(
+        &db,
+        &[
+            "token",
+            "create",
+            "--account",
+            "1",
+            "--abilities",
+            "sites:write",
+        ],
+    );
+    assert!(!ok && err.contains("unknown ability"));
+    let (ok, list, _) = run(&db, &["token", "list", "--account", "1"]);
+    assert!(
+        ok && list.contains("active") && !list.contains("mcs_live_"),
+        "the token text is never shown again"
+    );
+    let (ok, out, _) = run(
+        &db,
+        &[
+            "account",
+            "set-plan",
+            "--account",
+            "1",
+            "--plan",
+            "business",
+        ],
+    );
+    assert!(ok && out.contains("plan=business"));
+    let (ok, _, err) = run(
+        &db,
+        &["account", "set-plan", "--account", "1", "--plan", "gold"],
+    );
+    assert!(!ok && err.contains("starter, pro, business"));
+    let (ok, site, _) = run(
+        &db,
+        &[
+            "site",
+            "create",
+            "--account",
+            "1",
+            "--name",
+            "Shop",
+            "--domain",
+            "shop.example",
+        ],
+    );
+    assert!(ok && site.trim() == "1");
+    let (ok, _, err) = run(
+        &db,
+        &[
+            "site",
+            "update",
+            "--site",
+            "1",
+            "--block-threshold",
+            "30",
+            "--flag-threshold",
+            "50",
+        ],
+    );
+    assert!(!ok && err.contains("thresholds"));
+    let (ok, secret, _) = run(
+        &db,
+        &[
+            "webhook",
+            "add",
+            "--account",
+            "1",
+            "--url",
+            "http://127.0.0.1:9/hook",
+            "--events",
+            "ip.blocked,ip.unblocked",
+        ],
+    );
+    assert!(ok && secret.trim().starts_with("whsec_"));
+    let (ok, _, err) = run(
+        &db,
+        &[
+            "webhook",
+            "add",
+            "--account",
+            "1",
+            "--url",
+            "http://x/",
+            "--events",
+            "ip.exploded",
+        ],
+    );
+    assert!(!ok && err.contains("unknown webhook event"));
+    let (ok, list, _) = run(&db, &["webhook", "list", "--account", "1"]);
+    assert!(ok && list.contains("enabled") && !list.contains("whsec_"));
+    let (ok, _, _) = run(
+        &db,
+        &[
+            "block",
+            "add",
+            "--site",
+            "1",
+            "--ip",
+            "203.0.113.7",
+            "--reason",
+            "manual",
+        ],
+    );
+    assert!(ok);
+    let (ok, _, err) = run(&db, &["block", "add", "--site", "1", "--ip", "010.0.0.1"]);
+    assert!(!ok && err.contains("not an IP address"));
+    let (ok, _, _) = run(
+        &db,
+        &["block", "remove", "--site", "1", "--ip", "203.0.113.7"],
+    );
+    assert!(ok);
+}

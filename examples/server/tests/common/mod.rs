@@ -1,0 +1,112 @@
+//! A real server on an ephemeral loopback port, and a small HTTP client.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use clickfence::IpSet;
+use clickfence_server::state::AppState;
+use clickfence_server::storage::Store;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts a server over the database at `db`, seeding the demo account.
+    pub async fn start(db: &Path) -> (Server, Option<String>) {
+        let store = Store::open(db).unwrap();
+        let token = clickfence_server::seed_demo(&store, clickfence_server::state::now()).unwrap();
+        let state = Arc::new(AppState::new(
+            store,
+            IpSet::from_strs(["127.0.0.0/8"]).unwrap(),
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let s = Arc::clone(&state);
+        let task = tokio::spawn(async move {
+            clickfence_server::serve(s, listener, async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        (
+            Server {
+                addr,
+                state,
+                stop: Some(tx),
+                task: Some(task),
+            },
+            token,
+        )
+    }
+
+    /// Graceful stop: waits for the server and its worker to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+/// A response: status, headers, parsed JSON body (Null when not JSON).
+pub struct Resp {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub json: Value,
+}
+
+pub async fn call(
+    method: Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Resp {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut req = Request::builder().method(method).uri(url);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    let req = req
+        .body(Full::new(Bytes::from(body.unwrap_or("").to_owned())))
+        .unwrap();
+    let res = client.request(req).await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Resp {
+        status,
+        headers,
+        json,
+    }
+}
+
+pub async fn get(url: &str, token: Option<&str>) -> Resp {
+    call(Method::GET, url, token, None, &[]).await
+}

@@ -1,0 +1,298 @@
+//! Webhook delivery to a real local receiver that checks signatures with the
+//! spec's algorithm: retries, auto-disable after 20 failures, and resume after
+//! a restart.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use clickfence::webhook::{BlockSource, Event, IpBlocked};
+use clickfence_server::events::emit;
+use clickfence_server::state::now;
+use common::{call, Server};
+use hmac::{Hmac, Mac};
+use hyper::Method;
+use sha2::Sha256;
+
+const SECRET: &str = "whsec_test_secret";
+
+/// (delivery id, timestamp, event, body, signature valid).
+type Seen = (String, String, String, String, bool);
+
+#[derive(Default)]
+struct Receiver {
+    /// Status codes to answer with, in order; 200 once exhausted.
+    script: Mutex<Vec<u16>>,
+    /// (delivery id, timestamp, event, body, signature valid) of every request.
+    seen: Mutex<Vec<Seen>>,
+    hits: AtomicUsize,
+}
+
+/// The spec's Express sample, in Rust: hex HMAC of `ts + "." + body`,
+/// constant-time comparison, 300-second window.
+fn spec_accepts(headers: &HeaderMap, body: &str) -> bool {
+    let ts = headers
+        .get("x-myclickshield-timestamp")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let sig = headers
+        .get("x-myclickshield-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{ts}.{body}").as_bytes());
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let fresh = ts
+        .parse::<f64>()
+        .map(|t| (now() as f64 - t).abs() <= 300.0)
+        .unwrap_or(false);
+    sig.len() == expected.len() && sig == expected && fresh
+}
+
+async fn start_receiver(listener: tokio::net::TcpListener, receiver: Arc<Receiver>) {
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let receiver = Arc::clone(&receiver);
+            async move {
+                receiver.hits.fetch_add(1, Ordering::SeqCst);
+                let body = String::from_utf8_lossy(&body).into_owned();
+                let h = |n: &str| {
+                    headers
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                let valid = spec_accepts(&headers, &body);
+                receiver.seen.lock().unwrap().push((
+                    h("x-myclickshield-delivery"),
+                    h("x-myclickshield-timestamp"),
+                    h("x-myclickshield-event"),
+                    body,
+                    valid,
+                ));
+                let code = {
+                    let mut s = receiver.script.lock().unwrap();
+                    if s.is_empty() {
+                        200
+                    } else {
+                        s.remove(0)
+                    }
+                };
+                StatusCode::from_u16(code).unwrap()
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+}
+
+fn blocked_event(ip: &str) -> Event {
+    Event::IpBlocked(IpBlocked {
+        site_id: 1,
+        site_domain: "acme-coffee.com".into(),
+        ip_address: ip.into(),
+        reason: "test".into(),
+        fraud_score: None,
+        source: BlockSource::Api,
+    })
+}
+
+async fn wait_until(mut check: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("condition not reached in 5 s");
+}
+
+#[tokio::test]
+async fn api_blocks_are_delivered_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, token) = Server::start(&dir.path().join("db")).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let receiver = Arc::new(Receiver::default());
+    start_receiver(listener, Arc::clone(&receiver)).await;
+    server
+        .state
+        .store
+        .add_endpoint(
+            1,
+            &url,
+            SECRET,
+            &["ip.blocked".into(), "ip.unblocked".into()],
+            now(),
+        )
+        .unwrap();
+
+    let r = call(
+        Method::POST,
+        &server.url("/api/v1/sites/1/blocked-ips"),
+        token.as_deref(),
+        Some(r#"{"ip_address":"203.0.113.42"}"#),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    wait_until(|| receiver.seen.lock().unwrap().len() == 1).await;
+    let (id, _, event, body, valid) = receiver.seen.lock().unwrap()[0].clone();
+    assert!(valid, "the spec's algorithm accepts the signature");
+    assert_eq!(event, "ip.blocked");
+    assert!(!id.is_empty());
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["data"]["ip_address"], "203.0.113.42");
+    assert_eq!(json["data"]["source"], "api");
+    wait_until(|| server.state.store.deliveries().unwrap()[0].1 == "delivered").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn failures_are_retried_with_the_same_id_and_a_fresh_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = Server::start(&dir.path().join("db")).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let receiver = Arc::new(Receiver::default());
+    *receiver.script.lock().unwrap() = vec![500, 503];
+    start_receiver(listener, Arc::clone(&receiver)).await;
+    server
+        .state
+        .store
+        .add_endpoint(1, &url, SECRET, &["ip.blocked".into()], now())
+        .unwrap();
+
+    emit(&server.state, 1, &blocked_event("198.51.100.1"));
+    wait_until(|| receiver.hits.load(Ordering::SeqCst) == 1).await;
+    wait_until(|| server.state.store.deliveries().unwrap()[0].2 == 1).await;
+    let (_, status, attempts, next, last) = server.state.store.deliveries().unwrap()[0].clone();
+    assert_eq!(
+        (status.as_str(), attempts, last.as_deref()),
+        ("pending", 1, Some("500"))
+    );
+    let gap = next.unwrap() - now();
+    assert!(
+        (28..=30).contains(&gap),
+        "second attempt 30 s after the first failed, got {gap}"
+    );
+    for expected_hits in [2, 3] {
+        server.state.store.make_pending_due(now()).unwrap();
+        server.state.deliveries.notify_one();
+        wait_until(|| receiver.hits.load(Ordering::SeqCst) == expected_hits).await;
+    }
+    wait_until(|| server.state.store.deliveries().unwrap()[0].1 == "delivered").await;
+    let seen = receiver.seen.lock().unwrap().clone();
+    assert!(seen.iter().all(|s| s.4), "every attempt is signed validly");
+    assert!(
+        seen.iter().all(|s| s.0 == seen[0].0),
+        "one delivery id across attempts"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn twenty_consecutive_failures_disable_the_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = Server::start(&dir.path().join("db")).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let receiver = Arc::new(Receiver::default());
+    *receiver.script.lock().unwrap() = vec![500; 100];
+    start_receiver(listener, Arc::clone(&receiver)).await;
+    server
+        .state
+        .store
+        .add_endpoint(1, &url, SECRET, &["ip.blocked".into()], now())
+        .unwrap();
+    for i in 0..5 {
+        emit(&server.state, 1, &blocked_event(&format!("198.51.100.{i}")));
+    }
+    let disabled = || server.state.store.endpoints_of(1).unwrap()[0].disabled;
+    for _ in 0..200 {
+        if disabled() {
+            break;
+        }
+        server.state.store.make_pending_due(now()).unwrap();
+        server.state.deliveries.notify_one();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let endpoint = server.state.store.endpoints_of(1).unwrap()[0].clone();
+    assert!(endpoint.disabled);
+    assert_eq!(endpoint.consecutive_failures, 20);
+    let hits = receiver.hits.load(Ordering::SeqCst);
+    assert_eq!(hits, 20, "nothing is sent once disabled");
+    server.state.store.make_pending_due(now()).unwrap();
+    server.state.deliveries.notify_one();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(receiver.hits.load(Ordering::SeqCst), 20);
+    // Re-enabling resets the count and delivery resumes.
+    *receiver.script.lock().unwrap() = vec![];
+    server.state.store.reenable_endpoint(endpoint.id).unwrap();
+    server.state.store.make_pending_due(now()).unwrap();
+    server.state.deliveries.notify_one();
+    wait_until(|| receiver.hits.load(Ordering::SeqCst) > 20).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_restart_resumes_pending_deliveries() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    // A port with nothing listening yet: attempts fail with a transport error.
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = probe.local_addr().unwrap();
+    drop(probe);
+    let (server, _) = Server::start(&db).await;
+    server
+        .state
+        .store
+        .add_endpoint(
+            1,
+            &format!("http://{addr}/hook"),
+            SECRET,
+            &["ip.blocked".into()],
+            now(),
+        )
+        .unwrap();
+    emit(&server.state, 1, &blocked_event("198.51.100.9"));
+    wait_until(|| server.state.store.deliveries().unwrap()[0].2 == 1).await;
+    let before = server.state.store.deliveries().unwrap()[0].clone();
+    assert_eq!(
+        (before.1.as_str(), before.4.as_deref()),
+        ("pending", Some("transport_error"))
+    );
+    server.stop().await;
+
+    let receiver = Arc::new(Receiver::default());
+    start_receiver(
+        tokio::net::TcpListener::bind(addr).await.unwrap(),
+        Arc::clone(&receiver),
+    )
+    .await;
+    let (server, token) = Server::start(&db).await;
+    assert!(token.is_none(), "an existing database is not re-seeded");
+    server.state.store.make_pending_due(now()).unwrap();
+    server.state.deliveries.notify_one();
+    wait_until(|| receiver.seen.lock().unwrap().len() == 1).await;
+    let seen = receiver.seen.lock().unwrap()[0].clone();
+    assert_eq!(
+        seen.0,
+        before.0.to_string(),
+        "same delivery id after the restart"
+    );
+    assert!(seen.4);
+    wait_until(|| server.state.store.deliveries().unwrap()[0].1 == "delivered").await;
+    server.stop().await;
+}
