@@ -201,6 +201,12 @@ impl ClickVerifier {
         }
     }
 
+    /// Validates `url` as [`verify`](Self::verify) would in a validating mode,
+    /// without counting it and whatever the mode: the test API's check.
+    pub fn test(&self, url: &str, now: u64) -> Outcome {
+        self.check(url, now)
+    }
+
     fn check(&self, url: &str, now: u64) -> Outcome {
         let keys = self.read_keys();
         if app_id(url).is_some_and(|app| keys.excluded.contains(app)) {

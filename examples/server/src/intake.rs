@@ -14,12 +14,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clickfence::ip::{client_ip, BlockKind, BlockRecord};
-use clickfence::score::{ClickSignals, ClickStatus};
+use clickfence::score::{ClickSignals, ClickStatus, SignatureSignal};
 use clickfence::webhook::{BlockSource, Event, FraudDetected, IpBlocked, SitePaused, SiteResumed};
+use clickfence::Outcome;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -33,15 +34,34 @@ pub const PAUSE_MIN_CLICKS: i64 = 20;
 /// How long a pause lasts.
 pub const PAUSE_SECS: i64 = 3600;
 
-/// The intake handler.
+/// `GET /c/{site_id}`: a site's click link.
 pub async fn click(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(site_id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
+    uri: Uri,
 ) -> Response {
-    match handle(&state, peer, &headers, &site_id, &q) {
+    respond(handle(&state, peer, &headers, &site_id, &q, &uri))
+}
+
+/// `GET /{app_id}?site_id=N&...`: an attribution link shaped like the spec's
+/// (`https://app.appsflyer.com/com.app.id?pid=...`), so exclusions match the
+/// app id in the first path segment.
+pub async fn attribution(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    uri: Uri,
+) -> Response {
+    let site = q.get("site_id").cloned().unwrap_or_default();
+    respond(handle(&state, peer, &headers, &site, &q, &uri))
+}
+
+fn respond(result: Result<Response, crate::storage::StoreError>) -> Response {
+    match result {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "click intake failed");
@@ -60,6 +80,7 @@ fn handle(
     headers: &HeaderMap,
     site_id: &str,
     q: &HashMap<String, String>,
+    uri: &Uri,
 ) -> Result<Response, crate::storage::StoreError> {
     let not_found = || {
         (
@@ -141,8 +162,30 @@ fn handle(
                 .ok()
         })
         .map(|c| c.last_hour.saturating_sub(1));
+    // The click-signing check, on the URL exactly as the network signed it.
+    let signed_url = format!(
+        "{}{}",
+        state.config.click_base_url.trim_end_matches('/'),
+        uri.path_and_query().map_or("/", |p| p.as_str())
+    );
+    let verdict = state.clicks.verify(&signed_url, now as u64);
+    if !matches!(verdict.outcome, Outcome::Excluded | Outcome::NotValidated) {
+        state
+            .store
+            .count_signed_click(now / 3600, verdict.outcome.code())?;
+    }
+    let signature = match verdict.outcome {
+        Outcome::Valid { .. } => Some(SignatureSignal::Valid),
+        Outcome::MissingSignature => Some(SignatureSignal::MissingSignature),
+        Outcome::Expired { .. } => Some(SignatureSignal::Expired),
+        Outcome::InvalidSignature => Some(SignatureSignal::InvalidSignature),
+        Outcome::NoActiveSecrets => Some(SignatureSignal::NoActiveSecrets),
+        Outcome::Excluded => Some(SignatureSignal::Excluded),
+        Outcome::NotValidated => None,
+    };
     let signals = ClickSignals {
         blocked_ip,
+        signature,
         user_agent: Some(header("user-agent").map(str::to_owned)),
         referrer: Some(header("referer").map(str::to_owned)),
         clicks_last_minute: velocity.map(|v| v.last_minute),

@@ -4,9 +4,11 @@
 
 pub mod api;
 pub mod delivery;
+pub mod edge;
 pub mod events;
 pub mod intake;
 pub mod openapi;
+pub mod signing_api;
 pub mod state;
 pub mod storage;
 pub mod tokens;
@@ -15,10 +17,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 
 use crate::state::AppState;
@@ -39,7 +42,52 @@ pub fn router(state: Arc<AppState>) -> Router {
             delete(api::blocked::unblock),
         )
         .route("/c/{site_id}", get(intake::click))
+        .route("/{app_id}", get(intake::attribution))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route("/api/pixels", post(edge::pixels))
+        .route("/api/heartbeat", post(edge::heartbeat))
+        .route("/api/check-ip-access", get(edge::check_ip_access))
+        .route("/api/sync-ip-blocking-config", post(edge::sync_config))
+        .route("/api/analytics/summary", get(edge::summary))
+        .route("/api/analytics/trend", get(edge::trend))
+        .route("/api/analytics/top-ips", get(edge::top_ips))
+        .route("/api/analytics/top-pages", get(edge::top_pages))
+        .route("/api/analytics/top-countries", get(edge::top_countries))
+        .route("/api/bot-activity", get(edge::bot_activity))
+        .route("/api/spy-activity", get(edge::spy_activity))
+        .route("/api/ip-blocking-activity", get(edge::ip_blocking_activity))
+        .route("/api/billing/visitor-count", get(edge::visitor_count))
+        .route("/api/protection-config", get(edge::protection_config))
+        .route(
+            "/api/p360-click-signing/secret",
+            post(signing_api::generate),
+        )
+        .route(
+            "/api/p360-click-signing/secret/{id}",
+            delete(signing_api::revoke),
+        )
+        .route("/api/p360-click-signing/test", post(signing_api::test))
+        .route(
+            "/api/p360-click-signing/config/mode/{mode}",
+            post(signing_api::set_mode),
+        )
+        .route(
+            "/api/p360-click-signing/config/circuit-breaker",
+            post(signing_api::set_breaker),
+        )
+        .route(
+            "/p360-click-signing/config/circuit-breaker",
+            post(signing_api::set_breaker),
+        )
+        .route("/api/p360-click-signing/config", get(signing_api::config))
+        .route("/api/p360-click-signing/report", get(signing_api::report))
+        .route(
+            "/api/p360-click-signing/config/excluded-app/{app_id}",
+            post(signing_api::exclude).delete(signing_api::include),
+        )
+        // Bodies are small JSON; pixel bodies are checked against 64 KiB with
+        // the edge API's own error shape, so the transport limit sits above it.
+        .layer(DefaultBodyLimit::max(256 * 1024))
         .layer(middleware::from_fn(log_requests))
         .with_state(state)
 }
@@ -95,4 +143,14 @@ pub fn seed_demo(store: &storage::Store, now: i64) -> Result<Option<String>, sto
         now,
     )?;
     Ok(Some(token))
+}
+
+/// Compares a presented secret with the configured one in constant time
+/// (over their SHA-256 digests, so lengths leak nothing either).
+pub fn secret_eq(given: &str, expected: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    use subtle::ConstantTimeEq;
+    let a = Sha256::digest(given.as_bytes());
+    let b = Sha256::digest(expected.as_bytes());
+    a.ct_eq(&b).into()
 }

@@ -11,7 +11,7 @@ use clickfence::webhook::{
 };
 use clickfence::IpSet;
 use clickfence_server::events::emit;
-use clickfence_server::state::{now, AppState};
+use clickfence_server::state::{now, AppState, ServerConfig};
 use clickfence_server::storage::{Store, ABILITIES, PLANS, TOKEN_DAYS};
 use clickfence_server::{seed_demo, serve, tokens};
 
@@ -37,9 +37,36 @@ struct Cli {
         global = true
     )]
     db: PathBuf,
-    /// Proxy ranges whose X-Forwarded-For / CF-Connecting-IP are trusted (repeatable).
+    /// Proxy ranges whose X-Forwarded-For / CF-Connecting-IP / CF-IPCountry are trusted (repeatable).
     #[arg(long = "trusted-proxy", global = true)]
     trusted_proxies: Vec<String>,
+    /// Trust CF-Connecting-IP / CF-IPCountry from any peer (local use only).
+    #[arg(long, global = true)]
+    trust_cf_headers: bool,
+    /// Bearer secret of sync-ip-blocking-config and the analytics endpoints (random if unset, printed).
+    #[arg(long, env = "CLICKFENCE_API_SECRET", global = true)]
+    api_secret: Option<String>,
+    /// Bearer token of the click-signing API (random if unset, printed).
+    #[arg(long, env = "CLICKFENCE_ADMIN_TOKEN", global = true)]
+    admin_token: Option<String>,
+    /// Public base URL that signed click links point at (default http://LISTEN).
+    #[arg(long, env = "CLICKFENCE_CLICK_BASE_URL", global = true)]
+    click_base_url: Option<String>,
+    /// MaxMind Country / City database for visitors without CF-IPCountry.
+    #[arg(long, global = true)]
+    geoip: Option<PathBuf>,
+    /// MaxMind Anonymous IP database.
+    #[arg(long, global = true)]
+    anonymous_ip: Option<PathBuf>,
+    /// Tor exit list (one IP or CIDR per line).
+    #[arg(long, global = true)]
+    tor_list: Option<PathBuf>,
+    /// VPN list.
+    #[arg(long, global = true)]
+    vpn_list: Option<PathBuf>,
+    /// Datacenter list.
+    #[arg(long, global = true)]
+    datacenter_list: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -208,8 +235,52 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     let store = Store::open(&cli.db).map_err(|e| format!("{}: {e}", cli.db.display()))?;
-    let trusted = IpSet::from_strs(&cli.trusted_proxies).map_err(|e| e.to_string())?;
-    let state = Arc::new(AppState::new(store, trusted));
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    let random_secret = || {
+        tokens::generate()
+            .map(|t| t.replace("mcs_live_", ""))
+            .map_err(err)
+    };
+    let (api_secret, admin_token) = if serving {
+        (
+            Some(cli.api_secret.clone().map_or_else(random_secret, Ok)?),
+            Some(cli.admin_token.clone().map_or_else(random_secret, Ok)?),
+        )
+    } else {
+        (cli.api_secret.clone(), cli.admin_token.clone())
+    };
+    let list = |p: &Option<PathBuf>| -> Result<Option<Arc<IpSet>>, String> {
+        p.as_ref()
+            .map(|p| {
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                IpSet::from_lines(&text)
+                    .map(Arc::new)
+                    .map_err(|e| format!("{}: {e}", p.display()))
+            })
+            .transpose()
+    };
+    let db = |p: &Option<PathBuf>| -> Result<Option<Arc<clickfence::GeoIp>>, String> {
+        p.as_ref()
+            .map(|p| clickfence::GeoIp::open(p).map(Arc::new).map_err(err))
+            .transpose()
+    };
+    let config = ServerConfig {
+        trusted_proxies: IpSet::from_strs(&cli.trusted_proxies).map_err(err)?,
+        trust_cf_headers: cli.trust_cf_headers,
+        api_secret: api_secret.clone(),
+        admin_token: admin_token.clone(),
+        click_base_url: cli
+            .click_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", cli.listen)),
+        geoip: db(&cli.geoip)?,
+        anonymous_ip: db(&cli.anonymous_ip)?,
+        tor: list(&cli.tor_list)?,
+        vpn: list(&cli.vpn_list)?,
+        datacenter: list(&cli.datacenter_list)?,
+    };
+    let state = Arc::new(AppState::new(store, config).map_err(err)?);
     let now = now();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -223,6 +294,18 @@ fn run(cli: Cli) -> Result<(), String> {
             if let Some(token) = seed_demo(&state.store, now).map_err(|e| e.to_string())? {
                 println!("Seeded demo account 1 (Pro plan) with site 1 \"Acme Coffee\".");
                 println!("Demo token (shown once, all five abilities): {token}");
+            }
+            if cli.api_secret.is_none() {
+                println!(
+                    "Edge API secret (random for this run; set --api-secret to fix it): {}",
+                    api_secret.unwrap_or_default()
+                );
+            }
+            if cli.admin_token.is_none() {
+                println!(
+                    "Click-signing admin token (random for this run; set --admin-token): {}",
+                    admin_token.unwrap_or_default()
+                );
             }
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {

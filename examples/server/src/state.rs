@@ -1,15 +1,41 @@
 //! Shared server state.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use clickfence::ip::{AccessConfig, AccessPolicy};
 use clickfence::rate::{Quota, RateLimiter, VelocityCounter};
 use clickfence::score::{Scorer, ScoringRules, Thresholds};
-use clickfence::IpSet;
+use clickfence::{ClickVerifier, GeoIp, IpSet, Mode};
 use tokio::sync::Notify;
 
-use crate::storage::Store;
+use crate::storage::{Store, StoreError};
+
+/// Settings fixed at start.
+#[derive(Default)]
+pub struct ServerConfig {
+    /// Proxies whose X-Forwarded-For / CF-Connecting-IP / CF-IPCountry are trusted.
+    pub trusted_proxies: IpSet,
+    /// Trust CF-* headers from any peer (local use only).
+    pub trust_cf_headers: bool,
+    /// Bearer secret of sync-ip-blocking-config and the analytics endpoints.
+    pub api_secret: Option<String>,
+    /// Bearer token of the click-signing API.
+    pub admin_token: Option<String>,
+    /// Public base URL clicks were signed under, e.g. `https://clicks.example.com`.
+    pub click_base_url: String,
+    /// Country database for visitors without CF-IPCountry.
+    pub geoip: Option<Arc<GeoIp>>,
+    /// Anonymous IP database.
+    pub anonymous_ip: Option<Arc<GeoIp>>,
+    /// Tor exit list.
+    pub tor: Option<Arc<IpSet>>,
+    /// VPN ranges.
+    pub vpn: Option<Arc<IpSet>>,
+    /// Datacenter ranges.
+    pub datacenter: Option<Arc<IpSet>>,
+}
 
 /// Everything handlers share.
 pub struct AppState {
@@ -25,21 +51,101 @@ pub struct AppState {
     pub trusted_proxies: IpSet,
     /// Wakes the webhook worker when a delivery is queued.
     pub deliveries: Notify,
+    /// Settings fixed at start.
+    pub config: ServerConfig,
+    /// The click-signing verifier (keys, mode, breaker, exclusions).
+    pub clicks: ClickVerifier,
+    /// Pixel events per shop and client IP.
+    pub pixel_limiter: RateLimiter,
+    /// Each shop's compiled IP access policy, swapped whole on sync.
+    pub policies: RwLock<HashMap<String, Arc<AccessPolicy>>>,
     scorers: Mutex<HashMap<(u8, u8), Arc<Scorer>>>,
 }
 
 impl AppState {
-    /// State over `store`, trusting proxy headers from `trusted_proxies`.
-    pub fn new(store: Store, trusted_proxies: IpSet) -> Self {
-        Self {
+    /// State over `store`, restoring click-signing settings and shop policies.
+    pub fn new(store: Store, mut config: ServerConfig) -> Result<Self, StoreError> {
+        let trusted_proxies = std::mem::take(&mut config.trusted_proxies);
+        let saved = store.click_signing()?;
+        // Click signing starts disabled until a network configures it.
+        let (mode, breaker) = saved
+            .settings
+            .clone()
+            .unwrap_or_else(|| ("disabled".into(), true));
+        let clicks = ClickVerifier::new(mode.parse().unwrap_or(Mode::Enabled), breaker);
+        let now = now() as u64;
+        for (id, secret, expires_at) in &saved.keys {
+            // Keys that expired while the server was down are simply not restored.
+            let _ = clicks.add_key(id, secret, (*expires_at).max(0) as u64, now);
+        }
+        for app in &saved.excluded {
+            let _ = clicks.exclude_app(app);
+        }
+        let state = Self {
             store,
             api_limiter: RateLimiter::new(Quota::PER_MINUTE_60),
             velocity: VelocityCounter::new(1_000_000),
             click_ids: VelocityCounter::new(1_000_000),
             trusted_proxies,
             deliveries: Notify::new(),
+            config,
+            clicks,
+            pixel_limiter: RateLimiter::new(Quota::new(600, 60).unwrap_or_default()),
+            policies: RwLock::new(HashMap::new()),
             scorers: Mutex::new(HashMap::new()),
+        };
+        for (shop, json) in state.store.shop_policies()? {
+            match state.compile_policy(&json) {
+                Ok(p) => {
+                    state
+                        .policies
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(shop, Arc::new(p));
+                }
+                Err(e) => {
+                    tracing::error!(%shop, error = %e, "saved IP policy no longer compiles; shop allows all")
+                }
+            }
         }
+        Ok(state)
+    }
+
+    /// Compiles a shop's config with the server's GeoIP databases and lists.
+    pub fn compile_policy(&self, json: &str) -> Result<AccessPolicy, clickfence::IpError> {
+        let mut b = AccessPolicy::builder(AccessConfig::from_json(json)?);
+        let c = &self.config;
+        if let Some(g) = &c.geoip {
+            b = b.geoip(Arc::clone(g));
+        }
+        if let Some(g) = &c.anonymous_ip {
+            b = b.anonymous_ip(Arc::clone(g));
+        }
+        if let Some(l) = &c.tor {
+            b = b.tor(Arc::clone(l));
+        }
+        if let Some(l) = &c.vpn {
+            b = b.vpn(Arc::clone(l));
+        }
+        if let Some(l) = &c.datacenter {
+            b = b.datacenter(Arc::clone(l));
+        }
+        b.build()
+    }
+
+    /// A shop's policy, if it has synced one.
+    pub fn policy(&self, shop: &str) -> Option<Arc<AccessPolicy>> {
+        self.policies
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(shop)
+            .cloned()
+    }
+
+    /// Persists the verifier's mode and breaker.
+    pub fn save_signing_settings(&self) -> Result<(), StoreError> {
+        self.store
+            .save_signing_settings(self.clicks.mode().as_str(), self.clicks.circuit_breaker())
     }
 
     /// The scorer for a site's thresholds, compiled once per threshold pair.

@@ -87,6 +87,21 @@ const MIGRATIONS: &[&str] = &[
         attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER, status TEXT NOT NULL DEFAULT 'pending',
         last_status TEXT, created_at INTEGER NOT NULL);
      CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);",
+    // 2: the click-signing API and the edge API.
+    "CREATE TABLE click_signing_keys (id TEXT PRIMARY KEY, secret TEXT NOT NULL, expires_at INTEGER NOT NULL);
+     CREATE TABLE click_signing_settings (id INTEGER PRIMARY KEY CHECK (id = 1), mode TEXT NOT NULL, circuit_breaker INTEGER NOT NULL);
+     CREATE TABLE click_signing_excluded (app_id TEXT PRIMARY KEY);
+     CREATE TABLE click_signing_report (
+        hour INTEGER PRIMARY KEY, total INTEGER NOT NULL DEFAULT 0, valid INTEGER NOT NULL DEFAULT 0,
+        missing INTEGER NOT NULL DEFAULT 0, expired INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0,
+        no_active INTEGER NOT NULL DEFAULT 0);
+     CREATE TABLE shop_policies (shop TEXT PRIMARY KEY, config TEXT NOT NULL, updated_at INTEGER NOT NULL);
+     CREATE TABLE shop_protection (shop TEXT PRIMARY KEY, config TEXT NOT NULL, updated_at INTEGER NOT NULL);
+     CREATE TABLE pixel_events (
+        id INTEGER PRIMARY KEY, shop TEXT NOT NULL, type TEXT NOT NULL, session_id TEXT, visitor_id TEXT,
+        ip TEXT, country TEXT, page TEXT, payload TEXT NOT NULL, created_at_ms INTEGER NOT NULL, day TEXT NOT NULL);
+     CREATE INDEX pixel_by_shop_type ON pixel_events (shop, type, id);
+     CREATE INDEX pixel_by_shop_day ON pixel_events (shop, day);",
 ];
 
 /// An account.
@@ -891,4 +906,210 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// Saved click-signing state: keys (id, secret, expires_at), mode, breaker, exclusions.
+    pub fn click_signing(&self) -> StoreResult<ClickSigningState> {
+        let db = self.db();
+        let mut stmt =
+            db.prepare("SELECT id, secret, expires_at FROM click_signing_keys ORDER BY rowid")?;
+        let keys = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let settings: Option<(String, bool)> = db
+            .query_row(
+                "SELECT mode, circuit_breaker FROM click_signing_settings WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let mut stmt = db.prepare("SELECT app_id FROM click_signing_excluded ORDER BY app_id")?;
+        let excluded = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(ClickSigningState {
+            keys,
+            settings,
+            excluded,
+        })
+    }
+
+    /// Saves a key.
+    pub fn save_signing_key(&self, id: &str, secret: &str, expires_at: i64) -> StoreResult<()> {
+        self.db().execute("INSERT OR REPLACE INTO click_signing_keys (id, secret, expires_at) VALUES (?1, ?2, ?3)", params![id, secret, expires_at])?;
+        Ok(())
+    }
+
+    /// Deletes a key.
+    pub fn delete_signing_key(&self, id: &str) -> StoreResult<()> {
+        self.db()
+            .execute("DELETE FROM click_signing_keys WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Saves the mode and breaker.
+    pub fn save_signing_settings(&self, mode: &str, circuit_breaker: bool) -> StoreResult<()> {
+        self.db().execute(
+            "INSERT INTO click_signing_settings (id, mode, circuit_breaker) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, circuit_breaker = excluded.circuit_breaker",
+            params![mode, circuit_breaker],
+        )?;
+        Ok(())
+    }
+
+    /// Adds or removes an excluded app.
+    pub fn set_app_excluded(&self, app: &str, excluded: bool) -> StoreResult<()> {
+        if excluded {
+            self.db().execute(
+                "INSERT OR IGNORE INTO click_signing_excluded (app_id) VALUES (?1)",
+                [app],
+            )?;
+        } else {
+            self.db().execute(
+                "DELETE FROM click_signing_excluded WHERE app_id = ?1",
+                [app],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Counts one validated click in its UTC hour under the core's outcome code.
+    pub fn count_signed_click(&self, hour: i64, outcome: &str) -> StoreResult<()> {
+        let column = match outcome {
+            "valid" => "valid",
+            "missing_signature" => "missing",
+            "expired" => "expired",
+            "invalid_signature" => "invalid",
+            "no_active_secrets" => "no_active",
+            _ => return Ok(()),
+        };
+        self.db().execute(
+            &format!(
+                "INSERT INTO click_signing_report (hour, total, {column}) VALUES (?1, 1, 1)
+                      ON CONFLICT (hour) DO UPDATE SET total = total + 1, {column} = {column} + 1"
+            ),
+            [hour],
+        )?;
+        Ok(())
+    }
+
+    /// Report rows for hours `start..=end` that saw clicks.
+    pub fn signed_click_report(&self, start: i64, end: i64) -> StoreResult<Vec<[i64; 7]>> {
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT hour, total, valid, missing, expired, invalid, no_active FROM click_signing_report
+             WHERE hour BETWEEN ?1 AND ?2 AND total > 0 ORDER BY hour",
+        )?;
+        let rows = stmt
+            .query_map(params![start, end], |r| {
+                Ok([
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ])
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every shop's saved IP blocking config (JSON text).
+    pub fn shop_policies(&self) -> StoreResult<Vec<(String, String)>> {
+        let db = self.db();
+        let mut stmt = db.prepare("SELECT shop, config FROM shop_policies")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Saves a shop's IP blocking config (already validated).
+    pub fn save_shop_policy(&self, shop: &str, config: &str, now: i64) -> StoreResult<()> {
+        self.db().execute(
+            "INSERT INTO shop_policies (shop, config, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (shop) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
+            params![shop, config, now],
+        )?;
+        Ok(())
+    }
+
+    /// Saves a shop's protection config from a heartbeat.
+    pub fn save_protection(&self, shop: &str, config: &str, now: i64) -> StoreResult<()> {
+        self.db().execute(
+            "INSERT INTO shop_protection (shop, config, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (shop) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
+            params![shop, config, now],
+        )?;
+        Ok(())
+    }
+
+    /// A shop's protection config (JSON text).
+    pub fn protection(&self, shop: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .db()
+            .query_row(
+                "SELECT config FROM shop_protection WHERE shop = ?1",
+                [shop],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Stores a pixel event.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_pixel(
+        &self,
+        shop: &str,
+        kind: &str,
+        session: Option<&str>,
+        visitor: Option<&str>,
+        ip: Option<&str>,
+        country: Option<&str>,
+        page: Option<&str>,
+        payload: &str,
+        now_ms: i64,
+        day: &str,
+    ) -> StoreResult<i64> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached(
+            "INSERT INTO pixel_events (shop, type, session_id, visitor_id, ip, country, page, payload, created_at_ms, day)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        stmt.execute(params![
+            shop, kind, session, visitor, ip, country, page, payload, now_ms, day
+        ])?;
+        Ok(db.last_insert_rowid())
+    }
+
+    /// Runs a read-only analytics query with positional parameters.
+    pub fn query_rows(
+        &self,
+        sql: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> StoreResult<Vec<Vec<rusqlite::types::Value>>> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached(sql)?;
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map(args, |r| {
+                (0..n)
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                    .collect::<Result<Vec<_>, _>>()
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+/// Saved click-signing state.
+#[derive(Debug, Default)]
+pub struct ClickSigningState {
+    /// (id, secret, expires_at).
+    pub keys: Vec<(String, String, i64)>,
+    /// (mode, circuit breaker on).
+    pub settings: Option<(String, bool)>,
+    /// Excluded app ids.
+    pub excluded: Vec<String>,
 }

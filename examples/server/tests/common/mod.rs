@@ -7,7 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use clickfence::IpSet;
-use clickfence_server::state::AppState;
+use clickfence_server::state::{AppState, ServerConfig};
+
+/// The edge API secret of test servers.
+pub const API_SECRET: &str = "edge-secret";
+/// The click-signing admin token of test servers.
+pub const ADMIN_TOKEN: &str = "admin-token";
+/// The public base URL test click links are signed under.
+pub const CLICK_BASE: &str = "https://clicks.example.com";
 use clickfence_server::storage::Store;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -29,10 +36,14 @@ impl Server {
     pub async fn start(db: &Path) -> (Server, Option<String>) {
         let store = Store::open(db).unwrap();
         let token = clickfence_server::seed_demo(&store, clickfence_server::state::now()).unwrap();
-        let state = Arc::new(AppState::new(
-            store,
-            IpSet::from_strs(["127.0.0.0/8"]).unwrap(),
-        ));
+        let config = ServerConfig {
+            trusted_proxies: IpSet::from_strs(["127.0.0.0/8"]).unwrap(),
+            api_secret: Some(API_SECRET.into()),
+            admin_token: Some(ADMIN_TOKEN.into()),
+            click_base_url: CLICK_BASE.into(),
+            ..ServerConfig::default()
+        };
+        let state = Arc::new(AppState::new(store, config).unwrap());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,0 +1,268 @@
+//! The click-signing API (`click-signing.txt`) under `/api/p360-click-signing/`,
+//! behind the admin bearer token. The verifier is the core's; every change is
+//! saved so keys, mode, breaker and exclusions survive a restart, and report
+//! counters are kept per UTC hour in the database.
+
+// Early-return helpers carry a ready Response on their (cold) error path.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use clickfence::click::{
+    parse_circuit_breaker_status, rows_to_csv, HourCounts, ReportRange, ReportRow,
+};
+use clickfence::{Mode, Outcome, UtcHour};
+use serde_json::{json, Value};
+
+use crate::state::{now, AppState};
+
+fn message(status: StatusCode, text: impl Into<String>) -> Response {
+    (status, Json(json!({ "message": text.into() }))).into_response()
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "click-signing API failure");
+    message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+}
+
+/// 401 unless the request carries the admin token (compared in constant time).
+fn authorized(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    match &state.config.admin_token {
+        Some(expected) if crate::secret_eq(given, expected) => Ok(()),
+        _ => Err(message(StatusCode::UNAUTHORIZED, "Not authorized")),
+    }
+}
+
+/// POST /secret?ttlHours=
+pub async fn generate(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    let ttl = match q.get("ttlHours").map(|t| t.parse::<u64>()) {
+        None => clickfence::click::DEFAULT_TTL_HOURS,
+        Some(Ok(t)) => t,
+        Some(Err(_)) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "ttlHours must be a whole number of hours",
+            )
+        }
+    };
+    let now = now();
+    match state.clicks.generate_key(ttl, now as u64) {
+        Ok(key) => {
+            if let Err(e) =
+                state
+                    .store
+                    .save_signing_key(&key.id, &key.secret, key.expires_at as i64)
+            {
+                let _ = state.clicks.revoke_key(&key.id);
+                return internal(e);
+            }
+            Json(json!({ "secret-key-id": key.id, "secret-key": key.secret.as_str(), "expiration": key.expires_at })).into_response()
+        }
+        Err(e) => message(StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
+
+/// DELETE /secret/{id}
+pub async fn revoke(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    match state.clicks.revoke_key(&id) {
+        Ok(()) => match state.store.delete_signing_key(&id) {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(e) => internal(e),
+        },
+        Err(e) => message(StatusCode::NOT_FOUND, e.to_string()),
+    }
+}
+
+/// POST /test {"url"}
+pub async fn test(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    let Some(url) = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("url").and_then(Value::as_str).map(str::to_owned))
+    else {
+        return message(StatusCode::BAD_REQUEST, "body must be {\"url\": \"...\"}");
+    };
+    let outcome = state.clicks.test(&url, now() as u64);
+    let text = match &outcome {
+        Outcome::Valid { .. } => "Valid signature",
+        Outcome::MissingSignature => "Missing signature",
+        Outcome::Expired { .. } => "Expired click",
+        Outcome::InvalidSignature => "Invalid signature",
+        Outcome::NoActiveSecrets => "No active secret keys",
+        Outcome::Excluded => "App is excluded from click signing",
+        Outcome::NotValidated => "Not validated",
+    };
+    let status = if matches!(outcome, Outcome::Valid { .. }) {
+        "Passed"
+    } else {
+        "Failed"
+    };
+    Json(json!({ "test-status": status, "message": text })).into_response()
+}
+
+/// POST /config/mode/{mode}
+pub async fn set_mode(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(mode): Path<String>,
+) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    match mode.parse::<Mode>() {
+        Ok(m) => {
+            state.clicks.set_mode(m);
+            match state.save_signing_settings() {
+                Ok(()) => Json(json!({ "mode": m.as_str() })).into_response(),
+                Err(e) => internal(e),
+            }
+        }
+        Err(e) => message(StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
+
+/// POST /config/circuit-breaker {"status"}
+pub async fn set_breaker(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    let status = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("status").and_then(Value::as_str).map(str::to_owned));
+    match status.as_deref().map(parse_circuit_breaker_status) {
+        Some(Ok(on)) => {
+            state.clicks.set_circuit_breaker(on);
+            match state.save_signing_settings() {
+                Ok(()) => StatusCode::OK.into_response(),
+                Err(e) => internal(e),
+            }
+        }
+        Some(Err(e)) => message(StatusCode::BAD_REQUEST, e.to_string()),
+        None => message(
+            StatusCode::BAD_REQUEST,
+            "body must be {\"status\": \"enabled\" | \"disabled\"}",
+        ),
+    }
+}
+
+/// GET /config
+pub async fn config(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    Json(state.clicks.config(now() as u64)).into_response()
+}
+
+/// GET /report?start-date=&end-date= (CSV)
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    let range = match ReportRange::parse(
+        q.get("start-date").map(String::as_str),
+        q.get("end-date").map(String::as_str),
+    ) {
+        Ok(r) => r,
+        Err(e) => return message(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let now_hour = UtcHour::containing(now() as u64);
+    let (start, end) = match range {
+        ReportRange::LastDay => (UtcHour(now_hour.0.saturating_sub(23)), now_hour),
+        ReportRange::Between(s, e) => (s, e),
+    };
+    let rows = match state
+        .store
+        .signed_click_report(start.0 as i64, end.0 as i64)
+    {
+        Ok(rows) => rows,
+        Err(e) => return internal(e),
+    };
+    let rows: Vec<ReportRow> = rows
+        .iter()
+        .map(|r| ReportRow {
+            time: UtcHour(r[0] as u64),
+            counts: HourCounts {
+                total: r[1] as u64,
+                valid: r[2] as u64,
+                missing_signature: r[3] as u64,
+                expired: r[4] as u64,
+                invalid_signature: r[5] as u64,
+                no_active_secrets: r[6] as u64,
+            },
+        })
+        .collect();
+    (
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        rows_to_csv(&rows),
+    )
+        .into_response()
+}
+
+/// POST /config/excluded-app/{app-id}
+pub async fn exclude(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(app): Path<String>,
+) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    match state.clicks.exclude_app(&app) {
+        Ok(()) => match state.store.set_app_excluded(&app, true) {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(e) => internal(e),
+        },
+        Err(e) => message(StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
+
+/// DELETE /config/excluded-app/{app-id}
+pub async fn include(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(app): Path<String>,
+) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    state.clicks.include_app(&app);
+    match state.store.set_app_excluded(&app, false) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => internal(e),
+    }
+}
