@@ -193,9 +193,13 @@ fn handle(
         click_id_repeats: repeats,
         ..ClickSignals::default()
     };
-    let assessment = state
+    let mut assessment = state
         .scorer(site.block_threshold, site.flag_threshold)
         .score(&signals);
+    // A signature the mode rejects blocks the click whatever its score.
+    if !verdict.accepted {
+        assessment.status = ClickStatus::Blocked;
+    }
     let reasons: Vec<String> = assessment
         .reasons
         .iter()
@@ -277,7 +281,12 @@ fn handle(
     if assessment.status == ClickStatus::Blocked && !site.grace_mode {
         return Ok((
             StatusCode::FORBIDDEN,
-            Json(json!({ "message": "Click refused.", "click_id": click_id, "status": status })),
+            Json(json!({
+                "message": "Click refused.",
+                "click_id": click_id,
+                "status": status,
+                "signature": verdict.outcome.code(),
+            })),
         )
             .into_response());
     }

@@ -1,0 +1,431 @@
+//! The edge API over real HTTP.
+
+mod common;
+
+use common::{call, get, Server, API_SECRET};
+use hyper::Method;
+use serde_json::json;
+
+async fn server() -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start(&dir.path().join("db")).await;
+    (dir, s)
+}
+
+fn bearer() -> String {
+    format!("Bearer {API_SECRET}")
+}
+
+async fn sync(s: &Server, body: &serde_json::Value, auth: Option<&str>) -> common::Resp {
+    let mut h = vec![("content-type", "application/json")];
+    if let Some(a) = auth {
+        h.push(("authorization", a));
+    }
+    call(
+        Method::POST,
+        &s.url("/api/sync-ip-blocking-config"),
+        None,
+        Some(&body.to_string()),
+        &h,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn ip_access_follows_synced_policies_and_trusts_cf_headers_only_from_proxies() {
+    let (_d, s) = server().await;
+    let shop = "mystore.myshopify.com";
+    // No policy yet: allowed.
+    assert_eq!(
+        get(&s.url(&format!("/api/check-ip-access?shop={shop}")), None)
+            .await
+            .json,
+        json!({"allowed": true})
+    );
+    let config = json!({"shop": shop, "config": {"enabled": true, "blockedIPs": ["1.2.3.4", "5.6.7.8"], "blockedCIDRs": ["192.168.0.0/24"],
+        "blockedCountries": ["XX", "YY"], "allowedIPs": ["10.0.0.1"], "blockVPN": true, "blockDatacenter": true, "blockTor": false}});
+    let r = sync(&s, &config, None).await;
+    assert_eq!((r.status, &r.json["code"]), (401, &json!("UNAUTHORIZED")));
+    let r = sync(&s, &config, Some("Bearer wrong")).await;
+    assert_eq!(r.status, 401);
+    let r = sync(&s, &config, Some(&bearer())).await;
+    assert_eq!((r.status, r.json.clone()), (200, json!({"success": true})));
+
+    let check = |ip: &'static str, country: &'static str| {
+        let url = s.url(&format!("/api/check-ip-access?shop={shop}"));
+        async move {
+            call(
+                Method::GET,
+                &url,
+                None,
+                None,
+                &[("cf-connecting-ip", ip), ("cf-ipcountry", country)],
+            )
+            .await
+            .json
+        }
+    };
+    // The test client is on 127.0.0.1, a trusted proxy range here.
+    assert_eq!(
+        check("1.2.3.4", "US").await,
+        json!({"allowed": false, "reason": "blocked_ip", "country": "US"})
+    );
+    assert_eq!(check("192.168.0.9", "US").await["reason"], "blocked_cidr");
+    assert_eq!(
+        check("203.0.113.5", "XX").await,
+        json!({"allowed": false, "reason": "blocked_country", "country": "XX"})
+    );
+    assert_eq!(check("10.0.0.1", "YY").await, json!({"allowed": true}));
+    assert_eq!(check("203.0.113.5", "DE").await, json!({"allowed": true}));
+
+    // A bad config is refused with the field named and changes nothing.
+    let bad = json!({"shop": shop, "config": {"enabled": true, "blockedIPs": ["1.2.3.4/24"]}});
+    let r = sync(&s, &bad, Some(&bearer())).await;
+    assert_eq!(
+        (r.status, &r.json["code"]),
+        (400, &json!("INVALID_REQUEST"))
+    );
+    assert!(
+        r.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("blockedIPs[0]"),
+        "{}",
+        r.json
+    );
+    assert_eq!(
+        check("1.2.3.4", "US").await["reason"],
+        "blocked_ip",
+        "the old policy is still in force"
+    );
+    let r = sync(
+        &s,
+        &json!({"shop": shop, "config": {"enabled": true, "extra": 1}}),
+        Some(&bearer()),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+
+    // Refusals were recorded as ip_blocking activity.
+    let feed = call(
+        Method::GET,
+        &s.url(&format!(
+            "/api/ip-blocking-activity?shop={shop}&limit=2&offset=0"
+        )),
+        None,
+        None,
+        &[("authorization", &bearer())],
+    )
+    .await;
+    assert_eq!(feed.json["total"], 4);
+    assert_eq!(feed.json["data"].as_array().unwrap().len(), 2);
+    assert_eq!(feed.json["data"][0]["reason"], "blocked_ip", "newest first");
+    assert_eq!(feed.json["data"][1]["reason"], "blocked_country");
+    assert!(feed.json["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("ipb_"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn untrusted_peers_cannot_spoof_cf_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = clickfence_server::storage::Store::open(&dir.path().join("db")).unwrap();
+    // Trust only a range the test client is not in.
+    let config = clickfence_server::state::ServerConfig {
+        trusted_proxies: clickfence::IpSet::from_strs(["203.0.113.0/24"]).unwrap(),
+        api_secret: Some(API_SECRET.into()),
+        ..Default::default()
+    };
+    let state =
+        std::sync::Arc::new(clickfence_server::state::AppState::new(store, config).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let st = std::sync::Arc::clone(&state);
+    tokio::spawn(
+        async move { clickfence_server::serve(st, listener, std::future::pending()).await },
+    );
+    let body = json!({"shop": "s", "config": {"enabled": true, "blockedIPs": ["1.2.3.4"], "blockedCountries": ["RU"]}});
+    let r = call(
+        Method::POST,
+        &format!("http://{addr}/api/sync-ip-blocking-config"),
+        None,
+        Some(&body.to_string()),
+        &[("authorization", &bearer())],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let r = call(
+        Method::GET,
+        &format!("http://{addr}/api/check-ip-access?shop=s"),
+        None,
+        None,
+        &[("cf-connecting-ip", "1.2.3.4"), ("cf-ipcountry", "RU")],
+    )
+    .await;
+    assert_eq!(
+        r.json,
+        json!({"allowed": true}),
+        "the forged headers are ignored; the peer 127.0.0.1 is allowed"
+    );
+}
+
+#[tokio::test]
+async fn pixels_feed_analytics_trend_feeds_and_billing() {
+    let (_d, s) = server().await;
+    let shop = "mystore.myshopify.com";
+    let send = |body: serde_json::Value, ip: &'static str| {
+        let url = s.url("/api/pixels");
+        async move {
+            call(
+                Method::POST,
+                &url,
+                None,
+                Some(&body.to_string()),
+                &[("cf-connecting-ip", ip), ("cf-ipcountry", "US")],
+            )
+            .await
+        }
+    };
+    let base = |kind: &str, visitor: &str| json!({"type": kind, "shop": shop, "sessionId": format!("s-{visitor}"), "visitorId": visitor, "timestamp": 1709424000000i64, "page": "/products/example", "userAgent": "Mozilla/5.0"});
+    let mut e = base("session_init", "v1");
+    e["fingerprint"] = json!("fp");
+    e["deviceInfo"] = json!({"w": 1});
+    assert_eq!(
+        send(e.clone(), "1.1.1.1").await.json,
+        json!({"success": true})
+    );
+    e["visitorId"] = json!("v2");
+    send(e, "2.2.2.2").await;
+    let mut bot = base("bot_detection", "v1");
+    bot["signalType"] = json!("selenium");
+    bot["confidence"] = json!(95);
+    bot["details"] = json!({});
+    send(bot.clone(), "1.1.1.1").await;
+    send(bot.clone(), "1.1.1.1").await;
+    let mut spy = base("spy_detection", "v2");
+    spy["toolName"] = json!("ppspy");
+    spy["detectionMethod"] = json!("global_object");
+    send(spy, "2.2.2.2").await;
+
+    // Every type's required fields are enforced, with the field named.
+    for (kind, missing) in [
+        ("session_init", "fingerprint"),
+        ("basic_security", "event"),
+        ("bot_detection", "signalType"),
+        ("spy_detection", "toolName"),
+        ("ip_blocking", "reason"),
+        ("behavior_analytics", "signalType"),
+        ("checkout_session", "cartValue"),
+    ] {
+        let r = send(base(kind, "v9"), "9.9.9.9").await;
+        assert_eq!(
+            (r.status, &r.json["code"]),
+            (400, &json!("INVALID_REQUEST")),
+            "{kind}"
+        );
+        assert!(
+            r.json["message"].as_str().unwrap().contains(missing),
+            "{kind}: {}",
+            r.json
+        );
+    }
+    assert_eq!(
+        send(json!({"type": "nope", "shop": shop}), "9.9.9.9")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        send(json!({"type": "ip_blocking", "reason": "x"}), "9.9.9.9")
+            .await
+            .status,
+        400,
+        "shop is required"
+    );
+    let mut low = bot.clone();
+    low["confidence"] = json!(250);
+    assert_eq!(send(low, "9.9.9.9").await.status, 400);
+    let big = json!({"type": "ip_blocking", "shop": shop, "reason": "x".repeat(70_000)});
+    assert_eq!(send(big, "9.9.9.9").await.status, 413);
+
+    let today =
+        clickfence_server::storage::rfc3339(clickfence_server::state::now())[..10].to_owned();
+    let auth = [("authorization", bearer())];
+    let h: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let q = format!("shop={shop}&start={today}&end={today}");
+    let summary = call(
+        Method::GET,
+        &s.url(&format!("/api/analytics/summary?{q}")),
+        None,
+        None,
+        &h,
+    )
+    .await
+    .json;
+    assert_eq!(
+        summary["totals"],
+        json!({"sessions": 2, "uniqueVisitors": 2, "protectionEvents": 0, "botEvents": 2, "spyEvents": 1, "ipBlockingEvents": 0})
+    );
+    assert_eq!(summary["period"], json!({"start": today, "end": today}));
+    assert_eq!(
+        get(&s.url(&format!("/api/analytics/summary?{q}")), None)
+            .await
+            .status,
+        401
+    );
+
+    let trend = call(
+        Method::GET,
+        &s.url(&format!(
+            "/api/analytics/trend?shop={shop}&start=2024-03-01&end=2024-03-07&metric=bot_events"
+        )),
+        None,
+        None,
+        &h,
+    )
+    .await
+    .json;
+    assert_eq!(
+        trend["data"].as_array().unwrap().len(),
+        7,
+        "every day present"
+    );
+    assert_eq!(trend["data"][0], json!({"date": "2024-03-01", "value": 0}));
+    assert_eq!(
+        call(
+            Method::GET,
+            &s.url(&format!("/api/analytics/trend?{q}&metric=nope")),
+            None,
+            None,
+            &h
+        )
+        .await
+        .status,
+        400
+    );
+    let top = call(
+        Method::GET,
+        &s.url(&format!("/api/analytics/top-ips?{q}&limit=1")),
+        None,
+        None,
+        &h,
+    )
+    .await
+    .json;
+    assert_eq!(
+        top["data"],
+        json!([{"ip": "1.1.1.1", "count": 2, "country": "US"}])
+    );
+    let pages = call(
+        Method::GET,
+        &s.url(&format!("/api/analytics/top-pages?{q}")),
+        None,
+        None,
+        &h,
+    )
+    .await
+    .json;
+    assert_eq!(
+        pages["data"][0],
+        json!({"page": "/products/example", "count": 3})
+    );
+    let countries = call(
+        Method::GET,
+        &s.url(&format!("/api/analytics/top-countries?{q}")),
+        None,
+        None,
+        &h,
+    )
+    .await
+    .json;
+    assert_eq!(countries["data"][0], json!({"country": "US", "count": 3}));
+    let bots = call(
+        Method::GET,
+        &s.url(&format!("/api/bot-activity?shop={shop}&limit=50&offset=0")),
+        None,
+        None,
+        &h,
+    )
+    .await
+    .json;
+    assert_eq!(
+        (
+            bots["total"].as_i64(),
+            bots["data"][0]["signalType"].as_str(),
+            bots["data"][0]["confidence"].as_i64()
+        ),
+        (Some(2), Some("selenium"), Some(95))
+    );
+    let spies = call(
+        Method::GET,
+        &s.url(&format!("/api/spy-activity?shop={shop}")),
+        None,
+        None,
+        &h,
+    )
+    .await
+    .json;
+    assert_eq!(spies["data"][0]["toolName"], "ppspy");
+    let billing = call(
+        Method::GET,
+        &s.url(&format!("/api/billing/visitor-count?{q}")),
+        None,
+        None,
+        &h,
+    )
+    .await
+    .json;
+    assert_eq!(billing["count"], 2);
+    for bad in [
+        "start=2024-03-07&end=2024-03-01",
+        "start=yesterday&end=2024-03-01",
+        "end=2024-03-01",
+    ] {
+        let r = call(
+            Method::GET,
+            &s.url(&format!("/api/analytics/summary?shop={shop}&{bad}")),
+            None,
+            None,
+            &h,
+        )
+        .await;
+        assert_eq!((r.status, &r.json["error"]), (400, &json!(true)), "{bad}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn heartbeat_and_protection_config() {
+    let (_d, s) = server().await;
+    let shop = "mystore.myshopify.com";
+    let r = get(&s.url(&format!("/api/protection-config?shop={shop}")), None).await;
+    assert_eq!((r.status, &r.json["code"]), (404, &json!("NOT_FOUND")));
+    let beat = json!({"shop": shop, "protections": {"rightClick": true, "copy": true, "devTools": false, "viewSource": false, "imageProtection": true, "textSelection": false},
+        "botDetection": {"enabled": true, "honeypot": true, "trapLinks": true}, "spyDetection": true, "ipBlocking": true, "version": "1.0.0", "timestamp": 1709424000000i64});
+    let r = call(
+        Method::POST,
+        &s.url("/api/heartbeat"),
+        None,
+        Some(&beat.to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.json, json!({"success": true}));
+    let r = get(&s.url(&format!("/api/protection-config?shop={shop}")), None).await;
+    assert_eq!(
+        r.json,
+        json!({"protections": beat["protections"], "botDetection": beat["botDetection"], "spyDetection": true, "ipBlocking": true})
+    );
+    let r = call(
+        Method::POST,
+        &s.url("/api/heartbeat"),
+        None,
+        Some(r#"{"shop":"x","protections":5}"#),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    s.stop().await;
+}
