@@ -67,6 +67,12 @@ struct Cli {
     /// Datacenter list.
     #[arg(long, global = true)]
     datacenter_list: Option<PathBuf>,
+    /// API requests per minute per token (the spec's 60; raise only for load tests).
+    #[arg(long, default_value_t = 60, global = true)]
+    api_rate_limit: u32,
+    /// Pixel events per minute per shop and client IP.
+    #[arg(long, default_value_t = 600, global = true)]
+    pixel_rate_limit: u32,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -279,6 +285,8 @@ fn run(cli: Cli) -> Result<(), String> {
         tor: list(&cli.tor_list)?,
         vpn: list(&cli.vpn_list)?,
         datacenter: list(&cli.datacenter_list)?,
+        api_rate_limit: cli.api_rate_limit,
+        pixel_rate_limit: cli.pixel_rate_limit,
     };
     let state = Arc::new(AppState::new(store, config).map_err(err)?);
     let now = now();

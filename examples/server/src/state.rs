@@ -35,6 +35,10 @@ pub struct ServerConfig {
     pub vpn: Option<Arc<IpSet>>,
     /// Datacenter ranges.
     pub datacenter: Option<Arc<IpSet>>,
+    /// API requests per minute per token (0 = the spec's 60).
+    pub api_rate_limit: u32,
+    /// Pixel events per minute per shop and client IP (0 = 600).
+    pub pixel_rate_limit: u32,
 }
 
 /// Everything handlers share.
@@ -83,14 +87,14 @@ impl AppState {
         }
         let state = Self {
             store,
-            api_limiter: RateLimiter::new(Quota::PER_MINUTE_60),
+            api_limiter: RateLimiter::new(per_minute(config.api_rate_limit, 60)),
             velocity: VelocityCounter::new(1_000_000),
             click_ids: VelocityCounter::new(1_000_000),
             trusted_proxies,
             deliveries: Notify::new(),
+            pixel_limiter: RateLimiter::new(per_minute(config.pixel_rate_limit, 600)),
             config,
             clicks,
-            pixel_limiter: RateLimiter::new(Quota::new(600, 60).unwrap_or_default()),
             policies: RwLock::new(HashMap::new()),
             scorers: Mutex::new(HashMap::new()),
         };
@@ -159,6 +163,11 @@ impl AppState {
                 .or_insert_with(|| Arc::new(Scorer::new(ScoringRules::default(), t))),
         )
     }
+}
+
+fn per_minute(limit: u32, default: u32) -> Quota {
+    let limit = if limit == 0 { default } else { limit };
+    Quota::new(limit, 60).unwrap_or_default()
 }
 
 /// Unix seconds now.

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth::authorize;
 use super::error::{ok, ApiError};
-use super::params::{datetime, decode_cursor, encode_cursor, int};
+use super::params::{datetime, decode_cursor, int, page};
 use super::sites::site_of;
 use crate::events::emit;
 use crate::state::{now, AppState};
@@ -33,18 +33,11 @@ pub async fn list(
         let site = site_of(&state, caller.account.id, &id)?;
         let per_page = int(&q, "per_page", 1, 200, 50)?;
         let after = decode_cursor(&q, "blocked-ips")?;
-        let mut rows = state.store.blocks(site.id, now(), after, per_page + 1)?;
-        let more = rows.len() as i64 > per_page;
-        rows.truncate(per_page as usize);
-        let next = if more {
-            rows.last().map(|b| encode_cursor("blocked-ips", b.id))
-        } else {
-            None
-        };
+        let rows = state.store.blocks(site.id, now(), after, per_page + 1)?;
         Ok(ok(
             StatusCode::OK,
             &rate,
-            json!({ "data": rows, "next_cursor": next }),
+            page(rows, per_page, "blocked-ips", |b| b.id),
         ))
     };
     run().map_err(|e| e.with_rate(Some(rate)))

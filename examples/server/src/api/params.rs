@@ -74,3 +74,21 @@ pub fn datetime(name: &str, text: &str) -> Result<i64, ApiError> {
         format!("The {name} field must be an ISO-8601 date or date-time."),
     ))
 }
+
+/// A page of `per_page` rows out of `rows` (fetched with one extra row to
+/// learn whether more follow) as `{"data", "next_cursor"}`.
+pub fn page<T: serde::Serialize>(
+    mut rows: Vec<T>,
+    per_page: i64,
+    kind: &str,
+    id_of: impl Fn(&T) -> i64,
+) -> serde_json::Value {
+    let more = rows.len() as i64 > per_page;
+    rows.truncate(usize::try_from(per_page).unwrap_or(0));
+    let next = if more {
+        rows.last().map(|r| encode_cursor(kind, id_of(r)))
+    } else {
+        None
+    };
+    serde_json::json!({ "data": rows, "next_cursor": next })
+}

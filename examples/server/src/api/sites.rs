@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::auth::authorize;
 use super::error::{ok, ApiError};
-use super::params::{datetime, decode_cursor, encode_cursor, int};
+use super::params::{datetime, decode_cursor, int, page};
 use crate::state::{now, AppState};
 use crate::storage::ClickFilter;
 
@@ -110,18 +110,11 @@ pub async fn clicks(
             since: q.get("since").map(|s| datetime("since", s)).transpose()?,
             until: q.get("until").map(|s| datetime("until", s)).transpose()?,
         };
-        let mut rows = state.store.clicks(site.id, &filter, before, per_page + 1)?;
-        let more = rows.len() as i64 > per_page;
-        rows.truncate(per_page as usize);
-        let next = if more {
-            rows.last().map(|c| encode_cursor("clicks", c.id))
-        } else {
-            None
-        };
+        let rows = state.store.clicks(site.id, &filter, before, per_page + 1)?;
         Ok(ok(
             StatusCode::OK,
             &rate,
-            json!({ "data": rows, "next_cursor": next }),
+            page(rows, per_page, "clicks", |c| c.id),
         ))
     };
     run().map_err(|e| e.with_rate(Some(rate)))
