@@ -11,8 +11,12 @@ use clickfence::WebhookSigner;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::Request;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+
+type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 use crate::state::{now, AppState};
 use crate::storage::Delivery;
@@ -22,7 +26,12 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs until `shutdown` resolves.
 pub async fn run(state: Arc<AppState>, shutdown: tokio::sync::watch::Receiver<bool>) {
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build(https);
     let mut shutdown = shutdown;
     loop {
         // One at a time, re-reading the outbox after each attempt, so an
@@ -48,11 +57,7 @@ pub async fn run(state: Arc<AppState>, shutdown: tokio::sync::watch::Receiver<bo
     }
 }
 
-async fn attempt(
-    state: &AppState,
-    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
-    d: Delivery,
-) {
+async fn attempt(state: &AppState, client: &HttpClient, d: Delivery) {
     let now = now();
     let result = post(client, &d, now).await;
     let mut delivery = DeliveryState {
@@ -98,11 +103,7 @@ async fn attempt(
     }
 }
 
-async fn post(
-    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
-    d: &Delivery,
-    now: i64,
-) -> AttemptResult {
+async fn post(client: &HttpClient, d: &Delivery, now: i64) -> AttemptResult {
     let Ok(signer) = WebhookSigner::new(&d.endpoint.secret) else {
         return AttemptResult::TransportError;
     };
