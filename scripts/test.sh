@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Installs what is missing on a fresh machine (apt: libcjson-dev, valgrind,
+# pkg-config); a no-op once they are there.
+bash scripts/setup.sh
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
