@@ -7,7 +7,18 @@ cd "$(dirname "$0")/.."
 
 venv=target/py
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "pytest>=8" "mypy>=1.10" "flask>=3"
+"$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "pytest>=8" "mypy>=1.10" "flask>=3" "maxminddb>=2.6"
+# MaxMind's published test databases ship in the maxminddb source distribution.
+data=target/maxmind-test-data
+if [ ! -d "$data/test-data" ]; then
+  tmp=$(mktemp -d)
+  "$venv/bin/pip" download -q --disable-pip-version-check --no-binary :all: --no-deps "maxminddb>=2.6" -d "$tmp"
+  mkdir -p "$data"
+  tar xzf "$tmp"/maxminddb-*.tar.gz -C "$tmp"
+  cp -r "$tmp"/maxminddb-*/tests/data/test-data "$tmp"/maxminddb-*/tests/data/bad-data "$data"/
+  rm -rf "$tmp"
+fi
+export CLICKFENCE_MAXMIND_DATA="$PWD/$data"
 # Share the workspace's target dir so the core is not rebuilt from scratch.
 CARGO_TARGET_DIR="$PWD/target" "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings-python
 cd bindings-python
