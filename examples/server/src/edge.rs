@@ -18,8 +18,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clickfence::ip::client_ip;
@@ -273,37 +274,38 @@ pub async fn check_ip_access(
     Json(decision).into_response()
 }
 
-fn api_secret_ok(state: &AppState, headers: &HeaderMap) -> bool {
-    let given = headers
+/// Route layer of sync-ip-blocking-config, analytics, feeds and billing:
+/// `Authorization: Bearer <API_SECRET>`, compared in constant time.
+pub async fn require_api_secret(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let given = request
+        .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    state
+    if state
         .config
         .api_secret
         .as_deref()
         .is_some_and(|s| crate::secret_eq(given, s))
-}
-
-fn unauthorized() -> Response {
-    error(
-        StatusCode::UNAUTHORIZED,
-        "UNAUTHORIZED",
-        "Missing or invalid authorization",
-    )
+    {
+        next.run(request).await
+    } else {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Missing or invalid authorization",
+        )
+    }
 }
 
 /// POST /api/sync-ip-blocking-config — validates the whole config, then swaps
 /// the shop's compiled policy at once; a bad config changes nothing.
-pub async fn sync_config(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if !api_secret_ok(&state, &headers) {
-        return unauthorized();
-    }
+pub async fn sync_config(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let m = match object(&body) {
         Ok(m) => m,
         Err(r) => return r,
@@ -397,14 +399,6 @@ fn text(v: &Sql) -> Value {
     }
 }
 
-macro_rules! guard {
-    ($state:expr, $headers:expr) => {
-        if !api_secret_ok(&$state, &$headers) {
-            return unauthorized();
-        }
-    };
-}
-
 macro_rules! tri {
     ($e:expr) => {
         match $e {
@@ -417,10 +411,8 @@ macro_rules! tri {
 /// GET /api/analytics/summary
 pub async fn summary(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    guard!(state, headers);
     let p = tri!(period(&q));
     let rows = tri!(state.store.query_rows(
         "SELECT COALESCE(SUM(type = 'session_init'), 0), COUNT(DISTINCT visitor_id), COALESCE(SUM(type = 'basic_security'), 0),
@@ -440,10 +432,8 @@ pub async fn summary(
 /// GET /api/analytics/trend — every day of the period, zeros included.
 pub async fn trend(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    guard!(state, headers);
     let p = tri!(period(&q));
     let metric = q.get("metric").map(String::as_str).unwrap_or("bot_events");
     let Some((_, filter)) = METRICS.iter().find(|(m, _)| *m == metric) else {
@@ -487,13 +477,7 @@ pub async fn trend(
     Json(json!({ "data": data, "metric": metric })).into_response()
 }
 
-async fn top(
-    state: Arc<AppState>,
-    headers: HeaderMap,
-    q: HashMap<String, String>,
-    column: &str,
-) -> Response {
-    guard!(state, headers);
+async fn top(state: Arc<AppState>, q: HashMap<String, String>, column: &str) -> Response {
     let p = tri!(period(&q));
     let n = tri!(limit(&q, 10));
     let extra = if column == "ip" {
@@ -526,39 +510,34 @@ async fn top(
 /// GET /api/analytics/top-ips
 pub async fn top_ips(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    top(state, headers, q, "ip").await
+    top(state, q, "ip").await
 }
 
 /// GET /api/analytics/top-pages
 pub async fn top_pages(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    top(state, headers, q, "page").await
+    top(state, q, "page").await
 }
 
 /// GET /api/analytics/top-countries
 pub async fn top_countries(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    top(state, headers, q, "country").await
+    top(state, q, "country").await
 }
 
 async fn feed(
     state: Arc<AppState>,
-    headers: HeaderMap,
     q: HashMap<String, String>,
     kind: &str,
     prefix: &str,
     fields: &[&str],
 ) -> Response {
-    guard!(state, headers);
     let Some(shop) = q.get("shop").filter(|s| !s.is_empty()) else {
         return invalid("shop is required");
     };
@@ -608,12 +587,10 @@ async fn feed(
 /// GET /api/bot-activity
 pub async fn bot_activity(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     feed(
         state,
-        headers,
         q,
         "bot_detection",
         "bot",
@@ -625,12 +602,10 @@ pub async fn bot_activity(
 /// GET /api/spy-activity
 pub async fn spy_activity(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     feed(
         state,
-        headers,
         q,
         "spy_detection",
         "spy",
@@ -642,27 +617,16 @@ pub async fn spy_activity(
 /// GET /api/ip-blocking-activity
 pub async fn ip_blocking_activity(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    feed(
-        state,
-        headers,
-        q,
-        "ip_blocking",
-        "ipb",
-        &["country", "reason"],
-    )
-    .await
+    feed(state, q, "ip_blocking", "ipb", &["country", "reason"]).await
 }
 
 /// GET /api/billing/visitor-count
 pub async fn visitor_count(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    guard!(state, headers);
     let p = tri!(period(&q));
     let rows = tri!(state
         .store

@@ -28,25 +28,8 @@ use crate::state::AppState;
 
 /// The router over shared state.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/api/v1/sites", get(api::sites::list_route))
-        .route("/api/v1/sites/{id}", get(api::sites::show))
-        .route("/api/v1/sites/{id}/stats", get(api::sites::stats))
-        .route("/api/v1/sites/{id}/clicks", get(api::sites::clicks))
-        .route(
-            "/api/v1/sites/{id}/blocked-ips",
-            get(api::blocked::list).post(api::blocked::block),
-        )
-        .route(
-            "/api/v1/sites/{id}/blocked-ips/{blocked_ip}",
-            delete(api::blocked::unblock),
-        )
-        .route("/c/{site_id}", get(intake::click))
-        .route("/{app_id}", get(intake::attribution))
-        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
-        .route("/api/pixels", post(edge::pixels))
-        .route("/api/heartbeat", post(edge::heartbeat))
-        .route("/api/check-ip-access", get(edge::check_ip_access))
+    // The back-end side of the edge API: API secret on every route.
+    let edge_private = Router::new()
         .route("/api/sync-ip-blocking-config", post(edge::sync_config))
         .route("/api/analytics/summary", get(edge::summary))
         .route("/api/analytics/trend", get(edge::trend))
@@ -57,7 +40,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/spy-activity", get(edge::spy_activity))
         .route("/api/ip-blocking-activity", get(edge::ip_blocking_activity))
         .route("/api/billing/visitor-count", get(edge::visitor_count))
-        .route("/api/protection-config", get(edge::protection_config))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            edge::require_api_secret,
+        ));
+    // The click-signing API: admin token on every route.
+    let click_signing = Router::new()
         .route(
             "/api/p360-click-signing/secret",
             post(signing_api::generate),
@@ -85,6 +73,32 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/p360-click-signing/config/excluded-app/{app_id}",
             post(signing_api::exclude).delete(signing_api::include),
         )
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            signing_api::require_admin,
+        ));
+    Router::new()
+        .route("/api/v1/sites", get(api::sites::list_route))
+        .route("/api/v1/sites/{id}", get(api::sites::show))
+        .route("/api/v1/sites/{id}/stats", get(api::sites::stats))
+        .route("/api/v1/sites/{id}/clicks", get(api::sites::clicks))
+        .route(
+            "/api/v1/sites/{id}/blocked-ips",
+            get(api::blocked::list).post(api::blocked::block),
+        )
+        .route(
+            "/api/v1/sites/{id}/blocked-ips/{blocked_ip}",
+            delete(api::blocked::unblock),
+        )
+        .route("/c/{site_id}", get(intake::click))
+        .route("/{app_id}", get(intake::attribution))
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route("/api/pixels", post(edge::pixels))
+        .route("/api/heartbeat", post(edge::heartbeat))
+        .route("/api/check-ip-access", get(edge::check_ip_access))
+        .route("/api/protection-config", get(edge::protection_config))
+        .merge(edge_private)
+        .merge(click_signing)
         // Bodies are small JSON; pixel bodies are checked against 64 KiB with
         // the edge API's own error shape, so the transport limit sits above it.
         .layer(DefaultBodyLimit::max(256 * 1024))

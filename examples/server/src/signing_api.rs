@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clickfence::click::{
@@ -31,28 +32,30 @@ fn internal(e: impl std::fmt::Display) -> Response {
     message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
 }
 
-/// 401 unless the request carries the admin token (compared in constant time).
-fn authorized(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
-    let given = headers
+/// Route layer of the whole API: 401 unless the request carries the admin
+/// token (compared in constant time).
+pub async fn require_admin(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let given = request
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     match &state.config.admin_token {
-        Some(expected) if crate::secret_eq(given, expected) => Ok(()),
-        _ => Err(message(StatusCode::UNAUTHORIZED, "Not authorized")),
+        Some(expected) if crate::secret_eq(given, expected) => next.run(request).await,
+        _ => message(StatusCode::UNAUTHORIZED, "Not authorized"),
     }
 }
 
 /// POST /secret?ttlHours=
 pub async fn generate(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = authorized(&state, &headers) {
-        return r;
-    }
     let ttl = match q.get("ttlHours").map(|t| t.parse::<u64>()) {
         None => clickfence::click::DEFAULT_TTL_HOURS,
         Some(Ok(t)) => t,
@@ -81,14 +84,7 @@ pub async fn generate(
 }
 
 /// DELETE /secret/{id}
-pub async fn revoke(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(r) = authorized(&state, &headers) {
-        return r;
-    }
+pub async fn revoke(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
     match state.clicks.revoke_key(&id) {
         Ok(()) => match state.store.delete_signing_key(&id) {
             Ok(()) => StatusCode::OK.into_response(),
@@ -99,10 +95,7 @@ pub async fn revoke(
 }
 
 /// POST /test {"url"}
-pub async fn test(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorized(&state, &headers) {
-        return r;
-    }
+pub async fn test(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let Some(url) = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("url").and_then(Value::as_str).map(str::to_owned))
@@ -128,14 +121,7 @@ pub async fn test(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
 }
 
 /// POST /config/mode/{mode}
-pub async fn set_mode(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path(mode): Path<String>,
-) -> Response {
-    if let Err(r) = authorized(&state, &headers) {
-        return r;
-    }
+pub async fn set_mode(State(state): State<Arc<AppState>>, Path(mode): Path<String>) -> Response {
     match mode.parse::<Mode>() {
         Ok(m) => {
             state.clicks.set_mode(m);
@@ -149,14 +135,7 @@ pub async fn set_mode(
 }
 
 /// POST /config/circuit-breaker {"status"}
-pub async fn set_breaker(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(r) = authorized(&state, &headers) {
-        return r;
-    }
+pub async fn set_breaker(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let status = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("status").and_then(Value::as_str).map(str::to_owned));
@@ -177,22 +156,15 @@ pub async fn set_breaker(
 }
 
 /// GET /config
-pub async fn config(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorized(&state, &headers) {
-        return r;
-    }
+pub async fn config(State(state): State<Arc<AppState>>) -> Response {
     Json(state.clicks.config(now() as u64)).into_response()
 }
 
 /// GET /report?start-date=&end-date= (CSV)
 pub async fn report(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = authorized(&state, &headers) {
-        return r;
-    }
     let range = match ReportRange::parse(
         q.get("start-date").map(String::as_str),
         q.get("end-date").map(String::as_str),
@@ -234,14 +206,7 @@ pub async fn report(
 }
 
 /// POST /config/excluded-app/{app-id}
-pub async fn exclude(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path(app): Path<String>,
-) -> Response {
-    if let Err(r) = authorized(&state, &headers) {
-        return r;
-    }
+pub async fn exclude(State(state): State<Arc<AppState>>, Path(app): Path<String>) -> Response {
     match state.clicks.exclude_app(&app) {
         Ok(()) => match state.store.set_app_excluded(&app, true) {
             Ok(()) => StatusCode::OK.into_response(),
@@ -252,14 +217,7 @@ pub async fn exclude(
 }
 
 /// DELETE /config/excluded-app/{app-id}
-pub async fn include(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path(app): Path<String>,
-) -> Response {
-    if let Err(r) = authorized(&state, &headers) {
-        return r;
-    }
+pub async fn include(State(state): State<Arc<AppState>>, Path(app): Path<String>) -> Response {
     state.clicks.include_app(&app);
     match state.store.set_app_excluded(&app, false) {
         Ok(()) => StatusCode::OK.into_response(),
