@@ -1,6 +1,7 @@
 //! Click verification rules that span several calls: key ring, circuit
 //! breaker, report counts under concurrency.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use clickfence::click::{ReportRange, BREAKER_MIN_CLICKS, REPORT_CSV_HEADER};
@@ -85,35 +86,44 @@ fn config_shows_the_spec_keys() {
     assert_eq!(v.exclude_app("").unwrap_err().code(), "empty_app_id");
 }
 
+/// A client address in network `i` (a distinct /24 per `i`).
+fn net(i: u64) -> Option<IpAddr> {
+    Some(IpAddr::from([100, 64 + (i >> 8) as u8, i as u8, 9]))
+}
+
 #[test]
-fn breaker_trips_to_report_only_after_ninety_percent_failures() {
+fn breaker_trips_on_a_fresh_system_when_many_networks_fail() {
     let v = verifier(Mode::Enabled);
     let good = ClickSigner::new("secret-one")
         .unwrap()
         .sign(URL, NOW + 3000)
         .unwrap();
-    // 9 valid, then failures until the hour holds 100 clicks with 91 failed.
+    // 9 valid, then failures from distinct networks until the window holds
+    // 100 clicks with 91 failed.
     for _ in 0..9 {
-        assert!(v.verify(&good, NOW).accepted);
+        assert!(v.verify_from(&good, net(0), NOW).accepted);
     }
     for i in 0..90 {
-        let verdict = v.verify(URL, NOW + i);
+        let verdict = v.verify_from(URL, net(i), NOW + i);
         assert!(!verdict.accepted, "click {i} is rejected while enabled");
+        assert!(!verdict.tripped);
     }
     assert_eq!(
         v.mode(),
         Mode::Enabled,
         "99 clicks are below the minimum sample"
     );
+    let verdict = v.verify_from(URL, net(90), NOW + 100);
     assert!(
-        !v.verify(URL, NOW + 100).accepted,
+        !verdict.accepted,
         "the tripping click was judged under enabled"
     );
+    assert!(verdict.tripped);
     assert_eq!(v.mode(), Mode::ReportOnly);
     let trip = v.breaker_trip().unwrap();
     assert_eq!(
-        (trip.at, trip.total, trip.failed),
-        (NOW + 100, BREAKER_MIN_CLICKS, 91)
+        (trip.at, trip.total, trip.failed, trip.sources),
+        (NOW + 100, BREAKER_MIN_CLICKS, 91, 91)
     );
     assert_eq!(trip.hour.to_string(), "2021-01-17T07");
     assert!(v.verify(URL, NOW + 101).accepted, "now report-only");
@@ -122,6 +132,88 @@ fn breaker_trips_to_report_only_after_ninety_percent_failures() {
         json["circuit-breaker-config"]["tripped"]["hour"],
         "2021-01-17T07"
     );
+}
+
+#[test]
+fn a_thousand_failures_from_five_addresses_never_trip() {
+    let v = verifier(Mode::Enabled);
+    for i in 0..1000 {
+        v.verify_from(URL, net(i % 5), NOW + i);
+    }
+    for i in 0..1000 {
+        v.verify(URL, NOW + i);
+    }
+    assert_eq!(v.mode(), Mode::Enabled);
+    assert_eq!(v.breaker_trip(), None);
+}
+
+#[test]
+fn steady_signed_traffic_outweighs_a_forged_flood_from_many_networks() {
+    let v = verifier(Mode::Enabled);
+    let good = ClickSigner::new("secret-one")
+        .unwrap()
+        .sign(URL, NOW + 3 * 3600)
+        .unwrap();
+    // 1,000 genuine clicks an hour, for an hour, then a flood of 9,001
+    // forged clicks from 9,001 networks while the genuine clicks go on.
+    for i in 0..1000 {
+        v.verify_from(&good, net(i), NOW + i * 36 / 10);
+    }
+    for i in 0..9001u64 {
+        let t = NOW + 3600 + i * 2 / 5;
+        if i % 9 == 0 {
+            v.verify_from(&good, net(i), t);
+        }
+        let verdict = v.verify_from(URL, net(i), t);
+        assert!(!verdict.accepted && !verdict.tripped, "forged click {i}");
+    }
+    assert_eq!(v.mode(), Mode::Enabled);
+}
+
+#[test]
+fn the_same_keys_with_the_signer_broken_trip_within_the_hour() {
+    let v = verifier(Mode::Enabled);
+    let good = ClickSigner::new("secret-one")
+        .unwrap()
+        .sign(URL, NOW + 3 * 3600)
+        .unwrap();
+    let broken = ClickSigner::new("not-the-secret")
+        .unwrap()
+        .sign(URL, NOW + 3 * 3600)
+        .unwrap();
+    for i in 0..1000 {
+        v.verify_from(&good, net(i), NOW + i * 36 / 10);
+    }
+    let mut tripped_at = None;
+    for i in 0..1000u64 {
+        let t = NOW + 3600 + i * 36 / 10;
+        if v.verify_from(&broken, net(i), t).tripped {
+            tripped_at = Some(t);
+            break;
+        }
+    }
+    let at = tripped_at.expect("a broken signer trips the breaker");
+    assert!(at < NOW + 2 * 3600, "within the hour");
+    assert_eq!(v.mode(), Mode::ReportOnly);
+    assert!(v.breaker_trip().unwrap().baseline_valid > 800);
+}
+
+#[test]
+fn a_manual_re_enable_is_not_re_tripped_by_old_counts() {
+    let v = verifier(Mode::Enabled);
+    for i in 0..200 {
+        v.verify_from(URL, net(i), NOW + i);
+    }
+    assert_eq!(v.mode(), Mode::ReportOnly, "tripped");
+    v.set_mode(Mode::Enabled);
+    for i in 0..50 {
+        let verdict = v.verify_from(URL, net(1000 + i), NOW + 300 + i);
+        assert!(
+            !verdict.accepted && !verdict.tripped,
+            "click {i} after re-enable"
+        );
+    }
+    assert_eq!(v.mode(), Mode::Enabled);
 }
 
 #[test]

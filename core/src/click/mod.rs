@@ -4,6 +4,7 @@
 //! `expires=<unix time>` and `signature=<base64url(HMAC-SHA256(secret, url))>`,
 //! where the HMAC covers the whole URL up to and including the `expires` value.
 
+mod breaker;
 mod error;
 mod keyring;
 mod policy;
@@ -12,9 +13,12 @@ mod signer;
 mod url;
 mod verifier;
 
+pub use breaker::{
+    BreakerTrip, BREAKER_BASELINE_MIN_VALID, BREAKER_MIN_CLICKS, BREAKER_MIN_SOURCES,
+};
 pub use error::ClickError;
 pub use keyring::{SecretKey, DEFAULT_TTL_HOURS, MAX_ACTIVE_KEYS, MAX_TTL_HOURS};
-pub use policy::{parse_circuit_breaker_status, BreakerTrip, Mode, BREAKER_MIN_CLICKS};
+pub use policy::{parse_circuit_breaker_status, Mode};
 pub use report::{
     rows_to_csv, HourCounts, ReportRange, ReportRow, REPORT_CSV_HEADER, REPORT_RETENTION_HOURS,
 };

@@ -2,9 +2,7 @@
 
 use std::str::FromStr;
 
-use super::report::HourCounts;
 use super::ClickError;
-use crate::hour::UtcHour;
 
 /// What the receiving side does with click signatures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,31 +71,6 @@ pub fn parse_circuit_breaker_status(s: &str) -> Result<bool, ClickError> {
     }
 }
 
-/// Fewer clicks than this in an hour never trip the breaker, so one bad click
-/// in a quiet hour cannot switch validation off.
-pub const BREAKER_MIN_CLICKS: u64 = 100;
-
-/// When the circuit breaker reverted the mode to report-only, and why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct BreakerTrip {
-    /// Unix seconds of the click that tripped it.
-    pub at: u64,
-    /// The UTC hour whose failure share exceeded 90%.
-    #[serde(serialize_with = "crate::click::report::serialize_hour")]
-    pub hour: UtcHour,
-    /// Failed clicks in that hour when it tripped.
-    pub failed: u64,
-    /// All validated clicks in that hour when it tripped.
-    pub total: u64,
-}
-
-/// Whether an hour's counts trip the breaker: at least
-/// [`BREAKER_MIN_CLICKS`] validated clicks, of which more than 90% failed.
-pub(crate) fn should_trip(counts: &HourCounts) -> bool {
-    let failed = counts.failed();
-    counts.total >= BREAKER_MIN_CLICKS && failed.saturating_mul(10) > counts.total.saturating_mul(9)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,27 +96,5 @@ mod tests {
         assert_eq!(parse_circuit_breaker_status("enabled"), Ok(true));
         assert_eq!(parse_circuit_breaker_status("disabled"), Ok(false));
         assert!(parse_circuit_breaker_status("on").is_err());
-    }
-
-    fn counts(total: u64, valid: u64) -> HourCounts {
-        HourCounts {
-            total,
-            valid,
-            invalid_signature: total - valid,
-            ..HourCounts::default()
-        }
-    }
-
-    #[test]
-    fn breaker_needs_more_than_ninety_percent_of_a_real_sample() {
-        assert!(!should_trip(&counts(1, 0)), "one bad click never trips");
-        assert!(!should_trip(&counts(99, 0)));
-        assert!(should_trip(&counts(100, 0)));
-        assert!(
-            !should_trip(&counts(100, 10)),
-            "exactly 90% is not more than 90%"
-        );
-        assert!(should_trip(&counts(100, 9)));
-        assert!(should_trip(&counts(1000, 99)));
     }
 }

@@ -70,6 +70,13 @@ pub(crate) fn serialize_hour<S: serde::Serializer>(h: &UtcHour, s: S) -> Result<
     s.collect_str(h)
 }
 
+pub(crate) fn deserialize_hour<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<UtcHour, D::Error> {
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    UtcHour::parse(&text).ok_or_else(|| serde::de::Error::custom("expected yyyy-mm-ddThh"))
+}
+
 /// The hours a report covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportRange {

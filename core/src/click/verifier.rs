@@ -2,14 +2,16 @@
 //! mode, with a circuit breaker, exclusions and an hourly report.
 
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+use super::breaker::{Breaker, BreakerTrip};
 use super::keyring::{KeyRing, SecretKey};
-use super::policy::{should_trip, BreakerTrip, Mode};
+use super::policy::Mode;
 use super::report::{rows_to_csv, Report, ReportRange, ReportRow};
 use super::url::{app_id, split_signed, SignedUrl};
 use super::ClickError;
@@ -79,6 +81,10 @@ pub struct Verdict {
     pub accepted: bool,
     /// The mode the verdict was taken under.
     pub mode: Mode,
+    /// Whether this click tripped the circuit breaker (the mode is now
+    /// `report-only`; [`ClickVerifier::breaker_trip`] says why). Callers
+    /// that persist the mode should persist it now.
+    pub tripped: bool,
 }
 
 /// An active key as the configuration shows it.
@@ -128,6 +134,7 @@ struct Keys {
 #[derive(Debug, Default)]
 struct Counters {
     report: Report,
+    breaker: Breaker,
     tripped: Option<BreakerTrip>,
 }
 
@@ -171,25 +178,34 @@ impl ClickVerifier {
     }
 
     /// Verifies a received click URL at `now` (unix seconds), counts it in the
-    /// report, and lets the circuit breaker react.
+    /// report, and lets the circuit breaker react. The click's source is not
+    /// known, so its failure cannot help trip the breaker (see
+    /// [`verify_from`](Self::verify_from)).
     ///
     /// Order: mode `disabled` → `not_validated`; excluded app → `excluded`;
     /// no `signature` → `missing_signature`; no active key →
     /// `no_active_secrets`; malformed or unmatched → `invalid_signature`; then,
     /// only for a genuine signature, expiry → `expired` or `valid`.
     pub fn verify(&self, url: &str, now: u64) -> Verdict {
+        self.verify_from(url, None, now)
+    }
+
+    /// [`verify`](Self::verify) for a click from `source` (the client's
+    /// address). The circuit breaker counts failing *networks* (IPv4 /24,
+    /// IPv6 /48), so it trips only when failures come from many of them;
+    /// failures with no source all count as one network.
+    pub fn verify_from(&self, url: &str, source: Option<IpAddr>, now: u64) -> Verdict {
         let mode = self.mode();
         if mode == Mode::Disabled {
             return Verdict {
                 outcome: Outcome::NotValidated,
                 accepted: true,
                 mode,
+                tripped: false,
             };
         }
         let outcome = self.check(url, now);
-        if outcome != Outcome::Excluded {
-            self.count(&outcome, mode, now);
-        }
+        let tripped = outcome != Outcome::Excluded && self.count(&outcome, mode, source, now);
         let accepted = match mode {
             Mode::Enabled => matches!(outcome, Outcome::Valid { .. } | Outcome::Excluded),
             Mode::ReportOnly | Mode::Disabled => true,
@@ -198,6 +214,7 @@ impl ClickVerifier {
             outcome,
             accepted,
             mode,
+            tripped,
         }
     }
 
@@ -242,31 +259,33 @@ impl ClickVerifier {
         }
     }
 
-    fn count(&self, outcome: &Outcome, mode: Mode, now: u64) {
+    /// Counts a validated click; returns whether it tripped the breaker.
+    fn count(&self, outcome: &Outcome, mode: Mode, source: Option<IpAddr>, now: u64) -> bool {
         let mut counters = self.lock_counters();
-        let Some((hour, counts)) = counters.report.count(outcome, now) else {
-            return;
-        };
-        if mode == Mode::Enabled && self.circuit_breaker() && should_trip(&counts) {
-            // Only the click that moves the mode records the trip.
-            let switched = self
-                .mode
-                .compare_exchange(
-                    Mode::Enabled.to_u8(),
-                    Mode::ReportOnly.to_u8(),
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                )
-                .is_ok();
-            if switched {
-                counters.tripped = Some(BreakerTrip {
-                    at: now,
-                    hour,
-                    failed: counts.failed(),
-                    total: counts.total,
-                });
-            }
+        if counters.report.count(outcome, now).is_none() {
+            return false;
         }
+        let valid = matches!(outcome, Outcome::Valid { .. });
+        let Some(trip) = counters.breaker.count(valid, source, now) else {
+            return false;
+        };
+        if mode != Mode::Enabled || !self.circuit_breaker() {
+            return false;
+        }
+        // Only the click that moves the mode records the trip.
+        let switched = self
+            .mode
+            .compare_exchange(
+                Mode::Enabled.to_u8(),
+                Mode::ReportOnly.to_u8(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok();
+        if switched {
+            counters.tripped = Some(trip);
+        }
+        switched
     }
 
     /// The mode in force.
@@ -274,8 +293,14 @@ impl ClickVerifier {
         Mode::from_u8(self.mode.load(Ordering::Acquire))
     }
 
-    /// Sets the mode (the configure-mode API).
+    /// Sets the mode (the configure-mode API). Setting `enabled` forgets the
+    /// failures the breaker counted before, so a re-enable is never tripped
+    /// again by old counts.
     pub fn set_mode(&self, mode: Mode) {
+        let mut counters = self.lock_counters();
+        if mode == Mode::Enabled {
+            counters.breaker.forget_failures();
+        }
         self.mode.store(mode.to_u8(), Ordering::Release);
     }
 
@@ -285,13 +310,24 @@ impl ClickVerifier {
     }
 
     /// Enables or disables the circuit breaker (the configure-circuit-breaker API).
+    /// Turning it on forgets the failures counted while it was off.
     pub fn set_circuit_breaker(&self, enabled: bool) {
+        let mut counters = self.lock_counters();
+        if enabled && !self.circuit_breaker() {
+            counters.breaker.forget_failures();
+        }
         self.breaker.store(enabled, Ordering::Release);
     }
 
     /// The last time the breaker tripped, if it has.
     pub fn breaker_trip(&self) -> Option<BreakerTrip> {
         self.lock_counters().tripped
+    }
+
+    /// Restores a trip recorded before a restart, so the configuration still
+    /// shows it. The mode is restored separately with [`set_mode`](Self::set_mode).
+    pub fn restore_breaker_trip(&self, trip: Option<BreakerTrip>) {
+        self.lock_counters().tripped = trip;
     }
 
     /// Adds a key with `secret`'s bytes as given, expiring at `expires_at`

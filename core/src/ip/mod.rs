@@ -3,21 +3,27 @@
 //! blocked IPs in `platform-api.txt`.
 
 mod addr;
+mod autoblock;
 mod block;
+mod blocklist;
 mod client;
 mod config;
 mod country;
 mod error;
 mod geo;
+mod network;
 mod policy;
 mod set;
 
 pub use addr::{canonical, canonical_net, parse_ip, parse_prefix};
+pub use autoblock::{AutoBlockPolicy, AUTO_BLOCK_BASE_SECS, AUTO_BLOCK_CAP, AUTO_BLOCK_MAX_SECS};
 pub use block::{BlockKind, BlockRecord};
+pub use blocklist::BlockList;
 pub use client::{client_ip, ClientIpSource};
 pub use config::AccessConfig;
 pub use country::CountryCode;
 pub use error::IpError;
 pub use geo::{AnonymousFlags, AsnInfo, GeoIp};
+pub use network::Granularity;
 pub use policy::{AccessDecision, AccessPolicy, AccessPolicyBuilder, BlockReason};
 pub use set::IpSet;

@@ -1,6 +1,6 @@
 //! `RateLimiter`: per-key quotas over a sliding window, safe to share.
 
-use super::store::{Full, KeyedStore};
+use super::store::KeyedStore;
 use super::window::{decide, RateDecision, WindowLog};
 use super::{Quota, RateError};
 
@@ -15,8 +15,10 @@ pub const DEFAULT_MAX_KEYS: usize = 1_000_000;
 /// Memory: about 80 bytes per key plus the key's bytes, plus 16 bytes per
 /// distinct second with requests inside the window (so at most
 /// `min(limit, window)` × 16). Keys whose window is empty are forgotten when
-/// space is needed; at the key cap with no such key, a new key gets
-/// `rate_store_full` instead of evicting live state.
+/// space is needed; at the key cap with no such key, the keys with the
+/// fewest units in their window (least recently active first) are forgotten,
+/// so a new key is always admitted and a flood of single-use keys cannot
+/// make the limiter forget a client near its limit.
 ///
 /// ```
 /// use clickfence::rate::{Quota, RateLimiter};
@@ -72,16 +74,14 @@ impl RateLimiter {
     ) -> Result<RateDecision, RateError> {
         let quota = self.quota;
         let window = quota.window();
-        match self.store.with(
+        self.store.with(
             key.as_ref(),
             now,
             cost > 0,
             |log: &WindowLog, now| log.is_fresh(now, window),
+            WindowLog::weight,
             |log| decide(log, now, quota, cost),
-        )? {
-            Ok(decision) => decision,
-            Err(Full) => Err(RateError::StoreFull(self.store.capacity())),
-        }
+        )?
     }
 
     /// Keys currently held.

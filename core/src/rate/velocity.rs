@@ -1,6 +1,6 @@
 //! Click-velocity counters: events per key over the last minute and hour.
 
-use super::store::{Full, KeyedStore};
+use super::store::{KeyedStore, Weight};
 use super::window::WindowLog;
 use super::RateError;
 
@@ -27,13 +27,19 @@ impl Velocity {
     fn is_fresh(&self, now: u64) -> bool {
         self.hour.is_fresh(now, HOUR)
     }
+
+    fn weight(&self) -> Weight {
+        self.hour.weight()
+    }
 }
 
 /// Sliding minute and hour counters per key (clicks per IP, repeats of one
 /// click id). `Send + Sync`. Memory: about 130 bytes per key plus the key,
 /// plus 16 bytes per distinct second (last minute) and per distinct minute
 /// (last hour) with events; keys idle for an hour are forgotten when space is
-/// needed, and at the cap a new key gets `rate_store_full`.
+/// needed, then the keys with the fewest events in the hour (least recently
+/// active first). A new key is always counted, and a flood of single-use keys
+/// cannot push out a key that clicks often.
 ///
 /// ```
 /// use clickfence::rate::VelocityCounter;
@@ -72,11 +78,12 @@ impl VelocityCounter {
     }
 
     fn apply(&self, key: &[u8], now: u64, count: u32) -> Result<VelocityCounts, RateError> {
-        let result = self.store.with(
+        self.store.with(
             key,
             now,
             count > 0,
             |v: &Velocity, now| v.is_fresh(now),
+            Velocity::weight,
             |v| {
                 v.minute.expire(now, MINUTE);
                 v.hour.expire(now, HOUR);
@@ -89,8 +96,7 @@ impl VelocityCounter {
                     last_hour: v.hour.total(),
                 }
             },
-        )?;
-        result.map_err(|Full| RateError::StoreFull(self.store.capacity()))
+        )
     }
 
     /// Keys currently held.

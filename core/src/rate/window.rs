@@ -68,6 +68,11 @@ impl WindowLog {
         std::mem::size_of::<Self>() + spilled * std::mem::size_of::<(u64, u32)>()
     }
 
+    /// The eviction weight: events counted, then the newest bucket's start.
+    pub(crate) fn weight(&self) -> (u64, u64) {
+        (self.total, self.newest().unwrap_or(0))
+    }
+
     fn newest(&self) -> Option<u64> {
         self.entries.last().map(|&(s, _)| s)
     }

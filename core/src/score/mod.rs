@@ -3,12 +3,14 @@
 //! (defaults 70 / 40, as the platform spec's site example shows).
 
 mod error;
+mod pause;
 mod rules;
 mod scorer;
 mod signals;
 mod stats;
 
 pub use error::ScoreError;
+pub use pause::{PauseWindow, PAUSE_MIN_CLICKS, PAUSE_MIN_SOURCES, PAUSE_SECS, PAUSE_WINDOW_SECS};
 pub use rules::{
     Rule, ScoringRules, DEFAULT_RULES_VERSION, INSTANT_CLICK_MS, VELOCITY_HOUR_LIMIT,
     VELOCITY_MINUTE_LIMIT,

@@ -24,6 +24,24 @@ pub enum SignatureSignal {
     NotValidated,
 }
 
+impl SignatureSignal {
+    /// The scorer's signal for a click-signing outcome; `None` when nothing
+    /// was validated (mode `disabled`), so the signature neither adds nor
+    /// removes points.
+    pub fn from_outcome(outcome: &crate::click::Outcome) -> Option<Self> {
+        use crate::click::Outcome;
+        Some(match outcome {
+            Outcome::Valid { .. } => Self::Valid,
+            Outcome::MissingSignature => Self::MissingSignature,
+            Outcome::Expired { .. } => Self::Expired,
+            Outcome::InvalidSignature => Self::InvalidSignature,
+            Outcome::NoActiveSecrets => Self::NoActiveSecrets,
+            Outcome::Excluded => Self::Excluded,
+            Outcome::NotValidated => return None,
+        })
+    }
+}
+
 /// A `bot_detection` pixel signal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,0 +1,315 @@
+//! The circuit breaker: switches `enabled` to `report-only` when the ad
+//! network's signer has broken, and never because of a flood.
+//!
+//! The spec's rule ("more than 90% of clicks in an hour fail") cannot tell a
+//! broken signer from an attacker sending forged or unsigned clicks, which is
+//! exactly the attack click signing exists to stop; taken alone it hands the
+//! attacker the off switch. This breaker trips only when all of these hold
+//! over the last 60 minutes (one-minute resolution):
+//!
+//! 1. **The spec's rule**: at least [`BREAKER_MIN_CLICKS`] validated clicks,
+//!    of which more than 90% failed.
+//! 2. **Many sources**: the failures came from at least
+//!    [`BREAKER_MIN_SOURCES`] distinct networks (IPv4 /24, IPv6 /48). One
+//!    client, or a handful, can never trip it. Failures whose source is not
+//!    known all count as one network, so a caller that passes no source
+//!    cannot be tripped at all (fail safe: validation stays on).
+//! 3. **Genuine traffic collapsed**: when the 110 minutes before the last
+//!    10 held at least [`BREAKER_BASELINE_MIN_VALID`] valid clicks (there is
+//!    history), the valid rate of the last 10 minutes fell below 10% of
+//!    theirs. Forged clicks cannot
+//!    remove the network's genuine clicks, so while those keep arriving no
+//!    flood, from however many addresses, trips the breaker; a signer that
+//!    really broke loses its valid clicks and trips within the hour.
+//!
+//! Setting the mode to `enabled` (an operator's re-enable) forgets the
+//! failures counted before it, so it is never re-tripped by old counts.
+//!
+//! Residual risk, documented in the README: with no history (a fresh system,
+//! or a network that sent nothing signed for an hour), an attacker holding
+//! addresses in 20 networks can still trip it, as the spec's rule intends.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crate::hour::UtcHour;
+use crate::ip::Granularity;
+
+/// Fewer validated clicks than this in the window never trip the breaker.
+pub const BREAKER_MIN_CLICKS: u64 = 100;
+/// Distinct failing networks (IPv4 /24, IPv6 /48) needed to trip it.
+pub const BREAKER_MIN_SOURCES: usize = 20;
+/// Valid clicks in the history from which the collapse rule applies.
+pub const BREAKER_BASELINE_MIN_VALID: u64 = 20;
+
+/// Minutes in one window; the ring holds two (the window and its history).
+const WINDOW_MINUTES: u64 = 60;
+/// The most recent minutes whose valid rate is compared with the history's.
+const RECENT_MINUTES: u64 = 10;
+const RING: usize = 2 * WINDOW_MINUTES as usize;
+/// Failing networks remembered; the least recently seen goes first. Only
+/// whether there are at least [`BREAKER_MIN_SOURCES`] matters, so this is
+/// ample, and it bounds what a flood of addresses can make us hold.
+const MAX_SOURCES: usize = 1024;
+/// The key that failures with no known source share.
+const UNKNOWN_SOURCE: u128 = u128::MAX;
+
+/// When the circuit breaker reverted the mode to report-only, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BreakerTrip {
+    /// Unix seconds of the click that tripped it.
+    pub at: u64,
+    /// The UTC hour of `at`.
+    #[serde(
+        serialize_with = "crate::click::report::serialize_hour",
+        deserialize_with = "crate::click::report::deserialize_hour"
+    )]
+    pub hour: UtcHour,
+    /// Failed clicks in the 60 minutes before the trip.
+    pub failed: u64,
+    /// All validated clicks in the 60 minutes before the trip.
+    pub total: u64,
+    /// Distinct failing networks in those 60 minutes.
+    #[serde(default)]
+    pub sources: u64,
+    /// Valid clicks in the 110 minutes before the last 10 (the history the
+    /// recent valid rate was compared with).
+    #[serde(default)]
+    pub baseline_valid: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct MinuteCounts {
+    minute: u64,
+    valid: u64,
+    failed: u64,
+}
+
+/// Rolling counts and failing sources; the verifier holds one under its lock.
+#[derive(Debug)]
+pub(crate) struct Breaker {
+    ring: [MinuteCounts; RING],
+    /// Failing network → the minute it last failed.
+    sources: HashMap<u128, u64>,
+}
+
+impl Default for Breaker {
+    fn default() -> Self {
+        Self {
+            ring: [MinuteCounts::default(); RING],
+            sources: HashMap::new(),
+        }
+    }
+}
+
+impl Breaker {
+    /// Counts one validated click; returns a trip when this failure trips it.
+    pub(crate) fn count(
+        &mut self,
+        valid: bool,
+        source: Option<IpAddr>,
+        now: u64,
+    ) -> Option<BreakerTrip> {
+        let minute = now / 60;
+        let slot = self.slot(minute);
+        if valid {
+            slot.valid = slot.valid.saturating_add(1);
+            return None;
+        }
+        slot.failed = slot.failed.saturating_add(1);
+        self.note_source(source, minute);
+        self.evaluate(now)
+    }
+
+    /// Forgets failures (counts and sources), keeping valid history.
+    pub(crate) fn forget_failures(&mut self) {
+        for m in &mut self.ring {
+            m.failed = 0;
+        }
+        self.sources.clear();
+    }
+
+    fn slot(&mut self, minute: u64) -> &mut MinuteCounts {
+        let slot = &mut self.ring[(minute % RING as u64) as usize];
+        if slot.minute != minute {
+            // A clock that stepped back lands in a newer slot: counting it
+            // there is harmless, the windows still hold what they held.
+            if slot.minute < minute {
+                *slot = MinuteCounts {
+                    minute,
+                    ..MinuteCounts::default()
+                };
+            }
+        }
+        slot
+    }
+
+    fn note_source(&mut self, source: Option<IpAddr>, minute: u64) {
+        let key = source.map_or(UNKNOWN_SOURCE, |ip| Granularity::NETWORK.key(ip));
+        if self.sources.len() >= MAX_SOURCES && !self.sources.contains_key(&key) {
+            self.sources
+                .retain(|_, seen| *seen + WINDOW_MINUTES > minute);
+            if self.sources.len() >= MAX_SOURCES {
+                if let Some(oldest) = self
+                    .sources
+                    .iter()
+                    .min_by_key(|(_, s)| **s)
+                    .map(|(k, _)| *k)
+                {
+                    self.sources.remove(&oldest);
+                }
+            }
+        }
+        self.sources.insert(key, minute);
+    }
+
+    /// Sums (valid, failed) over minutes `from..=to`.
+    fn sum(&self, from: u64, to: u64) -> (u64, u64) {
+        self.ring
+            .iter()
+            .filter(|m| m.minute >= from && m.minute <= to)
+            .fold((0, 0), |(v, f), m| {
+                (v.saturating_add(m.valid), f.saturating_add(m.failed))
+            })
+    }
+
+    fn evaluate(&self, now: u64) -> Option<BreakerTrip> {
+        let minute = now / 60;
+        let start = minute.saturating_sub(WINDOW_MINUTES - 1);
+        let (valid, failed) = self.sum(start, minute);
+        let total = valid.saturating_add(failed);
+        // 1. The spec's rule.
+        if total < BREAKER_MIN_CLICKS || failed.saturating_mul(10) <= total.saturating_mul(9) {
+            return None;
+        }
+        // 3. Genuine traffic collapsed, where there is history to compare:
+        // the valid rate of the last RECENT_MINUTES against the rate of the
+        // minutes before them (the rest of the two-hour ring).
+        let recent_start = minute.saturating_sub(RECENT_MINUTES - 1);
+        let (recent_valid, _) = self.sum(recent_start, minute);
+        let history_start = minute.saturating_sub(RING as u64 - 1);
+        let (baseline_valid, _) = self.sum(history_start, recent_start.saturating_sub(1));
+        let history_minutes = RING as u64 - RECENT_MINUTES;
+        // recent rate < 10% of history rate, in integers.
+        let collapsed = recent_valid
+            .saturating_mul(history_minutes)
+            .saturating_mul(10)
+            < baseline_valid.saturating_mul(RECENT_MINUTES);
+        if baseline_valid >= BREAKER_BASELINE_MIN_VALID && !collapsed {
+            return None;
+        }
+        // 2. Many failing networks.
+        let sources = self.sources.values().filter(|seen| **seen >= start).count();
+        if sources < BREAKER_MIN_SOURCES {
+            return None;
+        }
+        Some(BreakerTrip {
+            at: now,
+            hour: UtcHour::containing(now),
+            failed,
+            total,
+            sources: sources as u64,
+            baseline_valid,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: u64 = 1_700_000_000 - 1_700_000_000 % 3600;
+
+    fn net(i: u32) -> Option<IpAddr> {
+        Some(IpAddr::from([10, (i >> 8) as u8, i as u8, 1]))
+    }
+
+    #[test]
+    fn fresh_system_follows_the_spec_rule_with_many_sources() {
+        let mut b = Breaker::default();
+        for i in 0..9 {
+            assert!(b.count(true, net(0), T0 + i).is_none());
+        }
+        for i in 0..90 {
+            assert!(b.count(false, net(i), T0 + 10 + i as u64).is_none());
+        }
+        let trip = b
+            .count(false, net(90), T0 + 200)
+            .expect("100 clicks, 91 failed, 91 nets");
+        assert_eq!((trip.total, trip.failed, trip.baseline_valid), (100, 91, 0));
+    }
+
+    #[test]
+    fn few_sources_never_trip() {
+        let mut b = Breaker::default();
+        for i in 0..5000u32 {
+            assert!(b.count(false, net(i % 19), T0 + u64::from(i)).is_none());
+        }
+        let mut b = Breaker::default();
+        for i in 0..5000u64 {
+            assert!(
+                b.count(false, None, T0 + i).is_none(),
+                "sourceless failures are one network"
+            );
+        }
+    }
+
+    #[test]
+    fn genuine_traffic_protects_against_floods() {
+        let mut b = Breaker::default();
+        // An hour of steady genuine clicks, then a flood while they go on.
+        for s in (0..3600).step_by(30) {
+            b.count(true, net(1), T0 + s);
+        }
+        for s in 3600..7200 {
+            if s % 30 == 0 {
+                b.count(true, net(1), T0 + s);
+            }
+            for i in 0..5 {
+                let n = net((s * 5 + i) as u32);
+                assert!(b.count(false, n, T0 + s).is_none(), "flood at {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_broken_signer_trips_within_the_hour() {
+        let mut b = Breaker::default();
+        for s in (0..3600).step_by(10) {
+            b.count(true, net(s as u32), T0 + s);
+        }
+        let mut tripped = None;
+        for s in (3600..7200).step_by(5) {
+            if let Some(t) = b.count(false, net(s as u32), T0 + s) {
+                tripped = Some(t);
+                break;
+            }
+        }
+        let trip = tripped.expect("trips");
+        assert!(trip.at < T0 + 7200, "within the hour of the break");
+        assert!(trip.baseline_valid > 300, "{trip:?}");
+    }
+
+    #[test]
+    fn forgetting_failures_needs_new_evidence() {
+        let mut b = Breaker::default();
+        for i in 0..99 {
+            b.count(false, net(i), T0 + 1);
+        }
+        b.forget_failures();
+        assert!(b.count(false, net(200), T0 + 2).is_none());
+    }
+
+    #[test]
+    fn sources_are_bounded() {
+        let mut b = Breaker::default();
+        for i in 0..5_000u32 {
+            b.count(
+                false,
+                Some(IpAddr::from([(i >> 16) as u8, (i >> 8) as u8, i as u8, 0])),
+                T0,
+            );
+        }
+        assert!(b.sources.len() <= MAX_SOURCES);
+    }
+}

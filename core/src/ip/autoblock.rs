@@ -1,0 +1,76 @@
+//! How long an automatic block lasts, and how many a site keeps.
+//!
+//! Automatic blocks are driven by traffic the attacker writes, so they must
+//! never be a permanent weapon: a carrier-grade NAT address that scored badly
+//! for one hour would otherwise stay blocked for all its legitimate users.
+//! Each auto-block is temporary; the duration grows for repeat offenders
+//! (1 h, 4 h, 16 h, 64 h, … up to 30 days), and a site keeps at most
+//! [`AutoBlockPolicy::cap`] of them, the oldest going first. Manual and API
+//! blocks are never evicted and keep their own type.
+
+/// Durations and the per-site cap of automatic blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoBlockPolicy {
+    /// The first block's duration, seconds.
+    pub base_secs: u64,
+    /// Each repeat multiplies the duration by this.
+    pub factor: u64,
+    /// The longest duration, seconds.
+    pub max_secs: u64,
+    /// Auto-blocks a site keeps; at the cap the oldest is removed first.
+    pub cap: usize,
+}
+
+/// One hour.
+pub const AUTO_BLOCK_BASE_SECS: u64 = 3600;
+/// Thirty days.
+pub const AUTO_BLOCK_MAX_SECS: u64 = 30 * 86_400;
+/// Auto-blocks kept per site.
+pub const AUTO_BLOCK_CAP: usize = 50_000;
+
+impl Default for AutoBlockPolicy {
+    fn default() -> Self {
+        Self {
+            base_secs: AUTO_BLOCK_BASE_SECS,
+            factor: 4,
+            max_secs: AUTO_BLOCK_MAX_SECS,
+            cap: AUTO_BLOCK_CAP,
+        }
+    }
+}
+
+impl AutoBlockPolicy {
+    /// The duration of an auto-block for a network already auto-blocked
+    /// `previous` times: `base × factor^previous`, at most `max_secs`.
+    pub fn duration(&self, previous: u32) -> u64 {
+        let mut secs = self.base_secs.max(1);
+        for _ in 0..previous {
+            secs = secs.saturating_mul(self.factor.max(1));
+            if secs >= self.max_secs {
+                return self.max_secs;
+            }
+        }
+        secs.min(self.max_secs)
+    }
+
+    /// When an auto-block made at `now` for a `previous`-time offender ends.
+    pub fn expires_at(&self, previous: u32, now: u64) -> u64 {
+        now.saturating_add(self.duration(previous))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_escalate_to_the_cap() {
+        let p = AutoBlockPolicy::default();
+        assert_eq!(p.duration(0), 3600);
+        assert_eq!(p.duration(1), 4 * 3600);
+        assert_eq!(p.duration(2), 16 * 3600);
+        assert_eq!(p.duration(10), 30 * 86_400);
+        assert_eq!(p.duration(u32::MAX), 30 * 86_400);
+        assert_eq!(p.expires_at(0, u64::MAX), u64::MAX);
+    }
+}
