@@ -291,6 +291,9 @@ typedef struct clickfence_click_verdict {
   clickfence_click_outcome outcome;
   // Whether to record and attribute the click under the mode in force.
   bool accepted;
+  // Whether this click tripped the circuit breaker (the mode is now
+  // report-only): persist the mode if you persist it.
+  bool tripped;
 } clickfence_click_verdict;
 
 // A byte string: pointer and length.
@@ -490,6 +493,8 @@ clickfence_status clickfence_click_verifier_set_circuit_breaker(const struct cli
                                                                 size_t status_len);
 
 // Verifies a received click URL at `now`, counting it in the report. The
+// source is unknown, so a failure cannot help trip the circuit breaker; use
+// `clickfence_click_verifier_verify_from` to pass the client's address. The
 // matching key's id is written to `key_id_buf` when that is non-NULL and the
 // outcome is valid or expired (`key_id_written` gets its length, else 0).
 //
@@ -503,6 +508,24 @@ clickfence_status clickfence_click_verifier_verify(const struct clickfence_click
                                                    uint8_t *key_id_buf,
                                                    size_t key_id_buf_len,
                                                    size_t *key_id_written);
+
+// `clickfence_click_verifier_verify` for a click from `source` (the client's
+// IP address as text; NULL for unknown). The circuit breaker counts failing
+// networks (IPv4 /24, IPv6 /48), so no single client can trip it. A
+// malformed source is `CLICKFENCE_INVALID_IP` and nothing is counted.
+//
+// # Safety
+// Pointers valid for their lengths; `out` valid.
+clickfence_status clickfence_click_verifier_verify_from(const struct clickfence_click_verifier *verifier,
+                                                        const uint8_t *url,
+                                                        size_t url_len,
+                                                        const uint8_t *source,
+                                                        size_t source_len,
+                                                        uint64_t now,
+                                                        struct clickfence_click_verdict *out,
+                                                        uint8_t *key_id_buf,
+                                                        size_t key_id_buf_len,
+                                                        size_t *key_id_written);
 
 // The outcome's snake_case name (`"invalid_signature"`), static and
 // NUL-terminated; `"unknown"` for other numbers.

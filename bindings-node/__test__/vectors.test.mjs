@@ -113,3 +113,29 @@ test('score vectors', () => {
   }
   assert.equal(fraudRate(s.fraud_rate.total_clicks, s.fraud_rate.blocked_clicks), s.fraud_rate.fraud_rate)
 })
+
+test('circuit breaker scenarios', () => {
+  const all = load('breaker.json')
+  const source = (i) => `100.${64 + Math.floor(i / 256)}.${i % 256}.9`
+  assert.ok(all.scenarios.length >= 6)
+  for (const s of all.scenarios) {
+    const v = new ClickVerifier({ mode: all.start_mode, circuitBreaker: true })
+    v.addKey(all.key.id, all.key.secret, all.key.expires_at, { now: 0 })
+    let trips = 0
+    for (const step of s.steps) {
+      if (step.set_mode) {
+        v.setMode(step.set_mode)
+        continue
+      }
+      const url = all.urls[step.kind]
+      for (let j = 0; j < step.n; j++) {
+        const src = step.net === null ? undefined : source(step.net + (j % step.nets))
+        if (v.verify(url, { now: step.now, source: src }).tripped) trips++
+      }
+    }
+    assert.equal(v.mode, s.mode, s.name)
+    assert.equal(trips, s.trips, s.name)
+  }
+  const v = new ClickVerifier()
+  assert.throws(() => v.verify(all.urls.unsigned, { now: 1, source: '300.1.1.1' }), (e) => e.code === 'invalid_ip')
+})

@@ -139,6 +139,19 @@ pub struct ClickVerdict {
     pub accepted: bool,
     /// The key that matched (valid / expired), else null.
     pub key_id: Option<String>,
+    /// Whether this click tripped the circuit breaker (mode now report-only).
+    pub tripped: bool,
+}
+
+/// Options of `ClickVerifier.verify`.
+#[napi(object)]
+pub struct ClickVerifyOptions {
+    /// Unix seconds (default: the clock).
+    pub now: Option<f64>,
+    /// The client's IP address. The circuit breaker counts failing networks
+    /// (IPv4 /24, IPv6 /48); failures without a source all count as one, so
+    /// pass it wherever you know it.
+    pub source: Option<String>,
 }
 
 fn now_of(o: Option<NowOptions>) -> Result<u64> {
@@ -244,12 +257,19 @@ impl ClickVerifier {
 
     /// Verifies a received click URL and counts it in the report.
     #[napi(catch_unwind)]
-    pub fn verify(&self, url: String, options: Option<NowOptions>) -> Result<ClickVerdict> {
-        let v = self.0.verify(&url, now_of(options)?);
+    pub fn verify(&self, url: String, options: Option<ClickVerifyOptions>) -> Result<ClickVerdict> {
+        let (now, source) = options.map_or((None, None), |o| (o.now, o.source));
+        let source = source
+            .as_deref()
+            .map(clickfence::ip::parse_ip)
+            .transpose()
+            .map_err(core)?;
+        let v = self.0.verify_from(&url, source, now_or(now)?);
         Ok(ClickVerdict {
             outcome: v.outcome.code().to_owned(),
             accepted: v.accepted,
             key_id: v.outcome.key_id().map(str::to_owned),
+            tripped: v.tripped,
         })
     }
 

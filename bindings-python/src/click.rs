@@ -6,7 +6,9 @@ use clickfence::{
 };
 use pyo3::prelude::*;
 
-use crate::convert::{bytes_like, click_err, now_or, to_py};
+use clickfence::ip::parse_ip;
+
+use crate::convert::{bytes_like, click_err, ip_err, now_or, to_py};
 
 /// Signs click URLs with one secret key (bytes as given, not base64-decoded).
 #[pyclass(frozen, module = "clickfence._clickfence")]
@@ -103,14 +105,20 @@ pub struct ClickVerdict {
     /// The key that matched (valid / expired).
     #[pyo3(get)]
     key_id: Option<String>,
+    /// Whether this click tripped the circuit breaker (mode now report-only).
+    #[pyo3(get)]
+    tripped: bool,
 }
 
 #[pymethods]
 impl ClickVerdict {
     fn __repr__(&self) -> String {
         format!(
-            "ClickVerdict(outcome={:?}, accepted={}, key_id={:?})",
-            self.outcome, self.accepted, self.key_id
+            "ClickVerdict(outcome={:?}, accepted={}, key_id={:?}, tripped={})",
+            self.outcome,
+            self.accepted,
+            self.key_id,
+            if self.tripped { "True" } else { "False" }
         )
     }
 }
@@ -188,13 +196,24 @@ impl ClickVerifier {
         to_py(py, &self.0.config(now_or(now)?))
     }
 
-    #[pyo3(signature = (url, *, now=None))]
-    fn verify(&self, url: &str, now: Option<f64>) -> PyResult<ClickVerdict> {
-        let v = self.0.verify(url, now_or(now)?);
+    #[pyo3(signature = (url, *, now=None, source=None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        url: &str,
+        now: Option<f64>,
+        source: Option<&str>,
+    ) -> PyResult<ClickVerdict> {
+        let source = source
+            .map(parse_ip)
+            .transpose()
+            .map_err(|e| ip_err(py, e))?;
+        let v = self.0.verify_from(url, source, now_or(now)?);
         Ok(ClickVerdict {
             outcome: v.outcome.code(),
             accepted: v.accepted,
             key_id: v.outcome.key_id().map(str::to_owned),
+            tripped: v.tripped,
         })
     }
 

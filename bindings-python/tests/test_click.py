@@ -105,3 +105,42 @@ def test_one_verifier_shared_by_8_threads_counts_every_click():
         t.join()
     assert sum(valid) == 4000
     assert v.report(now=1_700_000_000)[0]["valid_clicks"] == 4000
+
+
+BREAKER = load("breaker.json")
+
+
+def _source(i):
+    return f"100.{64 + i // 256}.{i % 256}.9"
+
+
+@pytest.mark.parametrize("scenario", BREAKER["scenarios"], ids=lambda s: s["name"])
+def test_breaker_scenarios(scenario):
+    key = BREAKER["key"]
+    v = cf.ClickVerifier(mode=BREAKER["start_mode"], circuit_breaker=True)
+    v.add_key(key["id"], key["secret"], key["expires_at"], now=0)
+    trips = 0
+    for step in scenario["steps"]:
+        if "set_mode" in step:
+            v.set_mode(step["set_mode"])
+            continue
+        url = BREAKER["urls"][step["kind"]]
+        for j in range(step["n"]):
+            source = None if step["net"] is None else _source(step["net"] + j % step["nets"])
+            trips += v.verify(url, now=step["now"], source=source).tripped
+    assert v.mode == scenario["mode"]
+    assert trips == scenario["trips"]
+
+
+def test_breaker_trip_shows_in_config_and_bad_sources_are_refused():
+    key = BREAKER["key"]
+    v = cf.ClickVerifier()
+    v.add_key(key["id"], key["secret"], key["expires_at"], now=0)
+    with pytest.raises(cf.IpAccessError) as e:
+        v.verify(BREAKER["urls"]["unsigned"], now=1_700_000_000, source="300.1.1.1")
+    assert e.value.code == "invalid_ip"
+    assert v.report(now=1_700_000_000) == [], "nothing counted"
+    verdicts = [v.verify(BREAKER["urls"]["unsigned"], now=1_700_000_000, source=_source(i)) for i in range(100)]
+    assert [x.tripped for x in verdicts].count(True) == 1 and verdicts[-1].tripped
+    trip = v.config(now=1_700_000_000)["circuit-breaker-config"]["tripped"]
+    assert (trip["total"], trip["failed"], trip["sources"]) == (100, 100, 100)

@@ -86,3 +86,45 @@ fn verify_vectors_give_their_outcomes() {
         assert_eq!(verdict.outcome.key_id(), case["key_id"].as_str(), "{name}");
     }
 }
+
+/// `source(i)` of tests/vectors/breaker.json: a distinct /24 per `i`.
+fn breaker_source(i: u64) -> std::net::IpAddr {
+    std::net::IpAddr::from([100, 64 + (i / 256) as u8, (i % 256) as u8, 9])
+}
+
+#[test]
+fn breaker_scenarios_replay_as_the_vectors_say() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/breaker.json");
+    let all: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let key = &all["key"];
+    let scenarios = all["scenarios"].as_array().unwrap();
+    assert!(scenarios.len() >= 6);
+    for scenario in scenarios {
+        let name = str_of(scenario, "name");
+        let v = ClickVerifier::new(str_of(&all, "start_mode").parse().unwrap(), true);
+        v.add_key(
+            str_of(key, "id"),
+            str_of(key, "secret"),
+            u64_of(key, "expires_at"),
+            0,
+        )
+        .unwrap();
+        let mut trips = 0;
+        for step in scenario["steps"].as_array().unwrap() {
+            if let Some(mode) = step["set_mode"].as_str() {
+                v.set_mode(mode.parse().unwrap());
+                continue;
+            }
+            let url = str_of(&all["urls"], str_of(step, "kind"));
+            let (n, now, nets) = (u64_of(step, "n"), u64_of(step, "now"), u64_of(step, "nets"));
+            for j in 0..n {
+                let source = step["net"]
+                    .as_u64()
+                    .map(|net| breaker_source(net + j % nets));
+                trips += u64::from(v.verify_from(url, source, now).tripped);
+            }
+        }
+        assert_eq!(v.mode().as_str(), str_of(scenario, "mode"), "{name}");
+        assert_eq!(trips, u64_of(scenario, "trips"), "{name}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Click signing and verification.
 
 use clickfence::click::{parse_circuit_breaker_status, ExpiresFormat, ReportRange};
+use clickfence::ip::parse_ip;
 use clickfence::{ClickSigner, ClickVerifier, Mode};
 
 use crate::buf::{bytes, free_handle, handle, new_handle, opt_text, put, text, tri, write_str};
@@ -53,6 +54,9 @@ pub struct clickfence_click_verdict {
     pub outcome: clickfence_click_outcome,
     /// Whether to record and attribute the click under the mode in force.
     pub accepted: bool,
+    /// Whether this click tripped the circuit breaker (the mode is now
+    /// report-only): persist the mode if you persist it.
+    pub tripped: bool,
 }
 
 fn mode_from(mode: u32) -> Result<Mode, clickfence_status> {
@@ -312,6 +316,8 @@ pub unsafe extern "C" fn clickfence_click_verifier_set_circuit_breaker(
 }
 
 /// Verifies a received click URL at `now`, counting it in the report. The
+/// source is unknown, so a failure cannot help trip the circuit breaker; use
+/// `clickfence_click_verifier_verify_from` to pass the client's address. The
 /// matching key's id is written to `key_id_buf` when that is non-NULL and the
 /// outcome is valid or expired (`key_id_written` gets its length, else 0).
 ///
@@ -328,15 +334,58 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify(
     key_id_buf_len: usize,
     key_id_written: *mut usize,
 ) -> clickfence_status {
+    // SAFETY: the caller's contract is this function's, with no source.
+    unsafe {
+        clickfence_click_verifier_verify_from(
+            verifier,
+            url,
+            url_len,
+            std::ptr::null(),
+            0,
+            now,
+            out,
+            key_id_buf,
+            key_id_buf_len,
+            key_id_written,
+        )
+    }
+}
+
+/// `clickfence_click_verifier_verify` for a click from `source` (the client's
+/// IP address as text; NULL for unknown). The circuit breaker counts failing
+/// networks (IPv4 /24, IPv6 /48), so no single client can trip it. A
+/// malformed source is `CLICKFENCE_INVALID_IP` and nothing is counted.
+///
+/// # Safety
+/// Pointers valid for their lengths; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_verify_from(
+    verifier: *const clickfence_click_verifier,
+    url: *const u8,
+    url_len: usize,
+    source: *const u8,
+    source_len: usize,
+    now: u64,
+    out: *mut clickfence_click_verdict,
+    key_id_buf: *mut u8,
+    key_id_buf_len: usize,
+    key_id_written: *mut usize,
+) -> clickfence_status {
     guard(|| {
         // SAFETY: caller contract for every pointer below.
         let v = tri!(unsafe { handle(verifier, "verifier") });
         // SAFETY: pointers and lengths are valid per this function's contract.
         let url = tri!(unsafe { text(url, url_len, "url") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let source = tri!(unsafe { opt_text(source, source_len, "source") });
+        let source = match source {
+            Some(s) => Some(tri!(parse_ip(s).map_err(core_error))),
+            None => None,
+        };
         if out.is_null() {
             return fail(clickfence_status::ClickfenceNullArgument, "out is NULL");
         }
-        let verdict = v.0.verify(url, now);
+        let verdict = v.0.verify_from(url, source, now);
         if !key_id_buf.is_null() {
             let id = verdict.outcome.key_id().unwrap_or("");
             // SAFETY: pointers and lengths are valid per this function's contract.
@@ -363,6 +412,7 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify(
                 clickfence_click_verdict {
                     outcome,
                     accepted: verdict.accepted,
+                    tripped: verdict.tripped,
                 },
                 "out",
             )

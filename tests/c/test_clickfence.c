@@ -190,6 +190,70 @@ static void test_click(void) {
   cJSON_Delete(v);
 }
 
+/* ---- circuit breaker: the shared scenarios of breaker.json ---- */
+static void test_breaker(void) {
+  cJSON *v = load("breaker.json");
+  const cJSON *key = cJSON_GetObjectItem(v, "key");
+  const cJSON *urls = cJSON_GetObjectItem(v, "urls");
+  const cJSON *sc;
+  int scenarios = 0;
+  cJSON_ArrayForEach(sc, cJSON_GetObjectItem(v, "scenarios")) {
+    scenarios++;
+    clickfence_click_verifier *ver = NULL;
+    CHECK(clickfence_click_verifier_new(CLICKFENCE_MODE_ENABLED, true, &ver) == CLICKFENCE_OK, "verifier_new");
+    clickfence_click_verifier_add_key(ver, S(str(key, "id")), S(str(key, "secret")), u64(key, "expires_at"), 0);
+    uint64_t trips = 0;
+    const cJSON *step;
+    cJSON_ArrayForEach(step, cJSON_GetObjectItem(sc, "steps")) {
+      if (cJSON_GetObjectItem(step, "set_mode")) {
+        clickfence_click_verifier_set_mode(ver, CLICKFENCE_MODE_ENABLED);
+        continue;
+      }
+      const char *url = str(urls, str(step, "kind"));
+      const cJSON *net = cJSON_GetObjectItem(step, "net");
+      uint64_t n = u64(step, "n"), nets = u64(step, "nets");
+      for (uint64_t j = 0; j < n; j++) {
+        char source[32] = "";
+        if (cJSON_IsNumber(net)) {
+          uint64_t i = (uint64_t)net->valuedouble + j % nets;
+          snprintf(source, sizeof source, "100.%u.%u.9", (unsigned)(64 + i / 256), (unsigned)(i % 256));
+        }
+        clickfence_click_verdict verdict = {0, false, false};
+        clickfence_status st = clickfence_click_verifier_verify_from(
+            ver, S(url), source[0] ? (const uint8_t *)source : NULL, strlen(source), u64(step, "now"), &verdict, NULL, 0,
+            NULL);
+        if (st != CLICKFENCE_OK) {
+          CHECK(0, "verify_from %s", str(sc, "name"));
+          break;
+        }
+        trips += verdict.tripped;
+      }
+    }
+    char buf[1024];
+    size_t written = 0;
+    CHECK(clickfence_click_verifier_config_json(ver, 0, (uint8_t *)buf, sizeof buf, &written) == CLICKFENCE_OK, "config");
+    cJSON *config = cJSON_Parse(buf);
+    CHECK(config && strcmp(str(config, "mode"), str(sc, "mode")) == 0, "mode after %s: %s", str(sc, "name"), buf);
+    CHECK(trips == u64(sc, "trips"), "trips in %s: %llu", str(sc, "name"), (unsigned long long)trips);
+    cJSON_Delete(config);
+    clickfence_click_verifier_free(ver);
+  }
+  CHECK(scenarios >= 6, "breaker scenarios: %d", scenarios);
+  /* A malformed source is refused and nothing is counted. */
+  clickfence_click_verifier *ver = NULL;
+  clickfence_click_verifier_new(CLICKFENCE_MODE_ENABLED, true, &ver);
+  clickfence_click_verdict verdict;
+  CHECK(clickfence_click_verifier_verify_from(ver, S(str(urls, "unsigned")), S("300.1.1.1"), 1700000000, &verdict, NULL, 0,
+                                              NULL) == CLICKFENCE_INVALID_IP,
+        "bad source");
+  char buf[1024];
+  size_t written = 0;
+  clickfence_click_verifier_report_csv(ver, NULL, 0, NULL, 0, 1700000000, (uint8_t *)buf, sizeof buf, &written);
+  CHECK(strchr(buf, '\n') == strrchr(buf, '\n'), "nothing counted: %s", buf);
+  clickfence_click_verifier_free(ver);
+  cJSON_Delete(v);
+}
+
 /* ---- webhooks ---- */
 
 static void test_webhook(void) {
@@ -538,6 +602,7 @@ int main(int argc, char **argv) {
   if (argc > 1) vectors_dir = argv[1];
   test_conventions();
   test_click();
+  test_breaker();
   test_webhook();
   test_ip();
   test_rate();
