@@ -12,8 +12,9 @@ port=18181
 bin=target/release/clickfence-server
 # The per-token and per-visitor limits are raised so the figures measure the
 # server, not the 60/min quota (which would answer 429s).
-"$bin" --db "$dir/db" --listen 127.0.0.1:$port --api-secret load-secret --trust-cf-headers \
-  --api-rate-limit 1000000 --pixel-rate-limit 1000000 >"$dir/out" 2>/dev/null &
+# The banner (demo token, secrets) goes to stderr; the JSON request log to stdout.
+CLICKFENCE_API_SECRET=load-secret "$bin" --db "$dir/db" --listen 127.0.0.1:$port --trust-cf-headers \
+  --api-rate-limit 1000000 --pixel-rate-limit 1000000 >/dev/null 2>"$dir/out" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 50); do grep -q Listening "$dir/out" && break; sleep 0.1; done
@@ -32,6 +33,6 @@ run() {
   wrk -t2 -c64 -d10s --latency "$@" | grep -E 'Requests/sec|Latency |99%|Non-2xx'
 }
 run "GET /api/v1/sites (authenticated)" -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/sites"
-run "GET /c/1 (click intake: score + record)" -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36" "http://127.0.0.1:$port/c/1?to=https://shop.example/"
+run "GET /c/1 (click intake: score + record)" -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36" "http://127.0.0.1:$port/c/1?to=https://acme-coffee.com/"
 run "GET /api/check-ip-access" -H "CF-Connecting-IP: 203.0.113.9" -H "CF-IPCountry: DE" "http://127.0.0.1:$port/api/check-ip-access?shop=load.myshopify.com"
 run "POST /api/pixels" -s "$dir/pixel.lua" "http://127.0.0.1:$port/api/pixels"

@@ -13,6 +13,7 @@ mod error;
 mod geo;
 mod network;
 mod policy;
+mod public;
 mod set;
 
 pub use addr::{canonical, canonical_net, parse_ip, parse_prefix};
@@ -26,4 +27,5 @@ pub use error::IpError;
 pub use geo::{AnonymousFlags, AsnInfo, GeoIp};
 pub use network::Granularity;
 pub use policy::{AccessDecision, AccessPolicy, AccessPolicyBuilder, BlockReason};
+pub use public::is_public;
 pub use set::IpSet;

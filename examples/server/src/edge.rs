@@ -251,7 +251,18 @@ pub async fn check_ip_access(
         Ok(d) => d,
         Err(e) => return internal(e),
     };
-    if !decision.allowed {
+    // Refusals are recorded at a bounded rate per shop and client (the IPv6
+    // /64), so a client calling this in a loop cannot fill the disk; the
+    // answer itself is unaffected.
+    let record = !decision.allowed
+        && state
+            .refusal_log
+            .check(
+                format!("{shop}|{}", clickfence::ip::Granularity::CLIENT.label(ip)),
+                now() as u64,
+            )
+            .is_ok_and(|d| d.allowed);
+    if record {
         let now_ms = now() * 1000;
         let reason = decision.reason.map(|r| r.as_str()).unwrap_or("");
         let c = decision.country.map(|c| c.to_string());

@@ -1,18 +1,15 @@
-//! Emitting webhook events: serialize once, queue durably for each endpoint.
+//! Emitting webhook events that report no stored change of their own.
+//!
+//! An event that reports a change is queued in that change's transaction
+//! (`Tx::emit`); this is for the rest.
 
 use clickfence::webhook::Event;
 
-use crate::state::AppState;
+use crate::state::{now, AppState};
+use crate::storage::StoreResult;
 
 /// Queues `event` for every subscribed endpoint of `account` and wakes the
-/// delivery worker. A storage failure is logged: the triggering action has
-/// already been committed.
-pub fn emit(state: &AppState, account: i64, event: &Event) {
-    let now = crate::state::now();
-    let body = event.envelope_json(now as u64);
-    match state.store.enqueue(account, event.name(), &body, now) {
-        Ok(n) if n > 0 => state.deliveries.notify_one(),
-        Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, event = event.name(), "could not queue webhook"),
-    }
+/// delivery worker.
+pub fn emit(state: &AppState, account: i64, event: &Event) -> StoreResult<()> {
+    state.write(|tx| tx.emit(account, event, now()).map(drop))
 }

@@ -3,11 +3,13 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod blocks;
 pub mod delivery;
 pub mod edge;
 pub mod events;
 pub mod intake;
 pub mod openapi;
+pub mod ops;
 pub mod signing_api;
 pub mod state;
 pub mod storage;

@@ -6,11 +6,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use clickfence::webhook::{
-    BlockSource, Event, EventType, IpBlocked, IpUnblocked, SiteCreated, SubscriptionUpdated,
-};
+use clickfence::webhook::{BlockSource, Event, EventType, SubscriptionUpdated};
 use clickfence::IpSet;
-use clickfence_server::events::emit;
+use clickfence_server::delivery::target::check_url;
+use clickfence_server::ops;
 use clickfence_server::state::{now, AppState, ServerConfig};
 use clickfence_server::storage::{Store, ABILITIES, PLANS, TOKEN_DAYS};
 use clickfence_server::{seed_demo, serve, tokens};
@@ -43,12 +42,43 @@ struct Cli {
     /// Trust CF-Connecting-IP / CF-IPCountry from any peer (local use only).
     #[arg(long, global = true)]
     trust_cf_headers: bool,
-    /// Bearer secret of sync-ip-blocking-config and the analytics endpoints (random if unset, printed).
-    #[arg(long, env = "CLICKFENCE_API_SECRET", global = true)]
+    /// Bearer secret of sync-ip-blocking-config and the analytics endpoints
+    /// (random if unset, printed to stderr). Prefer the env var or the file:
+    /// a command-line value is visible to every user in `ps`.
+    #[arg(
+        long,
+        env = "CLICKFENCE_API_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
     api_secret: Option<String>,
-    /// Bearer token of the click-signing API (random if unset, printed).
-    #[arg(long, env = "CLICKFENCE_ADMIN_TOKEN", global = true)]
+    /// File holding the API secret (first line).
+    #[arg(
+        long,
+        env = "CLICKFENCE_API_SECRET_FILE",
+        global = true,
+        conflicts_with = "api_secret"
+    )]
+    api_secret_file: Option<PathBuf>,
+    /// Bearer token of the click-signing API (random if unset, printed to stderr).
+    #[arg(
+        long,
+        env = "CLICKFENCE_ADMIN_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
     admin_token: Option<String>,
+    /// File holding the admin token (first line).
+    #[arg(
+        long,
+        env = "CLICKFENCE_ADMIN_TOKEN_FILE",
+        global = true,
+        conflicts_with = "admin_token"
+    )]
+    admin_token_file: Option<PathBuf>,
+    /// Let webhook endpoints be loopback or private addresses (local development only).
+    #[arg(long, env = "CLICKFENCE_ALLOW_PRIVATE_WEBHOOKS", global = true)]
+    allow_private_webhooks: bool,
     /// Public base URL that signed click links point at (default http://LISTEN).
     #[arg(long, env = "CLICKFENCE_CLICK_BASE_URL", global = true)]
     click_base_url: Option<String>,
@@ -159,6 +189,10 @@ enum SiteCmd {
         grace_mode: Option<bool>,
         #[arg(long)]
         active: Option<bool>,
+        /// Hosts besides the domain and its subdomains that click links may
+        /// redirect to (comma-separated; an empty value clears them).
+        #[arg(long, value_delimiter = ',')]
+        redirect_hosts: Option<Vec<String>>,
     },
 }
 
@@ -239,7 +273,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+/// A secret given directly, or the first line of a file.
+fn secret(direct: &Option<String>, file: &Option<PathBuf>) -> Result<Option<String>, String> {
+    match (direct, file) {
+        (Some(s), _) => Ok(Some(s.clone())),
+        (None, Some(p)) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let line = text.lines().next().unwrap_or("").trim().to_owned();
+            if line.is_empty() {
+                return Err(format!("{}: the secret file is empty", p.display()));
+            }
+            Ok(Some(line))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn run(mut cli: Cli) -> Result<(), String> {
+    cli.api_secret = secret(&cli.api_secret, &cli.api_secret_file)?;
+    cli.admin_token = secret(&cli.admin_token, &cli.admin_token_file)?;
     let store = Store::open(&cli.db).map_err(|e| format!("{}: {e}", cli.db.display()))?;
     let serving = matches!(cli.command, None | Some(Command::Serve));
     let random_secret = || {
@@ -287,6 +339,8 @@ fn run(cli: Cli) -> Result<(), String> {
         datacenter: list(&cli.datacenter_list)?,
         api_rate_limit: cli.api_rate_limit,
         pixel_rate_limit: cli.pixel_rate_limit,
+        allow_private_webhooks: cli.allow_private_webhooks,
+        auto_blocks: Default::default(),
     };
     let state = Arc::new(AppState::new(store, config).map_err(err)?);
     let now = now();
@@ -300,18 +354,18 @@ fn run(cli: Cli) -> Result<(), String> {
                 )
                 .init();
             if let Some(token) = seed_demo(&state.store, now).map_err(|e| e.to_string())? {
-                println!("Seeded demo account 1 (Pro plan) with site 1 \"Acme Coffee\".");
-                println!("Demo token (shown once, all five abilities): {token}");
+                eprintln!("Seeded demo account 1 (Pro plan) with site 1 \"Acme Coffee\".");
+                eprintln!("Demo token (shown once, all five abilities): {token}");
             }
             if cli.api_secret.is_none() {
-                println!(
-                    "Edge API secret (random for this run; set --api-secret to fix it): {}",
+                eprintln!(
+                    "Edge API secret (random for this run; set CLICKFENCE_API_SECRET to fix it): {}",
                     api_secret.unwrap_or_default()
                 );
             }
             if cli.admin_token.is_none() {
-                println!(
-                    "Click-signing admin token (random for this run; set --admin-token): {}",
+                eprintln!(
+                    "Click-signing admin token (random for this run; set CLICKFENCE_ADMIN_TOKEN): {}",
                     admin_token.unwrap_or_default()
                 );
             }
@@ -320,7 +374,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 let listener = tokio::net::TcpListener::bind(&cli.listen)
                     .await
                     .map_err(|e| format!("{}: {e}", cli.listen))?;
-                println!(
+                eprintln!(
                     "Listening on http://{} (database {})",
                     listener.local_addr().map_err(|e| e.to_string())?,
                     cli.db.display()
@@ -365,19 +419,24 @@ fn check_plan(plan: &str) -> Result<(), String> {
 }
 
 fn account(state: &AppState, cmd: AccountCmd, now: i64) -> Result<(), String> {
-    let store = &state.store;
-    let updated = |id: i64, a: Option<clickfence_server::storage::Account>| -> Result<(), String> {
-        let a = a.ok_or_else(|| format!("no account {id}"))?;
-        emit(
-            state,
-            a.id,
-            &Event::SubscriptionUpdated(SubscriptionUpdated {
-                account_id: a.id as u64,
-                plan: a.plan.clone(),
-                status: a.status.clone(),
-                click_limit: a.click_limit.max(0) as u64,
-            }),
-        );
+    // The change and its subscription.updated event commit together.
+    let update = |id: i64, plan: Option<&str>, status: Option<&str>, limit: Option<i64>| {
+        let a = state
+            .write(|tx| {
+                let Some(a) = tx.update_account(id, plan, status, limit)? else {
+                    return Ok(None);
+                };
+                let event = Event::SubscriptionUpdated(SubscriptionUpdated {
+                    account_id: a.id as u64,
+                    plan: a.plan.clone(),
+                    status: a.status.clone(),
+                    click_limit: a.click_limit.max(0) as u64,
+                });
+                tx.emit(a.id, &event, now)?;
+                Ok(Some(a))
+            })
+            .map_err(err)?
+            .ok_or_else(|| format!("no account {id}"))?;
         println!(
             "account {} plan={} status={} click_limit={}",
             a.id, a.plan, a.status, a.click_limit
@@ -387,29 +446,24 @@ fn account(state: &AppState, cmd: AccountCmd, now: i64) -> Result<(), String> {
     match cmd {
         AccountCmd::Create { name, plan } => {
             check_plan(&plan)?;
-            println!("{}", store.create_account(&name, &plan, now).map_err(err)?);
+            println!(
+                "{}",
+                state.store.create_account(&name, &plan, now).map_err(err)?
+            );
             Ok(())
         }
         AccountCmd::SetPlan { account, plan } => {
             check_plan(&plan)?;
-            updated(
-                account,
-                store
-                    .update_account(account, Some(&plan), None, None)
-                    .map_err(err)?,
-            )
+            update(account, Some(&plan), None, None)
         }
         AccountCmd::Update {
             account,
             status,
             click_limit,
-        } => updated(
-            account,
-            store
-                .update_account(account, None, status.as_deref(), click_limit)
-                .map_err(err)?,
-        ),
-        AccountCmd::AddMember { account, member } => store.add_member(account, member).map_err(err),
+        } => update(account, None, status.as_deref(), click_limit),
+        AccountCmd::AddMember { account, member } => {
+            state.store.add_member(account, member).map_err(err)
+        }
     }
 }
 
@@ -425,20 +479,10 @@ fn site(state: &AppState, cmd: SiteCmd, now: i64) -> Result<(), String> {
                 .account(account)
                 .map_err(err)?
                 .ok_or_else(|| format!("no account {account}"))?;
-            let site = state
-                .store
-                .create_site(account, &name, &domain, now)
+            let id = state
+                .write(|tx| tx.create_site(account, &name, &domain, now, true))
                 .map_err(err)?;
-            emit(
-                state,
-                account,
-                &Event::SiteCreated(SiteCreated {
-                    site_id: site.id as u64,
-                    name,
-                    domain,
-                }),
-            );
-            println!("{}", site.id);
+            println!("{id}");
             Ok(())
         }
         SiteCmd::Update {
@@ -449,7 +493,16 @@ fn site(state: &AppState, cmd: SiteCmd, now: i64) -> Result<(), String> {
             flag_threshold,
             grace_mode,
             active,
+            redirect_hosts,
         } => {
+            let redirect_hosts = redirect_hosts
+                .map(|hosts| {
+                    hosts
+                        .iter()
+                        .map(|h| redirect_host(h))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?;
             let current = state
                 .store
                 .site(site)
@@ -470,6 +523,7 @@ fn site(state: &AppState, cmd: SiteCmd, now: i64) -> Result<(), String> {
                     flag_threshold,
                     grace_mode,
                     active,
+                    redirect_hosts.as_deref(),
                 )
                 .map_err(err)?
                 .ok_or_else(|| format!("no site {site}"))?;
@@ -552,9 +606,7 @@ fn webhook(state: &AppState, cmd: WebhookCmd, now: i64) -> Result<(), String> {
                 .account(account)
                 .map_err(err)?
                 .ok_or_else(|| format!("no account {account}"))?;
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err("url must start with http:// or https://".into());
-            }
+            let url = check_url(&url, state.config.allow_private_webhooks)?.to_string();
             for e in &events {
                 e.parse::<EventType>().map_err(err)?;
             }
@@ -603,64 +655,43 @@ fn webhook(state: &AppState, cmd: WebhookCmd, now: i64) -> Result<(), String> {
 }
 
 fn block(state: &AppState, cmd: BlockCmd, now: i64) -> Result<(), String> {
+    let (site, ip) = match &cmd {
+        BlockCmd::Add { site, ip, .. } | BlockCmd::Remove { site, ip } => (*site, ip),
+    };
+    let s = state
+        .store
+        .site(site)
+        .map_err(err)?
+        .ok_or_else(|| format!("no site {site}"))?;
+    let ip = clickfence::ip::parse_ip(ip).map_err(err)?;
     match cmd {
-        BlockCmd::Add { site, ip, reason } => {
-            let s = state
-                .store
-                .site(site)
-                .map_err(err)?
-                .ok_or_else(|| format!("no site {site}"))?;
-            let ip = clickfence::ip::parse_ip(&ip).map_err(err)?.to_string();
-            state
-                .store
-                .upsert_block(
-                    site,
-                    &ip,
-                    reason.as_deref(),
-                    "permanent",
-                    None,
-                    "manual",
-                    None,
-                    now,
-                )
-                .map_err(err)?;
-            emit(
-                state,
-                s.account_id,
-                &Event::IpBlocked(IpBlocked {
-                    site_id: site as u64,
-                    site_domain: s.domain,
-                    ip_address: ip,
-                    reason: reason.unwrap_or_else(|| "Manual block".into()),
-                    fraud_score: None,
-                    source: BlockSource::Manual,
-                }),
-            );
+        BlockCmd::Add { reason, .. } => {
+            let request = ops::BlockRequest {
+                site: &s,
+                ip,
+                reason,
+                kind: clickfence::ip::BlockKind::Permanent,
+                source: BlockSource::Manual,
+            };
+            ops::block_ip(state, &request, now).map_err(err)?;
             Ok(())
         }
-        BlockCmd::Remove { site, ip } => {
-            let s = state
-                .store
-                .site(site)
-                .map_err(err)?
-                .ok_or_else(|| format!("no site {site}"))?;
-            let ip = clickfence::ip::parse_ip(&ip).map_err(err)?.to_string();
-            state
-                .store
-                .delete_block(site, &ip)
+        BlockCmd::Remove { .. } => {
+            ops::unblock_ip(state, &s, &ip.to_string(), BlockSource::Manual, now)
                 .map_err(err)?
                 .ok_or_else(|| format!("{ip} is not blocked"))?;
-            emit(
-                state,
-                s.account_id,
-                &Event::IpUnblocked(IpUnblocked {
-                    site_id: site as u64,
-                    site_domain: s.domain,
-                    ip_address: ip,
-                    source: BlockSource::Manual,
-                }),
-            );
             Ok(())
         }
+    }
+}
+
+/// A host name for `--redirect-hosts`: lower-case, no scheme, port or path.
+fn redirect_host(text: &str) -> Result<String, String> {
+    let host = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    match url::Host::parse(&host) {
+        Ok(url::Host::Domain(d)) if !d.is_empty() && d == host => Ok(host),
+        _ => Err(format!(
+            "redirect host {text:?} must be a plain host name like shop.example"
+        )),
     }
 }

@@ -4,13 +4,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use clickfence::ip::{AccessConfig, AccessPolicy};
+use clickfence::click::BreakerTrip;
+use clickfence::ip::{client_ip, AccessConfig, AccessPolicy, AutoBlockPolicy, ClientIpSource};
 use clickfence::rate::{Quota, RateLimiter, VelocityCounter};
 use clickfence::score::{Scorer, ScoringRules, Thresholds};
 use clickfence::{ClickVerifier, GeoIp, IpSet, Mode};
 use tokio::sync::Notify;
 
-use crate::storage::{Store, StoreError};
+use crate::blocks::BlockCache;
+use crate::storage::{Store, StoreError, StoreResult, Tx};
 
 /// Settings fixed at start.
 #[derive(Default)]
@@ -39,6 +41,12 @@ pub struct ServerConfig {
     pub api_rate_limit: u32,
     /// Pixel events per minute per shop and client IP (0 = 600).
     pub pixel_rate_limit: u32,
+    /// Let webhook endpoints be loopback or private addresses (local
+    /// development only: otherwise anyone who can add an endpoint can make
+    /// the server probe the operator's network).
+    pub allow_private_webhooks: bool,
+    /// Duration, escalation and per-site cap of automatic blocks.
+    pub auto_blocks: AutoBlockPolicy,
 }
 
 /// Everything handlers share.
@@ -63,8 +71,24 @@ pub struct AppState {
     pub pixel_limiter: RateLimiter,
     /// Each shop's compiled IP access policy, swapped whole on sync.
     pub policies: RwLock<HashMap<String, Arc<AccessPolicy>>>,
+    /// Each site's blocks, in memory.
+    pub blocks: BlockCache,
+    /// Failed authentications per client address: past the quota, 429.
+    pub auth_failures: RateLimiter,
+    /// Refused `check-ip-access` visits recorded per shop and client.
+    pub refusal_log: RateLimiter,
+    /// When each site's auto-pause rule last ran, so a flood of blocked
+    /// clicks runs its query at most once per [`PAUSE_CHECK_SECS`].
+    pub pause_checked: Mutex<HashMap<i64, i64>>,
     scorers: Mutex<HashMap<(u8, u8), Arc<Scorer>>>,
 }
+
+/// Failed authentications allowed per client address and minute.
+pub const AUTH_FAILURES_PER_MINUTE: u32 = 30;
+/// Refused `check-ip-access` visits recorded per shop, client and minute.
+pub const REFUSALS_RECORDED_PER_MINUTE: u32 = 6;
+/// Seconds between two runs of one site's auto-pause rule.
+pub const PAUSE_CHECK_SECS: i64 = 10;
 
 impl AppState {
     /// State over `store`, restoring click-signing settings and shop policies.
@@ -72,11 +96,14 @@ impl AppState {
         let trusted_proxies = std::mem::take(&mut config.trusted_proxies);
         let saved = store.click_signing()?;
         // Click signing starts disabled until a network configures it.
-        let (mode, breaker) = saved
+        let (mode, breaker, tripped) = saved
             .settings
             .clone()
-            .unwrap_or_else(|| ("disabled".into(), true));
+            .unwrap_or_else(|| ("disabled".into(), true, None));
         let clicks = ClickVerifier::new(mode.parse().unwrap_or(Mode::Enabled), breaker);
+        clicks.restore_breaker_trip(
+            tripped.and_then(|t| serde_json::from_str::<BreakerTrip>(&t).ok()),
+        );
         let now = now() as u64;
         for (id, secret, expires_at) in &saved.keys {
             // Keys that expired while the server was down are simply not restored.
@@ -96,6 +123,10 @@ impl AppState {
             config,
             clicks,
             policies: RwLock::new(HashMap::new()),
+            blocks: BlockCache::default(),
+            auth_failures: RateLimiter::new(per_minute(AUTH_FAILURES_PER_MINUTE, 30)),
+            refusal_log: RateLimiter::new(per_minute(REFUSALS_RECORDED_PER_MINUTE, 6)),
+            pause_checked: Mutex::new(HashMap::new()),
             scorers: Mutex::new(HashMap::new()),
         };
         for (shop, json) in state.store.shop_policies()? {
@@ -146,10 +177,44 @@ impl AppState {
             .cloned()
     }
 
-    /// Persists the verifier's mode and breaker.
+    /// Persists the verifier's mode, breaker switch and last trip.
     pub fn save_signing_settings(&self) -> Result<(), StoreError> {
-        self.store
-            .save_signing_settings(self.clicks.mode().as_str(), self.clicks.circuit_breaker())
+        let trip = self
+            .clicks
+            .breaker_trip()
+            .and_then(|t| serde_json::to_string(&t).ok());
+        self.store.save_signing_settings(
+            self.clicks.mode().as_str(),
+            self.clicks.circuit_breaker(),
+            trip.as_deref(),
+        )
+    }
+
+    /// Runs `f` in one transaction (a change and its events together) and
+    /// wakes the delivery worker when it queued deliveries.
+    pub fn write<R>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
+        let (out, queued) = self.store.write(f)?;
+        if queued > 0 {
+            self.deliveries.notify_one();
+        }
+        Ok(out)
+    }
+
+    /// The client's address: the peer, or what a trusted proxy says.
+    pub fn client(
+        &self,
+        peer: std::net::IpAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> (std::net::IpAddr, ClientIpSource) {
+        let xff: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let cf = headers
+            .get("cf-connecting-ip")
+            .and_then(|v| v.to_str().ok());
+        client_ip(peer, &xff, cf, &self.trusted_proxies)
     }
 
     /// The scorer for a site's thresholds, compiled once per threshold pair.

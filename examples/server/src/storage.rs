@@ -9,6 +9,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
+mod tx;
+pub use tx::{NewBlock, Tx};
+
 /// A storage failure (the message is for logs, never for clients).
 #[derive(Debug)]
 pub struct StoreError(pub String);
@@ -102,6 +105,15 @@ const MIGRATIONS: &[&str] = &[
         ip TEXT, country TEXT, page TEXT, payload TEXT NOT NULL, created_at_ms INTEGER NOT NULL, day TEXT NOT NULL);
      CREATE INDEX pixel_by_shop_type ON pixel_events (shop, type, id);
      CREATE INDEX pixel_by_shop_day ON pixel_events (shop, day);",
+    // 3: defences that survive restarts and scale: the breaker's last trip,
+    // each click's network (for counting sources), repeat offenders and
+    // the order auto-blocks are evicted in, per-site redirect hosts.
+    "ALTER TABLE click_signing_settings ADD COLUMN tripped TEXT;
+     ALTER TABLE clicks ADD COLUMN network TEXT NOT NULL DEFAULT '';
+     CREATE INDEX clicks_by_site_time ON clicks (site_id, created_at);
+     ALTER TABLE blocked_ips ADD COLUMN offences INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX blocks_auto_by_age ON blocked_ips (site_id, source, updated_at);
+     ALTER TABLE sites ADD COLUMN redirect_hosts TEXT NOT NULL DEFAULT '';",
 ];
 
 /// An account.
@@ -141,9 +153,20 @@ pub struct Site {
     pub flag_threshold: i64,
     /// RFC 3339.
     pub created_at: String,
-    /// Paused until (auto-pause), unix seconds.
-    #[serde(skip)]
+    /// Until when ad spend is paused (auto-pause), RFC 3339; null when not paused.
+    #[serde(serialize_with = "serialize_paused")]
     pub paused_until: Option<i64>,
+    /// Hosts besides the domain and its subdomains that click links may
+    /// redirect to.
+    #[serde(skip)]
+    pub redirect_hosts: Vec<String>,
+}
+
+fn serialize_paused<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) if *t > crate::state::now() => s.serialize_str(&rfc3339(*t)),
+        _ => s.serialize_none(),
+    }
 }
 
 /// A token as the auth layer needs it.
@@ -248,6 +271,31 @@ pub struct Delivery {
     pub attempts: i64,
 }
 
+/// A click to record.
+#[derive(Debug)]
+pub struct NewClick<'a> {
+    /// Site.
+    pub site: i64,
+    /// Client address.
+    pub ip: &'a str,
+    /// The client's network (IPv4 /24, IPv6 /48), for counting sources.
+    pub network: &'a str,
+    /// valid | flagged | blocked.
+    pub status: &'a str,
+    /// Heaviest reason code, or clean.
+    pub classification: &'a str,
+    /// 0–100.
+    pub score: i64,
+    /// Reason codes.
+    pub reasons: &'a [String],
+    /// User agent.
+    pub user_agent: Option<&'a str>,
+    /// Referrer.
+    pub referrer: Option<&'a str>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
 /// Filters of the clicks list.
 #[derive(Debug, Default)]
 pub struct ClickFilter {
@@ -268,6 +316,33 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
+/// Creates `path` as 0600 if missing, and narrows it (and an existing
+/// `-wal` / `-shm`) to 0600 if present.
+fn restrict(path: &Path) -> StoreResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StoreError(format!("{}: {e}", path.display()));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let p = std::path::PathBuf::from(p);
+            if p.exists() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Unix seconds as RFC 3339 with `+00:00`, as the spec writes timestamps.
 pub fn rfc3339(t: i64) -> String {
     clickfence::webhook::rfc3339(u64::try_from(t).unwrap_or(0))
@@ -285,13 +360,31 @@ fn site_from(row: &Row<'_>) -> rusqlite::Result<Site> {
         flag_threshold: row.get(7)?,
         paused_until: row.get(8)?,
         created_at: rfc3339(row.get(9)?),
+        redirect_hosts: row
+            .get::<_, String>(10)?
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
 const SITE_COLUMNS: &str =
-    "s.id, s.account_id, s.name, s.domain, s.is_active, s.grace_mode, s.block_threshold, s.flag_threshold, s.paused_until, s.created_at";
+    "s.id, s.account_id, s.name, s.domain, s.is_active, s.grace_mode, s.block_threshold, s.flag_threshold, s.paused_until, s.created_at, s.redirect_hosts";
 
-fn block_from(row: &Row<'_>) -> rusqlite::Result<BlockedIp> {
+pub(crate) const ACCOUNT_COLUMNS: &str = "id, name, plan, status, click_limit";
+
+pub(crate) fn account_from(r: &Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        plan: r.get(2)?,
+        status: r.get(3)?,
+        click_limit: r.get(4)?,
+    })
+}
+
+pub(crate) fn block_from(row: &Row<'_>) -> rusqlite::Result<BlockedIp> {
     let expires: Option<i64> = row.get(5)?;
     Ok(BlockedIp {
         id: row.get(0)?,
@@ -307,7 +400,7 @@ fn block_from(row: &Row<'_>) -> rusqlite::Result<BlockedIp> {
     })
 }
 
-const BLOCK_COLUMNS: &str =
+pub(crate) const BLOCK_COLUMNS: &str =
     "id, site_id, ip_address, reason, type, expires_at, source, fraud_score, created_at";
 
 fn endpoint_from(row: &Row<'_>) -> rusqlite::Result<Endpoint> {
@@ -329,7 +422,12 @@ fn endpoint_from(row: &Row<'_>) -> rusqlite::Result<Endpoint> {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it.
+    ///
+    /// The file holds webhook secrets and click-signing keys, so it is
+    /// created owner-only (0600), and an existing one is narrowed to that;
+    /// SQLite gives its `-wal` and `-shm` files the database's mode.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        restrict(path)?;
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -387,17 +485,9 @@ impl Store {
         Ok(self
             .db()
             .query_row(
-                "SELECT id, name, plan, status, click_limit FROM accounts WHERE id = ?1",
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
                 [id],
-                |r| {
-                    Ok(Account {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        plan: r.get(2)?,
-                        status: r.get(3)?,
-                        click_limit: r.get(4)?,
-                    })
-                },
+                account_from,
             )
             .optional()?)
     }
@@ -410,11 +500,8 @@ impl Store {
         status: Option<&str>,
         click_limit: Option<i64>,
     ) -> StoreResult<Option<Account>> {
-        self.db().execute(
-            "UPDATE accounts SET plan = COALESCE(?2, plan), status = COALESCE(?3, status), click_limit = COALESCE(?4, click_limit) WHERE id = ?1",
-            params![id, plan, status, click_limit],
-        )?;
-        self.account(id)
+        self.write(|tx| tx.update_account(id, plan, status, click_limit))
+            .map(|(a, _)| a)
     }
 
     /// Lets `member` access `account`'s sites.
@@ -434,14 +521,7 @@ impl Store {
         domain: &str,
         now: i64,
     ) -> StoreResult<Site> {
-        let id = {
-            let db = self.db();
-            db.execute(
-                "INSERT INTO sites (account_id, name, domain, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![account, name, domain, now],
-            )?;
-            db.last_insert_rowid()
-        };
+        let (id, _) = self.write(|tx| tx.create_site(account, name, domain, now, false))?;
         self.site(id)?
             .ok_or_else(|| StoreError("site vanished".into()))
     }
@@ -457,23 +537,17 @@ impl Store {
         flag_threshold: Option<i64>,
         grace_mode: Option<bool>,
         is_active: Option<bool>,
+        redirect_hosts: Option<&[String]>,
     ) -> StoreResult<Option<Site>> {
+        let hosts = redirect_hosts.map(|h| h.join(","));
         self.db().execute(
             "UPDATE sites SET name = COALESCE(?2, name), domain = COALESCE(?3, domain),
                 block_threshold = COALESCE(?4, block_threshold), flag_threshold = COALESCE(?5, flag_threshold),
-                grace_mode = COALESCE(?6, grace_mode), is_active = COALESCE(?7, is_active) WHERE id = ?1",
-            params![id, name, domain, block_threshold, flag_threshold, grace_mode, is_active],
+                grace_mode = COALESCE(?6, grace_mode), is_active = COALESCE(?7, is_active),
+                redirect_hosts = COALESCE(?8, redirect_hosts) WHERE id = ?1",
+            params![id, name, domain, block_threshold, flag_threshold, grace_mode, is_active, hosts],
         )?;
         self.site(id)
-    }
-
-    /// Sets or clears a site's auto-pause.
-    pub fn set_paused_until(&self, id: i64, until: Option<i64>) -> StoreResult<()> {
-        self.db().execute(
-            "UPDATE sites SET paused_until = ?2 WHERE id = ?1",
-            params![id, until],
-        )?;
-        Ok(())
     }
 
     /// A site by id, whoever owns it.
@@ -576,39 +650,6 @@ impl Store {
         )? == 1)
     }
 
-    /// Records a click; returns its id.
-    #[allow(clippy::too_many_arguments)]
-    pub fn insert_click(
-        &self,
-        site: i64,
-        ip: &str,
-        status: &str,
-        classification: &str,
-        score: i64,
-        reasons: &[String],
-        user_agent: Option<&str>,
-        referrer: Option<&str>,
-        now: i64,
-    ) -> StoreResult<i64> {
-        let db = self.db();
-        let mut stmt = db.prepare_cached(
-            "INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        stmt.execute(params![
-            site,
-            ip,
-            status,
-            classification,
-            score,
-            reasons.join(","),
-            user_agent,
-            referrer,
-            now
-        ])?;
-        Ok(db.last_insert_rowid())
-    }
-
     /// Clicks of a site, newest first, with ids below `before` (the cursor).
     pub fn clicks(
         &self,
@@ -671,37 +712,6 @@ impl Store {
         )?)
     }
 
-    /// Blocks (or re-blocks, updating the record) an address; returns the record.
-    #[allow(clippy::too_many_arguments)]
-    pub fn upsert_block(
-        &self,
-        site: i64,
-        ip: &str,
-        reason: Option<&str>,
-        kind: &str,
-        expires_at: Option<i64>,
-        source: &str,
-        fraud_score: Option<i64>,
-        now: i64,
-    ) -> StoreResult<BlockedIp> {
-        let db = self.db();
-        db.execute(
-            "INSERT INTO blocked_ips (site_id, ip_address, reason, type, expires_at, source, fraud_score, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-             ON CONFLICT (site_id, ip_address) DO UPDATE SET reason = excluded.reason, type = excluded.type,
-                expires_at = excluded.expires_at, source = excluded.source, fraud_score = excluded.fraud_score,
-                updated_at = excluded.updated_at",
-            params![site, ip, reason, kind, expires_at, source, fraud_score, now],
-        )?;
-        Ok(db.query_row(
-            &format!(
-                "SELECT {BLOCK_COLUMNS} FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2"
-            ),
-            params![site, ip],
-            block_from,
-        )?)
-    }
-
     /// Blocks in force at `now`, by id ascending, after id `after`.
     pub fn blocks(
         &self,
@@ -721,21 +731,27 @@ impl Store {
         Ok(rows)
     }
 
-    /// Removes a block by record id or by address; returns the removed record.
-    pub fn delete_block(&self, site: i64, id_or_ip: &str) -> StoreResult<Option<BlockedIp>> {
+    /// Every block of a site still in force at `now`: (address or prefix, expiry).
+    pub fn active_blocks(&self, site: i64, now: i64) -> StoreResult<Vec<(String, Option<i64>)>> {
         let db = self.db();
-        let id: Option<i64> = id_or_ip.parse().ok();
-        let found = db
-            .query_row(
-                &format!("SELECT {BLOCK_COLUMNS} FROM blocked_ips WHERE site_id = ?1 AND (id = ?2 OR ip_address = ?3)"),
-                params![site, id, id_or_ip],
-                block_from,
-            )
-            .optional()?;
-        if let Some(b) = &found {
-            db.execute("DELETE FROM blocked_ips WHERE id = ?1", [b.id])?;
-        }
-        Ok(found)
+        let mut stmt = db.prepare_cached(
+            "SELECT ip_address, expires_at FROM blocked_ips WHERE site_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+        )?;
+        let rows = stmt
+            .query_map(params![site, now], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Runs `f` in one transaction: every change and the events it queues
+    /// commit together or not at all. Returns `f`'s result and how many
+    /// deliveries were queued (the caller wakes the worker when non-zero).
+    pub fn write<R>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<(R, usize)> {
+        let db = self.db();
+        let tx = Tx::new(db.unchecked_transaction()?);
+        let out = f(&tx)?;
+        let queued = tx.commit()?;
+        Ok((out, queued))
     }
 
     /// Adds a webhook endpoint; None past [`MAX_ENDPOINTS`].
@@ -783,42 +799,23 @@ impl Store {
         )? == 1)
     }
 
-    /// Queues `body` for every enabled endpoint of `account` subscribed to `event`.
-    pub fn enqueue(&self, account: i64, event: &str, body: &[u8], now: i64) -> StoreResult<usize> {
-        let db = self.db();
-        let tx = db.unchecked_transaction()?;
-        let ids: Vec<i64> = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT id, events FROM webhook_endpoints WHERE account_id = ?1 AND disabled = 0",
-            )?;
-            let rows = stmt.query_map([account], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })?;
-            rows.filter_map(Result::ok)
-                .filter(|(_, ev)| ev.split(',').any(|e| e == event))
-                .map(|(id, _)| id)
-                .collect()
-        };
-        for id in &ids {
-            tx.execute(
-                "INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-                params![id, event, body, now],
-            )?;
-        }
-        tx.commit()?;
-        Ok(ids.len())
-    }
-
     /// Pending deliveries due at `now` on enabled endpoints.
-    pub fn due_deliveries(&self, now: i64, limit: i64) -> StoreResult<Vec<Delivery>> {
+    /// With `endpoint`, only that endpoint's.
+    pub fn due_deliveries(
+        &self,
+        now: i64,
+        endpoint: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Delivery>> {
         let db = self.db();
         let mut stmt = db.prepare_cached(
             "SELECT d.id, d.event, d.body, d.attempts, e.id, e.account_id, e.url, e.secret, e.events, e.consecutive_failures, e.disabled
              FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.disabled = 0 ORDER BY d.next_attempt_at, d.id LIMIT ?2",
+             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.disabled = 0 AND (?3 IS NULL OR e.id = ?3)
+             ORDER BY d.next_attempt_at, d.id LIMIT ?2",
         )?;
         let rows = stmt
-            .query_map(params![now, limit], |r| {
+            .query_map(params![now, limit, endpoint], |r| {
                 let events: String = r.get(8)?;
                 Ok(Delivery {
                     id: r.get(0)?,
@@ -915,11 +912,11 @@ impl Store {
         let keys = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
-        let settings: Option<(String, bool)> = db
+        let settings: Option<(String, bool, Option<String>)> = db
             .query_row(
-                "SELECT mode, circuit_breaker FROM click_signing_settings WHERE id = 1",
+                "SELECT mode, circuit_breaker, tripped FROM click_signing_settings WHERE id = 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let mut stmt = db.prepare("SELECT app_id FROM click_signing_excluded ORDER BY app_id")?;
@@ -946,12 +943,18 @@ impl Store {
         Ok(())
     }
 
-    /// Saves the mode and breaker.
-    pub fn save_signing_settings(&self, mode: &str, circuit_breaker: bool) -> StoreResult<()> {
+    /// Saves the mode, the breaker switch and its last trip (JSON).
+    pub fn save_signing_settings(
+        &self,
+        mode: &str,
+        circuit_breaker: bool,
+        tripped: Option<&str>,
+    ) -> StoreResult<()> {
         self.db().execute(
-            "INSERT INTO click_signing_settings (id, mode, circuit_breaker) VALUES (1, ?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, circuit_breaker = excluded.circuit_breaker",
-            params![mode, circuit_breaker],
+            "INSERT INTO click_signing_settings (id, mode, circuit_breaker, tripped) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, circuit_breaker = excluded.circuit_breaker,
+                tripped = excluded.tripped",
+            params![mode, circuit_breaker, tripped],
         )?;
         Ok(())
     }
@@ -1108,8 +1111,8 @@ impl Store {
 pub struct ClickSigningState {
     /// (id, secret, expires_at).
     pub keys: Vec<(String, String, i64)>,
-    /// (mode, circuit breaker on).
-    pub settings: Option<(String, bool)>,
+    /// (mode, circuit breaker on, last trip as JSON).
+    pub settings: Option<(String, bool, Option<String>)>,
     /// Excluded app ids.
     pub excluded: Vec<String>,
 }

@@ -115,9 +115,37 @@ fn admin_commands() {
         ],
     );
     assert!(!ok && err.contains("thresholds"));
+    // Internal addresses are refused (SSRF), in every spelling.
+    for url in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1:22",
+        "http://0x7f000001/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://localhost:8080/",
+        "http://",
+        "http://127.0.0.1:9/hook",
+    ] {
+        let (ok, _, err) = run(
+            &db,
+            &[
+                "webhook",
+                "add",
+                "--account",
+                "1",
+                "--url",
+                url,
+                "--events",
+                "ip.blocked",
+            ],
+        );
+        assert!(!ok && err.contains("url"), "{url} was accepted: {err}");
+    }
+    // --allow-private-webhooks lifts the address rule for local development.
     let (ok, secret, _) = run(
         &db,
         &[
+            "--allow-private-webhooks",
             "webhook",
             "add",
             "--account",
@@ -137,7 +165,7 @@ fn admin_commands() {
             "--account",
             "1",
             "--url",
-            "http://x/",
+            "https://hooks.example.com/",
             "--events",
             "ip.exploded",
         ],

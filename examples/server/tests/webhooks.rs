@@ -174,7 +174,7 @@ async fn failures_are_retried_with_the_same_id_and_a_fresh_signature() {
         .add_endpoint(1, &url, SECRET, &["ip.blocked".into()], now())
         .unwrap();
 
-    emit(&server.state, 1, &blocked_event("198.51.100.1"));
+    emit(&server.state, 1, &blocked_event("198.51.100.1")).unwrap();
     wait_until(|| receiver.hits.load(Ordering::SeqCst) == 1).await;
     wait_until(|| server.state.store.deliveries().unwrap()[0].2 == 1).await;
     let (_, status, attempts, next, last) = server.state.store.deliveries().unwrap()[0].clone();
@@ -217,7 +217,7 @@ async fn twenty_consecutive_failures_disable_the_endpoint() {
         .add_endpoint(1, &url, SECRET, &["ip.blocked".into()], now())
         .unwrap();
     for i in 0..5 {
-        emit(&server.state, 1, &blocked_event(&format!("198.51.100.{i}")));
+        emit(&server.state, 1, &blocked_event(&format!("198.51.100.{i}"))).unwrap();
     }
     let disabled = || server.state.store.endpoints_of(1).unwrap()[0].disabled;
     for _ in 0..200 {
@@ -266,7 +266,7 @@ async fn a_restart_resumes_pending_deliveries() {
             now(),
         )
         .unwrap();
-    emit(&server.state, 1, &blocked_event("198.51.100.9"));
+    emit(&server.state, 1, &blocked_event("198.51.100.9")).unwrap();
     wait_until(|| server.state.store.deliveries().unwrap()[0].2 == 1).await;
     let before = server.state.store.deliveries().unwrap()[0].clone();
     assert_eq!(

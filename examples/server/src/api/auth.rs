@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use axum::http::{HeaderMap, StatusCode};
+use clickfence::ip::Granularity;
 use clickfence::rate::RateDecision;
 
 use super::error::ApiError;
@@ -26,6 +27,26 @@ pub fn authorize(
     ability: &str,
 ) -> Result<Caller, ApiError> {
     let now = now();
+    // Failed authentications are limited per client address (the IPv6 /64),
+    // so guessing tokens is slow and a flood of bad tokens costs no lookups.
+    let (client, _) = state.client(peer.ip(), headers);
+    let failure_key = format!("auth:{}", Granularity::CLIENT.label(client));
+    let failures = state
+        .auth_failures
+        .check_cost(&failure_key, 0, now as u64)
+        .map_err(ApiError::internal)?;
+    if failures.remaining == 0 {
+        let refused = state.auth_failures.check(&failure_key, now as u64).ok();
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed authentications from this address.",
+        )
+        .with_rate(refused));
+    }
+    let fail = |message: &'static str| {
+        let rate = state.auth_failures.check(&failure_key, now as u64).ok();
+        ApiError::new(StatusCode::UNAUTHORIZED, message).with_rate(rate)
+    };
     let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -35,26 +56,11 @@ pub fn authorize(
         })
         .map(str::trim);
     let Some(token) = bearer.filter(|t| !t.is_empty()) else {
-        // Unauthenticated callers are limited per address, so guessing tokens is slow too.
-        let rate = state
-            .api_limiter
-            .check(format!("ip:{}", peer.ip()), now as u64)
-            .ok();
-        return Err(
-            ApiError::new(StatusCode::UNAUTHORIZED, "Missing bearer token.").with_rate(rate),
-        );
+        return Err(fail("Missing bearer token."));
     };
     let record = state.store.token_by_hash(&crate::tokens::hash(token))?;
     let Some(record) = record.filter(|r| r.revoked_at.is_none() && r.expires_at > now) else {
-        let rate = state
-            .api_limiter
-            .check(format!("ip:{}", peer.ip()), now as u64)
-            .ok();
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "Invalid, expired or revoked token.",
-        )
-        .with_rate(rate));
+        return Err(fail("Invalid, expired or revoked token."));
     };
     let rate = state
         .api_limiter

@@ -9,14 +9,13 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use clickfence::ip::{parse_ip, BlockKind};
-use clickfence::webhook::{BlockSource, Event, IpBlocked, IpUnblocked};
+use clickfence::webhook::BlockSource;
 use serde_json::{json, Value};
 
 use super::auth::authorize;
 use super::error::{ok, ApiError};
 use super::params::{datetime, decode_cursor, int, page};
 use super::sites::site_of;
-use crate::events::emit;
 use crate::state::{now, AppState};
 
 /// GET /api/v1/sites/{id}/blocked-ips
@@ -112,38 +111,21 @@ pub async fn block(
                         .to_owned(),
                 )
             })?;
-        let ip = ip.to_string();
-        let existed = state
-            .store
-            .blocks(site.id, i64::MIN, None, i64::MAX)?
-            .iter()
-            .any(|b| b.ip_address == ip);
-        let record = state.store.upsert_block(
-            site.id,
-            &ip,
-            reason.as_deref(),
-            kind.as_str(),
-            kind.expires_at().map(|t| t as i64),
-            "api",
-            None,
+        let (record, fresh) = crate::ops::block_ip(
+            &state,
+            &crate::ops::BlockRequest {
+                site: &site,
+                ip,
+                reason,
+                kind,
+                source: BlockSource::Api,
+            },
             now,
         )?;
-        emit(
-            &state,
-            site.account_id,
-            &Event::IpBlocked(IpBlocked {
-                site_id: site.id as u64,
-                site_domain: site.domain.clone(),
-                ip_address: ip,
-                reason: reason.unwrap_or_else(|| "Blocked via API".into()),
-                fraud_score: None,
-                source: BlockSource::Api,
-            }),
-        );
-        let status = if existed {
-            StatusCode::OK
-        } else {
+        let status = if fresh {
             StatusCode::CREATED
+        } else {
+            StatusCode::OK
         };
         Ok(ok(status, &rate, json!({ "data": record })))
     };
@@ -164,20 +146,8 @@ pub async fn unblock(
         let key = parse_ip(&blocked)
             .map(|ip| ip.to_string())
             .unwrap_or(blocked.clone());
-        let record = state
-            .store
-            .delete_block(site.id, &key)?
+        let record = crate::ops::unblock_ip(&state, &site, &key, BlockSource::Api, now())?
             .ok_or_else(ApiError::not_found)?;
-        emit(
-            &state,
-            site.account_id,
-            &Event::IpUnblocked(IpUnblocked {
-                site_id: site.id as u64,
-                site_domain: site.domain.clone(),
-                ip_address: record.ip_address.clone(),
-                source: BlockSource::Api,
-            }),
-        );
         Ok(ok(StatusCode::OK, &rate, json!({ "data": record })))
     };
     run().map_err(|e| e.with_rate(Some(rate)))

@@ -33,16 +33,27 @@ pub struct Server {
 
 impl Server {
     /// Starts a server over the database at `db`, seeding the demo account.
+    /// Webhooks may go to loopback receivers (`allow_private_webhooks`).
     pub async fn start(db: &Path) -> (Server, Option<String>) {
+        Self::start_with(db, |_| {}).await
+    }
+
+    /// [`start`](Self::start) with the configuration adjusted by `adjust`.
+    pub async fn start_with(
+        db: &Path,
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> (Server, Option<String>) {
         let store = Store::open(db).unwrap();
         let token = clickfence_server::seed_demo(&store, clickfence_server::state::now()).unwrap();
-        let config = ServerConfig {
+        let mut config = ServerConfig {
             trusted_proxies: IpSet::from_strs(["127.0.0.0/8"]).unwrap(),
             api_secret: Some(API_SECRET.into()),
             admin_token: Some(ADMIN_TOKEN.into()),
             click_base_url: CLICK_BASE.into(),
+            allow_private_webhooks: true,
             ..ServerConfig::default()
         };
+        adjust(&mut config);
         let state = Arc::new(AppState::new(store, config).unwrap());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -1,0 +1,241 @@
+//! The webhook worker: takes due deliveries from the durable outbox, signs
+//! each attempt afresh (same delivery id), posts it, and applies the core's
+//! retry schedule and 20-failure auto-disable. A restart resumes from the
+//! outbox.
+//!
+//! Endpoints are independent: each endpoint with due deliveries gets its own
+//! task (at most [`MAX_CONCURRENT_ENDPOINTS`] at once), which sends that
+//! endpoint's deliveries one at a time, re-reading the outbox after each
+//! attempt so an endpoint disabled by one attempt gets no further ones and
+//! its consecutive-failure count stays exact. An endpoint that never answers
+//! therefore delays only itself.
+
+pub mod target;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use clickfence::webhook::{AttemptResult, DeliveryState, DeliveryStatus, EndpointHealth, Next};
+use clickfence::WebhookSigner;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::Request;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use self::target::{check_url, PublicResolver};
+use crate::state::{now, AppState};
+use crate::storage::{Delivery, StoreResult};
+
+type HttpClient = Client<HttpsConnector<HttpConnector<PublicResolver>>, Full<Bytes>>;
+
+/// How long an attempt may take.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Endpoints delivered to at the same time.
+pub const MAX_CONCURRENT_ENDPOINTS: usize = 32;
+/// Due deliveries read per scan of the outbox.
+const SCAN: i64 = 500;
+
+struct Worker {
+    state: Arc<AppState>,
+    client: HttpClient,
+    busy: Mutex<HashSet<i64>>,
+    slots: Arc<Semaphore>,
+    shutdown: watch::Receiver<bool>,
+}
+
+/// Runs until `shutdown` turns true. Attempts in flight then are abandoned;
+/// their deliveries stay pending and are retried under the same id.
+pub async fn run(state: Arc<AppState>, shutdown: watch::Receiver<bool>) {
+    let worker = Arc::new(Worker {
+        client: client(state.config.allow_private_webhooks),
+        state,
+        busy: Mutex::new(HashSet::new()),
+        slots: Arc::new(Semaphore::new(MAX_CONCURRENT_ENDPOINTS)),
+        shutdown: shutdown.clone(),
+    });
+    let mut tasks = JoinSet::new();
+    let mut shutdown = shutdown;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        worker.dispatch(&mut tasks).await;
+        while tasks.try_join_next().is_some() {}
+        tokio::select! {
+            _ = worker.state.deliveries.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
+}
+
+fn client(allow_private: bool) -> HttpClient {
+    let mut http = HttpConnector::new_with_resolver(PublicResolver::new(allow_private));
+    http.enforce_http(false);
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Client::builder(TokioExecutor::new()).build(https)
+}
+
+/// Runs `f` on the store in tokio's blocking pool.
+async fn db<R: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&AppState) -> StoreResult<R> + Send + 'static,
+) -> StoreResult<R> {
+    let state = Arc::clone(state);
+    tokio::task::spawn_blocking(move || f(&state))
+        .await
+        .map_err(|e| crate::storage::StoreError(e.to_string()))?
+}
+
+impl Worker {
+    /// Starts a task for every endpoint with due deliveries that has none.
+    async fn dispatch(self: &Arc<Self>, tasks: &mut JoinSet<()>) {
+        let due = match db(&self.state, |s| s.store.due_deliveries(now(), None, SCAN)).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the outbox");
+                return;
+            }
+        };
+        for d in due {
+            let endpoint = d.endpoint.id;
+            if !self.lock_busy().insert(endpoint) {
+                continue;
+            }
+            let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() else {
+                self.lock_busy().remove(&endpoint);
+                break;
+            };
+            let me = Arc::clone(self);
+            tasks.spawn(async move {
+                me.drain(d).await;
+                me.lock_busy().remove(&endpoint);
+                drop(slot);
+                // Deliveries queued while this endpoint was busy were skipped.
+                me.state.deliveries.notify_one();
+            });
+        }
+    }
+
+    /// Sends one endpoint's due deliveries, one at a time.
+    async fn drain(&self, first: Delivery) {
+        let endpoint = first.endpoint.id;
+        let mut next = Some(first);
+        while let Some(d) = next.take() {
+            self.attempt(d).await;
+            if *self.shutdown.borrow() {
+                return;
+            }
+            match db(&self.state, move |s| {
+                s.store.due_deliveries(now(), Some(endpoint), 1)
+            })
+            .await
+            {
+                Ok(mut due) => next = due.pop(),
+                Err(e) => tracing::error!(error = %e, endpoint, "cannot read the outbox"),
+            }
+        }
+    }
+
+    fn lock_busy(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.busy.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn attempt(&self, d: Delivery) {
+        let now = now();
+        let result = post(
+            &self.client,
+            &d,
+            now,
+            self.state.config.allow_private_webhooks,
+        )
+        .await;
+        let mut delivery = DeliveryState {
+            attempts: d.attempts as u32,
+            next_attempt_at: Some(now as u64),
+            status: DeliveryStatus::Pending,
+        };
+        let next = delivery.record(result, now as u64);
+        let (status, next_at) = match next {
+            Next::Delivered => ("delivered", None),
+            Next::GaveUp => ("failed", None),
+            Next::RetryAt(t) => ("pending", Some(t as i64)),
+        };
+        let last = match result {
+            AttemptResult::Status(s) => s.to_string(),
+            AttemptResult::TransportError => "transport_error".into(),
+            AttemptResult::Timeout => "timeout".into(),
+        };
+        tracing::info!(delivery = d.id, endpoint = d.endpoint.id, event = %d.event, attempt = delivery.attempts, result = %last, "webhook attempt");
+        let (id, endpoint, attempts) = (d.id, d.endpoint.id, i64::from(delivery.attempts));
+        let recorded = db(&self.state, move |s| {
+            s.store.record_attempt(
+                id,
+                attempts,
+                next_at,
+                status,
+                &last,
+                endpoint,
+                |failures, disabled| {
+                    let mut health = EndpointHealth {
+                        consecutive_failures: failures.max(0) as u32,
+                        disabled,
+                    };
+                    if health.record(result) {
+                        tracing::warn!(
+                            endpoint,
+                            "webhook endpoint auto-disabled after 20 consecutive failures"
+                        );
+                    }
+                    (i64::from(health.consecutive_failures), health.disabled)
+                },
+            )
+        })
+        .await;
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, delivery = id, "cannot record webhook attempt");
+        }
+    }
+}
+
+async fn post(client: &HttpClient, d: &Delivery, now: i64, allow_private: bool) -> AttemptResult {
+    // Checked again at every attempt: a URL stored before this rule, or by
+    // hand, is never requested.
+    let url = match check_url(&d.endpoint.url, allow_private) {
+        Ok(url) => url,
+        Err(why) => {
+            tracing::warn!(endpoint = d.endpoint.id, %why, "webhook URL refused");
+            return AttemptResult::TransportError;
+        }
+    };
+    let Ok(signer) = WebhookSigner::new(&d.endpoint.secret) else {
+        return AttemptResult::TransportError;
+    };
+    let Ok(headers) = signer.headers(&d.event, &d.id.to_string(), now as u64, &d.body) else {
+        return AttemptResult::TransportError;
+    };
+    let mut request = Request::post(url.as_str());
+    for (name, value) in &headers {
+        request = request.header(*name, value);
+    }
+    let Ok(request) = request.body(Full::new(Bytes::from(d.body.clone()))) else {
+        return AttemptResult::TransportError;
+    };
+    match tokio::time::timeout(ATTEMPT_TIMEOUT, client.request(request)).await {
+        Err(_) => AttemptResult::Timeout,
+        Ok(Err(_)) => AttemptResult::TransportError,
+        Ok(Ok(response)) => AttemptResult::Status(response.status().as_u16()),
+    }
+}

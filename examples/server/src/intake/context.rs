@@ -1,0 +1,106 @@
+//! Step 1: what the request says, read once and checked.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use clickfence::ip::Granularity;
+use serde_json::json;
+use url::Url;
+
+use super::redirect::redirect_target;
+use crate::state::{now, AppState};
+use crate::storage::{Site, StoreError};
+
+/// One click request, as the later steps need it.
+#[derive(Debug)]
+pub struct ClickContext {
+    /// The site clicked.
+    pub site: Site,
+    /// The client's address.
+    pub ip: IpAddr,
+    /// The client as velocity, blocks and limits key it (the IPv6 /64).
+    pub client: String,
+    /// The client's network (IPv4 /24, IPv6 /48), for counting sources.
+    pub network: String,
+    /// The checked redirect target.
+    pub to: Option<Url>,
+    /// The click id parameter.
+    pub click_id: Option<String>,
+    /// The URL exactly as the network signed it.
+    pub signed_url: String,
+    /// `User-Agent`.
+    pub user_agent: Option<String>,
+    /// `Referer`.
+    pub referrer: Option<String>,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+/// Reads the request; `Ok(Err(response))` refuses it before anything is
+/// recorded (unknown or inactive site: 404; bad redirect target: 400).
+pub fn build(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    site_id: &str,
+    q: &HashMap<String, String>,
+    uri: &Uri,
+) -> Result<Result<ClickContext, Response>, StoreError> {
+    let site = match site_id.parse::<i64>() {
+        Ok(id) => state.store.site(id)?,
+        Err(_) => None,
+    };
+    let Some(site) = site.filter(|s| s.is_active) else {
+        return Ok(Err(not_found()));
+    };
+    let to = match q.get("to").map(|to| redirect_target(to, &site)).transpose() {
+        Ok(to) => to,
+        Err(why) => return Ok(Err(bad_target(why))),
+    };
+    let (ip, _) = state.client(peer.ip(), headers);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let signed_url = format!(
+        "{}{}",
+        state.config.click_base_url.trim_end_matches('/'),
+        uri.path_and_query().map_or("/", |p| p.as_str())
+    );
+    Ok(Ok(ClickContext {
+        site,
+        ip,
+        client: Granularity::CLIENT.label(ip),
+        network: Granularity::NETWORK.label(ip),
+        to,
+        click_id: q.get("clickid").cloned(),
+        signed_url,
+        user_agent: header("user-agent"),
+        referrer: header("referer"),
+        now: now(),
+    }))
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "message": "Resource not found." })),
+    )
+        .into_response()
+}
+
+fn bad_target(why: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({
+            "message": "The redirect target is not allowed.",
+            "errors": { "to": [why] },
+        })),
+    )
+        .into_response()
+}

@@ -1,0 +1,109 @@
+//! Click intake: `GET /c/{site_id}?to=<url>&clickid=<id>`, and attribution
+//! links shaped like the spec's (`/{app_id}?site_id=N&pid=...`).
+//!
+//! One pipeline, every rule from the core, each step a small function:
+//!
+//! 1. [`context`]: the site, the client address (trusted proxies only) and
+//!    its keys, the redirect target (checked before anything is recorded);
+//! 2. [`judge`]: the site's blocks, click velocity, click-id repeats, the
+//!    click-signing verdict, the scorer with the site's thresholds;
+//! 3. [`record`]: the click row, the fraud event, an auto-block and an
+//!    auto-pause or resume, all in one transaction ([`reactions`]);
+//! 4. [`respond`]: 403 for a blocked click (unless grace mode), else a
+//!    redirect to `to` or the click as JSON.
+//!
+//! The pipeline is synchronous and runs on tokio's blocking pool, so a slow
+//! disk never stalls the async workers that serve other tenants.
+
+mod context;
+mod judge;
+mod reactions;
+mod redirect;
+mod respond;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+pub use context::ClickContext;
+pub use judge::Judgement;
+pub use redirect::redirect_target;
+
+use crate::state::AppState;
+use crate::storage::StoreError;
+
+/// `GET /c/{site_id}`: a site's click link.
+pub async fn click(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(site_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    uri: Uri,
+) -> Response {
+    run(state, peer, headers, site_id, q, uri).await
+}
+
+/// `GET /{app_id}?site_id=N&...`: an attribution link shaped like the spec's
+/// (`https://app.appsflyer.com/com.app.id?pid=...`), so exclusions match the
+/// app id in the first path segment.
+pub async fn attribution(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    uri: Uri,
+) -> Response {
+    let site = q.get("site_id").cloned().unwrap_or_default();
+    run(state, peer, headers, site, q, uri).await
+}
+
+async fn run(
+    state: Arc<AppState>,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    site_id: String,
+    q: HashMap<String, String>,
+    uri: Uri,
+) -> Response {
+    let work =
+        tokio::task::spawn_blocking(move || pipeline(&state, peer, &headers, &site_id, &q, &uri));
+    match work.await {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => internal(&e.to_string()),
+        Err(e) => internal(&e.to_string()),
+    }
+}
+
+/// The whole pipeline for one click.
+fn pipeline(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    site_id: &str,
+    q: &HashMap<String, String>,
+    uri: &Uri,
+) -> Result<Response, StoreError> {
+    let ctx = match context::build(state, peer, headers, site_id, q, uri)? {
+        Ok(ctx) => ctx,
+        Err(refusal) => return Ok(refusal),
+    };
+    let judgement = judge::judge(state, &ctx)?;
+    let click_id = reactions::record(state, &ctx, &judgement)?;
+    Ok(respond::respond(&ctx, &judgement, click_id))
+}
+
+fn internal(error: &str) -> Response {
+    tracing::error!(%error, "click intake failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "message": "Internal server error." })),
+    )
+        .into_response()
+}

@@ -1,0 +1,197 @@
+//! Step 3: record the click and react to it, in one transaction: the click
+//! row, `fraud.detected`, an auto-block with `ip.blocked`, and an auto-pause
+//! with `site.paused` (or the resume with `site.resumed`).
+
+use clickfence::ip::Granularity;
+use clickfence::score::{ClickStatus, PAUSE_SECS, PAUSE_WINDOW_SECS};
+use clickfence::webhook::{BlockSource, Event, FraudDetected, IpBlocked, SitePaused, SiteResumed};
+
+use super::{ClickContext, Judgement};
+use crate::state::{AppState, PAUSE_CHECK_SECS};
+use crate::storage::{NewBlock, NewClick, StoreError, Tx};
+
+/// The reason recorded on automatic blocks.
+pub const AUTO_BLOCK_REASON: &str = "Auto-blocked due to high fraud score";
+
+/// Records the click and its reactions; returns the click's id.
+pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreError> {
+    let pause_due = j.assessment.status == ClickStatus::Blocked && pause_check_due(state, ctx);
+    let mut auto_block = None;
+    let click_id = state.write(|tx| {
+        resume_if_over(tx, ctx)?;
+        let id = insert(tx, ctx, j)?;
+        if j.assessment.status == ClickStatus::Blocked {
+            emit_fraud(tx, ctx, j, id)?;
+        }
+        if should_auto_block(ctx, j) {
+            auto_block = block(state, tx, ctx, j)?;
+        }
+        if pause_due {
+            pause_if_widespread(tx, ctx)?;
+        }
+        Ok(id)
+    })?;
+    if let Some((address, expires_at, evicted)) = auto_block {
+        for gone in evicted {
+            state.blocks.remove(ctx.site.id, &gone);
+        }
+        state
+            .blocks
+            .insert(ctx.site.id, &address, Some(expires_at), ctx.now);
+    }
+    Ok(click_id)
+}
+
+fn insert(tx: &Tx<'_>, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreError> {
+    let reasons: Vec<String> = j
+        .assessment
+        .reasons
+        .iter()
+        .map(|r| r.code.to_owned())
+        .collect();
+    tx.insert_click(&NewClick {
+        site: ctx.site.id,
+        ip: &ctx.ip.to_string(),
+        network: &ctx.network,
+        status: j.assessment.status.as_str(),
+        classification: j.assessment.classification(),
+        score: i64::from(j.assessment.score),
+        reasons: &reasons,
+        user_agent: ctx.user_agent.as_deref(),
+        referrer: ctx.referrer.as_deref(),
+        at: ctx.now,
+    })
+}
+
+fn emit_fraud(
+    tx: &Tx<'_>,
+    ctx: &ClickContext,
+    j: &Judgement,
+    click_id: i64,
+) -> Result<(), StoreError> {
+    let event = Event::FraudDetected(FraudDetected {
+        site_id: ctx.site.id as u64,
+        site_domain: ctx.site.domain.clone(),
+        click_id: click_id as u64,
+        ip_address: ctx.ip.to_string(),
+        fraud_score: j.assessment.score,
+        status: j.assessment.status.as_str().to_owned(),
+        reasons: j
+            .assessment
+            .reasons
+            .iter()
+            .map(|r| r.code.to_owned())
+            .collect(),
+    });
+    tx.emit(ctx.site.account_id, &event, ctx.now).map(drop)
+}
+
+/// A blocked click at or above the block threshold, from a client not yet
+/// blocked, auto-blocks its client (the address, or the IPv6 /64).
+fn should_auto_block(ctx: &ClickContext, j: &Judgement) -> bool {
+    j.assessment.status == ClickStatus::Blocked
+        && !j.blocked_ip
+        && i64::from(j.assessment.score) >= ctx.site.block_threshold
+}
+
+/// A temporary auto-block, longer for repeat offenders, within the site's
+/// cap (the oldest auto-blocks go first). A manual or API block of the
+/// same client is left as it is. Returns (address, expiry, evicted).
+fn block(
+    state: &AppState,
+    tx: &Tx<'_>,
+    ctx: &ClickContext,
+    j: &Judgement,
+) -> Result<Option<(String, i64, Vec<String>)>, StoreError> {
+    let site = ctx.site.id;
+    if tx.has_manual_block(site, &ctx.client)? {
+        return Ok(None);
+    }
+    let policy = state.config.auto_blocks;
+    let offences = tx.auto_block_offences(site, &ctx.client)?;
+    let expires_at =
+        i64::try_from(policy.expires_at(offences, ctx.now.max(0) as u64)).unwrap_or(i64::MAX);
+    let (_, fresh) = tx.upsert_block(
+        &NewBlock {
+            site,
+            ip: &ctx.client,
+            reason: Some(AUTO_BLOCK_REASON),
+            kind: "temporary",
+            expires_at: Some(expires_at),
+            source: "auto",
+            fraud_score: Some(i64::from(j.assessment.score)),
+        },
+        ctx.now,
+    )?;
+    let evicted = tx.evict_auto_blocks(site, policy.cap)?;
+    if fresh {
+        let event = Event::IpBlocked(IpBlocked {
+            site_id: site as u64,
+            site_domain: ctx.site.domain.clone(),
+            ip_address: ctx.client.clone(),
+            reason: AUTO_BLOCK_REASON.into(),
+            fraud_score: Some(j.assessment.score),
+            source: BlockSource::Auto,
+        });
+        tx.emit(ctx.site.account_id, &event, ctx.now)?;
+    }
+    debug_assert_eq!(Granularity::CLIENT.label(ctx.ip), ctx.client);
+    Ok(Some((ctx.client.clone(), expires_at, evicted)))
+}
+
+/// Whether this site's pause rule may run now (at most once per
+/// [`PAUSE_CHECK_SECS`], so a flood of blocked clicks cannot turn the rule's
+/// query into load).
+fn pause_check_due(state: &AppState, ctx: &ClickContext) -> bool {
+    if ctx.site.paused_until.is_some_and(|t| t > ctx.now) {
+        return false;
+    }
+    let mut checked = state
+        .pause_checked
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match checked.get(&ctx.site.id) {
+        Some(&at) if ctx.now < at + PAUSE_CHECK_SECS => false,
+        _ => {
+            checked.insert(ctx.site.id, ctx.now);
+            true
+        }
+    }
+}
+
+/// Pauses the site's ad spend when blocked clicks are widespread (see the
+/// core's `PauseWindow`). Visitors keep being served: the pause is a signal.
+fn pause_if_widespread(tx: &Tx<'_>, ctx: &ClickContext) -> Result<(), StoreError> {
+    let window = tx.pause_window(ctx.site.id, ctx.now - PAUSE_WINDOW_SECS as i64)?;
+    let until = ctx.now + PAUSE_SECS as i64;
+    if !window.should_pause() || !tx.pause(ctx.site.id, until, ctx.now)? {
+        return Ok(());
+    }
+    tracing::warn!(
+        site = ctx.site.id,
+        ?window,
+        "site paused: ad spend should stop"
+    );
+    let event = Event::SitePaused(SitePaused {
+        site_id: ctx.site.id as u64,
+        site_domain: ctx.site.domain.clone(),
+        reason: format!(
+            "{} of {} clicks blocked in the last 10 minutes, from {} networks",
+            window.blocked, window.clicks, window.blocked_sources
+        ),
+        paused_until: crate::storage::rfc3339(until),
+    });
+    tx.emit(ctx.site.account_id, &event, ctx.now).map(drop)
+}
+
+/// The first click after a pause ends resumes the site.
+fn resume_if_over(tx: &Tx<'_>, ctx: &ClickContext) -> Result<(), StoreError> {
+    if ctx.site.paused_until.is_none_or(|t| t > ctx.now) || !tx.resume(ctx.site.id, ctx.now)? {
+        return Ok(());
+    }
+    let event = Event::SiteResumed(SiteResumed {
+        site_id: ctx.site.id as u64,
+        site_domain: ctx.site.domain.clone(),
+    });
+    tx.emit(ctx.site.account_id, &event, ctx.now).map(drop)
+}

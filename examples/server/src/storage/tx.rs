@@ -1,0 +1,287 @@
+//! Writes that must commit together: a change and the events reporting it.
+//!
+//! Every event is queued in the same transaction as the change it reports,
+//! so a crash can lose neither half alone.
+
+use std::cell::Cell;
+
+use clickfence::webhook::Event;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use clickfence::score::PauseWindow;
+
+use clickfence::webhook::SiteCreated;
+
+use super::{
+    account_from, block_from, Account, BlockedIp, NewClick, StoreResult, ACCOUNT_COLUMNS,
+    BLOCK_COLUMNS,
+};
+
+/// An open write transaction (see [`Store::write`](super::Store::write)).
+pub struct Tx<'a> {
+    tx: Transaction<'a>,
+    queued: Cell<usize>,
+}
+
+/// A block to store.
+#[derive(Debug)]
+pub struct NewBlock<'a> {
+    /// Site.
+    pub site: i64,
+    /// Address, or a prefix (`2001:db8:1:2::/64`) for an IPv6 client.
+    pub ip: &'a str,
+    /// Reason.
+    pub reason: Option<&'a str>,
+    /// permanent | temporary.
+    pub kind: &'a str,
+    /// Expiry of a temporary block, unix seconds.
+    pub expires_at: Option<i64>,
+    /// manual | api | auto.
+    pub source: &'a str,
+    /// Score of an auto-block.
+    pub fraud_score: Option<i64>,
+}
+
+impl<'a> Tx<'a> {
+    pub(super) fn new(tx: Transaction<'a>) -> Self {
+        Self {
+            tx,
+            queued: Cell::new(0),
+        }
+    }
+
+    pub(super) fn commit(self) -> StoreResult<usize> {
+        let queued = self.queued.get();
+        self.tx.commit()?;
+        Ok(queued)
+    }
+
+    /// Blocks (or re-blocks, updating the record) an address. Returns the
+    /// record and whether it is new (a re-block of an expired auto-block
+    /// counts as new: it is in force again).
+    pub fn upsert_block(&self, b: &NewBlock<'_>, now: i64) -> StoreResult<(BlockedIp, bool)> {
+        let was_active: Option<bool> = self
+            .tx
+            .query_row(
+                "SELECT expires_at IS NULL OR expires_at > ?3 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2",
+                params![b.site, b.ip, now],
+                |r| r.get(0),
+            )
+            .optional()?;
+        self.tx.execute(
+            "INSERT INTO blocked_ips (site_id, ip_address, reason, type, expires_at, source, fraud_score, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+             ON CONFLICT (site_id, ip_address) DO UPDATE SET reason = excluded.reason, type = excluded.type,
+                expires_at = excluded.expires_at, source = excluded.source, fraud_score = excluded.fraud_score,
+                offences = offences + (excluded.source = 'auto'), updated_at = excluded.updated_at",
+            params![b.site, b.ip, b.reason, b.kind, b.expires_at, b.source, b.fraud_score, now],
+        )?;
+        let record = self.tx.query_row(
+            &format!(
+                "SELECT {BLOCK_COLUMNS} FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2"
+            ),
+            params![b.site, b.ip],
+            block_from,
+        )?;
+        Ok((record, was_active != Some(true)))
+    }
+
+    /// How many times `ip` was auto-blocked on `site` before (0 if never).
+    pub fn auto_block_offences(&self, site: i64, ip: &str) -> StoreResult<u32> {
+        let n: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT offences + (source = 'auto') FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2",
+                params![site, ip],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(u32::try_from(n.unwrap_or(0)).unwrap_or(u32::MAX))
+    }
+
+    /// Whether `ip` has a manual or API block on `site` (which an automatic
+    /// block must never overwrite).
+    pub fn has_manual_block(&self, site: i64, ip: &str) -> StoreResult<bool> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT 1 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2 AND source != 'auto'",
+                params![site, ip],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Removes the oldest auto-blocks of `site` beyond `cap`; returns the
+    /// addresses removed. Manual and API blocks are never touched.
+    pub fn evict_auto_blocks(&self, site: i64, cap: usize) -> StoreResult<Vec<String>> {
+        let count: i64 = self.tx.query_row(
+            "SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND source = 'auto'",
+            [site],
+            |r| r.get(0),
+        )?;
+        let excess = count - i64::try_from(cap).unwrap_or(i64::MAX);
+        if excess <= 0 {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "DELETE FROM blocked_ips WHERE id IN (SELECT id FROM blocked_ips WHERE site_id = ?1 AND source = 'auto'
+             ORDER BY updated_at, id LIMIT ?2) RETURNING ip_address",
+        )?;
+        let gone = stmt
+            .query_map(params![site, excess], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(gone)
+    }
+
+    /// Removes a block by record id or by address; returns the removed record.
+    pub fn delete_block(&self, site: i64, id_or_ip: &str) -> StoreResult<Option<BlockedIp>> {
+        let id: Option<i64> = id_or_ip.parse().ok();
+        let found = self
+            .tx
+            .query_row(
+                &format!("SELECT {BLOCK_COLUMNS} FROM blocked_ips WHERE site_id = ?1 AND (id = ?2 OR ip_address = ?3)"),
+                params![site, id, id_or_ip],
+                block_from,
+            )
+            .optional()?;
+        if let Some(b) = &found {
+            self.tx
+                .execute("DELETE FROM blocked_ips WHERE id = ?1", [b.id])?;
+        }
+        Ok(found)
+    }
+
+    /// Pauses a site until `until` unless a pause is in force at `now`;
+    /// returns whether this call paused it.
+    pub fn pause(&self, site: i64, until: i64, now: i64) -> StoreResult<bool> {
+        Ok(self.tx.execute(
+            "UPDATE sites SET paused_until = ?2 WHERE id = ?1 AND (paused_until IS NULL OR paused_until <= ?3)",
+            params![site, until, now],
+        )? == 1)
+    }
+
+    /// Ends a pause that is over at `now`; returns whether this call ended it
+    /// (so one `site.resumed` is sent however many clicks race here).
+    pub fn resume(&self, site: i64, now: i64) -> StoreResult<bool> {
+        Ok(self.tx.execute(
+            "UPDATE sites SET paused_until = NULL WHERE id = ?1 AND paused_until <= ?2",
+            params![site, now],
+        )? == 1)
+    }
+
+    /// Records a click; returns its id.
+    pub fn insert_click(&self, c: &NewClick<'_>) -> StoreResult<i64> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        stmt.execute(params![
+            c.site,
+            c.ip,
+            c.status,
+            c.classification,
+            c.score,
+            c.reasons.join(","),
+            c.user_agent,
+            c.referrer,
+            c.at,
+            c.network,
+        ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// A site's clicks since `since`, as the auto-pause rule reads them.
+    pub fn pause_window(&self, site: i64, since: i64) -> StoreResult<PauseWindow> {
+        let count = |r: &rusqlite::Row<'_>, i| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+        Ok(self.tx.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(status = 'blocked'), 0), COUNT(DISTINCT network),
+                    COUNT(DISTINCT CASE WHEN status = 'blocked' THEN network END)
+             FROM clicks WHERE site_id = ?1 AND created_at >= ?2",
+            params![site, since],
+            |r| {
+                Ok(PauseWindow {
+                    clicks: count(r, 0)?,
+                    blocked: count(r, 1)?,
+                    sources: count(r, 2)?,
+                    blocked_sources: count(r, 3)?,
+                })
+            },
+        )?)
+    }
+
+    /// Creates a site; with `announce`, queues `site.created` with it.
+    pub fn create_site(
+        &self,
+        account: i64,
+        name: &str,
+        domain: &str,
+        now: i64,
+        announce: bool,
+    ) -> StoreResult<i64> {
+        self.tx.execute(
+            "INSERT INTO sites (account_id, name, domain, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![account, name, domain, now],
+        )?;
+        let id = self.tx.last_insert_rowid();
+        if announce {
+            let event = Event::SiteCreated(SiteCreated {
+                site_id: id as u64,
+                name: name.to_owned(),
+                domain: domain.to_owned(),
+            });
+            self.emit(account, &event, now)?;
+        }
+        Ok(id)
+    }
+
+    /// Changes an account's plan, status or click limit; the account after.
+    pub fn update_account(
+        &self,
+        id: i64,
+        plan: Option<&str>,
+        status: Option<&str>,
+        click_limit: Option<i64>,
+    ) -> StoreResult<Option<Account>> {
+        self.tx.execute(
+            "UPDATE accounts SET plan = COALESCE(?2, plan), status = COALESCE(?3, status), click_limit = COALESCE(?4, click_limit) WHERE id = ?1",
+            params![id, plan, status, click_limit],
+        )?;
+        Ok(self
+            .tx
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+                [id],
+                account_from,
+            )
+            .optional()?)
+    }
+
+    /// Queues `event` for every enabled endpoint of `account` subscribed to
+    /// it, serialized once at `now`; returns how many deliveries were queued.
+    pub fn emit(&self, account: i64, event: &Event, now: i64) -> StoreResult<usize> {
+        let name = event.name();
+        let body = event.envelope_json(u64::try_from(now).unwrap_or(0));
+        let ids: Vec<i64> = {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT id, events FROM webhook_endpoints WHERE account_id = ?1 AND disabled = 0",
+            )?;
+            let rows = stmt.query_map([account], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?;
+            rows.filter_map(Result::ok)
+                .filter(|(_, ev)| ev.split(',').any(|e| e == name))
+                .map(|(id, _)| id)
+                .collect()
+        };
+        for id in &ids {
+            self.tx.execute(
+                "INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![id, name, body, now],
+            )?;
+        }
+        self.queued.set(self.queued.get() + ids.len());
+        Ok(ids.len())
+    }
+}
