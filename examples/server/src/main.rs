@@ -341,6 +341,7 @@ fn run(mut cli: Cli) -> Result<(), String> {
         pixel_rate_limit: cli.pixel_rate_limit,
         allow_private_webhooks: cli.allow_private_webhooks,
         auto_blocks: Default::default(),
+        pause_check_secs: None,
     };
     let state = Arc::new(AppState::new(store, config).map_err(err)?);
     let now = now();

@@ -47,6 +47,9 @@ pub struct ServerConfig {
     pub allow_private_webhooks: bool,
     /// Duration, escalation and per-site cap of automatic blocks.
     pub auto_blocks: AutoBlockPolicy,
+    /// Seconds between two runs of one site's auto-pause rule (default
+    /// [`PAUSE_CHECK_SECS`]; tests set 0).
+    pub pause_check_secs: Option<i64>,
 }
 
 /// Everything handlers share.

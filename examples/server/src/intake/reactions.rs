@@ -150,8 +150,9 @@ fn pause_check_due(state: &AppState, ctx: &ClickContext) -> bool {
         .pause_checked
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let every = state.config.pause_check_secs.unwrap_or(PAUSE_CHECK_SECS);
     match checked.get(&ctx.site.id) {
-        Some(&at) if ctx.now < at + PAUSE_CHECK_SECS => false,
+        Some(&at) if ctx.now < at + every => false,
         _ => {
             checked.insert(ctx.site.id, ctx.now);
             true

@@ -26,6 +26,7 @@ use serde_json::Value;
 /// A running server.
 pub struct Server {
     pub addr: SocketAddr,
+    db: std::path::PathBuf,
     pub state: Arc<AppState>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -69,6 +70,7 @@ impl Server {
         (
             Server {
                 addr,
+                db: db.to_owned(),
                 state,
                 stop: Some(tx),
                 task: Some(task),
@@ -85,6 +87,11 @@ impl Server {
         if let Some(t) = self.task.take() {
             let _ = t.await;
         }
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> &Path {
+        &self.db
     }
 
     pub fn url(&self, path: &str) -> String {
