@@ -53,6 +53,8 @@ enum clickfence_status
   CLICKFENCE_PANIC = 4,
   // `invalid_argument`
   CLICKFENCE_INVALID_ARGUMENT = 5,
+  // `time_out_of_range`
+  CLICKFENCE_TIME_OUT_OF_RANGE = 6,
   // `empty_url`
   CLICKFENCE_EMPTY_URL = 100,
   // `unencoded_character`
@@ -61,6 +63,8 @@ enum clickfence_status
   CLICKFENCE_BAD_PERCENT_ESCAPE = 102,
   // `url_has_fragment`
   CLICKFENCE_URL_HAS_FRAGMENT = 103,
+  // `url_not_canonical`
+  CLICKFENCE_URL_NOT_CANONICAL = 117,
   // `reserved_parameter`
   CLICKFENCE_RESERVED_PARAMETER = 104,
   // `empty_secret`

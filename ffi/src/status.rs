@@ -21,6 +21,8 @@ pub enum clickfence_status {
     ClickfencePanic = 4,
     /// `invalid_argument`
     ClickfenceInvalidArgument = 5,
+    /// `time_out_of_range`
+    ClickfenceTimeOutOfRange = 6,
     /// `empty_url`
     ClickfenceEmptyUrl = 100,
     /// `unencoded_character`
@@ -29,6 +31,8 @@ pub enum clickfence_status {
     ClickfenceBadPercentEscape = 102,
     /// `url_has_fragment`
     ClickfenceUrlHasFragment = 103,
+    /// `url_not_canonical`
+    ClickfenceUrlNotCanonical = 117,
     /// `reserved_parameter`
     ClickfenceReservedParameter = 104,
     /// `empty_secret`
@@ -117,10 +121,13 @@ pub enum clickfence_status {
     ClickfenceInvalidSignals = 502,
 }
 
-// The tables below are written out (not macro-generated) so that cbindgen,
-// which does not expand macros, sees the enum.
+// The enum above is the one table of statuses (cbindgen reads it to write the
+// header). `ALL` lists its variants once more so they can be iterated; the
+// header test checks that the header's enum and `ALL` agree. Each code is
+// derived from the variant's name: `ClickfenceUrlHasFragment` is
+// `url_has_fragment`.
 impl clickfence_status {
-    /// Every status, for tests.
+    /// Every status, in declaration order.
     pub const ALL: &'static [clickfence_status] = &[
         Self::ClickfenceOk,
         Self::ClickfenceNullArgument,
@@ -128,10 +135,12 @@ impl clickfence_status {
         Self::ClickfenceInvalidUtf8,
         Self::ClickfencePanic,
         Self::ClickfenceInvalidArgument,
+        Self::ClickfenceTimeOutOfRange,
         Self::ClickfenceEmptyUrl,
         Self::ClickfenceUnencodedCharacter,
         Self::ClickfenceBadPercentEscape,
         Self::ClickfenceUrlHasFragment,
+        Self::ClickfenceUrlNotCanonical,
         Self::ClickfenceReservedParameter,
         Self::ClickfenceEmptySecret,
         Self::ClickfenceTooManyActiveKeys,
@@ -179,240 +188,64 @@ impl clickfence_status {
 
     /// The snake_case code.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::ClickfenceOk => "ok",
-            Self::ClickfenceNullArgument => "null_argument",
-            Self::ClickfenceBufferTooSmall => "buffer_too_small",
-            Self::ClickfenceInvalidUtf8 => "invalid_utf8",
-            Self::ClickfencePanic => "panic",
-            Self::ClickfenceInvalidArgument => "invalid_argument",
-            Self::ClickfenceEmptyUrl => "empty_url",
-            Self::ClickfenceUnencodedCharacter => "unencoded_character",
-            Self::ClickfenceBadPercentEscape => "bad_percent_escape",
-            Self::ClickfenceUrlHasFragment => "url_has_fragment",
-            Self::ClickfenceReservedParameter => "reserved_parameter",
-            Self::ClickfenceEmptySecret => "empty_secret",
-            Self::ClickfenceTooManyActiveKeys => "too_many_active_keys",
-            Self::ClickfenceDuplicateKeyId => "duplicate_key_id",
-            Self::ClickfenceUnknownKey => "unknown_key",
-            Self::ClickfenceInvalidKeyId => "invalid_key_id",
-            Self::ClickfenceKeyAlreadyExpired => "key_already_expired",
-            Self::ClickfenceInvalidTtl => "invalid_ttl",
-            Self::ClickfenceInvalidMode => "invalid_mode",
-            Self::ClickfenceInvalidCircuitBreakerStatus => "invalid_circuit_breaker_status",
-            Self::ClickfenceInvalidReportRange => "invalid_report_range",
-            Self::ClickfenceEmptyAppId => "empty_app_id",
-            Self::ClickfenceRandomFailure => "random_failure",
-            Self::ClickfenceMissingHeader => "missing_header",
-            Self::ClickfenceDuplicateHeader => "duplicate_header",
-            Self::ClickfenceInvalidTimestamp => "invalid_timestamp",
-            Self::ClickfenceTimestampTooOld => "timestamp_too_old",
-            Self::ClickfenceTimestampInFuture => "timestamp_in_future",
-            Self::ClickfenceInvalidSignatureFormat => "invalid_signature_format",
-            Self::ClickfenceSignatureMismatch => "signature_mismatch",
-            Self::ClickfenceInvalidSecretCount => "invalid_secret_count",
-            Self::ClickfenceInvalidTolerance => "invalid_tolerance",
-            Self::ClickfenceReplayedDelivery => "replayed_delivery",
-            Self::ClickfenceReplayGuardFull => "replay_guard_full",
-            Self::ClickfenceUnknownEvent => "unknown_event",
-            Self::ClickfenceInvalidHeaderValue => "invalid_header_value",
-            Self::ClickfenceInvalidIp => "invalid_ip",
-            Self::ClickfenceInvalidPrefix => "invalid_prefix",
-            Self::ClickfenceHostBitsSet => "host_bits_set",
-            Self::ClickfenceInvalidListLine => "invalid_list_line",
-            Self::ClickfenceInvalidCountry => "invalid_country",
-            Self::ClickfenceInvalidConfig => "invalid_config",
-            Self::ClickfenceInvalidBlock => "invalid_block",
-            Self::ClickfenceGeoipOpenFailed => "geoip_open_failed",
-            Self::ClickfenceGeoipLookupFailed => "geoip_lookup_failed",
-            Self::ClickfenceWrongDatabaseType => "wrong_database_type",
-            Self::ClickfenceInvalidQuota => "invalid_quota",
-            Self::ClickfenceCostExceedsLimit => "cost_exceeds_limit",
-            Self::ClickfenceRateKeyTooLong => "rate_key_too_long",
-            Self::ClickfenceRateStoreFull => "rate_store_full",
-            Self::ClickfenceInvalidRules => "invalid_rules",
-            Self::ClickfenceInvalidThresholds => "invalid_thresholds",
-            Self::ClickfenceInvalidSignals => "invalid_signals",
-        }
+        names()
+            .iter()
+            .find(|(s, _, _)| *s == self)
+            .map_or("unknown_status", |(_, code, _)| code.as_str())
     }
 
-    fn name_cstr(self) -> &'static [u8] {
-        match self {
-            Self::ClickfenceOk => b"ok\0",
-            Self::ClickfenceNullArgument => b"null_argument\0",
-            Self::ClickfenceBufferTooSmall => b"buffer_too_small\0",
-            Self::ClickfenceInvalidUtf8 => b"invalid_utf8\0",
-            Self::ClickfencePanic => b"panic\0",
-            Self::ClickfenceInvalidArgument => b"invalid_argument\0",
-            Self::ClickfenceEmptyUrl => b"empty_url\0",
-            Self::ClickfenceUnencodedCharacter => b"unencoded_character\0",
-            Self::ClickfenceBadPercentEscape => b"bad_percent_escape\0",
-            Self::ClickfenceUrlHasFragment => b"url_has_fragment\0",
-            Self::ClickfenceReservedParameter => b"reserved_parameter\0",
-            Self::ClickfenceEmptySecret => b"empty_secret\0",
-            Self::ClickfenceTooManyActiveKeys => b"too_many_active_keys\0",
-            Self::ClickfenceDuplicateKeyId => b"duplicate_key_id\0",
-            Self::ClickfenceUnknownKey => b"unknown_key\0",
-            Self::ClickfenceInvalidKeyId => b"invalid_key_id\0",
-            Self::ClickfenceKeyAlreadyExpired => b"key_already_expired\0",
-            Self::ClickfenceInvalidTtl => b"invalid_ttl\0",
-            Self::ClickfenceInvalidMode => b"invalid_mode\0",
-            Self::ClickfenceInvalidCircuitBreakerStatus => b"invalid_circuit_breaker_status\0",
-            Self::ClickfenceInvalidReportRange => b"invalid_report_range\0",
-            Self::ClickfenceEmptyAppId => b"empty_app_id\0",
-            Self::ClickfenceRandomFailure => b"random_failure\0",
-            Self::ClickfenceMissingHeader => b"missing_header\0",
-            Self::ClickfenceDuplicateHeader => b"duplicate_header\0",
-            Self::ClickfenceInvalidTimestamp => b"invalid_timestamp\0",
-            Self::ClickfenceTimestampTooOld => b"timestamp_too_old\0",
-            Self::ClickfenceTimestampInFuture => b"timestamp_in_future\0",
-            Self::ClickfenceInvalidSignatureFormat => b"invalid_signature_format\0",
-            Self::ClickfenceSignatureMismatch => b"signature_mismatch\0",
-            Self::ClickfenceInvalidSecretCount => b"invalid_secret_count\0",
-            Self::ClickfenceInvalidTolerance => b"invalid_tolerance\0",
-            Self::ClickfenceReplayedDelivery => b"replayed_delivery\0",
-            Self::ClickfenceReplayGuardFull => b"replay_guard_full\0",
-            Self::ClickfenceUnknownEvent => b"unknown_event\0",
-            Self::ClickfenceInvalidHeaderValue => b"invalid_header_value\0",
-            Self::ClickfenceInvalidIp => b"invalid_ip\0",
-            Self::ClickfenceInvalidPrefix => b"invalid_prefix\0",
-            Self::ClickfenceHostBitsSet => b"host_bits_set\0",
-            Self::ClickfenceInvalidListLine => b"invalid_list_line\0",
-            Self::ClickfenceInvalidCountry => b"invalid_country\0",
-            Self::ClickfenceInvalidConfig => b"invalid_config\0",
-            Self::ClickfenceInvalidBlock => b"invalid_block\0",
-            Self::ClickfenceGeoipOpenFailed => b"geoip_open_failed\0",
-            Self::ClickfenceGeoipLookupFailed => b"geoip_lookup_failed\0",
-            Self::ClickfenceWrongDatabaseType => b"wrong_database_type\0",
-            Self::ClickfenceInvalidQuota => b"invalid_quota\0",
-            Self::ClickfenceCostExceedsLimit => b"cost_exceeds_limit\0",
-            Self::ClickfenceRateKeyTooLong => b"rate_key_too_long\0",
-            Self::ClickfenceRateStoreFull => b"rate_store_full\0",
-            Self::ClickfenceInvalidRules => b"invalid_rules\0",
-            Self::ClickfenceInvalidThresholds => b"invalid_thresholds\0",
-            Self::ClickfenceInvalidSignals => b"invalid_signals\0",
-        }
+    fn name_cstr(self) -> &'static std::ffi::CStr {
+        names()
+            .iter()
+            .find(|(s, _, _)| *s == self)
+            .map_or(c"unknown_status", |(_, _, c)| c.as_c_str())
     }
 
     /// The status for a core error code; unknown codes map to
-    /// `CLICKFENCE_INVALID_ARGUMENT` (a test keeps the table complete).
+    /// `CLICKFENCE_INVALID_ARGUMENT` (a test keeps every core code mapped).
     pub fn from_code(code: &str) -> clickfence_status {
-        match code {
-            "ok" => Self::ClickfenceOk,
-            "null_argument" => Self::ClickfenceNullArgument,
-            "buffer_too_small" => Self::ClickfenceBufferTooSmall,
-            "invalid_utf8" => Self::ClickfenceInvalidUtf8,
-            "panic" => Self::ClickfencePanic,
-            "invalid_argument" => Self::ClickfenceInvalidArgument,
-            "empty_url" => Self::ClickfenceEmptyUrl,
-            "unencoded_character" => Self::ClickfenceUnencodedCharacter,
-            "bad_percent_escape" => Self::ClickfenceBadPercentEscape,
-            "url_has_fragment" => Self::ClickfenceUrlHasFragment,
-            "reserved_parameter" => Self::ClickfenceReservedParameter,
-            "empty_secret" => Self::ClickfenceEmptySecret,
-            "too_many_active_keys" => Self::ClickfenceTooManyActiveKeys,
-            "duplicate_key_id" => Self::ClickfenceDuplicateKeyId,
-            "unknown_key" => Self::ClickfenceUnknownKey,
-            "invalid_key_id" => Self::ClickfenceInvalidKeyId,
-            "key_already_expired" => Self::ClickfenceKeyAlreadyExpired,
-            "invalid_ttl" => Self::ClickfenceInvalidTtl,
-            "invalid_mode" => Self::ClickfenceInvalidMode,
-            "invalid_circuit_breaker_status" => Self::ClickfenceInvalidCircuitBreakerStatus,
-            "invalid_report_range" => Self::ClickfenceInvalidReportRange,
-            "empty_app_id" => Self::ClickfenceEmptyAppId,
-            "random_failure" => Self::ClickfenceRandomFailure,
-            "missing_header" => Self::ClickfenceMissingHeader,
-            "duplicate_header" => Self::ClickfenceDuplicateHeader,
-            "invalid_timestamp" => Self::ClickfenceInvalidTimestamp,
-            "timestamp_too_old" => Self::ClickfenceTimestampTooOld,
-            "timestamp_in_future" => Self::ClickfenceTimestampInFuture,
-            "invalid_signature_format" => Self::ClickfenceInvalidSignatureFormat,
-            "signature_mismatch" => Self::ClickfenceSignatureMismatch,
-            "invalid_secret_count" => Self::ClickfenceInvalidSecretCount,
-            "invalid_tolerance" => Self::ClickfenceInvalidTolerance,
-            "replayed_delivery" => Self::ClickfenceReplayedDelivery,
-            "replay_guard_full" => Self::ClickfenceReplayGuardFull,
-            "unknown_event" => Self::ClickfenceUnknownEvent,
-            "invalid_header_value" => Self::ClickfenceInvalidHeaderValue,
-            "invalid_ip" => Self::ClickfenceInvalidIp,
-            "invalid_prefix" => Self::ClickfenceInvalidPrefix,
-            "host_bits_set" => Self::ClickfenceHostBitsSet,
-            "invalid_list_line" => Self::ClickfenceInvalidListLine,
-            "invalid_country" => Self::ClickfenceInvalidCountry,
-            "invalid_config" => Self::ClickfenceInvalidConfig,
-            "invalid_block" => Self::ClickfenceInvalidBlock,
-            "geoip_open_failed" => Self::ClickfenceGeoipOpenFailed,
-            "geoip_lookup_failed" => Self::ClickfenceGeoipLookupFailed,
-            "wrong_database_type" => Self::ClickfenceWrongDatabaseType,
-            "invalid_quota" => Self::ClickfenceInvalidQuota,
-            "cost_exceeds_limit" => Self::ClickfenceCostExceedsLimit,
-            "rate_key_too_long" => Self::ClickfenceRateKeyTooLong,
-            "rate_store_full" => Self::ClickfenceRateStoreFull,
-            "invalid_rules" => Self::ClickfenceInvalidRules,
-            "invalid_thresholds" => Self::ClickfenceInvalidThresholds,
-            "invalid_signals" => Self::ClickfenceInvalidSignals,
-            _ => Self::ClickfenceInvalidArgument,
-        }
+        names()
+            .iter()
+            .find(|(_, c, _)| c == code)
+            .map_or(Self::ClickfenceInvalidArgument, |(s, _, _)| *s)
     }
 
     fn from_u32(v: u32) -> Option<clickfence_status> {
-        match v {
-            0 => Some(Self::ClickfenceOk),
-            1 => Some(Self::ClickfenceNullArgument),
-            2 => Some(Self::ClickfenceBufferTooSmall),
-            3 => Some(Self::ClickfenceInvalidUtf8),
-            4 => Some(Self::ClickfencePanic),
-            5 => Some(Self::ClickfenceInvalidArgument),
-            100 => Some(Self::ClickfenceEmptyUrl),
-            101 => Some(Self::ClickfenceUnencodedCharacter),
-            102 => Some(Self::ClickfenceBadPercentEscape),
-            103 => Some(Self::ClickfenceUrlHasFragment),
-            104 => Some(Self::ClickfenceReservedParameter),
-            105 => Some(Self::ClickfenceEmptySecret),
-            106 => Some(Self::ClickfenceTooManyActiveKeys),
-            107 => Some(Self::ClickfenceDuplicateKeyId),
-            108 => Some(Self::ClickfenceUnknownKey),
-            109 => Some(Self::ClickfenceInvalidKeyId),
-            110 => Some(Self::ClickfenceKeyAlreadyExpired),
-            111 => Some(Self::ClickfenceInvalidTtl),
-            112 => Some(Self::ClickfenceInvalidMode),
-            113 => Some(Self::ClickfenceInvalidCircuitBreakerStatus),
-            114 => Some(Self::ClickfenceInvalidReportRange),
-            115 => Some(Self::ClickfenceEmptyAppId),
-            116 => Some(Self::ClickfenceRandomFailure),
-            200 => Some(Self::ClickfenceMissingHeader),
-            201 => Some(Self::ClickfenceDuplicateHeader),
-            202 => Some(Self::ClickfenceInvalidTimestamp),
-            203 => Some(Self::ClickfenceTimestampTooOld),
-            204 => Some(Self::ClickfenceTimestampInFuture),
-            205 => Some(Self::ClickfenceInvalidSignatureFormat),
-            206 => Some(Self::ClickfenceSignatureMismatch),
-            207 => Some(Self::ClickfenceInvalidSecretCount),
-            208 => Some(Self::ClickfenceInvalidTolerance),
-            209 => Some(Self::ClickfenceReplayedDelivery),
-            210 => Some(Self::ClickfenceReplayGuardFull),
-            211 => Some(Self::ClickfenceUnknownEvent),
-            212 => Some(Self::ClickfenceInvalidHeaderValue),
-            300 => Some(Self::ClickfenceInvalidIp),
-            301 => Some(Self::ClickfenceInvalidPrefix),
-            302 => Some(Self::ClickfenceHostBitsSet),
-            303 => Some(Self::ClickfenceInvalidListLine),
-            304 => Some(Self::ClickfenceInvalidCountry),
-            305 => Some(Self::ClickfenceInvalidConfig),
-            306 => Some(Self::ClickfenceInvalidBlock),
-            307 => Some(Self::ClickfenceGeoipOpenFailed),
-            308 => Some(Self::ClickfenceGeoipLookupFailed),
-            309 => Some(Self::ClickfenceWrongDatabaseType),
-            400 => Some(Self::ClickfenceInvalidQuota),
-            401 => Some(Self::ClickfenceCostExceedsLimit),
-            402 => Some(Self::ClickfenceRateKeyTooLong),
-            403 => Some(Self::ClickfenceRateStoreFull),
-            500 => Some(Self::ClickfenceInvalidRules),
-            501 => Some(Self::ClickfenceInvalidThresholds),
-            502 => Some(Self::ClickfenceInvalidSignals),
-            _ => None,
+        Self::ALL.iter().copied().find(|s| *s as u32 == v)
+    }
+}
+
+type Names = Vec<(clickfence_status, String, std::ffi::CString)>;
+
+/// (status, code, code as a C string) for every status, built once.
+fn names() -> &'static Names {
+    static NAMES: std::sync::OnceLock<Names> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        clickfence_status::ALL
+            .iter()
+            .map(|&s| {
+                let code = snake_case(format!("{s:?}").trim_start_matches("Clickfence"));
+                // Codes are ASCII letters and '_': never an interior NUL.
+                let c = std::ffi::CString::new(code.clone()).unwrap_or_default();
+                (s, code, c)
+            })
+            .collect()
+    })
+}
+
+fn snake_case(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 8);
+    for (i, ch) in camel.chars().enumerate() {
+        if ch.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(ch);
         }
     }
+    out
 }
 
 thread_local! {
@@ -461,11 +294,10 @@ pub(crate) fn guard(body: impl FnOnce() -> clickfence_status) -> clickfence_stat
 /// NUL-terminated string; `"unknown_status"` for a number that is not a status.
 #[no_mangle]
 pub extern "C" fn clickfence_status_name(status: u32) -> *const std::ffi::c_char {
-    let name: &'static [u8] = match clickfence_status::from_u32(status) {
-        Some(s) => s.name_cstr(),
-        None => b"unknown_status\0",
-    };
-    name.as_ptr().cast()
+    match clickfence_status::from_u32(status) {
+        Some(s) => s.name_cstr().as_ptr(),
+        None => c"unknown_status".as_ptr(),
+    }
 }
 
 /// Copies the message of this thread's last failed call into `buf`

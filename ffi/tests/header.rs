@@ -50,3 +50,18 @@ fn version_macros_match_cargo_toml() {
     let v = unsafe { std::ffi::CStr::from_ptr(v) }.to_str().unwrap();
     assert_eq!(v, env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn every_status_in_the_header_is_in_the_status_table() {
+    let header = String::from_utf8(generate()).unwrap();
+    let start = header.find("enum clickfence_status").expect("status enum");
+    let body = &header[start..start + header[start..].find('}').unwrap()];
+    let declared = body
+        .lines()
+        .filter(|l| l.trim_start().starts_with("CLICKFENCE_"))
+        .count();
+    assert_eq!(
+        declared,
+        clickfence_ffi::status::clickfence_status::ALL.len()
+    );
+}

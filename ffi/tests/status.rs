@@ -11,6 +11,7 @@ const CORE_CODES: &[&str] = &[
     "unencoded_character",
     "bad_percent_escape",
     "url_has_fragment",
+    "url_not_canonical",
     "reserved_parameter",
     "empty_secret",
     "too_many_active_keys",
@@ -54,6 +55,7 @@ const CORE_CODES: &[&str] = &[
     "invalid_rules",
     "invalid_thresholds",
     "invalid_signals",
+    "time_out_of_range",
 ];
 
 #[test]

@@ -33,6 +33,10 @@ pub enum ClickError {
     /// The URL has a `#fragment`, which browsers never send to the server.
     #[error("the click URL has a '#' fragment, which is never sent to the server: remove it or encode '#' as %23")]
     Fragment,
+    /// A browser would rewrite the URL before requesting it, so a signature
+    /// over it as written could never verify.
+    #[error("a browser would request this URL as {0}: sign that form instead (upper-case scheme or host, default or empty ports, dot segments, a ' in the query and a missing '/' after the host are rewritten)")]
+    NotCanonical(String),
     /// The URL already carries a parameter that signing appends.
     #[error("the click URL already has a '{0}' parameter: sign the URL without it")]
     ReservedParameter(&'static str),
@@ -87,6 +91,7 @@ impl ClickError {
             Self::UnencodedCharacter { .. } => "unencoded_character",
             Self::BadPercentEscape { .. } => "bad_percent_escape",
             Self::Fragment => "url_has_fragment",
+            Self::NotCanonical(_) => "url_not_canonical",
             Self::ReservedParameter(_) => "reserved_parameter",
             Self::EmptySecret => "empty_secret",
             Self::TooManyActiveKeys => "too_many_active_keys",

@@ -3,7 +3,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use super::url::{append_separator, check_signable, EXPIRES, SIGNATURE};
+use super::url::{append_separator, check_canonical, check_signable, EXPIRES, SIGNATURE};
 use super::ClickError;
 use crate::decimal::write_decimal;
 use crate::mac::HmacKey;
@@ -62,6 +62,7 @@ impl ClickSigner {
         format: ExpiresFormat,
     ) -> Result<String, ClickError> {
         check_signable(url)?;
+        check_canonical(url)?;
         let expires = match format {
             ExpiresFormat::Seconds => expires,
             ExpiresFormat::Millis => expires.saturating_mul(1000),

@@ -77,11 +77,14 @@ fn position(bytes: &[u8], byte: u8) -> Option<usize> {
     bytes.iter().position(|&b| b == byte)
 }
 
-/// The separator to put before a parameter appended to `url`.
+/// The separator to put before a parameter appended to `url`: `?` when
+/// there is no query, nothing when the query is empty or ends with `&`, else
+/// `&`. A `?` at the end of a non-empty query (`?to=https://x.example/?`) is
+/// data, not the query's start, so it gets `&`.
 pub(crate) fn append_separator(url: &str) -> &'static str {
     match position(url.as_bytes(), b'?') {
         None => "?",
-        Some(_) if url.ends_with('?') || url.ends_with('&') => "",
+        Some(q) if q + 1 == url.len() || url.ends_with('&') => "",
         Some(_) => "&",
     }
 }
@@ -170,6 +173,11 @@ pub(crate) fn split_signed(url: &str) -> SignedUrl<'_> {
 
 /// The app id of a click: the first path segment (`com.app.id` in
 /// `https://app.appsflyer.com/com.app.id?pid=...`), as written in the URL.
+///
+/// `None` (never excluded) when the path holds a backslash or a dot segment
+/// (`.`, `..`, or their `%2e` spellings): a URL parser resolves such a path
+/// to another app (`/com.excluded/../com.victim` is `/com.victim`), so an
+/// exclusion read from the text would let an attacker pick the app.
 pub(crate) fn app_id(url: &str) -> Option<&str> {
     let bytes = url.as_bytes();
     let end = bytes
@@ -177,6 +185,9 @@ pub(crate) fn app_id(url: &str) -> Option<&str> {
         .position(|&b| b == b'?' || b == b'#')
         .unwrap_or(bytes.len());
     let before_query = &bytes[..end];
+    if before_query.contains(&b'\\') || has_dot_segment(before_query) {
+        return None;
+    }
     // Skip `scheme://host` when there is one.
     let path_start = match before_query.windows(3).position(|w| w == b"://") {
         Some(s) => s + 3 + position(&before_query[s + 3..], b'/')?,
@@ -189,6 +200,70 @@ pub(crate) fn app_id(url: &str) -> Option<&str> {
     let len = position(&before_query[start..], b'/').unwrap_or(before_query.len() - start);
     // Offsets sit next to ASCII bytes, so they are char boundaries.
     url.get(start..start + len).filter(|s| !s.is_empty())
+}
+
+/// Whether a `/`-separated segment is `.` or `..`, literally or with `%2e`.
+fn has_dot_segment(before_query: &[u8]) -> bool {
+    let path = match before_query.windows(3).position(|w| w == b"://") {
+        Some(s) => &before_query[s + 3..],
+        None => before_query,
+    };
+    path.split(|&b| b == b'/').skip(1).any(|segment| {
+        let mut dots = 0;
+        let mut i = 0;
+        while i < segment.len() {
+            if segment[i] == b'.' {
+                i += 1;
+            } else if segment[i..].len() >= 3 && segment[i..i + 3].eq_ignore_ascii_case(b"%2e") {
+                i += 3;
+            } else {
+                return false;
+            }
+            dots += 1;
+        }
+        dots == 1 || dots == 2
+    })
+}
+
+/// Whether a browser would send `url` exactly as written: `new URL(url).href`
+/// (the WHATWG serialization) equals it. Signing a URL that a browser
+/// rewrites (upper-case scheme or host, a default or empty port, dot
+/// segments, a `'` in the query, no `/` after the host) would turn every
+/// genuine click into `invalid_signature`. The common shape is recognized
+/// byte by byte; anything else is parsed with the `url` crate and compared.
+pub(crate) fn check_canonical(url: &str) -> Result<(), ClickError> {
+    if plainly_canonical(url.as_bytes()) {
+        return Ok(());
+    }
+    match ::url::Url::parse(url) {
+        Ok(parsed) if parsed.as_str() == url => Ok(()),
+        Ok(parsed) => Err(ClickError::NotCanonical(parsed.as_str().to_owned())),
+        Err(e) => Err(ClickError::NotCanonical(format!("(not a URL: {e})"))),
+    }
+}
+
+/// The fast path: `http(s)://` + a lower-case host of `[a-z0-9.-]` + a path
+/// with no segment starting with `.` and no `%2e`, + a query without `'`.
+/// A `false` only means "ask the parser".
+fn plainly_canonical(bytes: &[u8]) -> bool {
+    let rest = match bytes {
+        [b'h', b't', b't', b'p', b's', b':', b'/', b'/', rest @ ..] => rest,
+        [b'h', b't', b't', b'p', b':', b'/', b'/', rest @ ..] => rest,
+        _ => return false,
+    };
+    let Some(slash) = rest.iter().position(|&b| b == b'/') else {
+        return false;
+    };
+    let (host, after) = rest.split_at(slash);
+    let host_ok = !host.is_empty()
+        && host
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    let q = after.iter().position(|&b| b == b'?').unwrap_or(after.len());
+    let (path, query) = after.split_at(q);
+    let path_ok = !path.windows(2).any(|w| w == b"/.")
+        && !path.windows(3).any(|w| w.eq_ignore_ascii_case(b"%2e"));
+    host_ok && path_ok && !query.contains(&b'\'')
 }
 
 #[cfg(test)]

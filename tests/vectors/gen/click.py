@@ -24,7 +24,10 @@ def sig(secret: str, message: str) -> str:
 
 
 def signed(secret: str, url: str, expires: int) -> str:
-    sep = "?" if "?" not in url else ("" if url.endswith(("?", "&")) else "&")
+    # A "?" ends an empty query only if it is the first one; a trailing "?"
+    # inside a query (?to=https://x.example/?) is data.
+    q = url.find("?")
+    sep = "?" if q < 0 else ("" if q == len(url) - 1 or url.endswith("&") else "&")
     msg = f"{url}{sep}expires={expires}"
     return f"{msg}&signature={sig(secret, msg)}"
 
@@ -44,6 +47,10 @@ sign = [
     dict(name="percent-encoded bytes are signed as written", secret="k",
          url="https://t.example/a%20b?q=caf%C3%A9&r=%2Fx", expires=1700000000, millis=False,
          signed=signed("k", "https://t.example/a%20b?q=caf%C3%A9&r=%2Fx", 1700000000)),
+    dict(name="a '?' ending a non-empty query is data: '&' is appended", secret=SPEC_KEY,
+         url="https://app.example/com.app?redirect=https://x.example/?", expires=1700000000,
+         millis=False, signed=signed(SPEC_KEY, "https://app.example/com.app?redirect=https://x.example/?",
+                                     1700000000)),
     dict(name="short secret used as text", secret="secret_key", url=SPEC_URL,
          expires=1610533263, millis=False, signed=signed("secret_key", SPEC_URL, 1610533263)),
 ]
@@ -59,6 +66,16 @@ sign_errors = [
     dict(name="already has expires", url="https://a.example/x?expires=1", code="reserved_parameter"),
     dict(name="already has signature", url="https://a.example/x?a=1&signature=x",
          code="reserved_parameter"),
+    # URLs a browser rewrites (new URL(u).href != u): signing them as given
+    # would turn every genuine click into invalid_signature.
+    dict(name="upper-case scheme", url="HTTPS://a.example/x?q=1", code="url_not_canonical"),
+    dict(name="upper-case host", url="https://A.example/x?q=1", code="url_not_canonical"),
+    dict(name="default port", url="https://a.example:443/x?q=1", code="url_not_canonical"),
+    dict(name="empty port", url="https://a.example:/x", code="url_not_canonical"),
+    dict(name="dot segment", url="https://a.example/a/./b?q=1", code="url_not_canonical"),
+    dict(name="encoded dot segment", url="https://a.example/a/%2e%2e/b", code="url_not_canonical"),
+    dict(name="quote in the query", url="https://a.example/x?q='1'", code="url_not_canonical"),
+    dict(name="no path after the host", url="https://a.example?q=1", code="url_not_canonical"),
 ]
 
 NOW = 1700000000
@@ -121,6 +138,18 @@ verify = [
     case("excluded app is accepted unchecked", SPEC_URL, "excluded", True, excluded=["com.app.id"]),
     case("exclusion matches the first path segment only", SPEC_URL, "missing_signature", False,
          excluded=["com.app"]),
+    # A path a URL parser resolves elsewhere is never excluded.
+    case("dot segments never excluded",
+         "https://app.appsflyer.com/com.excluded/../com.victim?pid=x", "missing_signature", False,
+         excluded=["com.excluded"]),
+    case("encoded dot segments never excluded",
+         "https://app.appsflyer.com/com.excluded/%2e%2E/com.victim?pid=x", "missing_signature",
+         False, excluded=["com.excluded"]),
+    case("backslash never excluded", "https://app.appsflyer.com\\com.victim/com.excluded?pid=x",
+         "missing_signature", False, excluded=["com.excluded"]),
+    case("a leading dot segment never excluded",
+         "https://app.appsflyer.com/./com.excluded?pid=x", "missing_signature", False,
+         excluded=["com.excluded"]),
 ]
 print(json.dumps(dict(
     description="Click signing vectors (click-signing.txt). Signatures computed with Python's "
