@@ -33,6 +33,10 @@
 // Patch version, as in Cargo.toml.
 #define CLICKFENCE_VERSION_PATCH 0
 
+// The longest key id (bytes, without the NUL). A `key_id_buf` given to
+// `clickfence_click_verifier_verify` must hold at least this plus one.
+#define CLICKFENCE_MAX_KEY_ID_LEN 128
+
 // The result of every fallible call. Numbers are never reused; the name of
 // each (`clickfence_status_name`) is the core's stable snake_case error code,
 // the same in Rust, C, Python and Node.
@@ -500,7 +504,9 @@ clickfence_status clickfence_click_verifier_set_circuit_breaker(const struct cli
 // source is unknown, so a failure cannot help trip the circuit breaker; use
 // `clickfence_click_verifier_verify_from` to pass the client's address. The
 // matching key's id is written to `key_id_buf` when that is non-NULL and the
-// outcome is valid or expired (`key_id_written` gets its length, else 0).
+// outcome is valid or expired (`key_id_written` gets its length, else 0);
+// `key_id_buf` must then hold `CLICKFENCE_MAX_KEY_ID_LEN + 1` bytes, checked
+// before anything is counted.
 //
 // # Safety
 // Pointers valid for their lengths; `out` valid.

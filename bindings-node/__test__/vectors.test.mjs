@@ -139,3 +139,16 @@ test('circuit breaker scenarios', () => {
   const v = new ClickVerifier()
   assert.throws(() => v.verify(all.urls.unsigned, { now: 1, source: '300.1.1.1' }), (e) => e.code === 'invalid_ip')
 })
+
+test('times past year 9999 are refused everywhere', () => {
+  for (const now of [253402300800, 1e19, -1, NaN]) {
+    const calls = [
+      () => new ClickVerifier().verify('https://a.example/x', { now }),
+      () => new ClickVerifier().config({ now }),
+      () => new RateLimiter({ limit: 60, window: 60 }).check('k', { now }),
+      () => new WebhookVerifier('whsec').verify({}, '{}', { now }),
+    ]
+    for (const call of calls) assert.throws(call, (e) => e.code === 'time_out_of_range', String(now))
+  }
+  assert.ok(new RateLimiter({ limit: 1, window: 60 }).check('k', { now: 253402300799 }).allowed)
+})

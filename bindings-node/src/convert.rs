@@ -51,7 +51,12 @@ pub fn now_or(now: Option<f64>) -> Result<u64> {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0)),
-        Some(t) => whole(t, "now"),
+        Some(t) if (0.0..1.8e19).contains(&t) => clickfence::check_time(t.floor() as u64)
+            .map_err(|e| Error::new(Code(e.code().to_owned()), e.to_string())),
+        Some(t) => Err(Error::new(
+            Code("time_out_of_range".to_owned()),
+            format!("now must be a unix time from 0, got {t}"),
+        )),
     }
 }
 

@@ -7,18 +7,26 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
-/// `now` in whole unix seconds: the argument (floored) or the clock.
+/// `now` in whole unix seconds: the argument (floored) or the clock. A time
+/// outside the core's range (negative, NaN, after year 9999) raises
+/// `ClickfenceError` with code `time_out_of_range`.
 pub fn now_or(now: Option<f64>) -> PyResult<u64> {
-    match now {
-        None => Ok(SystemTime::now()
+    let out_of_range = |message: String| {
+        Python::attach(|py| raise(py, "ClickfenceError", "time_out_of_range", message))
+    };
+    let secs = match now {
+        None => SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
-            .unwrap_or(0)),
-        Some(t) if (0.0..1.8e19).contains(&t) => Ok(t.floor() as u64),
-        Some(t) => Err(PyValueError::new_err(format!(
-            "now must be a non-negative unix time, got {t}"
-        ))),
-    }
+            .unwrap_or(0),
+        Some(t) if (0.0..1.8e19).contains(&t) => t.floor() as u64,
+        Some(t) => {
+            return Err(out_of_range(format!(
+                "now must be a unix time from 0, got {t}"
+            )))
+        }
+    };
+    clickfence::check_time(secs).map_err(|e| out_of_range(e.to_string()))
 }
 
 /// Bytes from `bytes`, `bytearray` or `str` (UTF-8); anything else is a TypeError.

@@ -85,8 +85,9 @@ def test_bad_argument_types_raise_type_error():
         cf.ClickSigner(42)
     with pytest.raises(TypeError):
         cf.ClickSigner("k").sign(b"https://a.example/")
-    with pytest.raises(ValueError):
+    with pytest.raises(cf.ClickfenceError) as e:
         cf.ClickVerifier().verify("https://a/", now=-1)
+    assert e.value.code == "time_out_of_range"
 
 
 def test_one_verifier_shared_by_8_threads_counts_every_click():
@@ -144,3 +145,19 @@ def test_breaker_trip_shows_in_config_and_bad_sources_are_refused():
     assert [x.tripped for x in verdicts].count(True) == 1 and verdicts[-1].tripped
     trip = v.config(now=1_700_000_000)["circuit-breaker-config"]["tripped"]
     assert (trip["total"], trip["failed"], trip["sources"]) == (100, 100, 100)
+
+
+@pytest.mark.parametrize("now", [253_402_300_800, 1e19, -1, float("nan")])
+def test_times_past_year_9999_are_refused_everywhere(now):
+    calls = [
+        lambda: cf.ClickVerifier().verify("https://a.example/x", now=now),
+        lambda: cf.ClickVerifier().config(now=now),
+        lambda: cf.RateLimiter(limit=60, window=60).check("k", now=now),
+        lambda: cf.WebhookVerifier("whsec").verify({}, b"{}", now=now),
+    ]
+    for call in calls:
+        with pytest.raises(cf.ClickfenceError) as e:
+            call()
+        assert e.value.code == "time_out_of_range"
+    # The last accepted second works.
+    assert cf.RateLimiter(limit=1, window=60).check("k", now=253_402_300_799).allowed

@@ -29,6 +29,7 @@ pub mod ip;
 mod mac;
 pub mod rate;
 pub mod score;
+mod time;
 pub mod webhook;
 
 pub use click::{
@@ -38,4 +39,5 @@ pub use hour::UtcHour;
 pub use ip::{AccessPolicy, GeoIp, IpError, IpSet};
 pub use rate::{Quota, RateError, RateLimiter};
 pub use score::{Assessment, ClickSignals, ScoreError, Scorer};
+pub use time::{check_time, TimeOutOfRange, MAX_UNIX_TIME};
 pub use webhook::{WebhookError, WebhookSigner, WebhookVerifier};

@@ -280,3 +280,20 @@ fn excluded_and_disabled_clicks_are_not_counted() {
     assert_eq!(v.verify(URL, NOW).outcome.code(), "not_validated");
     assert!(v.report(ReportRange::LastDay, NOW).is_empty());
 }
+
+#[test]
+fn times_past_year_9999_are_refused_or_read_as_its_end() {
+    let v = ClickVerifier::new(Mode::Enabled, true);
+    assert_eq!(
+        v.add_key("k", "s", u64::MAX, u64::MAX).unwrap_err().code(),
+        "time_out_of_range"
+    );
+    assert_eq!(
+        v.generate_key(36, u64::MAX).unwrap_err().code(),
+        "time_out_of_range"
+    );
+    // Verification cannot fail: a later time is read as the end of 9999.
+    assert_eq!(v.verify(URL, u64::MAX).outcome.code(), "missing_signature");
+    let _ = v.config(u64::MAX);
+    let _ = v.report(ReportRange::LastDay, u64::MAX);
+}

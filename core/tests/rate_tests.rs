@@ -206,3 +206,28 @@ fn velocity_still_sees_a_fast_clicker_and_new_clients_after_two_million_keys() {
     assert_eq!(newcomer.last_hour, 1, "a new client is still counted");
     assert!(counter.key_count() <= 100_032);
 }
+
+#[test]
+fn times_past_year_9999_are_refused_and_the_window_still_limits_at_the_edge() {
+    use clickfence::MAX_UNIX_TIME;
+    let limiter = RateLimiter::new(Quota::new(2, 60).unwrap());
+    for now in [MAX_UNIX_TIME + 1, u64::MAX] {
+        assert_eq!(
+            limiter.check("k", now).unwrap_err().code(),
+            "time_out_of_range"
+        );
+        assert_eq!(
+            VelocityCounter::new(10)
+                .record("k", now)
+                .unwrap_err()
+                .code(),
+            "time_out_of_range"
+        );
+    }
+    // At the last accepted second the arithmetic neither wraps nor panics,
+    // and the key stays limited.
+    assert!(limiter.check("edge", MAX_UNIX_TIME).unwrap().allowed);
+    assert!(limiter.check("edge", MAX_UNIX_TIME).unwrap().allowed);
+    assert!(!limiter.check("edge", MAX_UNIX_TIME).unwrap().allowed);
+    assert!(!limiter.check("edge", MAX_UNIX_TIME).unwrap().allowed);
+}

@@ -194,3 +194,20 @@ proptest! {
         let _ = verifier.verify(all, &body, now);
     }
 }
+
+#[test]
+fn times_past_year_9999_are_refused() {
+    let v = clickfence::WebhookVerifier::new(["whsec_x"]).unwrap();
+    let e = v
+        .verify_parts(b"1", &[b'0'; 64], b"{}", u64::MAX)
+        .unwrap_err();
+    assert_eq!(e.code(), "time_out_of_range");
+    let signer = clickfence::WebhookSigner::new("whsec_x").unwrap();
+    assert_eq!(
+        signer
+            .headers("ip.blocked", "1", u64::MAX, b"{}")
+            .unwrap_err()
+            .code(),
+        "time_out_of_range"
+    );
+}

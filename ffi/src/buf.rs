@@ -71,19 +71,40 @@ pub(crate) unsafe fn write_str(
     buf_len: usize,
     written: *mut usize,
 ) -> clickfence_status {
-    if written.is_null() {
-        return fail(clickfence_status::ClickfenceNullArgument, "written is NULL");
-    }
-    // SAFETY: checked non-NULL; valid by contract.
-    unsafe { *written = value.len() };
-    if buf.is_null() || buf_len < value.len() + 1 {
-        return fail(
+    // SAFETY: forwarded contract.
+    match unsafe { write_str_quiet(value, buf, buf_len, written) } {
+        clickfence_status::ClickfenceNullArgument => {
+            fail(clickfence_status::ClickfenceNullArgument, "written is NULL")
+        }
+        clickfence_status::ClickfenceBufferTooSmall => fail(
             clickfence_status::ClickfenceBufferTooSmall,
             format!(
                 "buffer of {buf_len} bytes is too small: {} needed",
                 value.len() + 1
             ),
-        );
+        ),
+        ok => ok,
+    }
+}
+
+/// [`write_str`] without recording a last error: for the call that reads
+/// the last error itself, which must not overwrite it when asked its size.
+///
+/// # Safety
+/// As [`write_str`].
+pub(crate) unsafe fn write_str_quiet(
+    value: &[u8],
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    if written.is_null() {
+        return clickfence_status::ClickfenceNullArgument;
+    }
+    // SAFETY: checked non-NULL; valid by contract.
+    unsafe { *written = value.len() };
+    if buf.is_null() || buf_len < value.len() + 1 {
+        return clickfence_status::ClickfenceBufferTooSmall;
     }
     // SAFETY: `buf` holds at least `value.len() + 1` bytes and cannot overlap
     // `value`, which Rust owns.

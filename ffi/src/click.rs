@@ -319,7 +319,9 @@ pub unsafe extern "C" fn clickfence_click_verifier_set_circuit_breaker(
 /// source is unknown, so a failure cannot help trip the circuit breaker; use
 /// `clickfence_click_verifier_verify_from` to pass the client's address. The
 /// matching key's id is written to `key_id_buf` when that is non-NULL and the
-/// outcome is valid or expired (`key_id_written` gets its length, else 0).
+/// outcome is valid or expired (`key_id_written` gets its length, else 0);
+/// `key_id_buf` must then hold `CLICKFENCE_MAX_KEY_ID_LEN + 1` bytes, checked
+/// before anything is counted.
 ///
 /// # Safety
 /// Pointers valid for their lengths; `out` valid.
@@ -350,6 +352,10 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify(
         )
     }
 }
+
+/// The longest key id (bytes, without the NUL). A `key_id_buf` given to
+/// `clickfence_click_verifier_verify` must hold at least this plus one.
+pub const CLICKFENCE_MAX_KEY_ID_LEN: usize = 128;
 
 /// `clickfence_click_verifier_verify` for a click from `source` (the client's
 /// IP address as text; NULL for unknown). The circuit breaker counts failing
@@ -385,6 +391,28 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify_from(
         if out.is_null() {
             return fail(clickfence_status::ClickfenceNullArgument, "out is NULL");
         }
+        // Outputs are checked before the click is counted: a call that fails
+        // on an output buffer has no side effect, so a retry counts it once.
+        if !key_id_buf.is_null() && key_id_buf_len <= CLICKFENCE_MAX_KEY_ID_LEN {
+            if !key_id_written.is_null() {
+                // SAFETY: non-NULL and valid by contract.
+                unsafe { *key_id_written = CLICKFENCE_MAX_KEY_ID_LEN };
+            }
+            return fail(
+                clickfence_status::ClickfenceBufferTooSmall,
+                format!(
+                    "key_id_buf of {key_id_buf_len} bytes is too small: key ids take up to {} bytes with the NUL",
+                    CLICKFENCE_MAX_KEY_ID_LEN + 1
+                ),
+            );
+        }
+        if !key_id_buf.is_null() && key_id_written.is_null() {
+            return fail(
+                clickfence_status::ClickfenceNullArgument,
+                "key_id_written is NULL",
+            );
+        }
+        let now = tri!(clickfence::check_time(now).map_err(core_error));
         let verdict = v.0.verify_from(url, source, now);
         if !key_id_buf.is_null() {
             let id = verdict.outcome.key_id().unwrap_or("");
@@ -452,6 +480,7 @@ pub unsafe extern "C" fn clickfence_click_verifier_config_json(
     guard(|| {
         // SAFETY: caller contract.
         let v = tri!(unsafe { handle(verifier, "verifier") });
+        let now = tri!(clickfence::check_time(now).map_err(core_error));
         let json = serde_json::to_string(&v.0.config(now)).unwrap_or_default();
         // SAFETY: pointers and lengths are valid per this function's contract.
         unsafe { write_str(json.as_bytes(), buf, buf_len, written) }
@@ -483,6 +512,7 @@ pub unsafe extern "C" fn clickfence_click_verifier_report_csv(
         // SAFETY: pointers and lengths are valid per this function's contract.
         let end = tri!(unsafe { opt_text(end, end_len, "end") });
         let range = tri!(ReportRange::parse(start, end).map_err(core_error));
+        let now = tri!(clickfence::check_time(now).map_err(core_error));
         let csv = v.0.report_csv(range, now);
         // SAFETY: pointers and lengths are valid per this function's contract.
         unsafe { write_str(csv.as_bytes(), buf, buf_len, written) }

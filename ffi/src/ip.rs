@@ -239,7 +239,8 @@ pub unsafe extern "C" fn clickfence_access_policy_from_json(
                 }
                 // SAFETY: pointers and lengths are valid per this function's contract.
                 let raw = unsafe { std::slice::from_raw_parts(s.blocks, s.block_count) };
-                let mut records = Vec::with_capacity(raw.len());
+                // Grown as records are read, never sized by the caller's count.
+                let mut records = Vec::new();
                 for (i, b) in raw.iter().enumerate() {
                     let what = format!("blocks[{i}].ip");
                     // SAFETY: pointers and lengths are valid per this function's contract.

@@ -276,7 +276,8 @@ core_errors!(
     clickfence::WebhookError,
     clickfence::IpError,
     clickfence::RateError,
-    clickfence::ScoreError
+    clickfence::ScoreError,
+    clickfence::TimeOutOfRange
 );
 
 /// Runs an exported body, turning a panic into `CLICKFENCE_PANIC`.
@@ -314,7 +315,8 @@ pub unsafe extern "C" fn clickfence_last_error_message(
 ) -> clickfence_status {
     guard(|| {
         let message = LAST_ERROR.with(|e| e.borrow().clone());
-        // SAFETY: the caller's contract is the same as `write_str`'s.
-        unsafe { crate::buf::write_str(message.as_bytes(), buf, buf_len, written) }
+        // Asking for the size (a small or NULL buffer) keeps the message.
+        // SAFETY: the caller's contract is the same as `write_str_quiet`'s.
+        unsafe { crate::buf::write_str_quiet(message.as_bytes(), buf, buf_len, written) }
     })
 }

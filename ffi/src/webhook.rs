@@ -1,6 +1,7 @@
 //! Webhook signing and verification.
 
-use clickfence::{WebhookSigner, WebhookVerifier};
+use clickfence::webhook::MAX_SECRETS;
+use clickfence::{WebhookError, WebhookSigner, WebhookVerifier};
 
 use crate::buf::{bytes, free_handle, handle, new_handle, put, text, tri, write_str};
 use crate::status::{clickfence_status, core_error, fail, guard};
@@ -148,6 +149,13 @@ pub unsafe extern "C" fn clickfence_webhook_verifier_new(
     out: *mut *mut clickfence_webhook_verifier,
 ) -> clickfence_status {
     guard(|| {
+        // The count is checked before anything is sized by it.
+        if !(1..=MAX_SECRETS).contains(&count) {
+            return core_error(WebhookError::SecretCount {
+                got: count,
+                max: MAX_SECRETS,
+            });
+        }
         if secrets.is_null() {
             return fail(clickfence_status::ClickfenceNullArgument, "secrets is NULL");
         }
@@ -211,7 +219,8 @@ pub unsafe extern "C" fn clickfence_webhook_verifier_verify(
             // SAFETY: pointers and lengths are valid per this function's contract.
             unsafe { std::slice::from_raw_parts(headers, header_count) }
         };
-        let mut pairs = Vec::with_capacity(raw.len());
+        // Grown as headers are read, never sized by the caller's count.
+        let mut pairs = Vec::new();
         for h in raw {
             // SAFETY: pointers and lengths are valid per this function's contract.
             let name = tri!(unsafe { bytes(h.name.ptr, h.name.len, "header name") });

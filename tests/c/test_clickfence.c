@@ -550,6 +550,65 @@ static void test_conventions(void) {
   CHECK(clickfence_geoip_open(S("/nonexistent.mmdb"), &db) == CLICKFENCE_GEOIP_OPEN_FAILED && db == NULL, "open fails");
 }
 
+/* ---- defects found by fuzzing and review (issue 14) ---- */
+static void test_regressions(void) {
+  /* 2: asking the size of the last error keeps the message. */
+  clickfence_click_signer *s = NULL;
+  clickfence_click_signer_new(S("k"), &s);
+  char out[512];
+  size_t written = 0;
+  CHECK(clickfence_click_signer_sign(s, S(""), 1, false, (uint8_t *)out, sizeof out, &written) == CLICKFENCE_EMPTY_URL,
+        "empty url");
+  char tiny[4];
+  size_t need = 0;
+  CHECK(clickfence_last_error_message((uint8_t *)tiny, sizeof tiny, &need) == CLICKFENCE_BUFFER_TOO_SMALL && need > 4,
+        "size asked: %zu", need);
+  char *msg = malloc(need + 1);
+  CHECK(clickfence_last_error_message((uint8_t *)msg, need + 1, &need) == CLICKFENCE_OK && strstr(msg, "empty") != NULL,
+        "the original message survives: %s", msg);
+  free(msg);
+  clickfence_click_signer_free(s);
+
+  /* 3: a call failing on its output buffer counts nothing; the retry counts once. */
+  clickfence_click_verifier *v = NULL;
+  clickfence_click_verifier_new(CLICKFENCE_MODE_REPORT_ONLY, false, &v);
+  clickfence_click_verdict verdict;
+  char small[2];
+  size_t key_len = 0;
+  CHECK(clickfence_click_verifier_verify(v, S("https://a.example/x?p=1"), 1700000000, &verdict, (uint8_t *)small,
+                                         sizeof small, &key_len) == CLICKFENCE_BUFFER_TOO_SMALL &&
+            key_len == CLICKFENCE_MAX_KEY_ID_LEN,
+        "short key id buffer");
+  char key[CLICKFENCE_MAX_KEY_ID_LEN + 1];
+  CHECK(clickfence_click_verifier_verify(v, S("https://a.example/x?p=1"), 1700000000, &verdict, (uint8_t *)key,
+                                         sizeof key, &key_len) == CLICKFENCE_OK,
+        "retry");
+  CHECK(clickfence_click_verifier_report_csv(v, NULL, 0, NULL, 0, 1700000000, (uint8_t *)out, sizeof out, &written) ==
+                CLICKFENCE_OK &&
+            strstr(out, ",1,0,1,0,0,0") != NULL,
+        "one click counted once: %s", out);
+  /* 5: times past year 9999 are refused with a code, never wrapped. */
+  CHECK(clickfence_click_verifier_verify(v, S("https://a.example/x"), UINT64_MAX, &verdict, NULL, 0, NULL) ==
+            CLICKFENCE_TIME_OUT_OF_RANGE,
+        "verify at u64 max");
+  clickfence_click_verifier_free(v);
+  clickfence_rate_limiter *rl = NULL;
+  clickfence_rate_limiter_new(1, 60, 0, &rl);
+  clickfence_rate_decision d;
+  CHECK(clickfence_rate_limiter_check(rl, S("k"), 1, UINT64_MAX, &d) == CLICKFENCE_TIME_OUT_OF_RANGE, "rate at max");
+  CHECK(clickfence_rate_limiter_check(rl, S("k"), 1, 253402300799ULL, &d) == CLICKFENCE_OK && d.allowed, "last second");
+  CHECK(clickfence_rate_limiter_check(rl, S("k"), 1, 253402300799ULL, &d) == CLICKFENCE_OK && !d.allowed,
+        "still limited at the edge");
+  clickfence_rate_limiter_free(rl);
+
+  /* 4: a huge count is a status, not an abort. */
+  clickfence_bytes secret = {(const uint8_t *)"whsec", 5};
+  clickfence_webhook_verifier *wv = NULL;
+  CHECK(clickfence_webhook_verifier_new(&secret, (size_t)1 << 40, 0, &wv) == CLICKFENCE_INVALID_SECRET_COUNT && wv == NULL,
+        "huge secret count");
+  CHECK(clickfence_webhook_verifier_new(&secret, 9, 0, &wv) == CLICKFENCE_INVALID_SECRET_COUNT, "nine secrets");
+}
+
 /* ---- one verifier, many threads ---- */
 
 struct shared {
@@ -601,6 +660,7 @@ static void test_threads(void) {
 int main(int argc, char **argv) {
   if (argc > 1) vectors_dir = argv[1];
   test_conventions();
+  test_regressions();
   test_click();
   test_breaker();
   test_webhook();

@@ -81,6 +81,11 @@ pub enum ClickError {
     /// The OS random number generator failed.
     #[error("the operating system's random number generator failed")]
     Random,
+    /// `now` is after the end of year 9999 (see [`crate::MAX_UNIX_TIME`]).
+    #[error(
+        "time {0} is out of range: the latest accepted is 253402300799 (the end of year 9999)"
+    )]
+    TimeOutOfRange(u64),
 }
 
 impl ClickError {
@@ -88,6 +93,7 @@ impl ClickError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::EmptyUrl => "empty_url",
+            Self::TimeOutOfRange(_) => "time_out_of_range",
             Self::UnencodedCharacter { .. } => "unencoded_character",
             Self::BadPercentEscape { .. } => "bad_percent_escape",
             Self::Fragment => "url_has_fragment",
@@ -106,5 +112,11 @@ impl ClickError {
             Self::EmptyAppId => "empty_app_id",
             Self::Random => "random_failure",
         }
+    }
+}
+
+impl From<crate::TimeOutOfRange> for ClickError {
+    fn from(e: crate::TimeOutOfRange) -> Self {
+        Self::TimeOutOfRange(e.0)
     }
 }

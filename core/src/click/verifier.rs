@@ -195,6 +195,7 @@ impl ClickVerifier {
     /// IPv6 /48), so it trips only when failures come from many of them;
     /// failures with no source all count as one network.
     pub fn verify_from(&self, url: &str, source: Option<IpAddr>, now: u64) -> Verdict {
+        let now = crate::time::clamp_time(now);
         let mode = self.mode();
         if mode == Mode::Disabled {
             return Verdict {
@@ -221,6 +222,7 @@ impl ClickVerifier {
     /// Validates `url` as [`verify`](Self::verify) would in a validating mode,
     /// without counting it and whatever the mode: the test API's check.
     pub fn test(&self, url: &str, now: u64) -> Outcome {
+        let now = crate::time::clamp_time(now);
         self.check(url, now)
     }
 
@@ -339,6 +341,7 @@ impl ClickVerifier {
         expires_at: u64,
         now: u64,
     ) -> Result<(), ClickError> {
+        let now = crate::check_time(now)?;
         self.write_keys()
             .ring
             .add(id, secret.as_ref(), expires_at, now)
@@ -347,6 +350,7 @@ impl ClickVerifier {
     /// Generates a key (the generate-secret-key API) and adds it. Refused
     /// before any randomness is drawn when two keys are already active.
     pub fn generate_key(&self, ttl_hours: u64, now: u64) -> Result<SecretKey, ClickError> {
+        let now = crate::check_time(now)?;
         let mut keys = self.write_keys();
         if !keys.ring.has_room(now) {
             return Err(ClickError::TooManyActiveKeys);
@@ -378,6 +382,7 @@ impl ClickVerifier {
 
     /// The configuration at `now`, as the get-configuration API shows it.
     pub fn config(&self, now: u64) -> ClickConfig {
+        let now = crate::time::clamp_time(now);
         let keys = self.read_keys();
         ClickConfig {
             mode: self.mode().as_str(),
@@ -403,6 +408,7 @@ impl ClickVerifier {
 
     /// Report rows for `range`: hours with at least one validated click.
     pub fn report(&self, range: ReportRange, now: u64) -> Vec<ReportRow> {
+        let now = crate::time::clamp_time(now);
         self.lock_counters().report.rows(range, now)
     }
 

@@ -21,6 +21,7 @@ impl BlockKind {
     /// and `expires_at`: required and in the future for temporary blocks,
     /// refused for permanent ones.
     pub fn parse(kind: Option<&str>, expires_at: Option<u64>, now: u64) -> Result<Self, IpError> {
+        let now = crate::check_time(now)?;
         match (kind.unwrap_or("permanent"), expires_at) {
             ("permanent", None) => Ok(Self::Permanent),
             ("permanent", Some(_)) => Err(IpError::InvalidBlock(

@@ -60,6 +60,11 @@ pub enum IpError {
         /// What was asked for.
         wanted: &'static str,
     },
+    /// `now` is after the end of year 9999 (see [`crate::MAX_UNIX_TIME`]).
+    #[error(
+        "time {0} is out of range: the latest accepted is 253402300799 (the end of year 9999)"
+    )]
+    TimeOutOfRange(u64),
 }
 
 impl IpError {
@@ -67,6 +72,7 @@ impl IpError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidIp(_) => "invalid_ip",
+            Self::TimeOutOfRange(_) => "time_out_of_range",
             Self::InvalidPrefix { .. } => "invalid_prefix",
             Self::HostBitsSet { .. } => "host_bits_set",
             Self::BadLine { .. } => "invalid_list_line",
@@ -77,5 +83,11 @@ impl IpError {
             Self::GeoIpLookup(_) => "geoip_lookup_failed",
             Self::WrongDatabaseType { .. } => "wrong_database_type",
         }
+    }
+}
+
+impl From<crate::TimeOutOfRange> for IpError {
+    fn from(e: crate::TimeOutOfRange) -> Self {
+        Self::TimeOutOfRange(e.0)
     }
 }

@@ -246,6 +246,7 @@ impl AccessPolicy {
         country_hint: Option<CountryCode>,
         now: u64,
     ) -> Result<AccessDecision, IpError> {
+        let now = crate::check_time(now)?;
         if !self.enabled {
             return Ok(AccessDecision::ALLOWED);
         }

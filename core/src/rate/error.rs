@@ -22,6 +22,11 @@ pub enum RateError {
     /// The key is longer than the store accepts.
     #[error("rate key is {0} bytes; the most accepted is 1024")]
     KeyTooLong(usize),
+    /// `now` is after the end of year 9999 (see [`crate::MAX_UNIX_TIME`]).
+    #[error(
+        "time {0} is out of range: the latest accepted is 253402300799 (the end of year 9999)"
+    )]
+    TimeOutOfRange(u64),
 }
 
 impl RateError {
@@ -29,9 +34,16 @@ impl RateError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidQuota(_) => "invalid_quota",
+            Self::TimeOutOfRange(_) => "time_out_of_range",
             Self::CostExceedsLimit { .. } => "cost_exceeds_limit",
             Self::KeyTooLong(_) => "rate_key_too_long",
             Self::StoreFull(_) => "rate_store_full",
         }
+    }
+}
+
+impl From<crate::TimeOutOfRange> for RateError {
+    fn from(e: crate::TimeOutOfRange) -> Self {
+        Self::TimeOutOfRange(e.0)
     }
 }

@@ -91,6 +91,7 @@ impl RateLimiter {
 
     /// Forgets keys whose window is empty at `now`; returns how many.
     pub fn sweep(&self, now: u64) -> usize {
+        let now = crate::time::clamp_time(now);
         let window = self.quota.window();
         self.store.sweep(now, |log, now| log.is_fresh(now, window))
     }

@@ -69,11 +69,13 @@ impl VelocityCounter {
 
     /// Records one event of `key` at `now` and returns the counts including it.
     pub fn record(&self, key: impl AsRef<[u8]>, now: u64) -> Result<VelocityCounts, RateError> {
+        let now = crate::check_time(now)?;
         self.apply(key.as_ref(), now, 1)
     }
 
     /// The counts of `key` at `now` without recording anything.
     pub fn peek(&self, key: impl AsRef<[u8]>, now: u64) -> Result<VelocityCounts, RateError> {
+        let now = crate::check_time(now)?;
         self.apply(key.as_ref(), now, 0)
     }
 

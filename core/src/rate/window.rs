@@ -108,6 +108,7 @@ pub fn decide(
     quota: Quota,
     cost: u32,
 ) -> Result<RateDecision, RateError> {
+    let now = crate::check_time(now)?;
     let (limit, window) = (quota.limit(), quota.window());
     if cost > limit {
         return Err(RateError::CostExceedsLimit { cost, limit });

@@ -66,6 +66,7 @@ pub struct DeliveryState {
 impl DeliveryState {
     /// A new delivery, due at once.
     pub fn new(now: u64) -> Self {
+        let now = crate::time::clamp_time(now);
         Self {
             attempts: 0,
             next_attempt_at: Some(now),
@@ -76,6 +77,7 @@ impl DeliveryState {
     /// Records an attempt that ended at `now`, and says what comes next.
     /// Recording on a finished delivery changes nothing and repeats its end.
     pub fn record(&mut self, result: AttemptResult, now: u64) -> Next {
+        let now = crate::time::clamp_time(now);
         match self.status {
             DeliveryStatus::Delivered => return Next::Delivered,
             DeliveryStatus::Failed => return Next::GaveUp,

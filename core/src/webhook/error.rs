@@ -70,6 +70,11 @@ pub enum WebhookError {
     /// A header value that cannot be sent (control characters, non-ASCII).
     #[error("{0} value must be visible ASCII")]
     InvalidHeaderValue(&'static str),
+    /// `now` is after the end of year 9999 (see [`crate::MAX_UNIX_TIME`]).
+    #[error(
+        "time {0} is out of range: the latest accepted is 253402300799 (the end of year 9999)"
+    )]
+    TimeOutOfRange(u64),
 }
 
 impl WebhookError {
@@ -77,6 +82,7 @@ impl WebhookError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::MissingHeader(_) => "missing_header",
+            Self::TimeOutOfRange(_) => "time_out_of_range",
             Self::DuplicateHeader(_) => "duplicate_header",
             Self::InvalidTimestamp => "invalid_timestamp",
             Self::TimestampTooOld { .. } => "timestamp_too_old",
@@ -91,5 +97,11 @@ impl WebhookError {
             Self::UnknownEvent(_) => "unknown_event",
             Self::InvalidHeaderValue(_) => "invalid_header_value",
         }
+    }
+}
+
+impl From<crate::TimeOutOfRange> for WebhookError {
+    fn from(e: crate::TimeOutOfRange) -> Self {
+        Self::TimeOutOfRange(e.0)
     }
 }

@@ -34,6 +34,7 @@ impl ReplayGuard {
 
     /// Records a verified delivery; `replayed_delivery` if it was seen before.
     pub fn check(&self, verified: &Verified, now: u64) -> Result<(), WebhookError> {
+        let now = crate::check_time(now)?;
         // A panic cannot leave a B-tree set half-inserted, so a poisoned lock is safe.
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         let horizon = now.saturating_sub(self.tolerance);

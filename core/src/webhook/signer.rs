@@ -72,6 +72,7 @@ impl WebhookSigner {
         timestamp: u64,
         body: &[u8],
     ) -> Result<[(&'static str, String); 5], WebhookError> {
+        crate::check_time(timestamp)?;
         let visible = |s: &str| !s.is_empty() && s.bytes().all(|b| (0x21..=0x7e).contains(&b));
         if !visible(event) {
             return Err(WebhookError::InvalidHeaderValue(EVENT_HEADER));

@@ -124,6 +124,7 @@ impl WebhookVerifier {
         body: &[u8],
         now: u64,
     ) -> Result<Verified, WebhookError> {
+        let now = crate::check_time(now)?;
         let ts = parse_decimal(timestamp).ok_or(WebhookError::InvalidTimestamp)?;
         let tolerance = self.tolerance;
         if ts < now.saturating_sub(tolerance) {
