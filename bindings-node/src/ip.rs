@@ -165,6 +165,7 @@ impl AccessPolicy {
             allowed: d.allowed,
             reason: d.reason.map(|r| r.as_str().to_owned()),
             country: d.country.map(|c| c.to_string()),
+            country_hint_ignored: d.country_hint_ignored.then_some(true),
         })
     }
 }
@@ -187,4 +188,7 @@ pub struct Decision {
     pub reason: Option<String>,
     /// The visitor's country (`XX` when unknown).
     pub country: Option<String>,
+    /// Present (true) only when the country hint was malformed and was read
+    /// as unknown; the address rules decided.
+    pub country_hint_ignored: Option<bool>,
 }

@@ -108,6 +108,9 @@ pub struct AccessDecision {
     /// The visitor's country when blocked (`XX` when unknown).
     #[pyo3(get)]
     country: Option<String>,
+    /// The country hint was malformed and read as unknown.
+    #[pyo3(get)]
+    country_hint_ignored: bool,
     decision: core_ip::AccessDecision,
 }
 
@@ -203,6 +206,7 @@ impl AccessPolicy {
             allowed: d.allowed,
             reason: d.reason.map(|r| r.as_str()),
             country: d.country.map(|c| c.to_string()),
+            country_hint_ignored: d.country_hint_ignored,
             decision: d,
         })
     }

@@ -85,3 +85,11 @@ def test_config_as_json_text():
     assert p.check("1.2.3.4", country="us").to_dict() == {"allowed": False, "reason": "blocked_ip", "country": "US"}
     with pytest.raises(TypeError):
         cf.AccessPolicy(["enabled"])
+
+
+def test_a_malformed_country_hint_never_aborts_the_decision():
+    policy = cf.AccessPolicy({"enabled": True, "blockedIPs": ["1.2.3.4"], "allowedIPs": ["5.6.7.8"]})
+    d = policy.check("1.2.3.4", country="USA")
+    assert (d.allowed, d.reason, d.country_hint_ignored) == (False, "blocked_ip", True)
+    assert policy.check("5.6.7.8", country="USA").allowed
+    assert not policy.check("1.2.3.4", country="DE").country_hint_ignored

@@ -26,6 +26,7 @@ pub mod click;
 mod decimal;
 mod hour;
 pub mod ip;
+mod json;
 mod mac;
 pub mod rate;
 pub mod score;

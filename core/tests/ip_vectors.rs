@@ -106,20 +106,13 @@ fn config_error_vectors_name_the_field() {
 }
 
 #[test]
-fn hint_garbage_is_an_error_not_a_guess() {
+fn address_garbage_is_an_error_not_a_guess() {
     let policy = AccessPolicy::builder(AccessConfig {
         enabled: true,
         ..Default::default()
     })
     .build()
     .unwrap();
-    assert_eq!(
-        policy
-            .check_str("1.2.3.4", Some("USA"), 0)
-            .unwrap_err()
-            .code(),
-        "invalid_country"
-    );
     assert_eq!(
         policy.check_str("1.2.3", None, 0).unwrap_err().code(),
         "invalid_ip"
@@ -143,4 +136,41 @@ fn a_wrong_database_for_a_role_is_refused_at_build() {
         .build()
         .unwrap_err();
     assert_eq!(err.code(), "wrong_database_type");
+}
+
+#[test]
+fn a_malformed_country_hint_never_aborts_the_decision() {
+    use clickfence::ip::{AccessConfig, AccessPolicy};
+    let config = AccessConfig::from_json(
+        r#"{"enabled": true, "blockedIPs": ["1.2.3.4"], "allowedIPs": ["5.6.7.8"], "blockedCountries": ["US"]}"#,
+    )
+    .unwrap();
+    let policy = AccessPolicy::builder(config).build().unwrap();
+    for hint in ["USA", "1", "", "u$"] {
+        let d = policy.check_str("1.2.3.4", Some(hint), 0).unwrap();
+        assert_eq!(
+            (d.allowed, d.reason.map(|r| r.as_str())),
+            (false, Some("blocked_ip")),
+            "{hint}"
+        );
+        assert!(d.country_hint_ignored);
+        assert!(policy.check_str("5.6.7.8", Some(hint), 0).unwrap().allowed);
+        let unknown = policy.check_str("9.9.9.9", Some(hint), 0).unwrap();
+        assert!(unknown.allowed, "a bad hint is unknown, not US");
+    }
+    let disabled = AccessPolicy::builder(AccessConfig::from_json(r#"{"enabled": false}"#).unwrap())
+        .build()
+        .unwrap();
+    assert!(
+        disabled
+            .check_str("1.2.3.4", Some("USA"), 0)
+            .unwrap()
+            .allowed
+    );
+    assert!(
+        !policy
+            .check_str("1.2.3.4", Some("DE"), 0)
+            .unwrap()
+            .country_hint_ignored
+    );
 }

@@ -55,12 +55,33 @@ fn score_vectors() {
 }
 
 #[test]
-fn signal_errors_name_the_field() {
-    for case in load("score.json")["signal_errors"].as_array().unwrap() {
+fn invalid_signal_fields_are_dropped_and_reported_and_the_rest_decides() {
+    let all = load("score.json");
+    for case in all["signal_ignored"].as_array().unwrap() {
         let path = case["path"].as_str().unwrap();
-        let err = ClickSignals::from_value(case["signals"].clone()).unwrap_err();
-        assert_eq!(err.code(), "invalid_signals");
-        assert!(err.to_string().contains(path), "{path}: {err}");
+        let signals = ClickSignals::from_value(case["signals"].clone()).unwrap();
+        let a = Scorer::default().score(&signals);
+        assert_eq!(a.status.as_str(), "blocked", "{path}");
+        assert!(
+            a.ignored_signals.iter().any(|i| i.starts_with(path)),
+            "{path}: {:?}",
+            a.ignored_signals
+        );
+    }
+    let f = &all["signal_floored"];
+    let s = ClickSignals::from_value(f["signals"].clone()).unwrap();
+    assert_eq!(s.time_to_click_ms, f["time_to_click_ms"].as_u64());
+    assert_eq!(
+        u64::from(s.bot_signals[0].confidence),
+        f["confidence"].as_u64().unwrap()
+    );
+    for case in all["signal_errors"].as_array().unwrap() {
+        let text = case["text"].as_str().unwrap();
+        assert_eq!(
+            ClickSignals::from_json(text).unwrap_err().code(),
+            "invalid_signals",
+            "{text}"
+        );
     }
 }
 
@@ -187,4 +208,65 @@ proptest! {
         prop_assert!(after.status >= before.status);
         prop_assert!(after.reasons.len() >= before.reasons.len());
     }
+}
+
+#[test]
+fn honest_fractions_are_floored_and_one_bad_field_drops_only_itself() {
+    use clickfence::score::ClickSignals;
+    let s = ClickSignals::from_json(
+        r#"{"blocked_ip": true, "time_to_click_ms": 123.4, "clicks_last_minute": -1,
+            "bot_signals": [{"signal_type": "selenium", "confidence": 99.5},
+                            {"signal_type": "x", "confidence": 150}]}"#,
+    )
+    .unwrap();
+    assert!(s.blocked_ip, "the other evidence is kept");
+    assert_eq!(s.time_to_click_ms, Some(123));
+    assert_eq!(s.clicks_last_minute, None);
+    assert_eq!(s.bot_signals.len(), 1);
+    assert_eq!(s.bot_signals[0].confidence, 99);
+    assert_eq!(s.ignored.len(), 2, "{:?}", s.ignored);
+    assert!(
+        s.ignored[0].starts_with("clicks_last_minute")
+            || s.ignored[1].starts_with("clicks_last_minute")
+    );
+    let a = clickfence::Scorer::default().score(&s);
+    assert_eq!(a.status.as_str(), "blocked");
+    assert_eq!(a.ignored_signals, s.ignored);
+    let json = serde_json::to_value(&a).unwrap();
+    assert_eq!(json["ignored_signals"].as_array().unwrap().len(), 2);
+    // Lax JSON is refused: trailing data and repeated keys.
+    for text in [
+        r#"{"blocked_ip": false} {"blocked_ip": true}"#,
+        r#"{"blocked_ip": true, "blocked_ip": false}"#,
+        "[]",
+        "not json",
+    ] {
+        assert_eq!(
+            ClickSignals::from_json(text).unwrap_err().code(),
+            "invalid_signals",
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn rules_and_access_configs_are_one_value_without_repeated_keys() {
+    use clickfence::ip::AccessConfig;
+    use clickfence::score::ScoringRules;
+    let e = AccessConfig::from_json(
+        r#"{"enabled": false} {"enabled": true, "blockedIPs": ["1.2.3.4"]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "invalid_config");
+    assert_eq!(
+        AccessConfig::from_json(r#"{"enabled": true, "enabled": false}"#)
+            .unwrap_err()
+            .code(),
+        "invalid_config"
+    );
+    let e =
+        ScoringRules::from_json(r#"{"version": "v", "rules": {"tor_exit": 10, "tor_exit": 90}}"#)
+            .unwrap_err();
+    assert_eq!(e.code(), "invalid_rules");
+    assert!(e.to_string().contains("twice"), "{e}");
 }

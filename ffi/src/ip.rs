@@ -81,6 +81,9 @@ pub struct clickfence_access_decision {
     /// The visitor's country when blocked (`XX` when unknown), NUL-terminated;
     /// empty when allowed.
     pub country: [u8; 3],
+    /// The country hint was malformed and read as unknown (the address
+    /// rules decided).
+    pub country_hint_ignored: bool,
 }
 
 /// Opens a MaxMind DB file (path as bytes, no NUL needed).
@@ -322,6 +325,7 @@ pub unsafe extern "C" fn clickfence_access_policy_check(
                     allowed: d.allowed,
                     reason,
                     country: code,
+                    country_hint_ignored: d.country_hint_ignored,
                 },
                 "out",
             )

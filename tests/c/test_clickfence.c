@@ -504,6 +504,29 @@ static void test_score(void) {
   CHECK(clickfence_scorer_new(S("{\"version\":\"v\",\"rules\":{\"vpnn\":1}}"), 70, 40, &s) == CLICKFENCE_INVALID_RULES,
         "bad rules");
   CHECK(clickfence_scorer_new(NULL, 0, 40, 70, &s) == CLICKFENCE_INVALID_THRESHOLDS, "bad thresholds");
+  /* Invalid fields are dropped and listed; lax JSON is refused. */
+  const cJSON *ig;
+  cJSON_ArrayForEach(ig, cJSON_GetObjectItem(v, "signal_ignored")) {
+    clickfence_scorer *sc = NULL;
+    clickfence_scorer_new(NULL, 0, 70, 40, &sc);
+    char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(ig, "signals"));
+    char json[4096];
+    size_t n = 0;
+    CHECK(clickfence_scorer_score_json(sc, S(text), (uint8_t *)json, sizeof json, &n) == CLICKFENCE_OK &&
+              strstr(json, "\"ignored_signals\":[\"") != NULL && strstr(json, str(ig, "path")) != NULL &&
+              strstr(json, "\"status\":\"blocked\"") != NULL,
+          "ignored %s: %s", str(ig, "path"), json);
+    free(text);
+    clickfence_scorer_free(sc);
+  }
+  const cJSON *er;
+  cJSON_ArrayForEach(er, cJSON_GetObjectItem(v, "signal_errors")) {
+    clickfence_scorer *sc = NULL;
+    clickfence_scorer_new(NULL, 0, 70, 40, &sc);
+    clickfence_assessment a;
+    CHECK(clickfence_scorer_score(sc, S(str(er, "text")), &a) == CLICKFENCE_INVALID_SIGNALS, "error %s", str(er, "text"));
+    clickfence_scorer_free(sc);
+  }
   cJSON_Delete(v);
 }
 
@@ -600,6 +623,17 @@ static void test_regressions(void) {
   CHECK(clickfence_rate_limiter_check(rl, S("k"), 1, 253402300799ULL, &d) == CLICKFENCE_OK && !d.allowed,
         "still limited at the edge");
   clickfence_rate_limiter_free(rl);
+
+  /* 8: a malformed country hint is read as unknown; the address rules decide. */
+  clickfence_access_policy *policy = NULL;
+  CHECK(clickfence_access_policy_from_json(S("{\"enabled\":true,\"blockedIPs\":[\"1.2.3.4\"]}"), NULL, &policy) ==
+            CLICKFENCE_OK,
+        "policy");
+  clickfence_access_decision ad;
+  CHECK(clickfence_access_policy_check(policy, S("1.2.3.4"), S("USA"), 0, &ad) == CLICKFENCE_OK && !ad.allowed &&
+            ad.reason == CLICKFENCE_REASON_BLOCKED_IP && ad.country_hint_ignored,
+        "bad hint still blocked");
+  clickfence_access_policy_free(policy);
 
   /* 4: a huge count is a status, not an abort. */
   clickfence_bytes secret = {(const uint8_t *)"whsec", 5};

@@ -45,11 +45,14 @@ pub struct AccessConfig {
 }
 
 impl AccessConfig {
-    /// Parses the JSON object; errors name the field (`blockedIPs[2]`, `enabled`).
+    /// Parses the JSON object; errors name the field (`blockedIPs[2]`,
+    /// `enabled`). Exactly one value: trailing data and repeated keys are
+    /// refused.
     pub fn from_json(text: &str) -> Result<Self, IpError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let config = serde_path_to_error::deserialize(de).map_err(path_error)?;
-        Ok(config)
+        crate::json::strict(text).map_err(|e| IpError::InvalidConfig {
+            path: e.path,
+            message: e.message,
+        })
     }
 
     /// Converts an already-parsed JSON value.

@@ -49,6 +49,9 @@ pub struct AccessDecision {
     pub reason: Option<BlockReason>,
     /// The visitor's country when blocked (`XX` when unknown).
     pub country: Option<CountryCode>,
+    /// The country hint was malformed (`USA`, `1`) and was read as unknown;
+    /// the address rules decided. Not part of the spec's JSON.
+    pub country_hint_ignored: bool,
 }
 
 impl AccessDecision {
@@ -56,6 +59,7 @@ impl AccessDecision {
         allowed: true,
         reason: None,
         country: None,
+        country_hint_ignored: false,
     };
 }
 
@@ -293,12 +297,18 @@ impl AccessPolicy {
                 allowed: false,
                 reason: Some(reason),
                 country: Some(self.country(&mut visitor)?),
+                country_hint_ignored: false,
             }),
         }
     }
 
     /// [`check`](Self::check) from text: a strictly parsed address and an
     /// optional country hint (two letters, `XX` or `T1`, any case).
+    ///
+    /// A malformed hint (`USA`, `1`) is read as unknown (`XX`) and reported
+    /// in `country_hint_ignored`; the address rules still decide. An error
+    /// here would let callers that fail open on errors wave a blocked
+    /// address through by sending a bad header.
     pub fn check_str(
         &self,
         ip: &str,
@@ -306,8 +316,11 @@ impl AccessPolicy {
         now: u64,
     ) -> Result<AccessDecision, IpError> {
         let ip = parse_ip(ip)?;
-        let hint = country_hint.map(str::parse).transpose()?;
-        self.check(ip, hint, now)
+        let parsed = country_hint.map(str::parse::<CountryCode>);
+        let ignored = matches!(parsed, Some(Err(_)));
+        let mut decision = self.check(ip, parsed.and_then(Result::ok), now)?;
+        decision.country_hint_ignored = ignored;
+        Ok(decision)
     }
 
     /// Whether the policy is switched on.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::error::{located, ScoreError};
+use super::error::ScoreError;
 
 /// Clicks per minute from one IP above which `click_velocity_minute` fires.
 pub const VELOCITY_MINUTE_LIMIT: u64 = 5;
@@ -110,10 +110,9 @@ impl Default for ScoringRules {
 impl ScoringRules {
     /// Parses and validates a rules file.
     pub fn from_json(text: &str) -> Result<Self, ScoreError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let file: RulesFile = serde_path_to_error::deserialize(de).map_err(|e| {
-            let (path, message) = located(e);
-            ScoreError::InvalidRules { path, message }
+        let file: RulesFile = crate::json::strict(text).map_err(|e| ScoreError::InvalidRules {
+            path: e.path,
+            message: e.message,
         })?;
         Self::from_parts(file.version, file.rules)
     }

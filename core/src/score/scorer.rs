@@ -94,6 +94,10 @@ pub struct Assessment {
     pub rules_version: Arc<str>,
     /// The thresholds used.
     pub thresholds: Thresholds,
+    /// Signal fields that were invalid and left out (`time_to_click_ms:
+    /// ...`), from [`ClickSignals::ignored`]; absent from JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_signals: Vec<String>,
 }
 
 impl Assessment {
@@ -300,6 +304,7 @@ impl Scorer {
             reasons,
             rules_version: Arc::clone(&self.version),
             thresholds: t,
+            ignored_signals: s.ignored.clone(),
         }
     }
 }

@@ -109,31 +109,91 @@ pub struct ClickSignals {
     /// A hidden trap link was followed.
     pub trap_link: bool,
     /// Clicks from this IP in the last minute, this one included.
+    #[serde(deserialize_with = "count")]
     pub clicks_last_minute: Option<u64>,
     /// Clicks from this IP in the last hour, this one included.
+    #[serde(deserialize_with = "count")]
     pub clicks_last_hour: Option<u64>,
     /// Times this click id was seen before.
+    #[serde(deserialize_with = "count")]
     pub click_id_repeats: Option<u64>,
     /// Milliseconds from page load to the click.
+    #[serde(deserialize_with = "count")]
     pub time_to_click_ms: Option<u64>,
+    /// Fields that were invalid and left out, each as `path: why`, filled
+    /// by [`from_json`](Self::from_json) / [`from_value`](Self::from_value).
+    #[serde(skip)]
+    pub ignored: Vec<String>,
 }
 
 impl ClickSignals {
     /// Parses signals; errors name the field (`bot_signals[0].confidence`).
+    ///
+    /// What honest clients send is accepted: fractional numbers (a browser's
+    /// `performance.now()`) are floored. A field that is still invalid
+    /// (negative, out of range, wrong type, unknown) is left out and listed
+    /// in [`ignored`](Self::ignored) instead of discarding every other
+    /// signal; an invalid bot signal or spy tool drops that entry. Not JSON,
+    /// not an object, trailing data or a repeated key is an error.
     pub fn from_json(text: &str) -> Result<Self, ScoreError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let (path, message) = located(e);
-            ScoreError::InvalidSignals { path, message }
-        })
+        let value: serde_json::Value =
+            crate::json::strict(text).map_err(|e| ScoreError::InvalidSignals {
+                path: e.path,
+                message: e.message,
+            })?;
+        Self::from_value(value)
     }
 
-    /// Converts an already-parsed JSON value.
-    pub fn from_value(value: serde_json::Value) -> Result<Self, ScoreError> {
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let (path, message) = located(e);
-            ScoreError::InvalidSignals { path, message }
-        })
+    /// Converts an already-parsed JSON value, as [`from_json`](Self::from_json).
+    pub fn from_value(mut value: serde_json::Value) -> Result<Self, ScoreError> {
+        if !value.is_object() {
+            return Err(ScoreError::InvalidSignals {
+                path: "(root)".into(),
+                message: "signals must be a JSON object".into(),
+            });
+        }
+        let mut ignored = Vec::new();
+        // Each pass drops the field the error names; a JSON object of n
+        // fields and entries needs at most n passes.
+        loop {
+            match serde_path_to_error::deserialize::<_, ClickSignals>(&value) {
+                Ok(mut signals) => {
+                    signals.ignored = ignored;
+                    return Ok(signals);
+                }
+                Err(e) => {
+                    let (path, message) = located(e);
+                    if !remove_at(&mut value, &path) {
+                        return Err(ScoreError::InvalidSignals { path, message });
+                    }
+                    ignored.push(format!("{path}: {message}"));
+                }
+            }
+        }
+    }
+}
+
+/// Removes the entry `path` (`a`, `a[2]`, `a[2].b`: the first two levels,
+/// which is as deep as signals go) names; false when nothing could be.
+fn remove_at(value: &mut serde_json::Value, path: &str) -> bool {
+    let head = path.split_once('.').map_or(path, |(head, _)| head);
+    let (key, index) = match head.split_once('[') {
+        Some((k, i)) => (k, i.trim_end_matches(']').parse::<usize>().ok()),
+        None => (head, None),
+    };
+    let Some(obj) = value.as_object_mut() else {
+        return false;
+    };
+    match index {
+        // An invalid entry of a list goes whole, whatever inside it is wrong.
+        Some(i) => match obj.get_mut(key).and_then(|v| v.as_array_mut()) {
+            Some(list) if i < list.len() => {
+                list.remove(i);
+                true
+            }
+            _ => false,
+        },
+        None => obj.remove(key).is_some(),
     }
 }
 
@@ -142,8 +202,26 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
     Option::<String>::deserialize(d).map(Some)
 }
 
+/// A whole number from any JSON number, fractions floored.
+fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(v.floor() as u64)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "must be a number from 0, got {v}"
+        )))
+    }
+}
+
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Option::<serde_json::Number>::deserialize(d)?
+        .map(|n| whole(serde_json::Value::Number(n)).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
 fn percent<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
-    let v = u64::deserialize(d)?;
+    let v = whole(d)?;
     u8::try_from(v)
         .ok()
         .filter(|p| *p <= 100)

@@ -73,13 +73,28 @@ for c in cases:
     if c["classification"] is None:
         c["classification"] = c["reasons"][0] if c["reasons"] else "clean"
 
+# An invalid field is dropped and reported (its path starts the entry in the
+# assessment's ignored_signals); the other evidence (blocked_ip) still
+# decides: every case is blocked.
+ignored = [
+    {"signals": {"blocked_ip": True, "ip_vpn": "yes"}, "path": "ip_vpn"},
+    {"signals": {"blocked_ip": True, "bot_signals": [{"signal_type": "x", "confidence": 101}]},
+     "path": "bot_signals[0].confidence"},
+    {"signals": {"blocked_ip": True, "bot_signals": [{"signal_type": "x"}]}, "path": "bot_signals[0]"},
+    {"signals": {"blocked_ip": True, "signature": "maybe"}, "path": "signature"},
+    {"signals": {"blocked_ip": True, "clicks_last_minute": -1}, "path": "clicks_last_minute"},
+    {"signals": {"blocked_ip": True, "user_agnet": "x"}, "path": "user_agnet"},
+]
+# Fractions an honest browser sends are floored, not refused.
+floored = {"signals": {"time_to_click_ms": 123.9, "bot_signals": [{"signal_type": "selenium", "confidence": 99.5}]},
+           "time_to_click_ms": 123, "confidence": 99}
+# Not one JSON object: an error (texts, as trailing data has no JSON value).
 errors = [
-    {"signals": {"ip_vpn": "yes"}, "path": "ip_vpn"},
-    {"signals": {"bot_signals": [{"signal_type": "x", "confidence": 101}]}, "path": "bot_signals[0].confidence"},
-    {"signals": {"bot_signals": [{"signal_type": "x"}]}, "path": "bot_signals[0]"},
-    {"signals": {"signature": "maybe"}, "path": "signature"},
-    {"signals": {"clicks_last_minute": -1}, "path": "clicks_last_minute"},
-    {"signals": {"user_agnet": "x"}, "path": "user_agnet"},
+    {"text": "[]"},
+    {"text": "1"},
+    {"text": '{"blocked_ip": false} {"blocked_ip": true}'},
+    {"text": '{"blocked_ip": true, "blocked_ip": false}'},
+    {"text": "{not json"},
 ]
 
 print(json.dumps({"description": "Fraud scoring vectors with the default rules. 'reasons' lists "
@@ -87,4 +102,5 @@ print(json.dumps({"description": "Fraud scoring vectors with the default rules. 
                   "rules_version": "clickfence-default-1",
                   "fraud_rate": {"total_clicks": 4128, "blocked_clicks": 312, "flagged_clicks": 87,
                                  "fraud_rate": 7.56},
-                  "cases": cases, "signal_errors": errors}, indent=1))
+                  "cases": cases, "signal_ignored": ignored, "signal_floored": floored,
+                  "signal_errors": errors}, indent=1))
