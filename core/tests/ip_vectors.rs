@@ -174,3 +174,30 @@ fn a_malformed_country_hint_never_aborts_the_decision() {
             .country_hint_ignored
     );
 }
+
+#[test]
+fn ipv6_forms_embedding_an_ipv4_address_are_that_address() {
+    use clickfence::ip::{AccessConfig, AccessPolicy};
+    let policy = AccessPolicy::builder(
+        AccessConfig::from_json(
+            r#"{"enabled": true, "blockedIPs": ["1.2.3.4"], "blockedCIDRs": ["10.0.0.0/8"]}"#,
+        )
+        .unwrap(),
+    )
+    .build()
+    .unwrap();
+    for ip in [
+        "::1.2.3.4",
+        "::ffff:1.2.3.4",
+        "64:ff9b::102:304",
+        "2002:102:304::5",
+    ] {
+        let d = policy.check_str(ip, None, 0).unwrap();
+        assert_eq!(d.reason.map(|r| r.as_str()), Some("blocked_ip"), "{ip}");
+    }
+    assert!(
+        !policy.check_str("2002:a00:1::1", None, 0).unwrap().allowed,
+        "6to4 of 10.0.0.1"
+    );
+    assert!(policy.check_str("2001:db8::1", None, 0).unwrap().allowed);
+}

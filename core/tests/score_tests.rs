@@ -270,3 +270,34 @@ fn rules_and_access_configs_are_one_value_without_repeated_keys() {
     assert_eq!(e.code(), "invalid_rules");
     assert!(e.to_string().contains("twice"), "{e}");
 }
+
+#[test]
+fn disguised_and_implausible_user_agents_are_not_browsers() {
+    let scorer = Scorer::default();
+    let score = |ua: &str| {
+        scorer
+            .score(&ClickSignals {
+                user_agent: Some(Some(ua.into())),
+                ..Default::default()
+            })
+            .score
+    };
+    for ua in [
+        "Mozilla/5.0 curl/8.5",
+        "\u{200b}curl/8.5",
+        "Playwright/1.40",
+        "undici",
+    ] {
+        assert!(scorer.is_bot_user_agent(ua), "{ua:?}");
+    }
+    assert_eq!(
+        score("x"),
+        score(""),
+        "a one-character agent scores like a missing one"
+    );
+    assert!(score("x") > 0);
+    assert_eq!(
+        score("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"),
+        0
+    );
+}

@@ -7,12 +7,35 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use super::IpError;
 
-/// The canonical form of `ip`: `::ffff:a.b.c.d` becomes `a.b.c.d`. Other IPv6
-/// addresses (including `::1` and the deprecated `::a.b.c.d`) stay IPv6.
+/// The canonical form of `ip`: an IPv6 address that embeds an IPv4 address
+/// is that IPv4 address, so block lists, GeoIP (whose databases alias these
+/// ranges to IPv4) and rate keys all see one client:
+///
+/// - IPv4-mapped `::ffff:a.b.c.d`;
+/// - IPv4-compatible `::a.b.c.d` (deprecated; `::` and `::1` stay IPv6);
+/// - NAT64 `64:ff9b::a.b.c.d` (RFC 6052 well-known prefix);
+/// - 6to4 `2002:AABB:CCDD::/48`, the site of the IPv4 host `AA.BB.CC.DD`.
+///
+/// Every other IPv6 address stays IPv6.
 pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V6(v6) => embedded_v4(v6).map_or(ip, IpAddr::V4),
         v4 => v4,
+    }
+}
+
+/// The IPv4 address an IPv6 address embeds (see [`canonical`]).
+fn embedded_v4(a: Ipv6Addr) -> Option<Ipv4Addr> {
+    if let Some(v4) = a.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let bits = u128::from(a);
+    let low = Ipv4Addr::from(bits as u32);
+    match (bits >> 32, a.segments()[0]) {
+        (0, _) if bits > 1 => Some(low),
+        (0x0064_ff9b_0000_0000_0000_0000, _) => Some(low),
+        (_, 0x2002) => Some(Ipv4Addr::from((bits >> 80) as u32)),
+        _ => None,
     }
 }
 
@@ -70,13 +93,29 @@ pub fn parse_prefix(text: &str) -> Result<IpNet, IpError> {
     Ok(canonical_net(net))
 }
 
-/// `::ffff:0:0/96` and longer mapped prefixes become IPv4 prefixes.
+/// Prefixes inside the ranges [`canonical`] maps become IPv4 prefixes:
+/// `::ffff:0:0/96`, `64:ff9b::/96` and longer (`/96 + n` is `/n`), a single
+/// IPv4-compatible address, and `2002::/16` and longer (`/16 + n` is `/n`,
+/// at most `/32`).
 pub fn canonical_net(net: IpNet) -> IpNet {
     match net {
-        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.network().to_ipv4_mapped() {
-            Some(v4) => Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(net, IpNet::V4),
-            None => net,
-        },
+        IpNet::V6(v6) => {
+            let len = v6.prefix_len();
+            let bits = u128::from(v6.network());
+            let v4 = |addr: Ipv4Addr, l: u8| {
+                Ipv4Net::new(addr, l.min(32)).map_or(net, |n| IpNet::V4(n.trunc()))
+            };
+            if len >= 96 && (bits >> 32 == 0xffff || bits >> 32 == 0x0064_ff9b_0000_0000_0000_0000)
+            {
+                v4(Ipv4Addr::from(bits as u32), len - 96)
+            } else if len == 128 && bits >> 32 == 0 && bits > 1 {
+                v4(Ipv4Addr::from(bits as u32), 32)
+            } else if len >= 16 && bits >> 112 == 0x2002 {
+                v4(Ipv4Addr::from((bits >> 80) as u32), len - 16)
+            } else {
+                net.trunc()
+            }
+        }
         _ => net.trunc(),
     }
 }
@@ -106,9 +145,32 @@ mod tests {
             "1.2.3.4".parse::<IpAddr>().unwrap()
         );
         assert!(parse_ip("::1").unwrap().is_ipv6());
-        assert!(
-            parse_ip("::1.2.3.4").unwrap().is_ipv6(),
-            "IPv4-compatible is not mapped"
+        // IPv6 forms embedding an IPv4 address are that address.
+        for embedded in [
+            "::1.2.3.4",
+            "64:ff9b::102:304",
+            "2002:102:304::1",
+            "2002:102:304:ffff::9",
+        ] {
+            assert_eq!(
+                parse_ip(embedded).unwrap().to_string(),
+                "1.2.3.4",
+                "{embedded}"
+            );
+        }
+        assert!(parse_ip("::").unwrap().is_ipv6());
+        assert_eq!(
+            parse_prefix("2002:102:300::/40").unwrap().to_string(),
+            "1.2.3.0/24"
+        );
+        assert_eq!(
+            parse_prefix("64:ff9b::a00:0/104").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(parse_prefix("2002::/16").unwrap().to_string(), "0.0.0.0/0");
+        assert_eq!(
+            parse_prefix("2001:db8::/32").unwrap().to_string(),
+            "2001:db8::/32"
         );
     }
 

@@ -2,6 +2,7 @@
 //! classified `valid` / `flagged` / `blocked` by a site's thresholds
 //! (defaults 70 / 40, as the platform spec's site example shows).
 
+mod agent;
 mod error;
 mod pause;
 mod rules;

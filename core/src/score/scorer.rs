@@ -155,7 +155,7 @@ impl Scorer {
             rules,
             version,
             thresholds,
-            bots: isbot::Bots::default(),
+            bots: super::agent::bots(),
         }
     }
 
@@ -165,8 +165,9 @@ impl Scorer {
     }
 
     /// Whether `user_agent` matches the known-bot list.
+    /// Invisible characters are ignored and automation tokens match anywhere.
     pub fn is_bot_user_agent(&self, user_agent: &str) -> bool {
-        self.bots.is_bot(user_agent)
+        self.bots.is_bot(&super::agent::visible(user_agent))
     }
 
     /// Scores one click. Same input, same output.
@@ -225,17 +226,23 @@ impl Scorer {
             }
             _ => {}
         }
-        // Absent = unknown; null or blank = known to be missing.
-        match s
+        // Absent = unknown; null or blank = known to be missing; one no
+        // browser would send counts as missing too.
+        let ua = s
             .user_agent
             .as_ref()
-            .map(|ua| ua.as_deref().map_or("", str::trim))
-        {
+            .map(|ua| super::agent::visible(ua.as_deref().unwrap_or("")));
+        match ua.as_deref() {
             Some("") => fire(Rule::MissingUserAgent, None, "no user agent".into()),
             Some(ua) if self.bots.is_bot(ua) => fire(
                 Rule::BotUserAgent,
                 None,
                 "user agent matches a known bot".into(),
+            ),
+            Some(ua) if super::agent::implausible(ua) => fire(
+                Rule::MissingUserAgent,
+                None,
+                "user agent no browser would send".into(),
             ),
             _ => {}
         }
