@@ -212,23 +212,35 @@ impl AccessPolicy {
     }
 }
 
-/// Picks the client address from the peer and proxy headers, trusting the
-/// headers only from peers in `trusted`.
+/// Picks the client address from the peer and proxy headers: X-Forwarded-For
+/// through the `trusted` proxies, CF-Connecting-IP only when a `cloudflare`
+/// address vouches for it. Returns `(address, source)`, source being `peer`,
+/// `forwarded_for` or `cf_connecting_ip` (only then may CF-IPCountry be
+/// believed).
 #[pyfunction]
-#[pyo3(signature = (peer, *, trusted, forwarded_for=None, cf_connecting_ip=None))]
+#[pyo3(signature = (peer, *, trusted, cloudflare=None, forwarded_for=None, cf_connecting_ip=None))]
 fn client_ip(
     py: Python<'_>,
     peer: &str,
     trusted: PyRef<'_, IpSet>,
+    cloudflare: Option<PyRef<'_, IpSet>>,
     forwarded_for: Option<Vec<String>>,
     cf_connecting_ip: Option<&str>,
-) -> PyResult<String> {
+) -> PyResult<(String, &'static str)> {
     let peer = core_ip::parse_ip(peer).map_err(|e| ip_err(py, e))?;
     let xff = forwarded_for.unwrap_or_default();
     let xff: Vec<&str> = xff.iter().map(String::as_str).collect();
-    Ok(core_ip::client_ip(peer, &xff, cf_connecting_ip, &trusted.0)
-        .0
-        .to_string())
+    let trust = core_ip::ProxyTrust {
+        proxies: (*trusted.0).clone(),
+        cloudflare: cloudflare.map(|c| (*c.0).clone()).unwrap_or_default(),
+    };
+    let (ip, source) = core_ip::client_ip(peer, &xff, cf_connecting_ip, &trust);
+    let source = match source {
+        core_ip::ClientIpSource::Peer => "peer",
+        core_ip::ClientIpSource::ForwardedFor => "forwarded_for",
+        core_ip::ClientIpSource::CfConnectingIp => "cf_connecting_ip",
+    };
+    Ok((ip.to_string(), source))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

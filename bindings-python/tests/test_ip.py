@@ -76,8 +76,17 @@ def test_ipset_from_lines_reports_the_line():
 
 def test_client_ip():
     proxies = cf.IpSet(["10.0.0.0/8"])
-    assert cf.client_ip("10.0.0.5", trusted=proxies, forwarded_for=["198.51.100.7, 203.0.113.9, 10.0.0.2"]) == "203.0.113.9"
-    assert cf.client_ip("192.0.2.1", trusted=proxies, cf_connecting_ip="203.0.113.9") == "192.0.2.1"
+    assert cf.client_ip("10.0.0.5", trusted=proxies, forwarded_for=["198.51.100.7, 203.0.113.9, 10.0.0.2"]) == (
+        "203.0.113.9", "forwarded_for")
+    assert cf.client_ip("192.0.2.1", trusted=proxies, cf_connecting_ip="203.0.113.9") == ("192.0.2.1", "peer")
+    # CF-Connecting-IP only when Cloudflare vouches; never a proxy's own address.
+    cloudflare = cf.IpSet(["173.245.48.0/20"])
+    assert cf.client_ip("10.0.0.5", trusted=proxies, cloudflare=cloudflare, forwarded_for=["198.51.100.7"],
+                        cf_connecting_ip="203.0.113.9") == ("198.51.100.7", "forwarded_for")
+    assert cf.client_ip("173.245.48.1", trusted=proxies, cloudflare=cloudflare,
+                        cf_connecting_ip="203.0.113.9") == ("203.0.113.9", "cf_connecting_ip")
+    assert cf.client_ip("173.245.48.1", trusted=proxies, cloudflare=cloudflare, forwarded_for=["198.51.100.7"],
+                        cf_connecting_ip="10.0.0.9") == ("198.51.100.7", "forwarded_for")
 
 
 def test_config_as_json_text():

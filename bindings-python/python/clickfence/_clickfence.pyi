@@ -136,8 +136,13 @@ class AccessPolicy:
     def check(self, ip: str, *, country: Optional[str] = None, now: Optional[float] = None) -> AccessDecision: ...
 
 def client_ip(
-    peer: str, *, trusted: IpSet, forwarded_for: Optional[list[str]] = None, cf_connecting_ip: Optional[str] = None
-) -> str: ...
+    peer: str,
+    *,
+    trusted: IpSet,
+    cloudflare: Optional[IpSet] = None,
+    forwarded_for: Optional[list[str]] = None,
+    cf_connecting_ip: Optional[str] = None,
+) -> tuple[str, str]: ...
 
 @final
 class RateDecision:

@@ -23,7 +23,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use clickfence::ip::client_ip;
 use rusqlite::types::Value as Sql;
 use serde_json::{json, Map, Value};
 
@@ -77,26 +76,17 @@ fn internal(e: impl std::fmt::Display) -> Response {
     )
 }
 
-/// The visitor's address and CF-IPCountry, trusting CF headers only from
-/// trusted proxies (or from anyone with --trust-cf-headers).
+/// The visitor's address and CF-IPCountry: the country is believed only
+/// when Cloudflare vouched for the address (see the core's `client_ip`).
 fn visitor(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
 ) -> (std::net::IpAddr, Option<String>) {
-    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    let trusted = state.config.trust_cf_headers || state.trusted_proxies.contains(peer.ip());
-    if !trusted {
-        return (clickfence::ip::canonical(peer.ip()), None);
-    }
-    let everyone = clickfence::IpSet::from_strs(["0.0.0.0/0", "::/0"]).unwrap_or_default();
-    let proxies = if state.config.trust_cf_headers {
-        &everyone
-    } else {
-        &state.trusted_proxies
-    };
-    let (ip, _) = client_ip(peer.ip(), &[], h("cf-connecting-ip"), proxies);
-    let country = h("cf-ipcountry")
+    let (ip, source) = state.client(peer.ip(), headers);
+    let country = (source == clickfence::ip::ClientIpSource::CfConnectingIp)
+        .then(|| headers.get("cf-ipcountry").and_then(|v| v.to_str().ok()))
+        .flatten()
         .filter(|c| c.parse::<clickfence::ip::CountryCode>().is_ok())
         .map(str::to_uppercase);
     (ip, country)

@@ -39,6 +39,16 @@ struct Cli {
     /// Proxy ranges whose X-Forwarded-For / CF-Connecting-IP / CF-IPCountry are trusted (repeatable).
     #[arg(long = "trusted-proxy", global = true)]
     trusted_proxies: Vec<String>,
+    /// Cloudflare ranges (repeatable; default: Cloudflare's published list in
+    /// the binary). CF-Connecting-IP / CF-IPCountry are believed only when
+    /// Cloudflare is the nearest hop outside --trusted-proxy.
+    #[arg(
+        long = "cloudflare-range",
+        env = "CLICKFENCE_CLOUDFLARE_RANGES",
+        value_delimiter = ',',
+        global = true
+    )]
+    cloudflare_ranges: Vec<String>,
     /// Trust CF-Connecting-IP / CF-IPCountry from any peer (local use only).
     #[arg(long, global = true)]
     trust_cf_headers: bool,
@@ -325,6 +335,11 @@ fn run(mut cli: Cli) -> Result<(), String> {
     };
     let config = ServerConfig {
         trusted_proxies: IpSet::from_strs(&cli.trusted_proxies).map_err(err)?,
+        cloudflare: if cli.cloudflare_ranges.is_empty() {
+            IpSet::from_strs(clickfence_server::CLOUDFLARE_RANGES).map_err(err)?
+        } else {
+            IpSet::from_strs(&cli.cloudflare_ranges).map_err(err)?
+        },
         trust_cf_headers: cli.trust_cf_headers,
         api_secret: api_secret.clone(),
         admin_token: admin_token.clone(),

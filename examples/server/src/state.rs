@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clickfence::click::BreakerTrip;
-use clickfence::ip::{client_ip, AccessConfig, AccessPolicy, AutoBlockPolicy, ClientIpSource};
+use clickfence::ip::{
+    client_ip, AccessConfig, AccessPolicy, AutoBlockPolicy, ClientIpSource, ProxyTrust,
+};
 use clickfence::rate::{Quota, RateLimiter, VelocityCounter};
 use clickfence::score::{Scorer, ScoringRules, Thresholds};
 use clickfence::{ClickVerifier, GeoIp, IpSet, Mode};
@@ -17,8 +19,12 @@ use crate::storage::{Store, StoreError, StoreResult, Tx};
 /// Settings fixed at start.
 #[derive(Default)]
 pub struct ServerConfig {
-    /// Proxies whose X-Forwarded-For / CF-Connecting-IP / CF-IPCountry are trusted.
+    /// Proxies whose X-Forwarded-For is walked (their CF-* headers are not
+    /// believed: a load balancer passes the visitor's through).
     pub trusted_proxies: IpSet,
+    /// Cloudflare's ranges: CF-Connecting-IP and CF-IPCountry are believed
+    /// when Cloudflare is the nearest hop outside `trusted_proxies`.
+    pub cloudflare: IpSet,
     /// Trust CF-* headers from any peer (local use only).
     pub trust_cf_headers: bool,
     /// Bearer secret of sync-ip-blocking-config and the analytics endpoints.
@@ -62,8 +68,8 @@ pub struct AppState {
     pub velocity: VelocityCounter,
     /// Repeats of one click id per site.
     pub click_ids: VelocityCounter,
-    /// Proxies whose X-Forwarded-For / CF-Connecting-IP are trusted.
-    pub trusted_proxies: IpSet,
+    /// Proxies and Cloudflare ranges whose headers are believed.
+    pub trust: ProxyTrust,
     /// Wakes the webhook worker when a delivery is queued.
     pub deliveries: Notify,
     /// Settings fixed at start.
@@ -96,7 +102,14 @@ pub const PAUSE_CHECK_SECS: i64 = 10;
 impl AppState {
     /// State over `store`, restoring click-signing settings and shop policies.
     pub fn new(store: Store, mut config: ServerConfig) -> Result<Self, StoreError> {
-        let trusted_proxies = std::mem::take(&mut config.trusted_proxies);
+        let trust = ProxyTrust {
+            proxies: std::mem::take(&mut config.trusted_proxies),
+            cloudflare: if config.trust_cf_headers {
+                IpSet::from_strs(["0.0.0.0/0", "::/0"]).unwrap_or_default()
+            } else {
+                std::mem::take(&mut config.cloudflare)
+            },
+        };
         let saved = store.click_signing()?;
         // Click signing starts disabled until a network configures it.
         let (mode, breaker, tripped) = saved
@@ -120,7 +133,7 @@ impl AppState {
             api_limiter: RateLimiter::new(per_minute(config.api_rate_limit, 60)),
             velocity: VelocityCounter::new(1_000_000),
             click_ids: VelocityCounter::new(1_000_000),
-            trusted_proxies,
+            trust,
             deliveries: Notify::new(),
             pixel_limiter: RateLimiter::new(per_minute(config.pixel_rate_limit, 600)),
             config,
@@ -217,7 +230,7 @@ impl AppState {
         let cf = headers
             .get("cf-connecting-ip")
             .and_then(|v| v.to_str().ok());
-        client_ip(peer, &xff, cf, &self.trusted_proxies)
+        client_ip(peer, &xff, cf, &self.trust)
     }
 
     /// The scorer for a site's thresholds, compiled once per threshold pair.

@@ -48,6 +48,8 @@ impl Server {
         let token = clickfence_server::seed_demo(&store, clickfence_server::state::now()).unwrap();
         let mut config = ServerConfig {
             trusted_proxies: IpSet::from_strs(["127.0.0.0/8"]).unwrap(),
+            // Loopback plays Cloudflare too, so CF-* headers can be tested.
+            cloudflare: IpSet::from_strs(["127.0.0.0/8"]).unwrap(),
             api_secret: Some(API_SECRET.into()),
             admin_token: Some(ADMIN_TOKEN.into()),
             click_base_url: CLICK_BASE.into(),
