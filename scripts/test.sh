@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting, lints, the Rust suites (unit,
-# integration, property and doc tests, C header freshness), and the C tests
-# under valgrind, the Python package (built by pip, tested by pytest) and the
-# Node addon (npm ci && npm run build, node --test).
+# Runs every test of the project: the MSRV claim, formatting, lints, the
+# Rust suites (unit, integration, property and doc tests, C header
+# freshness), the C tests under valgrind, the Python package (built by pip,
+# tested by pytest), the Node addon (npm ci && npm run build, node --test)
+# and a short run of every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,13 @@ cd "$(dirname "$0")/.."
 # pkg-config); a no-op once they are there.
 bash scripts/setup.sh
 
+python3 scripts/check-msrv.py
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 bash scripts/test-c.sh
 bash scripts/test-python.sh
 bash scripts/test-node.sh
+# Every fuzz target for 15 s with a fixed seed (nightly + cargo-fuzz; see
+# the script for a soak and for what happens without nightly).
+bash scripts/fuzz.sh

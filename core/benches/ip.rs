@@ -27,7 +27,7 @@ fn prefixes(n: usize, rng: &mut Rng) -> Vec<IpNet> {
     (0..n)
         .map(|_| {
             let r = rng.next();
-            if r % 5 == 0 {
+            if r.is_multiple_of(5) {
                 let addr = Ipv6Addr::from(u128::from(rng.next()) << 64 | u128::from(rng.next()));
                 IpNet::V6(Ipv6Net::new(addr, 32 + (r % 97) as u8).unwrap().trunc())
             } else {

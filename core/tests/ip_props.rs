@@ -33,12 +33,16 @@ fn probe() -> impl Strategy<Value = IpAddr> {
     ]
 }
 
+/// The documented rule, by scanning: prefixes are canonical; an address is
+/// in the set when its canonical form is, or (for an IPv6 address that
+/// embeds an IPv4 one) its IPv6 form is.
 fn naive(nets: &[IpNet], ip: IpAddr) -> bool {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    };
-    nets.iter().any(|n| n.contains(&ip))
+    let nets: Vec<IpNet> = nets
+        .iter()
+        .map(|n| clickfence::ip::canonical_net(*n))
+        .collect();
+    let canon = clickfence::ip::canonical(ip);
+    nets.iter().any(|n| n.contains(&canon) || n.contains(&ip))
 }
 
 proptest! {
@@ -57,6 +61,33 @@ proptest! {
             for ip in [n.network(), n.broadcast()] {
                 prop_assert!(set.contains(ip));
             }
+        }
+    }
+}
+
+proptest! {
+    /// Found by fuzzing: every prefix covers the canonical form of its own
+    /// addresses (embedded-IPv4 prefixes are IPv4 prefixes).
+    #[test]
+    fn a_prefix_covers_its_own_addresses(
+        bits in prop_oneof![
+            any::<u128>(),
+            any::<u32>().prop_map(u128::from),                                // ::a.b.c.d
+            any::<u32>().prop_map(|v| 0xffff_0000_0000 | u128::from(v)),      // mapped
+            any::<u32>().prop_map(|v| (0x64_ff9bu128 << 96) | u128::from(v)), // NAT64
+            any::<u128>().prop_map(|v| (0x2002u128 << 112) | (v >> 16)),      // 6to4
+        ],
+        len in 0u8..=128,
+        offset in any::<u128>(),
+    ) {
+        let net = ipnet::Ipv6Net::new(std::net::Ipv6Addr::from(bits), len).unwrap().trunc();
+        let text = net.to_string();
+        if let Ok(prefix) = clickfence::ip::parse_prefix(&text) {
+            let host = if len == 128 { 0 } else { offset & (u128::MAX >> len) };
+            let addr = std::net::Ipv6Addr::from(u128::from(net.network()) | host);
+            let mut blocks = clickfence::ip::BlockList::new();
+            blocks.insert(prefix, None);
+            prop_assert!(blocks.contains(addr.into(), 0), "{} does not cover {}", text, addr);
         }
     }
 }

@@ -93,10 +93,11 @@ pub fn parse_prefix(text: &str) -> Result<IpNet, IpError> {
     Ok(canonical_net(net))
 }
 
-/// Prefixes inside the ranges [`canonical`] maps become IPv4 prefixes:
-/// `::ffff:0:0/96`, `64:ff9b::/96` and longer (`/96 + n` is `/n`), a single
-/// IPv4-compatible address, and `2002::/16` and longer (`/16 + n` is `/n`,
-/// at most `/32`).
+/// Prefixes inside the ranges [`canonical`] maps become IPv4 prefixes, so a
+/// prefix always covers the canonical form of its own addresses:
+/// `::ffff:0:0/96`, `64:ff9b::/96`, `::/96` and longer (`/96 + n` is `/n`;
+/// `::/128` and `::1/128` stay IPv6), and `2002::/16` and longer (`/16 + n`
+/// is `/n`, at most `/32`).
 pub fn canonical_net(net: IpNet) -> IpNet {
     match net {
         IpNet::V6(v6) => {
@@ -108,8 +109,9 @@ pub fn canonical_net(net: IpNet) -> IpNet {
             if len >= 96 && (bits >> 32 == 0xffff || bits >> 32 == 0x0064_ff9b_0000_0000_0000_0000)
             {
                 v4(Ipv4Addr::from(bits as u32), len - 96)
-            } else if len == 128 && bits >> 32 == 0 && bits > 1 {
-                v4(Ipv4Addr::from(bits as u32), 32)
+            } else if len >= 96 && bits >> 32 == 0 && !(len == 128 && bits <= 1) {
+                // IPv4-compatible: its addresses are IPv4 (`::` and `::1` stay IPv6).
+                v4(Ipv4Addr::from(bits as u32), len - 96)
             } else if len >= 16 && bits >> 112 == 0x2002 {
                 v4(Ipv4Addr::from((bits >> 80) as u32), len - 16)
             } else {
@@ -168,6 +170,13 @@ mod tests {
             "10.0.0.0/8"
         );
         assert_eq!(parse_prefix("2002::/16").unwrap().to_string(), "0.0.0.0/0");
+        // Found by fuzzing (ip_parse): a compatible prefix must cover its own
+        // network, which canonicalizes to IPv4.
+        assert_eq!(
+            parse_prefix("::20.100.0.0/112").unwrap().to_string(),
+            "20.100.0.0/16"
+        );
+        assert_eq!(parse_prefix("::1/128").unwrap().to_string(), "::1/128");
         assert_eq!(
             parse_prefix("2001:db8::/32").unwrap().to_string(),
             "2001:db8::/32"

@@ -59,8 +59,17 @@ impl BlockList {
     }
 
     /// The blocked network that covers `ip` at `now`, if any (the longest).
+    /// An IPv6 address embedding an IPv4 one is looked up as both.
     pub fn matching(&self, ip: IpAddr, now: u64) -> Option<IpNet> {
-        let ip = canonical(ip);
+        let canon = canonical(ip);
+        self.matching_exact(canon, now).or_else(|| {
+            (canon != ip)
+                .then(|| self.matching_exact(ip, now))
+                .flatten()
+        })
+    }
+
+    fn matching_exact(&self, ip: IpAddr, now: u64) -> Option<IpNet> {
         let lengths: &[u32] = match ip {
             IpAddr::V4(_) => &self.v4_lengths,
             IpAddr::V6(_) => &self.v6_lengths,
@@ -71,6 +80,8 @@ impl BlockList {
             .rev()
             .filter(|(_, n)| **n > 0)
             .find_map(|(len, _)| {
+                // Entries are canonical; a raw embedded-IPv4 address only
+                // meets IPv6 prefixes that stayed IPv6.
                 let net = IpNet::new(ip, len as u8).ok()?.trunc();
                 match self.entries.get(&net) {
                     Some(None) => Some(net),

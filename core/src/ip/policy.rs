@@ -254,8 +254,11 @@ impl AccessPolicy {
         if !self.enabled {
             return Ok(AccessDecision::ALLOWED);
         }
+        // Sets see the address as given (they also match an embedded IPv4
+        // address's IPv6 form); records and GeoIP see the canonical one.
+        let raw = ip;
         let ip = canonical(ip);
-        if self.allowed.contains(ip) {
+        if self.allowed.contains(raw) {
             return Ok(AccessDecision::ALLOWED);
         }
         let mut visitor = Visitor {
@@ -271,7 +274,7 @@ impl AccessPolicy {
         };
         let reason = if blocked_ip {
             Some(BlockReason::BlockedIp)
-        } else if self.blocked_cidrs.contains(ip) {
+        } else if self.blocked_cidrs.contains(raw) {
             Some(BlockReason::BlockedCidr)
         } else if !self.blocked_countries.is_empty()
             && self

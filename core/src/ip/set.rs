@@ -90,17 +90,25 @@ impl IpSet {
         Ok(Self::from_nets(nets))
     }
 
-    /// Whether `ip` (canonicalized) is in the set.
+    /// Whether `ip` is in the set: its canonical form, or, for an IPv6
+    /// address embedding an IPv4 one, the IPv6 address itself too (so
+    /// `2000::/3` still covers a 6to4 address, whose canonical form is
+    /// IPv4).
     #[inline]
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match canonical(ip) {
-            IpAddr::V4(v4) => self.contains_v4(v4_bits(v4)),
-            IpAddr::V6(v6) => {
-                let x = v6_bits(v6);
-                let i = self.v6_starts.partition_point(|&s| s <= x);
-                i > 0 && x <= self.v6_ends[i - 1]
+        match (canonical(ip), ip) {
+            (IpAddr::V4(v4), IpAddr::V6(raw)) => {
+                self.contains_v4(v4_bits(v4)) || self.contains_v6(v6_bits(raw))
             }
+            (IpAddr::V4(v4), _) => self.contains_v4(v4_bits(v4)),
+            (IpAddr::V6(v6), _) => self.contains_v6(v6_bits(v6)),
         }
+    }
+
+    #[inline]
+    fn contains_v6(&self, x: u128) -> bool {
+        let i = self.v6_starts.partition_point(|&s| s <= x);
+        i > 0 && x <= self.v6_ends[i - 1]
     }
 
     #[inline]
