@@ -106,13 +106,17 @@ impl RateLimiter {
             max_keys: None,
         });
         let quota = Quota::new(
-            o.limit.unwrap_or(60),
-            whole(o.window.unwrap_or(60.0), "window")?,
+            o.limit.unwrap_or(clickfence::rate::DEFAULT_LIMIT),
+            match o.window {
+                Some(w) => whole(w, "window")?,
+                None => clickfence::rate::DEFAULT_WINDOW,
+            },
         )
         .map_err(core)?;
         Ok(Self(CoreLimiter::with_max_keys(
             quota,
-            o.max_keys.unwrap_or(1_000_000) as usize,
+            o.max_keys
+                .map_or(clickfence::rate::DEFAULT_MAX_KEYS, |k| k as usize),
         )))
     }
 

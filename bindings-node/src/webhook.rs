@@ -9,8 +9,15 @@ use napi_derive::napi;
 use crate::click::NowOptions;
 use crate::convert::{bytes, core, invalid, now_or, raw_body, whole, Body, Result};
 
+// The lower-case forms of the core's TIMESTAMP_HEADER / SIGNATURE_HEADER:
+// Node's IncomingMessage keys headers in lower case, so the direct lookup
+// below hits without scanning every key.
 const TIMESTAMP: &str = "x-myclickshield-timestamp";
 const SIGNATURE: &str = "x-myclickshield-signature";
+const _: () = assert!(
+    TIMESTAMP.len() == clickfence::webhook::TIMESTAMP_HEADER.len()
+        && SIGNATURE.len() == clickfence::webhook::SIGNATURE_HEADER.len()
+);
 
 /// Options of `WebhookSigner.headers`.
 #[napi(object)]
@@ -93,7 +100,9 @@ impl WebhookVerifier {
         };
         let v = CoreVerifier::new(list.iter().map(bytes)).map_err(core)?;
         let tolerance = whole(
-            options.and_then(|o| o.tolerance).unwrap_or(300.0),
+            options
+                .and_then(|o| o.tolerance)
+                .unwrap_or(clickfence::webhook::DEFAULT_TOLERANCE as f64),
             "tolerance",
         )?;
         v.with_tolerance(tolerance).map(Self).map_err(core)

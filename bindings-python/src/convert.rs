@@ -101,23 +101,25 @@ macro_rules! error_class {
 }
 
 error_class!(click_err, clickfence::ClickError, |_e| "ClickSigningError");
-error_class!(webhook_err, clickfence::WebhookError, |e| match e.code() {
-    "empty_secret"
-    | "invalid_secret_count"
-    | "invalid_tolerance"
-    | "unknown_event"
-    | "invalid_header_value" => {
+error_class!(
+    webhook_err,
+    clickfence::WebhookError,
+    |e| if e.is_verification_failure() {
+        "WebhookVerificationError"
+    } else {
         "WebhookError"
     }
-    _ => "WebhookVerificationError",
-});
-error_class!(ip_err, clickfence::IpError, |e| match e.code() {
-    "geoip_open_failed" | "geoip_lookup_failed" | "wrong_database_type" => "GeoIpError",
-    "invalid_config" | "invalid_block" => "AccessConfigError",
-    _ => "IpAccessError",
+);
+error_class!(ip_err, clickfence::IpError, |e| if e.is_geoip() {
+    "GeoIpError"
+} else if e.is_config() {
+    "AccessConfigError"
+} else {
+    "IpAccessError"
 });
 error_class!(rate_err, clickfence::RateError, |_e| "RateLimitError");
-error_class!(score_err, clickfence::ScoreError, |e| match e.code() {
-    "invalid_signals" => "SignalsError",
-    _ => "ScoringRulesError",
+error_class!(score_err, clickfence::ScoreError, |e| if e.is_signals() {
+    "SignalsError"
+} else {
+    "ScoringRulesError"
 });

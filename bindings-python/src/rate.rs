@@ -1,5 +1,11 @@
 //! Rate limiting and velocity counters.
 
+use clickfence::rate::{DEFAULT_LIMIT, DEFAULT_MAX_KEYS, DEFAULT_WINDOW};
+
+// The keyword defaults below are literals so Python's signature (and the
+// stubs) show them; the core owns the values, and this fails to compile the
+// day they differ.
+const _: () = assert!(DEFAULT_LIMIT == 60 && DEFAULT_WINDOW == 60 && DEFAULT_MAX_KEYS == 1_000_000);
 use std::collections::HashMap;
 
 use clickfence::rate::{

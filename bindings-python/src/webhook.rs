@@ -1,5 +1,12 @@
 //! Webhook signing and verification.
 
+use clickfence::webhook::{
+    DEFAULT_REPLAY_CAPACITY, DEFAULT_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+};
+
+// Literal keyword defaults (shown by Python's signature and the stubs),
+// checked against the core's values at compile time.
+const _: () = assert!(DEFAULT_TOLERANCE == 300 && DEFAULT_REPLAY_CAPACITY == 100_000);
 use std::collections::HashMap;
 
 use clickfence::webhook::ReplayGuard as CoreGuard;
@@ -109,8 +116,8 @@ fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(Vec<u8>, Vec<u8>)>>
     for item in items.try_iter()? {
         let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
         let name = bytes_like(&name, "header name")?;
-        if name.eq_ignore_ascii_case(b"x-myclickshield-timestamp")
-            || name.eq_ignore_ascii_case(b"x-myclickshield-signature")
+        if name.eq_ignore_ascii_case(TIMESTAMP_HEADER.as_bytes())
+            || name.eq_ignore_ascii_case(SIGNATURE_HEADER.as_bytes())
         {
             out.push((
                 name.into_owned(),

@@ -68,6 +68,20 @@ pub enum IpError {
 }
 
 impl IpError {
+    /// Whether a GeoIP database could not be opened or read, or is of the
+    /// wrong type.
+    pub fn is_geoip(&self) -> bool {
+        matches!(
+            self,
+            Self::GeoIpOpen(_) | Self::GeoIpLookup(_) | Self::WrongDatabaseType { .. }
+        )
+    }
+
+    /// Whether an access config or block record was refused.
+    pub fn is_config(&self) -> bool {
+        matches!(self, Self::InvalidConfig { .. } | Self::InvalidBlock(_))
+    }
+
     /// The stable `snake_case` code of this error.
     pub fn code(&self) -> &'static str {
         match self {

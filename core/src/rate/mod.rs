@@ -12,7 +12,7 @@ mod window;
 
 pub use error::RateError;
 pub use limiter::{RateLimiter, DEFAULT_MAX_KEYS};
-pub use quota::Quota;
+pub use quota::{Quota, DEFAULT_LIMIT, DEFAULT_WINDOW};
 pub use store::MAX_KEY_LEN;
 pub use velocity::{VelocityCounter, VelocityCounts};
 pub use window::{decide, RateDecision, WindowLog};

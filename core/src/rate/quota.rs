@@ -10,6 +10,11 @@ pub struct Quota {
     window: u64,
 }
 
+/// The spec's default limit: 60 units per window.
+pub const DEFAULT_LIMIT: u32 = 60;
+/// The spec's default window: 60 seconds.
+pub const DEFAULT_WINDOW: u64 = 60;
+
 impl Quota {
     /// The spec's API quota: 60 requests per minute.
     pub const PER_MINUTE_60: Quota = Quota {

@@ -34,6 +34,11 @@ pub enum ScoreError {
 }
 
 impl ScoreError {
+    /// Whether click signals (not rules or thresholds) were refused.
+    pub fn is_signals(&self) -> bool {
+        matches!(self, Self::InvalidSignals { .. })
+    }
+
     /// The stable `snake_case` code of this error.
     pub fn code(&self) -> &'static str {
         match self {

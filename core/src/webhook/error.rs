@@ -78,6 +78,20 @@ pub enum WebhookError {
 }
 
 impl WebhookError {
+    /// Whether a delivery failed verification (answer it with a 400 and do
+    /// not process it), as opposed to a signer or verifier that could not be
+    /// built from its settings.
+    pub fn is_verification_failure(&self) -> bool {
+        !matches!(
+            self,
+            Self::EmptySecret
+                | Self::SecretCount { .. }
+                | Self::InvalidTolerance(_)
+                | Self::UnknownEvent(_)
+                | Self::InvalidHeaderValue(_)
+        )
+    }
+
     /// The stable `snake_case` code of this error.
     pub fn code(&self) -> &'static str {
         match self {

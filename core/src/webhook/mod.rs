@@ -22,7 +22,7 @@ pub use events::{
     rfc3339, BlockSource, Event, EventType, FraudDetected, IpBlocked, IpUnblocked, SiteCreated,
     SitePaused, SiteResumed, SubscriptionUpdated,
 };
-pub use replay::ReplayGuard;
+pub use replay::{ReplayGuard, DEFAULT_REPLAY_CAPACITY};
 pub use signer::{
     SignedDelivery, WebhookSigner, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER,
     TIMESTAMP_HEADER,

@@ -21,6 +21,9 @@ pub struct ReplayGuard {
     seen: Mutex<BTreeSet<(u64, [u8; 32])>>,
 }
 
+/// Entries a replay guard holds by default.
+pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
+
 impl ReplayGuard {
     /// A guard for deliveries verified with `tolerance` seconds, holding at
     /// most `capacity` entries.
