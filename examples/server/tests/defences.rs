@@ -9,10 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clickfence::webhook::{BlockSource, Event, IpBlocked};
 use clickfence::ClickSigner;
 use clickfence_server::state::now;
-use common::{call, get, Server, ADMIN_TOKEN, API_SECRET, CLICK_BASE};
+use common::{blocked_event, call, get, Server, ADMIN_TOKEN, API_SECRET, CLICK_BASE};
 use hyper::Method;
 
 const CHROME: &str =
@@ -381,17 +380,6 @@ async fn receiver() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
     );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (addr, hits)
-}
-
-fn blocked_event(ip: &str) -> Event {
-    Event::IpBlocked(IpBlocked {
-        site_id: 1,
-        site_domain: "acme-coffee.com".into(),
-        ip_address: ip.into(),
-        reason: "test".into(),
-        fraud_score: None,
-        source: BlockSource::Api,
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,10 +11,9 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use clickfence::webhook::{BlockSource, Event, IpBlocked};
 use clickfence_server::events::emit;
 use clickfence_server::state::now;
-use common::{call, Server};
+use common::{blocked_event, call, Server};
 use hmac::{Hmac, Mac};
 use hyper::Method;
 use sha2::Sha256;
@@ -95,17 +94,6 @@ async fn start_receiver(listener: tokio::net::TcpListener, receiver: Arc<Receive
         }),
     );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-}
-
-fn blocked_event(ip: &str) -> Event {
-    Event::IpBlocked(IpBlocked {
-        site_id: 1,
-        site_domain: "acme-coffee.com".into(),
-        ip_address: ip.into(),
-        reason: "test".into(),
-        fraud_score: None,
-        source: BlockSource::Api,
-    })
 }
 
 async fn wait_until(mut check: impl FnMut() -> bool) {

@@ -141,3 +141,15 @@ pub async fn call(
 pub async fn get(url: &str, token: Option<&str>) -> Resp {
     call(Method::GET, url, token, None, &[]).await
 }
+
+/// An `ip.blocked` event for the demo site, as the tests queue it.
+pub fn blocked_event(ip: &str) -> clickfence::webhook::Event {
+    clickfence::webhook::Event::IpBlocked(clickfence::webhook::IpBlocked {
+        site_id: 1,
+        site_domain: "acme-coffee.com".into(),
+        ip_address: ip.into(),
+        reason: "test".into(),
+        fraud_score: None,
+        source: clickfence::webhook::BlockSource::Api,
+    })
+}
