@@ -91,6 +91,19 @@ pub(crate) struct Breaker {
     ring: [MinuteCounts; RING],
     /// Failing network → the minute it last failed.
     sources: HashMap<u128, u64>,
+    /// Sums over the minutes before the current one, computed once per
+    /// minute, so a flood of failures costs O(1) per click, not a ring scan.
+    past: Option<PastSums>,
+}
+
+/// Sums of the ring for one evaluation minute, that minute excluded.
+#[derive(Debug, Clone, Copy)]
+struct PastSums {
+    minute: u64,
+    window_valid: u64,
+    window_failed: u64,
+    recent_valid: u64,
+    history_valid: u64,
 }
 
 impl Default for Breaker {
@@ -98,6 +111,7 @@ impl Default for Breaker {
         Self {
             ring: [MinuteCounts::default(); RING],
             sources: HashMap::new(),
+            past: None,
         }
     }
 }
@@ -127,6 +141,7 @@ impl Breaker {
             m.failed = 0;
         }
         self.sources.clear();
+        self.past = None;
     }
 
     fn slot(&mut self, minute: u64) -> &mut MinuteCounts {
@@ -173,10 +188,49 @@ impl Breaker {
             })
     }
 
-    fn evaluate(&self, now: u64) -> Option<BreakerTrip> {
+    /// The past minutes' sums for `minute`, from the cache or the ring.
+    fn past(&mut self, minute: u64) -> PastSums {
+        if let Some(p) = self.past.filter(|p| p.minute == minute) {
+            return p;
+        }
+        let before = minute.saturating_sub(1);
+        let start = minute.saturating_sub(WINDOW_MINUTES - 1);
+        let recent_start = minute.saturating_sub(RECENT_MINUTES - 1);
+        let history_start = minute.saturating_sub(RING as u64 - 1);
+        let (window_valid, window_failed) = if minute > start {
+            self.sum(start, before)
+        } else {
+            (0, 0)
+        };
+        let recent_valid = if minute > recent_start {
+            self.sum(recent_start, before).0
+        } else {
+            0
+        };
+        let history_valid = self.sum(history_start, recent_start.saturating_sub(1)).0;
+        let p = PastSums {
+            minute,
+            window_valid,
+            window_failed,
+            recent_valid,
+            history_valid,
+        };
+        self.past = Some(p);
+        p
+    }
+
+    fn evaluate(&mut self, now: u64) -> Option<BreakerTrip> {
         let minute = now / 60;
         let start = minute.saturating_sub(WINDOW_MINUTES - 1);
-        let (valid, failed) = self.sum(start, minute);
+        let past = self.past(minute);
+        let current = self.ring[(minute % RING as u64) as usize];
+        let (cur_valid, cur_failed) = if current.minute == minute {
+            (current.valid, current.failed)
+        } else {
+            (0, 0)
+        };
+        let valid = past.window_valid.saturating_add(cur_valid);
+        let failed = past.window_failed.saturating_add(cur_failed);
         let total = valid.saturating_add(failed);
         // 1. The spec's rule.
         if total < BREAKER_MIN_CLICKS || failed.saturating_mul(10) <= total.saturating_mul(9) {
@@ -185,10 +239,8 @@ impl Breaker {
         // 3. Genuine traffic collapsed, where there is history to compare:
         // the valid rate of the last RECENT_MINUTES against the rate of the
         // minutes before them (the rest of the two-hour ring).
-        let recent_start = minute.saturating_sub(RECENT_MINUTES - 1);
-        let (recent_valid, _) = self.sum(recent_start, minute);
-        let history_start = minute.saturating_sub(RING as u64 - 1);
-        let (baseline_valid, _) = self.sum(history_start, recent_start.saturating_sub(1));
+        let recent_valid = past.recent_valid.saturating_add(cur_valid);
+        let baseline_valid = past.history_valid;
         let history_minutes = RING as u64 - RECENT_MINUTES;
         // recent rate < 10% of history rate, in integers.
         let collapsed = recent_valid
@@ -198,11 +250,20 @@ impl Breaker {
         if baseline_valid >= BREAKER_BASELINE_MIN_VALID && !collapsed {
             return None;
         }
-        // 2. Many failing networks.
-        let sources = self.sources.values().filter(|seen| **seen >= start).count();
-        if sources < BREAKER_MIN_SOURCES {
+        // 2. Many failing networks (counting stops at the threshold; the
+        // full count is taken only for the trip's record).
+        let in_window = |seen: &&u64| **seen >= start;
+        if self
+            .sources
+            .values()
+            .filter(in_window)
+            .take(BREAKER_MIN_SOURCES)
+            .count()
+            < BREAKER_MIN_SOURCES
+        {
             return None;
         }
+        let sources = self.sources.values().filter(in_window).count();
         Some(BreakerTrip {
             at: now,
             hour: UtcHour::containing(now),
