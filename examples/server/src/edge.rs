@@ -164,12 +164,19 @@ pub async fn pixels(
         .check(format!("{shop}|{ip}"), (now_ms / 1000) as u64)
     {
         Ok(d) if d.allowed => {}
-        Ok(_) => {
-            return error(
+        Ok(d) => {
+            let mut refused = error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "RATE_LIMITED",
                 "Too many events from this visitor",
-            )
+            );
+            let wait = d.retry_after.unwrap_or(1).max(1).to_string();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&wait) {
+                refused
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
+            }
+            return refused;
         }
         Err(e) => return internal(e),
     }
@@ -282,12 +289,7 @@ pub async fn require_api_secret(
     request: Request,
     next: Next,
 ) -> Response {
-    let given = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+    let given = crate::bearer(request.headers()).unwrap_or("");
     if state
         .config
         .api_secret

@@ -123,6 +123,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/c/{site_id}", get(intake::click))
         .route("/{app_id}", get(intake::attribution))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        // Reserved single-segment paths: answered here, so the attribution
+        // route never takes them for an app id and records a click.
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+        )
+        .route("/readyz", get(ready))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NOT_FOUND }),
+        )
+        .route(
+            "/robots.txt",
+            get(|| async { "User-agent: *\nDisallow: /\n" }),
+        )
         .route("/api/pixels", post(edge::pixels))
         .route("/api/heartbeat", post(edge::heartbeat))
         .route("/api/check-ip-access", get(edge::check_ip_access))
@@ -136,15 +151,44 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// `/readyz`: 200 when the database answers, else 503.
+async fn ready(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let ok = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
+        .await
+        .unwrap_or(false);
+    let status = if ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(serde_json::json!({ "status": if ok { "ready" } else { "database unreachable" } })),
+    )
+        .into_response()
+}
+
 /// One structured log line per request, with a request id; never the query
 /// string or headers (they may carry tokens or click signatures).
 async fn log_requests(request: Request, next: Next) -> Response {
-    let id = uuid::Uuid::new_v4();
+    // An incoming request id (from a proxy or the caller) is kept when it is
+    // plain visible text of at most 128 bytes, so logs can be joined up.
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| (0x21..=0x7e).contains(&b))
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let start = Instant::now();
     let mut response = next.run(request).await;
-    if let Ok(v) = axum::http::HeaderValue::from_str(&id.to_string()) {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }
     tracing::info!(request_id = %id, %method, %path, status = response.status().as_u16(), micros = start.elapsed().as_micros() as u64, "request");
@@ -187,6 +231,20 @@ pub fn seed_demo(store: &storage::Store, now: i64) -> Result<Option<String>, sto
         now,
     )?;
     Ok(Some(token))
+}
+
+/// The credentials of an `Authorization: Bearer <token>` header. The scheme
+/// is matched case-insensitively (RFC 9110 §11.1), on every surface alike.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Compares a presented secret with the configured one in constant time

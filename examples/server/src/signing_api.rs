@@ -39,12 +39,7 @@ pub async fn require_admin(
     request: Request,
     next: Next,
 ) -> Response {
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+    let given = crate::bearer(request.headers()).unwrap_or("");
     match &state.config.admin_token {
         Some(expected) if crate::secret_eq(given, expected) => next.run(request).await,
         _ => message(StatusCode::UNAUTHORIZED, "Not authorized"),

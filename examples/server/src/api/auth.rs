@@ -47,15 +47,7 @@ pub fn authorize(
         let rate = state.auth_failures.check(&failure_key, now as u64).ok();
         ApiError::new(StatusCode::UNAUTHORIZED, message).with_rate(rate)
     };
-    let bearer = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
-    let Some(token) = bearer.filter(|t| !t.is_empty()) else {
+    let Some(token) = crate::bearer(headers) else {
         return Err(fail("Missing bearer token."));
     };
     let record = state.store.token_by_hash(&crate::tokens::hash(token))?;

@@ -61,13 +61,24 @@ pub fn decode_cursor(q: &HashMap<String, String>, kind: &str) -> Result<Option<i
 
 /// An ISO-8601 date (`2026-05-01`, as midnight UTC) or RFC 3339 date-time, as unix seconds.
 pub fn datetime(name: &str, text: &str) -> Result<i64, ApiError> {
+    parse_datetime(name, text, false)
+}
+
+/// [`datetime`] for an upper bound: a date alone means the end of that day
+/// (`until=2026-11-23` includes the whole 23rd).
+pub fn datetime_until(name: &str, text: &str) -> Result<i64, ApiError> {
+    parse_datetime(name, text, true)
+}
+
+fn parse_datetime(name: &str, text: &str, end_of_day: bool) -> Result<i64, ApiError> {
     use time::format_description::well_known::Rfc3339;
     if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t.unix_timestamp());
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     if let Ok(d) = time::Date::parse(text, fmt) {
-        return Ok(d.midnight().assume_utc().unix_timestamp());
+        let start = d.midnight().assume_utc().unix_timestamp();
+        return Ok(if end_of_day { start + 86_399 } else { start });
     }
     Err(ApiError::invalid(
         name,

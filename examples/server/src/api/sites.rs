@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::auth::authorize;
 use super::error::{ok, ApiError};
-use super::params::{datetime, decode_cursor, int, page};
+use super::params::{datetime, datetime_until, decode_cursor, int, page};
 use crate::state::{now, AppState};
 use crate::storage::ClickFilter;
 
@@ -108,7 +108,10 @@ pub async fn clicks(
                     .unwrap_or_default()
             }),
             since: q.get("since").map(|s| datetime("since", s)).transpose()?,
-            until: q.get("until").map(|s| datetime("until", s)).transpose()?,
+            until: q
+                .get("until")
+                .map(|s| datetime_until("until", s))
+                .transpose()?,
         };
         let rows = state.store.clicks(site.id, &filter, before, per_page + 1)?;
         Ok(ok(
