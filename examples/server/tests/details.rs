@@ -13,34 +13,24 @@ async fn the_bearer_scheme_is_case_insensitive_on_every_surface() {
     let dir = tempfile::tempdir().unwrap();
     let (s, token) = Server::start(&dir.path().join("db")).await;
     let token = token.unwrap();
+    let surfaces = [
+        ("/api/v1/sites", token.as_str()),
+        ("/api/p360-click-signing/config", ADMIN_TOKEN),
+        ("/api/analytics/summary?shop=x.myshopify.com", API_SECRET),
+    ];
     for scheme in ["Bearer", "bearer", "BEARER"] {
-        let platform = call(
-            Method::GET,
-            &s.url("/api/v1/sites"),
-            None,
-            None,
-            &[("authorization", &format!("{scheme} {token}"))],
-        )
-        .await;
-        assert_eq!(platform.status, 200, "{scheme} on the platform API");
-        let signing = call(
-            Method::GET,
-            &s.url("/api/p360-click-signing/config"),
-            None,
-            None,
-            &[("authorization", &format!("{scheme} {ADMIN_TOKEN}"))],
-        )
-        .await;
-        assert_eq!(signing.status, 200, "{scheme} on the click-signing API");
-        let edge = call(
-            Method::GET,
-            &s.url("/api/analytics/summary?shop=x.myshopify.com"),
-            None,
-            None,
-            &[("authorization", &format!("{scheme} {API_SECRET}"))],
-        )
-        .await;
-        assert_ne!(edge.status, 401, "{scheme} on the edge API");
+        for (path, credential) in surfaces {
+            let auth = format!("{scheme} {credential}");
+            let r = call(
+                Method::GET,
+                &s.url(path),
+                None,
+                None,
+                &[("authorization", &auth)],
+            )
+            .await;
+            assert_ne!(r.status, 401, "{scheme} on {path}");
+        }
     }
     let wrong = call(
         Method::GET,
