@@ -163,3 +163,49 @@ async fn reserved_paths_answer_and_never_record_clicks() {
     assert_eq!(clicks.json["data"], json!([]), "no click recorded");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn block_ids_are_never_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, token) = Server::start(&dir.path().join("db")).await;
+    let block = |ip: &'static str| {
+        let url = s.url("/api/v1/sites/1/blocked-ips");
+        let token = token.clone();
+        async move {
+            call(
+                Method::POST,
+                &url,
+                token.as_deref(),
+                Some(&format!(r#"{{"ip_address":"{ip}"}}"#)),
+                &[("content-type", "application/json")],
+            )
+            .await
+            .json["data"]["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let first = block("198.18.0.1").await;
+    let r = call(
+        Method::DELETE,
+        &s.url(&format!("/api/v1/sites/1/blocked-ips/{first}")),
+        token.as_deref(),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let second = block("198.18.0.2").await;
+    assert_ne!(first, second, "a removed block's id was given to a new one");
+    // The old id now names nothing: deleting by it removes no other block.
+    let r = call(
+        Method::DELETE,
+        &s.url(&format!("/api/v1/sites/1/blocked-ips/{first}")),
+        token.as_deref(),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    s.stop().await;
+}
