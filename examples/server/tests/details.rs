@@ -185,27 +185,20 @@ async fn block_ids_are_never_reused() {
                 .unwrap()
         }
     };
+    let unblock = |id: i64| {
+        let url = s.url(&format!("/api/v1/sites/1/blocked-ips/{id}"));
+        let token = token.clone();
+        async move {
+            call(Method::DELETE, &url, token.as_deref(), None, &[])
+                .await
+                .status
+        }
+    };
     let first = block("198.18.0.1").await;
-    let r = call(
-        Method::DELETE,
-        &s.url(&format!("/api/v1/sites/1/blocked-ips/{first}")),
-        token.as_deref(),
-        None,
-        &[],
-    )
-    .await;
-    assert_eq!(r.status, 200);
+    assert_eq!(unblock(first).await, 200);
     let second = block("198.18.0.2").await;
     assert_ne!(first, second, "a removed block's id was given to a new one");
     // The old id now names nothing: deleting by it removes no other block.
-    let r = call(
-        Method::DELETE,
-        &s.url(&format!("/api/v1/sites/1/blocked-ips/{first}")),
-        token.as_deref(),
-        None,
-        &[],
-    )
-    .await;
-    assert_eq!(r.status, 404);
+    assert_eq!(unblock(first).await, 404);
     s.stop().await;
 }

@@ -14,6 +14,21 @@ use super::redirect::redirect_target;
 use crate::state::{now, AppState};
 use crate::storage::{Site, StoreError};
 
+/// The raw request, as the handlers received it.
+#[derive(Debug)]
+pub struct ClickRequest {
+    /// The TCP peer.
+    pub peer: SocketAddr,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// The site id from the path or `site_id` parameter.
+    pub site_id: String,
+    /// Query parameters.
+    pub query: HashMap<String, String>,
+    /// The URI exactly as received (the signed text).
+    pub uri: Uri,
+}
+
 /// One click request, as the later steps need it.
 #[derive(Debug)]
 pub struct ClickContext {
@@ -43,12 +58,15 @@ pub struct ClickContext {
 /// recorded (unknown or inactive site: 404; bad redirect target: 400).
 pub fn build(
     state: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    site_id: &str,
-    q: &HashMap<String, String>,
-    uri: &Uri,
+    request: &ClickRequest,
 ) -> Result<Result<ClickContext, Response>, StoreError> {
+    let ClickRequest {
+        peer,
+        headers,
+        site_id,
+        query: q,
+        uri,
+    } = request;
     let site = match site_id.parse::<i64>() {
         Ok(id) => state.store.site(id)?,
         Err(_) => None,

@@ -31,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-pub use context::ClickContext;
+pub use context::{ClickContext, ClickRequest};
 pub use judge::Judgement;
 pub use redirect::redirect_target;
 
@@ -69,11 +69,17 @@ async fn run(
     peer: SocketAddr,
     headers: HeaderMap,
     site_id: String,
-    q: HashMap<String, String>,
+    query: HashMap<String, String>,
     uri: Uri,
 ) -> Response {
-    let work =
-        tokio::task::spawn_blocking(move || pipeline(&state, peer, &headers, &site_id, &q, &uri));
+    let request = ClickRequest {
+        peer,
+        headers,
+        site_id,
+        query,
+        uri,
+    };
+    let work = tokio::task::spawn_blocking(move || pipeline(&state, &request));
     match work.await {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => internal(&e.to_string()),
@@ -82,15 +88,8 @@ async fn run(
 }
 
 /// The whole pipeline for one click.
-fn pipeline(
-    state: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    site_id: &str,
-    q: &HashMap<String, String>,
-    uri: &Uri,
-) -> Result<Response, StoreError> {
-    let ctx = match context::build(state, peer, headers, site_id, q, uri)? {
+fn pipeline(state: &AppState, request: &ClickRequest) -> Result<Response, StoreError> {
+    let ctx = match context::build(state, request)? {
         Ok(ctx) => ctx,
         Err(refusal) => return Ok(refusal),
     };
