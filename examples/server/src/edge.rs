@@ -84,11 +84,19 @@ fn visitor(
     headers: &HeaderMap,
 ) -> (std::net::IpAddr, Option<String>) {
     let (ip, source) = state.client(peer.ip(), headers);
-    let country = (source == clickfence::ip::ClientIpSource::CfConnectingIp)
-        .then(|| headers.get("cf-ipcountry").and_then(|v| v.to_str().ok()))
-        .flatten()
+    let hint = (source == clickfence::ip::ClientIpSource::CfConnectingIp)
+        .then(|| headers.get("cf-ipcountry"))
+        .flatten();
+    let country = hint
+        .and_then(|v| v.to_str().ok())
         .filter(|c| c.parse::<clickfence::ip::CountryCode>().is_ok())
         .map(str::to_uppercase);
+    if hint.is_some() && country.is_none() {
+        // Cloudflare never sends this: a proxy in front is misconfigured.
+        // Read as unknown (the README's rule: never an error a caller could
+        // fail open on), and said once per request so an operator sees it.
+        tracing::warn!(hint = ?hint, %ip, "country_hint_ignored: malformed CF-IPCountry read as unknown");
+    }
     (ip, country)
 }
 
@@ -200,33 +208,68 @@ pub async fn pixels(
 
 /// POST /api/heartbeat
 pub async fn heartbeat(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let m = match object(&body) {
-        Ok(m) => m,
+    let beat: Heartbeat = match typed(&body) {
+        Ok(b) => b,
         Err(r) => return r,
     };
-    let shop = match shop_of(&m) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !m.get("protections").is_some_and(Value::is_object) {
-        return invalid("protections must be an object");
+    if beat.shop.is_empty() || beat.shop.len() > 255 {
+        return invalid("shop is required (a shop domain)");
     }
-    if m.get("botDetection").is_some_and(|v| !v.is_object()) {
-        return invalid("botDetection must be an object");
+    if beat.protections.len() > MAX_SWITCHES || beat.bot_detection.len() > MAX_SWITCHES {
+        return invalid(format!("at most {MAX_SWITCHES} switches per group"));
     }
     let config = json!({
-        "protections": m.get("protections"),
-        "botDetection": m.get("botDetection").cloned().unwrap_or(json!({})),
-        "spyDetection": m.get("spyDetection").and_then(Value::as_bool).unwrap_or(false),
-        "ipBlocking": m.get("ipBlocking").and_then(Value::as_bool).unwrap_or(false),
+        "protections": beat.protections,
+        "botDetection": beat.bot_detection,
+        "spyDetection": beat.spy_detection,
+        "ipBlocking": beat.ip_blocking,
     });
     match state
         .store
-        .save_protection(&shop, &config.to_string(), now())
+        .save_protection(&beat.shop, &config.to_string(), now())
     {
         Ok(()) => Json(json!({ "success": true })).into_response(),
         Err(e) => internal(e),
     }
+}
+
+/// Most switches accepted in `protections` or `botDetection`.
+const MAX_SWITCHES: usize = 64;
+
+/// A heartbeat body: every switch a JSON boolean, so `"rightClick": "yes"`
+/// or `"spyDetection": "true"` is refused rather than stored or read as off.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Heartbeat {
+    shop: String,
+    protections: std::collections::BTreeMap<String, bool>,
+    #[serde(default)]
+    bot_detection: std::collections::BTreeMap<String, bool>,
+    #[serde(default)]
+    spy_detection: bool,
+    #[serde(default)]
+    ip_blocking: bool,
+    #[serde(default)]
+    #[allow(dead_code)] // Accepted as the spec sends it; not stored.
+    version: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    timestamp: Option<i64>,
+}
+
+/// A typed body, or a 400 naming the field that was wrong.
+fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        match path.as_str() {
+            "." => invalid(format!("body: {}", e.into_inner())),
+            _ => invalid(format!("{path}: {}", e.into_inner())),
+        }
+    })?;
+    de.end()
+        .map_err(|e| invalid(format!("body: {e}")))
+        .map(|()| value)
 }
 
 /// GET /api/check-ip-access?shop=

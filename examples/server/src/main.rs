@@ -37,7 +37,12 @@ struct Cli {
     )]
     db: PathBuf,
     /// Proxy ranges whose X-Forwarded-For / CF-Connecting-IP / CF-IPCountry are trusted (repeatable).
-    #[arg(long = "trusted-proxy", global = true)]
+    #[arg(
+        long = "trusted-proxy",
+        env = "CLICKFENCE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
     trusted_proxies: Vec<String>,
     /// Cloudflare ranges (repeatable; default: Cloudflare's published list in
     /// the binary). CF-Connecting-IP / CF-IPCountry are believed only when
@@ -50,7 +55,7 @@ struct Cli {
     )]
     cloudflare_ranges: Vec<String>,
     /// Trust CF-Connecting-IP / CF-IPCountry from any peer (local use only).
-    #[arg(long, global = true)]
+    #[arg(long, env = "CLICKFENCE_TRUST_CF_HEADERS", global = true)]
     trust_cf_headers: bool,
     /// Bearer secret of sync-ip-blocking-config and the analytics endpoints
     /// (random if unset, printed to stderr). Prefer the env var or the file:
@@ -93,26 +98,40 @@ struct Cli {
     #[arg(long, env = "CLICKFENCE_CLICK_BASE_URL", global = true)]
     click_base_url: Option<String>,
     /// MaxMind Country / City database for visitors without CF-IPCountry.
-    #[arg(long, global = true)]
+    #[arg(long, env = "CLICKFENCE_GEOIP", global = true)]
     geoip: Option<PathBuf>,
     /// MaxMind Anonymous IP database.
-    #[arg(long, global = true)]
+    #[arg(long, env = "CLICKFENCE_ANONYMOUS_IP", global = true)]
     anonymous_ip: Option<PathBuf>,
     /// Tor exit list (one IP or CIDR per line).
-    #[arg(long, global = true)]
+    #[arg(long, env = "CLICKFENCE_TOR_LIST", global = true)]
     tor_list: Option<PathBuf>,
     /// VPN list.
-    #[arg(long, global = true)]
+    #[arg(long, env = "CLICKFENCE_VPN_LIST", global = true)]
     vpn_list: Option<PathBuf>,
     /// Datacenter list.
-    #[arg(long, global = true)]
+    #[arg(long, env = "CLICKFENCE_DATACENTER_LIST", global = true)]
     datacenter_list: Option<PathBuf>,
     /// API requests per minute per token (the spec's 60; raise only for load tests).
-    #[arg(long, default_value_t = 60, global = true)]
+    #[arg(
+        long,
+        env = "CLICKFENCE_API_RATE_LIMIT",
+        default_value_t = 60,
+        global = true
+    )]
     api_rate_limit: u32,
     /// Pixel events per minute per shop and client IP.
-    #[arg(long, default_value_t = 600, global = true)]
+    #[arg(
+        long,
+        env = "CLICKFENCE_PIXEL_RATE_LIMIT",
+        default_value_t = 600,
+        global = true
+    )]
     pixel_rate_limit: u32,
+    /// Site that attribution links without a `site_id` parameter are
+    /// recorded on (default: the oldest active site).
+    #[arg(long, env = "CLICKFENCE_ATTRIBUTION_SITE", global = true)]
+    attribution_site: Option<i64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -356,6 +375,7 @@ fn run(mut cli: Cli) -> Result<(), String> {
         pixel_rate_limit: cli.pixel_rate_limit,
         allow_private_webhooks: cli.allow_private_webhooks,
         auto_blocks: Default::default(),
+        attribution_site: cli.attribution_site,
         pause_check_secs: None,
     };
     let state = Arc::new(AppState::new(store, config).map_err(err)?);

@@ -16,9 +16,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clickfence::click::{
-    parse_circuit_breaker_status, rows_to_csv, HourCounts, ReportRange, ReportRow,
+    parse_circuit_breaker_status, rows_to_csv, HourCounts, ReportRange, ReportRow, MAX_TTL_HOURS,
 };
-use clickfence::{Mode, Outcome, UtcHour};
+use clickfence::{ClickError, Mode, Outcome, UtcHour};
 use serde_json::{json, Value};
 
 use crate::state::{now, AppState};
@@ -74,6 +74,11 @@ pub async fn generate(
             }
             Json(json!({ "secret-key-id": key.id, "secret-key": key.secret.as_str(), "expiration": key.expires_at })).into_response()
         }
+        // The core names its parameter `ttl_hours`; this API's is `ttlHours`.
+        Err(ClickError::InvalidTtl(ttl)) => message(
+            StatusCode::BAD_REQUEST,
+            format!("ttlHours must be between 1 and {MAX_TTL_HOURS} (one year), got {ttl}"),
+        ),
         Err(e) => message(StatusCode::BAD_REQUEST, e.to_string()),
     }
 }

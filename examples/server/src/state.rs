@@ -53,6 +53,9 @@ pub struct ServerConfig {
     pub allow_private_webhooks: bool,
     /// Duration, escalation and per-site cap of automatic blocks.
     pub auto_blocks: AutoBlockPolicy,
+    /// The site that attribution links without a `site_id` parameter are
+    /// recorded on; `None`: the oldest active site.
+    pub attribution_site: Option<i64>,
     /// Seconds between two runs of one site's auto-pause rule (default
     /// [`PAUSE_CHECK_SECS`]; tests set 0).
     pub pause_check_secs: Option<i64>,
@@ -100,6 +103,15 @@ pub const REFUSALS_RECORDED_PER_MINUTE: u32 = 6;
 pub const PAUSE_CHECK_SECS: i64 = 10;
 
 impl AppState {
+    /// The site attribution links without `site_id` are recorded on: the
+    /// configured one, else the oldest active site.
+    pub fn attribution_site(&self) -> StoreResult<Option<crate::storage::Site>> {
+        match self.config.attribution_site {
+            Some(id) => self.store.site(id),
+            None => self.store.oldest_active_site(),
+        }
+    }
+
     /// State over `store`, restoring click-signing settings and shop policies.
     pub fn new(store: Store, mut config: ServerConfig) -> Result<Self, StoreError> {
         let trust = ProxyTrust {

@@ -574,6 +574,18 @@ impl Store {
             .optional()?)
     }
 
+    /// The active site with the lowest id, whoever owns it.
+    pub fn oldest_active_site(&self) -> StoreResult<Option<Site>> {
+        Ok(self
+            .db()
+            .query_row(
+                &format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.is_active = 1 ORDER BY s.id LIMIT 1"),
+                [],
+                site_from,
+            )
+            .optional()?)
+    }
+
     /// Sites `account` can access: its own and those of accounts it is a team member of.
     pub fn sites_for(&self, account: i64) -> StoreResult<Vec<Site>> {
         let db = self.db();

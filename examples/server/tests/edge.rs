@@ -427,5 +427,42 @@ async fn heartbeat_and_protection_config() {
     )
     .await;
     assert_eq!(r.status, 400);
+    // Every switch is a JSON boolean: a string is refused with the field
+    // named, never stored as given or read as `false`.
+    for (bad, field) in [
+        (
+            json!({"shop": shop, "protections": {"rightClick": "yes"}}),
+            "protections.rightClick",
+        ),
+        (
+            json!({"shop": shop, "protections": {}, "spyDetection": "true"}),
+            "spyDetection",
+        ),
+        (
+            json!({"shop": shop, "protections": {}, "botDetection": {"enabled": 1}}),
+            "botDetection.enabled",
+        ),
+    ] {
+        let r = call(
+            Method::POST,
+            &s.url("/api/heartbeat"),
+            None,
+            Some(&bad.to_string()),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            (r.status, &r.json["code"]),
+            (400, &json!("INVALID_REQUEST")),
+            "{bad}"
+        );
+        let message = r.json["message"].as_str().unwrap();
+        assert!(message.starts_with(field), "{message}");
+    }
+    let r = get(&s.url(&format!("/api/protection-config?shop={shop}")), None).await;
+    assert_eq!(
+        r.json["spyDetection"], true,
+        "the stored config is untouched"
+    );
     s.stop().await;
 }

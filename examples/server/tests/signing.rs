@@ -283,3 +283,92 @@ async fn every_endpoint_and_signed_clicks_counted_per_hour() {
     );
     s.stop().await;
 }
+
+/// A link exactly as the spec's Java sample signs it (no `site_id`) reaches
+/// the server: verified, counted in the report, scored, recorded on the
+/// attribution site (the oldest active site by default) and answered.
+#[tokio::test]
+async fn spec_shaped_links_without_site_id_are_attributed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, token) = Server::start(&dir.path().join("db")).await;
+    let key = api(&s, Method::POST, "/secret", None).await;
+    let secret = key.json["secret-key"].as_str().unwrap().to_owned();
+    api(&s, Method::POST, "/config/mode/enabled", None).await;
+    let now_ms = clickfence_server::state::now() * 1000;
+    let link = java_sign(
+        &format!("{CLICK_BASE}/com.app.id?pid=adnetwork_int&c=my_campaign&clickid=sdkfjasksjskdfj9845weh&af_site_id=12345"),
+        &secret,
+        now_ms + 300_000,
+    );
+    let chrome = ("user-agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+    let r = call(
+        Method::GET,
+        &s.url(link.trim_start_matches(CLICK_BASE)),
+        None,
+        None,
+        &[chrome, ("referer", "https://news.example/")],
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json["status"].as_str()),
+        (200, Some("valid")),
+        "{}",
+        r.json
+    );
+    let hour = clickfence_server::state::now() / 3600;
+    let report = s.state.store.signed_click_report(hour, hour).unwrap();
+    assert_eq!(report.len(), 1, "counted in the click-signing report");
+    assert_eq!(report[0][1..3], [1, 1], "one click, valid: {report:?}");
+    let clicks = get(&s.url("/api/v1/sites/1/clicks"), token.as_deref()).await;
+    assert_eq!(
+        clicks.json["data"].as_array().unwrap().len(),
+        1,
+        "recorded on site 1"
+    );
+    let config = api(&s, Method::GET, "/config", None).await;
+    assert_eq!(config.status, 200);
+
+    // Paths without an app id's shape, or without click parameters, are no
+    // clicks: 404 in the platform's shape, nothing recorded.
+    for path in [
+        "/wp-login.php?pid=x",
+        "/health?pid=x",
+        "/com.app.id?c=campaign",
+        "/id12x?clickid=1",
+    ] {
+        let r = call(Method::GET, &s.url(path), None, None, &[chrome]).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.json["message"], "Resource not found.", "{path}");
+    }
+    let clicks = get(&s.url("/api/v1/sites/1/clicks"), token.as_deref()).await;
+    assert_eq!(clicks.json["data"].as_array().unwrap().len(), 1);
+    s.stop().await;
+
+    // An explicit attribution site that does not exist records nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) =
+        Server::start_with(&dir.path().join("db"), |c| c.attribution_site = Some(999)).await;
+    let r = call(
+        Method::GET,
+        &s.url("/com.app.id?pid=x"),
+        None,
+        None,
+        &[chrome],
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn ttl_hours_errors_name_the_query_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start(&dir.path().join("db")).await;
+    for ttl in ["0", "9000", "x"] {
+        let r = api(&s, Method::POST, &format!("/secret?ttlHours={ttl}"), None).await;
+        assert_eq!(r.status, 400);
+        let message = r.json["message"].as_str().unwrap();
+        assert!(message.starts_with("ttlHours must be"), "{message}");
+    }
+    s.stop().await;
+}

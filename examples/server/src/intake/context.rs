@@ -21,8 +21,9 @@ pub struct ClickRequest {
     pub peer: SocketAddr,
     /// Request headers.
     pub headers: HeaderMap,
-    /// The site id from the path or `site_id` parameter.
-    pub site_id: String,
+    /// The site id from the path or `site_id` parameter; `None` for an
+    /// attribution link without one (the server's attribution site).
+    pub site_id: Option<String>,
     /// Query parameters.
     pub query: HashMap<String, String>,
     /// The URI exactly as received (the signed text).
@@ -67,9 +68,10 @@ pub fn build(
         query: q,
         uri,
     } = request;
-    let site = match site_id.parse::<i64>() {
-        Ok(id) => state.store.site(id)?,
-        Err(_) => None,
+    let site = match site_id.as_deref().map(str::parse::<i64>) {
+        Some(Ok(id)) => state.store.site(id)?,
+        Some(Err(_)) => None,
+        None => state.attribution_site()?,
     };
     let Some(site) = site.filter(|s| s.is_active) else {
         return Ok(Err(not_found()));
@@ -104,7 +106,8 @@ pub fn build(
     }))
 }
 
-fn not_found() -> Response {
+/// 404 in the platform's shape: no such site, or no click link here.
+pub fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         Json(json!({ "message": "Resource not found." })),

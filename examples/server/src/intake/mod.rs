@@ -1,5 +1,7 @@
 //! Click intake: `GET /c/{site_id}?to=<url>&clickid=<id>`, and attribution
-//! links shaped like the spec's (`/{app_id}?site_id=N&pid=...`).
+//! links shaped like the spec's (`/{app_id}?pid=...&signature=...`, see
+//! [`shape`]), attributed to their `site_id` parameter when they carry one,
+//! else to the server's attribution site.
 //!
 //! One pipeline, every rule from the core, each step a small function:
 //!
@@ -20,6 +22,7 @@ mod judge;
 mod reactions;
 mod redirect;
 mod respond;
+pub mod shape;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -47,20 +50,25 @@ pub async fn click(
     Query(q): Query<HashMap<String, String>>,
     uri: Uri,
 ) -> Response {
-    run(state, peer, headers, site_id, q, uri).await
+    run(state, peer, headers, Some(site_id), q, uri).await
 }
 
-/// `GET /{app_id}?site_id=N&...`: an attribution link shaped like the spec's
+/// `GET /{app_id}?pid=...`: an attribution link shaped like the spec's
 /// (`https://app.appsflyer.com/com.app.id?pid=...`), so exclusions match the
-/// app id in the first path segment.
+/// app id in the first path segment. Any other single-segment path is not
+/// found, and records nothing.
 pub async fn attribution(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    Path(app_id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     uri: Uri,
 ) -> Response {
-    let site = q.get("site_id").cloned().unwrap_or_default();
+    if !shape::is_attribution_link(&app_id, &q) {
+        return context::not_found();
+    }
+    let site = q.get("site_id").cloned();
     run(state, peer, headers, site, q, uri).await
 }
 
@@ -68,7 +76,7 @@ async fn run(
     state: Arc<AppState>,
     peer: SocketAddr,
     headers: HeaderMap,
-    site_id: String,
+    site_id: Option<String>,
     query: HashMap<String, String>,
     uri: Uri,
 ) -> Response {
