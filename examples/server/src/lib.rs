@@ -13,6 +13,7 @@ pub mod ops;
 pub mod signing_api;
 pub mod state;
 pub mod storage;
+pub mod surface;
 pub mod tokens;
 
 use std::net::SocketAddr;
@@ -138,17 +139,44 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/robots.txt",
             get(|| async { "User-agent: *\nDisallow: /\n" }),
         )
-        .route("/api/pixels", post(edge::pixels))
-        .route("/api/heartbeat", post(edge::heartbeat))
-        .route("/api/check-ip-access", get(edge::check_ip_access))
-        .route("/api/protection-config", get(edge::protection_config))
+        .merge(storefront(&state))
         .merge(edge_private)
         .merge(click_signing)
         // Bodies are small JSON; pixel bodies are checked against 64 KiB with
         // the edge API's own error shape, so the transport limit sits above it.
         .layer(DefaultBodyLimit::max(256 * 1024))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            surface::shape_errors,
+        ))
         .layer(middleware::from_fn(log_requests))
         .with_state(state)
+}
+
+/// The edge routes a storefront calls from shoppers' browsers, with CORS:
+/// preflights answered, any origin by default (they are public and carry no
+/// credentials) or the `--cors-origin` list. No other route sends CORS
+/// headers, so the authenticated APIs stay out of reach of other sites' pages.
+fn storefront(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    use axum::http::{header, Method};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins = &state.config.cors_origins;
+    let allow = if origins.is_empty() {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().cloned())
+    };
+    let cors = CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600));
+    Router::new()
+        .route("/api/pixels", post(edge::pixels))
+        .route("/api/heartbeat", post(edge::heartbeat))
+        .route("/api/check-ip-access", get(edge::check_ip_access))
+        .route("/api/protection-config", get(edge::protection_config))
+        .layer(cors)
 }
 
 /// `/readyz`: 200 when the database answers, else 503.

@@ -128,6 +128,16 @@ struct Cli {
         global = true
     )]
     pixel_rate_limit: u32,
+    /// Origins allowed to call the storefront routes (pixels, heartbeat,
+    /// check-ip-access, protection-config) from a browser, e.g.
+    /// `https://mystore.myshopify.com` (repeatable; default: any origin).
+    #[arg(
+        long = "cors-origin",
+        env = "CLICKFENCE_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    cors_origins: Vec<String>,
     /// Site that attribution links without a `site_id` parameter are
     /// recorded on (default: the oldest active site).
     #[arg(long, env = "CLICKFENCE_ATTRIBUTION_SITE", global = true)]
@@ -376,6 +386,11 @@ fn run(mut cli: Cli) -> Result<(), String> {
         allow_private_webhooks: cli.allow_private_webhooks,
         auto_blocks: Default::default(),
         attribution_site: cli.attribution_site,
+        cors_origins: cli
+            .cors_origins
+            .iter()
+            .map(|o| axum::http::HeaderValue::from_str(o).map_err(err))
+            .collect::<Result<_, _>>()?,
         pause_check_secs: None,
     };
     let state = Arc::new(AppState::new(store, config).map_err(err)?);

@@ -53,6 +53,9 @@ pub struct ServerConfig {
     pub allow_private_webhooks: bool,
     /// Duration, escalation and per-site cap of automatic blocks.
     pub auto_blocks: AutoBlockPolicy,
+    /// Origins allowed to call the storefront routes from a browser (empty:
+    /// any origin).
+    pub cors_origins: Vec<axum::http::HeaderValue>,
     /// The site that attribution links without a `site_id` parameter are
     /// recorded on; `None`: the oldest active site.
     pub attribution_site: Option<i64>,

@@ -26,6 +26,24 @@ pub fn authorize(
     peer: SocketAddr,
     ability: &str,
 ) -> Result<Caller, ApiError> {
+    let (caller, abilities) = authenticate(state, headers, peer)?;
+    if !abilities.iter().any(|a| a == ability) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("Token lacks the {ability} ability."),
+        )
+        .with_rate(Some(caller.rate)));
+    }
+    Ok(caller)
+}
+
+/// The checks every platform request passes before its ability is looked
+/// at (401, 429, 402), in the spec's order; the caller and its abilities.
+pub fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<(Caller, Vec<String>), ApiError> {
     let now = now();
     // Failed authentications are limited per client address (the IPv6 /64),
     // so guessing tokens is slow and a flood of bad tokens costs no lookups.
@@ -75,12 +93,5 @@ pub fn authorize(
         )
         .with_rate(Some(rate)));
     }
-    if !record.abilities.iter().any(|a| a == ability) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("Token lacks the {ability} ability."),
-        )
-        .with_rate(Some(rate)));
-    }
-    Ok(Caller { account, rate })
+    Ok((Caller { account, rate }, record.abilities))
 }
