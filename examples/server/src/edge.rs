@@ -173,6 +173,7 @@ pub async fn pixels(
     {
         Ok(d) if d.allowed => {}
         Ok(d) => {
+            state.metrics.refused("pixels");
             let mut refused = error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "RATE_LIMITED",

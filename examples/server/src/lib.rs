@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod edge;
 pub mod events;
 pub mod intake;
+pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod signing_api;
@@ -130,7 +131,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/healthz",
             get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
         )
+        .route("/", get(landing))
         .route("/readyz", get(ready))
+        .route("/metrics", get(metrics::serve))
         .route(
             "/favicon.ico",
             get(|| async { axum::http::StatusCode::NOT_FOUND }),
@@ -142,6 +145,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(storefront(&state))
         .merge(edge_private)
         .merge(click_signing)
+        .route_layer(middleware::from_fn(metrics::tag_route))
         // Bodies are small JSON; pixel bodies are checked against 64 KiB with
         // the edge API's own error shape, so the transport limit sits above it.
         .layer(DefaultBodyLimit::max(256 * 1024))
@@ -149,7 +153,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             Arc::clone(&state),
             surface::shape_errors,
         ))
-        .layer(middleware::from_fn(log_requests))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            log_requests,
+        ))
         .with_state(state)
 }
 
@@ -179,29 +186,55 @@ fn storefront(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .layer(cors)
 }
 
-/// `/readyz`: 200 when the database answers, else 503.
+/// A worker that has not gone round its loop (at least once a second) for
+/// this long is reported as stalled.
+pub const WORKER_STALL_SECS: i64 = 30;
+
+/// `/readyz`: 200 when the database answers and the webhook worker is
+/// running its loop, else 503 naming what is wrong.
 async fn ready(
     axum::extract::State(state): axum::extract::State<Arc<AppState>>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let ok = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
+    let worker_beat = state.worker_beat.load(std::sync::atomic::Ordering::Relaxed);
+    let database = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
         .await
         .unwrap_or(false);
-    let status = if ok {
+    let worker = worker_alive(worker_beat, state::now());
+    let status = if database && worker {
         axum::http::StatusCode::OK
     } else {
         axum::http::StatusCode::SERVICE_UNAVAILABLE
     };
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     (
         status,
-        Json(serde_json::json!({ "status": if ok { "ready" } else { "database unreachable" } })),
+        Json(serde_json::json!({
+            "status": if status.is_success() { "ready" } else { "not ready" },
+            "database": word(database),
+            "webhook_worker": word(worker),
+        })),
     )
         .into_response()
 }
 
+/// Whether a worker whose last beat was at `beat` is running at `now`.
+fn worker_alive(beat: i64, now: i64) -> bool {
+    beat > 0 && now - beat <= WORKER_STALL_SECS
+}
+
+/// The landing page: what this server is and where to go next.
+async fn landing() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("../assets/index.html"))
+}
+
 /// One structured log line per request, with a request id; never the query
 /// string or headers (they may carry tokens or click signatures).
-async fn log_requests(request: Request, next: Next) -> Response {
+async fn log_requests(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     // An incoming request id (from a proxy or the caller) is kept when it is
     // plain visible text of at most 128 bytes, so logs can be joined up.
     let id = request
@@ -219,7 +252,18 @@ async fn log_requests(request: Request, next: Next) -> Response {
     if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }
-    tracing::info!(request_id = %id, %method, %path, status = response.status().as_u16(), micros = start.elapsed().as_micros() as u64, "request");
+    let took = start.elapsed();
+    let route = response
+        .extensions()
+        .get::<metrics::Route>()
+        .map_or("unmatched", |r| &r.0);
+    state.metrics.request(
+        route,
+        metrics::method_label(&method),
+        response.status(),
+        took,
+    );
+    tracing::info!(request_id = %id, %method, %path, status = response.status().as_u16(), micros = took.as_micros() as u64, "request");
     response
 }
 
@@ -283,4 +327,17 @@ pub fn secret_eq(given: &str, expected: &str) -> bool {
     let a = Sha256::digest(given.as_bytes());
     let b = Sha256::digest(expected.as_bytes());
     a.ct_eq(&b).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_is_alive_until_it_misses_its_beat() {
+        assert!(!worker_alive(0, 1_000), "never started");
+        assert!(worker_alive(1_000, 1_000));
+        assert!(worker_alive(1_000, 1_000 + WORKER_STALL_SECS));
+        assert!(!worker_alive(1_000, 1_001 + WORKER_STALL_SECS));
+    }
 }

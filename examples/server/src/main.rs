@@ -128,6 +128,15 @@ struct Cli {
         global = true
     )]
     pixel_rate_limit: u32,
+    /// Bearer token required by `/metrics` (default: open; set it when the
+    /// port is reachable from outside).
+    #[arg(
+        long,
+        env = "CLICKFENCE_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
     /// Origins allowed to call the storefront routes (pixels, heartbeat,
     /// check-ip-access, protection-config) from a browser, e.g.
     /// `https://mystore.myshopify.com` (repeatable; default: any origin).
@@ -386,6 +395,7 @@ fn run(mut cli: Cli) -> Result<(), String> {
         allow_private_webhooks: cli.allow_private_webhooks,
         auto_blocks: Default::default(),
         attribution_site: cli.attribution_site,
+        metrics_token: cli.metrics_token.clone(),
         cors_origins: cli
             .cors_origins
             .iter()

@@ -53,6 +53,8 @@ pub struct ServerConfig {
     pub allow_private_webhooks: bool,
     /// Duration, escalation and per-site cap of automatic blocks.
     pub auto_blocks: AutoBlockPolicy,
+    /// Bearer token `/metrics` requires (`None`: open).
+    pub metrics_token: Option<String>,
     /// Origins allowed to call the storefront routes from a browser (empty:
     /// any origin).
     pub cors_origins: Vec<axum::http::HeaderValue>,
@@ -95,6 +97,11 @@ pub struct AppState {
     /// When each site's auto-pause rule last ran, so a flood of blocked
     /// clicks runs its query at most once per [`PAUSE_CHECK_SECS`].
     pub pause_checked: Mutex<HashMap<i64, i64>>,
+    /// Prometheus metrics.
+    pub metrics: crate::metrics::Metrics,
+    /// When the webhook worker last went round its loop (unix seconds; 0:
+    /// not started), for `/readyz`.
+    pub worker_beat: std::sync::atomic::AtomicI64,
     scorers: Mutex<HashMap<(u8, u8), Arc<Scorer>>>,
 }
 
@@ -158,6 +165,8 @@ impl AppState {
             auth_failures: RateLimiter::new(per_minute(AUTH_FAILURES_PER_MINUTE, 30)),
             refusal_log: RateLimiter::new(per_minute(REFUSALS_RECORDED_PER_MINUTE, 6)),
             pause_checked: Mutex::new(HashMap::new()),
+            metrics: crate::metrics::Metrics::default(),
+            worker_beat: std::sync::atomic::AtomicI64::new(0),
             scorers: Mutex::new(HashMap::new()),
         };
         for (shop, json) in state.store.shop_policies()? {

@@ -574,6 +574,15 @@ impl Store {
             .optional()?)
     }
 
+    /// Deliveries waiting for an attempt.
+    pub fn outbox_depth(&self) -> StoreResult<i64> {
+        Ok(self.db().query_row(
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The active site with the lowest id, whoever owns it.
     pub fn oldest_active_site(&self) -> StoreResult<Option<Site>> {
         Ok(self

@@ -195,3 +195,37 @@ fn admin_commands() {
     );
     assert!(ok);
 }
+
+/// Every global option has an environment variable, and the README's table
+/// lists each with it.
+#[test]
+fn every_option_has_an_env_var_listed_in_the_readme() {
+    let out = Command::new(env!("CARGO_BIN_EXE_clickfence-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let lines: Vec<&str> = help.lines().collect();
+    let mut seen = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let Some(option) = line.trim().strip_prefix("--") else {
+            continue;
+        };
+        let option = option.split([' ', '<']).next().unwrap();
+        if option == "help" || option == "version" {
+            continue;
+        }
+        let text = lines[i + 1];
+        let env = text
+            .split("[env: ")
+            .nth(1)
+            .and_then(|e| e.split([']', '=']).next())
+            .unwrap_or_else(|| panic!("--{option} has no environment variable"));
+        let row = format!("| `--{option}` | `{env}` |");
+        assert!(readme.contains(&row), "README lacks the row {row}");
+        seen += 1;
+    }
+    assert!(seen >= 20, "{seen} options read from --help");
+}

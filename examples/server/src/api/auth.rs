@@ -54,6 +54,7 @@ pub fn authenticate(
         .check_cost(&failure_key, 0, now as u64)
         .map_err(ApiError::internal)?;
     if failures.remaining == 0 {
+        state.metrics.refused("auth_failures");
         let refused = state.auth_failures.check(&failure_key, now as u64).ok();
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -77,6 +78,7 @@ pub fn authenticate(
         .check(format!("token:{}", record.id), now as u64)
         .map_err(ApiError::internal)?;
     if !rate.allowed {
+        state.metrics.refused("api_token");
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many requests: 60 per minute per token.",

@@ -65,6 +65,10 @@ pub async fn run(state: Arc<AppState>, shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             break;
         }
+        worker
+            .state
+            .worker_beat
+            .store(now(), std::sync::atomic::Ordering::Relaxed);
         worker.dispatch(&mut tasks).await;
         while tasks.try_join_next().is_some() {}
         tokio::select! {
@@ -178,6 +182,7 @@ impl Worker {
             AttemptResult::TransportError => "transport_error".into(),
             AttemptResult::Timeout => "timeout".into(),
         };
+        self.state.metrics.attempt(&last);
         tracing::info!(delivery = d.id, endpoint = d.endpoint.id, event = %d.event, attempt = delivery.attempts, result = %last, "webhook attempt");
         let (id, endpoint, attempts) = (d.id, d.endpoint.id, i64::from(delivery.attempts));
         let recorded = db(&self.state, move |s| {

@@ -31,6 +31,7 @@ pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64
         }
         Ok(id)
     })?;
+    state.metrics.click(j.assessment.status.as_str());
     if let Some((address, expires_at, evicted)) = auto_block {
         for gone in evicted {
             state.blocks.remove(ctx.site.id, &gone);

@@ -1,0 +1,222 @@
+//! Prometheus metrics at `/metrics`, in the OpenMetrics text format.
+//!
+//! One registry per server (no process-global recorder, so tests can run
+//! several servers in one process). Labels are bounded: routes are the
+//! router's templates (`/api/v1/sites/{id}`), never raw paths, and a
+//! request no route matched is `unmatched`, so a scanner cannot mint series.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::state::AppState;
+
+/// A request's route and answer.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// Route template, or `unmatched`.
+    pub route: String,
+    /// HTTP method (standard ones; anything else is `OTHER`).
+    pub method: String,
+    /// Status code.
+    pub status: u16,
+}
+
+/// A route template.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    /// Route template, or `unmatched`.
+    pub route: String,
+}
+
+/// One label naming an outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    /// The outcome (click status, attempt result, quota name).
+    pub kind: String,
+}
+
+/// The server's metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+    clicks: Family<KindLabels, Counter>,
+    attempts: Family<KindLabels, Counter>,
+    refusals: Family<KindLabels, Counter>,
+    outbox: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("clickfence");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            // 0.25 ms to ~4 s.
+            Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
+        });
+        let clicks = Family::<KindLabels, Counter>::default();
+        let attempts = Family::<KindLabels, Counter>::default();
+        let refusals = Family::<KindLabels, Counter>::default();
+        let outbox = Gauge::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer a request, by route",
+            latency.clone(),
+        );
+        registry.register("clicks", "Clicks recorded, by status", clicks.clone());
+        registry.register(
+            "webhook_attempts",
+            "Webhook delivery attempts, by result (HTTP status, timeout, transport_error)",
+            attempts.clone(),
+        );
+        registry.register(
+            "rate_limit_refusals",
+            "Requests refused by a quota (api_token, auth_failures, pixels)",
+            refusals.clone(),
+        );
+        registry.register(
+            "webhook_outbox_depth",
+            "Webhook deliveries waiting to be attempted",
+            outbox.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            clicks,
+            attempts,
+            refusals,
+            outbox,
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts one answered request.
+    pub fn request(&self, route: &str, method: &str, status: StatusCode, took: Duration) {
+        let route = route.to_owned();
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.clone(),
+                method: method.to_owned(),
+                status: status.as_u16(),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels { route })
+            .observe(took.as_secs_f64());
+    }
+
+    /// Counts a recorded click.
+    pub fn click(&self, status: &str) {
+        self.kind(&self.clicks, status);
+    }
+
+    /// Counts a webhook attempt.
+    pub fn attempt(&self, result: &str) {
+        self.kind(&self.attempts, result);
+    }
+
+    /// Counts a request a quota refused.
+    pub fn refused(&self, quota: &str) {
+        self.kind(&self.refusals, quota);
+    }
+
+    fn kind(&self, family: &Family<KindLabels, Counter>, kind: &str) {
+        family
+            .get_or_create(&KindLabels {
+                kind: kind.to_owned(),
+            })
+            .inc();
+    }
+
+    /// The OpenMetrics text, with the outbox depth as of now.
+    pub fn render(&self, outbox_depth: i64) -> Result<String, std::fmt::Error> {
+        self.outbox.set(outbox_depth);
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
+        Ok(text)
+    }
+}
+
+/// The label of a method: the standard ones by name, others `OTHER`.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// The matched route template, carried from routing to the response so the
+/// outer logging layer can label the request.
+#[derive(Clone, Debug)]
+pub struct Route(pub Arc<str>);
+
+/// Route layer: tags the response with the route template that answered.
+pub async fn tag_route(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| Route(Arc::from(m.as_str())));
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
+}
+
+/// `GET /metrics`: open unless `--metrics-token` is set, then Bearer only.
+pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    if let Some(expected) = state.config.metrics_token.as_deref() {
+        let given = crate::bearer(request.headers()).unwrap_or("");
+        if !crate::secret_eq(given, expected) {
+            return crate::surface::Surface::Site.error(
+                StatusCode::UNAUTHORIZED,
+                "Missing or invalid metrics token.",
+            );
+        }
+    }
+    let store = Arc::clone(&state);
+    let depth = tokio::task::spawn_blocking(move || store.store.outbox_depth())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or(-1);
+    match state.metrics.render(depth) {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+            )],
+            text,
+        )
+            .into_response(),
+        Err(_) => crate::surface::Surface::Site
+            .error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error."),
+    }
+}

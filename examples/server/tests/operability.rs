@@ -1,0 +1,126 @@
+//! What operators look at: the landing page, health, readiness and metrics.
+
+mod common;
+
+use common::{call, get, Server};
+use http_body_util::BodyExt;
+use hyper::Method;
+
+/// A page's text (not JSON).
+async fn text(url: &str, token: Option<&str>) -> (u16, String, String) {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<hyper::body::Bytes>>();
+    let mut req = hyper::Request::get(url);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let res = client
+        .request(req.body(Default::default()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, kind, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// The value of one sample line, by its exact name and labels.
+fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn landing_page_and_readiness() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start(&dir.path().join("db")).await;
+    let (status, kind, page) = text(&s.url("/"), None).await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    for link in [
+        "href=\"/docs\"",
+        "href=\"/openapi.json\"",
+        "href=\"/metrics\"",
+    ] {
+        assert!(page.contains(link), "{link}");
+    }
+    // The worker goes round its loop at once; wait for its first beat.
+    let mut ready = get(&s.url("/readyz"), None).await;
+    for _ in 0..50 {
+        if ready.status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        ready = get(&s.url("/readyz"), None).await;
+    }
+    assert_eq!(ready.status, 200, "{}", ready.json);
+    assert_eq!(ready.json["database"], "ok");
+    assert_eq!(ready.json["webhook_worker"], "ok");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_clicks_and_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, token) = Server::start_with(&dir.path().join("db"), |c| c.api_rate_limit = 2).await;
+    let token = token.unwrap();
+    for _ in 0..3 {
+        get(&s.url("/api/v1/sites/1"), Some(&token)).await;
+    }
+    get(&s.url("/no/such/path/12345"), None).await;
+    let chrome = ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+    call(
+        Method::GET,
+        &s.url("/c/1"),
+        None,
+        None,
+        &[chrome, ("referer", "https://news.example/")],
+    )
+    .await;
+    let (status, kind, m) = text(&s.url("/metrics"), None).await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("application/openmetrics-text"), "{kind}");
+    let ok =
+        r#"clickfence_http_requests_total{route="/api/v1/sites/{id}",method="GET",status="200"}"#;
+    let refused =
+        r#"clickfence_http_requests_total{route="/api/v1/sites/{id}",method="GET",status="429"}"#;
+    assert_eq!(sample(&m, ok), Some(2.0), "{m}");
+    assert_eq!(sample(&m, refused), Some(1.0), "{m}");
+    assert_eq!(
+        sample(
+            &m,
+            r#"clickfence_rate_limit_refusals_total{kind="api_token"}"#
+        ),
+        Some(1.0)
+    );
+    // Unknown paths share one series, so scanners cannot mint new ones.
+    assert!(!m.contains("12345"));
+    assert_eq!(
+        sample(
+            &m,
+            r#"clickfence_http_requests_total{route="unmatched",method="GET",status="404"}"#
+        ),
+        Some(1.0)
+    );
+    let clicks: f64 = ["valid", "flagged", "blocked"]
+        .iter()
+        .filter_map(|k| sample(&m, &format!(r#"clickfence_clicks_total{{kind="{k}"}}"#)))
+        .sum();
+    assert_eq!(clicks, 1.0, "{m}");
+    assert_eq!(sample(&m, "clickfence_webhook_outbox_depth"), Some(0.0));
+    assert!(m.contains(r#"clickfence_http_request_duration_seconds_bucket{le="0.00025",route="/api/v1/sites/{id}"}"#)
+        || m.contains(r#"clickfence_http_request_duration_seconds_bucket{route="/api/v1/sites/{id}",le="0.00025"}"#), "{m}");
+    s.stop().await;
+
+    // With a metrics token, the page needs it.
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| {
+        c.metrics_token = Some("m-token".into())
+    })
+    .await;
+    assert_eq!(get(&s.url("/metrics"), None).await.status, 401);
+    assert_eq!(get(&s.url("/metrics"), Some("wrong")).await.status, 401);
+    assert_eq!(text(&s.url("/metrics"), Some("m-token")).await.0, 200);
+    s.stop().await;
+}
