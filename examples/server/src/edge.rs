@@ -119,6 +119,20 @@ fn shop_of(m: &Map<String, Value>) -> Result<String, Response> {
 }
 
 /// POST /api/pixels
+#[utoipa::path(
+    post,
+    path = "/api/pixels",
+    tag = "edge",
+    operation_id = "ingestPixel",
+    description = "Public; CORS.",
+    request_body(content = crate::docs::schemas::PixelEvent, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored", body = crate::docs::schemas::Success),
+        (status = 400, description = "Invalid event", body = crate::docs::schemas::EdgeError),
+        (status = 413, description = "Body over 64 KiB", body = crate::docs::schemas::EdgeError),
+        (status = 429, description = "Too many events from this visitor (Retry-After)", body = crate::docs::schemas::EdgeError),
+    )
+)]
 pub async fn pixels(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -208,6 +222,18 @@ pub async fn pixels(
 }
 
 /// POST /api/heartbeat
+#[utoipa::path(
+    post,
+    path = "/api/heartbeat",
+    tag = "edge",
+    operation_id = "heartbeat",
+    description = "Public; CORS.",
+    request_body(content = Heartbeat, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored", body = crate::docs::schemas::Success),
+        (status = 400, description = "Invalid body: every switch must be a JSON boolean", body = crate::docs::schemas::EdgeError),
+    )
+)]
 pub async fn heartbeat(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let beat: Heartbeat = match typed(&body) {
         Ok(b) => b,
@@ -239,23 +265,28 @@ const MAX_SWITCHES: usize = 64;
 
 /// A heartbeat body: every switch a JSON boolean, so `"rightClick": "yes"`
 /// or `"spyDetection": "true"` is refused rather than stored or read as off.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Heartbeat {
-    shop: String,
-    protections: std::collections::BTreeMap<String, bool>,
+pub struct Heartbeat {
+    /// The shop domain.
+    pub shop: String,
+    /// Storefront protections: switch → on (`rightClick`, `copy`, ...).
+    pub protections: std::collections::BTreeMap<String, bool>,
+    /// Bot detection switches (`enabled`, `honeypot`, `trapLinks`).
     #[serde(default)]
-    bot_detection: std::collections::BTreeMap<String, bool>,
+    pub bot_detection: std::collections::BTreeMap<String, bool>,
+    /// Spy detection on.
     #[serde(default)]
-    spy_detection: bool,
+    pub spy_detection: bool,
+    /// IP blocking on.
     #[serde(default)]
-    ip_blocking: bool,
+    pub ip_blocking: bool,
+    /// The theme extension's version (accepted, not stored).
     #[serde(default)]
-    #[allow(dead_code)] // Accepted as the spec sends it; not stored.
-    version: Option<String>,
+    pub version: Option<String>,
+    /// Unix milliseconds at the storefront (accepted, not stored).
     #[serde(default)]
-    #[allow(dead_code)]
-    timestamp: Option<i64>,
+    pub timestamp: Option<i64>,
 }
 
 /// A typed body, or a 400 naming the field that was wrong.
@@ -274,6 +305,21 @@ fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
 }
 
 /// GET /api/check-ip-access?shop=
+#[utoipa::path(
+    get,
+    path = "/api/check-ip-access",
+    tag = "edge",
+    operation_id = "checkIpAccess",
+    description = "Public; CORS. The visitor is the client address (CF-Connecting-IP / CF-IPCountry believed only from Cloudflare).",
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+        ("page" = Option<String>, Query, description = "The page visited, recorded with refusals"),
+    ),
+    responses(
+        (status = 200, description = "The decision", body = crate::docs::schemas::AccessAnswer),
+        (status = 400, description = "shop missing", body = crate::docs::schemas::EdgeError),
+    )
+)]
 pub async fn check_ip_access(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -351,6 +397,18 @@ pub async fn require_api_secret(
 }
 
 /// POST /api/sync-ip-blocking-config — validates the whole config, then swaps
+#[utoipa::path(
+    post,
+    path = "/api/sync-ip-blocking-config",
+    tag = "edge",
+    operation_id = "syncIpBlockingConfig",
+    security(("api_secret" = [])),
+    request_body(content = crate::docs::schemas::SyncBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Saved and in force", body = crate::docs::schemas::Success),
+        crate::docs::schemas::EdgeSecretErrors,
+    )
+)]
 /// the shop's compiled policy at once; a bad config changes nothing.
 pub async fn sync_config(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let m = match object(&body) {
@@ -456,6 +514,22 @@ macro_rules! tri {
 }
 
 /// GET /api/analytics/summary
+#[utoipa::path(
+    get,
+    path = "/api/analytics/summary",
+    tag = "edge",
+    operation_id = "analyticsSummary",
+    security(("api_secret" = [])),
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+    ),
+    responses(
+        (status = 200, description = "Totals", body = crate::docs::schemas::Summary),
+        crate::docs::schemas::EdgeSecretErrors,
+    )
+)]
 pub async fn summary(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -477,6 +551,23 @@ pub async fn summary(
 }
 
 /// GET /api/analytics/trend — every day of the period, zeros included.
+#[utoipa::path(
+    get,
+    path = "/api/analytics/trend",
+    tag = "edge",
+    operation_id = "analyticsTrend",
+    security(("api_secret" = [])),
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+        ("metric" = Option<String>, Query, description = "sessions, unique_visitors, protection_events, bot_events (default), spy_events or ip_blocking_events"),
+    ),
+    responses(
+        (status = 200, description = "One point per day", body = crate::docs::schemas::Trend),
+        crate::docs::schemas::EdgeSecretErrors,
+    )
+)]
 pub async fn trend(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -555,6 +646,23 @@ async fn top(state: Arc<AppState>, q: HashMap<String, String>, column: &str) -> 
 }
 
 /// GET /api/analytics/top-ips
+#[utoipa::path(
+    get,
+    path = "/api/analytics/top-ips",
+    tag = "edge",
+    operation_id = "analyticsTopIps",
+    security(("api_secret" = [])),
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 10)"),
+    ),
+    responses(
+        (status = 200, description = "Top addresses", body = crate::docs::schemas::TopIps),
+        crate::docs::schemas::EdgeSecretErrors,
+    )
+)]
 pub async fn top_ips(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -563,6 +671,23 @@ pub async fn top_ips(
 }
 
 /// GET /api/analytics/top-pages
+#[utoipa::path(
+    get,
+    path = "/api/analytics/top-pages",
+    tag = "edge",
+    operation_id = "analyticsTopPages",
+    security(("api_secret" = [])),
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 10)"),
+    ),
+    responses(
+        (status = 200, description = "Top pages", body = crate::docs::schemas::TopPages),
+        crate::docs::schemas::EdgeSecretErrors,
+    )
+)]
 pub async fn top_pages(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -571,6 +696,23 @@ pub async fn top_pages(
 }
 
 /// GET /api/analytics/top-countries
+#[utoipa::path(
+    get,
+    path = "/api/analytics/top-countries",
+    tag = "edge",
+    operation_id = "analyticsTopCountries",
+    security(("api_secret" = [])),
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 10)"),
+    ),
+    responses(
+        (status = 200, description = "Top countries", body = crate::docs::schemas::TopCountries),
+        crate::docs::schemas::EdgeSecretErrors,
+    )
+)]
 pub async fn top_countries(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -632,6 +774,22 @@ async fn feed(
 }
 
 /// GET /api/bot-activity
+#[utoipa::path(
+    get,
+    path = "/api/bot-activity",
+    tag = "edge",
+    operation_id = "botActivity",
+    security(("api_secret" = [])),
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 50)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Entries to skip"),
+    ),
+    responses(
+        (status = 200, description = "Newest first", body = crate::docs::schemas::Activity),
+        crate::docs::schemas::EdgeSecretErrors,
+    )
+)]
 pub async fn bot_activity(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -647,6 +805,22 @@ pub async fn bot_activity(
 }
 
 /// GET /api/spy-activity
+#[utoipa::path(
+    get,
+    path = "/api/spy-activity",
+    tag = "edge",
+    operation_id = "spyActivity",
+    security(("api_secret" = [])),
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 50)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Entries to skip"),
+    ),
+    responses(
+        (status = 200, description = "Newest first", body = crate::docs::schemas::Activity),
+        crate::docs::schemas::EdgeSecretErrors,
+    )
+)]
 pub async fn spy_activity(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -662,6 +836,22 @@ pub async fn spy_activity(
 }
 
 /// GET /api/ip-blocking-activity
+#[utoipa::path(
+    get,
+    path = "/api/ip-blocking-activity",
+    tag = "edge",
+    operation_id = "ipBlockingActivity",
+    security(("api_secret" = [])),
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 50)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Entries to skip"),
+    ),
+    responses(
+        (status = 200, description = "Newest first", body = crate::docs::schemas::Activity),
+        crate::docs::schemas::EdgeSecretErrors,
+    )
+)]
 pub async fn ip_blocking_activity(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -670,6 +860,22 @@ pub async fn ip_blocking_activity(
 }
 
 /// GET /api/billing/visitor-count
+#[utoipa::path(
+    get,
+    path = "/api/billing/visitor-count",
+    tag = "edge",
+    operation_id = "visitorCount",
+    security(("api_secret" = [])),
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+    ),
+    responses(
+        (status = 200, description = "Distinct visitors", body = crate::docs::schemas::VisitorCount),
+        crate::docs::schemas::EdgeSecretErrors,
+    )
+)]
 pub async fn visitor_count(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -684,6 +890,21 @@ pub async fn visitor_count(
 }
 
 /// GET /api/protection-config?shop=
+#[utoipa::path(
+    get,
+    path = "/api/protection-config",
+    tag = "edge",
+    operation_id = "protectionConfig",
+    description = "Public; CORS.",
+    params(
+        ("shop" = String, Query, description = "The shop domain"),
+    ),
+    responses(
+        (status = 200, description = "The last heartbeat's configuration", body = crate::docs::schemas::ProtectionConfig),
+        (status = 400, description = "shop missing", body = crate::docs::schemas::EdgeError),
+        (status = 404, description = "No heartbeat from this shop yet", body = crate::docs::schemas::EdgeError),
+    )
+)]
 pub async fn protection_config(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,

@@ -5,11 +5,11 @@
 pub mod api;
 pub mod blocks;
 pub mod delivery;
+pub mod docs;
 pub mod edge;
 pub mod events;
 pub mod intake;
 pub mod metrics;
-pub mod openapi;
 pub mod ops;
 pub mod signing_api;
 pub mod state;
@@ -25,7 +25,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
 use axum::{Json, Router};
 
 use crate::state::AppState;
@@ -58,82 +60,24 @@ pub const CLOUDFLARE_RANGES: &[&str] = &[
     "2c0f:f248::/32",
 ];
 
-/// The router over shared state.
+/// The router over shared state: the documented API (every route
+/// registered with its OpenAPI operation), `/openapi.json`, `/docs`, and the
+/// few routes that are not API operations.
 pub fn router(state: Arc<AppState>) -> Router {
-    // The back-end side of the edge API: API secret on every route.
-    let edge_private = Router::new()
-        .route("/api/sync-ip-blocking-config", post(edge::sync_config))
-        .route("/api/analytics/summary", get(edge::summary))
-        .route("/api/analytics/trend", get(edge::trend))
-        .route("/api/analytics/top-ips", get(edge::top_ips))
-        .route("/api/analytics/top-pages", get(edge::top_pages))
-        .route("/api/analytics/top-countries", get(edge::top_countries))
-        .route("/api/bot-activity", get(edge::bot_activity))
-        .route("/api/spy-activity", get(edge::spy_activity))
-        .route("/api/ip-blocking-activity", get(edge::ip_blocking_activity))
-        .route("/api/billing/visitor-count", get(edge::visitor_count))
-        .route_layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            edge::require_api_secret,
-        ));
-    // The click-signing API: admin token on every route.
-    let click_signing = Router::new()
-        .route(
-            "/api/p360-click-signing/secret",
-            post(signing_api::generate),
-        )
-        .route(
-            "/api/p360-click-signing/secret/{id}",
-            delete(signing_api::revoke),
-        )
-        .route("/api/p360-click-signing/test", post(signing_api::test))
-        .route(
-            "/api/p360-click-signing/config/mode/{mode}",
-            post(signing_api::set_mode),
-        )
-        .route(
-            "/api/p360-click-signing/config/circuit-breaker",
-            post(signing_api::set_breaker),
-        )
+    let (api, document) = documented(&state).split_for_parts();
+    api.merge(SwaggerUi::new("/docs").url("/openapi.json", document))
+        .route("/", get(landing))
+        // The spec's own breaker URL lacks the /api prefix; served as an
+        // alias of the documented operation.
         .route(
             "/p360-click-signing/config/circuit-breaker",
-            post(signing_api::set_breaker),
+            post(signing_api::set_breaker).route_layer(middleware::from_fn_with_state(
+                Arc::clone(&state),
+                signing_api::require_admin,
+            )),
         )
-        .route("/api/p360-click-signing/config", get(signing_api::config))
-        .route("/api/p360-click-signing/report", get(signing_api::report))
-        .route(
-            "/api/p360-click-signing/config/excluded-app/{app_id}",
-            post(signing_api::exclude).delete(signing_api::include),
-        )
-        .route_layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            signing_api::require_admin,
-        ));
-    Router::new()
-        .route("/api/v1/sites", get(api::sites::list_route))
-        .route("/api/v1/sites/{id}", get(api::sites::show))
-        .route("/api/v1/sites/{id}/stats", get(api::sites::stats))
-        .route("/api/v1/sites/{id}/clicks", get(api::sites::clicks))
-        .route(
-            "/api/v1/sites/{id}/blocked-ips",
-            get(api::blocked::list).post(api::blocked::block),
-        )
-        .route(
-            "/api/v1/sites/{id}/blocked-ips/{blocked_ip}",
-            delete(api::blocked::unblock),
-        )
-        .route("/c/{site_id}", get(intake::click))
-        .route("/{app_id}", get(intake::attribution))
-        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         // Reserved single-segment paths: answered here, so the attribution
-        // route never takes them for an app id and records a click.
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
-        )
-        .route("/", get(landing))
-        .route("/readyz", get(ready))
-        .route("/metrics", get(metrics::serve))
+        // route never takes them for an app id.
         .route(
             "/favicon.ico",
             get(|| async { axum::http::StatusCode::NOT_FOUND }),
@@ -142,9 +86,6 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/robots.txt",
             get(|| async { "User-agent: *\nDisallow: /\n" }),
         )
-        .merge(storefront(&state))
-        .merge(edge_private)
-        .merge(click_signing)
         .route_layer(middleware::from_fn(metrics::tag_route))
         // Bodies are small JSON; pixel bodies are checked against 64 KiB with
         // the edge API's own error shape, so the transport limit sits above it.
@@ -160,13 +101,65 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Every documented operation, grouped by the credential it needs.
+fn documented(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
+    use utoipa::OpenApi as _;
+    use utoipa_axum::routes;
+    // The back-end side of the edge API: API secret on every route.
+    let edge_private = OpenApiRouter::new()
+        .routes(routes!(edge::sync_config))
+        .routes(routes!(edge::summary))
+        .routes(routes!(edge::trend))
+        .routes(routes!(edge::top_ips))
+        .routes(routes!(edge::top_pages))
+        .routes(routes!(edge::top_countries))
+        .routes(routes!(edge::bot_activity))
+        .routes(routes!(edge::spy_activity))
+        .routes(routes!(edge::ip_blocking_activity))
+        .routes(routes!(edge::visitor_count))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(state),
+            edge::require_api_secret,
+        ));
+    // The click-signing API: admin token on every route.
+    let click_signing = OpenApiRouter::new()
+        .routes(routes!(signing_api::generate))
+        .routes(routes!(signing_api::revoke))
+        .routes(routes!(signing_api::test))
+        .routes(routes!(signing_api::set_mode))
+        .routes(routes!(signing_api::set_breaker))
+        .routes(routes!(signing_api::config))
+        .routes(routes!(signing_api::report))
+        .routes(routes!(signing_api::exclude, signing_api::include))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(state),
+            signing_api::require_admin,
+        ));
+    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        .routes(routes!(api::sites::list_route))
+        .routes(routes!(api::sites::show))
+        .routes(routes!(api::sites::stats))
+        .routes(routes!(api::sites::clicks))
+        .routes(routes!(api::blocked::list, api::blocked::block))
+        .routes(routes!(api::blocked::unblock))
+        .routes(routes!(intake::click))
+        .routes(routes!(intake::attribution))
+        .routes(routes!(health))
+        .routes(routes!(ready))
+        .routes(routes!(metrics::serve))
+        .merge(storefront(state))
+        .merge(edge_private)
+        .merge(click_signing)
+}
+
 /// The edge routes a storefront calls from shoppers' browsers, with CORS:
 /// preflights answered, any origin by default (they are public and carry no
 /// credentials) or the `--cors-origin` list. No other route sends CORS
 /// headers, so the authenticated APIs stay out of reach of other sites' pages.
-fn storefront(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+fn storefront(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
     use axum::http::{header, Method};
     use tower_http::cors::{AllowOrigin, CorsLayer};
+    use utoipa_axum::routes;
     let origins = &state.config.cors_origins;
     let allow = if origins.is_empty() {
         AllowOrigin::any()
@@ -178,12 +171,24 @@ fn storefront(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE])
         .max_age(std::time::Duration::from_secs(600));
-    Router::new()
-        .route("/api/pixels", post(edge::pixels))
-        .route("/api/heartbeat", post(edge::heartbeat))
-        .route("/api/check-ip-access", get(edge::check_ip_access))
-        .route("/api/protection-config", get(edge::protection_config))
+    OpenApiRouter::new()
+        .routes(routes!(edge::pixels))
+        .routes(routes!(edge::heartbeat))
+        .routes(routes!(edge::check_ip_access))
+        .routes(routes!(edge::protection_config))
         .layer(cors)
+}
+
+/// `/healthz`: the process is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    operation_id = "health",
+    responses((status = 200, description = "The process is up", body = docs::schemas::Health))
+)]
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
 }
 
 /// A worker that has not gone round its loop (at least once a second) for
@@ -192,6 +197,16 @@ pub const WORKER_STALL_SECS: i64 = 30;
 
 /// `/readyz`: 200 when the database answers and the webhook worker is
 /// running its loop, else 503 naming what is wrong.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    operation_id = "ready",
+    responses(
+        (status = 200, description = "Ready", body = docs::schemas::Readiness),
+        (status = 503, description = "Database or webhook worker unavailable", body = docs::schemas::Readiness)
+    )
+)]
 async fn ready(
     axum::extract::State(state): axum::extract::State<Arc<AppState>>,
 ) -> axum::response::Response {

@@ -189,6 +189,17 @@ pub async fn tag_route(request: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`: open unless `--metrics-token` is set, then Bearer only.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    operation_id = "metrics",
+    security((), ("metrics_token" = [])),
+    responses(
+        (status = 200, description = "OpenMetrics text", body = String, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        (status = 401, description = "--metrics-token is set and was not given", body = crate::docs::schemas::MessageError)
+    )
+)]
 pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
     if let Some(expected) = state.config.metrics_token.as_deref() {
         let given = crate::bearer(request.headers()).unwrap_or("");

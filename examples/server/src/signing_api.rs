@@ -47,6 +47,21 @@ pub async fn require_admin(
 }
 
 /// POST /secret?ttlHours=
+#[utoipa::path(
+    post,
+    path = "/api/p360-click-signing/secret",
+    tag = "click-signing",
+    operation_id = "generateSecret",
+    description = "At most two live keys.",
+    security(("admin_token" = [])),
+    params(
+        ("ttlHours" = Option<u64>, Query, minimum = 1, maximum = 8760, description = "Lifetime in hours (default 36)"),
+    ),
+    responses(
+        (status = 200, description = "The new key, shown once", body = crate::docs::schemas::GeneratedKey),
+        crate::docs::schemas::SigningErrors,
+    )
+)]
 pub async fn generate(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -84,6 +99,21 @@ pub async fn generate(
 }
 
 /// DELETE /secret/{id}
+#[utoipa::path(
+    delete,
+    path = "/api/p360-click-signing/secret/{id}",
+    tag = "click-signing",
+    operation_id = "revokeSecret",
+    security(("admin_token" = [])),
+    params(
+        ("id" = String, Path, description = "Key id"),
+    ),
+    responses(
+        (status = 200, description = "Revoked"),
+        (status = 404, description = "No such key", body = crate::docs::schemas::MessageError),
+        crate::docs::schemas::SigningErrors,
+    )
+)]
 pub async fn revoke(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
     match state.clicks.revoke_key(&id) {
         Ok(()) => match state.store.delete_signing_key(&id) {
@@ -95,6 +125,18 @@ pub async fn revoke(State(state): State<Arc<AppState>>, Path(id): Path<String>) 
 }
 
 /// POST /test {"url"}
+#[utoipa::path(
+    post,
+    path = "/api/p360-click-signing/test",
+    tag = "click-signing",
+    operation_id = "testSignature",
+    security(("admin_token" = [])),
+    request_body(content = crate::docs::schemas::TestBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The verdict (not counted)", body = crate::docs::schemas::TestAnswer),
+        crate::docs::schemas::SigningErrors,
+    )
+)]
 pub async fn test(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let Some(url) = serde_json::from_slice::<Value>(&body)
         .ok()
@@ -121,6 +163,20 @@ pub async fn test(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
 }
 
 /// POST /config/mode/{mode}
+#[utoipa::path(
+    post,
+    path = "/api/p360-click-signing/config/mode/{mode}",
+    tag = "click-signing",
+    operation_id = "setMode",
+    security(("admin_token" = [])),
+    params(
+        ("mode" = String, Path, description = "disabled, report-only or enabled"),
+    ),
+    responses(
+        (status = 200, description = "The mode in force", body = crate::docs::schemas::ModeAnswer),
+        crate::docs::schemas::SigningErrors,
+    )
+)]
 pub async fn set_mode(State(state): State<Arc<AppState>>, Path(mode): Path<String>) -> Response {
     match mode.parse::<Mode>() {
         Ok(m) => {
@@ -135,6 +191,19 @@ pub async fn set_mode(State(state): State<Arc<AppState>>, Path(mode): Path<Strin
 }
 
 /// POST /config/circuit-breaker {"status"}
+#[utoipa::path(
+    post,
+    path = "/api/p360-click-signing/config/circuit-breaker",
+    tag = "click-signing",
+    operation_id = "setCircuitBreaker",
+    description = "Also served without the /api prefix.",
+    security(("admin_token" = [])),
+    request_body(content = crate::docs::schemas::BreakerBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Saved"),
+        crate::docs::schemas::SigningErrors,
+    )
+)]
 pub async fn set_breaker(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let status = serde_json::from_slice::<Value>(&body)
         .ok()
@@ -156,11 +225,37 @@ pub async fn set_breaker(State(state): State<Arc<AppState>>, body: Bytes) -> Res
 }
 
 /// GET /config
+#[utoipa::path(
+    get,
+    path = "/api/p360-click-signing/config",
+    tag = "click-signing",
+    operation_id = "getSigningConfig",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Mode, breaker, keys and exclusions", body = crate::docs::schemas::SigningConfig),
+        (status = 401, description = "Missing or wrong admin token", body = crate::docs::schemas::MessageError),
+    )
+)]
 pub async fn config(State(state): State<Arc<AppState>>) -> Response {
     Json(state.clicks.config(now() as u64)).into_response()
 }
 
 /// GET /report?start-date=&end-date= (CSV)
+#[utoipa::path(
+    get,
+    path = "/api/p360-click-signing/report",
+    tag = "click-signing",
+    operation_id = "signingReport",
+    security(("admin_token" = [])),
+    params(
+        ("start-date" = Option<String>, Query, description = "YYYY-MM-DDTHH (UTC hour); with end-date"),
+        ("end-date" = Option<String>, Query, description = "YYYY-MM-DDTHH; default: the last 24 hours"),
+    ),
+    responses(
+        (status = 200, description = "Hourly counts, CSV", body = String, content_type = "text/csv"),
+        crate::docs::schemas::SigningErrors,
+    )
+)]
 pub async fn report(
     State(state): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -206,6 +301,20 @@ pub async fn report(
 }
 
 /// POST /config/excluded-app/{app-id}
+#[utoipa::path(
+    post,
+    path = "/api/p360-click-signing/config/excluded-app/{app_id}",
+    tag = "click-signing",
+    operation_id = "excludeApp",
+    security(("admin_token" = [])),
+    params(
+        ("app_id" = String, Path, description = "App id"),
+    ),
+    responses(
+        (status = 200, description = "Excluded"),
+        crate::docs::schemas::SigningErrors,
+    )
+)]
 pub async fn exclude(State(state): State<Arc<AppState>>, Path(app): Path<String>) -> Response {
     match state.clicks.exclude_app(&app) {
         Ok(()) => match state.store.set_app_excluded(&app, true) {
@@ -217,6 +326,20 @@ pub async fn exclude(State(state): State<Arc<AppState>>, Path(app): Path<String>
 }
 
 /// DELETE /config/excluded-app/{app-id}
+#[utoipa::path(
+    delete,
+    path = "/api/p360-click-signing/config/excluded-app/{app_id}",
+    tag = "click-signing",
+    operation_id = "includeApp",
+    security(("admin_token" = [])),
+    params(
+        ("app_id" = String, Path, description = "App id"),
+    ),
+    responses(
+        (status = 200, description = "Included again"),
+        (status = 401, description = "Missing or wrong admin token", body = crate::docs::schemas::MessageError),
+    )
+)]
 pub async fn include(State(state): State<Arc<AppState>>, Path(app): Path<String>) -> Response {
     state.clicks.include_app(&app);
     match state.store.set_app_excluded(&app, false) {

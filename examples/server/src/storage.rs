@@ -144,7 +144,7 @@ pub struct Account {
 }
 
 /// A site, with the spec's field names.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Site {
     /// Id.
     pub id: i64,
@@ -167,6 +167,7 @@ pub struct Site {
     pub created_at: String,
     /// Until when ad spend is paused (auto-pause), RFC 3339; null when not paused.
     #[serde(serialize_with = "serialize_paused")]
+    #[schema(value_type = Option<String>)]
     pub paused_until: Option<i64>,
     /// Hosts besides the domain and its subdomains that click links may
     /// redirect to.
@@ -197,7 +198,7 @@ pub struct TokenRecord {
 }
 
 /// A stored click.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Click {
     /// Id.
     pub id: i64,
@@ -222,7 +223,7 @@ pub struct Click {
 }
 
 /// A blocked IP record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BlockedIp {
     /// Id.
     pub id: i64,

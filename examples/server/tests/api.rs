@@ -388,25 +388,68 @@ async fn blocking_is_idempotent_and_blocks_clicks() {
 }
 
 #[tokio::test]
-async fn openapi_lists_every_route() {
+async fn openapi_is_generated_with_ids_tags_security_and_error_responses() {
     let (_dir, server, _) = demo().await;
     let doc = get(&server.url("/openapi.json"), None).await.json;
     assert_eq!(doc["openapi"], "3.1.0");
-    for (method, path) in clickfence_server::openapi::ROUTES {
-        assert!(
-            doc["paths"][path][method].is_object(),
-            "{method} {path} missing"
-        );
-        // And the route really is served (not 404 from the router).
-        let url = server.url(
-            &path
-                .replace("{id}", "1")
-                .replace("{site_id}", "1")
-                .replace("{blockedIp}", "1"),
-        );
-        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-        let r = call(m, &url, None, None, &[]).await;
-        assert_ne!(r.status, 405, "{method} {path}");
+    let mut ids = std::collections::HashSet::new();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let id = op["operationId"].as_str().expect("operationId");
+            assert!(ids.insert(id.to_owned()), "duplicate operationId {id}");
+            let tag = op["tags"][0].as_str().expect("tag");
+            let security = op["security"].as_array().cloned().unwrap_or_default();
+            let schemes: Vec<&str> = security
+                .iter()
+                .flat_map(|s| s.as_object().unwrap().keys().map(String::as_str))
+                .collect();
+            let statuses: Vec<&str> = op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let public_edge = [
+                "/api/pixels",
+                "/api/heartbeat",
+                "/api/check-ip-access",
+                "/api/protection-config",
+            ];
+            let wanted: (&str, &[&str]) = if path.starts_with("/api/v1/") {
+                ("platform_token", &["401", "402", "403", "429"])
+            } else if path.starts_with("/api/p360-click-signing/") {
+                ("admin_token", &["401"])
+            } else if path.starts_with("/api/") && !public_edge.contains(&path.as_str()) {
+                ("api_secret", &["400", "401"])
+            } else {
+                ("", &[])
+            };
+            if !wanted.0.is_empty() {
+                assert_eq!(schemes, [wanted.0], "{method} {path}");
+            }
+            for status in wanted.1 {
+                assert!(statuses.contains(status), "{method} {path} lacks {status}");
+            }
+            assert!(!tag.is_empty());
+            // And the route really is served (not the router's 404 or 405).
+            let url = server.url(
+                &path
+                    .replace("{id}", "1")
+                    .replace("{site_id}", "1")
+                    .replace("{blocked_ip}", "1")
+                    .replace("{app_id}", "com.app.id")
+                    .replace("{mode}", "enabled"),
+            );
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = call(m, &url, None, None, &[]).await;
+            assert_ne!(r.status, 405, "{method} {path}");
+        }
+    }
+    assert!(operations >= 35, "{operations} operations");
+    for schema in ["Site", "Click", "BlockedIp", "MessageError", "EdgeError"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
     server.stop().await;
 }

@@ -19,6 +19,23 @@ use super::sites::site_of;
 use crate::state::{now, AppState};
 
 /// GET /api/v1/sites/{id}/blocked-ips
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{id}/blocked-ips",
+    tag = "platform",
+    operation_id = "listBlockedIps",
+    description = "Needs the `blocked-ips:read` ability.",
+    security(("platform_token" = [])),
+    params(
+        ("id" = i64, Path, description = "Site id"),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (default 50)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")
+    ),
+    responses(
+        (status = 200, description = "Blocks in force, oldest first", body = crate::docs::schemas::BlockedPage),
+        crate::docs::schemas::PlatformErrors
+    )
+)]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -43,6 +60,23 @@ pub async fn list(
 }
 
 /// POST /api/v1/sites/{id}/blocked-ips — 201 when new, 200 when an existing block was updated.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sites/{id}/blocked-ips",
+    tag = "platform",
+    operation_id = "blockIp",
+    description = "Needs the `blocked-ips:write` ability.",
+    security(("platform_token" = [])),
+    params(
+        ("id" = i64, Path, description = "Site id")
+    ),
+    request_body(content = crate::docs::schemas::BlockBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "A new block", body = crate::docs::schemas::BlockedOne),
+        (status = 200, description = "An existing block, updated", body = crate::docs::schemas::BlockedOne),
+        crate::docs::schemas::PlatformErrors
+    )
+)]
 pub async fn block(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -133,6 +167,22 @@ pub async fn block(
 }
 
 /// DELETE /api/v1/sites/{id}/blocked-ips/{blockedIp} — by record id or address.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sites/{id}/blocked-ips/{blocked_ip}",
+    tag = "platform",
+    operation_id = "unblockIp",
+    description = "Needs the `blocked-ips:write` ability.",
+    security(("platform_token" = [])),
+    params(
+        ("id" = i64, Path, description = "Site id"),
+        ("blocked_ip" = String, Path, description = "A block id or an address")
+    ),
+    responses(
+        (status = 200, description = "The removed block", body = crate::docs::schemas::BlockedOne),
+        crate::docs::schemas::PlatformErrors
+    )
+)]
 pub async fn unblock(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -16,6 +16,18 @@ use crate::state::{now, AppState};
 use crate::storage::ClickFilter;
 
 /// GET /api/v1/sites
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites",
+    tag = "platform",
+    operation_id = "listSites",
+    description = "Needs the `sites:read` ability.",
+    security(("platform_token" = [])),
+    responses(
+        (status = 200, description = "Sites the token can access", body = crate::docs::schemas::SiteList),
+        crate::docs::schemas::PlatformErrors
+    )
+)]
 pub async fn list_route(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -30,6 +42,21 @@ pub async fn list_route(
 }
 
 /// GET /api/v1/sites/{id}
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{id}",
+    tag = "platform",
+    operation_id = "getSite",
+    description = "Needs the `sites:read` ability.",
+    security(("platform_token" = [])),
+    params(
+        ("id" = i64, Path, description = "Site id")
+    ),
+    responses(
+        (status = 200, description = "The site", body = crate::docs::schemas::SiteOne),
+        crate::docs::schemas::PlatformErrors
+    )
+)]
 pub async fn show(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -43,6 +70,22 @@ pub async fn show(
 }
 
 /// GET /api/v1/sites/{id}/stats?days=
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{id}/stats",
+    tag = "platform",
+    operation_id = "getSiteStats",
+    description = "Needs the `stats:read` ability.",
+    security(("platform_token" = [])),
+    params(
+        ("id" = i64, Path, description = "Site id"),
+        ("days" = Option<i64>, Query, minimum = 1, maximum = 90, description = "Window in days (default 30)")
+    ),
+    responses(
+        (status = 200, description = "Click counts and fraud rate", body = crate::docs::schemas::StatsOne),
+        crate::docs::schemas::PlatformErrors
+    )
+)]
 pub async fn stats(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -73,6 +116,28 @@ pub async fn stats(
 }
 
 /// GET /api/v1/sites/{id}/clicks
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{id}/clicks",
+    tag = "platform",
+    operation_id = "listClicks",
+    description = "Needs the `clicks:read` ability.",
+    security(("platform_token" = [])),
+    params(
+        ("id" = i64, Path, description = "Site id"),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (default 50)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("status" = Option<String>, Query, description = "`valid`, `flagged` or `blocked`"),
+        ("classification" = Option<String>, Query, description = "A classification code"),
+        ("ip" = Option<String>, Query, description = "An IPv4 or IPv6 address"),
+        ("since" = Option<String>, Query, description = "ISO-8601 date or date-time (inclusive)"),
+        ("until" = Option<String>, Query, description = "ISO-8601 date (its whole day) or date-time")
+    ),
+    responses(
+        (status = 200, description = "A page of clicks, newest first", body = crate::docs::schemas::ClickPage),
+        crate::docs::schemas::PlatformErrors
+    )
+)]
 pub async fn clicks(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -42,6 +42,24 @@ use crate::state::AppState;
 use crate::storage::StoreError;
 
 /// `GET /c/{site_id}`: a site's click link.
+#[utoipa::path(
+    get,
+    path = "/c/{site_id}",
+    tag = "clicks",
+    operation_id = "click",
+    params(
+        ("site_id" = i64, Path, description = "Site id"),
+        ("to" = Option<String>, Query, description = "Redirect target: http(s) on the site's domain, a subdomain or a configured host"),
+        ("clickid" = Option<String>, Query, description = "The network's click id"),
+    ),
+    responses(
+        (status = 200, description = "The click, when there is no `to`", body = crate::docs::schemas::ClickAnswer),
+        (status = 302, description = "Redirect to the checked `to` target", headers(("Location" = String, description = "The target"))),
+        (status = 400, description = "The redirect target is not allowed", body = crate::docs::schemas::TargetRefused),
+        (status = 403, description = "Click refused (not in grace mode)", body = crate::docs::schemas::ClickRefused),
+        (status = 404, description = "No such active site, or not a click link", body = crate::docs::schemas::MessageError),
+    )
+)]
 pub async fn click(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -54,6 +72,28 @@ pub async fn click(
 }
 
 /// `GET /{app_id}?pid=...`: an attribution link shaped like the spec's
+#[utoipa::path(
+    get,
+    path = "/{app_id}",
+    tag = "clicks",
+    operation_id = "attributionLink",
+    params(
+        ("app_id" = String, Path, pattern = r"^([A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+|id[0-9]{1,12})$", description = "An app id: com.app.id or id123456789"),
+        ("pid" = Option<String>, Query, description = "Media source"),
+        ("clickid" = Option<String>, Query, description = "Click id"),
+        ("c" = Option<String>, Query, description = "Campaign"),
+        ("site_id" = Option<i64>, Query, description = "Site; default: --attribution-site"),
+        ("expires" = Option<i64>, Query, description = "Unix milliseconds"),
+        ("signature" = Option<String>, Query, description = "base64url HMAC-SHA256"),
+    ),
+    responses(
+        (status = 200, description = "The click, when there is no `to`", body = crate::docs::schemas::ClickAnswer),
+        (status = 302, description = "Redirect to the checked `to` target", headers(("Location" = String, description = "The target"))),
+        (status = 400, description = "The redirect target is not allowed", body = crate::docs::schemas::TargetRefused),
+        (status = 403, description = "Click refused (not in grace mode)", body = crate::docs::schemas::ClickRefused),
+        (status = 404, description = "No such active site, or not a click link", body = crate::docs::schemas::MessageError),
+    )
+)]
 /// (`https://app.appsflyer.com/com.app.id?pid=...`), so exclusions match the
 /// app id in the first path segment. Any other single-segment path is not
 /// found, and records nothing.
