@@ -3,7 +3,8 @@
 # Rust suites (unit, integration, property and doc tests, C header
 # freshness), the C tests under valgrind, the Python package (built by pip,
 # tested by pytest), the Node addon (npm ci && npm run build, node --test)
-# and a short run of every fuzz target.
+# the OpenAPI contract test (schemathesis on the live server) and a short
+# run of every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,8 @@ cargo test --workspace --locked
 bash scripts/test-c.sh
 bash scripts/test-python.sh
 bash scripts/test-node.sh
+# schemathesis against the live server's /openapi.json (bounded by count).
+bash scripts/contract.sh
 # Every fuzz target for 15 s with a fixed seed (nightly + cargo-fuzz; see
 # the script for a soak and for what happens without nightly).
 bash scripts/fuzz.sh

@@ -124,6 +124,7 @@ fn shop_of(m: &Map<String, Value>) -> Result<String, Response> {
     path = "/api/pixels",
     tag = "edge",
     operation_id = "ingestPixel",
+    summary = "Ingest a pixel event",
     description = "Public; CORS.",
     request_body(content = crate::docs::schemas::PixelEvent, content_type = "application/json"),
     responses(
@@ -227,6 +228,7 @@ pub async fn pixels(
     path = "/api/heartbeat",
     tag = "edge",
     operation_id = "heartbeat",
+    summary = "Send the protection configuration",
     description = "Public; CORS.",
     request_body(content = Heartbeat, content_type = "application/json"),
     responses(
@@ -310,9 +312,10 @@ fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
     path = "/api/check-ip-access",
     tag = "edge",
     operation_id = "checkIpAccess",
+    summary = "Check a visitor's IP access",
     description = "Public; CORS. The visitor is the client address (CF-Connecting-IP / CF-IPCountry believed only from Cloudflare).",
     params(
-        ("shop" = String, Query, description = "The shop domain"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
         ("page" = Option<String>, Query, description = "The page visited, recorded with refusals"),
     ),
     responses(
@@ -402,6 +405,7 @@ pub async fn require_api_secret(
     path = "/api/sync-ip-blocking-config",
     tag = "edge",
     operation_id = "syncIpBlockingConfig",
+    summary = "Sync a shop's IP blocking config",
     security(("api_secret" = [])),
     request_body(content = crate::docs::schemas::SyncBody, content_type = "application/json"),
     responses(
@@ -519,11 +523,12 @@ macro_rules! tri {
     path = "/api/analytics/summary",
     tag = "edge",
     operation_id = "analyticsSummary",
+    summary = "Analytics totals",
     security(("api_secret" = [])),
     params(
-        ("shop" = String, Query, description = "The shop domain"),
-        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
-        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD", example = "2026-11-01"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)", example = "2026-11-30"),
     ),
     responses(
         (status = 200, description = "Totals", body = crate::docs::schemas::Summary),
@@ -556,11 +561,12 @@ pub async fn summary(
     path = "/api/analytics/trend",
     tag = "edge",
     operation_id = "analyticsTrend",
+    summary = "A metric per day",
     security(("api_secret" = [])),
     params(
-        ("shop" = String, Query, description = "The shop domain"),
-        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
-        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD", example = "2026-11-01"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)", example = "2026-11-30"),
         ("metric" = Option<String>, Query, description = "sessions, unique_visitors, protection_events, bot_events (default), spy_events or ip_blocking_events"),
     ),
     responses(
@@ -651,11 +657,12 @@ async fn top(state: Arc<AppState>, q: HashMap<String, String>, column: &str) -> 
     path = "/api/analytics/top-ips",
     tag = "edge",
     operation_id = "analyticsTopIps",
+    summary = "Top threat addresses",
     security(("api_secret" = [])),
     params(
-        ("shop" = String, Query, description = "The shop domain"),
-        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
-        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD", example = "2026-11-01"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)", example = "2026-11-30"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 10)"),
     ),
     responses(
@@ -676,11 +683,12 @@ pub async fn top_ips(
     path = "/api/analytics/top-pages",
     tag = "edge",
     operation_id = "analyticsTopPages",
+    summary = "Top targeted pages",
     security(("api_secret" = [])),
     params(
-        ("shop" = String, Query, description = "The shop domain"),
-        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
-        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD", example = "2026-11-01"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)", example = "2026-11-30"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 10)"),
     ),
     responses(
@@ -701,11 +709,12 @@ pub async fn top_pages(
     path = "/api/analytics/top-countries",
     tag = "edge",
     operation_id = "analyticsTopCountries",
+    summary = "Top threat countries",
     security(("api_secret" = [])),
     params(
-        ("shop" = String, Query, description = "The shop domain"),
-        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
-        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD", example = "2026-11-01"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)", example = "2026-11-30"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 10)"),
     ),
     responses(
@@ -779,9 +788,10 @@ async fn feed(
     path = "/api/bot-activity",
     tag = "edge",
     operation_id = "botActivity",
+    summary = "Bot activity feed",
     security(("api_secret" = [])),
     params(
-        ("shop" = String, Query, description = "The shop domain"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 50)"),
         ("offset" = Option<i64>, Query, minimum = 0, description = "Entries to skip"),
     ),
@@ -810,9 +820,10 @@ pub async fn bot_activity(
     path = "/api/spy-activity",
     tag = "edge",
     operation_id = "spyActivity",
+    summary = "Spy activity feed",
     security(("api_secret" = [])),
     params(
-        ("shop" = String, Query, description = "The shop domain"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 50)"),
         ("offset" = Option<i64>, Query, minimum = 0, description = "Entries to skip"),
     ),
@@ -841,9 +852,10 @@ pub async fn spy_activity(
     path = "/api/ip-blocking-activity",
     tag = "edge",
     operation_id = "ipBlockingActivity",
+    summary = "IP blocking activity feed",
     security(("api_secret" = [])),
     params(
-        ("shop" = String, Query, description = "The shop domain"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "At most this many (default 50)"),
         ("offset" = Option<i64>, Query, minimum = 0, description = "Entries to skip"),
     ),
@@ -865,11 +877,12 @@ pub async fn ip_blocking_activity(
     path = "/api/billing/visitor-count",
     tag = "edge",
     operation_id = "visitorCount",
+    summary = "Distinct visitors for billing",
     security(("api_secret" = [])),
     params(
-        ("shop" = String, Query, description = "The shop domain"),
-        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD"),
-        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
+        ("start" = String, Query, format = Date, description = "First day, YYYY-MM-DD", example = "2026-11-01"),
+        ("end" = String, Query, format = Date, description = "Last day, YYYY-MM-DD (at most 366 days after start)", example = "2026-11-30"),
     ),
     responses(
         (status = 200, description = "Distinct visitors", body = crate::docs::schemas::VisitorCount),
@@ -895,9 +908,10 @@ pub async fn visitor_count(
     path = "/api/protection-config",
     tag = "edge",
     operation_id = "protectionConfig",
+    summary = "Get a shop's protection config",
     description = "Public; CORS.",
     params(
-        ("shop" = String, Query, description = "The shop domain"),
+        ("shop" = String, Query, description = "The shop domain", example = "mystore.myshopify.com"),
     ),
     responses(
         (status = 200, description = "The last heartbeat's configuration", body = crate::docs::schemas::ProtectionConfig),

@@ -26,9 +26,9 @@ use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::{Json, Router};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
-use axum::{Json, Router};
 
 use crate::state::AppState;
 
@@ -185,6 +185,7 @@ fn storefront(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
     path = "/healthz",
     tag = "operations",
     operation_id = "health",
+    summary = "Liveness",
     responses((status = 200, description = "The process is up", body = docs::schemas::Health))
 )]
 async fn health() -> Json<serde_json::Value> {
@@ -202,6 +203,7 @@ pub const WORKER_STALL_SECS: i64 = 30;
     path = "/readyz",
     tag = "operations",
     operation_id = "ready",
+    summary = "Readiness",
     responses(
         (status = 200, description = "Ready", body = docs::schemas::Readiness),
         (status = 503, description = "Database or webhook worker unavailable", body = docs::schemas::Readiness)

@@ -194,6 +194,7 @@ pub async fn tag_route(request: Request, next: Next) -> Response {
     path = "/metrics",
     tag = "operations",
     operation_id = "metrics",
+    summary = "Prometheus metrics",
     security((), ("metrics_token" = [])),
     responses(
         (status = 200, description = "OpenMetrics text", body = String, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"),

@@ -52,6 +52,7 @@ pub async fn require_admin(
     path = "/api/p360-click-signing/secret",
     tag = "click-signing",
     operation_id = "generateSecret",
+    summary = "Generate a secret key",
     description = "At most two live keys.",
     security(("admin_token" = [])),
     params(
@@ -104,6 +105,7 @@ pub async fn generate(
     path = "/api/p360-click-signing/secret/{id}",
     tag = "click-signing",
     operation_id = "revokeSecret",
+    summary = "Revoke a secret key",
     security(("admin_token" = [])),
     params(
         ("id" = String, Path, description = "Key id"),
@@ -130,6 +132,7 @@ pub async fn revoke(State(state): State<Arc<AppState>>, Path(id): Path<String>) 
     path = "/api/p360-click-signing/test",
     tag = "click-signing",
     operation_id = "testSignature",
+    summary = "Test a signed URL",
     security(("admin_token" = [])),
     request_body(content = crate::docs::schemas::TestBody, content_type = "application/json"),
     responses(
@@ -168,9 +171,10 @@ pub async fn test(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     path = "/api/p360-click-signing/config/mode/{mode}",
     tag = "click-signing",
     operation_id = "setMode",
+    summary = "Set the mode",
     security(("admin_token" = [])),
     params(
-        ("mode" = String, Path, description = "disabled, report-only or enabled"),
+        ("mode" = crate::docs::schemas::ModeName, Path, description = "disabled, report-only or enabled"),
     ),
     responses(
         (status = 200, description = "The mode in force", body = crate::docs::schemas::ModeAnswer),
@@ -196,6 +200,7 @@ pub async fn set_mode(State(state): State<Arc<AppState>>, Path(mode): Path<Strin
     path = "/api/p360-click-signing/config/circuit-breaker",
     tag = "click-signing",
     operation_id = "setCircuitBreaker",
+    summary = "Enable or disable the circuit breaker",
     description = "Also served without the /api prefix.",
     security(("admin_token" = [])),
     request_body(content = crate::docs::schemas::BreakerBody, content_type = "application/json"),
@@ -230,6 +235,7 @@ pub async fn set_breaker(State(state): State<Arc<AppState>>, body: Bytes) -> Res
     path = "/api/p360-click-signing/config",
     tag = "click-signing",
     operation_id = "getSigningConfig",
+    summary = "Get the configuration",
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Mode, breaker, keys and exclusions", body = crate::docs::schemas::SigningConfig),
@@ -246,6 +252,7 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Response {
     path = "/api/p360-click-signing/report",
     tag = "click-signing",
     operation_id = "signingReport",
+    summary = "Hourly report (CSV)",
     security(("admin_token" = [])),
     params(
         ("start-date" = Option<String>, Query, description = "YYYY-MM-DDTHH (UTC hour); with end-date"),
@@ -306,6 +313,7 @@ pub async fn report(
     path = "/api/p360-click-signing/config/excluded-app/{app_id}",
     tag = "click-signing",
     operation_id = "excludeApp",
+    summary = "Exclude an app",
     security(("admin_token" = [])),
     params(
         ("app_id" = String, Path, description = "App id"),
@@ -331,6 +339,7 @@ pub async fn exclude(State(state): State<Arc<AppState>>, Path(app): Path<String>
     path = "/api/p360-click-signing/config/excluded-app/{app_id}",
     tag = "click-signing",
     operation_id = "includeApp",
+    summary = "Include an excluded app again",
     security(("admin_token" = [])),
     params(
         ("app_id" = String, Path, description = "App id"),

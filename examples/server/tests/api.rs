@@ -448,6 +448,28 @@ async fn openapi_is_generated_with_ids_tags_security_and_error_responses() {
         }
     }
     assert!(operations >= 35, "{operations} operations");
+    // Every reference resolves.
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                if let Some(r) = o.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r);
+                }
+                o.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    for r in found {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "unresolved {r}"
+        );
+    }
     for schema in ["Site", "Click", "BlockedIp", "MessageError", "EdgeError"] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }

@@ -24,10 +24,11 @@ use crate::state::{now, AppState};
     path = "/api/v1/sites/{id}/blocked-ips",
     tag = "platform",
     operation_id = "listBlockedIps",
+    summary = "List blocked IPs",
     description = "Needs the `blocked-ips:read` ability.",
     security(("platform_token" = [])),
     params(
-        ("id" = i64, Path, description = "Site id"),
+        ("id" = i64, Path, description = "Site id", example = 1),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (default 50)"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")
     ),
@@ -65,10 +66,11 @@ pub async fn list(
     path = "/api/v1/sites/{id}/blocked-ips",
     tag = "platform",
     operation_id = "blockIp",
+    summary = "Block an IP",
     description = "Needs the `blocked-ips:write` ability.",
     security(("platform_token" = [])),
     params(
-        ("id" = i64, Path, description = "Site id")
+        ("id" = i64, Path, description = "Site id", example = 1)
     ),
     request_body(content = crate::docs::schemas::BlockBody, content_type = "application/json"),
     responses(
@@ -172,10 +174,11 @@ pub async fn block(
     path = "/api/v1/sites/{id}/blocked-ips/{blocked_ip}",
     tag = "platform",
     operation_id = "unblockIp",
+    summary = "Unblock an IP",
     description = "Needs the `blocked-ips:write` ability.",
     security(("platform_token" = [])),
     params(
-        ("id" = i64, Path, description = "Site id"),
+        ("id" = i64, Path, description = "Site id", example = 1),
         ("blocked_ip" = String, Path, description = "A block id or an address")
     ),
     responses(

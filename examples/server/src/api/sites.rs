@@ -21,6 +21,7 @@ use crate::storage::ClickFilter;
     path = "/api/v1/sites",
     tag = "platform",
     operation_id = "listSites",
+    summary = "List sites",
     description = "Needs the `sites:read` ability.",
     security(("platform_token" = [])),
     responses(
@@ -47,10 +48,11 @@ pub async fn list_route(
     path = "/api/v1/sites/{id}",
     tag = "platform",
     operation_id = "getSite",
+    summary = "Get a site",
     description = "Needs the `sites:read` ability.",
     security(("platform_token" = [])),
     params(
-        ("id" = i64, Path, description = "Site id")
+        ("id" = i64, Path, description = "Site id", example = 1)
     ),
     responses(
         (status = 200, description = "The site", body = crate::docs::schemas::SiteOne),
@@ -75,10 +77,11 @@ pub async fn show(
     path = "/api/v1/sites/{id}/stats",
     tag = "platform",
     operation_id = "getSiteStats",
+    summary = "Get a site's stats",
     description = "Needs the `stats:read` ability.",
     security(("platform_token" = [])),
     params(
-        ("id" = i64, Path, description = "Site id"),
+        ("id" = i64, Path, description = "Site id", example = 1),
         ("days" = Option<i64>, Query, minimum = 1, maximum = 90, description = "Window in days (default 30)")
     ),
     responses(
@@ -121,10 +124,11 @@ pub async fn stats(
     path = "/api/v1/sites/{id}/clicks",
     tag = "platform",
     operation_id = "listClicks",
+    summary = "List a site's clicks",
     description = "Needs the `clicks:read` ability.",
     security(("platform_token" = [])),
     params(
-        ("id" = i64, Path, description = "Site id"),
+        ("id" = i64, Path, description = "Site id", example = 1),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (default 50)"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
         ("status" = Option<String>, Query, description = "`valid`, `flagged` or `blocked`"),

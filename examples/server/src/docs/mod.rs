@@ -32,6 +32,12 @@ pub const OPERATIONS: &str = "operations";
         license(name = "MIT OR Apache-2.0")
     ),
     modifiers(&Security),
+    components(schemas(
+        schemas::PlatformError,
+        schemas::EdgeError,
+        schemas::MessageError,
+        schemas::ModeName
+    )),
     tags(
         (name = PLATFORM, description = "Sites, stats, clicks and blocked IPs (`platform-api.txt`). Bearer API token (`mcs_live_...`) with abilities; 60 requests per minute per token, rate-limit headers on every response."),
         (name = EDGE, description = "Pixels, heartbeat, IP access, analytics and activity (`edge-api.txt`). Storefront routes are public with CORS; the others need the API secret."),
@@ -58,10 +64,19 @@ impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         for (name, about) in [
-            (PLATFORM_TOKEN, "An API token, `Authorization: Bearer mcs_live_...`."),
+            (
+                PLATFORM_TOKEN,
+                "An API token, `Authorization: Bearer mcs_live_...`.",
+            ),
             (API_SECRET, "The server's API secret (`--api-secret`)."),
-            (ADMIN_TOKEN, "The click-signing admin token (`--admin-token`)."),
-            (METRICS_TOKEN, "The metrics token (`--metrics-token`), when set."),
+            (
+                ADMIN_TOKEN,
+                "The click-signing admin token (`--admin-token`).",
+            ),
+            (
+                METRICS_TOKEN,
+                "The metrics token (`--metrics-token`), when set.",
+            ),
         ] {
             components.add_security_scheme(
                 name,

@@ -451,6 +451,18 @@ pub struct TestAnswer {
     pub message: String,
 }
 
+/// A click-signing mode.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModeName {
+    /// Nothing is checked.
+    Disabled,
+    /// Checked and counted, never refused.
+    ReportOnly,
+    /// Failures are refused.
+    Enabled,
+}
+
 /// The mode now in force.
 #[derive(Serialize, ToSchema)]
 pub struct ModeAnswer {
@@ -535,7 +547,7 @@ pub struct Readiness {
 pub enum PlatformErrors {
     /// Missing, unknown, expired or revoked token.
     #[response(status = 401)]
-    Unauthorized(#[to_schema] PlatformError),
+    Unauthorized(PlatformError),
     /// The plan does not include API access.
     #[response(status = 402)]
     PaymentRequired(PlatformError),
@@ -559,7 +571,7 @@ pub enum PlatformErrors {
 pub enum EdgeSecretErrors {
     /// Missing or invalid parameters.
     #[response(status = 400)]
-    Invalid(#[to_schema] EdgeError),
+    Invalid(EdgeError),
     /// Missing or wrong API secret.
     #[response(status = 401)]
     Unauthorized(EdgeError),
@@ -570,7 +582,7 @@ pub enum EdgeSecretErrors {
 pub enum SigningErrors {
     /// Invalid input.
     #[response(status = 400)]
-    Invalid(#[to_schema] MessageError),
+    Invalid(MessageError),
     /// Missing or wrong admin token.
     #[response(status = 401)]
     Unauthorized(MessageError),

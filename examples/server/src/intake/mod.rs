@@ -47,8 +47,9 @@ use crate::storage::StoreError;
     path = "/c/{site_id}",
     tag = "clicks",
     operation_id = "click",
+    summary = "Follow a site's click link",
     params(
-        ("site_id" = i64, Path, description = "Site id"),
+        ("site_id" = i64, Path, description = "Site id", example = 1),
         ("to" = Option<String>, Query, description = "Redirect target: http(s) on the site's domain, a subdomain or a configured host"),
         ("clickid" = Option<String>, Query, description = "The network's click id"),
     ),
@@ -77,6 +78,7 @@ pub async fn click(
     path = "/{app_id}",
     tag = "clicks",
     operation_id = "attributionLink",
+    summary = "Follow an attribution link",
     params(
         ("app_id" = String, Path, pattern = r"^([A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+|id[0-9]{1,12})$", description = "An app id: com.app.id or id123456789"),
         ("pid" = Option<String>, Query, description = "Media source"),
