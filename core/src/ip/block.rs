@@ -16,6 +16,10 @@ pub enum BlockKind {
     },
 }
 
+fn invalid(field: &'static str, reason: String) -> IpError {
+    IpError::InvalidBlock { field, reason }
+}
+
 impl BlockKind {
     /// Reads the API's `type` (`permanent` | `temporary`, default permanent)
     /// and `expires_at`: required and in the future for temporary blocks,
@@ -24,19 +28,23 @@ impl BlockKind {
         let now = crate::check_time(now)?;
         match (kind.unwrap_or("permanent"), expires_at) {
             ("permanent", None) => Ok(Self::Permanent),
-            ("permanent", Some(_)) => Err(IpError::InvalidBlock(
+            ("permanent", Some(_)) => Err(invalid(
+                "expires_at",
                 "expires_at is only for temporary blocks".into(),
             )),
-            ("temporary", None) => Err(IpError::InvalidBlock(
+            ("temporary", None) => Err(invalid(
+                "expires_at",
                 "a temporary block needs expires_at".into(),
             )),
-            ("temporary", Some(at)) if at <= now => Err(IpError::InvalidBlock(
+            ("temporary", Some(at)) if at <= now => Err(invalid(
+                "expires_at",
                 "expires_at must be in the future".into(),
             )),
             ("temporary", Some(at)) => Ok(Self::Temporary { expires_at: at }),
-            (other, _) => Err(IpError::InvalidBlock(format!(
-                "type must be permanent or temporary, not '{other}'"
-            ))),
+            (other, _) => Err(invalid(
+                "type",
+                format!("type must be permanent or temporary, not '{other}'"),
+            )),
         }
     }
 

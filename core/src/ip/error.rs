@@ -44,8 +44,13 @@ pub enum IpError {
         message: String,
     },
     /// A block record that does not hold together.
-    #[error("invalid block: {0}")]
-    InvalidBlock(String),
+    #[error("invalid block: {reason}")]
+    InvalidBlock {
+        /// The input at fault: `type` or `expires_at`.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// A GeoIP database could not be opened or is not a MaxMind DB.
     #[error("cannot open GeoIP database: {0}")]
     GeoIpOpen(String),
@@ -79,7 +84,7 @@ impl IpError {
 
     /// Whether an access config or block record was refused.
     pub fn is_config(&self) -> bool {
-        matches!(self, Self::InvalidConfig { .. } | Self::InvalidBlock(_))
+        matches!(self, Self::InvalidConfig { .. } | Self::InvalidBlock { .. })
     }
 
     /// The stable `snake_case` code of this error.
@@ -92,7 +97,7 @@ impl IpError {
             Self::BadLine { .. } => "invalid_list_line",
             Self::InvalidCountry(_) => "invalid_country",
             Self::InvalidConfig { .. } => "invalid_config",
-            Self::InvalidBlock(_) => "invalid_block",
+            Self::InvalidBlock { .. } => "invalid_block",
             Self::GeoIpOpen(_) => "geoip_open_failed",
             Self::GeoIpLookup(_) => "geoip_lookup_failed",
             Self::WrongDatabaseType { .. } => "wrong_database_type",

@@ -48,7 +48,9 @@ impl Default for Thresholds {
 }
 
 /// A click's status, as the platform API's clicks carry it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ClickStatus {
     /// Below the flag threshold.

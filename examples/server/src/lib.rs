@@ -135,13 +135,21 @@ fn documented(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
             Arc::clone(state),
             signing_api::require_admin,
         ));
+    // The platform API: a bearer token per route (extractors), and the
+    // rate-limit headers on every answer.
+    let platform = OpenApiRouter::new()
+        .routes(routes!(api::platform::sites::list))
+        .routes(routes!(api::platform::sites::show))
+        .routes(routes!(api::platform::stats::stats))
+        .routes(routes!(api::platform::clicks::list))
+        .routes(routes!(
+            api::platform::blocked_ips::list,
+            api::platform::blocked_ips::block
+        ))
+        .routes(routes!(api::platform::blocked_ips::unblock))
+        .layer(middleware::from_fn(api::platform::rate::attach));
     OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
-        .routes(routes!(api::sites::list_route))
-        .routes(routes!(api::sites::show))
-        .routes(routes!(api::sites::stats))
-        .routes(routes!(api::sites::clicks))
-        .routes(routes!(api::blocked::list, api::blocked::block))
-        .routes(routes!(api::blocked::unblock))
+        .merge(platform)
         .routes(routes!(intake::click))
         .routes(routes!(intake::attribution))
         .routes(routes!(health))

@@ -139,7 +139,9 @@ pub async fn shape_errors(
         HeaderValue::from_static("application/json"),
     );
     if let Some(rate) = rate {
-        parts.headers.extend(crate::api::error::rate_headers(&rate));
+        parts
+            .headers
+            .extend(crate::api::platform::error::rate_headers(&rate));
     }
     Response::from_parts(parts, shaped.into_body())
 }
@@ -151,13 +153,14 @@ async fn authenticate(
     state: &Arc<AppState>,
     headers: axum::http::HeaderMap,
     peer: SocketAddr,
-) -> Result<clickfence::rate::RateDecision, crate::api::error::ApiError> {
+) -> Result<clickfence::rate::RateDecision, crate::api::platform::error::ApiError> {
     let state = Arc::clone(state);
     tokio::task::spawn_blocking(move || {
-        crate::api::auth::authenticate(&state, &headers, peer).map(|(caller, _)| caller.rate)
+        crate::api::platform::auth::authenticate(&state, &headers, peer)
+            .map(|(caller, _)| caller.rate)
     })
     .await
-    .map_err(crate::api::error::ApiError::internal)?
+    .map_err(crate::api::platform::error::ApiError::internal)?
 }
 
 /// 414 or 431 for a request past the limits.

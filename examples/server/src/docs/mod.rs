@@ -36,7 +36,8 @@ pub const OPERATIONS: &str = "operations";
         schemas::PlatformError,
         schemas::EdgeError,
         schemas::MessageError,
-        schemas::ModeName
+        schemas::ModeName,
+        schemas::ClickStatusName
     )),
     tags(
         (name = PLATFORM, description = "Sites, stats, clicks and blocked IPs (`platform-api.txt`). Bearer API token (`mcs_live_...`) with abilities; 60 requests per minute per token, rate-limit headers on every response."),

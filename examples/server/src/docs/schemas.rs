@@ -104,21 +104,6 @@ pub struct BlockedOne {
     pub data: BlockedIp,
 }
 
-/// Body of `POST .../blocked-ips`.
-#[derive(Serialize, ToSchema)]
-pub struct BlockBody {
-    /// IPv4 or IPv6 address.
-    pub ip_address: String,
-    /// At most 500 characters.
-    pub reason: Option<String>,
-    /// `permanent` (default) or `temporary`.
-    #[serde(rename = "type")]
-    pub kind: Option<BlockType>,
-    /// RFC 3339 date-time or date; required and in the future for
-    /// `temporary`, refused for `permanent`.
-    pub expires_at: Option<String>,
-}
-
 /// A block's kind.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -127,6 +112,18 @@ pub enum BlockType {
     Permanent,
     /// Until `expires_at`.
     Temporary,
+}
+
+/// A click's status.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ClickStatusName {
+    /// Below the flag threshold.
+    Valid,
+    /// Between the thresholds.
+    Flagged,
+    /// At or above the block threshold.
+    Blocked,
 }
 
 /// A click link's answer when it has no `to` target.

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clickfence::rate::RateDecision;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// An API failure.
 #[derive(Debug)]
@@ -92,9 +92,4 @@ impl IntoResponse for ApiError {
         let headers = self.rate.as_ref().map(rate_headers).unwrap_or_default();
         (self.status, headers, Json(body)).into_response()
     }
-}
-
-/// A successful JSON response with the rate-limit headers.
-pub fn ok(status: StatusCode, rate: &RateDecision, body: Value) -> Response {
-    (status, rate_headers(rate), Json(body)).into_response()
 }

@@ -1,0 +1,210 @@
+//! Bearer tokens, rate limit, plan gate and abilities, in the spec's order:
+//! 401, 429, 402, 403; and the extractors that run them for a handler.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Path};
+use axum::http::request::Parts;
+
+use axum::http::{HeaderMap, StatusCode};
+use clickfence::ip::Granularity;
+use clickfence::rate::RateDecision;
+
+use super::error::ApiError;
+use super::rate::RateSlot;
+use crate::state::{now, AppState};
+use crate::storage::{Account, Site};
+
+/// A token ability, as a type, so a handler's signature says what it needs.
+pub trait Ability: Send + Sync + 'static {
+    /// The spec's name of the ability.
+    const NAME: &'static str;
+}
+
+macro_rules! abilities {
+    ($($(#[$doc:meta])* $name:ident = $text:literal;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+        impl Ability for $name {
+            const NAME: &'static str = $text;
+        }
+    )*};
+}
+
+abilities! {
+    /// `sites:read`.
+    SitesRead = "sites:read";
+    /// `stats:read`.
+    StatsRead = "stats:read";
+    /// `clicks:read`.
+    ClicksRead = "clicks:read";
+    /// `blocked-ips:read`.
+    BlockedIpsRead = "blocked-ips:read";
+    /// `blocked-ips:write`.
+    BlockedIpsWrite = "blocked-ips:write";
+}
+
+/// A caller whose token holds ability `A`. As an extractor it answers 401,
+/// 429, 402 or 403 itself, and leaves the rate decision for the headers.
+pub struct Authorized<A> {
+    /// The token's account.
+    pub account: Account,
+    ability: PhantomData<A>,
+}
+
+impl<A: Ability> FromRequestParts<Arc<AppState>> for Authorized<A> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0)
+            .ok_or_else(|| ApiError::internal("no peer address"))?;
+        let headers = parts.headers.clone();
+        let state = Arc::clone(state);
+        let result =
+            super::blocking(move || Ok(authorize(&state, &headers, peer, A::NAME))).await?;
+        let rate = match &result {
+            Ok(caller) => Some(caller.rate),
+            Err(e) => e.rate,
+        };
+        if let (Some(rate), Some(slot)) = (rate, parts.extensions.get::<RateSlot>()) {
+            slot.set(rate);
+        }
+        result.map(|caller| Self {
+            account: caller.account,
+            ability: PhantomData,
+        })
+    }
+}
+
+/// The site of the path's `{id}`, which a caller with ability `A` may
+/// touch: its account's own or a team site; else 404 (non-numeric ids too).
+pub struct SiteOf<A> {
+    /// The caller.
+    pub caller: Authorized<A>,
+    /// The site.
+    pub site: Site,
+}
+
+impl<A: Ability> FromRequestParts<Arc<AppState>> for SiteOf<A> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        let caller = Authorized::<A>::from_request_parts(parts, state).await?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found())?;
+        let id: i64 = params
+            .get("id")
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(ApiError::not_found)?;
+        let (state, account) = (Arc::clone(state), caller.account.id);
+        let site = super::blocking(move || {
+            state
+                .store
+                .site_for(account, id)?
+                .ok_or_else(ApiError::not_found)
+        })
+        .await?;
+        Ok(Self { caller, site })
+    }
+}
+
+/// An authenticated caller.
+pub struct Caller {
+    /// The token's account.
+    pub account: Account,
+    /// The rate decision for this request.
+    pub rate: RateDecision,
+}
+
+/// Authenticates a request needing `ability`.
+pub fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    ability: &str,
+) -> Result<Caller, ApiError> {
+    let (caller, abilities) = authenticate(state, headers, peer)?;
+    if !abilities.iter().any(|a| a == ability) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("Token lacks the {ability} ability."),
+        )
+        .with_rate(Some(caller.rate)));
+    }
+    Ok(caller)
+}
+
+/// The checks every platform request passes before its ability is looked
+/// at (401, 429, 402), in the spec's order; the caller and its abilities.
+pub fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<(Caller, Vec<String>), ApiError> {
+    let now = now();
+    // Failed authentications are limited per client address (the IPv6 /64),
+    // so guessing tokens is slow and a flood of bad tokens costs no lookups.
+    let (client, _) = state.client(peer.ip(), headers);
+    let failure_key = format!("auth:{}", Granularity::CLIENT.label(client));
+    let failures = state
+        .auth_failures
+        .check_cost(&failure_key, 0, now as u64)
+        .map_err(ApiError::internal)?;
+    if failures.remaining == 0 {
+        state.metrics.refused("auth_failures");
+        let refused = state.auth_failures.check(&failure_key, now as u64).ok();
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed authentications from this address.",
+        )
+        .with_rate(refused));
+    }
+    let fail = |message: &'static str| {
+        let rate = state.auth_failures.check(&failure_key, now as u64).ok();
+        ApiError::new(StatusCode::UNAUTHORIZED, message).with_rate(rate)
+    };
+    let Some(token) = crate::bearer(headers) else {
+        return Err(fail("Missing bearer token."));
+    };
+    let record = state.store.token_by_hash(&crate::tokens::hash(token))?;
+    let Some(record) = record.filter(|r| r.revoked_at.is_none() && r.expires_at > now) else {
+        return Err(fail("Invalid, expired or revoked token."));
+    };
+    let rate = state
+        .api_limiter
+        .check(format!("token:{}", record.id), now as u64)
+        .map_err(ApiError::internal)?;
+    if !rate.allowed {
+        state.metrics.refused("api_token");
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests: 60 per minute per token.",
+        )
+        .with_rate(Some(rate)));
+    }
+    let Some(account) = state.store.account(record.account_id)? else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "Invalid token.").with_rate(Some(rate)));
+    };
+    if account.plan == "starter" {
+        return Err(ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "Plan does not include API access — upgrade to Pro+.",
+        )
+        .with_rate(Some(rate)));
+    }
+    Ok((Caller { account, rate }, record.abilities))
+}
