@@ -6,12 +6,10 @@ pub mod api;
 pub mod blocks;
 pub mod delivery;
 pub mod docs;
-pub mod edge;
 pub mod events;
 pub mod intake;
 pub mod metrics;
 pub mod ops;
-pub mod signing_api;
 pub mod state;
 pub mod storage;
 pub mod surface;
@@ -71,9 +69,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         // alias of the documented operation.
         .route(
             "/p360-click-signing/config/circuit-breaker",
-            post(signing_api::set_breaker).route_layer(middleware::from_fn_with_state(
+            post(api::signing::set_breaker).route_layer(middleware::from_fn_with_state(
                 Arc::clone(&state),
-                signing_api::require_admin,
+                api::signing::require_admin,
             )),
         )
         // Reserved single-segment paths: answered here, so the attribution
@@ -107,33 +105,33 @@ fn documented(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
     use utoipa_axum::routes;
     // The back-end side of the edge API: API secret on every route.
     let edge_private = OpenApiRouter::new()
-        .routes(routes!(edge::sync_config))
-        .routes(routes!(edge::summary))
-        .routes(routes!(edge::trend))
-        .routes(routes!(edge::top_ips))
-        .routes(routes!(edge::top_pages))
-        .routes(routes!(edge::top_countries))
-        .routes(routes!(edge::bot_activity))
-        .routes(routes!(edge::spy_activity))
-        .routes(routes!(edge::ip_blocking_activity))
-        .routes(routes!(edge::visitor_count))
+        .routes(routes!(api::edge::access::sync_config))
+        .routes(routes!(api::edge::analytics::summary))
+        .routes(routes!(api::edge::analytics::trend))
+        .routes(routes!(api::edge::analytics::top_ips))
+        .routes(routes!(api::edge::analytics::top_pages))
+        .routes(routes!(api::edge::analytics::top_countries))
+        .routes(routes!(api::edge::activity::bot_activity))
+        .routes(routes!(api::edge::activity::spy_activity))
+        .routes(routes!(api::edge::activity::ip_blocking_activity))
+        .routes(routes!(api::edge::billing::visitor_count))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(state),
-            edge::require_api_secret,
+            api::edge::require_api_secret,
         ));
     // The click-signing API: admin token on every route.
     let click_signing = OpenApiRouter::new()
-        .routes(routes!(signing_api::generate))
-        .routes(routes!(signing_api::revoke))
-        .routes(routes!(signing_api::test))
-        .routes(routes!(signing_api::set_mode))
-        .routes(routes!(signing_api::set_breaker))
-        .routes(routes!(signing_api::config))
-        .routes(routes!(signing_api::report))
-        .routes(routes!(signing_api::exclude, signing_api::include))
+        .routes(routes!(api::signing::generate))
+        .routes(routes!(api::signing::revoke))
+        .routes(routes!(api::signing::test))
+        .routes(routes!(api::signing::set_mode))
+        .routes(routes!(api::signing::set_breaker))
+        .routes(routes!(api::signing::config))
+        .routes(routes!(api::signing::report))
+        .routes(routes!(api::signing::exclude, api::signing::include))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(state),
-            signing_api::require_admin,
+            api::signing::require_admin,
         ));
     // The platform API: a bearer token per route (extractors), and the
     // rate-limit headers on every answer.
@@ -180,10 +178,10 @@ fn storefront(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         .allow_headers([header::CONTENT_TYPE])
         .max_age(std::time::Duration::from_secs(600));
     OpenApiRouter::new()
-        .routes(routes!(edge::pixels))
-        .routes(routes!(edge::heartbeat))
-        .routes(routes!(edge::check_ip_access))
-        .routes(routes!(edge::protection_config))
+        .routes(routes!(api::edge::pixels::pixels))
+        .routes(routes!(api::edge::heartbeat::heartbeat))
+        .routes(routes!(api::edge::access::check_ip_access))
+        .routes(routes!(api::edge::protection::protection_config))
         .layer(cors)
 }
 

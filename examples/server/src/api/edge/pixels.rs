@@ -1,0 +1,134 @@
+//! `POST /api/pixels`: storefront events, checked per type and limited per
+//! shop and visitor.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use super::{blocking, day_of, parse_json, visitor, EdgeError, EdgeResult};
+use crate::state::{now, AppState};
+
+/// Largest accepted pixel body.
+pub const MAX_PIXEL_BYTES: usize = 64 * 1024;
+
+/// The seven pixel types and their required fields.
+pub const PIXEL_TYPES: [(&str, &[&str]); 7] = [
+    ("session_init", &["fingerprint", "deviceInfo"]),
+    ("basic_security", &["event"]),
+    ("bot_detection", &["signalType", "confidence", "details"]),
+    ("spy_detection", &["toolName", "detectionMethod"]),
+    ("ip_blocking", &["reason"]),
+    ("behavior_analytics", &["signalType", "data"]),
+    ("checkout_session", &["cartValue", "itemCount"]),
+];
+
+/// A pixel event: the common fields typed, the type's own in `rest`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Pixel {
+    shop: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    session_id: Option<String>,
+    visitor_id: Option<String>,
+    page: Option<String>,
+    #[allow(dead_code)] // Checked to be a string; stored with the payload.
+    user_agent: Option<String>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+/// Stores one event.
+#[utoipa::path(
+    post,
+    path = "/api/pixels",
+    tag = "edge",
+    operation_id = "ingestPixel",
+    summary = "Ingest a pixel event",
+    description = "Public; CORS.",
+    request_body(content = crate::docs::schemas::PixelEvent, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored", body = crate::docs::schemas::Success),
+        (status = 400, description = "Invalid event", body = crate::docs::schemas::EdgeError),
+        (status = 413, description = "Body over 64 KiB", body = crate::docs::schemas::EdgeError),
+        (status = 429, description = "Too many events from this visitor (Retry-After)", body = crate::docs::schemas::EdgeError),
+    )
+)]
+pub async fn pixels(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> EdgeResult<Json<Value>> {
+    if body.len() > MAX_PIXEL_BYTES {
+        return Err(EdgeError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("body is larger than {MAX_PIXEL_BYTES} bytes"),
+        ));
+    }
+    let pixel: Pixel = parse_json(&body)?;
+    let shop = super::shop(pixel.shop.clone())?;
+    let kind = check(&pixel)?;
+    let (ip, country) = visitor(&state, peer, &headers);
+    let now_ms = now() * 1000;
+    let decision = state
+        .pixel_limiter
+        .check(format!("{shop}|{ip}"), (now_ms / 1000) as u64)
+        .map_err(EdgeError::internal)?;
+    if !decision.allowed {
+        state.metrics.refused("pixels");
+        let mut refused = EdgeError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many events from this visitor",
+        );
+        refused.retry_after = Some(decision.retry_after.unwrap_or(1));
+        return Err(refused);
+    }
+    let payload = String::from_utf8_lossy(&body).into_owned();
+    blocking(move || {
+        state.store.insert_pixel(
+            &shop,
+            kind,
+            pixel.session_id.as_deref(),
+            pixel.visitor_id.as_deref(),
+            Some(&ip.to_string()),
+            country.as_deref(),
+            pixel.page.as_deref(),
+            &payload,
+            now_ms,
+            &day_of(now_ms),
+        )?;
+        Ok(Json(json!({ "success": true })))
+    })
+    .await
+}
+
+/// The event's type, once its required fields are there.
+fn check(pixel: &Pixel) -> EdgeResult<&'static str> {
+    let kind = pixel.kind.as_deref().unwrap_or("");
+    let Some((kind, required)) = PIXEL_TYPES.iter().find(|(t, _)| *t == kind) else {
+        return Err(EdgeError::invalid(format!(
+            "type must be one of {}",
+            PIXEL_TYPES.map(|(t, _)| t).join(", ")
+        )));
+    };
+    for field in *required {
+        if pixel.rest.get(*field).is_none_or(Value::is_null) {
+            return Err(EdgeError::invalid(format!(
+                "{field} is required for {kind} events"
+            )));
+        }
+    }
+    let confidence = pixel.rest.get("confidence").and_then(Value::as_f64);
+    if *kind == "bot_detection" && !confidence.is_some_and(|c| (0.0..=100.0).contains(&c)) {
+        return Err(EdgeError::invalid(
+            "confidence must be a number from 0 to 100",
+        ));
+    }
+    Ok(kind)
+}
