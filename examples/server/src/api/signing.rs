@@ -1,35 +1,120 @@
 //! The click-signing API (`click-signing.txt`) under `/api/p360-click-signing/`,
 //! behind the admin bearer token. The verifier is the core's; every change is
 //! saved so keys, mode, breaker and exclusions survive a restart, and report
-//! counters are kept per UTC hour in the database.
+//! counters are kept per UTC hour in the database. Errors are `{"message"}`
+//! ([`SigningError`]), typed bodies and queries included.
 
-// Early-return helpers carry a ready Response on their (cold) error path.
-#![allow(clippy::result_large_err)]
-
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clickfence::click::{
-    parse_circuit_breaker_status, rows_to_csv, HourCounts, ReportRange, ReportRow, MAX_TTL_HOURS,
+    parse_circuit_breaker_status, rows_to_csv, HourCounts, ReportRange, ReportRow,
+    DEFAULT_TTL_HOURS, MAX_TTL_HOURS,
 };
 use clickfence::{ClickError, Mode, Outcome, UtcHour};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::state::{now, AppState};
 
-fn message(status: StatusCode, text: impl Into<String>) -> Response {
-    (status, Json(json!({ "message": text.into() }))).into_response()
+/// A click-signing API failure: `{"message"}` with a status.
+#[derive(Debug)]
+pub struct SigningError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// What went wrong.
+    pub message: String,
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "click-signing API failure");
-    message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+impl SigningError {
+    /// 400 with `message`.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    /// 500 without details (they go to the log).
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "click-signing API failure");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "Internal server error".into(),
+        }
+    }
+}
+
+impl From<crate::storage::StoreError> for SigningError {
+    fn from(e: crate::storage::StoreError) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl IntoResponse for SigningError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "message": self.message }))).into_response()
+    }
+}
+
+/// The result of a click-signing handler.
+pub type SigningResult<T> = Result<T, SigningError>;
+
+/// Runs database work on tokio's blocking pool.
+async fn blocking<R: Send + 'static>(
+    f: impl FnOnce() -> SigningResult<R> + Send + 'static,
+) -> SigningResult<R> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(SigningError::internal(e)))
+}
+
+/// A JSON body read into `T`; anything else is a 400 naming the field.
+pub struct SigningJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for SigningJson<T> {
+    type Rejection = SigningError;
+
+    async fn from_request(request: Request, state: &S) -> SigningResult<Self> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| SigningError {
+                status: e.status(),
+                message: "The request body could not be read".into(),
+            })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            SigningError::invalid(format!("{path}: {}", e.into_inner()))
+        })?;
+        de.end()
+            .map_err(|e| SigningError::invalid(format!("body: {e}")))?;
+        Ok(SigningJson(value))
+    }
+}
+
+/// A query string read into `T`; a wrong value is a 400 naming it.
+pub struct SigningQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for SigningQuery<T> {
+    type Rejection = SigningError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> SigningResult<Self> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(SigningQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                SigningError::invalid(format!("{path}: {}", e.into_inner()))
+            })
+    }
 }
 
 /// Route layer of the whole API: 401 unless the request carries the admin
@@ -42,11 +127,22 @@ pub async fn require_admin(
     let given = crate::bearer(request.headers()).unwrap_or("");
     match &state.config.admin_token {
         Some(expected) if crate::secret_eq(given, expected) => next.run(request).await,
-        _ => message(StatusCode::UNAUTHORIZED, "Not authorized"),
+        _ => SigningError {
+            status: StatusCode::UNAUTHORIZED,
+            message: "Not authorized".into(),
+        }
+        .into_response(),
     }
 }
 
-/// POST /secret?ttlHours=
+/// `?ttlHours=`.
+#[derive(Debug, serde::Deserialize)]
+pub struct GenerateQuery {
+    #[serde(rename = "ttlHours")]
+    ttl_hours: Option<String>,
+}
+
+/// Generates a key (at most two live).
 #[utoipa::path(
     post,
     path = "/api/p360-click-signing/secret",
@@ -65,41 +161,44 @@ pub async fn require_admin(
 )]
 pub async fn generate(
     State(state): State<Arc<AppState>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let ttl = match q.get("ttlHours").map(|t| t.parse::<u64>()) {
-        None => clickfence::click::DEFAULT_TTL_HOURS,
+    SigningQuery(q): SigningQuery<GenerateQuery>,
+) -> SigningResult<Json<Value>> {
+    let ttl = match q.ttl_hours.as_deref().map(str::parse::<u64>) {
+        None => DEFAULT_TTL_HOURS,
         Some(Ok(t)) => t,
         Some(Err(_)) => {
-            return message(
-                StatusCode::BAD_REQUEST,
+            return Err(SigningError::invalid(
                 "ttlHours must be a whole number of hours",
-            )
+            ))
         }
     };
-    let now = now();
-    match state.clicks.generate_key(ttl, now as u64) {
-        Ok(key) => {
-            if let Err(e) =
-                state
-                    .store
-                    .save_signing_key(&key.id, &key.secret, key.expires_at as i64)
-            {
-                let _ = state.clicks.revoke_key(&key.id);
-                return internal(e);
-            }
-            Json(json!({ "secret-key-id": key.id, "secret-key": key.secret.as_str(), "expiration": key.expires_at })).into_response()
+    let key = state
+        .clicks
+        .generate_key(ttl, now() as u64)
+        .map_err(|e| match e {
+            // The core names its parameter `ttl_hours`; this API's is `ttlHours`.
+            ClickError::InvalidTtl(ttl) => SigningError::invalid(format!(
+                "ttlHours must be between 1 and {MAX_TTL_HOURS} (one year), got {ttl}"
+            )),
+            other => SigningError::invalid(other.to_string()),
+        })?;
+    let answer = json!({ "secret-key-id": key.id, "secret-key": key.secret.as_str(), "expiration": key.expires_at });
+    blocking(move || {
+        let saved = state
+            .store
+            .save_signing_key(&key.id, &key.secret, key.expires_at as i64);
+        if saved.is_err() {
+            // Not stored, so not kept: a key that would vanish on restart is
+            // never handed out.
+            let _ = state.clicks.revoke_key(&key.id);
         }
-        // The core names its parameter `ttl_hours`; this API's is `ttlHours`.
-        Err(ClickError::InvalidTtl(ttl)) => message(
-            StatusCode::BAD_REQUEST,
-            format!("ttlHours must be between 1 and {MAX_TTL_HOURS} (one year), got {ttl}"),
-        ),
-        Err(e) => message(StatusCode::BAD_REQUEST, e.to_string()),
-    }
+        Ok(saved?)
+    })
+    .await?;
+    Ok(Json(answer))
 }
 
-/// DELETE /secret/{id}
+/// Revokes a key.
 #[utoipa::path(
     delete,
     path = "/api/p360-click-signing/secret/{id}",
@@ -116,17 +215,19 @@ pub async fn generate(
         crate::docs::schemas::SigningErrors,
     )
 )]
-pub async fn revoke(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
-    match state.clicks.revoke_key(&id) {
-        Ok(()) => match state.store.delete_signing_key(&id) {
-            Ok(()) => StatusCode::OK.into_response(),
-            Err(e) => internal(e),
-        },
-        Err(e) => message(StatusCode::NOT_FOUND, e.to_string()),
-    }
+pub async fn revoke(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> SigningResult<StatusCode> {
+    state.clicks.revoke_key(&id).map_err(|e| SigningError {
+        status: StatusCode::NOT_FOUND,
+        message: e.to_string(),
+    })?;
+    blocking(move || Ok(state.store.delete_signing_key(&id)?)).await?;
+    Ok(StatusCode::OK)
 }
 
-/// POST /test {"url"}
+/// Tests a signed URL without counting it.
 #[utoipa::path(
     post,
     path = "/api/p360-click-signing/test",
@@ -140,14 +241,11 @@ pub async fn revoke(State(state): State<Arc<AppState>>, Path(id): Path<String>) 
         crate::docs::schemas::SigningErrors,
     )
 )]
-pub async fn test(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let Some(url) = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("url").and_then(Value::as_str).map(str::to_owned))
-    else {
-        return message(StatusCode::BAD_REQUEST, "body must be {\"url\": \"...\"}");
-    };
-    let outcome = state.clicks.test(&url, now() as u64);
+pub async fn test(
+    State(state): State<Arc<AppState>>,
+    SigningJson(body): SigningJson<TestBody>,
+) -> Json<Value> {
+    let outcome = state.clicks.test(&body.url, now() as u64);
     let text = match &outcome {
         Outcome::Valid { .. } => "Valid signature",
         Outcome::MissingSignature => "Missing signature",
@@ -162,10 +260,16 @@ pub async fn test(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     } else {
         "Failed"
     };
-    Json(json!({ "test-status": status, "message": text })).into_response()
+    Json(json!({ "test-status": status, "message": text }))
 }
 
-/// POST /config/mode/{mode}
+/// The body of `test`.
+#[derive(Debug, serde::Deserialize)]
+pub struct TestBody {
+    url: String,
+}
+
+/// Sets the mode.
 #[utoipa::path(
     post,
     path = "/api/p360-click-signing/config/mode/{mode}",
@@ -181,20 +285,19 @@ pub async fn test(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
         crate::docs::schemas::SigningErrors,
     )
 )]
-pub async fn set_mode(State(state): State<Arc<AppState>>, Path(mode): Path<String>) -> Response {
-    match mode.parse::<Mode>() {
-        Ok(m) => {
-            state.clicks.set_mode(m);
-            match state.save_signing_settings() {
-                Ok(()) => Json(json!({ "mode": m.as_str() })).into_response(),
-                Err(e) => internal(e),
-            }
-        }
-        Err(e) => message(StatusCode::BAD_REQUEST, e.to_string()),
-    }
+pub async fn set_mode(
+    State(state): State<Arc<AppState>>,
+    Path(mode): Path<String>,
+) -> SigningResult<Json<Value>> {
+    let mode = mode
+        .parse::<Mode>()
+        .map_err(|e| SigningError::invalid(e.to_string()))?;
+    state.clicks.set_mode(mode);
+    blocking(move || Ok(state.save_signing_settings()?)).await?;
+    Ok(Json(json!({ "mode": mode.as_str() })))
 }
 
-/// POST /config/circuit-breaker {"status"}
+/// Enables or disables the circuit breaker.
 #[utoipa::path(
     post,
     path = "/api/p360-click-signing/config/circuit-breaker",
@@ -209,27 +312,24 @@ pub async fn set_mode(State(state): State<Arc<AppState>>, Path(mode): Path<Strin
         crate::docs::schemas::SigningErrors,
     )
 )]
-pub async fn set_breaker(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let status = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("status").and_then(Value::as_str).map(str::to_owned));
-    match status.as_deref().map(parse_circuit_breaker_status) {
-        Some(Ok(on)) => {
-            state.clicks.set_circuit_breaker(on);
-            match state.save_signing_settings() {
-                Ok(()) => StatusCode::OK.into_response(),
-                Err(e) => internal(e),
-            }
-        }
-        Some(Err(e)) => message(StatusCode::BAD_REQUEST, e.to_string()),
-        None => message(
-            StatusCode::BAD_REQUEST,
-            "body must be {\"status\": \"enabled\" | \"disabled\"}",
-        ),
-    }
+pub async fn set_breaker(
+    State(state): State<Arc<AppState>>,
+    SigningJson(body): SigningJson<BreakerBody>,
+) -> SigningResult<StatusCode> {
+    let on = parse_circuit_breaker_status(&body.status)
+        .map_err(|e| SigningError::invalid(e.to_string()))?;
+    state.clicks.set_circuit_breaker(on);
+    blocking(move || Ok(state.save_signing_settings()?)).await?;
+    Ok(StatusCode::OK)
 }
 
-/// GET /config
+/// The body of `config/circuit-breaker`.
+#[derive(Debug, serde::Deserialize)]
+pub struct BreakerBody {
+    status: String,
+}
+
+/// The configuration: mode, breaker, active keys, exclusions.
 #[utoipa::path(
     get,
     path = "/api/p360-click-signing/config",
@@ -246,7 +346,7 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Response {
     Json(state.clicks.config(now() as u64)).into_response()
 }
 
-/// GET /report?start-date=&end-date= (CSV)
+/// The hourly report as CSV.
 #[utoipa::path(
     get,
     path = "/api/p360-click-signing/report",
@@ -265,27 +365,21 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Response {
 )]
 pub async fn report(
     State(state): State<Arc<AppState>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let range = match ReportRange::parse(
-        q.get("start-date").map(String::as_str),
-        q.get("end-date").map(String::as_str),
-    ) {
-        Ok(r) => r,
-        Err(e) => return message(StatusCode::BAD_REQUEST, e.to_string()),
-    };
+    SigningQuery(q): SigningQuery<ReportQuery>,
+) -> SigningResult<Response> {
+    let range = ReportRange::parse(q.start.as_deref(), q.end.as_deref())
+        .map_err(|e| SigningError::invalid(e.to_string()))?;
     let now_hour = UtcHour::containing(now() as u64);
     let (start, end) = match range {
         ReportRange::LastDay => (UtcHour(now_hour.0.saturating_sub(23)), now_hour),
         ReportRange::Between(s, e) => (s, e),
     };
-    let rows = match state
-        .store
-        .signed_click_report(start.0 as i64, end.0 as i64)
-    {
-        Ok(rows) => rows,
-        Err(e) => return internal(e),
-    };
+    let rows = blocking(move || {
+        Ok(state
+            .store
+            .signed_click_report(start.0 as i64, end.0 as i64)?)
+    })
+    .await?;
     let rows: Vec<ReportRow> = rows
         .iter()
         .map(|r| ReportRow {
@@ -300,14 +394,23 @@ pub async fn report(
             },
         })
         .collect();
-    (
+    Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
         rows_to_csv(&rows),
     )
-        .into_response()
+        .into_response())
 }
 
-/// POST /config/excluded-app/{app-id}
+/// `?start-date=&end-date=`.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReportQuery {
+    #[serde(rename = "start-date")]
+    start: Option<String>,
+    #[serde(rename = "end-date")]
+    end: Option<String>,
+}
+
+/// Excludes an app from click signing.
 #[utoipa::path(
     post,
     path = "/api/p360-click-signing/config/excluded-app/{app_id}",
@@ -323,17 +426,19 @@ pub async fn report(
         crate::docs::schemas::SigningErrors,
     )
 )]
-pub async fn exclude(State(state): State<Arc<AppState>>, Path(app): Path<String>) -> Response {
-    match state.clicks.exclude_app(&app) {
-        Ok(()) => match state.store.set_app_excluded(&app, true) {
-            Ok(()) => StatusCode::OK.into_response(),
-            Err(e) => internal(e),
-        },
-        Err(e) => message(StatusCode::BAD_REQUEST, e.to_string()),
-    }
+pub async fn exclude(
+    State(state): State<Arc<AppState>>,
+    Path(app): Path<String>,
+) -> SigningResult<StatusCode> {
+    state
+        .clicks
+        .exclude_app(&app)
+        .map_err(|e| SigningError::invalid(e.to_string()))?;
+    blocking(move || Ok(state.store.set_app_excluded(&app, true)?)).await?;
+    Ok(StatusCode::OK)
 }
 
-/// DELETE /config/excluded-app/{app-id}
+/// Includes an excluded app again.
 #[utoipa::path(
     delete,
     path = "/api/p360-click-signing/config/excluded-app/{app_id}",
@@ -349,10 +454,11 @@ pub async fn exclude(State(state): State<Arc<AppState>>, Path(app): Path<String>
         (status = 401, description = "Missing or wrong admin token", body = crate::docs::schemas::MessageError),
     )
 )]
-pub async fn include(State(state): State<Arc<AppState>>, Path(app): Path<String>) -> Response {
+pub async fn include(
+    State(state): State<Arc<AppState>>,
+    Path(app): Path<String>,
+) -> SigningResult<StatusCode> {
     state.clicks.include_app(&app);
-    match state.store.set_app_excluded(&app, false) {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(e) => internal(e),
-    }
+    blocking(move || Ok(state.store.set_app_excluded(&app, false)?)).await?;
+    Ok(StatusCode::OK)
 }
