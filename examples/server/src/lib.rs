@@ -316,7 +316,7 @@ pub fn seed_demo(store: &storage::Store, now: i64) -> Result<Option<String>, sto
     }
     let account = store.create_account("Demo", "pro", now)?;
     store.create_site(account, "Acme Coffee", "acme-coffee.com", now)?;
-    let token = tokens::generate().map_err(|e| storage::StoreError(e.to_string()))?;
+    let token = tokens::generate().map_err(|e| storage::StoreError::Random(e.to_string()))?;
     let abilities: Vec<String> = storage::ABILITIES.iter().map(|s| s.to_string()).collect();
     store.create_token(
         account,

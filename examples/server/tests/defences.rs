@@ -696,7 +696,7 @@ async fn an_event_commits_with_its_change_or_not_at_all() {
             now(),
         )?;
         tx.emit(1, &blocked_event("198.51.100.1"), now())?;
-        Err::<(), _>(clickfence_server::storage::StoreError(
+        Err::<(), _>(clickfence_server::storage::StoreError::Aborted(
             "crash between the two".into(),
         ))
     });

@@ -100,7 +100,7 @@ async fn db<R: Send + 'static>(
     let state = Arc::clone(state);
     tokio::task::spawn_blocking(move || f(&state))
         .await
-        .map_err(|e| crate::storage::StoreError(e.to_string()))?
+        .map_err(|e| crate::storage::StoreError::Task(e.to_string()))?
 }
 
 impl Worker {

@@ -1,0 +1,78 @@
+//! Accounts, plans and team membership.
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::{Store, StoreResult};
+
+/// An account.
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// starter | pro | business.
+    pub plan: String,
+    /// e.g. active.
+    pub status: String,
+    /// Monthly click limit.
+    pub click_limit: i64,
+}
+
+pub(crate) const ACCOUNT_COLUMNS: &str = "id, name, plan, status, click_limit";
+
+pub(crate) fn account_from(r: &Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        plan: r.get(2)?,
+        status: r.get(3)?,
+        click_limit: r.get(4)?,
+    })
+}
+
+impl Store {
+    /// Creates an account.
+    pub fn create_account(&self, name: &str, plan: &str, now: i64) -> StoreResult<i64> {
+        let db = self.db();
+        db.execute(
+            "INSERT INTO accounts (name, plan, created_at) VALUES (?1, ?2, ?3)",
+            params![name, plan, now],
+        )?;
+        Ok(db.last_insert_rowid())
+    }
+
+    /// An account by id.
+    pub fn account(&self, id: i64) -> StoreResult<Option<Account>> {
+        Ok(self
+            .db()
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+                [id],
+                account_from,
+            )
+            .optional()?)
+    }
+
+    /// Changes an account's plan, status or click limit; returns the account after.
+    pub fn update_account(
+        &self,
+        id: i64,
+        plan: Option<&str>,
+        status: Option<&str>,
+        click_limit: Option<i64>,
+    ) -> StoreResult<Option<Account>> {
+        self.write(|tx| tx.update_account(id, plan, status, click_limit))
+            .map(|(a, _)| a)
+    }
+
+    /// Lets `member` access `account`'s sites.
+    pub fn add_member(&self, account: i64, member: i64) -> StoreResult<()> {
+        self.db().execute(
+            "INSERT OR IGNORE INTO team_members (account_id, member_account_id) VALUES (?1, ?2)",
+            params![account, member],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,135 @@
+//! Recorded clicks and their counts.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{rfc3339, Store, StoreResult};
+
+/// A stored click.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Click {
+    /// Id.
+    pub id: i64,
+    /// Site.
+    pub site_id: i64,
+    /// Client IP.
+    pub ip: String,
+    /// valid | flagged | blocked.
+    pub status: String,
+    /// Heaviest reason code, or clean.
+    pub classification: String,
+    /// 0–100.
+    pub fraud_score: i64,
+    /// Reason codes.
+    pub reasons: Vec<String>,
+    /// User agent.
+    pub user_agent: Option<String>,
+    /// Referrer.
+    pub referrer: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// A click to record.
+#[derive(Debug)]
+pub struct NewClick<'a> {
+    /// Site.
+    pub site: i64,
+    /// Client address.
+    pub ip: &'a str,
+    /// The client's network (IPv4 /24, IPv6 /48), for counting sources.
+    pub network: &'a str,
+    /// valid | flagged | blocked.
+    pub status: &'a str,
+    /// Heaviest reason code, or clean.
+    pub classification: &'a str,
+    /// 0–100.
+    pub score: i64,
+    /// Reason codes.
+    pub reasons: &'a [String],
+    /// User agent.
+    pub user_agent: Option<&'a str>,
+    /// Referrer.
+    pub referrer: Option<&'a str>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// Filters of the clicks list.
+#[derive(Debug, Default)]
+pub struct ClickFilter {
+    /// valid | flagged | blocked.
+    pub status: Option<String>,
+    /// Classification label.
+    pub classification: Option<String>,
+    /// Client IP.
+    pub ip: Option<String>,
+    /// Lower bound, unix seconds.
+    pub since: Option<i64>,
+    /// Upper bound, unix seconds.
+    pub until: Option<i64>,
+}
+
+impl Store {
+    /// Clicks of a site, newest first, with ids below `before` (the cursor).
+    pub fn clicks(
+        &self,
+        site: i64,
+        f: &ClickFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Click>> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached(
+            "SELECT id, site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at
+             FROM clicks WHERE site_id = ?1 AND (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR status = ?3)
+               AND (?4 IS NULL OR classification = ?4) AND (?5 IS NULL OR ip = ?5)
+               AND (?6 IS NULL OR created_at >= ?6) AND (?7 IS NULL OR created_at <= ?7)
+             ORDER BY id DESC LIMIT ?8",
+        )?;
+        let rows = stmt
+            .query_map(
+                params![
+                    site,
+                    before,
+                    f.status,
+                    f.classification,
+                    f.ip,
+                    f.since,
+                    f.until,
+                    limit
+                ],
+                |r| {
+                    let reasons: String = r.get(6)?;
+                    Ok(Click {
+                        id: r.get(0)?,
+                        site_id: r.get(1)?,
+                        ip: r.get(2)?,
+                        status: r.get(3)?,
+                        classification: r.get(4)?,
+                        fraud_score: r.get(5)?,
+                        reasons: reasons
+                            .split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                        user_agent: r.get(7)?,
+                        referrer: r.get(8)?,
+                        created_at: rfc3339(r.get(9)?),
+                    })
+                },
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// (total, blocked, flagged) clicks of a site since `since`.
+    pub fn click_counts(&self, site: i64, since: i64) -> StoreResult<(i64, i64, i64)> {
+        Ok(self.db().query_row(
+            "SELECT COUNT(*), COALESCE(SUM(status = 'blocked'), 0), COALESCE(SUM(status = 'flagged'), 0)
+             FROM clicks WHERE site_id = ?1 AND created_at >= ?2",
+            params![site, since],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?)
+    }
+}

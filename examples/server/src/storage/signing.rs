@@ -1,0 +1,132 @@
+//! Click-signing keys, settings, exclusions and the hourly report.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Store, StoreResult};
+
+/// Saved click-signing state.
+#[derive(Debug, Default)]
+pub struct ClickSigningState {
+    /// (id, secret, expires_at).
+    pub keys: Vec<(String, String, i64)>,
+    /// (mode, circuit breaker on, last trip as JSON).
+    pub settings: Option<(String, bool, Option<String>)>,
+    /// Excluded app ids.
+    pub excluded: Vec<String>,
+}
+
+impl Store {
+    /// Saved click-signing state: keys (id, secret, expires_at), mode, breaker, exclusions.
+    pub fn click_signing(&self) -> StoreResult<ClickSigningState> {
+        let db = self.db();
+        let mut stmt =
+            db.prepare("SELECT id, secret, expires_at FROM click_signing_keys ORDER BY rowid")?;
+        let keys = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let settings: Option<(String, bool, Option<String>)> = db
+            .query_row(
+                "SELECT mode, circuit_breaker, tripped FROM click_signing_settings WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let mut stmt = db.prepare("SELECT app_id FROM click_signing_excluded ORDER BY app_id")?;
+        let excluded = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(ClickSigningState {
+            keys,
+            settings,
+            excluded,
+        })
+    }
+
+    /// Saves a key.
+    pub fn save_signing_key(&self, id: &str, secret: &str, expires_at: i64) -> StoreResult<()> {
+        self.db().execute("INSERT OR REPLACE INTO click_signing_keys (id, secret, expires_at) VALUES (?1, ?2, ?3)", params![id, secret, expires_at])?;
+        Ok(())
+    }
+
+    /// Deletes a key.
+    pub fn delete_signing_key(&self, id: &str) -> StoreResult<()> {
+        self.db()
+            .execute("DELETE FROM click_signing_keys WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Saves the mode, the breaker switch and its last trip (JSON).
+    pub fn save_signing_settings(
+        &self,
+        mode: &str,
+        circuit_breaker: bool,
+        tripped: Option<&str>,
+    ) -> StoreResult<()> {
+        self.db().execute(
+            "INSERT INTO click_signing_settings (id, mode, circuit_breaker, tripped) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, circuit_breaker = excluded.circuit_breaker,
+                tripped = excluded.tripped",
+            params![mode, circuit_breaker, tripped],
+        )?;
+        Ok(())
+    }
+
+    /// Adds or removes an excluded app.
+    pub fn set_app_excluded(&self, app: &str, excluded: bool) -> StoreResult<()> {
+        if excluded {
+            self.db().execute(
+                "INSERT OR IGNORE INTO click_signing_excluded (app_id) VALUES (?1)",
+                [app],
+            )?;
+        } else {
+            self.db().execute(
+                "DELETE FROM click_signing_excluded WHERE app_id = ?1",
+                [app],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Counts one validated click in its UTC hour under the core's outcome code.
+    pub fn count_signed_click(&self, hour: i64, outcome: &str) -> StoreResult<()> {
+        let column = match outcome {
+            "valid" => "valid",
+            "missing_signature" => "missing",
+            "expired" => "expired",
+            "invalid_signature" => "invalid",
+            "no_active_secrets" => "no_active",
+            _ => return Ok(()),
+        };
+        self.db().execute(
+            &format!(
+                "INSERT INTO click_signing_report (hour, total, {column}) VALUES (?1, 1, 1)
+                      ON CONFLICT (hour) DO UPDATE SET total = total + 1, {column} = {column} + 1"
+            ),
+            [hour],
+        )?;
+        Ok(())
+    }
+
+    /// Report rows for hours `start..=end` that saw clicks.
+    pub fn signed_click_report(&self, start: i64, end: i64) -> StoreResult<Vec<[i64; 7]>> {
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT hour, total, valid, missing, expired, invalid, no_active FROM click_signing_report
+             WHERE hour BETWEEN ?1 AND ?2 AND total > 0 ORDER BY hour",
+        )?;
+        let rows = stmt
+            .query_map(params![start, end], |r| {
+                Ok([
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ])
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,154 @@
+//! Sites: thresholds, grace mode, pause, redirect hosts.
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::{rfc3339, Store, StoreError, StoreResult};
+
+/// A site, with the spec's field names.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Site {
+    /// Id.
+    pub id: i64,
+    /// Owner.
+    #[serde(skip)]
+    pub account_id: i64,
+    /// Name.
+    pub name: String,
+    /// Domain.
+    pub domain: String,
+    /// Active.
+    pub is_active: bool,
+    /// Grace mode: record, never refuse.
+    pub grace_mode: bool,
+    /// Block threshold.
+    pub block_threshold: i64,
+    /// Flag threshold.
+    pub flag_threshold: i64,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Until when ad spend is paused (auto-pause), RFC 3339; null when not paused.
+    #[serde(serialize_with = "serialize_paused")]
+    #[schema(value_type = Option<String>)]
+    pub paused_until: Option<i64>,
+    /// Hosts besides the domain and its subdomains that click links may
+    /// redirect to.
+    #[serde(skip)]
+    pub redirect_hosts: Vec<String>,
+}
+
+fn serialize_paused<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) if *t > crate::state::now() => s.serialize_str(&rfc3339(*t)),
+        _ => s.serialize_none(),
+    }
+}
+
+fn site_from(row: &Row<'_>) -> rusqlite::Result<Site> {
+    Ok(Site {
+        id: row.get(0)?,
+        account_id: row.get(1)?,
+        name: row.get(2)?,
+        domain: row.get(3)?,
+        is_active: row.get(4)?,
+        grace_mode: row.get(5)?,
+        block_threshold: row.get(6)?,
+        flag_threshold: row.get(7)?,
+        paused_until: row.get(8)?,
+        created_at: rfc3339(row.get(9)?),
+        redirect_hosts: row
+            .get::<_, String>(10)?
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+const SITE_COLUMNS: &str =
+    "s.id, s.account_id, s.name, s.domain, s.is_active, s.grace_mode, s.block_threshold, s.flag_threshold, s.paused_until, s.created_at, s.redirect_hosts";
+
+impl Store {
+    /// Creates a site.
+    pub fn create_site(
+        &self,
+        account: i64,
+        name: &str,
+        domain: &str,
+        now: i64,
+    ) -> StoreResult<Site> {
+        let (id, _) = self.write(|tx| tx.create_site(account, name, domain, now, false))?;
+        self.site(id)?.ok_or_else(|| StoreError::Vanished("site"))
+    }
+
+    /// Updates a site's settings.
+    #[allow(clippy::too_many_arguments)]
+    pub fn update_site(
+        &self,
+        id: i64,
+        name: Option<&str>,
+        domain: Option<&str>,
+        block_threshold: Option<i64>,
+        flag_threshold: Option<i64>,
+        grace_mode: Option<bool>,
+        is_active: Option<bool>,
+        redirect_hosts: Option<&[String]>,
+    ) -> StoreResult<Option<Site>> {
+        let hosts = redirect_hosts.map(|h| h.join(","));
+        self.db().execute(
+            "UPDATE sites SET name = COALESCE(?2, name), domain = COALESCE(?3, domain),
+                block_threshold = COALESCE(?4, block_threshold), flag_threshold = COALESCE(?5, flag_threshold),
+                grace_mode = COALESCE(?6, grace_mode), is_active = COALESCE(?7, is_active),
+                redirect_hosts = COALESCE(?8, redirect_hosts) WHERE id = ?1",
+            params![id, name, domain, block_threshold, flag_threshold, grace_mode, is_active, hosts],
+        )?;
+        self.site(id)
+    }
+
+    /// A site by id, whoever owns it.
+    pub fn site(&self, id: i64) -> StoreResult<Option<Site>> {
+        Ok(self
+            .db()
+            .query_row(
+                &format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.id = ?1"),
+                [id],
+                site_from,
+            )
+            .optional()?)
+    }
+
+    /// The active site with the lowest id, whoever owns it.
+    pub fn oldest_active_site(&self) -> StoreResult<Option<Site>> {
+        Ok(self
+            .db()
+            .query_row(
+                &format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.is_active = 1 ORDER BY s.id LIMIT 1"),
+                [],
+                site_from,
+            )
+            .optional()?)
+    }
+
+    /// Sites `account` can access: its own and those of accounts it is a team member of.
+    pub fn sites_for(&self, account: i64) -> StoreResult<Vec<Site>> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT {SITE_COLUMNS} FROM sites s WHERE s.account_id = ?1
+             OR s.account_id IN (SELECT account_id FROM team_members WHERE member_account_id = ?1) ORDER BY s.id"
+        ))?;
+        let rows = stmt
+            .query_map([account], site_from)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// A site `account` can access, or None.
+    pub fn site_for(&self, account: i64, id: i64) -> StoreResult<Option<Site>> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT {SITE_COLUMNS} FROM sites s WHERE s.id = ?2 AND (s.account_id = ?1
+             OR s.account_id IN (SELECT account_id FROM team_members WHERE member_account_id = ?1))"
+        ))?;
+        Ok(stmt.query_row(params![account, id], site_from).optional()?)
+    }
+}

@@ -1,0 +1,99 @@
+//! API tokens, stored as SHA-256 hashes.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Store, StoreResult, MAX_TOKENS};
+
+/// (id, abilities, expires_at, revoked_at) of a token, for listings.
+pub type TokenRow = (i64, String, i64, Option<i64>);
+
+/// A token as the auth layer needs it.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    /// Id.
+    pub id: i64,
+    /// Owner.
+    pub account_id: i64,
+    /// Abilities.
+    pub abilities: Vec<String>,
+    /// Expiry, unix seconds.
+    pub expires_at: i64,
+    /// Revoked at.
+    pub revoked_at: Option<i64>,
+}
+
+impl Store {
+    /// Stores a token hash; refuses past [`MAX_TOKENS`] unrevoked tokens.
+    pub fn create_token(
+        &self,
+        account: i64,
+        hash: &str,
+        abilities: &[String],
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<Option<i64>> {
+        let db = self.db();
+        let live: i64 = db.query_row(
+            "SELECT COUNT(*) FROM tokens WHERE account_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+            params![account, now],
+            |r| r.get(0),
+        )?;
+        if live >= MAX_TOKENS {
+            return Ok(None);
+        }
+        db.execute(
+            "INSERT INTO tokens (account_id, hash, abilities, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![account, hash, abilities.join(","), expires_at, now],
+        )?;
+        Ok(Some(db.last_insert_rowid()))
+    }
+
+    /// A token by the hash of its text.
+    pub fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached(
+            "SELECT id, account_id, abilities, expires_at, revoked_at FROM tokens WHERE hash = ?1",
+        )?;
+        Ok(stmt
+            .query_row([hash], |r| {
+                let abilities: String = r.get(2)?;
+                Ok(TokenRecord {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    abilities: abilities.split(',').map(str::to_owned).collect(),
+                    expires_at: r.get(3)?,
+                    revoked_at: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// An account's tokens: (id, abilities, expires_at, revoked_at).
+    pub fn tokens_of(&self, account: i64) -> StoreResult<Vec<TokenRow>> {
+        let db = self.db();
+        let mut stmt = db.prepare("SELECT id, abilities, expires_at, revoked_at FROM tokens WHERE account_id = ?1 ORDER BY id")?;
+        let rows = stmt
+            .query_map([account], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Revokes a token; returns whether it existed unrevoked.
+    pub fn revoke_token(&self, id: i64, now: i64) -> StoreResult<bool> {
+        Ok(self.db().execute(
+            "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id, now],
+        )? == 1)
+    }
+
+    /// Marks a token's expiry (tests of expired tokens).
+    pub fn set_token_expiry(&self, id: i64, expires_at: i64) -> StoreResult<()> {
+        self.db().execute(
+            "UPDATE tokens SET expires_at = ?2 WHERE id = ?1",
+            params![id, expires_at],
+        )?;
+        Ok(())
+    }
+}
