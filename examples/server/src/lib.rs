@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod blocks;
+pub mod cli;
 pub mod delivery;
 pub mod docs;
 pub mod events;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use clickfence::ClickSigner;
 use clickfence_server::state::now;
+use clickfence_server::storage::SiteChanges;
 use common::{blocked_event, call, get, Server, ADMIN_TOKEN, API_SECRET, CLICK_BASE};
 use hyper::Method;
 
@@ -269,7 +270,13 @@ async fn one_client_cannot_pause_a_site_and_a_pause_refuses_no_visitor() {
     assert_eq!(r.status, 302);
     s.state
         .store
-        .update_site(1, None, None, None, None, Some(true), None, None)
+        .update_site(
+            1,
+            &SiteChanges {
+                grace_mode: Some(true),
+                ..SiteChanges::default()
+            },
+        )
         .unwrap();
     let r = click(&s, "/c/1", "198.51.100.77", "curl/8.5").await;
     assert_eq!(r.status, 200, "grace mode never refuses");
@@ -326,13 +333,10 @@ async fn redirects_stay_on_the_sites_domain() {
         .store
         .update_site(
             1,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            Some(&["partner.example".into()]),
+            &SiteChanges {
+                redirect_hosts: Some(vec!["partner.example".into()]),
+                ..SiteChanges::default()
+            },
         )
         .unwrap();
     let r = click(

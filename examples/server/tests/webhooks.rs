@@ -176,9 +176,18 @@ async fn failures_are_retried_with_the_same_id_and_a_fresh_signature() {
         "second attempt 30 s after the first failed, got {gap}"
     );
     for expected_hits in [2, 3] {
-        server.state.store.make_pending_due(now()).unwrap();
-        server.state.deliveries.notify_one();
-        wait_until(|| receiver.hits.load(Ordering::SeqCst) == expected_hits).await;
+        // Bring the retry forward (again on every poll: a scan that ran just
+        // before this would otherwise leave it for the next 1 s tick).
+        wait_until(|| {
+            let hits = receiver.hits.load(Ordering::SeqCst);
+            if hits < expected_hits && server.state.store.deliveries().unwrap()[0].2 == hits as i64
+            {
+                server.state.store.make_pending_due(now()).unwrap();
+                server.state.deliveries.notify_one();
+            }
+            hits == expected_hits
+        })
+        .await;
     }
     wait_until(|| server.state.store.deliveries().unwrap()[0].1 == "delivered").await;
     let seen = receiver.seen.lock().unwrap().clone();

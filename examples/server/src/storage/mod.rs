@@ -25,7 +25,7 @@ pub(crate) use blocks::{block_from, BLOCK_COLUMNS};
 pub use clicks::{Click, ClickFilter, NewClick};
 use migrations::MIGRATIONS;
 pub use signing::ClickSigningState;
-pub use sites::Site;
+pub use sites::{Site, SiteChanges};
 pub use tokens::{TokenRecord, TokenRow};
 pub use tx::{NewBlock, Tx};
 pub use webhooks::{Delivery, DeliveryRow, Endpoint};

@@ -5,6 +5,26 @@ use serde::Serialize;
 
 use super::{rfc3339, Store, StoreError, StoreResult};
 
+/// Changes to a site's settings; `None` keeps the current value.
+#[derive(Debug, Default, Clone)]
+pub struct SiteChanges {
+    /// Name.
+    pub name: Option<String>,
+    /// Domain.
+    pub domain: Option<String>,
+    /// Block threshold (0–100).
+    pub block_threshold: Option<i64>,
+    /// Flag threshold (0–100, below the block threshold).
+    pub flag_threshold: Option<i64>,
+    /// Grace mode: record, never refuse.
+    pub grace_mode: Option<bool>,
+    /// Active.
+    pub is_active: Option<bool>,
+    /// Hosts besides the domain and its subdomains that click links may
+    /// redirect to (an empty list clears them).
+    pub redirect_hosts: Option<Vec<String>>,
+}
+
 /// A site, with the spec's field names.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Site {
@@ -81,26 +101,16 @@ impl Store {
         self.site(id)?.ok_or_else(|| StoreError::Vanished("site"))
     }
 
-    /// Updates a site's settings.
-    #[allow(clippy::too_many_arguments)]
-    pub fn update_site(
-        &self,
-        id: i64,
-        name: Option<&str>,
-        domain: Option<&str>,
-        block_threshold: Option<i64>,
-        flag_threshold: Option<i64>,
-        grace_mode: Option<bool>,
-        is_active: Option<bool>,
-        redirect_hosts: Option<&[String]>,
-    ) -> StoreResult<Option<Site>> {
-        let hosts = redirect_hosts.map(|h| h.join(","));
+    /// Updates a site's settings (unchecked: [`crate::ops::sites::update`]
+    /// applies the rules).
+    pub fn update_site(&self, id: i64, c: &SiteChanges) -> StoreResult<Option<Site>> {
+        let hosts = c.redirect_hosts.as_ref().map(|h| h.join(","));
         self.db().execute(
             "UPDATE sites SET name = COALESCE(?2, name), domain = COALESCE(?3, domain),
                 block_threshold = COALESCE(?4, block_threshold), flag_threshold = COALESCE(?5, flag_threshold),
                 grace_mode = COALESCE(?6, grace_mode), is_active = COALESCE(?7, is_active),
                 redirect_hosts = COALESCE(?8, redirect_hosts) WHERE id = ?1",
-            params![id, name, domain, block_threshold, flag_threshold, grace_mode, is_active, hosts],
+            params![id, c.name, c.domain, c.block_threshold, c.flag_threshold, c.grace_mode, c.is_active, hosts],
         )?;
         self.site(id)
     }

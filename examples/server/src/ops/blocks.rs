@@ -1,5 +1,5 @@
-//! Writes shared by the API and the command line: validate, store, queue the
-//! event, in one transaction, then update the in-memory block lists.
+//! Blocking and unblocking an address: store, queue the event, in one
+//! transaction, then update the in-memory block lists.
 
 use std::net::IpAddr;
 

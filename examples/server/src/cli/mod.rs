@@ -1,0 +1,533 @@
+//! The command line: the server's options (each also an environment
+//! variable), serving, and the administration commands ([`admin`]), which
+//! call the same operations as the API ([`crate::ops`]).
+
+mod admin;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use clickfence::IpSet;
+
+use crate::state::{now, AppState, ServerConfig};
+use crate::storage::{Store, StoreError, ABILITIES};
+use crate::{seed_demo, serve, tokens};
+
+/// Why the command line failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// A setting, file or address could not be used.
+    #[error("{what}: {why}")]
+    Setup {
+        /// The option, file or address.
+        what: String,
+        /// Why.
+        why: String,
+    },
+    /// An operation was refused.
+    #[error(transparent)]
+    Op(#[from] crate::ops::OpError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn setup(what: impl std::fmt::Display, why: impl std::fmt::Display) -> CliError {
+    CliError::Setup {
+        what: what.to_string(),
+        why: why.to_string(),
+    }
+}
+
+/// The server's command line.
+#[derive(Parser)]
+#[command(
+    version,
+    about = "clickfence reference server: platform API v1, click intake, webhook delivery"
+)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "CLICKFENCE_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    listen: String,
+    /// SQLite database file (created if missing).
+    #[arg(
+        long,
+        env = "CLICKFENCE_DB",
+        default_value = "clickfence.db",
+        global = true
+    )]
+    db: PathBuf,
+    /// Proxy ranges whose X-Forwarded-For / CF-Connecting-IP / CF-IPCountry are trusted (repeatable).
+    #[arg(
+        long = "trusted-proxy",
+        env = "CLICKFENCE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    trusted_proxies: Vec<String>,
+    /// Cloudflare ranges (repeatable; default: Cloudflare's published list in
+    /// the binary). CF-Connecting-IP / CF-IPCountry are believed only when
+    /// Cloudflare is the nearest hop outside --trusted-proxy.
+    #[arg(
+        long = "cloudflare-range",
+        env = "CLICKFENCE_CLOUDFLARE_RANGES",
+        value_delimiter = ',',
+        global = true
+    )]
+    cloudflare_ranges: Vec<String>,
+    /// Trust CF-Connecting-IP / CF-IPCountry from any peer (local use only).
+    #[arg(long, env = "CLICKFENCE_TRUST_CF_HEADERS", global = true)]
+    trust_cf_headers: bool,
+    /// Bearer secret of sync-ip-blocking-config and the analytics endpoints
+    /// (random if unset, printed to stderr). Prefer the env var or the file:
+    /// a command-line value is visible to every user in `ps`.
+    #[arg(
+        long,
+        env = "CLICKFENCE_API_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    api_secret: Option<String>,
+    /// File holding the API secret (first line).
+    #[arg(
+        long,
+        env = "CLICKFENCE_API_SECRET_FILE",
+        global = true,
+        conflicts_with = "api_secret"
+    )]
+    api_secret_file: Option<PathBuf>,
+    /// Bearer token of the click-signing API (random if unset, printed to stderr).
+    #[arg(
+        long,
+        env = "CLICKFENCE_ADMIN_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
+    /// File holding the admin token (first line).
+    #[arg(
+        long,
+        env = "CLICKFENCE_ADMIN_TOKEN_FILE",
+        global = true,
+        conflicts_with = "admin_token"
+    )]
+    admin_token_file: Option<PathBuf>,
+    /// Let webhook endpoints be loopback or private addresses (local development only).
+    #[arg(long, env = "CLICKFENCE_ALLOW_PRIVATE_WEBHOOKS", global = true)]
+    allow_private_webhooks: bool,
+    /// Public base URL that signed click links point at (default http://LISTEN).
+    #[arg(long, env = "CLICKFENCE_CLICK_BASE_URL", global = true)]
+    click_base_url: Option<String>,
+    /// MaxMind Country / City database for visitors without CF-IPCountry.
+    #[arg(long, env = "CLICKFENCE_GEOIP", global = true)]
+    geoip: Option<PathBuf>,
+    /// MaxMind Anonymous IP database.
+    #[arg(long, env = "CLICKFENCE_ANONYMOUS_IP", global = true)]
+    anonymous_ip: Option<PathBuf>,
+    /// Tor exit list (one IP or CIDR per line).
+    #[arg(long, env = "CLICKFENCE_TOR_LIST", global = true)]
+    tor_list: Option<PathBuf>,
+    /// VPN list.
+    #[arg(long, env = "CLICKFENCE_VPN_LIST", global = true)]
+    vpn_list: Option<PathBuf>,
+    /// Datacenter list.
+    #[arg(long, env = "CLICKFENCE_DATACENTER_LIST", global = true)]
+    datacenter_list: Option<PathBuf>,
+    /// API requests per minute per token (the spec's 60; raise only for load tests).
+    #[arg(
+        long,
+        env = "CLICKFENCE_API_RATE_LIMIT",
+        default_value_t = 60,
+        global = true
+    )]
+    api_rate_limit: u32,
+    /// Pixel events per minute per shop and client IP.
+    #[arg(
+        long,
+        env = "CLICKFENCE_PIXEL_RATE_LIMIT",
+        default_value_t = 600,
+        global = true
+    )]
+    pixel_rate_limit: u32,
+    /// Bearer token required by `/metrics` (default: open; set it when the
+    /// port is reachable from outside).
+    #[arg(
+        long,
+        env = "CLICKFENCE_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
+    /// Origins allowed to call the storefront routes (pixels, heartbeat,
+    /// check-ip-access, protection-config) from a browser, e.g.
+    /// `https://mystore.myshopify.com` (repeatable; default: any origin).
+    #[arg(
+        long = "cors-origin",
+        env = "CLICKFENCE_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    cors_origins: Vec<String>,
+    /// Site that attribution links without a `site_id` parameter are
+    /// recorded on (default: the oldest active site).
+    #[arg(long, env = "CLICKFENCE_ATTRIBUTION_SITE", global = true)]
+    attribution_site: Option<i64>,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// What to do.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Accounts and plans.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Sites.
+    #[command(subcommand)]
+    Site(SiteCmd),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Webhook endpoints.
+    #[command(subcommand)]
+    Webhook(WebhookCmd),
+    /// Blocked IPs (manual).
+    #[command(subcommand)]
+    Block(BlockCmd),
+}
+
+/// Account commands.
+#[derive(Subcommand)]
+pub enum AccountCmd {
+    /// Creates an account; prints its id.
+    Create {
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Plan: starter, pro or business.
+        #[arg(long, default_value = "pro")]
+        plan: String,
+    },
+    /// Changes the plan (starter | pro | business).
+    SetPlan {
+        /// Account id.
+        #[arg(long)]
+        account: i64,
+        /// Plan: starter, pro or business.
+        #[arg(long)]
+        plan: String,
+    },
+    /// Changes the status or click limit.
+    Update {
+        /// Account id.
+        #[arg(long)]
+        account: i64,
+        /// Status, e.g. active, past_due, canceled.
+        #[arg(long)]
+        status: Option<String>,
+        /// Monthly click limit.
+        #[arg(long)]
+        click_limit: Option<i64>,
+    },
+    /// Lets MEMBER's tokens see ACCOUNT's sites.
+    AddMember {
+        /// Account id.
+        #[arg(long)]
+        account: i64,
+        /// The member account whose tokens may see ACCOUNT's sites.
+        #[arg(long)]
+        member: i64,
+    },
+}
+
+/// Site commands.
+#[derive(Subcommand)]
+pub enum SiteCmd {
+    /// Creates a site; prints its id.
+    Create {
+        /// Account id.
+        #[arg(long)]
+        account: i64,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Domain.
+        #[arg(long)]
+        domain: String,
+    },
+    /// Changes a site's settings.
+    Update {
+        /// Site id.
+        #[arg(long)]
+        site: i64,
+        /// Name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Domain.
+        #[arg(long)]
+        domain: Option<String>,
+        /// Block threshold, 0–100.
+        #[arg(long)]
+        block_threshold: Option<i64>,
+        /// Flag threshold, 0–100, below the block threshold.
+        #[arg(long)]
+        flag_threshold: Option<i64>,
+        /// Grace mode: record, never refuse.
+        #[arg(long)]
+        grace_mode: Option<bool>,
+        /// Whether the site is active.
+        #[arg(long)]
+        active: Option<bool>,
+        /// Hosts besides the domain and its subdomains that click links may
+        /// redirect to (comma-separated; an empty value clears them).
+        #[arg(long, value_delimiter = ',')]
+        redirect_hosts: Option<Vec<String>>,
+    },
+}
+
+/// Token commands.
+#[derive(Subcommand)]
+pub enum TokenCmd {
+    /// Creates a token; prints it once.
+    Create {
+        /// Account id.
+        #[arg(long)]
+        account: i64,
+        /// Abilities (comma-separated).
+        #[arg(long, value_delimiter = ',', default_values_t = ABILITIES.map(String::from))]
+        abilities: Vec<String>,
+        /// Lifetime in days: 30, 90, 180, 365 or 730.
+        #[arg(long, default_value_t = 90)]
+        expires_in_days: u64,
+    },
+    /// Lists an account's tokens.
+    List {
+        /// Account id.
+        #[arg(long)]
+        account: i64,
+    },
+    /// Revokes a token by id.
+    Revoke {
+        /// Token id.
+        #[arg(long)]
+        token_id: i64,
+    },
+}
+
+/// Webhook commands.
+#[derive(Subcommand)]
+pub enum WebhookCmd {
+    /// Adds an endpoint; prints its secret once.
+    Add {
+        /// Account id.
+        #[arg(long)]
+        account: i64,
+        /// Endpoint URL (public http or https).
+        #[arg(long)]
+        url: String,
+        /// Event types (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+    },
+    /// Lists an account's endpoints.
+    List {
+        /// Account id.
+        #[arg(long)]
+        account: i64,
+    },
+    /// Re-enables an auto-disabled endpoint.
+    Enable {
+        /// Endpoint id.
+        #[arg(long)]
+        endpoint: i64,
+    },
+}
+
+/// Block commands.
+#[derive(Subcommand)]
+pub enum BlockCmd {
+    /// Blocks an IP on a site.
+    Add {
+        /// Site id.
+        #[arg(long)]
+        site: i64,
+        /// IPv4 or IPv6 address.
+        #[arg(long)]
+        ip: String,
+        /// Reason, shown with the block.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Unblocks an IP on a site.
+    Remove {
+        /// Site id.
+        #[arg(long)]
+        site: i64,
+        /// IPv4 or IPv6 address.
+        #[arg(long)]
+        ip: String,
+    },
+}
+
+/// A secret given directly, or the first line of a file.
+fn secret(direct: &Option<String>, file: &Option<PathBuf>) -> Result<Option<String>, CliError> {
+    match (direct, file) {
+        (Some(s), _) => Ok(Some(s.clone())),
+        (None, Some(p)) => {
+            let text = std::fs::read_to_string(p).map_err(|e| setup(p.display(), e))?;
+            let line = text.lines().next().unwrap_or("").trim().to_owned();
+            if line.is_empty() {
+                return Err(setup(p.display(), "the secret file is empty"));
+            }
+            Ok(Some(line))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// Runs the command line: serves, or runs one administration command.
+pub fn run(mut cli: Cli) -> Result<(), CliError> {
+    cli.api_secret = secret(&cli.api_secret, &cli.api_secret_file)?;
+    cli.admin_token = secret(&cli.admin_token, &cli.admin_token_file)?;
+    let store = Store::open(&cli.db).map_err(|e| setup(cli.db.display(), e))?;
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    let random_secret = || {
+        tokens::generate()
+            .map(|t| t.replace("mcs_live_", ""))
+            .map_err(|e| CliError::Store(StoreError::Random(e.to_string())))
+    };
+    let (api_secret, admin_token) = if serving {
+        (
+            Some(cli.api_secret.clone().map_or_else(random_secret, Ok)?),
+            Some(cli.admin_token.clone().map_or_else(random_secret, Ok)?),
+        )
+    } else {
+        (cli.api_secret.clone(), cli.admin_token.clone())
+    };
+    let list = |p: &Option<PathBuf>| -> Result<Option<Arc<IpSet>>, CliError> {
+        p.as_ref()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).map_err(|e| setup(p.display(), e))?;
+                IpSet::from_lines(&text)
+                    .map(Arc::new)
+                    .map_err(|e| setup(p.display(), e))
+            })
+            .transpose()
+    };
+    let db = |p: &Option<PathBuf>| -> Result<Option<Arc<clickfence::GeoIp>>, CliError> {
+        p.as_ref()
+            .map(|p| {
+                clickfence::GeoIp::open(p)
+                    .map(Arc::new)
+                    .map_err(|e| setup(p.display(), e))
+            })
+            .transpose()
+    };
+    let config = ServerConfig {
+        trusted_proxies: IpSet::from_strs(&cli.trusted_proxies)
+            .map_err(|e| setup("--trusted-proxy", e))?,
+        cloudflare: if cli.cloudflare_ranges.is_empty() {
+            IpSet::from_strs(crate::CLOUDFLARE_RANGES)
+                .map_err(|e| setup("built-in Cloudflare ranges", e))?
+        } else {
+            IpSet::from_strs(&cli.cloudflare_ranges).map_err(|e| setup("--cloudflare-range", e))?
+        },
+        trust_cf_headers: cli.trust_cf_headers,
+        api_secret: api_secret.clone(),
+        admin_token: admin_token.clone(),
+        click_base_url: cli
+            .click_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", cli.listen)),
+        geoip: db(&cli.geoip)?,
+        anonymous_ip: db(&cli.anonymous_ip)?,
+        tor: list(&cli.tor_list)?,
+        vpn: list(&cli.vpn_list)?,
+        datacenter: list(&cli.datacenter_list)?,
+        api_rate_limit: cli.api_rate_limit,
+        pixel_rate_limit: cli.pixel_rate_limit,
+        allow_private_webhooks: cli.allow_private_webhooks,
+        auto_blocks: Default::default(),
+        attribution_site: cli.attribution_site,
+        metrics_token: cli.metrics_token.clone(),
+        cors_origins: cli
+            .cors_origins
+            .iter()
+            .map(|o| axum::http::HeaderValue::from_str(o).map_err(|e| setup("--cors-origin", e)))
+            .collect::<Result<_, _>>()?,
+        pause_check_secs: None,
+    };
+    let state = Arc::new(AppState::new(store, config)?);
+    let now = now();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            tracing_subscriber::fmt()
+                .json()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info".into()),
+                )
+                .init();
+            if let Some(token) = seed_demo(&state.store, now)? {
+                eprintln!("Seeded demo account 1 (Pro plan) with site 1 \"Acme Coffee\".");
+                eprintln!("Demo token (shown once, all five abilities): {token}");
+            }
+            if cli.api_secret.is_none() {
+                eprintln!(
+                    "Edge API secret (random for this run; set CLICKFENCE_API_SECRET to fix it): {}",
+                    api_secret.unwrap_or_default()
+                );
+            }
+            if cli.admin_token.is_none() {
+                eprintln!(
+                    "Click-signing admin token (random for this run; set CLICKFENCE_ADMIN_TOKEN): {}",
+                    admin_token.unwrap_or_default()
+                );
+            }
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| setup("tokio runtime", e))?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(&cli.listen)
+                    .await
+                    .map_err(|e| setup(&cli.listen, e))?;
+                eprintln!(
+                    "Listening on http://{} (database {})",
+                    listener.local_addr().map_err(|e| setup(&cli.listen, e))?,
+                    cli.db.display()
+                );
+                serve(state, listener, shutdown_signal())
+                    .await
+                    .map_err(|e| setup("serving", e))
+            })
+        }
+        Command::Account(cmd) => admin::account(&state, cmd, now),
+        Command::Site(cmd) => admin::site(&state, cmd, now),
+        Command::Token(cmd) => admin::token(&state, cmd, now),
+        Command::Webhook(cmd) => admin::webhook(&state, cmd, now),
+        Command::Block(cmd) => admin::block(&state, cmd, now),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
