@@ -40,7 +40,9 @@ impl HourCounts {
         self.total - self.valid
     }
 
-    fn add(&mut self, outcome: &Outcome) {
+    /// Counts one outcome (excluded and not-validated clicks are not
+    /// counted, as the spec's report has no column for them).
+    pub fn add(&mut self, outcome: &Outcome) {
         let column = match outcome {
             Outcome::Valid { .. } => &mut self.valid,
             Outcome::MissingSignature => &mut self.missing_signature,
@@ -52,6 +54,16 @@ impl HourCounts {
         };
         *column += 1;
         self.total += 1;
+    }
+
+    /// Adds another hour's counts to these.
+    pub fn merge(&mut self, other: &HourCounts) {
+        self.total += other.total;
+        self.valid += other.valid;
+        self.missing_signature += other.missing_signature;
+        self.expired += other.expired;
+        self.invalid_signature += other.invalid_signature;
+        self.no_active_secrets += other.no_active_secrets;
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod blocks;
 pub mod cli;
+pub mod counters;
 pub mod delivery;
 pub mod docs;
 pub mod events;
@@ -299,14 +300,35 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(delivery::run(Arc::clone(&state), stop_rx));
+    let worker = tokio::spawn(delivery::run(Arc::clone(&state), stop_rx.clone()));
+    let flusher = tokio::spawn(flush_counters(Arc::clone(&state), stop_rx));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = flusher.await;
     result
+}
+
+/// Writes the report counters every [`counters::FLUSH_EVERY`], and once more
+/// on the way out so a clean shutdown loses none.
+async fn flush_counters(state: Arc<AppState>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let stopping = tokio::select! {
+            _ = tokio::time::sleep(counters::FLUSH_EVERY) => false,
+            _ = stop.changed() => true,
+        };
+        let s = Arc::clone(&state);
+        let flushed = tokio::task::spawn_blocking(move || s.report.flush(&s.store)).await;
+        if let Ok(Err(e)) = flushed {
+            tracing::error!(error = %e, code = e.code(), "report counters not written; kept for the next flush");
+        }
+        if stopping || *stop.borrow() {
+            break;
+        }
+    }
 }
 
 /// Seeds an empty database with a demo account on the Pro plan, one site and

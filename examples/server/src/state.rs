@@ -99,6 +99,8 @@ pub struct AppState {
     pub pause_checked: Mutex<HashMap<i64, i64>>,
     /// Prometheus metrics.
     pub metrics: crate::metrics::Metrics,
+    /// Click-signing report counts not yet written.
+    pub report: crate::counters::ReportBuffer,
     /// When the webhook worker last went round its loop (unix seconds; 0:
     /// not started), for `/readyz`.
     pub worker_beat: std::sync::atomic::AtomicI64,
@@ -166,6 +168,7 @@ impl AppState {
             refusal_log: RateLimiter::new(per_minute(REFUSALS_RECORDED_PER_MINUTE, 6)),
             pause_checked: Mutex::new(HashMap::new()),
             metrics: crate::metrics::Metrics::default(),
+            report: crate::counters::ReportBuffer::default(),
             worker_beat: std::sync::atomic::AtomicI64::new(0),
             scorers: Mutex::new(HashMap::new()),
         };

@@ -316,6 +316,7 @@ async fn spec_shaped_links_without_site_id_are_attributed() {
         r.json
     );
     let hour = clickfence_server::state::now() / 3600;
+    s.state.report.flush(&s.state.store).unwrap();
     let report = s.state.store.signed_click_report(hour, hour).unwrap();
     assert_eq!(report.len(), 1, "counted in the click-signing report");
     assert_eq!(report[0][1..3], [1, 1], "one click, valid: {report:?}");

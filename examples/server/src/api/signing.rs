@@ -375,6 +375,8 @@ pub async fn report(
         ReportRange::Between(s, e) => (s, e),
     };
     let rows = blocking(move || {
+        // This instance's latest counts first, so the report is current.
+        state.report.flush(&state.store)?;
         Ok(state
             .store
             .signed_click_report(start.0 as i64, end.0 as i64)?)

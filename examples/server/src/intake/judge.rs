@@ -1,7 +1,7 @@
 //! Step 2: the core's judgement of one click.
 
 use clickfence::score::{Assessment, ClickSignals, ClickStatus, SignatureSignal};
-use clickfence::{Outcome, Verdict};
+use clickfence::Verdict;
 
 use super::ClickContext;
 use crate::state::AppState;
@@ -68,11 +68,7 @@ pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreErr
 fn verify(state: &AppState, ctx: &ClickContext) -> Result<Verdict, StoreError> {
     let now = ctx.now.max(0) as u64;
     let verdict = state.clicks.verify_from(&ctx.signed_url, Some(ctx.ip), now);
-    if !matches!(verdict.outcome, Outcome::Excluded | Outcome::NotValidated) {
-        state
-            .store
-            .count_signed_click(ctx.now / 3600, verdict.outcome.code())?;
-    }
+    state.report.record(ctx.now / 3600, &verdict.outcome);
     if verdict.tripped {
         let trip = state.clicks.breaker_trip();
         tracing::warn!(

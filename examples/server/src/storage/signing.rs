@@ -2,6 +2,8 @@
 
 use rusqlite::{params, OptionalExtension};
 
+use clickfence::click::HourCounts;
+
 use super::{Store, StoreResult};
 
 /// Saved click-signing state.
@@ -87,23 +89,15 @@ impl Store {
         Ok(())
     }
 
-    /// Counts one validated click in its UTC hour under the core's outcome code.
-    pub fn count_signed_click(&self, hour: i64, outcome: &str) -> StoreResult<()> {
-        let column = match outcome {
-            "valid" => "valid",
-            "missing_signature" => "missing",
-            "expired" => "expired",
-            "invalid_signature" => "invalid",
-            "no_active_secrets" => "no_active",
-            _ => return Ok(()),
-        };
-        self.db().execute(
-            &format!(
-                "INSERT INTO click_signing_report (hour, total, {column}) VALUES (?1, 1, 1)
-                      ON CONFLICT (hour) DO UPDATE SET total = total + 1, {column} = {column} + 1"
-            ),
-            [hour],
-        )?;
+    /// Adds hours' counts to the report with atomic increments, in one
+    /// transaction.
+    pub fn add_report_counts(&self, rows: &[(i64, HourCounts)]) -> StoreResult<()> {
+        self.write(|tx| {
+            for (hour, c) in rows {
+                tx.add_report_counts(*hour, c)?;
+            }
+            Ok(())
+        })?;
         Ok(())
     }
 

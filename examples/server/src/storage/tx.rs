@@ -8,6 +8,7 @@ use std::cell::Cell;
 use clickfence::webhook::Event;
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use clickfence::click::HourCounts;
 use clickfence::score::PauseWindow;
 
 use clickfence::webhook::SiteCreated;
@@ -256,6 +257,20 @@ impl<'a> Tx<'a> {
                 account_from,
             )
             .optional()?)
+    }
+
+    /// Adds one hour's counts to the click-signing report.
+    pub fn add_report_counts(&self, hour: i64, c: &HourCounts) -> StoreResult<()> {
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.tx.execute(
+            "INSERT INTO click_signing_report (hour, total, valid, missing, expired, invalid, no_active)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (hour) DO UPDATE SET total = total + excluded.total, valid = valid + excluded.valid,
+                missing = missing + excluded.missing, expired = expired + excluded.expired,
+                invalid = invalid + excluded.invalid, no_active = no_active + excluded.no_active",
+            params![hour, n(c.total), n(c.valid), n(c.missing_signature), n(c.expired), n(c.invalid_signature), n(c.no_active_secrets)],
+        )?;
+        Ok(())
     }
 
     /// Queues `event` for every enabled endpoint of `account` subscribed to
