@@ -99,6 +99,8 @@ pub struct AppState {
     pub pause_checked: Mutex<HashMap<i64, i64>>,
     /// Prometheus metrics.
     pub metrics: crate::metrics::Metrics,
+    /// This instance's name in delivery claims (random per process).
+    pub instance: String,
     /// Click-signing report counts not yet written.
     pub report: crate::counters::ReportBuffer,
     /// When the webhook worker last went round its loop (unix seconds; 0:
@@ -169,6 +171,7 @@ impl AppState {
             pause_checked: Mutex::new(HashMap::new()),
             metrics: crate::metrics::Metrics::default(),
             report: crate::counters::ReportBuffer::default(),
+            instance: uuid::Uuid::new_v4().to_string(),
             worker_beat: std::sync::atomic::AtomicI64::new(0),
             scorers: Mutex::new(HashMap::new()),
         };

@@ -293,3 +293,109 @@ async fn a_restart_resumes_pending_deliveries() {
     wait_until(|| server.state.store.deliveries().unwrap()[0].1 == "delivered").await;
     server.stop().await;
 }
+
+/// Polls `check` every 25 ms for up to `secs` seconds.
+async fn wait_long(secs: u64, mut check: impl FnMut() -> bool) {
+    for _ in 0..secs * 40 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("condition not reached in {secs} s");
+}
+
+/// Three server instances on one database, each running its delivery
+/// worker: 200 events are each delivered exactly once (claims, one attempt
+/// per endpoint at a time fleet-wide).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_deliver_each_event_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (a, _) = Server::start(&db).await;
+    let (b, _) = Server::start(&db).await;
+    let (c, _) = Server::start(&db).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let receiver = Arc::new(Receiver::default());
+    start_receiver(listener, Arc::clone(&receiver)).await;
+    a.state
+        .store
+        .add_endpoint(1, &url, SECRET, &["ip.blocked".into()], now())
+        .unwrap();
+    let fleet = [&a, &b, &c];
+    for i in 0..200u32 {
+        let s = fleet[i as usize % 3];
+        let ip = format!("198.51.{}.{}", 100 + i / 250, i % 250);
+        emit(&s.state, 1, &blocked_event(&ip)).unwrap();
+        s.state.deliveries.notify_one();
+    }
+    wait_long(60, || {
+        a.state
+            .store
+            .deliveries()
+            .unwrap()
+            .iter()
+            .all(|d| d.1 == "delivered")
+    })
+    .await;
+    let seen = receiver.seen.lock().unwrap().clone();
+    let ids: std::collections::HashSet<&str> = seen.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(seen.len(), 200, "no delivery attempted twice");
+    assert_eq!(ids.len(), 200, "every event delivered once");
+    assert!(seen.iter().all(|s| s.4), "every delivery signed validly");
+    for s in [a, b, c] {
+        s.stop().await;
+    }
+}
+
+/// A claim held by a live instance keeps others off the delivery; a claim
+/// whose holder died (its lease ran out) is taken over, under the same id.
+#[tokio::test]
+async fn a_dead_instances_claim_is_taken_over_when_its_lease_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let receiver = Arc::new(Receiver::default());
+    start_receiver(listener, Arc::clone(&receiver)).await;
+    // The delivery is queued and claimed by an instance that then "died",
+    // before any worker runs.
+    {
+        let store = clickfence_server::storage::Store::open(&db).unwrap();
+        clickfence_server::seed_demo(&store, now()).unwrap();
+        let state = clickfence_server::state::AppState::new(store, Default::default()).unwrap();
+        state
+            .store
+            .add_endpoint(1, &url, SECRET, &["ip.blocked".into()], now())
+            .unwrap();
+        emit(&state, 1, &blocked_event("198.51.100.9")).unwrap();
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let claim = |until: i64| {
+        let n = conn
+            .execute(
+                "UPDATE deliveries SET claimed_by = 'dead-instance', claimed_until = ?1",
+                [until],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    };
+    claim(now() + 3600);
+    let (s, _) = Server::start(&db).await;
+    s.state.deliveries.notify_one();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        receiver.hits.load(Ordering::SeqCst),
+        0,
+        "a live claim is respected"
+    );
+    claim(now() - 1);
+    s.state.deliveries.notify_one();
+    wait_long(10, || receiver.hits.load(Ordering::SeqCst) == 1).await;
+    wait_long(10, || {
+        s.state.store.deliveries().unwrap()[0].1 == "delivered"
+    })
+    .await;
+    s.stop().await;
+}

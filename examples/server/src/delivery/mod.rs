@@ -30,7 +30,7 @@ use tokio::task::JoinSet;
 
 use self::target::{check_url, PublicResolver};
 use crate::state::{now, AppState};
-use crate::storage::{Delivery, StoreResult};
+use crate::storage::{AttemptRecord, Delivery, StoreResult};
 
 type HttpClient = Client<HttpsConnector<HttpConnector<PublicResolver>>, Full<Bytes>>;
 
@@ -38,8 +38,12 @@ type HttpClient = Client<HttpsConnector<HttpConnector<PublicResolver>>, Full<Byt
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Endpoints delivered to at the same time.
 pub const MAX_CONCURRENT_ENDPOINTS: usize = 32;
-/// Due deliveries read per scan of the outbox.
+/// Endpoints read per scan of the outbox.
 const SCAN: i64 = 500;
+/// How long a claim on a delivery lasts: far longer than an attempt
+/// ([`ATTEMPT_TIMEOUT`]), so a live instance never loses one mid-attempt; an
+/// instance that died frees its claims after this.
+pub const LEASE_SECS: i64 = 60;
 
 struct Worker {
     state: Arc<AppState>,
@@ -79,6 +83,12 @@ pub async fn run(state: Arc<AppState>, shutdown: watch::Receiver<bool>) {
     }
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
+    // Attempts cut short here stay pending under the same delivery id; their
+    // claims are let go so any instance retries them at once.
+    let owner = worker.state.instance.clone();
+    if let Err(e) = db(&worker.state, move |s| s.store.release_claims(&owner)).await {
+        tracing::error!(error = %e, "cannot release delivery claims; they expire in {LEASE_SECS} s");
+    }
 }
 
 fn client(allow_private: bool) -> HttpClient {
@@ -104,17 +114,17 @@ async fn db<R: Send + 'static>(
 }
 
 impl Worker {
-    /// Starts a task for every endpoint with due deliveries that has none.
+    /// Starts a task for every endpoint with due, unclaimed deliveries that
+    /// has none here.
     async fn dispatch(self: &Arc<Self>, tasks: &mut JoinSet<()>) {
-        let due = match db(&self.state, |s| s.store.due_deliveries(now(), None, SCAN)).await {
+        let due = match db(&self.state, |s| s.store.due_endpoints(now(), SCAN)).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the outbox");
                 return;
             }
         };
-        for d in due {
-            let endpoint = d.endpoint.id;
+        for endpoint in due {
             if !self.lock_busy().insert(endpoint) {
                 continue;
             }
@@ -124,7 +134,7 @@ impl Worker {
             };
             let me = Arc::clone(self);
             tasks.spawn(async move {
-                me.drain(d).await;
+                me.drain(endpoint).await;
                 me.lock_busy().remove(&endpoint);
                 drop(slot);
                 // Deliveries queued while this endpoint was busy were skipped.
@@ -133,22 +143,26 @@ impl Worker {
         }
     }
 
-    /// Sends one endpoint's due deliveries, one at a time.
-    async fn drain(&self, first: Delivery) {
-        let endpoint = first.endpoint.id;
-        let mut next = Some(first);
-        while let Some(d) = next.take() {
-            self.attempt(d).await;
+    /// Sends one endpoint's due deliveries, one at a time, each under a
+    /// claim (see [`crate::storage::Store::claim_next`]); stops when another
+    /// instance holds the endpoint or nothing is due.
+    async fn drain(&self, endpoint: i64) {
+        loop {
             if *self.shutdown.borrow() {
                 return;
             }
-            match db(&self.state, move |s| {
-                s.store.due_deliveries(now(), Some(endpoint), 1)
+            let owner = self.state.instance.clone();
+            let claimed = db(&self.state, move |s| {
+                s.store.claim_next(endpoint, &owner, now(), LEASE_SECS)
             })
-            .await
-            {
-                Ok(mut due) => next = due.pop(),
-                Err(e) => tracing::error!(error = %e, endpoint, "cannot read the outbox"),
+            .await;
+            match claimed {
+                Ok(Some(d)) => self.attempt(d).await,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, endpoint, "cannot claim from the outbox");
+                    return;
+                }
             }
         }
     }
@@ -185,32 +199,39 @@ impl Worker {
         self.state.metrics.attempt(&last);
         tracing::info!(delivery = d.id, endpoint = d.endpoint.id, event = %d.event, attempt = delivery.attempts, result = %last, "webhook attempt");
         let (id, endpoint, attempts) = (d.id, d.endpoint.id, i64::from(delivery.attempts));
+        let owner = self.state.instance.clone();
         let recorded = db(&self.state, move |s| {
-            s.store.record_attempt(
-                id,
+            let record = AttemptRecord {
+                delivery: id,
                 attempts,
-                next_at,
+                next_attempt_at: next_at,
                 status,
-                &last,
+                last_status: &last,
                 endpoint,
-                |failures, disabled| {
-                    let mut health = EndpointHealth {
-                        consecutive_failures: failures.max(0) as u32,
-                        disabled,
-                    };
-                    if health.record(result) {
-                        tracing::warn!(
-                            endpoint,
-                            "webhook endpoint auto-disabled after 20 consecutive failures"
-                        );
-                    }
-                    (i64::from(health.consecutive_failures), health.disabled)
-                },
-            )
+                owner: &owner,
+            };
+            s.store.record_attempt(&record, |failures, disabled| {
+                let mut health = EndpointHealth {
+                    consecutive_failures: failures.max(0) as u32,
+                    disabled,
+                };
+                if health.record(result) {
+                    tracing::warn!(
+                        endpoint,
+                        "webhook endpoint auto-disabled after 20 consecutive failures"
+                    );
+                }
+                (i64::from(health.consecutive_failures), health.disabled)
+            })
         })
         .await;
-        if let Err(e) = recorded {
-            tracing::error!(error = %e, delivery = id, "cannot record webhook attempt");
+        match recorded {
+            Ok(Some(_)) => {}
+            Ok(None) => tracing::warn!(
+                delivery = id,
+                "claim expired before the attempt was recorded; another instance may retry it"
+            ),
+            Err(e) => tracing::error!(error = %e, delivery = id, "cannot record webhook attempt"),
         }
     }
 }

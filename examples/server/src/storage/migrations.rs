@@ -72,4 +72,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
      DROP TABLE blocked_ips;
      ALTER TABLE blocked_ips_v4 RENAME TO blocked_ips;
      CREATE INDEX blocks_auto_by_age ON blocked_ips (site_id, source, updated_at);",
+    // 5: deliveries are claimed with a lease, so several instances on one
+    // database attempt each delivery once, and one endpoint at a time.
+    "ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+     ALTER TABLE deliveries ADD COLUMN claimed_until INTEGER;
+     CREATE INDEX deliveries_claims ON deliveries (endpoint_id, claimed_until);",
 ];

@@ -28,7 +28,7 @@ pub use signing::ClickSigningState;
 pub use sites::{Site, SiteChanges};
 pub use tokens::{TokenRecord, TokenRow};
 pub use tx::{NewBlock, Tx};
-pub use webhooks::{Delivery, DeliveryRow, Endpoint};
+pub use webhooks::{AttemptRecord, Delivery, DeliveryRow, Endpoint};
 
 /// A storage failure. The message is for logs, never for clients; the
 /// [`code`](StoreError::code) is stable.
@@ -188,8 +188,11 @@ impl Store {
     /// commit together or not at all. Returns `f`'s result and how many
     /// deliveries were queued (the caller wakes the worker when non-zero).
     pub fn write<R>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<(R, usize)> {
-        let db = self.db();
-        let tx = Tx::new(db.unchecked_transaction()?);
+        let mut db = self.db();
+        // IMMEDIATE: the write lock is taken at the start, so another
+        // instance on the same file makes this wait (busy timeout) rather
+        // than fail when a read would have to become a write.
+        let tx = Tx::new(db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?);
         let out = f(&tx)?;
         let queued = tx.commit()?;
         Ok((out, queued))

@@ -1,6 +1,6 @@
 //! Webhook endpoints and the delivery outbox.
 
-use rusqlite::{params, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{Store, StoreResult, MAX_ENDPOINTS};
@@ -41,6 +41,46 @@ pub struct Delivery {
     pub body: Vec<u8>,
     /// Attempts so far.
     pub attempts: i64,
+}
+
+/// One finished attempt, as the worker records it.
+#[derive(Debug)]
+pub struct AttemptRecord<'a> {
+    /// The delivery.
+    pub delivery: i64,
+    /// Attempts made so far, this one included.
+    pub attempts: i64,
+    /// When to try again (pending only).
+    pub next_attempt_at: Option<i64>,
+    /// pending | delivered | failed.
+    pub status: &'a str,
+    /// The HTTP status or transport outcome of this attempt.
+    pub last_status: &'a str,
+    /// The endpoint.
+    pub endpoint: i64,
+    /// The instance whose claim this attempt ran under.
+    pub owner: &'a str,
+}
+
+const DELIVERY_COLUMNS: &str = "d.id, d.event, d.body, d.attempts, e.id, e.account_id, e.url, e.secret, e.events, e.consecutive_failures, e.disabled";
+
+fn delivery_from(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+    let events: String = r.get(8)?;
+    Ok(Delivery {
+        id: r.get(0)?,
+        event: r.get(1)?,
+        body: r.get(2)?,
+        attempts: r.get(3)?,
+        endpoint: Endpoint {
+            id: r.get(4)?,
+            account_id: r.get(5)?,
+            url: r.get(6)?,
+            secret: r.get(7)?,
+            events: events.split(',').map(str::to_owned).collect(),
+            consecutive_failures: r.get(9)?,
+            disabled: r.get(10)?,
+        },
+    })
 }
 
 fn endpoint_from(row: &Row<'_>) -> rusqlite::Result<Endpoint> {
@@ -115,77 +155,107 @@ impl Store {
         )? == 1)
     }
 
-    /// Pending deliveries due at `now` on enabled endpoints.
-    /// With `endpoint`, only that endpoint's.
-    pub fn due_deliveries(
-        &self,
-        now: i64,
-        endpoint: Option<i64>,
-        limit: i64,
-    ) -> StoreResult<Vec<Delivery>> {
+    /// Endpoints with a due delivery that no live claim holds, oldest due
+    /// first.
+    pub fn due_endpoints(&self, now: i64, limit: i64) -> StoreResult<Vec<i64>> {
         let db = self.db();
         let mut stmt = db.prepare_cached(
-            "SELECT d.id, d.event, d.body, d.attempts, e.id, e.account_id, e.url, e.secret, e.events, e.consecutive_failures, e.disabled
-             FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.disabled = 0 AND (?3 IS NULL OR e.id = ?3)
-             ORDER BY d.next_attempt_at, d.id LIMIT ?2",
+            "SELECT d.endpoint_id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.disabled = 0
+               AND (d.claimed_until IS NULL OR d.claimed_until < ?1)
+             GROUP BY d.endpoint_id ORDER BY MIN(d.next_attempt_at) LIMIT ?2",
         )?;
         let rows = stmt
-            .query_map(params![now, limit, endpoint], |r| {
-                let events: String = r.get(8)?;
-                Ok(Delivery {
-                    id: r.get(0)?,
-                    event: r.get(1)?,
-                    body: r.get(2)?,
-                    attempts: r.get(3)?,
-                    endpoint: Endpoint {
-                        id: r.get(4)?,
-                        account_id: r.get(5)?,
-                        url: r.get(6)?,
-                        secret: r.get(7)?,
-                        events: events.split(',').map(str::to_owned).collect(),
-                        consecutive_failures: r.get(9)?,
-                        disabled: r.get(10)?,
-                    },
-                })
-            })?
+            .query_map(params![now, limit], |r| r.get(0))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
-    /// Records an attempt atomically: the delivery's new state, and the
-    /// endpoint's health as `update` computes it from the health stored now
-    /// (other deliveries to the same endpoint may have changed it).
-    /// Returns the endpoint's new (consecutive_failures, disabled).
-    #[allow(clippy::too_many_arguments)]
+    /// Claims `endpoint`'s next due delivery for `owner` until
+    /// `now + lease_secs`, unless a live claim on the endpoint exists (one
+    /// attempt per endpoint at a time, fleet-wide). A claim whose holder
+    /// died expires and is taken over. The check and the claim are one
+    /// write transaction, so two instances never claim the same delivery.
+    pub fn claim_next(
+        &self,
+        endpoint: i64,
+        owner: &str,
+        now: i64,
+        lease_secs: i64,
+    ) -> StoreResult<Option<Delivery>> {
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let held: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = ?1 AND status = 'pending' AND claimed_until >= ?2)",
+            params![endpoint, now],
+            |r| r.get(0),
+        )?;
+        if held {
+            return Ok(None);
+        }
+        let next = tx
+            .query_row(
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                     WHERE d.endpoint_id = ?1 AND d.status = 'pending' AND d.next_attempt_at <= ?2 AND e.disabled = 0
+                     ORDER BY d.next_attempt_at, d.id LIMIT 1"
+                ),
+                params![endpoint, now],
+                delivery_from,
+            )
+            .optional()?;
+        if let Some(d) = &next {
+            tx.execute(
+                "UPDATE deliveries SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
+                params![d.id, owner, now + lease_secs],
+            )?;
+        }
+        tx.commit()?;
+        Ok(next)
+    }
+
+    /// Releases `owner`'s claims (on a clean shutdown), so other instances
+    /// need not wait for the lease to run out.
+    pub fn release_claims(&self, owner: &str) -> StoreResult<usize> {
+        Ok(self.db().execute(
+            "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?1",
+            [owner],
+        )?)
+    }
+
+    /// Records an attempt atomically: the delivery's new state (its claim
+    /// released), and the endpoint's health as `update` computes it from
+    /// the health stored now. Returns the endpoint's new
+    /// (consecutive_failures, disabled), or `None` when `owner` no longer
+    /// holds the claim (nothing is written then).
     pub fn record_attempt(
         &self,
-        delivery: i64,
-        attempts: i64,
-        next_attempt_at: Option<i64>,
-        status: &str,
-        last_status: &str,
-        endpoint: i64,
+        a: &AttemptRecord<'_>,
         update: impl FnOnce(i64, bool) -> (i64, bool),
-    ) -> StoreResult<(i64, bool)> {
-        let db = self.db();
-        let tx = db.unchecked_transaction()?;
-        tx.execute(
-            "UPDATE deliveries SET attempts = ?2, next_attempt_at = ?3, status = ?4, last_status = ?5 WHERE id = ?1",
-            params![delivery, attempts, next_attempt_at, status, last_status],
+    ) -> StoreResult<Option<(i64, bool)>> {
+        let mut db = self.db();
+        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE deliveries SET attempts = ?2, next_attempt_at = ?3, status = ?4, last_status = ?5,
+                claimed_by = NULL, claimed_until = NULL
+             WHERE id = ?1 AND claimed_by = ?6",
+            params![a.delivery, a.attempts, a.next_attempt_at, a.status, a.last_status, a.owner],
         )?;
+        if changed == 0 {
+            return Ok(None);
+        }
         let (failures, disabled): (i64, bool) = tx.query_row(
             "SELECT consecutive_failures, disabled FROM webhook_endpoints WHERE id = ?1",
-            [endpoint],
+            [a.endpoint],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let (failures, disabled) = update(failures, disabled);
         tx.execute(
             "UPDATE webhook_endpoints SET consecutive_failures = ?2, disabled = ?3 WHERE id = ?1",
-            params![endpoint, failures, disabled],
+            params![a.endpoint, failures, disabled],
         )?;
         tx.commit()?;
-        Ok((failures, disabled))
+        Ok(Some((failures, disabled)))
     }
 
     /// (id, status, attempts, next_attempt_at, last_status) of every delivery.
