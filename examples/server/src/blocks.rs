@@ -35,6 +35,15 @@ impl BlockCache {
         Ok(list.list.contains(ip, now.max(0) as u64))
     }
 
+    /// Forgets every site's list (another instance changed blocks); each is
+    /// reloaded from the database on its next click.
+    pub fn clear(&self) {
+        self.sites
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
     /// Records a committed block (if the site is loaded; otherwise its first
     /// load reads it from the database).
     pub fn insert(&self, site: i64, address: &str, expires_at: Option<i64>, now: i64) {

@@ -9,6 +9,7 @@ pub mod counters;
 pub mod delivery;
 pub mod docs;
 pub mod events;
+pub mod fleet;
 pub mod intake;
 pub mod metrics;
 pub mod ops;
@@ -301,7 +302,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(delivery::run(Arc::clone(&state), stop_rx.clone()));
-    let flusher = tokio::spawn(flush_counters(Arc::clone(&state), stop_rx));
+    let flusher = tokio::spawn(flush_counters(Arc::clone(&state), stop_rx.clone()));
+    let follower = tokio::spawn(fleet::follow(Arc::clone(&state), stop_rx));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -309,6 +311,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = flusher.await;
+    let _ = follower.await;
     result
 }
 

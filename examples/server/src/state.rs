@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use clickfence::click::BreakerTrip;
 use clickfence::ip::{
     client_ip, AccessConfig, AccessPolicy, AutoBlockPolicy, ClientIpSource, ProxyTrust,
 };
@@ -101,6 +100,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// This instance's name in delivery claims (random per process).
     pub instance: String,
+    /// The configuration versions this instance has loaded.
+    pub seen: Mutex<crate::storage::ConfigVersions>,
     /// Click-signing report counts not yet written.
     pub report: crate::counters::ReportBuffer,
     /// When the webhook worker last went round its loop (unix seconds; 0:
@@ -137,23 +138,10 @@ impl AppState {
             },
         };
         let saved = store.click_signing()?;
-        // Click signing starts disabled until a network configures it.
-        let (mode, breaker, tripped) = saved
-            .settings
-            .clone()
-            .unwrap_or_else(|| ("disabled".into(), true, None));
-        let clicks = ClickVerifier::new(mode.parse().unwrap_or(Mode::Enabled), breaker);
-        clicks.restore_breaker_trip(
-            tripped.and_then(|t| serde_json::from_str::<BreakerTrip>(&t).ok()),
-        );
-        let now = now() as u64;
-        for (id, secret, expires_at) in &saved.keys {
-            // Keys that expired while the server was down are simply not restored.
-            let _ = clicks.add_key(id, secret, (*expires_at).max(0) as u64, now);
-        }
-        for app in &saved.excluded {
-            let _ = clicks.exclude_app(app);
-        }
+        let seen = store.config_versions()?;
+        let store_instance = store.instance().to_owned();
+        let clicks = ClickVerifier::new(Mode::Disabled, true);
+        crate::fleet::reconcile_signing(&clicks, &saved, now());
         let state = Self {
             store,
             api_limiter: RateLimiter::new(per_minute(config.api_rate_limit, 60)),
@@ -171,24 +159,16 @@ impl AppState {
             pause_checked: Mutex::new(HashMap::new()),
             metrics: crate::metrics::Metrics::default(),
             report: crate::counters::ReportBuffer::default(),
-            instance: uuid::Uuid::new_v4().to_string(),
+            seen: Mutex::new(seen),
+            instance: store_instance,
             worker_beat: std::sync::atomic::AtomicI64::new(0),
             scorers: Mutex::new(HashMap::new()),
         };
-        for (shop, json) in state.store.shop_policies()? {
-            match state.compile_policy(&json) {
-                Ok(p) => {
-                    state
-                        .policies
-                        .write()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .insert(shop, Arc::new(p));
-                }
-                Err(e) => {
-                    tracing::error!(%shop, error = %e, "saved IP policy no longer compiles; shop allows all")
-                }
-            }
-        }
+        let policies = crate::fleet::load_policies(&state)?;
+        *state
+            .policies
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = policies;
         Ok(state)
     }
 

@@ -10,6 +10,7 @@ use rusqlite::Connection;
 mod accounts;
 mod blocks;
 mod clicks;
+mod config;
 mod migrations;
 mod shops;
 mod signing;
@@ -23,6 +24,7 @@ pub(crate) use accounts::{account_from, ACCOUNT_COLUMNS};
 pub use blocks::BlockedIp;
 pub(crate) use blocks::{block_from, BLOCK_COLUMNS};
 pub use clicks::{Click, ClickFilter, NewClick};
+pub use config::{ConfigVersions, Shared};
 use migrations::MIGRATIONS;
 pub use signing::ClickSigningState;
 pub use sites::{Site, SiteChanges};
@@ -97,6 +99,8 @@ pub const MAX_ENDPOINTS: i64 = 10;
 /// The SQLite store.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// This process's name in claims and version bumps (random per open).
+    instance: String,
 }
 
 /// Creates `path` as 0600 if missing, and narrows it (and an existing
@@ -168,7 +172,13 @@ impl Store {
         }
         Ok(Self {
             conn: Mutex::new(conn),
+            instance: uuid::Uuid::new_v4().to_string(),
         })
+    }
+
+    /// This process's name in delivery claims and configuration bumps.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     fn db(&self) -> MutexGuard<'_, Connection> {
@@ -192,7 +202,10 @@ impl Store {
         // IMMEDIATE: the write lock is taken at the start, so another
         // instance on the same file makes this wait (busy timeout) rather
         // than fail when a read would have to become a write.
-        let tx = Tx::new(db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?);
+        let tx = Tx::new(
+            db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
+            &self.instance,
+        );
         let out = f(&tx)?;
         let queued = tx.commit()?;
         Ok((out, queued))

@@ -2,6 +2,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
+use super::config::Shared;
 use super::{Store, StoreResult};
 
 impl Store {
@@ -17,12 +18,14 @@ impl Store {
 
     /// Saves a shop's IP blocking config (already validated).
     pub fn save_shop_policy(&self, shop: &str, config: &str, now: i64) -> StoreResult<()> {
-        self.db().execute(
-            "INSERT INTO shop_policies (shop, config, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (shop) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
-            params![shop, config, now],
-        )?;
-        Ok(())
+        self.changing(Shared::Settings, |db| {
+            db.execute(
+                "INSERT INTO shop_policies (shop, config, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (shop) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
+                params![shop, config, now],
+            )?;
+            Ok(())
+        })
     }
 
     /// Saves a shop's protection config from a heartbeat.

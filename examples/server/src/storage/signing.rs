@@ -4,6 +4,7 @@ use rusqlite::{params, OptionalExtension};
 
 use clickfence::click::HourCounts;
 
+use super::config::Shared;
 use super::{Store, StoreResult};
 
 /// Saved click-signing state.
@@ -46,15 +47,18 @@ impl Store {
 
     /// Saves a key.
     pub fn save_signing_key(&self, id: &str, secret: &str, expires_at: i64) -> StoreResult<()> {
-        self.db().execute("INSERT OR REPLACE INTO click_signing_keys (id, secret, expires_at) VALUES (?1, ?2, ?3)", params![id, secret, expires_at])?;
-        Ok(())
+        self.changing(Shared::Settings, |db| {
+            db.execute("INSERT OR REPLACE INTO click_signing_keys (id, secret, expires_at) VALUES (?1, ?2, ?3)", params![id, secret, expires_at])?;
+            Ok(())
+        })
     }
 
     /// Deletes a key.
     pub fn delete_signing_key(&self, id: &str) -> StoreResult<()> {
-        self.db()
-            .execute("DELETE FROM click_signing_keys WHERE id = ?1", [id])?;
-        Ok(())
+        self.changing(Shared::Settings, |db| {
+            db.execute("DELETE FROM click_signing_keys WHERE id = ?1", [id])?;
+            Ok(())
+        })
     }
 
     /// Saves the mode, the breaker switch and its last trip (JSON).
@@ -64,29 +68,33 @@ impl Store {
         circuit_breaker: bool,
         tripped: Option<&str>,
     ) -> StoreResult<()> {
-        self.db().execute(
-            "INSERT INTO click_signing_settings (id, mode, circuit_breaker, tripped) VALUES (1, ?1, ?2, ?3)
-             ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, circuit_breaker = excluded.circuit_breaker,
-                tripped = excluded.tripped",
-            params![mode, circuit_breaker, tripped],
-        )?;
-        Ok(())
+        self.changing(Shared::Settings, |db| {
+            db.execute(
+                "INSERT INTO click_signing_settings (id, mode, circuit_breaker, tripped) VALUES (1, ?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, circuit_breaker = excluded.circuit_breaker,
+                    tripped = excluded.tripped",
+                params![mode, circuit_breaker, tripped],
+            )?;
+            Ok(())
+        })
     }
 
     /// Adds or removes an excluded app.
     pub fn set_app_excluded(&self, app: &str, excluded: bool) -> StoreResult<()> {
-        if excluded {
-            self.db().execute(
-                "INSERT OR IGNORE INTO click_signing_excluded (app_id) VALUES (?1)",
-                [app],
-            )?;
-        } else {
-            self.db().execute(
-                "DELETE FROM click_signing_excluded WHERE app_id = ?1",
-                [app],
-            )?;
-        }
-        Ok(())
+        self.changing(Shared::Settings, |db| {
+            if excluded {
+                db.execute(
+                    "INSERT OR IGNORE INTO click_signing_excluded (app_id) VALUES (?1)",
+                    [app],
+                )?;
+            } else {
+                db.execute(
+                    "DELETE FROM click_signing_excluded WHERE app_id = ?1",
+                    [app],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Adds hours' counts to the report with atomic increments, in one

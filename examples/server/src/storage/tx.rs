@@ -13,6 +13,7 @@ use clickfence::score::PauseWindow;
 
 use clickfence::webhook::SiteCreated;
 
+use super::config::{bump, Shared};
 use super::{
     account_from, block_from, Account, BlockedIp, NewClick, StoreResult, ACCOUNT_COLUMNS,
     BLOCK_COLUMNS,
@@ -22,6 +23,7 @@ use super::{
 pub struct Tx<'a> {
     tx: Transaction<'a>,
     queued: Cell<usize>,
+    instance: &'a str,
 }
 
 /// A block to store.
@@ -44,10 +46,11 @@ pub struct NewBlock<'a> {
 }
 
 impl<'a> Tx<'a> {
-    pub(super) fn new(tx: Transaction<'a>) -> Self {
+    pub(super) fn new(tx: Transaction<'a>, instance: &'a str) -> Self {
         Self {
             tx,
             queued: Cell::new(0),
+            instance,
         }
     }
 
@@ -77,6 +80,7 @@ impl<'a> Tx<'a> {
                 offences = offences + (excluded.source = 'auto'), updated_at = excluded.updated_at",
             params![b.site, b.ip, b.reason, b.kind, b.expires_at, b.source, b.fraud_score, now],
         )?;
+        bump(&self.tx, Shared::Blocks, self.instance)?;
         let record = self.tx.query_row(
             &format!(
                 "SELECT {BLOCK_COLUMNS} FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2"
@@ -133,6 +137,7 @@ impl<'a> Tx<'a> {
         let gone = stmt
             .query_map(params![site, excess], |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?;
+        bump(&self.tx, Shared::Blocks, self.instance)?;
         Ok(gone)
     }
 
@@ -150,6 +155,7 @@ impl<'a> Tx<'a> {
         if let Some(b) = &found {
             self.tx
                 .execute("DELETE FROM blocked_ips WHERE id = ?1", [b.id])?;
+            bump(&self.tx, Shared::Blocks, self.instance)?;
         }
         Ok(found)
     }

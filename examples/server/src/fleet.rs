@@ -1,0 +1,130 @@
+//! Keeping this instance's in-memory configuration in step with the
+//! database, so a change made through any instance sharing it is in force
+//! here within [`POLL_EVERY`] plus the time to reload.
+//!
+//! Every change bumps a version in its own transaction
+//! ([`crate::storage::Shared`]); [`follow`] polls the versions and reloads
+//! what moved: the click-signing key ring, mode, breaker and exclusions are
+//! reconciled in place (so the breaker's live counts survive), the shops'
+//! compiled policies are rebuilt and swapped whole, and the per-site block
+//! lists are dropped to be reloaded on their next click. Tokens, sites,
+//! thresholds and pauses are read from the database on every request, so
+//! they need no reload.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+
+use clickfence::click::BreakerTrip;
+use clickfence::{ClickVerifier, Mode};
+
+use crate::state::{now, AppState};
+use crate::storage::{ClickSigningState, StoreResult};
+
+/// How often the versions are read.
+pub const POLL_EVERY: Duration = Duration::from_millis(250);
+
+/// Polls the versions until `stop` turns true, reloading what changed.
+pub async fn follow(state: Arc<AppState>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(POLL_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+        let s = Arc::clone(&state);
+        match tokio::task::spawn_blocking(move || catch_up(&s)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, code = e.code(), "cannot reload shared configuration")
+            }
+            Err(e) => tracing::error!(error = %e, "configuration reload task failed"),
+        }
+    }
+}
+
+/// Reloads whatever moved since this instance last looked.
+pub fn catch_up(state: &AppState) -> StoreResult<()> {
+    let current = state.store.config_versions()?;
+    let seen = state
+        .seen
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    if current.settings != seen.settings {
+        reconcile_signing(&state.clicks, &state.store.click_signing()?, now());
+        let policies = load_policies(state)?;
+        *state
+            .policies
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = policies;
+    }
+    // One change, made here, is already in this instance's lists.
+    let only_ours = current.blocks == seen.blocks + 1
+        && current.blocks_by.as_deref() == Some(state.store.instance());
+    if current.blocks != seen.blocks && !only_ours {
+        state.blocks.clear();
+    }
+    *state.seen.lock().unwrap_or_else(PoisonError::into_inner) = current;
+    Ok(())
+}
+
+/// Brings `clicks` to the saved state, changing only what differs: a mode or
+/// breaker switch set again would forget the breaker's counts.
+pub fn reconcile_signing(clicks: &ClickVerifier, saved: &ClickSigningState, now: i64) {
+    // Click signing starts disabled until a network configures it.
+    let (mode, breaker, tripped) = saved
+        .settings
+        .clone()
+        .unwrap_or_else(|| ("disabled".into(), true, None));
+    let mode: Mode = mode.parse().unwrap_or(Mode::Enabled);
+    if clicks.mode() != mode {
+        clicks.set_mode(mode);
+    }
+    if clicks.circuit_breaker() != breaker {
+        clicks.set_circuit_breaker(breaker);
+    }
+    let trip = tripped.and_then(|t| serde_json::from_str::<BreakerTrip>(&t).ok());
+    if clicks.breaker_trip() != trip {
+        clicks.restore_breaker_trip(trip);
+    }
+    let now = now.max(0) as u64;
+    let config = clicks.config(now);
+    let live: BTreeSet<&str> = config.active_keys.iter().map(|k| k.id.as_str()).collect();
+    let wanted: BTreeSet<&str> = saved.keys.iter().map(|k| k.0.as_str()).collect();
+    for gone in live.difference(&wanted) {
+        let _ = clicks.revoke_key(gone);
+    }
+    for (id, secret, expires_at) in &saved.keys {
+        if !live.contains(id.as_str()) {
+            // Keys that expired meanwhile are simply not added.
+            let _ = clicks.add_key(id, secret, (*expires_at).max(0) as u64, now);
+        }
+    }
+    let excluded: BTreeSet<&str> = config.excluded_apps.iter().map(String::as_str).collect();
+    let wanted: BTreeSet<&str> = saved.excluded.iter().map(String::as_str).collect();
+    for app in excluded.difference(&wanted) {
+        clicks.include_app(app);
+    }
+    for app in wanted.difference(&excluded) {
+        let _ = clicks.exclude_app(app);
+    }
+}
+
+/// Every shop's saved policy, compiled. A policy that no longer compiles is
+/// logged and left out (that shop allows all), never a startup failure.
+pub fn load_policies(
+    state: &AppState,
+) -> StoreResult<HashMap<String, Arc<clickfence::AccessPolicy>>> {
+    let mut policies = HashMap::new();
+    for (shop, json) in state.store.shop_policies()? {
+        match state.compile_policy(&json) {
+            Ok(p) => {
+                policies.insert(shop, Arc::new(p));
+            }
+            Err(e) => {
+                tracing::error!(%shop, error = %e, "saved IP policy no longer compiles; shop allows all")
+            }
+        }
+    }
+    Ok(policies)
+}

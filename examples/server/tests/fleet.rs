@@ -1,0 +1,164 @@
+//! Two server instances on one database behave as one: a change made
+//! through A is in force on B within 1 s (key ring, mode, shop policies,
+//! blocks, token revocation).
+
+mod common;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use common::{call, get, Server, ADMIN_TOKEN, API_SECRET};
+use hyper::Method;
+use serde_json::json;
+
+/// The shared-configuration promise.
+const WITHIN: Duration = Duration::from_secs(1);
+
+/// Polls `check` until it holds; fails if that takes longer than [`WITHIN`].
+async fn within_a_second<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let start = Instant::now();
+    while start.elapsed() <= WITHIN {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{what}: not in force on the other instance within {WITHIN:?}");
+}
+
+async fn admin(s: &Server, method: Method, path: &str, body: Option<&str>) -> common::Resp {
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    call(
+        method,
+        &s.url(&format!("/api/p360-click-signing{path}")),
+        None,
+        body,
+        &[("authorization", &auth)],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn click_signing_changes_reach_the_other_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (a, _) = Server::start(&db).await;
+    let (b, _) = Server::start(&db).await;
+
+    admin(&a, Method::POST, "/config/mode/report-only", None).await;
+    within_a_second("mode", || async {
+        admin(&b, Method::GET, "/config", None).await.json["mode"] == "report-only"
+    })
+    .await;
+
+    let key = admin(&a, Method::POST, "/secret", None).await;
+    let id = key.json["secret-key-id"].as_str().unwrap().to_owned();
+    within_a_second("new key", || async {
+        let ids = admin(&b, Method::GET, "/config", None).await.json["active-key-ids"].clone();
+        ids.as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["secret-key-id"] == id.as_str())
+    })
+    .await;
+
+    admin(
+        &a,
+        Method::POST,
+        "/config/excluded-app/com.excluded.app",
+        None,
+    )
+    .await;
+    within_a_second("exclusion", || async {
+        admin(&b, Method::GET, "/config", None).await.json["excluded-app-ids"]
+            == json!(["com.excluded.app"])
+    })
+    .await;
+
+    admin(&a, Method::DELETE, &format!("/secret/{id}"), None).await;
+    within_a_second("revoked key", || async {
+        admin(&b, Method::GET, "/config", None).await.json["active-key-ids"] == json!([])
+    })
+    .await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policies_blocks_and_revocations_reach_the_other_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (a, token) = Server::start(&db).await;
+    let (b, _) = Server::start(&db).await;
+    let token = token.unwrap();
+
+    // A shop's policy synced through A refuses on B.
+    let shop = "fleet.myshopify.com";
+    let secret = format!("Bearer {API_SECRET}");
+    let sync = json!({"shop": shop, "config": {"enabled": true, "blockedIPs": ["198.51.100.44"]}});
+    let r = call(
+        Method::POST,
+        &a.url("/api/sync-ip-blocking-config"),
+        None,
+        Some(&sync.to_string()),
+        &[("authorization", &secret)],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    within_a_second("shop policy", || async {
+        let r = call(
+            Method::GET,
+            &b.url(&format!("/api/check-ip-access?shop={shop}")),
+            None,
+            None,
+            &[("x-forwarded-for", "198.51.100.44")],
+        )
+        .await;
+        r.json["allowed"] == false
+    })
+    .await;
+
+    // A block made through A refuses that address's clicks on B, once B has
+    // loaded the site's list before the change.
+    let chrome = ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+    let click = |ip: &'static str| {
+        let url = b.url("/c/1");
+        async move {
+            call(
+                Method::GET,
+                &url,
+                None,
+                None,
+                &[
+                    chrome,
+                    ("x-forwarded-for", ip),
+                    ("referer", "https://news.example/"),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(click("203.0.113.5").await.status, 200);
+    let r = call(
+        Method::POST,
+        &a.url("/api/v1/sites/1/blocked-ips"),
+        Some(&token),
+        Some(r#"{"ip_address":"203.0.113.6"}"#),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    within_a_second("block", || async {
+        click("203.0.113.6").await.status == 403
+    })
+    .await;
+
+    // A token revoked through A is refused by B at once (tokens are read
+    // from the database on every request).
+    assert_eq!(get(&b.url("/api/v1/sites"), Some(&token)).await.status, 200);
+    let id = a.state.store.tokens_of(1).unwrap()[0].0;
+    clickfence_server::ops::tokens::revoke(&a.state, id, clickfence_server::state::now()).unwrap();
+    assert_eq!(get(&b.url("/api/v1/sites"), Some(&token)).await.status, 401);
+    a.stop().await;
+    b.stop().await;
+}
