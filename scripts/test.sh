@@ -13,6 +13,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 python3 scripts/check-msrv.py
+# One version everywhere, licenses and READMEs in every package, and the two
+# crates meant for crates.io package cleanly.
+python3 scripts/check-versions.py
+cargo package -p clickfence -p clickfence-ffi --no-verify --allow-dirty --quiet
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
