@@ -13,9 +13,19 @@ gcc "${cflags[@]}" tests/c/test_clickfence.c -o "$out/test_clickfence" "${libs[@
 valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,possible \
   "$out/test_clickfence" tests/vectors
 
-make -s -C examples/c OUT="$PWD/$out" LIBDIR="$PWD/$out/lib" INCLUDEDIR="$PWD/include"
+# The examples, built the way a user builds them: from an installed prefix
+# through pkg-config, linked statically and dynamically, and run.
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix" "$prefix.moved"' EXIT
+PREFIX="$prefix" bash scripts/install-c.sh >/dev/null
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+make -s -B -C examples/c STATIC=1 OUT="$PWD/$out"
 "$out/click_signer" "https://app.example/com.app?pid=net" zGW6Rhrmb8+vuhHtL/Kp6rW5Ci9PNsjH1J5MGO9SIeg= >/dev/null
-echo "C examples built and ran"
+if ldd "$out/click_signer" | grep -q libclickfence; then
+  echo "the static example links libclickfence.so" >&2
+  exit 1
+fi
+echo "C examples built (static) and ran"
 
 body='{"event":"ip.blocked","data":{"site_id":17}}'
 ts=$(date +%s)
@@ -26,10 +36,18 @@ if printf '%s ' "$body" | "$out/webhook_receiver" whsec_example "$ts" "$sig" >/d
   exit 1
 fi
 
-# The pkg-config file and the shared library: build the examples again,
-# linked against libclickfence.so, and run one.
+# The shared library: a versioned SONAME with the usual links, and the
+# examples linked against it running without LD_LIBRARY_PATH.
+readelf -d "$prefix/lib/libclickfence.so.0" | grep -q 'SONAME.*\[libclickfence\.so\.0\]'
+[ "$(readlink "$prefix/lib/libclickfence.so")" = libclickfence.so.0 ]
 mkdir -p "$out/shared"
-PKG_CONFIG_PATH="$PWD/$out/lib/pkgconfig" make -s -B -C examples/c USE_PKG_CONFIG=1 OUT="$PWD/$out/shared"
-LD_LIBRARY_PATH="$PWD/$out/lib" "$out/shared/click_signer" "https://app.example/com.app?pid=net" secret >/dev/null
-readelf -d "$out/lib/libclickfence.so" | grep -q 'SONAME.*libclickfence.so'
-echo "shared library and pkg-config file work"
+make -s -B -C examples/c OUT="$PWD/$out/shared"
+ldd "$out/shared/click_signer" | grep -q "libclickfence.so.0 => $prefix/lib/"
+"$out/shared/click_signer" "https://app.example/com.app?pid=net" secret >/dev/null
+echo "shared library (SONAME libclickfence.so.0) and pkg-config file work"
+
+# The pkg-config file is relocatable: move the whole prefix and build again.
+mv "$prefix" "$prefix.moved"
+PKG_CONFIG_PATH="$prefix.moved/lib/pkgconfig" make -s -B -C examples/c STATIC=1 OUT="$PWD/$out"
+"$out/click_signer" "https://app.example/com.app?pid=net" secret >/dev/null
+echo "a moved install prefix still builds"
