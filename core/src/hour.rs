@@ -1,6 +1,6 @@
 //! UTC hours as the click-signing report names them: `yyyy-mm-ddThh`.
 
-use time::{Date, OffsetDateTime};
+use crate::civil::{days_from_civil, is_valid_date, Civil};
 
 /// Seconds in one hour.
 pub(crate) const HOUR: u64 = 3600;
@@ -29,16 +29,13 @@ impl UtcHour {
             }
             part.parse().ok()
         };
-        let year = i32::try_from(digits(0..4)?).ok()?;
-        let month = u8::try_from(digits(5..7)?).ok()?;
-        let day = u8::try_from(digits(8..10)?).ok()?;
+        let year = i64::from(digits(0..4)?);
+        let (month, day) = (digits(5..7)?, digits(8..10)?);
         let hour = digits(11..13)?;
-        if hour > 23 {
+        if hour > 23 || !is_valid_date(year, month, day) {
             return None;
         }
-        let month = time::Month::try_from(month).ok()?;
-        let date = Date::from_calendar_date(year, month, day).ok()?;
-        let midnight = date.midnight().assume_utc().unix_timestamp();
+        let midnight = days_from_civil(year, month, day) * 86_400;
         let secs = u64::try_from(midnight).ok()? + u64::from(hour) * HOUR;
         Some(Self::containing(secs))
     }
@@ -51,19 +48,13 @@ impl UtcHour {
 
 impl std::fmt::Display for UtcHour {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let secs = i64::try_from(self.start_secs()).unwrap_or(i64::MAX);
-        match OffsetDateTime::from_unix_timestamp(secs) {
-            Ok(t) => write!(
-                f,
-                "{:04}-{:02}-{:02}T{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour()
-            ),
+        let secs = self.start_secs();
+        if secs > crate::MAX_UNIX_TIME {
             // Beyond year 9999: no caller reaches this with a real clock.
-            Err(_) => write!(f, "+{}h", self.0),
+            return write!(f, "+{}h", self.0);
         }
+        let t = Civil::from_unix(secs as i64);
+        write!(f, "{:04}-{:02}-{:02}T{:02}", t.year, t.month, t.day, t.hour)
     }
 }
 

@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod civil;
 pub mod click;
 mod decimal;
 mod hour;

@@ -37,15 +37,30 @@ impl SecretKey {
         }
         let mut raw = Zeroizing::new([0u8; 32]);
         getrandom::fill(raw.as_mut()).map_err(|_| ClickError::Random)?;
-        let mut uuid_bytes = [0u8; 16];
-        getrandom::fill(&mut uuid_bytes).map_err(|_| ClickError::Random)?;
-        let id = uuid::Builder::from_random_bytes(uuid_bytes).into_uuid();
+        let mut uuid = [0u8; 16];
+        getrandom::fill(&mut uuid).map_err(|_| ClickError::Random)?;
         Ok(Self {
-            id: id.hyphenated().to_string(),
+            id: uuid_v4(uuid),
             secret: Zeroizing::new(STANDARD.encode(raw.as_ref())),
             expires_at: now.saturating_add(ttl_hours * 3600),
         })
     }
+}
+
+/// A random (version 4, RFC 9562) UUID from 16 random bytes, hyphenated and
+/// lower-case: `59ad6547-affc-45eb-a6c9-9805f88ee755`.
+fn uuid_v4(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC variant
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 impl std::fmt::Debug for SecretKey {
@@ -136,6 +151,23 @@ impl KeyRing {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn key_ids_are_version_4_uuids() {
+        for _ in 0..100 {
+            let id = SecretKey::generate(36, 0).unwrap().id;
+            let b = id.as_bytes();
+            assert_eq!(id.len(), 36, "{id}");
+            assert_eq!([b[8], b[13], b[18], b[23]], [b'-'; 4], "{id}");
+            assert_eq!(b[14], b'4', "{id}");
+            assert!(b"89ab".contains(&b[19]), "{id}");
+            assert!(id
+                .bytes()
+                .all(|c| c == b'-' || c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+        }
+        assert_eq!(uuid_v4([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+    }
+
     use super::*;
 
     #[test]

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 /// Tokens of HTTP libraries and automation tools, matched anywhere at a
 /// word boundary (regex fragments, lower case).
+#[cfg(feature = "bot-detection")]
 const ANYWHERE: &[&str] = &[
     "curl",
     "wget",
@@ -57,16 +58,48 @@ const ANYWHERE: &[&str] = &[
 /// The shortest user agent a browser sends; real ones are far longer.
 const MIN_PLAUSIBLE_LEN: usize = 12;
 
-/// The known-bot list with the extra tokens.
-pub(crate) fn bots() -> isbot::Bots {
-    let mut bots = isbot::Bots::default();
-    let fragments: Vec<String> = ANYWHERE
-        .iter()
-        .map(|t| format!("(?:^|[^a-z0-9]){t}"))
-        .collect();
-    let refs: Vec<&str> = fragments.iter().map(String::as_str).collect();
-    bots.append(&refs);
-    bots
+/// The known-bot list: isbot's patterns plus [`ANYWHERE`] (the
+/// `bot-detection` feature).
+#[cfg(feature = "bot-detection")]
+pub(crate) struct BotList(isbot::Bots);
+
+#[cfg(feature = "bot-detection")]
+impl BotList {
+    /// The list with the extra tokens.
+    pub(crate) fn new() -> Self {
+        let mut bots = isbot::Bots::default();
+        let fragments: Vec<String> = ANYWHERE
+            .iter()
+            .map(|t| format!("(?:^|[^a-z0-9]){t}"))
+            .collect();
+        let refs: Vec<&str> = fragments.iter().map(String::as_str).collect();
+        bots.append(&refs);
+        Self(bots)
+    }
+
+    /// Whether `ua` matches a known bot.
+    pub(crate) fn is_bot(&self, ua: &str) -> bool {
+        self.0.is_bot(ua)
+    }
+}
+
+/// Without the `bot-detection` feature there is no list: no user agent is a
+/// known bot, so the `known_bot` rule never fires (the other user-agent
+/// rules still do).
+#[cfg(not(feature = "bot-detection"))]
+pub(crate) struct BotList;
+
+#[cfg(not(feature = "bot-detection"))]
+impl BotList {
+    /// The empty list.
+    pub(crate) fn new() -> Self {
+        Self
+    }
+
+    /// Always false: this build has no bot list.
+    pub(crate) fn is_bot(&self, _ua: &str) -> bool {
+        false
+    }
 }
 
 /// The user agent without invisible or control characters, trimmed.
@@ -103,8 +136,9 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "bot-detection")]
     fn tokens_anywhere_and_behind_invisible_characters() {
-        let bots = bots();
+        let bots = BotList::new();
         for ua in [
             "Mozilla/5.0 curl/8.5",
             "\u{200b}curl/8.5",

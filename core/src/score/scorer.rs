@@ -130,7 +130,7 @@ pub struct Scorer {
     rules: ScoringRules,
     version: Arc<str>,
     thresholds: Thresholds,
-    bots: isbot::Bots,
+    bots: super::agent::BotList,
 }
 
 impl std::fmt::Debug for Scorer {
@@ -157,7 +157,7 @@ impl Scorer {
             rules,
             version,
             thresholds,
-            bots: super::agent::bots(),
+            bots: super::agent::BotList::new(),
         }
     }
 

@@ -242,19 +242,11 @@ impl Event {
 
 /// `now` as `yyyy-mm-ddThh:mm:ss+00:00`.
 pub fn rfc3339(now: u64) -> String {
-    let secs = i64::try_from(now).unwrap_or(i64::MAX);
-    match time::OffsetDateTime::from_unix_timestamp(secs) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-        Err(_) => "9999-12-31T23:59:59+00:00".to_owned(),
-    }
+    let t = crate::civil::Civil::from_unix(now.min(crate::MAX_UNIX_TIME) as i64);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    )
 }
 
 #[cfg(test)]
