@@ -46,6 +46,10 @@ def main() -> int:
     if pin != f"={version}":
         problems.append(f"ffi/Cargo.toml pins clickfence {pin}, not ={version}")
 
+    pc = (ROOT / "examples/c/clickfence.pc.in").read_text()
+    if "Version: @VERSION@" not in pc:
+        problems.append("examples/c/clickfence.pc.in must take its version from Cargo (@VERSION@)")
+
     changelog = (ROOT / "CHANGELOG.md").read_text()
     if f"## [{version}]" not in changelog:
         problems.append(f"CHANGELOG.md has no section for {version}")

@@ -42,17 +42,7 @@ CLICKFENCE_API_SECRET="$token" CLICKFENCE_ADMIN_TOKEN="$token" \
   --api-rate-limit 1000000 --pixel-rate-limit 1000000 \
   >"$work/server.log" 2>&1 &
 server_pid=$!
-python3 - "$port" <<'PY'
-import sys, time, urllib.request
-for _ in range(200):
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
-        break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("contract: the server did not start")
-PY
+python3 scripts/wait-http.py "http://127.0.0.1:$port/healthz"
 
 # One worker: hypothesis describes strategies with Python's ast module, which
 # CPython 3.11 does not make safe across threads (a two-worker run failed

@@ -22,17 +22,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 target/debug/clickfence-server --db "$work/docs.db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-python3 - "$port" <<'PY'
-import sys, time, urllib.request
-for _ in range(200):
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
-        break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("docs-screenshot: the server did not start")
-PY
+python3 scripts/wait-http.py "http://127.0.0.1:$port/healthz"
 mkdir -p "$(dirname "$out")"
 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
   --window-size=1280,1800 --virtual-time-budget=8000 \

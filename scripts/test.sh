@@ -25,6 +25,12 @@ bash scripts/check-features.sh
 bash scripts/test-c.sh
 bash scripts/test-python.sh
 bash scripts/test-node.sh
+# The packages as they are published, for this machine's target: the wheel
+# (auditwheel) and an offline sdist build; the npm main and platform
+# packages, installed and loaded; and the release workflows, linted.
+bash scripts/package-python.sh
+bash scripts/package-node.sh
+bash scripts/lint-workflows.sh
 # schemathesis against the live server's /openapi.json (bounded by count).
 bash scripts/contract.sh
 # Every fuzz target for 15 s with a fixed seed (nightly + cargo-fuzz; see

@@ -37,7 +37,10 @@ pub const OPERATIONS: &str = "operations";
         schemas::EdgeError,
         schemas::MessageError,
         schemas::ModeName,
-        schemas::ClickStatusName
+        schemas::ClickStatusName,
+        schemas::ClickAnswer,
+        schemas::ClickRefused,
+        schemas::TargetRefused
     )),
     tags(
         (name = PLATFORM, description = "Sites, stats, clicks and blocked IPs (`platform-api.txt`). Bearer API token (`mcs_live_...`) with abilities; 60 requests per minute per token, rate-limit headers on every response."),

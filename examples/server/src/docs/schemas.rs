@@ -563,6 +563,26 @@ pub enum PlatformErrors {
     TooMany(PlatformError),
 }
 
+/// The answers of a click link.
+#[derive(utoipa::IntoResponses)]
+pub enum ClickResponses {
+    /// The click, when there is no `to`.
+    #[response(status = 200)]
+    Answer(ClickAnswer),
+    /// Redirect to the checked `to` target.
+    #[response(status = 302, headers(("Location" = String, description = "The target")))]
+    Redirect,
+    /// The redirect target is not allowed.
+    #[response(status = 400)]
+    BadTarget(TargetRefused),
+    /// Click refused (not in grace mode).
+    #[response(status = 403)]
+    Refused(ClickRefused),
+    /// No such active site, or not a click link.
+    #[response(status = 404)]
+    NotFound(MessageError),
+}
+
 /// The errors of the edge API's back-end routes (400, 401).
 #[derive(utoipa::IntoResponses)]
 pub enum EdgeSecretErrors {

@@ -53,13 +53,7 @@ use crate::storage::StoreError;
         ("to" = Option<String>, Query, description = "Redirect target: http(s) on the site's domain, a subdomain or a configured host"),
         ("clickid" = Option<String>, Query, description = "The network's click id"),
     ),
-    responses(
-        (status = 200, description = "The click, when there is no `to`", body = crate::docs::schemas::ClickAnswer),
-        (status = 302, description = "Redirect to the checked `to` target", headers(("Location" = String, description = "The target"))),
-        (status = 400, description = "The redirect target is not allowed", body = crate::docs::schemas::TargetRefused),
-        (status = 403, description = "Click refused (not in grace mode)", body = crate::docs::schemas::ClickRefused),
-        (status = 404, description = "No such active site, or not a click link", body = crate::docs::schemas::MessageError),
-    )
+    responses(crate::docs::schemas::ClickResponses)
 )]
 pub async fn click(
     State(state): State<Arc<AppState>>,
@@ -73,6 +67,9 @@ pub async fn click(
 }
 
 /// `GET /{app_id}?pid=...`: an attribution link shaped like the spec's
+/// (`https://app.appsflyer.com/com.app.id?pid=...`), so exclusions match the
+/// app id in the first path segment. Any other single-segment path is not
+/// found, and records nothing.
 #[utoipa::path(
     get,
     path = "/{app_id}",
@@ -88,17 +85,8 @@ pub async fn click(
         ("expires" = Option<i64>, Query, description = "Unix milliseconds"),
         ("signature" = Option<String>, Query, description = "base64url HMAC-SHA256"),
     ),
-    responses(
-        (status = 200, description = "The click, when there is no `to`", body = crate::docs::schemas::ClickAnswer),
-        (status = 302, description = "Redirect to the checked `to` target", headers(("Location" = String, description = "The target"))),
-        (status = 400, description = "The redirect target is not allowed", body = crate::docs::schemas::TargetRefused),
-        (status = 403, description = "Click refused (not in grace mode)", body = crate::docs::schemas::ClickRefused),
-        (status = 404, description = "No such active site, or not a click link", body = crate::docs::schemas::MessageError),
-    )
+    responses(crate::docs::schemas::ClickResponses)
 )]
-/// (`https://app.appsflyer.com/com.app.id?pid=...`), so exclusions match the
-/// app id in the first path segment. Any other single-segment path is not
-/// found, and records nothing.
 pub async fn attribution(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
