@@ -13,6 +13,9 @@ need=()
 [ -f /usr/include/cjson/cJSON.h ] || need+=(libcjson-dev)
 dpkg -s valgrind >/dev/null 2>&1 || need+=(valgrind)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+# The server's PostgreSQL backend is tested on a throwaway cluster
+# (scripts/with-postgres.sh): Debian's server package, 15 on bookworm.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo=sudo

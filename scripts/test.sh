@@ -20,6 +20,8 @@ cargo package -p clickfence -p clickfence-ffi --no-verify --allow-dirty --quiet
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The server's whole suite again on PostgreSQL (a throwaway cluster).
+bash scripts/with-postgres.sh cargo test -p clickfence-server --locked
 # The core's feature combinations (no defaults, + geoip, + bot-detection).
 bash scripts/check-features.sh
 bash scripts/test-c.sh

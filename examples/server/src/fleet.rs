@@ -1,6 +1,7 @@
 //! Keeping this instance's in-memory configuration in step with the
 //! database, so a change made through any instance sharing it is in force
-//! here within [`POLL_EVERY`] plus the time to reload.
+//! here within a second: at once on PostgreSQL (`LISTEN`/`NOTIFY`, with
+//! [`FALLBACK_EVERY`] polls behind it), within [`POLL_EVERY`] on SQLite.
 //!
 //! Every change bumps a version in its own transaction
 //! ([`crate::storage::Shared`]); [`follow`] polls the versions and reloads
@@ -21,16 +22,34 @@ use clickfence::{ClickVerifier, Mode};
 use crate::state::{now, AppState};
 use crate::storage::{ClickSigningState, StoreResult};
 
-/// How often the versions are read.
+/// How often the versions are read on SQLite, where polling is the only
+/// signal.
 pub const POLL_EVERY: Duration = Duration::from_millis(250);
+/// How often they are read on PostgreSQL, where a `NOTIFY` in the changing
+/// transaction wakes every instance at once: the fallback that heals a
+/// missed notification (a dropped listening connection) by itself.
+pub const FALLBACK_EVERY: Duration = Duration::from_secs(1);
 
-/// Polls the versions until `stop` turns true, reloading what changed.
+/// Follows the versions until `stop` turns true, reloading what changed:
+/// on every announcement (PostgreSQL) and at each poll.
 pub async fn follow(state: Arc<AppState>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let announced = Arc::new(tokio::sync::Notify::new());
+    let wake = Arc::clone(&announced);
+    state
+        .store
+        .on_config_change(Arc::new(move || wake.notify_one()));
+    let every = if state.store.is_postgres() {
+        FALLBACK_EVERY
+    } else {
+        POLL_EVERY
+    };
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(POLL_EVERY) => {}
+            _ = tokio::time::sleep(every) => {}
+            _ = announced.notified() => {}
             _ = stop.changed() => return,
         }
+        let _change = Arc::clone(&state.config_lock).lock_owned().await;
         let s = Arc::clone(&state);
         match tokio::task::spawn_blocking(move || catch_up(&s)).await {
             Ok(Ok(())) => {}

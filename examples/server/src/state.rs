@@ -102,6 +102,10 @@ pub struct AppState {
     pub instance: String,
     /// The configuration versions this instance has loaded.
     pub seen: Mutex<crate::storage::ConfigVersions>,
+    /// Held by a local configuration change (memory and database) and by a
+    /// reload, so a reload never reads the database between the two halves
+    /// of a change made here and undoes it.
+    pub config_lock: Arc<tokio::sync::Mutex<()>>,
     /// Click-signing report counts not yet written.
     pub report: crate::counters::ReportBuffer,
     /// When the webhook worker last went round its loop (unix seconds; 0:
@@ -160,6 +164,7 @@ impl AppState {
             metrics: crate::metrics::Metrics::default(),
             report: crate::counters::ReportBuffer::default(),
             seen: Mutex::new(seen),
+            config_lock: Arc::new(tokio::sync::Mutex::new(())),
             instance: store_instance,
             worker_beat: std::sync::atomic::AtomicI64::new(0),
             scorers: Mutex::new(HashMap::new()),

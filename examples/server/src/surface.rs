@@ -84,7 +84,24 @@ pub fn edge_code(status: StatusCode) -> &'static str {
         415 => "UNSUPPORTED_MEDIA_TYPE",
         429 => "RATE_LIMITED",
         431 => "HEADERS_TOO_LARGE",
+        503 => "SERVICE_UNAVAILABLE",
         _ => "INTERNAL_ERROR",
+    }
+}
+
+/// What a request is told while the database cannot be reached.
+pub const UNAVAILABLE: &str = "Service temporarily unavailable; retry shortly.";
+
+/// The answer to a storage failure: 503 (with `Retry-After`) while the
+/// database cannot be reached, so clients retry and nothing counts as
+/// acknowledged; otherwise 500. The details go to the log either way.
+pub fn storage_status(e: &crate::storage::StoreError) -> StatusCode {
+    if e.is_unavailable() {
+        tracing::warn!(error = %e, code = e.code(), "database_unavailable");
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        tracing::error!(error = %e, code = e.code(), "storage failure");
+        StatusCode::INTERNAL_SERVER_ERROR
     }
 }
 
@@ -98,6 +115,7 @@ fn standard_message(status: StatusCode) -> Option<&'static str> {
         415 => "Content-Type must be application/json.",
         431 => "Request headers too large.",
         500 => "Internal server error.",
+        503 => UNAVAILABLE,
         _ => return None,
     })
 }

@@ -2,10 +2,12 @@
 
 use std::process::Command;
 
+mod common;
+
 fn run(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_clickfence-server"))
         .arg("--db")
-        .arg(db)
+        .arg(common::database(db))
         .args(args)
         .output()
         .unwrap();

@@ -199,13 +199,15 @@ async fn a_broken_signer_trips_the_breaker_and_the_trip_survives_a_restart() {
 }
 
 fn outbox_events(s: &Server) -> Vec<String> {
-    let db = rusqlite::Connection::open(s.db_path()).unwrap();
-    let mut stmt = db
-        .prepare("SELECT event FROM deliveries ORDER BY id")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
+    s.state
+        .store
+        .query_rows("SELECT event FROM deliveries ORDER BY id", &[])
         .unwrap()
-        .map(Result::unwrap)
+        .into_iter()
+        .map(|r| match &r[0] {
+            clickfence_server::storage::db::Value::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        })
         .collect()
 }
 
@@ -462,18 +464,17 @@ async fn deliveries_never_reach_internal_addresses() {
 }
 
 fn insert_blocks(db: &std::path::Path, count: u32) {
-    let mut conn = rusqlite::Connection::open(db).unwrap();
-    let tx = conn.transaction().unwrap();
-    {
-        let mut stmt = tx
-            .prepare("INSERT INTO blocked_ips (site_id, ip_address, type, source, created_at, updated_at) VALUES (1, ?1, 'permanent', 'api', 0, 0)")
-            .unwrap();
-        for i in 0..count {
-            stmt.execute([format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255)])
-                .unwrap();
-        }
-    }
-    tx.commit().unwrap();
+    // One statement, in the SQL both engines take: 10.0.0.0, 10.0.0.1, ...
+    let store = clickfence_server::storage::Store::open(&common::database(db)).unwrap();
+    let n = store
+        .execute_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)
+             INSERT INTO blocked_ips (site_id, ip_address, type, source, created_at, updated_at)
+             SELECT 1, '10.' || (i >> 16) || '.' || ((i >> 8) & 255) || '.' || (i & 255), 'permanent', 'api', 0, 0 FROM n",
+            &[&i64::from(count)],
+        )
+        .unwrap();
+    assert_eq!(n, count as usize);
 }
 
 #[tokio::test]
@@ -670,14 +671,18 @@ async fn refused_ip_checks_are_recorded_at_a_bounded_rate() {
         .await;
         assert_eq!(r.json["allowed"], false);
     }
-    let db = rusqlite::Connection::open(s.db_path()).unwrap();
-    let rows: i64 = db
-        .query_row(
+    let rows = s
+        .state
+        .store
+        .query_rows(
             "SELECT COUNT(*) FROM pixel_events WHERE type = 'ip_blocking'",
-            [],
-            |r| r.get(0),
+            &[],
         )
         .unwrap();
+    let rows = match rows[0][0] {
+        clickfence_server::storage::db::Value::Int(n) => n,
+        ref other => panic!("{other:?}"),
+    };
     assert!((1..=6).contains(&rows), "{rows} rows for 300 refused calls");
     s.stop().await;
 }

@@ -131,7 +131,8 @@ async fn ip_access_follows_synced_policies_and_trusts_cf_headers_only_from_proxi
 #[tokio::test]
 async fn untrusted_peers_cannot_spoof_cf_headers() {
     let dir = tempfile::tempdir().unwrap();
-    let store = clickfence_server::storage::Store::open(&dir.path().join("db")).unwrap();
+    let store =
+        clickfence_server::storage::Store::open(&common::database(&dir.path().join("db"))).unwrap();
     // Trust only a range the test client is not in.
     let config = clickfence_server::state::ServerConfig {
         trusted_proxies: clickfence::IpSet::from_strs(["203.0.113.0/24"]).unwrap(),

@@ -362,7 +362,7 @@ async fn a_dead_instances_claim_is_taken_over_when_its_lease_expires() {
     // The delivery is queued and claimed by an instance that then "died",
     // before any worker runs.
     {
-        let store = clickfence_server::storage::Store::open(&db).unwrap();
+        let store = clickfence_server::storage::Store::open(&common::database(&db)).unwrap();
         clickfence_server::seed_demo(&store, now()).unwrap();
         let state = clickfence_server::state::AppState::new(store, Default::default()).unwrap();
         state
@@ -371,12 +371,12 @@ async fn a_dead_instances_claim_is_taken_over_when_its_lease_expires() {
             .unwrap();
         emit(&state, 1, &blocked_event("198.51.100.9")).unwrap();
     }
-    let conn = rusqlite::Connection::open(&db).unwrap();
+    let store = clickfence_server::storage::Store::open(&common::database(&db)).unwrap();
     let claim = |until: i64| {
-        let n = conn
-            .execute(
+        let n = store
+            .execute_sql(
                 "UPDATE deliveries SET claimed_by = 'dead-instance', claimed_until = ?1",
-                [until],
+                &[&until],
             )
             .unwrap();
         assert_eq!(n, 1);

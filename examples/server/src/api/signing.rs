@@ -53,7 +53,15 @@ impl SigningError {
 
 impl From<crate::storage::StoreError> for SigningError {
     fn from(e: crate::storage::StoreError) -> Self {
-        Self::internal(e)
+        let status = crate::surface::storage_status(&e);
+        Self {
+            status,
+            message: if status == StatusCode::SERVICE_UNAVAILABLE {
+                crate::surface::UNAVAILABLE.into()
+            } else {
+                "Internal server error".into()
+            },
+        }
     }
 }
 
@@ -163,6 +171,8 @@ pub async fn generate(
     State(state): State<Arc<AppState>>,
     SigningQuery(q): SigningQuery<GenerateQuery>,
 ) -> SigningResult<Json<Value>> {
+    // Memory and database change together, never interleaved with a reload.
+    let _change = Arc::clone(&state.config_lock).lock_owned().await;
     let ttl = match q.ttl_hours.as_deref().map(str::parse::<u64>) {
         None => DEFAULT_TTL_HOURS,
         Some(Ok(t)) => t,
@@ -219,6 +229,8 @@ pub async fn revoke(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> SigningResult<StatusCode> {
+    // Memory and database change together, never interleaved with a reload.
+    let _change = Arc::clone(&state.config_lock).lock_owned().await;
     state.clicks.revoke_key(&id).map_err(|e| SigningError {
         status: StatusCode::NOT_FOUND,
         message: e.to_string(),
@@ -289,6 +301,8 @@ pub async fn set_mode(
     State(state): State<Arc<AppState>>,
     Path(mode): Path<String>,
 ) -> SigningResult<Json<Value>> {
+    // Memory and database change together, never interleaved with a reload.
+    let _change = Arc::clone(&state.config_lock).lock_owned().await;
     let mode = mode
         .parse::<Mode>()
         .map_err(|e| SigningError::invalid(e.to_string()))?;
@@ -316,6 +330,8 @@ pub async fn set_breaker(
     State(state): State<Arc<AppState>>,
     SigningJson(body): SigningJson<BreakerBody>,
 ) -> SigningResult<StatusCode> {
+    // Memory and database change together, never interleaved with a reload.
+    let _change = Arc::clone(&state.config_lock).lock_owned().await;
     let on = parse_circuit_breaker_status(&body.status)
         .map_err(|e| SigningError::invalid(e.to_string()))?;
     state.clicks.set_circuit_breaker(on);
@@ -432,6 +448,8 @@ pub async fn exclude(
     State(state): State<Arc<AppState>>,
     Path(app): Path<String>,
 ) -> SigningResult<StatusCode> {
+    // Memory and database change together, never interleaved with a reload.
+    let _change = Arc::clone(&state.config_lock).lock_owned().await;
     state
         .clicks
         .exclude_app(&app)
@@ -460,6 +478,8 @@ pub async fn include(
     State(state): State<Arc<AppState>>,
     Path(app): Path<String>,
 ) -> SigningResult<StatusCode> {
+    // Memory and database change together, never interleaved with a reload.
+    let _change = Arc::clone(&state.config_lock).lock_owned().await;
     state.clicks.include_app(&app);
     blocking(move || Ok(state.store.set_app_excluded(&app, false)?)).await?;
     Ok(StatusCode::OK)

@@ -120,6 +120,15 @@ async fn run(
     let work = tokio::task::spawn_blocking(move || pipeline(&state, &request));
     match work.await {
         Ok(Ok(response)) => response,
+        Ok(Err(e)) if e.is_unavailable() => {
+            crate::surface::storage_status(&e);
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, "1")],
+                Json(json!({ "message": crate::surface::UNAVAILABLE })),
+            )
+                .into_response()
+        }
         Ok(Err(e)) => internal(&e.to_string()),
         Err(e) => internal(&e.to_string()),
     }

@@ -1,6 +1,6 @@
 //! Accounts, plans and team membership.
 
-use rusqlite::{params, OptionalExtension, Row};
+use super::db::{params, Row};
 use serde::Serialize;
 
 use super::{Store, StoreResult};
@@ -22,7 +22,7 @@ pub struct Account {
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "id, name, plan, status, click_limit";
 
-pub(crate) fn account_from(r: &Row<'_>) -> rusqlite::Result<Account> {
+pub(crate) fn account_from(r: &Row) -> StoreResult<Account> {
     Ok(Account {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -35,24 +35,20 @@ pub(crate) fn account_from(r: &Row<'_>) -> rusqlite::Result<Account> {
 impl Store {
     /// Creates an account.
     pub fn create_account(&self, name: &str, plan: &str, now: i64) -> StoreResult<i64> {
-        let db = self.db();
-        db.execute(
-            "INSERT INTO accounts (name, plan, created_at) VALUES (?1, ?2, ?3)",
+        self.db()?.query_row(
+            "INSERT INTO accounts (name, plan, created_at) VALUES (?1, ?2, ?3) RETURNING id",
             params![name, plan, now],
-        )?;
-        Ok(db.last_insert_rowid())
+            |r| r.get(0),
+        )
     }
 
     /// An account by id.
     pub fn account(&self, id: i64) -> StoreResult<Option<Account>> {
-        Ok(self
-            .db()
-            .query_row(
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
-                [id],
-                account_from,
-            )
-            .optional()?)
+        self.db()?.query_opt(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+            params![id],
+            account_from,
+        )
     }
 
     /// Changes an account's plan, status or click limit; returns the account after.
@@ -69,8 +65,8 @@ impl Store {
 
     /// Lets `member` access `account`'s sites.
     pub fn add_member(&self, account: i64, member: i64) -> StoreResult<()> {
-        self.db().execute(
-            "INSERT OR IGNORE INTO team_members (account_id, member_account_id) VALUES (?1, ?2)",
+        self.db()?.execute(
+            "INSERT INTO team_members (account_id, member_account_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![account, member],
         )?;
         Ok(())

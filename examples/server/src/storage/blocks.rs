@@ -1,6 +1,6 @@
 //! Blocked IPs of a site.
 
-use rusqlite::{params, Row};
+use super::db::{params, Row};
 use serde::Serialize;
 
 use super::{rfc3339, Store, StoreResult};
@@ -32,7 +32,7 @@ pub struct BlockedIp {
     pub expires_at_unix: Option<i64>,
 }
 
-pub(crate) fn block_from(row: &Row<'_>) -> rusqlite::Result<BlockedIp> {
+pub(crate) fn block_from(row: &Row) -> StoreResult<BlockedIp> {
     let expires: Option<i64> = row.get(5)?;
     Ok(BlockedIp {
         id: row.get(0)?,
@@ -60,26 +60,22 @@ impl Store {
         after: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<BlockedIp>> {
-        let db = self.db();
-        let mut stmt = db.prepare_cached(&format!(
+        let db = self.db()?;
+        let rows = db.query_map(
+&format!(
             "SELECT {BLOCK_COLUMNS} FROM blocked_ips WHERE site_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)
-             AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4"
-        ))?;
-        let rows = stmt
-            .query_map(params![site, now, after, limit], block_from)?
-            .collect::<Result<Vec<_>, _>>()?;
+             AND (CAST(?3 AS BIGINT) IS NULL OR id > ?3) ORDER BY id LIMIT ?4"
+        ),
+params![site, now, after, limit], block_from)?;
         Ok(rows)
     }
 
     /// Every block of a site still in force at `now`: (address or prefix, expiry).
     pub fn active_blocks(&self, site: i64, now: i64) -> StoreResult<Vec<(String, Option<i64>)>> {
-        let db = self.db();
-        let mut stmt = db.prepare_cached(
-            "SELECT ip_address, expires_at FROM blocked_ips WHERE site_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
-        )?;
-        let rows = stmt
-            .query_map(params![site, now], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
+        let db = self.db()?;
+        let rows = db.query_map(
+"SELECT ip_address, expires_at FROM blocked_ips WHERE site_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+params![site, now], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows)
     }
 }

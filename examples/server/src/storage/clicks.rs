@@ -1,6 +1,6 @@
 //! Recorded clicks and their counts.
 
-use rusqlite::params;
+use super::db::params;
 use serde::Serialize;
 
 use super::{rfc3339, Store, StoreResult};
@@ -79,16 +79,14 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Click>> {
-        let db = self.db();
-        let mut stmt = db.prepare_cached(
-            "SELECT id, site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at
-             FROM clicks WHERE site_id = ?1 AND (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR status = ?3)
-               AND (?4 IS NULL OR classification = ?4) AND (?5 IS NULL OR ip = ?5)
-               AND (?6 IS NULL OR created_at >= ?6) AND (?7 IS NULL OR created_at <= ?7)
+        let db = self.db()?;
+        let rows = db.query_map(
+"SELECT id, site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at
+             FROM clicks WHERE site_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR id < ?2) AND (CAST(?3 AS TEXT) IS NULL OR status = ?3)
+               AND (CAST(?4 AS TEXT) IS NULL OR classification = ?4) AND (CAST(?5 AS TEXT) IS NULL OR ip = ?5)
+               AND (CAST(?6 AS BIGINT) IS NULL OR created_at >= ?6) AND (CAST(?7 AS BIGINT) IS NULL OR created_at <= ?7)
              ORDER BY id DESC LIMIT ?8",
-        )?;
-        let rows = stmt
-            .query_map(
+
                 params![
                     site,
                     before,
@@ -118,18 +116,18 @@ impl Store {
                         created_at: rfc3339(r.get(9)?),
                     })
                 },
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
+            )?;
         Ok(rows)
     }
 
     /// (total, blocked, flagged) clicks of a site since `since`.
     pub fn click_counts(&self, site: i64, since: i64) -> StoreResult<(i64, i64, i64)> {
-        Ok(self.db().query_row(
-            "SELECT COUNT(*), COALESCE(SUM(status = 'blocked'), 0), COALESCE(SUM(status = 'flagged'), 0)
+        self.db()?.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN status = 'flagged' THEN 1 ELSE 0 END), 0)
              FROM clicks WHERE site_id = ?1 AND created_at >= ?2",
             params![site, since],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?)
+        )
     }
 }

@@ -3,7 +3,7 @@
 //! breaker, exclusions; shops' IP policies) and `blocks` (sites' blocked
 //! IPs). Each instance polls them and reloads what moved.
 
-use rusqlite::Connection;
+use super::db::{params, Conn};
 
 use super::{Store, StoreResult};
 
@@ -28,27 +28,27 @@ pub enum Shared {
 }
 
 /// Bumps a version on `conn` (inside the caller's transaction), as
-/// `instance`.
-pub(crate) fn bump(conn: &Connection, what: Shared, instance: &str) -> StoreResult<()> {
+/// `instance`, and announces it to listening instances (on commit).
+pub(crate) fn bump(conn: &Conn<'_>, what: Shared, instance: &str) -> StoreResult<()> {
     match what {
         Shared::Settings => conn.execute(
             "UPDATE config_versions SET settings = settings + 1 WHERE id = 1",
-            [],
+            params![],
         )?,
         Shared::Blocks => conn.execute(
             "UPDATE config_versions SET blocks = blocks + 1, blocks_by = ?1 WHERE id = 1",
-            [instance],
+            params![instance],
         )?,
     };
-    Ok(())
+    conn.announce()
 }
 
 impl Store {
     /// The current versions.
     pub fn config_versions(&self) -> StoreResult<ConfigVersions> {
-        Ok(self.db().query_row(
+        self.db()?.query_row(
             "SELECT settings, blocks, blocks_by FROM config_versions WHERE id = 1",
-            [],
+            params![],
             |r| {
                 Ok(ConfigVersions {
                     settings: r.get(0)?,
@@ -56,20 +56,19 @@ impl Store {
                     blocks_by: r.get(2)?,
                 })
             },
-        )?)
+        )
     }
 
-    /// Runs `f` and bumps `what` in one IMMEDIATE transaction.
+    /// Runs `f` and bumps `what` in one write transaction.
     pub(crate) fn changing<R>(
         &self,
         what: Shared,
-        f: impl FnOnce(&Connection) -> StoreResult<R>,
+        f: impl FnOnce(&Conn<'_>) -> StoreResult<R>,
     ) -> StoreResult<R> {
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        bump(&tx, what, &self.instance)?;
-        tx.commit()?;
-        Ok(out)
+        self.transaction(|c| {
+            let out = f(c)?;
+            bump(c, what, &self.instance)?;
+            Ok(out)
+        })
     }
 }

@@ -1,9 +1,10 @@
 //! The server's records, one module per record family. Every SQL statement
-//! lives under this module; handlers never see SQL. SQLite runs in WAL mode:
-//! a committed write survives the process being killed.
+//! lives under this module, written once for both engines (see [`db`]);
+//! handlers never see SQL. SQLite runs in WAL mode and PostgreSQL commits
+//! durably: a committed write survives the process being killed.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::Mutex;
 
 use rusqlite::Connection;
 
@@ -11,7 +12,7 @@ mod accounts;
 mod blocks;
 mod clicks;
 mod config;
-mod migrations;
+pub mod db;
 mod shops;
 mod signing;
 mod sites;
@@ -25,7 +26,7 @@ pub use blocks::BlockedIp;
 pub(crate) use blocks::{block_from, BLOCK_COLUMNS};
 pub use clicks::{Click, ClickFilter, NewClick};
 pub use config::{ConfigVersions, Shared};
-use migrations::MIGRATIONS;
+use db::{Backend, Conn};
 pub use signing::ClickSigningState;
 pub use sites::{Site, SiteChanges};
 pub use tokens::{TokenRecord, TokenRow};
@@ -37,9 +38,30 @@ pub use webhooks::{AttemptRecord, Delivery, DeliveryRow, Endpoint};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The database refused or failed a statement.
+    /// SQLite refused or failed a statement.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// PostgreSQL refused or failed a statement.
+    #[error("database error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The database cannot be reached (no connection within the wait, or
+    /// the connection dropped): the request may succeed later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A migration failed; the schema is left at the last one applied.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// A column held a value of another type than the code reads.
+    #[error("column {index} holds {found}")]
+    Column {
+        /// The column.
+        index: usize,
+        /// What it held.
+        found: String,
+    },
+    /// A statement expected to return a row returned none.
+    #[error("no row")]
+    NoRow,
     /// The database file could not be created or narrowed to 0600.
     #[error("{path}: {source}")]
     File {
@@ -63,10 +85,28 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database could not be reached (rather than refusing
+    /// the statement): the same request may succeed in a moment. SQLite
+    /// still locked by another process after the busy timeout counts too.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Database(rusqlite::Error::SqliteFailure(f, _)) => matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            _ => false,
+        }
+    }
+
     /// A stable `snake_case` code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Database(_) => "database_error",
+            Self::Database(_) | Self::Postgres(_) => "database_error",
+            Self::Unavailable(_) => "database_unavailable",
+            Self::Migration(_) => "migration_failed",
+            Self::Column { .. } => "column_type",
+            Self::NoRow => "no_row",
             Self::File { .. } => "database_file",
             Self::Vanished(_) => "row_vanished",
             Self::Task(_) => "storage_task_failed",
@@ -96,9 +136,9 @@ pub const MAX_TOKENS: i64 = 20;
 /// Webhook endpoints per account.
 pub const MAX_ENDPOINTS: i64 = 10;
 
-/// The SQLite store.
+/// The server's records, in SQLite or PostgreSQL.
 pub struct Store {
-    conn: Mutex<Connection>,
+    backend: Backend,
     /// This process's name in claims and version bumps (random per open).
     instance: String,
 }
@@ -138,42 +178,82 @@ pub fn rfc3339(t: i64) -> String {
     clickfence::webhook::rfc3339(u64::try_from(t).unwrap_or(0))
 }
 
+mod sqlite_migrations {
+    refinery::embed_migrations!("migrations/sqlite");
+}
+
+/// Brings a SQLite database up to date. A database from before the
+/// migration tool kept its version in `schema_version`; those migrations are
+/// recorded as applied (not run again) the first time.
+fn migrate_sqlite(conn: &mut Connection) -> StoreResult<()> {
+    let legacy: Option<i32> = conn
+        .query_row(
+            "SELECT MAX(version) FROM schema_version WHERE NOT EXISTS
+               (SELECT 1 FROM sqlite_master WHERE name = 'refinery_schema_history')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(None);
+    let migration = |e: refinery::Error| StoreError::Migration(e.to_string());
+    if let Some(version) = legacy {
+        sqlite_migrations::migrations::runner()
+            .set_target(refinery::Target::FakeVersion(version))
+            .run(conn)
+            .map_err(migration)?;
+    }
+    sqlite_migrations::migrations::runner()
+        .run(conn)
+        .map_err(migration)?;
+    Ok(())
+}
+
+/// Whether `db` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
 impl Store {
-    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// Opens the database `db` names and migrates it: a PostgreSQL URL
+    /// (`postgres://user:pass@host:port/db`), or a SQLite file path
+    /// (created if missing).
     ///
-    /// The file holds webhook secrets and click-signing keys, so it is
+    /// A SQLite file holds webhook secrets and click-signing keys, so it is
     /// created owner-only (0600), and an existing one is narrowed to that;
     /// SQLite gives its `-wal` and `-shm` files the database's mode.
-    pub fn open(path: &Path) -> StoreResult<Self> {
+    pub fn open(db: &Path) -> StoreResult<Self> {
+        let backend = match db.to_str() {
+            Some(url) if is_postgres_url(url) => Backend::Postgres(Box::new(db::Pg::connect(url)?)),
+            _ => Backend::Sqlite(Mutex::new(Self::open_sqlite(db)?)),
+        };
+        Ok(Self {
+            backend,
+            instance: uuid::Uuid::new_v4().to_string(),
+        })
+    }
+
+    fn open_sqlite(path: &Path) -> StoreResult<Connection> {
         restrict(path)?;
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-        let version: i64 = conn.query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-            [],
-            |r| r.get(0),
-        )?;
-        for (i, sql) in MIGRATIONS
-            .iter()
-            .enumerate()
-            .skip(usize::try_from(version).unwrap_or(0))
-        {
-            let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(sql)?;
-            tx.execute(
-                "INSERT INTO schema_version (version) VALUES (?1)",
-                [i as i64 + 1],
-            )?;
-            tx.commit()?;
+        migrate_sqlite(&mut conn)?;
+        Ok(conn)
+    }
+
+    /// Whether the store is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// Calls `wake` whenever another instance announces a configuration
+    /// change (PostgreSQL `LISTEN`); nothing on SQLite, where the version
+    /// poll alone serves.
+    pub fn on_config_change(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) {
+        if let Backend::Postgres(pg) = &self.backend {
+            pg.listen(wake);
         }
-        Ok(Self {
-            conn: Mutex::new(conn),
-            instance: uuid::Uuid::new_v4().to_string(),
-        })
     }
 
     /// This process's name in delivery claims and configuration bumps.
@@ -181,16 +261,29 @@ impl Store {
         &self.instance
     }
 
-    fn db(&self) -> MutexGuard<'_, Connection> {
-        // A panic mid-statement leaves SQLite consistent (it rolls back).
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    /// A connection for one statement.
+    pub(crate) fn db(&self) -> StoreResult<Conn<'_>> {
+        self.backend.conn()
+    }
+
+    /// Runs `f` in one write transaction, committed if it returns `Ok`.
+    pub(crate) fn transaction<R>(
+        &self,
+        f: impl FnOnce(&Conn<'_>) -> StoreResult<R>,
+    ) -> StoreResult<R> {
+        let tx = self.db()?.begin()?;
+        let out = f(tx.conn())?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Whether no account exists yet.
     pub fn is_empty(&self) -> StoreResult<bool> {
         Ok(self
-            .db()
-            .query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0))?
+            .db()?
+            .query_row("SELECT COUNT(*) FROM accounts", db::params![], |r| {
+                r.get::<i64>(0)
+            })?
             == 0)
     }
 
@@ -198,14 +291,7 @@ impl Store {
     /// commit together or not at all. Returns `f`'s result and how many
     /// deliveries were queued (the caller wakes the worker when non-zero).
     pub fn write<R>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<(R, usize)> {
-        let mut db = self.db();
-        // IMMEDIATE: the write lock is taken at the start, so another
-        // instance on the same file makes this wait (busy timeout) rather
-        // than fail when a read would have to become a write.
-        let tx = Tx::new(
-            db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
-            &self.instance,
-        );
+        let tx = Tx::new(self.db()?.begin()?, &self.instance);
         let out = f(&tx)?;
         let queued = tx.commit()?;
         Ok((out, queued))

@@ -1,6 +1,6 @@
 //! The edge API's shops: IP policies, protection configs and pixel events.
 
-use rusqlite::{params, OptionalExtension};
+use super::db::{params, Param, Value};
 
 use super::config::Shared;
 use super::{Store, StoreResult};
@@ -8,11 +8,10 @@ use super::{Store, StoreResult};
 impl Store {
     /// Every shop's saved IP blocking config (JSON text).
     pub fn shop_policies(&self) -> StoreResult<Vec<(String, String)>> {
-        let db = self.db();
-        let mut stmt = db.prepare("SELECT shop, config FROM shop_policies")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
+        let db = self.db()?;
+        let rows = db.query_map("SELECT shop, config FROM shop_policies", params![], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
         Ok(rows)
     }
 
@@ -30,7 +29,7 @@ impl Store {
 
     /// Saves a shop's protection config from a heartbeat.
     pub fn save_protection(&self, shop: &str, config: &str, now: i64) -> StoreResult<()> {
-        self.db().execute(
+        self.db()?.execute(
             "INSERT INTO shop_protection (shop, config, updated_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (shop) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
             params![shop, config, now],
@@ -40,14 +39,11 @@ impl Store {
 
     /// A shop's protection config (JSON text).
     pub fn protection(&self, shop: &str) -> StoreResult<Option<String>> {
-        Ok(self
-            .db()
-            .query_row(
-                "SELECT config FROM shop_protection WHERE shop = ?1",
-                [shop],
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.db()?.query_opt(
+            "SELECT config FROM shop_protection WHERE shop = ?1",
+            params![shop],
+            |r| r.get(0),
+        )
     }
 
     /// Stores a pixel event.
@@ -65,33 +61,28 @@ impl Store {
         now_ms: i64,
         day: &str,
     ) -> StoreResult<i64> {
-        let db = self.db();
-        let mut stmt = db.prepare_cached(
+        self.db()?.query_row(
             "INSERT INTO pixel_events (shop, type, session_id, visitor_id, ip, country, page, payload, created_at_ms, day)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        stmt.execute(params![
-            shop, kind, session, visitor, ip, country, page, payload, now_ms, day
-        ])?;
-        Ok(db.last_insert_rowid())
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+            params![shop, kind, session, visitor, ip, country, page, payload, now_ms, day],
+            |r| r.get(0),
+        )
+    }
+
+    /// Runs one statement with positional parameters; returns the rows it
+    /// changed. For administration and tests: the server's own writes go
+    /// through the named operations.
+    pub fn execute_sql(&self, sql: &str, args: &[&dyn Param]) -> StoreResult<usize> {
+        self.db()?.execute(sql, args)
     }
 
     /// Runs a read-only analytics query with positional parameters.
-    pub fn query_rows(
-        &self,
-        sql: &str,
-        args: &[&dyn rusqlite::ToSql],
-    ) -> StoreResult<Vec<Vec<rusqlite::types::Value>>> {
-        let db = self.db();
-        let mut stmt = db.prepare_cached(sql)?;
-        let n = stmt.column_count();
-        let rows = stmt
-            .query_map(args, |r| {
-                (0..n)
-                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
-                    .collect::<Result<Vec<_>, _>>()
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+    pub fn query_rows(&self, sql: &str, args: &[&dyn Param]) -> StoreResult<Vec<Vec<Value>>> {
+        Ok(self
+            .db()?
+            .query(sql, args)?
+            .into_iter()
+            .map(super::db::Row::into_values)
+            .collect())
     }
 }

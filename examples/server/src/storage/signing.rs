@@ -1,6 +1,6 @@
 //! Click-signing keys, settings, exclusions and the hourly report.
 
-use rusqlite::{params, OptionalExtension};
+use super::db::params;
 
 use clickfence::click::HourCounts;
 
@@ -21,23 +21,22 @@ pub struct ClickSigningState {
 impl Store {
     /// Saved click-signing state: keys (id, secret, expires_at), mode, breaker, exclusions.
     pub fn click_signing(&self) -> StoreResult<ClickSigningState> {
-        let db = self.db();
-        let mut stmt =
-            db.prepare("SELECT id, secret, expires_at FROM click_signing_keys ORDER BY rowid")?;
-        let keys = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        let settings: Option<(String, bool, Option<String>)> = db
-            .query_row(
-                "SELECT mode, circuit_breaker, tripped FROM click_signing_settings WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let mut stmt = db.prepare("SELECT app_id FROM click_signing_excluded ORDER BY app_id")?;
-        let excluded = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<Vec<String>, _>>()?;
+        let db = self.db()?;
+        let keys = db.query_map(
+            "SELECT id, secret, expires_at FROM click_signing_keys ORDER BY added, id",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let settings: Option<(String, bool, Option<String>)> = db.query_opt(
+            "SELECT mode, circuit_breaker, tripped FROM click_signing_settings WHERE id = 1",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let excluded = db.query_map(
+            "SELECT app_id FROM click_signing_excluded ORDER BY app_id",
+            params![],
+            |r| r.get(0),
+        )?;
         Ok(ClickSigningState {
             keys,
             settings,
@@ -48,7 +47,14 @@ impl Store {
     /// Saves a key.
     pub fn save_signing_key(&self, id: &str, secret: &str, expires_at: i64) -> StoreResult<()> {
         self.changing(Shared::Settings, |db| {
-            db.execute("INSERT OR REPLACE INTO click_signing_keys (id, secret, expires_at) VALUES (?1, ?2, ?3)", params![id, secret, expires_at])?;
+            // A saved key goes to the end of the ring, as a new one does.
+            db.execute(
+                "INSERT INTO click_signing_keys (id, secret, expires_at, added)
+                 VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(added), 0) + 1 FROM click_signing_keys))
+                 ON CONFLICT (id) DO UPDATE SET secret = excluded.secret, expires_at = excluded.expires_at,
+                    added = excluded.added",
+                params![id, secret, expires_at],
+            )?;
             Ok(())
         })
     }
@@ -56,7 +62,7 @@ impl Store {
     /// Deletes a key.
     pub fn delete_signing_key(&self, id: &str) -> StoreResult<()> {
         self.changing(Shared::Settings, |db| {
-            db.execute("DELETE FROM click_signing_keys WHERE id = ?1", [id])?;
+            db.execute("DELETE FROM click_signing_keys WHERE id = ?1", params![id])?;
             Ok(())
         })
     }
@@ -84,13 +90,13 @@ impl Store {
         self.changing(Shared::Settings, |db| {
             if excluded {
                 db.execute(
-                    "INSERT OR IGNORE INTO click_signing_excluded (app_id) VALUES (?1)",
-                    [app],
+                    "INSERT INTO click_signing_excluded (app_id) VALUES (?1) ON CONFLICT DO NOTHING",
+                    params![app],
                 )?;
             } else {
                 db.execute(
                     "DELETE FROM click_signing_excluded WHERE app_id = ?1",
-                    [app],
+                    params![app],
                 )?;
             }
             Ok(())
@@ -111,13 +117,11 @@ impl Store {
 
     /// Report rows for hours `start..=end` that saw clicks.
     pub fn signed_click_report(&self, start: i64, end: i64) -> StoreResult<Vec<[i64; 7]>> {
-        let db = self.db();
-        let mut stmt = db.prepare(
-            "SELECT hour, total, valid, missing, expired, invalid, no_active FROM click_signing_report
+        let db = self.db()?;
+        let rows = db.query_map(
+"SELECT hour, total, valid, missing, expired, invalid, no_active FROM click_signing_report
              WHERE hour BETWEEN ?1 AND ?2 AND total > 0 ORDER BY hour",
-        )?;
-        let rows = stmt
-            .query_map(params![start, end], |r| {
+params![start, end], |r| {
                 Ok([
                     r.get(0)?,
                     r.get(1)?,
@@ -127,8 +131,7 @@ impl Store {
                     r.get(5)?,
                     r.get(6)?,
                 ])
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+            })?;
         Ok(rows)
     }
 }

@@ -1,6 +1,6 @@
 //! Sites: thresholds, grace mode, pause, redirect hosts.
 
-use rusqlite::{params, OptionalExtension, Row};
+use super::db::{params, Row};
 use serde::Serialize;
 
 use super::{rfc3339, Store, StoreError, StoreResult};
@@ -64,7 +64,7 @@ fn serialize_paused<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok
     }
 }
 
-fn site_from(row: &Row<'_>) -> rusqlite::Result<Site> {
+fn site_from(row: &Row) -> StoreResult<Site> {
     Ok(Site {
         id: row.get(0)?,
         account_id: row.get(1)?,
@@ -77,7 +77,7 @@ fn site_from(row: &Row<'_>) -> rusqlite::Result<Site> {
         paused_until: row.get(8)?,
         created_at: rfc3339(row.get(9)?),
         redirect_hosts: row
-            .get::<_, String>(10)?
+            .get::<String>(10)?
             .split(',')
             .filter(|h| !h.is_empty())
             .map(str::to_owned)
@@ -105,7 +105,7 @@ impl Store {
     /// applies the rules).
     pub fn update_site(&self, id: i64, c: &SiteChanges) -> StoreResult<Option<Site>> {
         let hosts = c.redirect_hosts.as_ref().map(|h| h.join(","));
-        self.db().execute(
+        self.db()?.execute(
             "UPDATE sites SET name = COALESCE(?2, name), domain = COALESCE(?3, domain),
                 block_threshold = COALESCE(?4, block_threshold), flag_threshold = COALESCE(?5, flag_threshold),
                 grace_mode = COALESCE(?6, grace_mode), is_active = COALESCE(?7, is_active),
@@ -117,48 +117,46 @@ impl Store {
 
     /// A site by id, whoever owns it.
     pub fn site(&self, id: i64) -> StoreResult<Option<Site>> {
-        Ok(self
-            .db()
-            .query_row(
-                &format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.id = ?1"),
-                [id],
-                site_from,
-            )
-            .optional()?)
+        self.db()?.query_opt(
+            &format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.id = ?1"),
+            params![id],
+            site_from,
+        )
     }
 
     /// The active site with the lowest id, whoever owns it.
     pub fn oldest_active_site(&self) -> StoreResult<Option<Site>> {
-        Ok(self
-            .db()
-            .query_row(
-                &format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.is_active = 1 ORDER BY s.id LIMIT 1"),
-                [],
-                site_from,
-            )
-            .optional()?)
+        self.db()?.query_opt(
+            &format!(
+                "SELECT {SITE_COLUMNS} FROM sites s WHERE s.is_active = 1 ORDER BY s.id LIMIT 1"
+            ),
+            params![],
+            site_from,
+        )
     }
 
     /// Sites `account` can access: its own and those of accounts it is a team member of.
     pub fn sites_for(&self, account: i64) -> StoreResult<Vec<Site>> {
-        let db = self.db();
-        let mut stmt = db.prepare_cached(&format!(
+        let db = self.db()?;
+        let rows = db.query_map(
+&format!(
             "SELECT {SITE_COLUMNS} FROM sites s WHERE s.account_id = ?1
              OR s.account_id IN (SELECT account_id FROM team_members WHERE member_account_id = ?1) ORDER BY s.id"
-        ))?;
-        let rows = stmt
-            .query_map([account], site_from)?
-            .collect::<Result<Vec<_>, _>>()?;
+        ),
+params![account], site_from)?;
         Ok(rows)
     }
 
     /// A site `account` can access, or None.
     pub fn site_for(&self, account: i64, id: i64) -> StoreResult<Option<Site>> {
-        let db = self.db();
-        let mut stmt = db.prepare_cached(&format!(
+        let db = self.db()?;
+        db.query_opt(
+            &format!(
             "SELECT {SITE_COLUMNS} FROM sites s WHERE s.id = ?2 AND (s.account_id = ?1
              OR s.account_id IN (SELECT account_id FROM team_members WHERE member_account_id = ?1))"
-        ))?;
-        Ok(stmt.query_row(params![account, id], site_from).optional()?)
+        ),
+            params![account, id],
+            site_from,
+        )
     }
 }

@@ -1,6 +1,6 @@
 //! API tokens, stored as SHA-256 hashes.
 
-use rusqlite::{params, OptionalExtension};
+use super::db::{params, Lock};
 
 use super::{Store, StoreResult, MAX_TOKENS};
 
@@ -32,7 +32,8 @@ impl Store {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<Option<i64>> {
-        let db = self.db();
+        self.transaction(|db| {
+        db.exclusive(Lock::AccountTokens(account))?;
         let live: i64 = db.query_row(
             "SELECT COUNT(*) FROM tokens WHERE account_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
             params![account, now],
@@ -41,21 +42,21 @@ impl Store {
         if live >= MAX_TOKENS {
             return Ok(None);
         }
-        db.execute(
-            "INSERT INTO tokens (account_id, hash, abilities, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        db.query_row(
+            "INSERT INTO tokens (account_id, hash, abilities, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
             params![account, hash, abilities.join(","), expires_at, now],
-        )?;
-        Ok(Some(db.last_insert_rowid()))
+            |r| r.get(0),
+        ).map(Some)
+        })
     }
 
     /// A token by the hash of its text.
     pub fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
-        let db = self.db();
-        let mut stmt = db.prepare_cached(
+        let db = self.db()?;
+        db.query_opt(
             "SELECT id, account_id, abilities, expires_at, revoked_at FROM tokens WHERE hash = ?1",
-        )?;
-        Ok(stmt
-            .query_row([hash], |r| {
+            params![hash],
+            |r| {
                 let abilities: String = r.get(2)?;
                 Ok(TokenRecord {
                     id: r.get(0)?,
@@ -64,25 +65,24 @@ impl Store {
                     expires_at: r.get(3)?,
                     revoked_at: r.get(4)?,
                 })
-            })
-            .optional()?)
+            },
+        )
     }
 
     /// An account's tokens: (id, abilities, expires_at, revoked_at).
     pub fn tokens_of(&self, account: i64) -> StoreResult<Vec<TokenRow>> {
-        let db = self.db();
-        let mut stmt = db.prepare("SELECT id, abilities, expires_at, revoked_at FROM tokens WHERE account_id = ?1 ORDER BY id")?;
-        let rows = stmt
-            .query_map([account], |r| {
+        let db = self.db()?;
+        let rows = db.query_map(
+"SELECT id, abilities, expires_at, revoked_at FROM tokens WHERE account_id = ?1 ORDER BY id",
+params![account], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+            })?;
         Ok(rows)
     }
 
     /// Revokes a token; returns whether it existed unrevoked.
     pub fn revoke_token(&self, id: i64, now: i64) -> StoreResult<bool> {
-        Ok(self.db().execute(
+        Ok(self.db()?.execute(
             "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
             params![id, now],
         )? == 1)
@@ -90,7 +90,7 @@ impl Store {
 
     /// Marks a token's expiry (tests of expired tokens).
     pub fn set_token_expiry(&self, id: i64, expires_at: i64) -> StoreResult<()> {
-        self.db().execute(
+        self.db()?.execute(
             "UPDATE tokens SET expires_at = ?2 WHERE id = ?1",
             params![id, expires_at],
         )?;

@@ -5,8 +5,8 @@
 
 use std::cell::Cell;
 
+use super::db::{params, Conn, Lock, Row, Transaction};
 use clickfence::webhook::Event;
-use rusqlite::{params, OptionalExtension, Transaction};
 
 use clickfence::click::HourCounts;
 use clickfence::score::PauseWindow;
@@ -54,6 +54,16 @@ impl<'a> Tx<'a> {
         }
     }
 
+    fn c(&self) -> &Conn<'a> {
+        self.tx.conn()
+    }
+
+    /// Serialises this transaction with every other one that changes the
+    /// blocks of `site` (PostgreSQL; SQLite's write lock already does).
+    fn lock_site_blocks(&self, site: i64) -> StoreResult<()> {
+        self.c().exclusive(Lock::SiteBlocks(site))
+    }
+
     pub(super) fn commit(self) -> StoreResult<usize> {
         let queued = self.queued.get();
         self.tx.commit()?;
@@ -64,24 +74,22 @@ impl<'a> Tx<'a> {
     /// record and whether it is new (a re-block of an expired auto-block
     /// counts as new: it is in force again).
     pub fn upsert_block(&self, b: &NewBlock<'_>, now: i64) -> StoreResult<(BlockedIp, bool)> {
-        let was_active: Option<bool> = self
-            .tx
-            .query_row(
+        self.lock_site_blocks(b.site)?;
+        let was_active: Option<bool> = self.c().query_opt(
                 "SELECT expires_at IS NULL OR expires_at > ?3 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2",
                 params![b.site, b.ip, now],
                 |r| r.get(0),
-            )
-            .optional()?;
-        self.tx.execute(
+            )?;
+        self.c().execute(
             "INSERT INTO blocked_ips (site_id, ip_address, reason, type, expires_at, source, fraud_score, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
              ON CONFLICT (site_id, ip_address) DO UPDATE SET reason = excluded.reason, type = excluded.type,
                 expires_at = excluded.expires_at, source = excluded.source, fraud_score = excluded.fraud_score,
-                offences = offences + (excluded.source = 'auto'), updated_at = excluded.updated_at",
+                offences = blocked_ips.offences + CASE WHEN excluded.source = 'auto' THEN 1 ELSE 0 END, updated_at = excluded.updated_at",
             params![b.site, b.ip, b.reason, b.kind, b.expires_at, b.source, b.fraud_score, now],
         )?;
-        bump(&self.tx, Shared::Blocks, self.instance)?;
-        let record = self.tx.query_row(
+        bump(self.c(), Shared::Blocks, self.instance)?;
+        let record = self.c().query_row(
             &format!(
                 "SELECT {BLOCK_COLUMNS} FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2"
             ),
@@ -93,69 +101,58 @@ impl<'a> Tx<'a> {
 
     /// How many times `ip` was auto-blocked on `site` before (0 if never).
     pub fn auto_block_offences(&self, site: i64, ip: &str) -> StoreResult<u32> {
-        let n: Option<i64> = self
-            .tx
-            .query_row(
-                "SELECT offences + (source = 'auto') FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2",
+        let n: Option<i64> = self.c().query_opt(
+                "SELECT offences + CASE WHEN source = 'auto' THEN 1 ELSE 0 END FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2",
                 params![site, ip],
                 |r| r.get(0),
-            )
-            .optional()?;
+            )?;
         Ok(u32::try_from(n.unwrap_or(0)).unwrap_or(u32::MAX))
     }
 
     /// Whether `ip` has a manual or API block on `site` (which an automatic
     /// block must never overwrite).
     pub fn has_manual_block(&self, site: i64, ip: &str) -> StoreResult<bool> {
-        Ok(self
-            .tx
-            .query_row(
+        Ok(self.c().query_opt(
                 "SELECT 1 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2 AND source != 'auto'",
                 params![site, ip],
                 |_| Ok(()),
-            )
-            .optional()?
+            )?
             .is_some())
     }
 
     /// Removes the oldest auto-blocks of `site` beyond `cap`; returns the
     /// addresses removed. Manual and API blocks are never touched.
     pub fn evict_auto_blocks(&self, site: i64, cap: usize) -> StoreResult<Vec<String>> {
-        let count: i64 = self.tx.query_row(
+        self.lock_site_blocks(site)?;
+        let count: i64 = self.c().query_row(
             "SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND source = 'auto'",
-            [site],
+            params![site],
             |r| r.get(0),
         )?;
         let excess = count - i64::try_from(cap).unwrap_or(i64::MAX);
         if excess <= 0 {
             return Ok(Vec::new());
         }
-        let mut stmt = self.tx.prepare_cached(
-            "DELETE FROM blocked_ips WHERE id IN (SELECT id FROM blocked_ips WHERE site_id = ?1 AND source = 'auto'
+        let gone = self.c().query_map(
+"DELETE FROM blocked_ips WHERE id IN (SELECT id FROM blocked_ips WHERE site_id = ?1 AND source = 'auto'
              ORDER BY updated_at, id LIMIT ?2) RETURNING ip_address",
-        )?;
-        let gone = stmt
-            .query_map(params![site, excess], |r| r.get(0))?
-            .collect::<Result<Vec<String>, _>>()?;
-        bump(&self.tx, Shared::Blocks, self.instance)?;
+params![site, excess], |r| r.get(0))?;
+        bump(self.c(), Shared::Blocks, self.instance)?;
         Ok(gone)
     }
 
     /// Removes a block by record id or by address; returns the removed record.
     pub fn delete_block(&self, site: i64, id_or_ip: &str) -> StoreResult<Option<BlockedIp>> {
         let id: Option<i64> = id_or_ip.parse().ok();
-        let found = self
-            .tx
-            .query_row(
+        let found = self.c().query_opt(
                 &format!("SELECT {BLOCK_COLUMNS} FROM blocked_ips WHERE site_id = ?1 AND (id = ?2 OR ip_address = ?3)"),
                 params![site, id, id_or_ip],
                 block_from,
-            )
-            .optional()?;
+            )?;
         if let Some(b) = &found {
-            self.tx
-                .execute("DELETE FROM blocked_ips WHERE id = ?1", [b.id])?;
-            bump(&self.tx, Shared::Blocks, self.instance)?;
+            self.c()
+                .execute("DELETE FROM blocked_ips WHERE id = ?1", params![b.id])?;
+            bump(self.c(), Shared::Blocks, self.instance)?;
         }
         Ok(found)
     }
@@ -163,7 +160,7 @@ impl<'a> Tx<'a> {
     /// Pauses a site until `until` unless a pause is in force at `now`;
     /// returns whether this call paused it.
     pub fn pause(&self, site: i64, until: i64, now: i64) -> StoreResult<bool> {
-        Ok(self.tx.execute(
+        Ok(self.c().execute(
             "UPDATE sites SET paused_until = ?2 WHERE id = ?1 AND (paused_until IS NULL OR paused_until <= ?3)",
             params![site, until, now],
         )? == 1)
@@ -172,7 +169,7 @@ impl<'a> Tx<'a> {
     /// Ends a pause that is over at `now`; returns whether this call ended it
     /// (so one `site.resumed` is sent however many clicks race here).
     pub fn resume(&self, site: i64, now: i64) -> StoreResult<bool> {
-        Ok(self.tx.execute(
+        Ok(self.c().execute(
             "UPDATE sites SET paused_until = NULL WHERE id = ?1 AND paused_until <= ?2",
             params![site, now],
         )? == 1)
@@ -180,11 +177,10 @@ impl<'a> Tx<'a> {
 
     /// Records a click; returns its id.
     pub fn insert_click(&self, c: &NewClick<'_>) -> StoreResult<i64> {
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        stmt.execute(params![
+        self.c().query_row(
+"INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+params![
             c.site,
             c.ip,
             c.status,
@@ -195,15 +191,15 @@ impl<'a> Tx<'a> {
             c.referrer,
             c.at,
             c.network,
-        ])?;
-        Ok(self.tx.last_insert_rowid())
+        ],
+ |r| r.get(0))
     }
 
     /// A site's clicks since `since`, as the auto-pause rule reads them.
     pub fn pause_window(&self, site: i64, since: i64) -> StoreResult<PauseWindow> {
-        let count = |r: &rusqlite::Row<'_>, i| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
-        Ok(self.tx.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(status = 'blocked'), 0), COUNT(DISTINCT network),
+        let count = |r: &Row, i| r.get::<i64>(i).map(|v| v.max(0) as u64);
+        self.c().query_row(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' THEN 1 ELSE 0 END), 0), COUNT(DISTINCT network),
                     COUNT(DISTINCT CASE WHEN status = 'blocked' THEN network END)
              FROM clicks WHERE site_id = ?1 AND created_at >= ?2",
             params![site, since],
@@ -215,7 +211,7 @@ impl<'a> Tx<'a> {
                     blocked_sources: count(r, 3)?,
                 })
             },
-        )?)
+        )
     }
 
     /// Creates a site; with `announce`, queues `site.created` with it.
@@ -227,11 +223,11 @@ impl<'a> Tx<'a> {
         now: i64,
         announce: bool,
     ) -> StoreResult<i64> {
-        self.tx.execute(
-            "INSERT INTO sites (account_id, name, domain, created_at) VALUES (?1, ?2, ?3, ?4)",
+        let id = self.c().query_row(
+            "INSERT INTO sites (account_id, name, domain, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
             params![account, name, domain, now],
+            |r| r.get::<i64>(0),
         )?;
-        let id = self.tx.last_insert_rowid();
         if announce {
             let event = Event::SiteCreated(SiteCreated {
                 site_id: id as u64,
@@ -251,29 +247,26 @@ impl<'a> Tx<'a> {
         status: Option<&str>,
         click_limit: Option<i64>,
     ) -> StoreResult<Option<Account>> {
-        self.tx.execute(
+        self.c().execute(
             "UPDATE accounts SET plan = COALESCE(?2, plan), status = COALESCE(?3, status), click_limit = COALESCE(?4, click_limit) WHERE id = ?1",
             params![id, plan, status, click_limit],
         )?;
-        Ok(self
-            .tx
-            .query_row(
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
-                [id],
-                account_from,
-            )
-            .optional()?)
+        self.c().query_opt(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+            params![id],
+            account_from,
+        )
     }
 
     /// Adds one hour's counts to the click-signing report.
     pub fn add_report_counts(&self, hour: i64, c: &HourCounts) -> StoreResult<()> {
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        self.tx.execute(
+        self.c().execute(
             "INSERT INTO click_signing_report (hour, total, valid, missing, expired, invalid, no_active)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (hour) DO UPDATE SET total = total + excluded.total, valid = valid + excluded.valid,
-                missing = missing + excluded.missing, expired = expired + excluded.expired,
-                invalid = invalid + excluded.invalid, no_active = no_active + excluded.no_active",
+             ON CONFLICT (hour) DO UPDATE SET total = click_signing_report.total + excluded.total, valid = click_signing_report.valid + excluded.valid,
+                missing = click_signing_report.missing + excluded.missing, expired = click_signing_report.expired + excluded.expired,
+                invalid = click_signing_report.invalid + excluded.invalid, no_active = click_signing_report.no_active + excluded.no_active",
             params![hour, n(c.total), n(c.valid), n(c.missing_signature), n(c.expired), n(c.invalid_signature), n(c.no_active_secrets)],
         )?;
         Ok(())
@@ -285,19 +278,18 @@ impl<'a> Tx<'a> {
         let name = event.name();
         let body = event.envelope_json(u64::try_from(now).unwrap_or(0));
         let ids: Vec<i64> = {
-            let mut stmt = self.tx.prepare_cached(
+            let rows = self.c().query_map(
                 "SELECT id, events FROM webhook_endpoints WHERE account_id = ?1 AND disabled = 0",
+                params![account],
+                |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
             )?;
-            let rows = stmt.query_map([account], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })?;
-            rows.filter_map(Result::ok)
+            rows.into_iter()
                 .filter(|(_, ev)| ev.split(',').any(|e| e == name))
                 .map(|(id, _)| id)
                 .collect()
         };
         for id in &ids {
-            self.tx.execute(
+            self.c().execute(
                 "INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
                 params![id, name, body, now],
             )?;

@@ -1,6 +1,6 @@
 //! Webhook endpoints and the delivery outbox.
 
-use rusqlite::{params, OptionalExtension, Row};
+use super::db::{params, Lock, Row};
 use serde::Serialize;
 
 use super::{Store, StoreResult, MAX_ENDPOINTS};
@@ -64,7 +64,7 @@ pub struct AttemptRecord<'a> {
 
 const DELIVERY_COLUMNS: &str = "d.id, d.event, d.body, d.attempts, e.id, e.account_id, e.url, e.secret, e.events, e.consecutive_failures, e.disabled";
 
-fn delivery_from(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+fn delivery_from(r: &Row) -> StoreResult<Delivery> {
     let events: String = r.get(8)?;
     Ok(Delivery {
         id: r.get(0)?,
@@ -83,7 +83,7 @@ fn delivery_from(r: &Row<'_>) -> rusqlite::Result<Delivery> {
     })
 }
 
-fn endpoint_from(row: &Row<'_>) -> rusqlite::Result<Endpoint> {
+fn endpoint_from(row: &Row) -> StoreResult<Endpoint> {
     let events: String = row.get(4)?;
     Ok(Endpoint {
         id: row.get(0)?,
@@ -103,11 +103,11 @@ fn endpoint_from(row: &Row<'_>) -> rusqlite::Result<Endpoint> {
 impl Store {
     /// Deliveries waiting for an attempt.
     pub fn outbox_depth(&self) -> StoreResult<i64> {
-        Ok(self.db().query_row(
+        self.db()?.query_row(
             "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'",
-            [],
+            params![],
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// Adds a webhook endpoint; None past [`MAX_ENDPOINTS`].
@@ -119,55 +119,51 @@ impl Store {
         events: &[String],
         now: i64,
     ) -> StoreResult<Option<i64>> {
-        let db = self.db();
+        self.transaction(|db| {
+        db.exclusive(Lock::AccountEndpoints(account))?;
         let n: i64 = db.query_row(
             "SELECT COUNT(*) FROM webhook_endpoints WHERE account_id = ?1",
-            [account],
+            params![account],
             |r| r.get(0),
         )?;
         if n >= MAX_ENDPOINTS {
             return Ok(None);
         }
-        db.execute(
-            "INSERT INTO webhook_endpoints (account_id, url, secret, events, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        db.query_row(
+            "INSERT INTO webhook_endpoints (account_id, url, secret, events, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
             params![account, url, secret, events.join(","), now],
-        )?;
-        Ok(Some(db.last_insert_rowid()))
+            |r| r.get(0),
+        ).map(Some)
+        })
     }
 
     /// An account's endpoints.
     pub fn endpoints_of(&self, account: i64) -> StoreResult<Vec<Endpoint>> {
-        let db = self.db();
-        let mut stmt = db.prepare(
-            "SELECT id, account_id, url, secret, events, consecutive_failures, disabled FROM webhook_endpoints WHERE account_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([account], endpoint_from)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let db = self.db()?;
+        let rows = db.query_map(
+"SELECT id, account_id, url, secret, events, consecutive_failures, disabled FROM webhook_endpoints WHERE account_id = ?1 ORDER BY id",
+params![account], endpoint_from)?;
         Ok(rows)
     }
 
     /// Re-enables an endpoint and resets its failure count.
     pub fn reenable_endpoint(&self, id: i64) -> StoreResult<bool> {
-        Ok(self.db().execute(
+        Ok(self.db()?.execute(
             "UPDATE webhook_endpoints SET disabled = 0, consecutive_failures = 0 WHERE id = ?1",
-            [id],
+            params![id],
         )? == 1)
     }
 
     /// Endpoints with a due delivery that no live claim holds, oldest due
     /// first.
     pub fn due_endpoints(&self, now: i64, limit: i64) -> StoreResult<Vec<i64>> {
-        let db = self.db();
-        let mut stmt = db.prepare_cached(
-            "SELECT d.endpoint_id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+        let db = self.db()?;
+        let rows = db.query_map(
+"SELECT d.endpoint_id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
              WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.disabled = 0
                AND (d.claimed_until IS NULL OR d.claimed_until < ?1)
              GROUP BY d.endpoint_id ORDER BY MIN(d.next_attempt_at) LIMIT ?2",
-        )?;
-        let rows = stmt
-            .query_map(params![now, limit], |r| r.get(0))?
-            .collect::<Result<Vec<_>, _>>()?;
+params![now, limit], |r| r.get(0))?;
         Ok(rows)
     }
 
@@ -183,8 +179,18 @@ impl Store {
         now: i64,
         lease_secs: i64,
     ) -> StoreResult<Option<Delivery>> {
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        self.transaction(|tx| {
+        // The endpoint's row lock makes check-then-claim one step across
+        // instances (PostgreSQL); an instance finding it taken moves on to
+        // other endpoints rather than waiting.
+        let free = tx.query_opt(
+            &format!("SELECT id FROM webhook_endpoints WHERE id = ?1{}", tx.skip_locked()),
+            params![endpoint],
+            |r| r.get::<i64>(0),
+        )?;
+        if free.is_none() {
+            return Ok(None);
+        }
         let held: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = ?1 AND status = 'pending' AND claimed_until >= ?2)",
             params![endpoint, now],
@@ -194,7 +200,7 @@ impl Store {
             return Ok(None);
         }
         let next = tx
-            .query_row(
+            .query_opt(
                 &format!(
                     "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
                      WHERE d.endpoint_id = ?1 AND d.status = 'pending' AND d.next_attempt_at <= ?2 AND e.disabled = 0
@@ -202,25 +208,24 @@ impl Store {
                 ),
                 params![endpoint, now],
                 delivery_from,
-            )
-            .optional()?;
+            )?;
         if let Some(d) = &next {
             tx.execute(
                 "UPDATE deliveries SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
                 params![d.id, owner, now + lease_secs],
             )?;
         }
-        tx.commit()?;
         Ok(next)
+        })
     }
 
     /// Releases `owner`'s claims (on a clean shutdown), so other instances
     /// need not wait for the lease to run out.
     pub fn release_claims(&self, owner: &str) -> StoreResult<usize> {
-        Ok(self.db().execute(
+        self.db()?.execute(
             "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?1",
-            [owner],
-        )?)
+            params![owner],
+        )
     }
 
     /// Records an attempt atomically: the delivery's new state (its claim
@@ -233,8 +238,7 @@ impl Store {
         a: &AttemptRecord<'_>,
         update: impl FnOnce(i64, bool) -> (i64, bool),
     ) -> StoreResult<Option<(i64, bool)>> {
-        let mut db = self.db();
-        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        self.transaction(|tx| {
         let changed = tx.execute(
             "UPDATE deliveries SET attempts = ?2, next_attempt_at = ?3, status = ?4, last_status = ?5,
                 claimed_by = NULL, claimed_until = NULL
@@ -245,8 +249,11 @@ impl Store {
             return Ok(None);
         }
         let (failures, disabled): (i64, bool) = tx.query_row(
-            "SELECT consecutive_failures, disabled FROM webhook_endpoints WHERE id = ?1",
-            [a.endpoint],
+            &format!(
+                "SELECT consecutive_failures, disabled FROM webhook_endpoints WHERE id = ?1{}",
+                tx.for_update()
+            ),
+            params![a.endpoint],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let (failures, disabled) = update(failures, disabled);
@@ -254,30 +261,27 @@ impl Store {
             "UPDATE webhook_endpoints SET consecutive_failures = ?2, disabled = ?3 WHERE id = ?1",
             params![a.endpoint, failures, disabled],
         )?;
-        tx.commit()?;
         Ok(Some((failures, disabled)))
+        })
     }
 
     /// (id, status, attempts, next_attempt_at, last_status) of every delivery.
     pub fn deliveries(&self) -> StoreResult<Vec<DeliveryRow>> {
-        let db = self.db();
-        let mut stmt = db.prepare(
+        let db = self.db()?;
+        let rows = db.query_map(
             "SELECT id, status, attempts, next_attempt_at, last_status FROM deliveries ORDER BY id",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
     /// Makes every pending delivery due at `now` (the CLI's `webhook retry-now`,
     /// and tests that cannot wait 30 minutes for the last retry).
     pub fn make_pending_due(&self, now: i64) -> StoreResult<usize> {
-        Ok(self.db().execute(
+        self.db()?.execute(
             "UPDATE deliveries SET next_attempt_at = ?1 WHERE status = 'pending'",
-            [now],
-        )?)
+            params![now],
+        )
     }
 }

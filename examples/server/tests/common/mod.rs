@@ -23,6 +23,48 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
+/// The database a test names by the file path `path`: that SQLite file, or
+/// with `CLICKFENCE_TEST_POSTGRES` set (scripts/with-postgres.sh), a
+/// PostgreSQL database of its own on that cluster, named after the path (so
+/// the instances of a fleet test given one path share one database).
+pub fn database(path: &Path) -> std::path::PathBuf {
+    let Ok(base) = std::env::var("CLICKFENCE_TEST_POSTGRES") else {
+        return path.to_owned();
+    };
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut h);
+    let name = format!("t_{:016x}", h.finish());
+    let admin = format!("{base}/postgres");
+    let create = format!("CREATE DATABASE {name}");
+    // Its own thread and runtime: callers may be inside a runtime already.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            if let Err(e) = client.batch_execute(&create).await {
+                let exists = e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE)
+                    || e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION);
+                assert!(exists, "{e}");
+            }
+        });
+    })
+    .join()
+    .unwrap();
+    std::path::PathBuf::from(format!("{base}/{name}"))
+}
+
+/// Whether the suite runs on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var_os("CLICKFENCE_TEST_POSTGRES").is_some()
+}
+
 /// A running server.
 pub struct Server {
     pub addr: SocketAddr,
@@ -44,7 +86,7 @@ impl Server {
         db: &Path,
         adjust: impl FnOnce(&mut ServerConfig),
     ) -> (Server, Option<String>) {
-        let store = Store::open(db).unwrap();
+        let store = Store::open(&database(db)).unwrap();
         let token = clickfence_server::seed_demo(&store, clickfence_server::state::now()).unwrap();
         let mut config = ServerConfig {
             trusted_proxies: IpSet::from_strs(["127.0.0.0/8"]).unwrap(),

@@ -118,6 +118,8 @@ pub async fn sync_config(
     State(state): State<Arc<AppState>>,
     EdgeJson(body): EdgeJson<SyncBody>,
 ) -> EdgeResult<Json<Value>> {
+    // Memory and database change together, never interleaved with a reload.
+    let _change = Arc::clone(&state.config_lock).lock_owned().await;
     let shop = super::shop(body.shop)?;
     let config = body
         .config

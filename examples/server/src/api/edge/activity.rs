@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::storage::db::Value as Sql;
 use axum::extract::State;
 use axum::Json;
-use rusqlite::types::Value as Sql;
 use serde_json::{json, Map, Value};
 
 use super::period::{int, limit, text};
@@ -54,7 +54,10 @@ async fn feed(
         Ok((total, rows))
     })
     .await?;
-    let data: Vec<Value> = rows.iter().map(|r| entry(r, prefix, fields)).collect();
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|r| entry(r.as_slice(), prefix, fields))
+        .collect();
     let total = total.first().map_or(0, |r| int(&r[0]));
     Ok(Json(
         json!({ "data": data, "total": total, "limit": n, "offset": offset }),

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::storage::db::Value as Sql;
 use axum::extract::State;
 use axum::Json;
-use rusqlite::types::Value as Sql;
 use serde_json::{json, Value};
 
 use super::period::{int, limit, text, Period};
@@ -105,8 +105,8 @@ pub async fn summary(
     let (shop, start, end) = (p.shop.clone(), p.start_text(), p.end_text());
     let rows = blocking(move || {
         Ok(state.store.query_rows(
-            "SELECT COALESCE(SUM(type = 'session_init'), 0), COUNT(DISTINCT visitor_id), COALESCE(SUM(type = 'basic_security'), 0),
-                    COALESCE(SUM(type = 'bot_detection'), 0), COALESCE(SUM(type = 'spy_detection'), 0), COALESCE(SUM(type = 'ip_blocking'), 0)
+            "SELECT COALESCE(SUM(CASE WHEN type = 'session_init' THEN 1 ELSE 0 END), 0), COUNT(DISTINCT visitor_id), COALESCE(SUM(CASE WHEN type = 'basic_security' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN type = 'bot_detection' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN type = 'spy_detection' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN type = 'ip_blocking' THEN 1 ELSE 0 END), 0)
              FROM pixel_events WHERE shop = ?1 AND day BETWEEN ?2 AND ?3",
             &[&shop, &start, &end],
         )?)
@@ -151,7 +151,7 @@ pub async fn trend(
     let value = if metric == "unique_visitors" {
         "COUNT(DISTINCT visitor_id)".to_owned()
     } else {
-        format!("COALESCE(SUM({filter}), 0)")
+        format!("COALESCE(SUM(CASE WHEN {filter} THEN 1 ELSE 0 END), 0)")
     };
     let (shop, start, end) = (p.shop.clone(), p.start_text(), p.end_text());
     let rows = blocking(move || {
@@ -186,7 +186,7 @@ async fn top(state: Arc<AppState>, q: TopQuery, column: &'static str) -> EdgeRes
     let n = limit(q.limit, 10)?;
     let p = Period::read(q.shop, q.start.as_deref(), q.end.as_deref())?;
     let extra = if column == "ip" {
-        ", (SELECT country FROM pixel_events c WHERE c.shop = e.shop AND c.ip = e.ip AND c.country IS NOT NULL ORDER BY c.id DESC LIMIT 1)"
+        ", (SELECT country FROM pixel_events c WHERE c.shop = ?1 AND c.ip = e.ip AND c.country IS NOT NULL ORDER BY c.id DESC LIMIT 1)"
     } else {
         ""
     };

@@ -75,7 +75,13 @@ impl EdgeError {
 
 impl From<crate::storage::StoreError> for EdgeError {
     fn from(e: crate::storage::StoreError) -> Self {
-        Self::internal(e)
+        match crate::surface::storage_status(&e) {
+            StatusCode::SERVICE_UNAVAILABLE => Self {
+                retry_after: Some(1),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, crate::surface::UNAVAILABLE)
+            },
+            _ => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Server error"),
+        }
     }
 }
 

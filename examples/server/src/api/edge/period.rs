@@ -1,7 +1,7 @@
 //! The inclusive UTC day range of the analytics and billing queries, and
 //! reading the rows those queries return.
 
-use rusqlite::types::Value as Sql;
+use crate::storage::db::Value as Sql;
 use serde_json::Value;
 
 use super::{EdgeError, EdgeResult};
@@ -72,10 +72,7 @@ pub fn limit(limit: Option<i64>, default: i64) -> EdgeResult<i64> {
 
 /// An integer column (0 when NULL).
 pub fn int(v: &Sql) -> i64 {
-    match v {
-        Sql::Integer(i) => *i,
-        _ => 0,
-    }
+    crate::storage::db::FromValue::from_value(v).unwrap_or(0)
 }
 
 /// A text column (null when NULL).

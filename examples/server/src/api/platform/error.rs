@@ -68,7 +68,12 @@ impl ApiError {
 
 impl From<crate::storage::StoreError> for ApiError {
     fn from(e: crate::storage::StoreError) -> Self {
-        Self::internal(e)
+        match crate::surface::storage_status(&e) {
+            StatusCode::SERVICE_UNAVAILABLE => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, crate::surface::UNAVAILABLE)
+            }
+            _ => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error."),
+        }
     }
 }
 

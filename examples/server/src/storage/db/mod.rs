@@ -1,0 +1,223 @@
+//! One interface over the two databases: SQLite (the zero-setup default, one
+//! file) and PostgreSQL (the system of record of a fleet).
+//!
+//! Queries are written once, in the SQL both engines accept, with `?N`
+//! placeholders; the PostgreSQL side renumbers them and converts parameters
+//! to the types the statement declares. The few places where the engines
+//! must differ (row locks, advisory locks, notifications) are methods here,
+//! so no module above branches on the backend.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+mod postgres;
+mod sqlite;
+mod value;
+
+pub use postgres::Pg;
+pub(crate) use value::params;
+
+pub use value::{FromValue, Param, Row, Value};
+
+use super::{StoreError, StoreResult};
+
+/// The database behind a store.
+pub(crate) enum Backend {
+    /// One SQLite file, one connection.
+    Sqlite(Mutex<rusqlite::Connection>),
+    /// A PostgreSQL pool.
+    Postgres(Box<Pg>),
+}
+
+impl Backend {
+    /// A connection for one statement or transaction.
+    pub(crate) fn conn(&self) -> StoreResult<Conn<'_>> {
+        Ok(match self {
+            // A panic mid-statement leaves SQLite consistent (it rolls back).
+            Self::Sqlite(c) => Conn::Sqlite(c.lock().unwrap_or_else(PoisonError::into_inner)),
+            Self::Postgres(pg) => Conn::Postgres(Box::new(pg.conn()?)),
+        })
+    }
+}
+
+/// What a read-then-write rule serialises on (see [`Conn::exclusive`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Lock {
+    /// A site's blocks (re-block counts, the auto-block cap).
+    SiteBlocks(i64),
+    /// An account's token count.
+    AccountTokens(i64),
+    /// An account's endpoint count.
+    AccountEndpoints(i64),
+}
+
+impl Lock {
+    fn key(self) -> i64 {
+        // One advisory-lock key space: the kind in the top bits.
+        let (kind, id) = match self {
+            Self::SiteBlocks(id) => (1, id),
+            Self::AccountTokens(id) => (2, id),
+            Self::AccountEndpoints(id) => (3, id),
+        };
+        (kind << 48) | (id & ((1 << 48) - 1))
+    }
+}
+
+/// A connection: SQLite's one (held under its lock) or a pooled PostgreSQL one.
+pub(crate) enum Conn<'a> {
+    /// SQLite.
+    Sqlite(MutexGuard<'a, rusqlite::Connection>),
+    /// PostgreSQL.
+    Postgres(Box<postgres::PgConn>),
+}
+
+impl Conn<'_> {
+    /// Runs `sql` and returns every row.
+    pub fn query(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<Vec<Row>> {
+        match self {
+            Self::Sqlite(c) => sqlite::query(c, sql, params),
+            Self::Postgres(c) => c.query(sql, params),
+        }
+    }
+
+    /// Runs `sql`; returns how many rows it changed.
+    pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<usize> {
+        let n = match self {
+            Self::Sqlite(c) => sqlite::execute(c, sql, params)?,
+            Self::Postgres(c) => c.execute(sql, params)?,
+        };
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Each row of `sql` through `f`.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnMut(&Row) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        self.query(sql, params)?.iter().map(f).collect()
+    }
+
+    /// The first row of `sql` through `f`, if there is one.
+    pub fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnOnce(&Row) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        self.query(sql, params)?.first().map(f).transpose()
+    }
+
+    /// The first row of `sql` through `f`; no row is an error.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnOnce(&Row) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.query_opt(sql, params, f)?.ok_or(StoreError::NoRow)
+    }
+
+    /// Statements without parameters, run as one batch.
+    pub fn batch(&self, sql: &str) -> StoreResult<()> {
+        match self {
+            Self::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Self::Postgres(c) => c.batch(sql),
+        }
+    }
+
+    /// Whether this is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
+    /// The row-lock clause to end a `SELECT` with when the rows read will be
+    /// written in the same transaction. SQLite needs none: a write
+    /// transaction there holds the whole database.
+    pub fn for_update(&self) -> &'static str {
+        if self.is_postgres() {
+            " FOR UPDATE"
+        } else {
+            ""
+        }
+    }
+
+    /// Like [`for_update`](Self::for_update), but rows another transaction
+    /// holds are skipped instead of waited for.
+    pub fn skip_locked(&self) -> &'static str {
+        if self.is_postgres() {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        }
+    }
+
+    /// Serialises this transaction against every other one that takes the
+    /// same lock, until it ends: what SQLite's write lock gives for free,
+    /// for the read-then-write rules (limits, re-blocks) on PostgreSQL.
+    pub fn exclusive(&self, lock: Lock) -> StoreResult<()> {
+        if self.is_postgres() {
+            self.query("SELECT pg_advisory_xact_lock(?1)", params![lock.key()])?;
+        }
+        Ok(())
+    }
+
+    /// Announces a configuration change to every listening instance when
+    /// the transaction commits (PostgreSQL only; SQLite instances poll).
+    pub fn announce(&self) -> StoreResult<()> {
+        if self.is_postgres() {
+            self.query(
+                "SELECT pg_notify(?1, '')",
+                params![postgres::CHANNEL.to_owned()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at
+    /// once (IMMEDIATE), so a second process on the file waits rather than
+    /// failing when a read would have to become a write.
+    pub fn begin<'a>(self) -> StoreResult<Transaction<'a>>
+    where
+        Self: 'a,
+    {
+        self.batch(if self.is_postgres() {
+            "BEGIN"
+        } else {
+            "BEGIN IMMEDIATE"
+        })?;
+        Ok(Transaction { conn: Some(self) })
+    }
+}
+
+/// An open transaction: committed by [`commit`](Transaction::commit),
+/// rolled back if dropped (an error or a panic on the way).
+pub(crate) struct Transaction<'a> {
+    conn: Option<Conn<'a>>,
+}
+
+impl<'a> Transaction<'a> {
+    /// The connection, for the transaction's statements.
+    pub fn conn(&self) -> &Conn<'a> {
+        // Only `commit` takes it, consuming the transaction.
+        self.conn.as_ref().unwrap_or_else(|| unreachable!())
+    }
+
+    /// Commits.
+    pub fn commit(mut self) -> StoreResult<()> {
+        match self.conn.take() {
+            Some(c) => c.batch("COMMIT"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            // A failed rollback leaves a broken connection, which the pool
+            // (PostgreSQL) or the next BEGIN (SQLite) reports.
+            let _ = c.batch("ROLLBACK");
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! The PostgreSQL side: tokio-postgres behind a deadpool pool, on a small
+//! runtime of its own.
+//!
+//! The storage interface is synchronous (callers run it on Tokio's blocking
+//! pool, as they do SQLite), so the async driver is bridged: connections are
+//! made and driven on this runtime's threads, and a caller waits for its
+//! query's reply without ever entering a Tokio runtime itself. That keeps
+//! every database wait off the server's async worker threads, and lets the
+//! same call work from a test's async body.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use tokio_postgres::{AsyncMessage, NoTls};
+
+use super::value::{Param, Row, Value};
+use crate::storage::{StoreError, StoreResult};
+
+/// Connections per instance. Work waits for one beyond this.
+const POOL_SIZE: usize = 16;
+/// How long a caller waits for a connection (or a new one to be made)
+/// before the database counts as unavailable.
+const WAIT: Duration = Duration::from_secs(3);
+
+/// The notification channel configuration bumps are announced on.
+pub const CHANNEL: &str = "clickfence_config";
+
+mod embedded {
+    refinery::embed_migrations!("migrations/postgres");
+}
+
+/// A PostgreSQL database: its pool and the runtime driving it.
+pub struct Pg {
+    rt: Option<tokio::runtime::Runtime>,
+    pool: Pool,
+    config: tokio_postgres::Config,
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        // The runtime may be dropped from inside another (a test's async
+        // body); shutting down in the background never blocks there.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn classify(e: tokio_postgres::Error) -> StoreError {
+    // SQLSTATE classes 08 (connection exception) and 57 (operator
+    // intervention: shutdown, terminated backend) mean "not now", not "no".
+    let transient = e
+        .code()
+        .is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57"));
+    if e.is_closed() || transient {
+        StoreError::Unavailable(e.to_string())
+    } else {
+        StoreError::Postgres(e)
+    }
+}
+
+impl Pg {
+    /// Connects to `url` and brings its schema up to date (one instance at
+    /// a time, under an advisory lock, so a fleet can start together).
+    pub fn connect(url: &str) -> StoreResult<Self> {
+        let config: tokio_postgres::Config = url.parse().map_err(StoreError::Postgres)?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("clickfence-pg")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Task(e.to_string()))?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(WAIT))
+            .create_timeout(Some(WAIT))
+            .recycle_timeout(Some(WAIT))
+            .build()
+            .map_err(unavailable)?;
+        let pg = Self {
+            rt: Some(rt),
+            pool,
+            config,
+        };
+        pg.migrate()?;
+        Ok(pg)
+    }
+
+    /// Runs `f` to completion on this runtime and waits for it, from any
+    /// thread (including one inside another runtime).
+    fn run<F>(&self, f: F) -> StoreResult<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let rt = self
+            .rt
+            .as_ref()
+            .ok_or(StoreError::Unavailable("shut down".into()))?;
+        // A plain channel, not the JoinHandle: polled from a Tokio worker
+        // (a test's async body), a Tokio resource would draw on that task's
+        // cooperative budget, which never refills while we block.
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        rt.spawn(async move {
+            let _ = tx.send(f.await);
+        });
+        rx.recv()
+            .map_err(|_| StoreError::Task("database task panicked".into()))
+    }
+
+    fn migrate(&self) -> StoreResult<()> {
+        let config = self.config.clone();
+        self.run(async move {
+            let (mut client, connection) = config.connect(NoTls).await.map_err(unavailable)?;
+            let driver = tokio::spawn(connection);
+            client
+                .batch_execute("SELECT pg_advisory_lock(7140001)")
+                .await
+                .map_err(classify)?;
+            let report = embedded::migrations::runner()
+                .run_async(&mut client)
+                .await
+                .map_err(|e| StoreError::Migration(e.to_string()));
+            let _ = client
+                .batch_execute("SELECT pg_advisory_unlock(7140001)")
+                .await;
+            drop(client);
+            let _ = driver.await;
+            report.map(|_| ())
+        })?
+    }
+
+    /// A connection from the pool, for one statement or one transaction.
+    pub fn conn(&self) -> StoreResult<PgConn> {
+        let pool = self.pool.clone();
+        let object = self
+            .run(async move { pool.get().await })?
+            .map_err(unavailable)?;
+        Ok(PgConn { object })
+    }
+
+    /// Listens on [`CHANNEL`] on a connection of its own, calling `wake` on
+    /// every notification, reconnecting (after a second) when it drops.
+    pub fn listen(&self, wake: Arc<dyn Fn() + Send + Sync>) {
+        let Some(rt) = &self.rt else { return };
+        let config = self.config.clone();
+        rt.spawn(async move {
+            loop {
+                if let Err(e) = listen_once(&config, &*wake).await {
+                    tracing::warn!(error = %e, "config_listen_lost");
+                }
+                // Whatever was missed meanwhile, the version poll catches.
+                wake();
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+}
+
+async fn listen_once(
+    config: &tokio_postgres::Config,
+    wake: &(dyn Fn() + Send + Sync),
+) -> Result<(), tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let driver = tokio::spawn(async move {
+        while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            match message {
+                Ok(AsyncMessage::Notification(_)) => {
+                    if tx.send(()).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    });
+    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    // Whatever changed before this connection listened is caught up now.
+    wake();
+    while rx.recv().await.is_some() {
+        wake();
+    }
+    drop(client);
+    match driver.await {
+        Ok(result) => result,
+        Err(_) => Ok(()),
+    }
+}
+
+/// Waits for `f` on this thread, outside Tokio's cooperative budget (see
+/// [`Pg::run`]).
+fn wait<F: Future>(f: F) -> F::Output {
+    futures_executor::block_on(tokio::task::unconstrained(f))
+}
+
+/// One pooled connection.
+pub struct PgConn {
+    object: Object,
+}
+
+/// `?N` placeholders (SQLite's) as `$N` (PostgreSQL's); quoted text is
+/// left alone.
+pub(super) fn placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quoted = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted && chars.peek().is_some_and(char::is_ascii_digit) => out.push('$'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+impl PgConn {
+    /// Runs `sql` and returns every row.
+    pub fn query(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<Vec<Row>> {
+        let sql = placeholders(sql);
+        let bound: Vec<Bound> = params.iter().map(|p| Bound(p.value())).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as _).collect();
+        let rows = wait(async {
+            let stmt = self.object.prepare_cached(&sql).await?;
+            self.object.query(&stmt, &refs).await
+        })
+        .map_err(classify)?;
+        rows.iter().map(read).collect()
+    }
+
+    /// Runs `sql`; returns the rows it changed.
+    pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<u64> {
+        let sql = placeholders(sql);
+        let bound: Vec<Bound> = params.iter().map(|p| Bound(p.value())).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as _).collect();
+        wait(async {
+            let stmt = self.object.prepare_cached(&sql).await?;
+            self.object.execute(&stmt, &refs).await
+        })
+        .map_err(classify)
+    }
+
+    /// Runs statements without parameters (transaction control).
+    pub fn batch(&self, sql: &str) -> StoreResult<()> {
+        wait(self.object.batch_execute(sql)).map_err(classify)
+    }
+}
+
+fn read(row: &tokio_postgres::Row) -> StoreResult<Row> {
+    let mut out = Vec::with_capacity(row.len());
+    for (i, column) in row.columns().iter().enumerate() {
+        let ty = column.type_();
+        let v = match *ty {
+            Type::BOOL => row
+                .try_get::<_, Option<bool>>(i)?
+                .map(|b| Value::Int(b.into())),
+            Type::INT2 => row
+                .try_get::<_, Option<i16>>(i)?
+                .map(|v| Value::Int(v.into())),
+            Type::INT4 => row
+                .try_get::<_, Option<i32>>(i)?
+                .map(|v| Value::Int(v.into())),
+            Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(Value::Int),
+            Type::FLOAT4 => row
+                .try_get::<_, Option<f32>>(i)?
+                .map(|v| Value::Real(v.into())),
+            Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(Value::Real),
+            Type::NUMERIC => row.try_get::<_, Option<Numeric>>(i)?.map(|n| n.0),
+            Type::VOID => None,
+            Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Blob),
+            _ => row.try_get::<_, Option<String>>(i)?.map(Value::Text),
+        };
+        out.push(v.unwrap_or(Value::Null));
+    }
+    Ok(Row(out))
+}
+
+/// A parameter, converted to whatever type the statement expects there
+/// (PostgreSQL types parameters strictly; SQLite does not).
+#[derive(Debug)]
+struct Bound(Value);
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+impl ToSql for Bound {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        match (&self.0, ty) {
+            (Value::Null, _) => Ok(IsNull::Yes),
+            (Value::Int(i), &Type::INT8) => i.to_sql(ty, out),
+            (Value::Int(i), &Type::INT4) => i32::try_from(*i)?.to_sql(ty, out),
+            (Value::Int(i), &Type::INT2) => i16::try_from(*i)?.to_sql(ty, out),
+            (Value::Int(i), &Type::BOOL) => (*i != 0).to_sql(ty, out),
+            (Value::Int(i), &Type::FLOAT8) => (*i as f64).to_sql(ty, out),
+            (Value::Int(i), &Type::TEXT | &Type::VARCHAR) => i.to_string().to_sql(ty, out),
+            (Value::Real(f), &Type::FLOAT8) => f.to_sql(ty, out),
+            (Value::Real(f), &Type::FLOAT4) => (*f as f32).to_sql(ty, out),
+            (Value::Text(s), &Type::BYTEA) => s.as_bytes().to_sql(ty, out),
+            (Value::Text(s), _) => s.as_str().to_sql(ty, out),
+            (Value::Blob(b), _) => b.as_slice().to_sql(ty, out),
+            (v, ty) => Err(format!("cannot bind {v:?} as {ty}").into()),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// A NUMERIC (what PostgreSQL's SUM and AVG of integers return), read as a
+/// float: exact for the integer counts the server sums.
+struct Numeric(Value);
+
+impl<'a> FromSql<'a> for Numeric {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        let word = |i: usize| -> Result<u16, BoxError> {
+            let b = raw.get(i * 2..i * 2 + 2).ok_or("short numeric")?;
+            Ok(u16::from_be_bytes([b[0], b[1]]))
+        };
+        let (digits, weight, sign) = (word(0)?, word(1)? as i16, word(2)?);
+        if sign == 0xC000 {
+            return Ok(Self(Value::Real(f64::NAN)));
+        }
+        let mut value = 0.0f64;
+        for d in 0..usize::from(digits) {
+            let exponent = i32::from(weight) - d as i32;
+            value += f64::from(word(4 + d)?) * 10_000f64.powi(exponent);
+        }
+        Ok(Self(Value::Real(if sign == 0x4000 {
+            -value
+        } else {
+            value
+        })))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::NUMERIC
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_are_renumbered_outside_quotes_only() {
+        assert_eq!(
+            placeholders("SELECT '?1', x FROM t WHERE a = ?1 AND b = ?12 AND c = '?' AND d = ?"),
+            "SELECT '?1', x FROM t WHERE a = $1 AND b = $12 AND c = '?' AND d = ?"
+        );
+    }
+}
