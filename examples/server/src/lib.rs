@@ -223,6 +223,7 @@ async fn ready(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let worker_beat = state.worker_beat.load(std::sync::atomic::Ordering::Relaxed);
+    let instance = state.instance.clone();
     let database = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
         .await
         .unwrap_or(false);
@@ -239,6 +240,7 @@ async fn ready(
             "status": if status.is_success() { "ready" } else { "not ready" },
             "database": word(database),
             "webhook_worker": word(worker),
+            "instance": instance,
         })),
     )
         .into_response()

@@ -63,6 +63,9 @@ pub struct ServerConfig {
     /// Seconds between two runs of one site's auto-pause rule (default
     /// [`PAUSE_CHECK_SECS`]; tests set 0).
     pub pause_check_secs: Option<i64>,
+    /// How long a delivery claim lasts before other instances may take it
+    /// over (default [`crate::delivery::LEASE_SECS`]).
+    pub delivery_lease_secs: Option<i64>,
 }
 
 /// Everything handlers share.

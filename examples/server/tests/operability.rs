@@ -124,3 +124,89 @@ async fn metrics_count_requests_clicks_and_refusals() {
     assert_eq!(text(&s.url("/metrics"), Some("m-token")).await.0, 200);
     s.stop().await;
 }
+
+/// The database becomes unreachable (PostgreSQL: connections refused and
+/// the open ones terminated; SQLite: another process holds the write lock
+/// past the busy timeout): writes answer 503 in each surface's shape and
+/// are not acknowledged, PostgreSQL readiness turns false, and everything
+/// works again, with nothing half-written, once the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_answers_503_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (s, token) = Server::start(&db).await;
+    let token = token.unwrap();
+    let blocks = s.url("/api/v1/sites/1/blocked-ips");
+    let block = |ip: &str| format!(r#"{{"ip_address":"{ip}","type":"permanent"}}"#);
+
+    let mut sqlite_lock = None;
+    if common::on_postgres() {
+        let name = common::pg_name(&db);
+        common::pg_admin(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ));
+    } else {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        sqlite_lock = Some(conn);
+    }
+
+    let r = call(
+        Method::POST,
+        &blocks,
+        Some(&token),
+        Some(&block("198.51.100.61")),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 503, "{}", r.json);
+    assert!(
+        r.json["message"].as_str().unwrap().contains("unavailable"),
+        "{}",
+        r.json
+    );
+    let r = call(
+        Method::POST,
+        &s.url("/api/sync-ip-blocking-config"),
+        None,
+        Some(r#"{"shop":"down.myshopify.com","config":{"enabled":true,"blockedIPs":["198.51.100.62"]}}"#),
+        &[("authorization", &format!("Bearer {}", common::API_SECRET))],
+    )
+    .await;
+    assert_eq!(r.status, 503, "{}", r.json);
+    assert_eq!(r.json["code"], "SERVICE_UNAVAILABLE", "{}", r.json);
+    assert_eq!(r.json["error"], true);
+    if common::on_postgres() {
+        let ready = get(&s.url("/readyz"), None).await;
+        assert_eq!(ready.status, 503, "{}", ready.json);
+        assert_eq!(ready.json["database"], "unavailable");
+    }
+
+    if common::on_postgres() {
+        let name = common::pg_name(&db);
+        common::pg_admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
+    } else if let Some(conn) = sqlite_lock.take() {
+        conn.execute_batch("ROLLBACK").unwrap();
+    }
+    let r = call(
+        Method::POST,
+        &blocks,
+        Some(&token),
+        Some(&block("198.51.100.63")),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let listed = get(&blocks, Some(&token)).await;
+    let ips: Vec<&str> = listed.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["ip_address"].as_str().unwrap())
+        .collect();
+    assert_eq!(ips, ["198.51.100.63"], "the refused write is not there");
+    let ready = get(&s.url("/readyz"), None).await;
+    assert_eq!(ready.json["database"], "ok");
+    s.stop().await;
+}

@@ -179,6 +179,17 @@ pub struct Cli {
     /// recorded on (default: the oldest active site).
     #[arg(long, env = "CLICKFENCE_ATTRIBUTION_SITE", global = true)]
     attribution_site: Option<i64>,
+    /// Seconds a webhook delivery claim lasts: how long an attempt in
+    /// flight on an instance that died waits before another instance
+    /// retries it. Longer than the 10 s attempt timeout.
+    #[arg(
+        long,
+        env = "CLICKFENCE_DELIVERY_LEASE",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(i64).range(11..=3600),
+        global = true
+    )]
+    delivery_lease: i64,
     /// What to do (default: serve).
     #[command(subcommand)]
     command: Option<Command>,
@@ -399,7 +410,7 @@ fn secret(direct: &Option<String>, file: &Option<PathBuf>) -> Result<Option<Stri
 pub fn run(mut cli: Cli) -> Result<(), CliError> {
     cli.api_secret = secret(&cli.api_secret, &cli.api_secret_file)?;
     cli.admin_token = secret(&cli.admin_token, &cli.admin_token_file)?;
-    let store = Store::open(&cli.db).map_err(|e| setup(cli.db.display(), e))?;
+    let store = Store::open(&cli.db).map_err(|e| setup(crate::storage::describe(&cli.db), e))?;
     let serving = matches!(cli.command, None | Some(Command::Serve));
     let random_secret = || {
         tokens::generate()
@@ -459,6 +470,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         allow_private_webhooks: cli.allow_private_webhooks,
         auto_blocks: Default::default(),
         attribution_site: cli.attribution_site,
+        delivery_lease_secs: Some(cli.delivery_lease),
         metrics_token: cli.metrics_token.clone(),
         cors_origins: cli
             .cors_origins
@@ -502,7 +514,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
                 eprintln!(
                     "Listening on http://{} (database {})",
                     listener.local_addr().map_err(|e| setup(&cli.listen, e))?,
-                    cli.db.display()
+                    crate::storage::describe(&cli.db)
                 );
                 serve(state, listener, shutdown_signal())
                     .await

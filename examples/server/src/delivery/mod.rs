@@ -153,7 +153,8 @@ impl Worker {
             }
             let owner = self.state.instance.clone();
             let claimed = db(&self.state, move |s| {
-                s.store.claim_next(endpoint, &owner, now(), LEASE_SECS)
+                let lease = s.config.delivery_lease_secs.unwrap_or(LEASE_SECS);
+                s.store.claim_next(endpoint, &owner, now(), lease)
             })
             .await;
             match claimed {

@@ -537,6 +537,9 @@ pub struct Readiness {
     pub database: String,
     /// `ok` or `unavailable`.
     pub webhook_worker: String,
+    /// This instance's name in delivery claims (random per process), so an
+    /// operator can tell the instances of a fleet apart.
+    pub instance: String,
 }
 
 /// The platform API's error answers (401, 402, 403, 404, 422, 429).

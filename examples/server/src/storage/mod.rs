@@ -207,6 +207,20 @@ fn migrate_sqlite(conn: &mut Connection) -> StoreResult<()> {
     Ok(())
 }
 
+/// `db` as it may be printed: a PostgreSQL URL without its password.
+pub fn describe(db: &Path) -> String {
+    let text = db.display().to_string();
+    match url::Url::parse(&text) {
+        Ok(mut u) if is_postgres_url(&text) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        _ => text,
+    }
+}
+
 /// Whether `db` names a PostgreSQL database rather than a SQLite file.
 pub fn is_postgres_url(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")

@@ -60,6 +60,35 @@ pub fn database(path: &Path) -> std::path::PathBuf {
     std::path::PathBuf::from(format!("{base}/{name}"))
 }
 
+/// Runs `sql` on the cluster's `postgres` database (test suites on
+/// PostgreSQL only): what an operator's session would do to the database.
+pub fn pg_admin(sql: &str) {
+    let base = std::env::var("CLICKFENCE_TEST_POSTGRES").expect("on PostgreSQL");
+    let admin = format!("{base}/postgres");
+    let sql = sql.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client.batch_execute(&sql).await.unwrap();
+        });
+    })
+    .join()
+    .unwrap();
+}
+
+/// The PostgreSQL database name behind `path` (see [`database`]).
+pub fn pg_name(path: &Path) -> String {
+    let url = database(path);
+    url.to_str().unwrap().rsplit('/').next().unwrap().to_owned()
+}
+
 /// Whether the suite runs on PostgreSQL.
 pub fn on_postgres() -> bool {
     std::env::var_os("CLICKFENCE_TEST_POSTGRES").is_some()
