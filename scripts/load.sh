@@ -1,38 +1,91 @@
 #!/usr/bin/env bash
 # Load figures for BENCHMARKS.md: the release server on loopback, driven by
-# wrk (installed from Debian if missing) for 10 s per route, 2 threads, 64
-# connections. Bounded in time; traffic goes to 127.0.0.1 only.
+# wrk (installed from Debian if missing) for 10 s per route, 64 connections
+# in all. Bounded in time; traffic goes to 127.0.0.1 only.
+#
+#   scripts/load.sh                   SQLite and PostgreSQL, 1 and 2 instances
+#   scripts/load.sh sqlite 1          one configuration
+#
+# PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh). With two
+# instances, each gets half the connections from its own wrk and the
+# requests/s are summed (p99 is the worse of the two).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ $# -eq 0 ]; then
+  cargo build --release --locked -p clickfence-server
+  for instances in 1 2; do
+    bash "$0" sqlite "$instances"
+    bash scripts/with-postgres.sh bash "$0" postgres "$instances"
+  done
+  exit 0
+fi
+kind=$1
+instances=${2:-1}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --locked -p clickfence-server
+cargo build --release --locked -q -p clickfence-server
 dir=$(mktemp -d)
-port=18181
 bin=target/release/clickfence-server
-# The per-token and per-visitor limits are raised so the figures measure the
-# server, not the 60/min quota (which would answer 429s).
-# The banner (demo token, secrets) goes to stderr; the JSON request log to stdout.
-CLICKFENCE_API_SECRET=load-secret "$bin" --db "$dir/db" --listen 127.0.0.1:$port --trust-cf-headers \
-  --api-rate-limit 1000000 --pixel-rate-limit 1000000 >/dev/null 2>"$dir/out" &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do grep -q Listening "$dir/out" && break; sleep 0.1; done
-token=$(grep -o 'mcs_live_[A-Za-z0-9]*' "$dir/out")
-curl -s -X POST "http://127.0.0.1:$port/api/sync-ip-blocking-config" -H 'Authorization: Bearer load-secret' \
+case $kind in
+  sqlite) db="$dir/db" ;;
+  postgres)
+    [ -n "${CLICKFENCE_TEST_POSTGRES:-}" ] || exec bash scripts/with-postgres.sh bash "$0" "$@"
+    psql -q "$CLICKFENCE_TEST_POSTGRES/postgres" -c "CREATE DATABASE load_$instances"
+    db="$CLICKFENCE_TEST_POSTGRES/load_$instances" ;;
+  *) echo "load: sqlite or postgres" >&2; exit 2 ;;
+esac
+echo "### $kind, $instances instance(s)"
+pids=()
+trap 'kill ${pids[*]} 2>/dev/null; rm -rf "$dir"' EXIT
+ports=()
+for i in $(seq "$instances"); do
+  port=$((18180 + i))
+  ports+=("$port")
+  # The per-token and per-visitor limits are raised so the figures measure
+  # the server, not the 60/min quota (which would answer 429s). The banner
+  # (demo token, secrets) goes to stderr; the JSON request log to stdout.
+  CLICKFENCE_API_SECRET=load-secret "$bin" --db "$db" --listen 127.0.0.1:$port --trust-cf-headers \
+    --api-rate-limit 1000000 --pixel-rate-limit 1000000 >/dev/null 2>"$dir/out$i" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q Listening "$dir/out$i" && break; sleep 0.1; done
+done
+token=$(grep -ho 'mcs_live_[A-Za-z0-9]*' "$dir"/out*)
+curl -s -X POST "http://127.0.0.1:${ports[0]}/api/sync-ip-blocking-config" -H 'Authorization: Bearer load-secret' \
   -d '{"shop":"load.myshopify.com","config":{"enabled":true,"blockedIPs":["1.2.3.4"],"blockedCIDRs":["192.168.0.0/24"],"blockedCountries":["RU"],"allowedIPs":[],"blockVPN":false,"blockDatacenter":false,"blockTor":false}}' >/dev/null
+sleep 1.5 # every instance loads the policy (LISTEN/NOTIFY or its poll)
 cat >"$dir/pixel.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["CF-Connecting-IP"] = "198.51.100.7"
 wrk.body = '{"type":"bot_detection","shop":"load.myshopify.com","sessionId":"s1","visitorId":"v1","timestamp":1709424000000,"page":"/p","userAgent":"Mozilla/5.0","signalType":"selenium","confidence":95,"details":{}}'
 LUA
+# run NAME PATH wrk-args...: one wrk per instance, in parallel.
 run() {
-  echo "== $1"
-  shift
-  wrk -t2 -c64 -d10s --latency "$@" | grep -E 'Requests/sec|Latency |99%|Non-2xx'
+  local name=$1 path=$2
+  shift 2
+  local conns=$((64 / instances)) threads=$((2 / instances > 0 ? 2 / instances : 1))
+  for i in $(seq "$instances"); do
+    wrk -t"$threads" -c"$conns" -d10s --latency "$@" "http://127.0.0.1:${ports[$((i - 1))]}$path" >"$dir/wrk$i" &
+  done
+  wait $(jobs -p | grep -v -x -F -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
+  python3 - "$name" "$dir" "$instances" <<'PY'
+import re, sys
+name, d, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rps, p99, non2xx = 0.0, 0.0, 0
+unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+for i in range(1, n + 1):
+    t = open(f"{d}/wrk{i}").read()
+    rps += float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+    v, u = re.search(r"99%\s+([\d.]+)(us|ms|s)", t).groups()
+    p99 = max(p99, float(v) * unit[u])
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+    non2xx += int(m.group(1)) if m else 0
+print(f"| {name} | {rps:,.0f} | {p99:.1f} ms | {non2xx} |")
+PY
 }
-run "GET /api/v1/sites (authenticated)" -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/sites"
-run "GET /c/1 (click intake: score + record)" -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36" "http://127.0.0.1:$port/c/1?to=https://acme-coffee.com/"
-run "GET /api/check-ip-access" -H "CF-Connecting-IP: 203.0.113.9" -H "CF-IPCountry: DE" "http://127.0.0.1:$port/api/check-ip-access?shop=load.myshopify.com"
-run "POST /api/pixels" -s "$dir/pixel.lua" "http://127.0.0.1:$port/api/pixels"
+echo "| route | requests/s | p99 | non-2xx/3xx |"
+echo "|---|---|---|---|"
+run "GET /api/v1/sites" /api/v1/sites -H "Authorization: Bearer $token"
+run "GET /c/1 (click intake)" "/c/1?to=https://acme-coffee.com/" -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36"
+run "GET /api/check-ip-access" "/api/check-ip-access?shop=load.myshopify.com" -H "CF-Connecting-IP: 203.0.113.9" -H "CF-IPCountry: DE"
+run "POST /api/pixels" /api/pixels -s "$dir/pixel.lua"

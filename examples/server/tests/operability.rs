@@ -139,6 +139,17 @@ async fn an_unreachable_database_answers_503_and_loses_nothing() {
     let blocks = s.url("/api/v1/sites/1/blocked-ips");
     let block = |ip: &str| format!(r#"{{"ip_address":"{ip}","type":"permanent"}}"#);
 
+    let edge_auth = format!("Bearer {}", common::API_SECRET);
+    let r = call(
+        Method::POST,
+        &s.url("/api/sync-ip-blocking-config"),
+        None,
+        Some(r#"{"shop":"up.myshopify.com","config":{"enabled":true,"blockedIPs":["198.51.100.70"]}}"#),
+        &[("authorization", &edge_auth)],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+
     let mut sqlite_lock = None;
     if common::on_postgres() {
         let name = common::pg_name(&db);
@@ -177,6 +188,18 @@ async fn an_unreachable_database_answers_503_and_loses_nothing() {
     assert_eq!(r.status, 503, "{}", r.json);
     assert_eq!(r.json["code"], "SERVICE_UNAVAILABLE", "{}", r.json);
     assert_eq!(r.json["error"], true);
+    // The storefront check still refuses from memory: an outage must not
+    // turn a refusal into an error a script would fail open on.
+    let r = call(
+        Method::GET,
+        &s.url("/api/check-ip-access?shop=up.myshopify.com"),
+        None,
+        None,
+        &[("x-forwarded-for", "198.51.100.70")],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["allowed"], false, "{}", r.json);
     if common::on_postgres() {
         let ready = get(&s.url("/readyz"), None).await;
         assert_eq!(ready.status, 503, "{}", ready.json);

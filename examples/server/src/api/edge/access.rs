@@ -71,7 +71,10 @@ pub async fn check_ip_access(
         let page = q.page;
         let payload = json!({ "type": "ip_blocking", "shop": shop, "reason": reason, "country": country, "page": page });
         let state = Arc::clone(&state);
-        blocking(move || {
+        // The decision stands whether or not the record is written: a
+        // database outage must not turn a refusal into an error a storefront
+        // script would fail open on.
+        let recorded = blocking(move || {
             let now_ms = now() * 1000;
             state.store.insert_pixel(
                 &shop,
@@ -87,7 +90,10 @@ pub async fn check_ip_access(
             )?;
             Ok(())
         })
-        .await?;
+        .await;
+        if let Err(e) = recorded {
+            tracing::warn!(code = e.code, message = %e.message, "refusal_not_recorded");
+        }
     }
     Ok(Json(decision).into_response())
 }
