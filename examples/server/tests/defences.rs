@@ -448,8 +448,9 @@ async fn deliveries_never_reach_internal_addresses() {
     let start = Instant::now();
     loop {
         let rows = s.state.store.deliveries().unwrap();
-        if rows.iter().any(|d| d.4.is_some()) || start.elapsed() > Duration::from_secs(5) {
-            assert_eq!(rows[0].4.as_deref(), Some("transport_error"));
+        if rows.iter().any(|d| d.last_status.is_some()) || start.elapsed() > Duration::from_secs(5)
+        {
+            assert_eq!(rows[0].last_status.as_deref(), Some("transport_error"));
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -697,9 +698,8 @@ async fn an_event_commits_with_its_change_or_not_at_all() {
                 site: 1,
                 ip: "198.51.100.1",
                 reason: None,
-                kind: "permanent",
-                expires_at: None,
-                source: "api",
+                kind: clickfence::ip::BlockKind::Permanent,
+                source: clickfence::webhook::BlockSource::Api,
                 fraud_score: None,
             },
             now(),

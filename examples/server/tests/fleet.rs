@@ -156,7 +156,7 @@ async fn policies_blocks_and_revocations_reach_the_other_instance() {
     // A token revoked through A is refused by B at once (tokens are read
     // from the database on every request).
     assert_eq!(get(&b.url("/api/v1/sites"), Some(&token)).await.status, 200);
-    let id = a.state.store.tokens_of(1).unwrap()[0].0;
+    let id = a.state.store.tokens_of(1).unwrap()[0].id;
     clickfence_server::ops::tokens::revoke(&a.state, id, clickfence_server::state::now()).unwrap();
     assert_eq!(get(&b.url("/api/v1/sites"), Some(&token)).await.status, 401);
     a.stop().await;

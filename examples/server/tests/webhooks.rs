@@ -143,7 +143,7 @@ async fn api_blocks_are_delivered_signed() {
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["data"]["ip_address"], "203.0.113.42");
     assert_eq!(json["data"]["source"], "api");
-    wait_until(|| server.state.store.deliveries().unwrap()[0].1 == "delivered").await;
+    wait_until(|| server.state.store.deliveries().unwrap()[0].status == "delivered").await;
     server.stop().await;
 }
 
@@ -164,8 +164,9 @@ async fn failures_are_retried_with_the_same_id_and_a_fresh_signature() {
 
     emit(&server.state, 1, &blocked_event("198.51.100.1")).unwrap();
     wait_until(|| receiver.hits.load(Ordering::SeqCst) == 1).await;
-    wait_until(|| server.state.store.deliveries().unwrap()[0].2 == 1).await;
-    let (_, status, attempts, next, last) = server.state.store.deliveries().unwrap()[0].clone();
+    wait_until(|| server.state.store.deliveries().unwrap()[0].attempts == 1).await;
+    let d = server.state.store.deliveries().unwrap()[0].clone();
+    let (status, attempts, next, last) = (d.status, d.attempts, d.next_attempt_at, d.last_status);
     assert_eq!(
         (status.as_str(), attempts, last.as_deref()),
         ("pending", 1, Some("500"))
@@ -180,7 +181,8 @@ async fn failures_are_retried_with_the_same_id_and_a_fresh_signature() {
         // before this would otherwise leave it for the next 1 s tick).
         wait_until(|| {
             let hits = receiver.hits.load(Ordering::SeqCst);
-            if hits < expected_hits && server.state.store.deliveries().unwrap()[0].2 == hits as i64
+            if hits < expected_hits
+                && server.state.store.deliveries().unwrap()[0].attempts == hits as i64
             {
                 server.state.store.make_pending_due(now()).unwrap();
                 server.state.deliveries.notify_one();
@@ -189,7 +191,7 @@ async fn failures_are_retried_with_the_same_id_and_a_fresh_signature() {
         })
         .await;
     }
-    wait_until(|| server.state.store.deliveries().unwrap()[0].1 == "delivered").await;
+    wait_until(|| server.state.store.deliveries().unwrap()[0].status == "delivered").await;
     let seen = receiver.seen.lock().unwrap().clone();
     assert!(seen.iter().all(|s| s.4), "every attempt is signed validly");
     assert!(
@@ -264,10 +266,10 @@ async fn a_restart_resumes_pending_deliveries() {
         )
         .unwrap();
     emit(&server.state, 1, &blocked_event("198.51.100.9")).unwrap();
-    wait_until(|| server.state.store.deliveries().unwrap()[0].2 == 1).await;
+    wait_until(|| server.state.store.deliveries().unwrap()[0].attempts == 1).await;
     let before = server.state.store.deliveries().unwrap()[0].clone();
     assert_eq!(
-        (before.1.as_str(), before.4.as_deref()),
+        (before.status.as_str(), before.last_status.as_deref()),
         ("pending", Some("transport_error"))
     );
     server.stop().await;
@@ -286,11 +288,11 @@ async fn a_restart_resumes_pending_deliveries() {
     let seen = receiver.seen.lock().unwrap()[0].clone();
     assert_eq!(
         seen.0,
-        before.0.to_string(),
+        before.id.to_string(),
         "same delivery id after the restart"
     );
     assert!(seen.4);
-    wait_until(|| server.state.store.deliveries().unwrap()[0].1 == "delivered").await;
+    wait_until(|| server.state.store.deliveries().unwrap()[0].status == "delivered").await;
     server.stop().await;
 }
 
@@ -336,7 +338,7 @@ async fn three_instances_deliver_each_event_exactly_once() {
             .deliveries()
             .unwrap()
             .iter()
-            .all(|d| d.1 == "delivered")
+            .all(|d| d.status == "delivered")
     })
     .await;
     let seen = receiver.seen.lock().unwrap().clone();
@@ -394,7 +396,7 @@ async fn a_dead_instances_claim_is_taken_over_when_its_lease_expires() {
     s.state.deliveries.notify_one();
     wait_long(10, || receiver.hits.load(Ordering::SeqCst) == 1).await;
     wait_long(10, || {
-        s.state.store.deliveries().unwrap()[0].1 == "delivered"
+        s.state.store.deliveries().unwrap()[0].status == "delivered"
     })
     .await;
     s.stop().await;

@@ -110,15 +110,20 @@ pub fn token(state: &AppState, cmd: TokenCmd, now: i64) -> Result<(), CliError> 
             println!("{text}");
         }
         TokenCmd::List { account } => {
-            for (id, abilities, expires, revoked) in state.store.tokens_of(account)? {
-                let status = if revoked.is_some() {
+            for t in state.store.tokens_of(account)? {
+                let status = if t.revoked_at.is_some() {
                     "revoked"
-                } else if expires <= now {
+                } else if t.expires_at <= now {
                     "expired"
                 } else {
                     "active"
                 };
-                println!("{id}\t{status}\texpires {}\t{abilities}", rfc3339(expires));
+                println!(
+                    "{}\t{status}\texpires {}\t{}",
+                    t.id,
+                    rfc3339(t.expires_at),
+                    t.abilities.join(",")
+                );
             }
         }
         TokenCmd::Revoke { token_id } => ops::tokens::revoke(state, token_id, now)?,

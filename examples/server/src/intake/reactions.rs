@@ -110,16 +110,14 @@ fn block(
     }
     let policy = state.config.auto_blocks;
     let offences = tx.auto_block_offences(site, &ctx.client)?;
-    let expires_at =
-        i64::try_from(policy.expires_at(offences, ctx.now.max(0) as u64)).unwrap_or(i64::MAX);
+    let expires_at = policy.expires_at(offences, ctx.now.max(0) as u64);
     let (_, fresh) = tx.upsert_block(
         &NewBlock {
             site,
             ip: &ctx.client,
             reason: Some(AUTO_BLOCK_REASON),
-            kind: "temporary",
-            expires_at: Some(expires_at),
-            source: "auto",
+            kind: clickfence::ip::BlockKind::Temporary { expires_at },
+            source: clickfence::webhook::BlockSource::Auto,
             fraud_score: Some(i64::from(j.assessment.score)),
         },
         ctx.now,
@@ -137,6 +135,7 @@ fn block(
         tx.emit(ctx.site.account_id, &event, ctx.now)?;
     }
     debug_assert_eq!(Granularity::CLIENT.label(ctx.ip), ctx.client);
+    let expires_at = i64::try_from(expires_at).unwrap_or(i64::MAX);
     Ok(Some((ctx.client.clone(), expires_at, evicted)))
 }
 

@@ -32,20 +32,14 @@ pub fn block_ip(
     now: i64,
 ) -> StoreResult<(BlockedIp, bool)> {
     let ip = req.ip.to_string();
-    let source = source_name(req.source);
-    let expires_at = req
-        .kind
-        .expires_at()
-        .map(|t| i64::try_from(t).unwrap_or(i64::MAX));
     let (record, fresh) = state.write(|tx| {
         let (record, fresh) = tx.upsert_block(
             &NewBlock {
                 site: req.site.id,
                 ip: &ip,
                 reason: req.reason.as_deref(),
-                kind: req.kind.as_str(),
-                expires_at,
-                source,
+                kind: req.kind,
+                source: req.source,
                 fraud_score: None,
             },
             now,
@@ -67,6 +61,10 @@ pub fn block_ip(
         }
         Ok((record, fresh))
     })?;
+    let expires_at = req
+        .kind
+        .expires_at()
+        .map(|t| i64::try_from(t).unwrap_or(i64::MAX));
     state.blocks.insert(req.site.id, &ip, expires_at, now);
     Ok((record, fresh))
 }
@@ -96,12 +94,4 @@ pub fn unblock_ip(
         state.blocks.remove(site.id, &r.ip_address);
     }
     Ok(record)
-}
-
-fn source_name(source: BlockSource) -> &'static str {
-    match source {
-        BlockSource::Manual => "manual",
-        BlockSource::Api => "api",
-        BlockSource::Auto => "auto",
-    }
 }

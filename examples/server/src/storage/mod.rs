@@ -27,9 +27,10 @@ pub(crate) use blocks::{block_from, BLOCK_COLUMNS};
 pub use clicks::{Click, ClickFilter, NewClick};
 pub use config::{ConfigVersions, Shared};
 use db::{Backend, Conn};
+pub use shops::NewPixel;
 pub use signing::ClickSigningState;
 pub use sites::{Site, SiteChanges};
-pub use tokens::{TokenRecord, TokenRow};
+pub use tokens::TokenRecord;
 pub use tx::{NewBlock, Tx};
 pub use webhooks::{AttemptRecord, Delivery, DeliveryRow, Endpoint};
 

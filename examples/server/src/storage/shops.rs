@@ -5,6 +5,32 @@ use super::db::{params, Param, Value};
 use super::config::Shared;
 use super::{Store, StoreResult};
 
+/// A pixel event to store (the edge API's pixels, and refusals of
+/// `check-ip-access`).
+#[derive(Debug)]
+pub struct NewPixel<'a> {
+    /// Shop domain.
+    pub shop: &'a str,
+    /// Event type (`bot_detection`, `ip_blocking`, ...).
+    pub kind: &'a str,
+    /// Storefront session.
+    pub session: Option<&'a str>,
+    /// Storefront visitor.
+    pub visitor: Option<&'a str>,
+    /// Client address.
+    pub ip: Option<&'a str>,
+    /// Client country (ISO code).
+    pub country: Option<&'a str>,
+    /// Page path.
+    pub page: Option<&'a str>,
+    /// The event as received (JSON).
+    pub payload: &'a str,
+    /// When, unix milliseconds.
+    pub at_ms: i64,
+    /// The UTC day of `at_ms` (`YYYY-MM-DD`), the analytics' bucket.
+    pub day: &'a str,
+}
+
 impl Store {
     /// Every shop's saved IP blocking config (JSON text).
     pub fn shop_policies(&self) -> StoreResult<Vec<(String, String)>> {
@@ -46,25 +72,12 @@ impl Store {
         )
     }
 
-    /// Stores a pixel event.
-    #[allow(clippy::too_many_arguments)]
-    pub fn insert_pixel(
-        &self,
-        shop: &str,
-        kind: &str,
-        session: Option<&str>,
-        visitor: Option<&str>,
-        ip: Option<&str>,
-        country: Option<&str>,
-        page: Option<&str>,
-        payload: &str,
-        now_ms: i64,
-        day: &str,
-    ) -> StoreResult<i64> {
+    /// Stores a pixel event; returns its id.
+    pub fn insert_pixel(&self, p: &NewPixel<'_>) -> StoreResult<i64> {
         self.db()?.query_row(
             "INSERT INTO pixel_events (shop, type, session_id, visitor_id, ip, country, page, payload, created_at_ms, day)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-            params![shop, kind, session, visitor, ip, country, page, payload, now_ms, day],
+            params![p.shop, p.kind, p.session, p.visitor, p.ip, p.country, p.page, p.payload, p.at_ms, p.day],
             |r| r.get(0),
         )
     }

@@ -1,11 +1,8 @@
 //! API tokens, stored as SHA-256 hashes.
 
-use super::db::{params, Lock};
+use super::db::{params, Lock, Row};
 
 use super::{Store, StoreResult, MAX_TOKENS};
-
-/// (id, abilities, expires_at, revoked_at) of a token, for listings.
-pub type TokenRow = (i64, String, i64, Option<i64>);
 
 /// A token as the auth layer needs it.
 #[derive(Debug, Clone)]
@@ -20,6 +17,18 @@ pub struct TokenRecord {
     pub expires_at: i64,
     /// Revoked at.
     pub revoked_at: Option<i64>,
+}
+
+/// Reads `id, account_id, abilities, expires_at, revoked_at`.
+fn token_from(r: &Row) -> StoreResult<TokenRecord> {
+    let abilities: String = r.get(2)?;
+    Ok(TokenRecord {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        abilities: abilities.split(',').map(str::to_owned).collect(),
+        expires_at: r.get(3)?,
+        revoked_at: r.get(4)?,
+    })
 }
 
 impl Store {
@@ -56,28 +65,17 @@ impl Store {
         db.query_opt(
             "SELECT id, account_id, abilities, expires_at, revoked_at FROM tokens WHERE hash = ?1",
             params![hash],
-            |r| {
-                let abilities: String = r.get(2)?;
-                Ok(TokenRecord {
-                    id: r.get(0)?,
-                    account_id: r.get(1)?,
-                    abilities: abilities.split(',').map(str::to_owned).collect(),
-                    expires_at: r.get(3)?,
-                    revoked_at: r.get(4)?,
-                })
-            },
+            token_from,
         )
     }
 
-    /// An account's tokens: (id, abilities, expires_at, revoked_at).
-    pub fn tokens_of(&self, account: i64) -> StoreResult<Vec<TokenRow>> {
-        let db = self.db()?;
-        let rows = db.query_map(
-"SELECT id, abilities, expires_at, revoked_at FROM tokens WHERE account_id = ?1 ORDER BY id",
-params![account], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?;
-        Ok(rows)
+    /// An account's tokens, oldest first.
+    pub fn tokens_of(&self, account: i64) -> StoreResult<Vec<TokenRecord>> {
+        self.db()?.query_map(
+            "SELECT id, account_id, abilities, expires_at, revoked_at FROM tokens WHERE account_id = ?1 ORDER BY id",
+            params![account],
+            token_from,
+        )
     }
 
     /// Revokes a token; returns whether it existed unrevoked.

@@ -6,7 +6,8 @@
 use std::cell::Cell;
 
 use super::db::{params, Conn, Lock, Row, Transaction};
-use clickfence::webhook::Event;
+use clickfence::ip::BlockKind;
+use clickfence::webhook::{BlockSource, Event};
 
 use clickfence::click::HourCounts;
 use clickfence::score::PauseWindow;
@@ -26,6 +27,15 @@ pub struct Tx<'a> {
     instance: &'a str,
 }
 
+/// How a source is stored (`blocked_ips.source`).
+pub fn source_name(source: BlockSource) -> &'static str {
+    match source {
+        BlockSource::Manual => "manual",
+        BlockSource::Api => "api",
+        BlockSource::Auto => "auto",
+    }
+}
+
 /// A block to store.
 #[derive(Debug)]
 pub struct NewBlock<'a> {
@@ -35,12 +45,10 @@ pub struct NewBlock<'a> {
     pub ip: &'a str,
     /// Reason.
     pub reason: Option<&'a str>,
-    /// permanent | temporary.
-    pub kind: &'a str,
-    /// Expiry of a temporary block, unix seconds.
-    pub expires_at: Option<i64>,
-    /// manual | api | auto.
-    pub source: &'a str,
+    /// Permanent, or temporary until a time.
+    pub kind: BlockKind,
+    /// Who blocked it.
+    pub source: BlockSource,
     /// Score of an auto-block.
     pub fraud_score: Option<i64>,
 }
@@ -74,6 +82,10 @@ impl<'a> Tx<'a> {
     /// record and whether it is new (a re-block of an expired auto-block
     /// counts as new: it is in force again).
     pub fn upsert_block(&self, b: &NewBlock<'_>, now: i64) -> StoreResult<(BlockedIp, bool)> {
+        let expires_at = b
+            .kind
+            .expires_at()
+            .map(|t| i64::try_from(t).unwrap_or(i64::MAX));
         self.lock_site_blocks(b.site)?;
         let was_active: Option<bool> = self.c().query_opt(
                 "SELECT expires_at IS NULL OR expires_at > ?3 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2",
@@ -86,7 +98,7 @@ impl<'a> Tx<'a> {
              ON CONFLICT (site_id, ip_address) DO UPDATE SET reason = excluded.reason, type = excluded.type,
                 expires_at = excluded.expires_at, source = excluded.source, fraud_score = excluded.fraud_score,
                 offences = blocked_ips.offences + CASE WHEN excluded.source = 'auto' THEN 1 ELSE 0 END, updated_at = excluded.updated_at",
-            params![b.site, b.ip, b.reason, b.kind, b.expires_at, b.source, b.fraud_score, now],
+            params![b.site, b.ip, b.reason, b.kind.as_str(), expires_at, source_name(b.source), b.fraud_score, now],
         )?;
         bump(self.c(), Shared::Blocks, self.instance)?;
         let record = self.c().query_row(

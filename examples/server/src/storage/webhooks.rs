@@ -5,8 +5,20 @@ use serde::Serialize;
 
 use super::{Store, StoreResult, MAX_ENDPOINTS};
 
-/// (id, status, attempts, next_attempt_at, last_status) of a delivery.
-pub type DeliveryRow = (i64, String, i64, Option<i64>, Option<String>);
+/// Where a delivery stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    /// Id (also the X-MyClickShield-Delivery value).
+    pub id: i64,
+    /// pending | delivered | failed.
+    pub status: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// When the next attempt is due (pending only).
+    pub next_attempt_at: Option<i64>,
+    /// The HTTP status or transport outcome of the last attempt.
+    pub last_status: Option<String>,
+}
 
 /// A webhook endpoint.
 #[derive(Debug, Clone, Serialize)]
@@ -265,13 +277,21 @@ params![now, limit], |r| r.get(0))?;
         })
     }
 
-    /// (id, status, attempts, next_attempt_at, last_status) of every delivery.
+    /// Every delivery, oldest first.
     pub fn deliveries(&self) -> StoreResult<Vec<DeliveryRow>> {
         let db = self.db()?;
         let rows = db.query_map(
             "SELECT id, status, attempts, next_attempt_at, last_status FROM deliveries ORDER BY id",
             params![],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok(DeliveryRow {
+                    id: r.get(0)?,
+                    status: r.get(1)?,
+                    attempts: r.get(2)?,
+                    next_attempt_at: r.get(3)?,
+                    last_status: r.get(4)?,
+                })
+            },
         )?;
         Ok(rows)
     }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::{blocking, day_of, visitor, EdgeError, EdgeJson, EdgeQuery, EdgeResult};
 use crate::state::{now, AppState};
+use crate::storage::NewPixel;
 
 /// `?shop=&page=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -76,18 +77,18 @@ pub async fn check_ip_access(
         // script would fail open on.
         let recorded = blocking(move || {
             let now_ms = now() * 1000;
-            state.store.insert_pixel(
-                &shop,
-                "ip_blocking",
-                None,
-                None,
-                Some(&ip.to_string()),
-                country.as_deref(),
-                page.as_deref(),
-                &payload.to_string(),
-                now_ms,
-                &day_of(now_ms),
-            )?;
+            state.store.insert_pixel(&NewPixel {
+                shop: &shop,
+                kind: "ip_blocking",
+                session: None,
+                visitor: None,
+                ip: Some(&ip.to_string()),
+                country: country.as_deref(),
+                page: page.as_deref(),
+                payload: &payload.to_string(),
+                at_ms: now_ms,
+                day: &day_of(now_ms),
+            })?;
             Ok(())
         })
         .await;

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::{blocking, day_of, parse_json, visitor, EdgeError, EdgeResult};
 use crate::state::{now, AppState};
+use crate::storage::NewPixel;
 
 /// Largest accepted pixel body.
 pub const MAX_PIXEL_BYTES: usize = 64 * 1024;
@@ -91,18 +92,18 @@ pub async fn pixels(
     }
     let payload = String::from_utf8_lossy(&body).into_owned();
     blocking(move || {
-        state.store.insert_pixel(
-            &shop,
+        state.store.insert_pixel(&NewPixel {
+            shop: &shop,
             kind,
-            pixel.session_id.as_deref(),
-            pixel.visitor_id.as_deref(),
-            Some(&ip.to_string()),
-            country.as_deref(),
-            pixel.page.as_deref(),
-            &payload,
-            now_ms,
-            &day_of(now_ms),
-        )?;
+            session: pixel.session_id.as_deref(),
+            visitor: pixel.visitor_id.as_deref(),
+            ip: Some(&ip.to_string()),
+            country: country.as_deref(),
+            page: pixel.page.as_deref(),
+            payload: &payload,
+            at_ms: now_ms,
+            day: &day_of(now_ms),
+        })?;
         Ok(Json(json!({ "success": true })))
     })
     .await
