@@ -149,6 +149,8 @@ enum clickfence_status
   CLICKFENCE_RATE_KEY_TOO_LONG = 402,
   // `rate_store_full`
   CLICKFENCE_RATE_STORE_FULL = 403,
+  // `rate_bad_reply`
+  CLICKFENCE_RATE_BAD_REPLY = 404,
   // `invalid_rules`
   CLICKFENCE_INVALID_RULES = 500,
   // `invalid_thresholds`

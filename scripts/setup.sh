@@ -16,6 +16,9 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 # The server's PostgreSQL backend is tested on a throwaway cluster
 # (scripts/with-postgres.sh): Debian's server package, 15 on bookworm.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# Shared rate windows are tested against a real Redis (a throwaway
+# redis-server per test run, on a free loopback port).
+command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo=sudo

@@ -113,6 +113,8 @@ pub enum clickfence_status {
     ClickfenceRateKeyTooLong = 402,
     /// `rate_store_full`
     ClickfenceRateStoreFull = 403,
+    /// `rate_bad_reply`
+    ClickfenceRateBadReply = 404,
     /// `invalid_rules`
     ClickfenceInvalidRules = 500,
     /// `invalid_thresholds`
@@ -181,6 +183,7 @@ impl clickfence_status {
         Self::ClickfenceCostExceedsLimit,
         Self::ClickfenceRateKeyTooLong,
         Self::ClickfenceRateStoreFull,
+        Self::ClickfenceRateBadReply,
         Self::ClickfenceInvalidRules,
         Self::ClickfenceInvalidThresholds,
         Self::ClickfenceInvalidSignals,

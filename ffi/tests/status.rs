@@ -52,6 +52,7 @@ const CORE_CODES: &[&str] = &[
     "cost_exceeds_limit",
     "rate_key_too_long",
     "rate_store_full",
+    "rate_bad_reply",
     "invalid_rules",
     "invalid_thresholds",
     "invalid_signals",

@@ -27,6 +27,10 @@ pub enum RateError {
         "time {0} is out of range: the latest accepted is 253402300799 (the end of year 9999)"
     )]
     TimeOutOfRange(u64),
+    /// A shared store (Redis) answered something the window script never
+    /// returns.
+    #[error("unexpected reply from the shared rate store: {0}")]
+    BadReply(String),
 }
 
 impl RateError {
@@ -38,6 +42,7 @@ impl RateError {
             Self::CostExceedsLimit { .. } => "cost_exceeds_limit",
             Self::KeyTooLong(_) => "rate_key_too_long",
             Self::StoreFull(_) => "rate_store_full",
+            Self::BadReply(_) => "rate_bad_reply",
         }
     }
 }

@@ -6,6 +6,7 @@ mod error;
 mod headers;
 mod limiter;
 mod quota;
+pub mod redis;
 mod store;
 mod velocity;
 mod window;

@@ -1,0 +1,164 @@
+//! The core's sliding window run inside a real Redis
+//! (`clickfence::rate::redis::SLIDING_WINDOW_LUA`) against the core's own
+//! `decide`: random traffic over many keys, quotas, costs and clock steps
+//! (forward, repeated, backward) must give identical decisions and headers.
+//!
+//! Redis: `CLICKFENCE_TEST_REDIS` (`redis://host:port`) when set, otherwise
+//! a throwaway `redis-server` on a free loopback port (scripts/setup.sh
+//! installs it from Debian).
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+
+use clickfence::rate::redis::{decode_reply, script_args, SLIDING_WINDOW_LUA};
+use clickfence::rate::{decide, Quota, WindowLog};
+
+/// A redis-server of our own, stopped on drop.
+struct Throwaway(Child);
+
+impl Drop for Throwaway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn redis() -> (redis::Connection, Option<Throwaway>) {
+    if let Ok(url) = std::env::var("CLICKFENCE_TEST_REDIS") {
+        let client = redis::Client::open(url).unwrap();
+        return (client.get_connection().unwrap(), None);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-server is needed for this test: run scripts/setup.sh");
+    let guard = Throwaway(child);
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+    for _ in 0..100 {
+        if let Ok(c) = client.get_connection() {
+            return (c, Some(guard));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("redis-server did not start on port {port}");
+}
+
+/// A small deterministic generator (xorshift), so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[test]
+fn the_script_decides_exactly_as_the_core() {
+    let (mut con, _server) = redis();
+    let script = redis::Script::new(SLIDING_WINDOW_LUA);
+    let prefix = format!("cf-test:{}:", std::process::id());
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut clock: u64 = 1_700_000_000;
+    let mut logs: HashMap<u64, WindowLog> = HashMap::new();
+    let quotas: Vec<Quota> = (0..8)
+        .map(|_| Quota::new(1 + rng.below(20) as u32, 1 + rng.below(120)).unwrap())
+        .collect();
+    let mut refused = 0;
+    for step in 0..5000 {
+        // Mostly small steps forward; sometimes none, a jump, or a step back.
+        clock = match rng.below(20) {
+            0 => clock.saturating_sub(rng.below(5)),
+            1 => clock + 30 + rng.below(150),
+            2..=7 => clock,
+            _ => clock + rng.below(3),
+        };
+        let key = rng.below(quotas.len() as u64);
+        let quota = quotas[key as usize];
+        let cost = rng.below(u64::from(quota.limit()) / 2 + 2) as u32;
+        let log = logs.entry(key).or_default();
+        let expected = decide(log, clock, quota, cost);
+        let args = script_args(quota, cost);
+        let (expected, args) = match (expected, args) {
+            (Err(a), Err(b)) => {
+                assert_eq!(a, b, "step {step}");
+                continue;
+            }
+            (Ok(d), Ok(args)) => (d, args),
+            (a, b) => panic!("step {step}: core {a:?}, script arguments {b:?}"),
+        };
+        let reply: Vec<i64> = script
+            .key(format!("{prefix}{key}"))
+            .arg(&args[0])
+            .arg(&args[1])
+            .arg(&args[2])
+            .arg(clock)
+            .invoke(&mut con)
+            .unwrap();
+        let got = decode_reply(quota, &reply).unwrap();
+        assert_eq!(
+            got, expected,
+            "step {step}: key {key}, cost {cost}, now {clock}"
+        );
+        refused += usize::from(!got.allowed);
+    }
+    assert!(
+        refused > 100,
+        "the traffic reaches the limits ({refused} refusals)"
+    );
+}
+
+#[test]
+fn redis_keeps_the_time_and_the_key_expires_with_the_window() {
+    let (mut con, _server) = redis();
+    let script = redis::Script::new(SLIDING_WINDOW_LUA);
+    let key = format!("cf-test:{}:clock", std::process::id());
+    let quota = Quota::new(2, 30).unwrap();
+    let args = script_args(quota, 1).unwrap();
+    let run = |con: &mut redis::Connection| {
+        let reply: Vec<i64> = script
+            .key(&key)
+            .arg(&args[0])
+            .arg(&args[1])
+            .arg(&args[2])
+            .invoke(con)
+            .unwrap();
+        decode_reply(quota, &reply).unwrap()
+    };
+    let first = run(&mut con);
+    let system = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(first.now.abs_diff(system) <= 2, "Redis's clock decides");
+    assert!(first.allowed && first.remaining == 1);
+    assert!(run(&mut con).allowed);
+    let third = run(&mut con);
+    assert!(!third.allowed);
+    assert!(matches!(third.retry_after, Some(1..=30)));
+    let ttl: i64 = redis::cmd("TTL").arg(&key).query(&mut con).unwrap();
+    assert!(
+        (1..=30).contains(&ttl),
+        "the key expires with its newest bucket ({ttl} s)"
+    );
+}
