@@ -120,6 +120,71 @@ pub fn decode_reply(quota: Quota, reply: &[i64]) -> Result<RateDecision, RateErr
     })
 }
 
+/// The velocity script: one hash per key holding both windows (`m<start>`
+/// one-second buckets for the minute, `h<start>` one-minute buckets for the
+/// hour), as [`VelocityCounter`](super::VelocityCounter) keeps them.
+/// `KEYS[1]`: the key. `ARGV`: events to record (0: only read), and (tests
+/// only) a fixed time. Returns `{last_minute, last_hour}`.
+pub const VELOCITY_LUA: &str = r#"
+local key = KEYS[1]
+local count = tonumber(ARGV[1])
+local now = tonumber(ARGV[2] or redis.call('TIME')[1])
+local flat = redis.call('HGETALL', key)
+local minute, hour = {}, {}
+for i = 1, #flat, 2 do
+  local kind, start = string.sub(flat[i], 1, 1), tonumber(string.sub(flat[i], 2))
+  local entry = { start, tonumber(flat[i + 1]) }
+  if kind == 'm' then minute[#minute + 1] = entry else hour[#hour + 1] = entry end
+end
+local function sweep(list, window, tag)
+  table.sort(list, function(a, b) return a[1] < b[1] end)
+  local kept, total = {}, 0
+  for _, e in ipairs(list) do
+    if e[1] + window <= now then
+      redis.call('HDEL', key, tag .. e[1])
+    else
+      kept[#kept + 1] = e
+      total = total + e[2]
+    end
+  end
+  return kept, total
+end
+local function add(kept, bucket, tag)
+  local start = now - now % bucket
+  local last = kept[#kept]
+  if last ~= nil and last[1] >= start then start = last[1] end
+  redis.call('HINCRBY', key, tag .. start, count)
+  if last ~= nil and last[1] == start then
+    last[2] = last[2] + count
+  else
+    kept[#kept + 1] = { start, count }
+  end
+end
+local m, mt = sweep(minute, 60, 'm')
+local h, ht = sweep(hour, 3600, 'h')
+if count > 0 then
+  add(m, 1, 'm')
+  add(h, 60, 'h')
+  mt, ht = mt + count, ht + count
+end
+if #h > 0 then
+  redis.call('EXPIRE', key, h[#h][1] + 3600 - now)
+end
+return { mt, ht }
+"#;
+
+/// Reads the velocity script's reply (two integers).
+pub fn decode_velocity(reply: &[i64]) -> Result<super::VelocityCounts, RateError> {
+    let &[minute, hour] = reply else {
+        return Err(RateError::BadReply(format!("{} values", reply.len())));
+    };
+    let count = |v: i64| u64::try_from(v).map_err(|_| RateError::BadReply(format!("count {v}")));
+    Ok(super::VelocityCounts {
+        last_minute: count(minute)?,
+        last_hour: count(hour)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

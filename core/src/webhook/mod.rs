@@ -10,6 +10,7 @@ mod error;
 mod events;
 mod hex;
 mod replay;
+mod replay_shared;
 mod signer;
 mod verifier;
 
@@ -23,6 +24,7 @@ pub use events::{
     SitePaused, SiteResumed, SubscriptionUpdated,
 };
 pub use replay::{ReplayGuard, DEFAULT_REPLAY_CAPACITY};
+pub use replay_shared::{shared_replay_key, shared_replay_outcome, shared_replay_ttl};
 pub use signer::{
     SignedDelivery, WebhookSigner, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER,
     TIMESTAMP_HEADER,

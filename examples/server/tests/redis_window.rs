@@ -162,3 +162,98 @@ fn redis_keeps_the_time_and_the_key_expires_with_the_window() {
         "the key expires with its newest bucket ({ttl} s)"
     );
 }
+
+#[test]
+fn the_velocity_script_counts_exactly_as_the_core() {
+    use clickfence::rate::redis::{decode_velocity, VELOCITY_LUA};
+    use clickfence::rate::VelocityCounter;
+    let (mut con, _server) = redis();
+    let script = redis::Script::new(VELOCITY_LUA);
+    let prefix = format!("cf-test:{}:velocity:", std::process::id());
+    let counter = VelocityCounter::new(1000);
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut clock: u64 = 1_700_000_000;
+    for step in 0..4000 {
+        clock = match rng.below(25) {
+            0 => clock.saturating_sub(rng.below(90)),
+            1 => clock + 600 + rng.below(3600),
+            2..=9 => clock,
+            10..=17 => clock + rng.below(3),
+            _ => clock + rng.below(40),
+        };
+        let key = format!("k{}", rng.below(6));
+        let record = rng.below(5) != 0;
+        let expected = if record {
+            counter.record(&key, clock)
+        } else {
+            counter.peek(&key, clock)
+        }
+        .unwrap();
+        let reply: Vec<i64> = script
+            .key(format!("{prefix}{key}"))
+            .arg(u32::from(record))
+            .arg(clock)
+            .invoke(&mut con)
+            .unwrap();
+        assert_eq!(
+            decode_velocity(&reply).unwrap(),
+            expected,
+            "step {step}: key {key}, now {clock}, record {record}"
+        );
+    }
+}
+
+#[test]
+fn the_shared_replay_guard_accepts_each_delivery_once_within_the_tolerance() {
+    use clickfence::webhook::{
+        shared_replay_key, shared_replay_outcome, shared_replay_ttl, ReplayGuard, Verified,
+    };
+    let (mut con, _server) = redis();
+    let prefix = format!("cf-test:{}:replay:", std::process::id());
+    let tolerance = 1;
+    let guard = ReplayGuard::new(tolerance, 1000);
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let mut shared = |v: &Verified, at: u64| {
+        let was_set: Option<String> = redis::cmd("SET")
+            .arg(shared_replay_key(&prefix, v))
+            .arg(1)
+            .arg("NX")
+            .arg("EX")
+            .arg(shared_replay_ttl(v, tolerance, at).unwrap())
+            .query(&mut con)
+            .unwrap();
+        shared_replay_outcome(was_set.is_some()).map_err(|e| e.code())
+    };
+    let start = now();
+    let deliveries: Vec<Verified> = (0..20u8)
+        .map(|n| Verified {
+            secret_index: 0,
+            timestamp: start,
+            signature: [n; 32],
+        })
+        .collect();
+    for round in 0..3 {
+        for v in &deliveries {
+            let at = now();
+            let core = guard.check(v, at).map_err(|e| e.code());
+            assert_eq!(shared(v, at), core, "round {round}");
+            assert_eq!(core.is_ok(), round == 0, "round {round}");
+        }
+    }
+    // Past the tolerance both forget the pair (the verifier itself would
+    // refuse its timestamp by then).
+    while now() <= start + tolerance + 1 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let at = now();
+    assert_eq!(
+        shared(&deliveries[0], at),
+        guard.check(&deliveries[0], at).map_err(|e| e.code())
+    );
+    assert!(shared(&deliveries[1], at).is_ok());
+}
