@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod intake;
 pub mod metrics;
 pub mod ops;
+pub mod shared_rates;
 pub mod state;
 pub mod storage;
 pub mod surface;
@@ -224,6 +225,12 @@ async fn ready(
     use axum::response::IntoResponse;
     let worker_beat = state.worker_beat.load(std::sync::atomic::Ordering::Relaxed);
     let instance = state.instance.clone();
+    // Degraded rate sharing keeps the instance ready: it limits in-process.
+    let rate_store = match &state.config.shared_rates {
+        None => "local",
+        Some(shared) if shared.degraded(state::now()) => "degraded",
+        Some(_) => "ok",
+    };
     let database = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
         .await
         .unwrap_or(false);
@@ -241,6 +248,7 @@ async fn ready(
             "database": word(database),
             "webhook_worker": word(worker),
             "instance": instance,
+            "rate_store": rate_store,
         })),
     )
         .into_response()

@@ -54,6 +54,7 @@ pub struct Metrics {
     clicks: Family<KindLabels, Counter>,
     attempts: Family<KindLabels, Counter>,
     refusals: Family<KindLabels, Counter>,
+    rate_store_errors: Family<KindLabels, Counter>,
     outbox: Gauge,
 }
 
@@ -68,6 +69,7 @@ impl Default for Metrics {
         let clicks = Family::<KindLabels, Counter>::default();
         let attempts = Family::<KindLabels, Counter>::default();
         let refusals = Family::<KindLabels, Counter>::default();
+        let rate_store_errors = Family::<KindLabels, Counter>::default();
         let outbox = Gauge::default();
         registry.register(
             "http_requests",
@@ -91,6 +93,11 @@ impl Default for Metrics {
             refusals.clone(),
         );
         registry.register(
+            "rate_store_errors",
+            "Checks the shared rate store (Redis) could not answer, by quota; each was decided in-process instead",
+            rate_store_errors.clone(),
+        );
+        registry.register(
             "webhook_outbox_depth",
             "Webhook deliveries waiting to be attempted",
             outbox.clone(),
@@ -102,6 +109,7 @@ impl Default for Metrics {
             clicks,
             attempts,
             refusals,
+            rate_store_errors,
             outbox,
         }
     }
@@ -131,6 +139,11 @@ impl Metrics {
     /// Counts a webhook attempt.
     pub fn attempt(&self, result: &str) {
         self.kind(&self.attempts, result);
+    }
+
+    /// Counts a check the shared rate store could not answer.
+    pub fn rate_store_error(&self, quota: &str) {
+        self.kind(&self.rate_store_errors, quota);
     }
 
     /// Counts a request a quota refused.

@@ -66,6 +66,8 @@ pub struct ServerConfig {
     /// How long a delivery claim lasts before other instances may take it
     /// over (default [`crate::delivery::LEASE_SECS`]).
     pub delivery_lease_secs: Option<i64>,
+    /// Rate windows shared through Redis (`--redis`); `None`: in-process.
+    pub shared_rates: Option<Arc<crate::shared_rates::SharedRates>>,
 }
 
 /// Everything handlers share.
@@ -131,6 +133,24 @@ impl AppState {
         match self.config.attribution_site {
             Some(id) => self.store.site(id),
             None => self.store.oldest_active_site(),
+        }
+    }
+
+    /// Checks `cost` units of `key` against `local`'s quota: in Redis when
+    /// `--redis` is set (falling back to `local` when it cannot answer),
+    /// else in `local`. Runs Redis on the calling thread: call it from the
+    /// blocking pool. `what` names the quota in logs and metrics.
+    pub fn rate(
+        &self,
+        what: &str,
+        local: &RateLimiter,
+        key: &str,
+        cost: u32,
+        now: u64,
+    ) -> Result<clickfence::rate::RateDecision, clickfence::rate::RateError> {
+        match &self.config.shared_rates {
+            Some(shared) => shared.check(what, key, cost, local, now, &self.metrics),
+            None => local.check_cost(key, cost, now),
         }
     }
 

@@ -190,6 +190,13 @@ pub struct Cli {
         global = true
     )]
     delivery_lease: i64,
+    /// Redis holding the rate windows the instances share
+    /// (`redis://host:port/db`): the per-token API quota, failed
+    /// authentications per address and pixels per visitor hold across the
+    /// fleet. Unset: each instance limits alone. When Redis cannot answer,
+    /// each instance limits in-process (fail open to the local window).
+    #[arg(long, env = "CLICKFENCE_REDIS", global = true)]
+    redis: Option<String>,
     /// What to do (default: serve).
     #[command(subcommand)]
     command: Option<Command>,
@@ -471,6 +478,12 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         auto_blocks: Default::default(),
         attribution_site: cli.attribution_site,
         delivery_lease_secs: Some(cli.delivery_lease),
+        shared_rates: match cli.redis.as_deref() {
+            Some(url) => Some(std::sync::Arc::new(
+                crate::shared_rates::SharedRates::new(url).map_err(|e| setup("--redis", e))?,
+            )),
+            None => None,
+        },
         metrics_token: cli.metrics_token.clone(),
         cors_origins: cli
             .cors_origins

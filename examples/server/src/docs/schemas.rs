@@ -540,6 +540,9 @@ pub struct Readiness {
     /// This instance's name in delivery claims (random per process), so an
     /// operator can tell the instances of a fleet apart.
     pub instance: String,
+    /// `local` (no `--redis`), `ok`, or `degraded` (Redis failed a check in
+    /// the last 10 s; quotas are enforced per instance meanwhile).
+    pub rate_store: String,
 }
 
 /// The platform API's error answers (401, 402, 403, 404, 422, 429).

@@ -89,6 +89,50 @@ pub fn pg_name(path: &Path) -> String {
     url.to_str().unwrap().rsplit('/').next().unwrap().to_owned()
 }
 
+/// A throwaway redis-server on `port` (a free one when `None`), answering
+/// before this returns; killed when the returned child is dropped or killed.
+pub fn redis_server(port: Option<u16>) -> (RedisChild, u16) {
+    let port = port.unwrap_or_else(|| {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    });
+    let child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-server is needed: run scripts/setup.sh");
+    let child = RedisChild(child);
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (child, port);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("redis-server did not start on port {port}");
+}
+
+/// A redis-server process, killed on drop.
+pub struct RedisChild(pub std::process::Child);
+
+impl Drop for RedisChild {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Whether the suite runs on PostgreSQL.
 pub fn on_postgres() -> bool {
     std::env::var_os("CLICKFENCE_TEST_POSTGRES").is_some()

@@ -77,21 +77,27 @@ pub async fn pixels(
     let kind = check(&pixel)?;
     let (ip, country) = visitor(&state, peer, &headers);
     let now_ms = now() * 1000;
-    let decision = state
-        .pixel_limiter
-        .check(format!("{shop}|{ip}"), (now_ms / 1000) as u64)
-        .map_err(EdgeError::internal)?;
-    if !decision.allowed {
-        state.metrics.refused("pixels");
-        let mut refused = EdgeError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many events from this visitor",
-        );
-        refused.retry_after = Some(decision.retry_after.unwrap_or(1));
-        return Err(refused);
-    }
     let payload = String::from_utf8_lossy(&body).into_owned();
     blocking(move || {
+        // On the blocking pool: with --redis this is a Redis round trip.
+        let decision = state
+            .rate(
+                "pixels",
+                &state.pixel_limiter,
+                &format!("{shop}|{ip}"),
+                1,
+                (now_ms / 1000) as u64,
+            )
+            .map_err(EdgeError::internal)?;
+        if !decision.allowed {
+            state.metrics.refused("pixels");
+            let mut refused = EdgeError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many events from this visitor",
+            );
+            refused.retry_after = Some(decision.retry_after.unwrap_or(1));
+            return Err(refused);
+        }
         state.store.insert_pixel(&NewPixel {
             shop: &shop,
             kind,

@@ -161,12 +161,25 @@ pub fn authenticate(
     let (client, _) = state.client(peer.ip(), headers);
     let failure_key = format!("auth:{}", Granularity::CLIENT.label(client));
     let failures = state
-        .auth_failures
-        .check_cost(&failure_key, 0, now as u64)
+        .rate(
+            "auth_failures",
+            &state.auth_failures,
+            &failure_key,
+            0,
+            now as u64,
+        )
         .map_err(ApiError::internal)?;
     if failures.remaining == 0 {
         state.metrics.refused("auth_failures");
-        let refused = state.auth_failures.check(&failure_key, now as u64).ok();
+        let refused = state
+            .rate(
+                "auth_failures",
+                &state.auth_failures,
+                &failure_key,
+                1,
+                now as u64,
+            )
+            .ok();
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many failed authentications from this address.",
@@ -174,7 +187,15 @@ pub fn authenticate(
         .with_rate(refused));
     }
     let fail = |message: &'static str| {
-        let rate = state.auth_failures.check(&failure_key, now as u64).ok();
+        let rate = state
+            .rate(
+                "auth_failures",
+                &state.auth_failures,
+                &failure_key,
+                1,
+                now as u64,
+            )
+            .ok();
         ApiError::new(StatusCode::UNAUTHORIZED, message).with_rate(rate)
     };
     let Some(token) = crate::bearer(headers) else {
@@ -184,9 +205,9 @@ pub fn authenticate(
     let Some(record) = record.filter(|r| r.revoked_at.is_none() && r.expires_at > now) else {
         return Err(fail("Invalid, expired or revoked token."));
     };
+    let token_key = format!("token:{}", record.id);
     let rate = state
-        .api_limiter
-        .check(format!("token:{}", record.id), now as u64)
+        .rate("api_token", &state.api_limiter, &token_key, 1, now as u64)
         .map_err(ApiError::internal)?;
     if !rate.allowed {
         state.metrics.refused("api_token");

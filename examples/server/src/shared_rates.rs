@@ -1,0 +1,129 @@
+//! Rate windows shared by a fleet through Redis (`--redis`): the core's
+//! window script run atomically in Redis, so a token's 60 requests a minute
+//! hold across every instance.
+//!
+//! When Redis cannot answer within [`TIMEOUT`], the check is decided by
+//! the instance's own in-process limiter instead (fail open to the local
+//! window, as Stripe and `rate-limiter-flexible` do): a warning is logged,
+//! `rate_store_errors` counts it and `/readyz` reports the rate store
+//! degraded for [`DEGRADED_FOR`] seconds. A Redis outage therefore never
+//! becomes an error answer; while it lasts, a fleet of N allows up to N
+//! times a quota.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use clickfence::rate::redis::{decode_reply, script_args, SLIDING_WINDOW_LUA};
+use clickfence::rate::{Quota, RateDecision, RateLimiter};
+
+/// How long one Redis check may take (connect, send, answer).
+pub const TIMEOUT: Duration = Duration::from_millis(250);
+/// Seconds `/readyz` reports the rate store degraded after its last failure.
+pub const DEGRADED_FOR: i64 = 10;
+/// Idle connections kept for reuse.
+const IDLE: usize = 16;
+/// Prefix of every key this server writes.
+const PREFIX: &str = "clickfence:rate:";
+
+/// A Redis rate store.
+pub struct SharedRates {
+    client: redis::Client,
+    idle: Mutex<Vec<redis::Connection>>,
+    script: redis::Script,
+    last_failure: AtomicI64,
+}
+
+impl std::fmt::Debug for SharedRates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedRates").finish_non_exhaustive()
+    }
+}
+
+impl SharedRates {
+    /// A store at `url` (`redis://host:port/db`). Only the URL is checked
+    /// here: an instance starts (and limits in-process) while Redis is down.
+    pub fn new(url: &str) -> Result<Self, redis::RedisError> {
+        Ok(Self {
+            client: redis::Client::open(url)?,
+            idle: Mutex::new(Vec::new()),
+            script: redis::Script::new(SLIDING_WINDOW_LUA),
+            last_failure: AtomicI64::new(0),
+        })
+    }
+
+    /// Decides `cost` units of `key` under `quota` in Redis, or, when Redis
+    /// cannot answer, with `local` (see the module's documentation).
+    /// `what` names the quota in logs and metrics.
+    pub fn check(
+        &self,
+        what: &str,
+        key: &str,
+        cost: u32,
+        local: &RateLimiter,
+        now: u64,
+        metrics: &crate::metrics::Metrics,
+    ) -> Result<RateDecision, clickfence::rate::RateError> {
+        match self.remote(key, local.quota(), cost) {
+            Ok(Ok(decision)) => Ok(decision),
+            Ok(Err(refused)) => Err(refused),
+            Err(e) => {
+                self.last_failure
+                    .store(crate::state::now(), Ordering::Relaxed);
+                metrics.rate_store_error(what);
+                tracing::warn!(quota = what, error = %e, "rate_store_unavailable: decided in-process");
+                local.check_cost(key, cost, now)
+            }
+        }
+    }
+
+    /// Whether a check failed in the last [`DEGRADED_FOR`] seconds.
+    pub fn degraded(&self, now: i64) -> bool {
+        let last = self.last_failure.load(Ordering::Relaxed);
+        last > 0 && now - last < DEGRADED_FOR
+    }
+
+    /// The script's decision; the outer error is Redis failing, the inner
+    /// one a check the core refuses (a cost above the limit).
+    fn remote(
+        &self,
+        key: &str,
+        quota: Quota,
+        cost: u32,
+    ) -> Result<Result<RateDecision, clickfence::rate::RateError>, String> {
+        let args = match script_args(quota, cost) {
+            Ok(args) => args,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let mut conn = self.connection().map_err(|e| e.to_string())?;
+        let reply: Vec<i64> = self
+            .script
+            .key(format!("{PREFIX}{key}"))
+            .arg(&args[0])
+            .arg(&args[1])
+            .arg(&args[2])
+            .invoke(&mut conn)
+            .map_err(|e| e.to_string())?;
+        let decision = decode_reply(quota, &reply).map_err(|e| e.to_string())?;
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < IDLE {
+            idle.push(conn);
+        }
+        Ok(Ok(decision))
+    }
+
+    fn connection(&self) -> redis::RedisResult<redis::Connection> {
+        let reused = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        if let Some(conn) = reused {
+            return Ok(conn);
+        }
+        let conn = self.client.get_connection_with_timeout(TIMEOUT)?;
+        conn.set_read_timeout(Some(TIMEOUT))?;
+        conn.set_write_timeout(Some(TIMEOUT))?;
+        Ok(conn)
+    }
+}

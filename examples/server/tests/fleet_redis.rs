@@ -1,0 +1,75 @@
+//! Three instances sharing their rate windows through one Redis
+//! (`--redis`): a token's 60 requests a minute hold across the fleet; with
+//! Redis gone no request gets a 5xx (each instance limits in-process and
+//! reports the rate store degraded), and the shared limit is back when Redis
+//! is.
+
+mod common;
+
+use std::sync::Arc;
+
+use clickfence_server::shared_rates::SharedRates;
+use common::{get, Server};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_share_one_quota_and_outlive_redis() {
+    let (redis, port) = common::redis_server(None);
+    let url = format!("redis://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let mut fleet = Vec::new();
+    let mut token = None;
+    for _ in 0..3 {
+        let shared = Arc::new(SharedRates::new(&url).unwrap());
+        let (s, t) = Server::start_with(&db, |c| c.shared_rates = Some(shared)).await;
+        token = token.or(t);
+        fleet.push(s);
+    }
+    let token = token.unwrap();
+    let sites = |i: usize| fleet[i % 3].url("/api/v1/sites");
+
+    for i in 0..60 {
+        let r = get(&sites(i), Some(&token)).await;
+        assert_eq!(r.status, 200, "request {i}: {}", r.json);
+    }
+    for i in 0..3 {
+        let r = get(&sites(i), Some(&token)).await;
+        assert_eq!(r.status, 429, "the 61st request, on instance {i}");
+    }
+    let ready = get(&fleet[0].url("/readyz"), None).await;
+    assert_eq!(ready.json["rate_store"], "ok", "{}", ready.json);
+
+    drop(redis);
+    for i in 0..6 {
+        let r = get(&sites(i), Some(&token)).await;
+        assert!(r.status < 500, "Redis down: {} {}", r.status, r.json);
+    }
+    let ready = get(&fleet[1].url("/readyz"), None).await;
+    assert_eq!(ready.status, 200, "{}", ready.json);
+    assert_eq!(ready.json["rate_store"], "degraded");
+
+    // Redis is back (empty): after at most one check per instance finds its
+    // old connection gone (decided in-process), the fleet shares one window
+    // again: 60 a minute in all, whichever instances the requests reach.
+    let _redis = common::redis_server(Some(port));
+    let mut passed = 0;
+    for i in 0..120 {
+        let r = get(&sites(i), Some(&token)).await;
+        assert!(r.status < 500, "{} {}", r.status, r.json);
+        if r.status == 429 {
+            break;
+        }
+        passed += 1;
+    }
+    assert!(
+        (57..=63).contains(&passed),
+        "{passed} passed before the shared limit, not about 60"
+    );
+    for i in 0..3 {
+        let r = get(&sites(i), Some(&token)).await;
+        assert_eq!(r.status, 429, "the shared limit is back on instance {i}");
+    }
+    for s in fleet {
+        s.stop().await;
+    }
+}
