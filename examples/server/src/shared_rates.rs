@@ -14,8 +14,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use clickfence::rate::redis::{decode_reply, script_args, SLIDING_WINDOW_LUA};
-use clickfence::rate::{Quota, RateDecision, RateLimiter};
+use clickfence::rate::redis::{
+    decode_reply, decode_velocity, script_args, SLIDING_WINDOW_LUA, VELOCITY_LUA,
+};
+use clickfence::rate::{Quota, RateDecision, RateLimiter, VelocityCounter, VelocityCounts};
 
 /// How long one Redis check may take (connect, send, answer).
 pub const TIMEOUT: Duration = Duration::from_millis(250);
@@ -31,6 +33,7 @@ pub struct SharedRates {
     client: redis::Client,
     idle: Mutex<Vec<redis::Connection>>,
     script: redis::Script,
+    velocity: redis::Script,
     last_failure: AtomicI64,
 }
 
@@ -48,6 +51,7 @@ impl SharedRates {
             client: redis::Client::open(url)?,
             idle: Mutex::new(Vec::new()),
             script: redis::Script::new(SLIDING_WINDOW_LUA),
+            velocity: redis::Script::new(VELOCITY_LUA),
             last_failure: AtomicI64::new(0),
         })
     }
@@ -68,13 +72,57 @@ impl SharedRates {
             Ok(Ok(decision)) => Ok(decision),
             Ok(Err(refused)) => Err(refused),
             Err(e) => {
-                self.last_failure
-                    .store(crate::state::now(), Ordering::Relaxed);
-                metrics.rate_store_error(what);
-                tracing::warn!(quota = what, error = %e, "rate_store_unavailable: decided in-process");
+                self.failed(what, &e, metrics);
                 local.check_cost(key, cost, now)
             }
         }
+    }
+
+    /// Records one event of `key` in Redis's minute and hour windows and
+    /// returns the fleet's counts, or, when Redis cannot answer, records it
+    /// in `local` (see the module's documentation).
+    pub fn record(
+        &self,
+        what: &str,
+        key: &str,
+        local: &VelocityCounter,
+        now: u64,
+        metrics: &crate::metrics::Metrics,
+    ) -> Result<VelocityCounts, clickfence::rate::RateError> {
+        let remote = self.with_connection(|conn| {
+            let reply: Vec<i64> = self
+                .velocity
+                .key(format!("{PREFIX}{what}:{key}"))
+                .arg(1)
+                .invoke(conn)
+                .map_err(|e| e.to_string())?;
+            decode_velocity(&reply).map_err(|e| e.to_string())
+        });
+        remote.or_else(|e| {
+            self.failed(what, &e, metrics);
+            local.record(key, now)
+        })
+    }
+
+    fn failed(&self, what: &str, error: &str, metrics: &crate::metrics::Metrics) {
+        self.last_failure
+            .store(crate::state::now(), Ordering::Relaxed);
+        metrics.rate_store_error(what);
+        tracing::warn!(quota = what, %error, "rate_store_unavailable: decided in-process");
+    }
+
+    /// Runs `f` on a pooled connection, returned to the pool if `f` succeeds.
+    fn with_connection<T>(
+        &self,
+        f: impl FnOnce(&mut redis::Connection) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let mut conn = self.connection().map_err(|e| e.to_string())?;
+        let out = f(&mut conn)?;
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < IDLE {
+            idle.push(conn);
+        }
+        Ok(out)
     }
 
     /// Whether a check failed in the last [`DEGRADED_FOR`] seconds.
@@ -95,21 +143,18 @@ impl SharedRates {
             Ok(args) => args,
             Err(refused) => return Ok(Err(refused)),
         };
-        let mut conn = self.connection().map_err(|e| e.to_string())?;
-        let reply: Vec<i64> = self
-            .script
-            .key(format!("{PREFIX}{key}"))
-            .arg(&args[0])
-            .arg(&args[1])
-            .arg(&args[2])
-            .invoke(&mut conn)
-            .map_err(|e| e.to_string())?;
-        let decision = decode_reply(quota, &reply).map_err(|e| e.to_string())?;
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < IDLE {
-            idle.push(conn);
-        }
-        Ok(Ok(decision))
+        self.with_connection(|conn| {
+            let reply: Vec<i64> = self
+                .script
+                .key(format!("{PREFIX}{key}"))
+                .arg(&args[0])
+                .arg(&args[1])
+                .arg(&args[2])
+                .invoke(conn)
+                .map_err(|e| e.to_string())?;
+            decode_reply(quota, &reply).map_err(|e| e.to_string())
+        })
+        .map(Ok)
     }
 
     fn connection(&self) -> redis::RedisResult<redis::Connection> {

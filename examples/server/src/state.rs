@@ -136,6 +136,22 @@ impl AppState {
         }
     }
 
+    /// Records one event of `key` in a velocity counter: Redis's when
+    /// `--redis` is set (falling back to `local`), else `local`. Call it
+    /// from the blocking pool.
+    pub fn record_velocity(
+        &self,
+        what: &str,
+        local: &VelocityCounter,
+        key: &str,
+        now: u64,
+    ) -> Result<clickfence::rate::VelocityCounts, clickfence::rate::RateError> {
+        match &self.config.shared_rates {
+            Some(shared) => shared.record(what, key, local, now, &self.metrics),
+            None => local.record(key, now),
+        }
+    }
+
     /// Checks `cost` units of `key` against `local`'s quota: in Redis when
     /// `--redis` is set (falling back to `local` when it cannot answer),
     /// else in `local`. Runs Redis on the calling thread: call it from the

@@ -73,3 +73,50 @@ async fn three_instances_share_one_quota_and_outlive_redis() {
         s.stop().await;
     }
 }
+
+/// Six clicks from one address, two through each of three instances: with
+/// Redis the scorer of the last one sees all six (more than 5 a minute:
+/// `click_velocity_minute`); without it, each instance sees two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn click_velocity_counts_clicks_from_every_instance() {
+    let (_redis, port) = common::redis_server(None);
+    let url = format!("redis://127.0.0.1:{port}");
+    for shared in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        let mut fleet = Vec::new();
+        let mut token = None;
+        for _ in 0..3 {
+            let rates = shared.then(|| Arc::new(SharedRates::new(&url).unwrap()));
+            let (s, t) = Server::start_with(&db, |c| c.shared_rates = rates).await;
+            token = token.or(t);
+            fleet.push(s);
+        }
+        let ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        for i in 0..6 {
+            let r = common::call(
+                hyper::Method::GET,
+                &fleet[i % 3].url("/c/1?to=https://acme-coffee.com/"),
+                None,
+                None,
+                &[("user-agent", ua), ("x-forwarded-for", "198.51.100.77")],
+            )
+            .await;
+            assert!(r.status < 500, "{} {}", r.status, r.json);
+        }
+        let last = get(
+            &fleet[0].url("/api/v1/sites/1/clicks?per_page=1"),
+            token.as_deref(),
+        )
+        .await;
+        let reasons = last.json["data"][0]["reasons"].to_string();
+        assert_eq!(
+            reasons.contains("click_velocity_minute"),
+            shared,
+            "shared={shared}: {reasons}"
+        );
+        for s in fleet {
+            s.stop().await;
+        }
+    }
+}

@@ -24,17 +24,19 @@ pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreErr
     let blocked_ip = state
         .blocks
         .contains(&state.store, ctx.site.id, ctx.ip, ctx.now)?;
-    let velocity = counted(
-        state
-            .velocity
-            .record(format!("{}|{}", ctx.site.id, ctx.client), now),
-    );
+    let velocity = counted(state.record_velocity(
+        "velocity",
+        &state.velocity,
+        &format!("{}|{}", ctx.site.id, ctx.client),
+        now,
+    ));
     let repeats = ctx.click_id.as_ref().and_then(|id| {
-        counted(
-            state
-                .click_ids
-                .record(format!("{}|{}", ctx.site.id, id), now),
-        )
+        counted(state.record_velocity(
+            "click_ids",
+            &state.click_ids,
+            &format!("{}|{}", ctx.site.id, id),
+            now,
+        ))
         .map(|c| c.last_hour.saturating_sub(1))
     });
     let verdict = verify(state, ctx)?;
