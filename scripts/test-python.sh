@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 venv=target/py
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "pytest>=8" "mypy>=1.10" "flask>=3" "maxminddb>=2.6"
+"$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "pytest>=8" "mypy>=1.10" "flask>=3" "maxminddb>=2.6" "redis>=5"
 # MaxMind's published test databases ship in the maxminddb source distribution.
 data=target/maxmind-test-data
 if [ ! -d "$data/test-data" ]; then

@@ -111,7 +111,44 @@ impl VelocityCounter {
     }
 }
 
+/// The arguments of the core's window script for one check (as strings);
+/// refuses what the in-process limiter refuses.
+#[pyfunction]
+#[pyo3(signature = (*, limit, window, cost))]
+fn rate_script_args(py: Python<'_>, limit: u32, window: u64, cost: u32) -> PyResult<Vec<String>> {
+    let quota = Quota::new(limit, window).map_err(|e| rate_err(py, e))?;
+    let args = clickfence::rate::redis::script_args(quota, cost).map_err(|e| rate_err(py, e))?;
+    Ok(args.to_vec())
+}
+
+/// The window script's reply as the decision the core makes.
+#[pyfunction]
+#[pyo3(signature = (reply, *, limit, window))]
+fn decode_rate_reply(
+    py: Python<'_>,
+    reply: Vec<i64>,
+    limit: u32,
+    window: u64,
+) -> PyResult<RateDecision> {
+    let quota = Quota::new(limit, window).map_err(|e| rate_err(py, e))?;
+    clickfence::rate::redis::decode_reply(quota, &reply)
+        .map(RateDecision)
+        .map_err(|e| rate_err(py, e))
+}
+
+/// The velocity script's reply as (last_minute, last_hour).
+#[pyfunction]
+fn decode_velocity_reply(py: Python<'_>, reply: Vec<i64>) -> PyResult<(u64, u64)> {
+    let c = clickfence::rate::redis::decode_velocity(&reply).map_err(|e| rate_err(py, e))?;
+    Ok((c.last_minute, c.last_hour))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("RATE_SCRIPT", clickfence::rate::redis::SLIDING_WINDOW_LUA)?;
+    m.add("VELOCITY_SCRIPT", clickfence::rate::redis::VELOCITY_LUA)?;
+    m.add_function(wrap_pyfunction!(rate_script_args, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_rate_reply, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_velocity_reply, m)?)?;
     m.add_class::<RateLimiter>()?;
     m.add_class::<RateDecision>()?;
     m.add_class::<VelocityCounter>()?;

@@ -7,6 +7,8 @@ _Bytes = Union[bytes, bytearray, str]
 
 __version__: str
 __all__ = [
+    "RATE_SCRIPT",
+    "VELOCITY_SCRIPT",
     "AccessDecision",
     "AccessPolicy",
     "Assessment",
@@ -25,8 +27,11 @@ __all__ = [
     "WebhookVerifier",
     "__version__",
     "client_ip",
+    "decode_rate_reply",
+    "decode_velocity_reply",
     "fraud_rate",
     "generate_secret_key",
+    "rate_script_args",
 ]
 
 @final
@@ -162,6 +167,13 @@ class RateDecision:
 class RateLimiter:
     def __new__(cls, *, limit: int = 60, window: int = 60, max_keys: int = 1000000) -> "RateLimiter": ...
     def check(self, key: _Bytes, *, cost: int = 1, now: Optional[float] = None) -> RateDecision: ...
+
+RATE_SCRIPT: str
+VELOCITY_SCRIPT: str
+
+def rate_script_args(*, limit: int, window: int, cost: int) -> list[str]: ...
+def decode_rate_reply(reply: list[int], *, limit: int, window: int) -> RateDecision: ...
+def decode_velocity_reply(reply: list[int]) -> tuple[int, int]: ...
 
 @final
 class VelocityCounter:

@@ -1,0 +1,122 @@
+"""Rate windows and velocity counters shared by many processes through
+Redis, with your own ``redis-py`` client (sync or ``redis.asyncio``).
+
+Each check runs the core's own script atomically inside Redis (registered
+once, called by SHA), and its reply is decoded by the core: the decisions,
+``remaining``, ``reset_after``, ``retry_after`` and headers are exactly those
+of the in-process :class:`clickfence.RateLimiter` and
+:class:`clickfence.VelocityCounter`, with Redis's clock.
+
+>>> import redis, clickfence.redis
+>>> limiter = clickfence.redis.RedisRateLimiter(redis.Redis(), limit=60, window=60)  # doctest: +SKIP
+>>> limiter.check("token:42").allowed  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from ._clickfence import (
+    RATE_SCRIPT,
+    VELOCITY_SCRIPT,
+    RateDecision,
+    decode_rate_reply,
+    decode_velocity_reply,
+    rate_script_args,
+)
+
+__all__ = [
+    "RedisRateLimiter",
+    "AsyncRedisRateLimiter",
+    "RedisVelocityCounter",
+    "AsyncRedisVelocityCounter",
+]
+
+_Key = Union[str, bytes]
+
+
+def _key(prefix: str, key: _Key) -> bytes:
+    raw = key.encode() if isinstance(key, str) else bytes(key)
+    return prefix.encode() + raw
+
+
+class _Limiter:
+    def __init__(self, client: Any, *, limit: int, window: int, prefix: str) -> None:
+        rate_script_args(limit=limit, window=window, cost=0)  # validates the quota
+        self._limit, self._window, self._prefix = limit, window, prefix
+        self._script = client.register_script(RATE_SCRIPT)
+
+    def _call(self, key: _Key, cost: int, now: Optional[float]) -> tuple[list[bytes], list[Any]]:
+        args: list[Any] = list(rate_script_args(limit=self._limit, window=self._window, cost=cost))
+        if now is not None:
+            args.append(int(now))  # a fixed time, for tests: Redis's clock otherwise
+        return [_key(self._prefix, key)], args
+
+    def _decode(self, reply: Any) -> RateDecision:
+        return decode_rate_reply([int(v) for v in reply], limit=self._limit, window=self._window)
+
+
+class RedisRateLimiter(_Limiter):
+    """At most ``limit`` units per key in any ``window`` seconds, across every
+    process using the same Redis. ``client``: a ``redis.Redis``."""
+
+    def __init__(self, client: Any, *, limit: int = 60, window: int = 60,
+                 prefix: str = "clickfence:rate:") -> None:
+        super().__init__(client, limit=limit, window=window, prefix=prefix)
+
+    def check(self, key: _Key, *, cost: int = 1, now: Optional[float] = None) -> RateDecision:
+        """Checks and counts ``cost`` units of ``key`` (0 only reads)."""
+        keys, args = self._call(key, cost, now)
+        return self._decode(self._script(keys=keys, args=args))
+
+
+class AsyncRedisRateLimiter(_Limiter):
+    """:class:`RedisRateLimiter` for a ``redis.asyncio.Redis`` client."""
+
+    def __init__(self, client: Any, *, limit: int = 60, window: int = 60,
+                 prefix: str = "clickfence:rate:") -> None:
+        super().__init__(client, limit=limit, window=window, prefix=prefix)
+
+    async def check(self, key: _Key, *, cost: int = 1, now: Optional[float] = None) -> RateDecision:
+        """Checks and counts ``cost`` units of ``key`` (0 only reads)."""
+        keys, args = self._call(key, cost, now)
+        return self._decode(await self._script(keys=keys, args=args))
+
+
+class _Velocity:
+    def __init__(self, client: Any, *, prefix: str) -> None:
+        self._prefix = prefix
+        self._script = client.register_script(VELOCITY_SCRIPT)
+
+    def _call(self, key: _Key, now: Optional[float]) -> tuple[list[bytes], list[Any]]:
+        args: list[Any] = [1]
+        if now is not None:
+            args.append(int(now))
+        return [_key(self._prefix, key)], args
+
+
+class RedisVelocityCounter(_Velocity):
+    """Sliding minute / hour event counts per key, across every process
+    using the same Redis. ``client``: a ``redis.Redis``."""
+
+    def __init__(self, client: Any, *, prefix: str = "clickfence:velocity:") -> None:
+        super().__init__(client, prefix=prefix)
+
+    def record(self, key: _Key, *, now: Optional[float] = None) -> tuple[int, int]:
+        """Records one event; returns (last_minute, last_hour) including it."""
+        keys, args = self._call(key, now)
+        return decode_velocity_reply([int(v) for v in self._script(keys=keys, args=args)])
+
+
+class AsyncRedisVelocityCounter(_Velocity):
+    """:class:`RedisVelocityCounter` for a ``redis.asyncio.Redis`` client."""
+
+    def __init__(self, client: Any, *, prefix: str = "clickfence:velocity:") -> None:
+        super().__init__(client, prefix=prefix)
+
+    async def record(self, key: _Key, *, now: Optional[float] = None) -> tuple[int, int]:
+        """Records one event; returns (last_minute, last_hour) including it."""
+        keys, args = self._call(key, now)
+        reply = await self._script(keys=keys, args=args)
+        return decode_velocity_reply([int(v) for v in reply])

@@ -1,0 +1,109 @@
+"""clickfence.redis against a real redis-server (a throwaway one on a free
+port), differentially against the in-process RateLimiter and
+VelocityCounter: same decisions, headers and counts for random traffic."""
+
+import asyncio
+import random
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+
+import clickfence
+import clickfence.redis as cfr
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    server = shutil.which("redis-server")
+    assert server, "redis-server is needed: run scripts/setup.sh"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_rate_limiter_decides_as_the_core(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    rng = random.Random(7)
+    now = 1_700_000_000
+    pairs = []
+    for k in range(5):
+        limit, window = rng.randint(1, 15), rng.randint(1, 90)
+        pairs.append((cfr.RedisRateLimiter(client, limit=limit, window=window, prefix=f"py{k}:"),
+                      clickfence.RateLimiter(limit=limit, window=window)))
+    refused = 0
+    for step in range(1500):
+        now += rng.choice([0, 0, 0, 1, 1, 2, 45, -3])
+        shared, local = pairs[rng.randrange(len(pairs))]
+        key, cost = f"k{rng.randrange(3)}", rng.randint(0, 3)
+        try:
+            expected = local.check(key, cost=cost, now=now)
+        except clickfence.ClickfenceError as e:
+            with pytest.raises(clickfence.ClickfenceError) as got:
+                shared.check(key, cost=cost, now=now)
+            assert got.value.code == e.code
+            continue
+        got = shared.check(key, cost=cost, now=now)
+        assert (got.allowed, got.remaining, got.reset_after, got.retry_after, got.headers()) == (
+            expected.allowed, expected.remaining, expected.reset_after, expected.retry_after,
+            expected.headers()), step
+        refused += not got.allowed
+    assert refused > 50
+
+
+def test_velocity_counts_as_the_core(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    shared, local = cfr.RedisVelocityCounter(client, prefix="pyv:"), clickfence.VelocityCounter()
+    rng = random.Random(11)
+    now = 1_700_000_000
+    for step in range(1500):
+        now += rng.choice([0, 0, 1, 2, 30, 700, -10])
+        key = f"ip{rng.randrange(4)}"
+        assert shared.record(key, now=now) == local.record(key, now=now), step
+
+
+def test_asyncio_clients_and_redis_time(redis_url):
+    async def run():
+        client = redis.asyncio.Redis.from_url(redis_url)
+        limiter = cfr.AsyncRedisRateLimiter(client, limit=2, window=30, prefix="pya:")
+        first = await limiter.check("t")
+        assert first.allowed and first.remaining == 1
+        assert (await limiter.check("t")).allowed
+        third = await limiter.check("t")
+        assert not third.allowed and 1 <= third.retry_after <= 30
+        counter = cfr.AsyncRedisVelocityCounter(client, prefix="pyav:")
+        assert await counter.record("ip") == (1, 1)
+        assert await counter.record("ip") == (2, 2)
+        await client.aclose()
+
+    asyncio.run(run())
+
+
+def test_bad_arguments_and_replies_are_clear_errors(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    with pytest.raises(clickfence.ClickfenceError) as e:
+        cfr.RedisRateLimiter(client, limit=0, window=60)
+    assert e.value.code == "invalid_quota"
+    with pytest.raises(clickfence.ClickfenceError) as e:
+        cfr.RedisRateLimiter(client, limit=5, window=60).check("k", cost=6)
+    assert e.value.code == "cost_exceeds_limit"
+    from clickfence._clickfence import decode_rate_reply
+    with pytest.raises(clickfence.ClickfenceError) as e:
+        decode_rate_reply([1, 2], limit=5, window=60)
+    assert e.value.code == "rate_bad_reply"
