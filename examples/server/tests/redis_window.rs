@@ -8,54 +8,20 @@
 //! installs it from Debian).
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 
 use clickfence::rate::redis::{decode_reply, script_args, SLIDING_WINDOW_LUA};
 use clickfence::rate::{decide, Quota, WindowLog};
 
-/// A redis-server of our own, stopped on drop.
-struct Throwaway(Child);
+mod common;
 
-impl Drop for Throwaway {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn redis() -> (redis::Connection, Option<Throwaway>) {
+fn redis() -> (redis::Connection, Option<common::RedisChild>) {
     if let Ok(url) = std::env::var("CLICKFENCE_TEST_REDIS") {
         let client = redis::Client::open(url).unwrap();
         return (client.get_connection().unwrap(), None);
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server is needed for this test: run scripts/setup.sh");
-    let guard = Throwaway(child);
+    let (child, port) = common::redis_server(None);
     let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
-    for _ in 0..100 {
-        if let Ok(c) = client.get_connection() {
-            return (c, Some(guard));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("redis-server did not start on port {port}");
+    (client.get_connection().unwrap(), Some(child))
 }
 
 /// A small deterministic generator (xorshift), so a failure replays.

@@ -31,41 +31,46 @@ pub fn database(path: &Path) -> std::path::PathBuf {
     let Ok(base) = std::env::var("CLICKFENCE_TEST_POSTGRES") else {
         return path.to_owned();
     };
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    path.hash(&mut h);
-    let name = format!("t_{:016x}", h.finish());
-    let admin = format!("{base}/postgres");
-    let create = format!("CREATE DATABASE {name}");
-    // Its own thread and runtime: callers may be inside a runtime already.
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
-            if let Err(e) = client.batch_execute(&create).await {
-                let exists = e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE)
-                    || e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION);
-                assert!(exists, "{e}");
-            }
-        });
-    })
-    .join()
-    .unwrap();
-    std::path::PathBuf::from(format!("{base}/{name}"))
+    let name = path_name(path);
+    admin_session(&base, move |client| async move {
+        if let Err(e) = client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+        {
+            let exists = e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE)
+                || e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION);
+            assert!(exists, "{e}");
+        }
+    });
+    std::path::PathBuf::from(format!("{base}/{}", path_name(path)))
 }
 
 /// Runs `sql` on the cluster's `postgres` database (test suites on
 /// PostgreSQL only): what an operator's session would do to the database.
 pub fn pg_admin(sql: &str) {
     let base = std::env::var("CLICKFENCE_TEST_POSTGRES").expect("on PostgreSQL");
-    let admin = format!("{base}/postgres");
     let sql = sql.to_owned();
+    admin_session(&base, move |client| async move {
+        client.batch_execute(&sql).await.unwrap();
+    });
+}
+
+/// The database name a test path maps to.
+fn path_name(path: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut h);
+    format!("t_{:016x}", h.finish())
+}
+
+/// Runs `f` with a session on the cluster's `postgres` database, on a
+/// thread and runtime of its own (callers may be inside a runtime).
+fn admin_session<F, Fut>(base: &str, f: F)
+where
+    F: FnOnce(tokio_postgres::Client) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let admin = format!("{base}/postgres");
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -76,7 +81,7 @@ pub fn pg_admin(sql: &str) {
                 .await
                 .unwrap();
             tokio::spawn(conn);
-            client.batch_execute(&sql).await.unwrap();
+            f(client).await;
         });
     })
     .join()

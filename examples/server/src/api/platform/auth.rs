@@ -160,43 +160,27 @@ pub fn authenticate(
     // so guessing tokens is slow and a flood of bad tokens costs no lookups.
     let (client, _) = state.client(peer.ip(), headers);
     let failure_key = format!("auth:{}", Granularity::CLIENT.label(client));
-    let failures = state
-        .rate(
+    // One failure counted (cost 1) or only read (cost 0).
+    let failure = |cost| {
+        state.rate(
             "auth_failures",
             &state.auth_failures,
             &failure_key,
-            0,
+            cost,
             now as u64,
         )
-        .map_err(ApiError::internal)?;
+    };
+    let failures = failure(0).map_err(ApiError::internal)?;
     if failures.remaining == 0 {
         state.metrics.refused("auth_failures");
-        let refused = state
-            .rate(
-                "auth_failures",
-                &state.auth_failures,
-                &failure_key,
-                1,
-                now as u64,
-            )
-            .ok();
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many failed authentications from this address.",
         )
-        .with_rate(refused));
+        .with_rate(failure(1).ok()));
     }
     let fail = |message: &'static str| {
-        let rate = state
-            .rate(
-                "auth_failures",
-                &state.auth_failures,
-                &failure_key,
-                1,
-                now as u64,
-            )
-            .ok();
-        ApiError::new(StatusCode::UNAUTHORIZED, message).with_rate(rate)
+        ApiError::new(StatusCode::UNAUTHORIZED, message).with_rate(failure(1).ok())
     };
     let Some(token) = crate::bearer(headers) else {
         return Err(fail("Missing bearer token."));
