@@ -11,10 +11,18 @@ export const {
   GeoIp,
   IpSet,
   RateLimiter,
+  ReplayGuard,
   Scorer,
+  VelocityCounter,
   WebhookSigner,
   WebhookVerifier,
+  RATE_SCRIPT,
+  VELOCITY_SCRIPT,
+  decodeRateReply,
+  decodeVelocityReply,
   fraudRate,
   generateSecretKey,
+  rateScriptArgs,
+  sharedReplayOutcome,
 } = binding
 export default binding

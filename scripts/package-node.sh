@@ -67,7 +67,7 @@ const one = (dir) => path.join(dir, fs.readdirSync(dir)[0])
 const main = list(one(path.join(out, 'main')))
 const plat = list(one(path.join(out, 'platform')))
 const fail = (m) => { console.error('package-node: ' + m); process.exit(1) }
-for (const f of ['index.js', 'index.mjs', 'index.d.ts', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json'])
+for (const f of ['index.js', 'index.mjs', 'index.d.ts', 'redis.js', 'redis.mjs', 'redis.d.ts', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json'])
   if (!main.includes('package/' + f)) fail(`main package lacks ${f}`)
 if (main.some((f) => f.endsWith('.node'))) fail('main package ships an addon')
 if (!plat.some((f) => f.endsWith('.node'))) fail('platform package has no addon')
@@ -89,7 +89,7 @@ install() {
   (cd "$app/$1" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund --omit=optional "${@:2}")
 }
 install both "$out"/main/*.tgz "$out"/platform/*.tgz
-(cd "$app/both" && node -e "const cf = require('clickfence'); if (typeof cf.WebhookVerifier !== 'function') process.exit(1)")
+(cd "$app/both" && node -e "const cf = require('clickfence'), r = require('clickfence/redis'); if (typeof cf.WebhookVerifier !== 'function' || typeof r.RedisRateLimiter !== 'function') process.exit(1)")
 echo "package-node: the addon loads from the platform package"
 install alone "$out"/main/*.tgz
 if (cd "$app/alone" && node -e "require('clickfence')" 2>"$app/err.txt"); then

@@ -138,3 +138,116 @@ impl RateLimiter {
         Ok(RateDecision(d))
     }
 }
+
+/// Options of `new VelocityCounter`.
+#[napi(object)]
+pub struct VelocityOptions {
+    /// Key cap (default 1,000,000): at the cap the lightest keys are forgotten.
+    pub max_keys: Option<u32>,
+}
+
+/// Event counts of one key over the last minute and the last hour.
+#[napi(object)]
+pub struct VelocityCounts {
+    /// Events in the last 60 seconds (one-second buckets).
+    pub last_minute: f64,
+    /// Events in the last 3600 seconds (one-minute buckets).
+    pub last_hour: f64,
+}
+
+impl From<clickfence::rate::VelocityCounts> for VelocityCounts {
+    fn from(c: clickfence::rate::VelocityCounts) -> Self {
+        Self {
+            last_minute: c.last_minute as f64,
+            last_hour: c.last_hour as f64,
+        }
+    }
+}
+
+/// Sliding minute / hour event counts per key.
+#[napi]
+pub struct VelocityCounter(clickfence::rate::VelocityCounter);
+
+#[napi]
+impl VelocityCounter {
+    /// Builds the object.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: Option<VelocityOptions>) -> Self {
+        let max_keys = options
+            .and_then(|o| o.max_keys)
+            .map_or(clickfence::rate::DEFAULT_MAX_KEYS, |k| k as usize);
+        Self(clickfence::rate::VelocityCounter::new(max_keys))
+    }
+
+    /// Records one event of `key`; returns the counts including it.
+    #[napi(catch_unwind)]
+    pub fn record(
+        &self,
+        key: Either<String, Buffer>,
+        options: Option<crate::click::NowOptions>,
+    ) -> Result<VelocityCounts> {
+        let now = now_or(options.and_then(|o| o.now))?;
+        self.0
+            .record(bytes(&key), now)
+            .map(Into::into)
+            .map_err(core)
+    }
+
+    /// The counts of `key` without recording an event.
+    #[napi(catch_unwind)]
+    pub fn peek(
+        &self,
+        key: Either<String, Buffer>,
+        options: Option<crate::click::NowOptions>,
+    ) -> Result<VelocityCounts> {
+        let now = now_or(options.and_then(|o| o.now))?;
+        self.0.peek(bytes(&key), now).map(Into::into).map_err(core)
+    }
+}
+
+/// The core's sliding-window script, run atomically in Redis by
+/// `clickfence/redis` (loaded once, called by SHA).
+#[napi]
+pub const RATE_SCRIPT: &str = clickfence::rate::redis::SLIDING_WINDOW_LUA;
+
+/// The core's minute / hour velocity script for Redis.
+#[napi]
+pub const VELOCITY_SCRIPT: &str = clickfence::rate::redis::VELOCITY_LUA;
+
+/// A quota for the Redis helpers.
+#[napi(object)]
+pub struct ScriptQuota {
+    /// Units per window.
+    pub limit: u32,
+    /// Window in seconds.
+    pub window: f64,
+}
+
+fn script_quota(q: &ScriptQuota) -> Result<Quota> {
+    Quota::new(q.limit, whole(q.window, "window")?).map_err(core)
+}
+
+/// The window script's `ARGV` for one check of `cost` units (strings, as
+/// Redis takes them); throws what `RateLimiter.check` throws.
+#[napi(catch_unwind)]
+pub fn rate_script_args(quota: ScriptQuota, cost: u32) -> Result<Vec<String>> {
+    let args = clickfence::rate::redis::script_args(script_quota(&quota)?, cost).map_err(core)?;
+    Ok(args.to_vec())
+}
+
+/// The window script's reply (five integers) as the decision the core
+/// makes; `rate_bad_reply` for a reply of any other shape.
+#[napi(catch_unwind)]
+pub fn decode_rate_reply(reply: Vec<i64>, quota: ScriptQuota) -> Result<RateDecision> {
+    clickfence::rate::redis::decode_reply(script_quota(&quota)?, &reply)
+        .map(RateDecision)
+        .map_err(core)
+}
+
+/// The velocity script's reply (two integers) as counts.
+#[napi(catch_unwind)]
+pub fn decode_velocity_reply(reply: Vec<i64>) -> Result<VelocityCounts> {
+    clickfence::rate::redis::decode_velocity(&reply)
+        .map(Into::into)
+        .map_err(core)
+}

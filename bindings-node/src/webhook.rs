@@ -119,21 +119,132 @@ impl WebhookVerifier {
         #[napi(ts_arg_type = "Buffer | string")] body: Body,
         options: Option<NowOptions>,
     ) -> Result<u32> {
-        let headers = headers.ok_or_else(|| {
-            invalid("headers must be an object (req.headers) or a Headers instance")
-        })?;
-        let pairs = header_pairs(&headers)?;
         let now = now_or(options.and_then(|o| o.now))?;
-        let verified = self
-            .0
-            .verify(
-                pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-                raw_body(&body)?,
-                now,
-            )
-            .map_err(core)?;
+        let verified = verify_headers(&self.0, headers, &body, now)?;
         Ok(verified.secret_index as u32)
     }
+
+    /// Verifies like `verify`, then names the Redis key that remembers this
+    /// delivery and how long it must live: `SET key 1 NX EX ttl` on a
+    /// shared Redis, then `sharedReplayOutcome(wasSet)` (what
+    /// `clickfence/redis`'s `RedisReplayGuard` does).
+    #[napi(catch_unwind)]
+    pub fn shared_replay_key(
+        &self,
+        #[napi(ts_arg_type = "Record<string, string | string[] | undefined> | Headers")]
+        headers: Option<Object>,
+        #[napi(ts_arg_type = "Buffer | string")] body: Body,
+        options: Option<SharedReplayOptions>,
+    ) -> Result<SharedReplayKey> {
+        let (prefix, now) = match options {
+            Some(o) => (o.prefix, o.now),
+            None => (None, None),
+        };
+        let now = now_or(now)?;
+        let verified = verify_headers(&self.0, headers, &body, now)?;
+        let prefix = prefix.as_deref().unwrap_or(DEFAULT_REPLAY_PREFIX);
+        Ok(SharedReplayKey {
+            secret_index: verified.secret_index as u32,
+            key: clickfence::webhook::shared_replay_key(prefix, &verified),
+            ttl: clickfence::webhook::shared_replay_ttl(&verified, self.0.tolerance(), now)
+                .map_err(core)? as f64,
+        })
+    }
+}
+
+/// The prefix of shared replay keys unless another is given.
+const DEFAULT_REPLAY_PREFIX: &str = "clickfence:replay:";
+
+/// Options of `WebhookVerifier.sharedReplayKey`.
+#[napi(object)]
+pub struct SharedReplayOptions {
+    /// Key prefix (default `clickfence:replay:`).
+    pub prefix: Option<String>,
+    /// Unix seconds (default: the clock).
+    pub now: Option<f64>,
+}
+
+/// A verified delivery's shared replay key.
+#[napi(object)]
+pub struct SharedReplayKey {
+    /// Index of the secret that matched.
+    pub secret_index: u32,
+    /// The Redis key remembering this delivery.
+    pub key: String,
+    /// Seconds the key must live (`EX`).
+    pub ttl: f64,
+}
+
+/// What `SET key 1 NX` answered: set (a first delivery) returns; already
+/// there throws `replayed_delivery`.
+#[napi(catch_unwind)]
+pub fn shared_replay_outcome(was_set: bool) -> Result<()> {
+    clickfence::webhook::shared_replay_outcome(was_set).map_err(core)
+}
+
+/// Options of `new ReplayGuard`.
+#[napi(object)]
+pub struct ReplayGuardOptions {
+    /// Deliveries remembered at most (default 100,000; the oldest go first).
+    pub capacity: Option<u32>,
+}
+
+/// Verifies deliveries and refuses a second one with the same timestamp and
+/// signature within the verifier's tolerance (`replayed_delivery`).
+#[napi]
+pub struct ReplayGuard {
+    verifier: CoreVerifier,
+    guard: clickfence::webhook::ReplayGuard,
+}
+
+#[napi]
+impl ReplayGuard {
+    /// Guards deliveries verified by `verifier` (its secrets and tolerance).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(verifier: &WebhookVerifier, options: Option<ReplayGuardOptions>) -> Self {
+        let capacity = options
+            .and_then(|o| o.capacity)
+            .map_or(clickfence::webhook::DEFAULT_REPLAY_CAPACITY, |c| c as usize);
+        Self {
+            guard: clickfence::webhook::ReplayGuard::new(verifier.0.tolerance(), capacity),
+            verifier: verifier.0.clone(),
+        }
+    }
+
+    /// Verifies like `WebhookVerifier.verify`, then refuses a replay.
+    /// Returns the index of the secret that matched.
+    #[napi(catch_unwind)]
+    pub fn verify(
+        &self,
+        #[napi(ts_arg_type = "Record<string, string | string[] | undefined> | Headers")]
+        headers: Option<Object>,
+        #[napi(ts_arg_type = "Buffer | string")] body: Body,
+        options: Option<NowOptions>,
+    ) -> Result<u32> {
+        let now = now_or(options.and_then(|o| o.now))?;
+        let verified = verify_headers(&self.verifier, headers, &body, now)?;
+        self.guard.check(&verified, now).map_err(core)?;
+        Ok(verified.secret_index as u32)
+    }
+}
+
+/// The core's verification of a delivery given as JavaScript values.
+fn verify_headers(
+    verifier: &CoreVerifier,
+    headers: Option<Object>,
+    body: &Body,
+    now: u64,
+) -> Result<clickfence::webhook::Verified> {
+    let headers = headers
+        .ok_or_else(|| invalid("headers must be an object (req.headers) or a Headers instance"))?;
+    let pairs = header_pairs(&headers)?;
+    verifier
+        .verify(
+            pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+            raw_body(body)?,
+            now,
+        )
+        .map_err(core)
 }
 
 /// The two signed headers out of a plain object or a `Headers` instance.

@@ -105,6 +105,43 @@ impl WebhookVerifier {
             .map(|v| v.secret_index)
             .map_err(|e| webhook_err(py, e))
     }
+
+    /// Verifies like `verify`, then names the Redis key that remembers this
+    /// delivery and how long it must live: `(secret_index, key, ttl)` for
+    /// `SET key 1 NX EX ttl` on a shared Redis, whose answer
+    /// `shared_replay_outcome` reads (what `clickfence.redis.RedisReplayGuard`
+    /// does).
+    #[pyo3(signature = (headers, body, *, prefix="clickfence:replay:", now=None))]
+    fn shared_replay_key(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyAny>,
+        body: &Bound<'_, PyAny>,
+        prefix: &str,
+        now: Option<f64>,
+    ) -> PyResult<(usize, String, u64)> {
+        let pairs = header_pairs(headers)?;
+        let body = raw_body(body)?;
+        let now = now_or(now)?;
+        let verified = self
+            .0
+            .verify(pairs.iter().map(|(n, v)| (n, v)), &body, now)
+            .map_err(|e| webhook_err(py, e))?;
+        let ttl = clickfence::webhook::shared_replay_ttl(&verified, self.0.tolerance(), now)
+            .map_err(|e| webhook_err(py, e))?;
+        Ok((
+            verified.secret_index,
+            clickfence::webhook::shared_replay_key(prefix, &verified),
+            ttl,
+        ))
+    }
+}
+
+/// What `SET key 1 NX` answered: set (a first delivery) returns; already
+/// there raises `WebhookVerificationError` with code `replayed_delivery`.
+#[pyfunction]
+fn shared_replay_outcome(py: Python<'_>, was_set: bool) -> PyResult<()> {
+    clickfence::webhook::shared_replay_outcome(was_set).map_err(|e| webhook_err(py, e))
 }
 
 /// Only the two headers the verifier reads are copied out of the mapping.
@@ -175,5 +212,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<WebhookSigner>()?;
     m.add_class::<WebhookVerifier>()?;
     m.add_class::<ReplayGuard>()?;
+    m.add_function(wrap_pyfunction!(shared_replay_outcome, m)?)?;
     Ok(())
 }

@@ -107,3 +107,51 @@ def test_bad_arguments_and_replies_are_clear_errors(redis_url):
     with pytest.raises(clickfence.ClickfenceError) as e:
         decode_rate_reply([1, 2], limit=5, window=60)
     assert e.value.code == "rate_bad_reply"
+
+
+def _delivery(signer, i, now):
+    body = '{"n": %d}' % i
+    headers = signer.headers("click.created", body, delivery_id=f"d{i}", timestamp=now - i)
+    return headers, body
+
+
+def test_replay_guard_refuses_what_another_process_accepted(redis_url):
+    verifier = clickfence.WebhookVerifier("whsec_test", tolerance=300)
+    signer = clickfence.WebhookSigner("whsec_test")
+    first = cfr.RedisReplayGuard(redis.Redis.from_url(redis_url), verifier)
+    second = cfr.RedisReplayGuard(redis.Redis.from_url(redis_url), verifier)  # another process
+    local = clickfence.ReplayGuard(verifier)
+    now = int(time.time())
+    client = redis.Redis.from_url(redis_url)
+    for i in range(20):
+        headers, body = _delivery(signer, i, now)
+        assert first.verify(headers, body, now=now) == local.verify(headers, body, now=now)
+        for guard in (second, local):
+            with pytest.raises(clickfence.WebhookVerificationError) as e:
+                guard.verify(headers, body, now=now)
+            assert e.value.code == "replayed_delivery"
+        _, key, ttl = verifier.shared_replay_key(headers, body, now=now)
+        assert 0 < client.ttl(key) <= ttl == 301 - i
+    bad = {"X-MyClickShield-Timestamp": str(now), "X-MyClickShield-Signature": "ab" * 32}
+    with pytest.raises(clickfence.WebhookVerificationError) as e:
+        first.verify(bad, "{}", now=now)
+    assert e.value.code == "signature_mismatch"
+    with pytest.raises(TypeError):
+        cfr.RedisReplayGuard(client, "not a verifier")  # type: ignore[arg-type]
+
+
+def test_async_replay_guard(redis_url):
+    verifier = clickfence.WebhookVerifier("whsec_test")
+    signer = clickfence.WebhookSigner("whsec_test")
+
+    async def run():
+        client = redis.asyncio.Redis.from_url(redis_url)
+        guard = cfr.AsyncRedisReplayGuard(client, verifier, prefix="pyar:")
+        headers, body = _delivery(signer, 0, int(time.time()))
+        assert await guard.verify(headers, body) == 0
+        with pytest.raises(clickfence.WebhookVerificationError) as e:
+            await guard.verify(headers, body)
+        assert e.value.code == "replayed_delivery"
+        await client.aclose()
+
+    asyncio.run(run())

@@ -32,6 +32,7 @@ __all__ = [
     "fraud_rate",
     "generate_secret_key",
     "rate_script_args",
+    "shared_replay_outcome",
 ]
 
 @final
@@ -90,6 +91,7 @@ class WebhookSigner:
 class WebhookVerifier:
     def __new__(cls, secrets: Union[_Bytes, list[_Bytes], tuple[_Bytes, ...]], *, tolerance: int = 300) -> "WebhookVerifier": ...
     def verify(self, headers: Mapping[str, str], body: _Bytes, *, now: Optional[float] = None) -> int: ...
+    def shared_replay_key(self, headers: Mapping[str, str], body: _Bytes, *, prefix: str = "clickfence:replay:", now: Optional[float] = None) -> tuple[int, str, int]: ...
 
 @final
 class ReplayGuard:
@@ -174,6 +176,7 @@ VELOCITY_SCRIPT: str
 def rate_script_args(*, limit: int, window: int, cost: int) -> list[str]: ...
 def decode_rate_reply(reply: list[int], *, limit: int, window: int) -> RateDecision: ...
 def decode_velocity_reply(reply: list[int]) -> tuple[int, int]: ...
+def shared_replay_outcome(was_set: bool) -> None: ...
 
 @final
 class VelocityCounter:

@@ -1,6 +1,9 @@
 """Rate windows and velocity counters shared by many processes through
 Redis, with your own ``redis-py`` client (sync or ``redis.asyncio``).
 
+A replay guard shares the deliveries it has accepted the same way
+(``SET key 1 NX EX ttl``, with the key and lifetime the core names).
+
 Each check runs the core's own script atomically inside Redis (registered
 once, called by SHA), and its reply is decoded by the core: the decisions,
 ``remaining``, ``reset_after``, ``retry_after`` and headers are exactly those
@@ -21,9 +24,11 @@ from ._clickfence import (
     RATE_SCRIPT,
     VELOCITY_SCRIPT,
     RateDecision,
+    WebhookVerifier,
     decode_rate_reply,
     decode_velocity_reply,
     rate_script_args,
+    shared_replay_outcome,
 )
 
 __all__ = [
@@ -31,6 +36,8 @@ __all__ = [
     "AsyncRedisRateLimiter",
     "RedisVelocityCounter",
     "AsyncRedisVelocityCounter",
+    "RedisReplayGuard",
+    "AsyncRedisReplayGuard",
 ]
 
 _Key = Union[str, bytes]
@@ -120,3 +127,46 @@ class AsyncRedisVelocityCounter(_Velocity):
         keys, args = self._call(key, now)
         reply = await self._script(keys=keys, args=args)
         return decode_velocity_reply([int(v) for v in reply])
+
+
+class _Replay:
+    def __init__(self, client: Any, verifier: WebhookVerifier, *, prefix: str) -> None:
+        if not isinstance(verifier, WebhookVerifier):
+            raise TypeError("verifier must be a clickfence.WebhookVerifier")
+        self._client, self._verifier, self._prefix = client, verifier, prefix
+
+    def _claim(self, headers: Any, body: Any, now: Optional[float]) -> tuple[int, str, int]:
+        return self._verifier.shared_replay_key(headers, body, prefix=self._prefix, now=now)
+
+
+class RedisReplayGuard(_Replay):
+    """Verifies webhook deliveries and refuses one already accepted by any
+    process sharing the Redis (``replayed_delivery``), within the verifier's
+    tolerance. ``client``: a ``redis.Redis``."""
+
+    def __init__(self, client: Any, verifier: WebhookVerifier, *,
+                 prefix: str = "clickfence:replay:") -> None:
+        super().__init__(client, verifier, prefix=prefix)
+
+    def verify(self, headers: Any, body: Any, *, now: Optional[float] = None) -> int:
+        """Verifies, then claims the delivery; returns the index of the
+        secret that matched. Raises ``WebhookVerificationError`` with
+        ``.code`` (``replayed_delivery``, ``signature_mismatch``, ...)."""
+        index, key, ttl = self._claim(headers, body, now)
+        shared_replay_outcome(bool(self._client.set(key, 1, nx=True, ex=ttl)))
+        return index
+
+
+class AsyncRedisReplayGuard(_Replay):
+    """:class:`RedisReplayGuard` for a ``redis.asyncio.Redis`` client."""
+
+    def __init__(self, client: Any, verifier: WebhookVerifier, *,
+                 prefix: str = "clickfence:replay:") -> None:
+        super().__init__(client, verifier, prefix=prefix)
+
+    async def verify(self, headers: Any, body: Any, *, now: Optional[float] = None) -> int:
+        """Verifies, then claims the delivery; returns the index of the
+        secret that matched."""
+        index, key, ttl = self._claim(headers, body, now)
+        shared_replay_outcome(bool(await self._client.set(key, 1, nx=True, ex=ttl)))
+        return index

@@ -1,0 +1,166 @@
+// Rate windows, velocity counters and a replay guard shared by many
+// processes through Redis, with your own client: ioredis or node-redis (v4+).
+//
+// Each check runs the core's own script atomically inside Redis (called by
+// SHA, sent once more in full if Redis has not seen it), and the reply is
+// decoded by the core: the decisions, `remaining`, `resetAfter`,
+// `retryAfter` and headers are exactly those of the in-process
+// `RateLimiter` and `VelocityCounter`, with Redis's clock. Nothing of the
+// window arithmetic lives here.
+'use strict'
+
+const { createHash } = require('node:crypto')
+const binding = require('./index.js')
+
+const {
+  RATE_SCRIPT,
+  VELOCITY_SCRIPT,
+  rateScriptArgs,
+  decodeRateReply,
+  decodeVelocityReply,
+  sharedReplayOutcome,
+} = binding
+
+const sha1 = (text) => createHash('sha1').update(text).digest('hex')
+const RATE_SHA = sha1(RATE_SCRIPT)
+const VELOCITY_SHA = sha1(VELOCITY_SCRIPT)
+
+function invalid(message) {
+  const err = new TypeError(message)
+  err.code = 'invalid_argument'
+  return err
+}
+
+// The two clients' spellings of EVALSHA / EVAL / SET NX EX.
+function adapter(client) {
+  if (client && typeof client.evalSha === 'function') {
+    return {
+      evalsha: (sha, key, args) => client.evalSha(sha, { keys: [key], arguments: args }),
+      eval: (script, key, args) => client.eval(script, { keys: [key], arguments: args }),
+      setNx: async (key, ttl) => (await client.set(key, '1', { NX: true, EX: ttl })) !== null,
+    }
+  }
+  if (client && typeof client.evalsha === 'function') {
+    return {
+      evalsha: (sha, key, args) => client.evalsha(sha, 1, key, ...args),
+      eval: (script, key, args) => client.eval(script, 1, key, ...args),
+      setNx: async (key, ttl) => (await client.set(key, '1', 'EX', ttl, 'NX')) !== null,
+    }
+  }
+  throw invalid('client must be an ioredis or node-redis (v4+) client')
+}
+
+async function run(redis, script, sha, key, args) {
+  try {
+    return await redis.evalsha(sha, key, args)
+  } catch (err) {
+    if (!String(err && err.message).startsWith('NOSCRIPT')) throw err
+    return redis.eval(script, key, args)
+  }
+}
+
+function fullKey(prefix, key) {
+  if (typeof key === 'string') return prefix + key
+  if (Buffer.isBuffer(key)) return Buffer.concat([Buffer.from(prefix), key])
+  throw invalid('key must be a string or a Buffer')
+}
+
+function integers(reply) {
+  if (!Array.isArray(reply)) return reply
+  return reply.map((v) => (typeof v === 'number' ? v : Number(v)))
+}
+
+function options(given, allowed, what) {
+  const o = given === undefined ? {} : given
+  if (o === null || typeof o !== 'object') throw invalid(`${what} must be an object`)
+  for (const name of Object.keys(o)) {
+    if (!allowed.includes(name)) throw invalid(`${what}: unknown option ${name}`)
+  }
+  return o
+}
+
+// A test-only fixed time, else Redis's clock (the scripts' last argument).
+function withNow(args, now) {
+  if (now === undefined) return args
+  if (typeof now !== 'number' || !Number.isFinite(now) || now < 0) {
+    throw invalid('now must be a non-negative number of unix seconds')
+  }
+  return [...args, String(Math.floor(now))]
+}
+
+/** At most `limit` units per key in any `window` seconds, across every
+ * process using the same Redis. */
+class RedisRateLimiter {
+  constructor(client, opts) {
+    const o = options(opts, ['limit', 'window', 'prefix'], 'RedisRateLimiter options')
+    this._redis = adapter(client)
+    this._quota = { limit: o.limit ?? 60, window: o.window ?? 60 }
+    this._prefix = o.prefix ?? 'clickfence:rate:'
+    rateScriptArgs(this._quota, 0) // validates the quota with the core
+  }
+
+  /** Checks and counts `cost` units of `key` (0 only reads). */
+  async check(key, opts) {
+    const o = options(opts, ['cost', 'now'], 'check options')
+    const args = withNow(rateScriptArgs(this._quota, o.cost ?? 1), o.now)
+    const reply = await run(this._redis, RATE_SCRIPT, RATE_SHA, fullKey(this._prefix, key), args)
+    return decodeRateReply(integers(reply), this._quota)
+  }
+}
+
+/** Sliding minute / hour event counts per key, across every process using
+ * the same Redis. */
+class RedisVelocityCounter {
+  constructor(client, opts) {
+    const o = options(opts, ['prefix'], 'RedisVelocityCounter options')
+    this._redis = adapter(client)
+    this._prefix = o.prefix ?? 'clickfence:velocity:'
+  }
+
+  /** Records one event; resolves to the counts including it. */
+  async record(key, opts) {
+    return this._call(key, opts, '1')
+  }
+
+  /** The counts of `key` without recording an event. */
+  async peek(key, opts) {
+    return this._call(key, opts, '0')
+  }
+
+  async _call(key, opts, count) {
+    const o = options(opts, ['now'], 'options')
+    const args = withNow([count], o.now)
+    const reply = await run(this._redis, VELOCITY_SCRIPT, VELOCITY_SHA, fullKey(this._prefix, key), args)
+    return decodeVelocityReply(integers(reply))
+  }
+}
+
+/** Verifies webhook deliveries and refuses a replay seen by any process
+ * sharing the Redis (`replayed_delivery`), within the verifier's tolerance. */
+class RedisReplayGuard {
+  constructor(client, verifier, opts) {
+    const o = options(opts, ['prefix'], 'RedisReplayGuard options')
+    if (!verifier || typeof verifier.sharedReplayKey !== 'function') {
+      throw invalid('verifier must be a WebhookVerifier')
+    }
+    this._redis = adapter(client)
+    this._verifier = verifier
+    this._prefix = o.prefix ?? 'clickfence:replay:'
+  }
+
+  /** Verifies, then claims the delivery; resolves to the secret's index. */
+  async verify(headers, body, opts) {
+    const o = options(opts, ['now'], 'verify options')
+    const claim = this._verifier.sharedReplayKey(headers, body, { prefix: this._prefix, now: o.now })
+    sharedReplayOutcome(await this._redis.setNx(claim.key, claim.ttl))
+    return claim.secretIndex
+  }
+}
+
+module.exports = {
+  RedisRateLimiter,
+  RedisVelocityCounter,
+  RedisReplayGuard,
+  RATE_SCRIPT,
+  VELOCITY_SCRIPT,
+}
