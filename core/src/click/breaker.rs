@@ -229,8 +229,50 @@ impl Breaker {
         } else {
             (0, 0)
         };
-        let valid = past.window_valid.saturating_add(cur_valid);
-        let failed = past.window_failed.saturating_add(cur_failed);
+        let sums = BreakerSums {
+            window_valid: past.window_valid.saturating_add(cur_valid),
+            window_failed: past.window_failed.saturating_add(cur_failed),
+            recent_valid: past.recent_valid.saturating_add(cur_valid),
+            history_valid: past.history_valid,
+        };
+        let in_window = |seen: &&u64| **seen >= start;
+        // Counting stops at the threshold; the full count is taken only for
+        // the trip's record.
+        let sources = &self.sources;
+        sums.trip(now, |enough| {
+            let live = sources.values().filter(in_window);
+            if enough {
+                live.take(BREAKER_MIN_SOURCES).count() as u64
+            } else {
+                live.count() as u64
+            }
+        })
+    }
+}
+
+/// The breaker's counts over its windows at one failed click, that click
+/// included: what [`BreakerSums::trip`] judges. The in-process breaker sums
+/// its ring; a fleet's shared breaker gets them from Redis
+/// ([`breaker_shared`](super::breaker_shared)), so both are judged by this
+/// one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BreakerSums {
+    /// Valid clicks in the last 60 minutes.
+    pub window_valid: u64,
+    /// Failed clicks in the last 60 minutes.
+    pub window_failed: u64,
+    /// Valid clicks in the last 10 minutes.
+    pub recent_valid: u64,
+    /// Valid clicks in the 110 minutes before the last 10.
+    pub history_valid: u64,
+}
+
+impl BreakerSums {
+    /// The trip these counts call for at `now`, if any. `sources(enough)`
+    /// gives the distinct failing networks of the last 60 minutes; with
+    /// `enough` set it may stop counting at [`BREAKER_MIN_SOURCES`].
+    pub fn trip(&self, now: u64, sources: impl Fn(bool) -> u64) -> Option<BreakerTrip> {
+        let (valid, failed) = (self.window_valid, self.window_failed);
         let total = valid.saturating_add(failed);
         // 1. The spec's rule.
         if total < BREAKER_MIN_CLICKS || failed.saturating_mul(10) <= total.saturating_mul(9) {
@@ -239,38 +281,27 @@ impl Breaker {
         // 3. Genuine traffic collapsed, where there is history to compare:
         // the valid rate of the last RECENT_MINUTES against the rate of the
         // minutes before them (the rest of the two-hour ring).
-        let recent_valid = past.recent_valid.saturating_add(cur_valid);
-        let baseline_valid = past.history_valid;
         let history_minutes = RING as u64 - RECENT_MINUTES;
         // recent rate < 10% of history rate, in integers.
-        let collapsed = recent_valid
+        let collapsed = self
+            .recent_valid
             .saturating_mul(history_minutes)
             .saturating_mul(10)
-            < baseline_valid.saturating_mul(RECENT_MINUTES);
-        if baseline_valid >= BREAKER_BASELINE_MIN_VALID && !collapsed {
+            < self.history_valid.saturating_mul(RECENT_MINUTES);
+        if self.history_valid >= BREAKER_BASELINE_MIN_VALID && !collapsed {
             return None;
         }
-        // 2. Many failing networks (counting stops at the threshold; the
-        // full count is taken only for the trip's record).
-        let in_window = |seen: &&u64| **seen >= start;
-        if self
-            .sources
-            .values()
-            .filter(in_window)
-            .take(BREAKER_MIN_SOURCES)
-            .count()
-            < BREAKER_MIN_SOURCES
-        {
+        // 2. Many failing networks.
+        if sources(true) < BREAKER_MIN_SOURCES as u64 {
             return None;
         }
-        let sources = self.sources.values().filter(in_window).count();
         Some(BreakerTrip {
             at: now,
             hour: UtcHour::containing(now),
             failed,
             total,
-            sources: sources as u64,
-            baseline_valid,
+            sources: sources(false),
+            baseline_valid: self.history_valid,
         })
     }
 }

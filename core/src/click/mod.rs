@@ -5,6 +5,7 @@
 //! where the HMAC covers the whole URL up to and including the `expires` value.
 
 mod breaker;
+pub mod breaker_shared;
 mod error;
 mod keyring;
 mod policy;
@@ -14,7 +15,7 @@ mod url;
 mod verifier;
 
 pub use breaker::{
-    BreakerTrip, BREAKER_BASELINE_MIN_VALID, BREAKER_MIN_CLICKS, BREAKER_MIN_SOURCES,
+    BreakerSums, BreakerTrip, BREAKER_BASELINE_MIN_VALID, BREAKER_MIN_CLICKS, BREAKER_MIN_SOURCES,
 };
 pub use error::ClickError;
 pub use keyring::{SecretKey, DEFAULT_TTL_HOURS, MAX_ACTIVE_KEYS, MAX_TTL_HOURS};

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
 use super::breaker::{Breaker, BreakerTrip};
+use super::breaker_shared::SharedBreakerCounts;
 use super::keyring::{KeyRing, SecretKey};
 use super::policy::Mode;
 use super::report::{rows_to_csv, Report, ReportRange, ReportRow};
@@ -195,28 +196,91 @@ impl ClickVerifier {
     /// IPv6 /48), so it trips only when failures come from many of them;
     /// failures with no source all count as one network.
     pub fn verify_from(&self, url: &str, source: Option<IpAddr>, now: u64) -> Verdict {
+        let (mut verdict, counted) = self.verify_deferring_breaker(url, now);
+        if let Some(valid) = counted {
+            verdict.tripped = self.count_breaker(valid, source, now);
+        }
+        verdict
+    }
+
+    /// [`verify_from`](Self::verify_from) for a fleet whose breaker counts
+    /// are shared (in Redis, [`breaker_shared`](crate::click::breaker_shared)):
+    /// verifies and counts the report, but leaves the breaker to the
+    /// caller. When the second value is `Some(valid)`, the caller runs the
+    /// shared script for this click and gives its answer to
+    /// [`apply_shared_breaker`](Self::apply_shared_breaker), or, when the
+    /// shared store cannot answer, counts it in-process with
+    /// [`count_breaker`](Self::count_breaker). The verdict's `tripped` is
+    /// false; theirs says whether the click tripped the breaker.
+    pub fn verify_deferring_breaker(&self, url: &str, now: u64) -> (Verdict, Option<bool>) {
         let now = crate::time::clamp_time(now);
         let mode = self.mode();
         if mode == Mode::Disabled {
-            return Verdict {
+            let verdict = Verdict {
                 outcome: Outcome::NotValidated,
                 accepted: true,
                 mode,
                 tripped: false,
             };
+            return (verdict, None);
         }
         let outcome = self.check(url, now);
-        let tripped = outcome != Outcome::Excluded && self.count(&outcome, mode, source, now);
+        let counted = outcome != Outcome::Excluded
+            && self.lock_counters().report.count(&outcome, now).is_some();
         let accepted = match mode {
             Mode::Enabled => matches!(outcome, Outcome::Valid { .. } | Outcome::Excluded),
             Mode::ReportOnly | Mode::Disabled => true,
         };
-        Verdict {
+        let valid = matches!(outcome, Outcome::Valid { .. });
+        let verdict = Verdict {
             outcome,
             accepted,
             mode,
-            tripped,
+            tripped: false,
+        };
+        (verdict, counted.then_some(valid))
+    }
+
+    /// Counts a validated click from `source` in this verifier's own breaker;
+    /// returns whether it tripped (the mode is now `report-only`).
+    pub fn count_breaker(&self, valid: bool, source: Option<IpAddr>, now: u64) -> bool {
+        let now = crate::time::clamp_time(now);
+        let mut counters = self.lock_counters();
+        match counters.breaker.count(valid, source, now) {
+            Some(trip) => self.switch_on_trip(&mut counters, trip),
+            None => false,
         }
+    }
+
+    /// Applies the fleet's shared breaker counts at one failed click;
+    /// returns whether they tripped the breaker (the mode is now
+    /// `report-only`). The rule is the in-process breaker's.
+    pub fn apply_shared_breaker(&self, counts: &SharedBreakerCounts) -> bool {
+        match counts.trip() {
+            Some(trip) => self.switch_on_trip(&mut self.lock_counters(), trip),
+            None => false,
+        }
+    }
+
+    /// Moves `enabled` to `report-only` for `trip`, if the breaker is on.
+    /// Only the click that moves the mode records the trip.
+    fn switch_on_trip(&self, counters: &mut Counters, trip: BreakerTrip) -> bool {
+        if !self.circuit_breaker() {
+            return false;
+        }
+        let switched = self
+            .mode
+            .compare_exchange(
+                Mode::Enabled.to_u8(),
+                Mode::ReportOnly.to_u8(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok();
+        if switched {
+            counters.tripped = Some(trip);
+        }
+        switched
     }
 
     /// Validates `url` as [`verify`](Self::verify) would in a validating mode,
@@ -259,35 +323,6 @@ impl ClickVerifier {
         } else {
             Outcome::Valid { key_id }
         }
-    }
-
-    /// Counts a validated click; returns whether it tripped the breaker.
-    fn count(&self, outcome: &Outcome, mode: Mode, source: Option<IpAddr>, now: u64) -> bool {
-        let mut counters = self.lock_counters();
-        if counters.report.count(outcome, now).is_none() {
-            return false;
-        }
-        let valid = matches!(outcome, Outcome::Valid { .. });
-        let Some(trip) = counters.breaker.count(valid, source, now) else {
-            return false;
-        };
-        if mode != Mode::Enabled || !self.circuit_breaker() {
-            return false;
-        }
-        // Only the click that moves the mode records the trip.
-        let switched = self
-            .mode
-            .compare_exchange(
-                Mode::Enabled.to_u8(),
-                Mode::ReportOnly.to_u8(),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
-            .is_ok();
-        if switched {
-            counters.tripped = Some(trip);
-        }
-        switched
     }
 
     /// The mode in force.

@@ -1,6 +1,7 @@
 //! Rate windows shared by a fleet through Redis (`--redis`): the core's
-//! window script run atomically in Redis, so a token's 60 requests a minute
-//! hold across every instance.
+//! window, velocity and breaker scripts run atomically in Redis, so a
+//! token's 60 requests a minute hold across every instance, and the
+//! scorer's velocity and the circuit breaker see the whole fleet's clicks.
 //!
 //! When Redis cannot answer within [`TIMEOUT`], the check is decided by
 //! the instance's own in-process limiter instead (fail open to the local
@@ -14,10 +15,17 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use std::net::IpAddr;
+
+use clickfence::click::breaker_shared::{
+    decode_breaker_reply, shared_breaker_keys, shared_breaker_source, SharedBreakerCounts,
+    BREAKER_LUA,
+};
 use clickfence::rate::redis::{
     decode_reply, decode_velocity, script_args, SLIDING_WINDOW_LUA, VELOCITY_LUA,
 };
 use clickfence::rate::{Quota, RateDecision, RateLimiter, VelocityCounter, VelocityCounts};
+use clickfence::ClickVerifier;
 
 /// How long one Redis check may take (connect, send, answer).
 pub const TIMEOUT: Duration = Duration::from_millis(250);
@@ -34,6 +42,8 @@ pub struct SharedRates {
     idle: Mutex<Vec<redis::Connection>>,
     script: redis::Script,
     velocity: redis::Script,
+    breaker: redis::Script,
+    breaker_keys: [String; 2],
     last_failure: AtomicI64,
 }
 
@@ -52,6 +62,8 @@ impl SharedRates {
             idle: Mutex::new(Vec::new()),
             script: redis::Script::new(SLIDING_WINDOW_LUA),
             velocity: redis::Script::new(VELOCITY_LUA),
+            breaker: redis::Script::new(BREAKER_LUA),
+            breaker_keys: shared_breaker_keys("clickfence:breaker"),
             last_failure: AtomicI64::new(0),
         })
     }
@@ -102,6 +114,75 @@ impl SharedRates {
             self.failed(what, &e, metrics);
             local.record(key, now)
         })
+    }
+
+    /// Counts one validated click from `source` in the fleet's circuit
+    /// breaker and lets `local` judge the fleet's counts; returns whether
+    /// the click tripped it. When Redis cannot answer, `local` counts the
+    /// click in its own breaker instead (see the module's documentation).
+    pub fn count_breaker(
+        &self,
+        valid: bool,
+        source: IpAddr,
+        local: &ClickVerifier,
+        now: u64,
+        metrics: &crate::metrics::Metrics,
+    ) -> bool {
+        match self.breaker_counts(valid, source) {
+            Ok(None) => false,
+            Ok(Some(counts)) => local.apply_shared_breaker(&counts),
+            Err(e) => {
+                self.failed("breaker", &e, metrics);
+                local.count_breaker(valid, Some(source), now)
+            }
+        }
+    }
+
+    /// The script's answer: the fleet's counts at a failure, none at a
+    /// valid click.
+    fn breaker_counts(
+        &self,
+        valid: bool,
+        source: IpAddr,
+    ) -> Result<Option<SharedBreakerCounts>, String> {
+        let op = if valid { "v" } else { "f" };
+        let source = shared_breaker_source(Some(source));
+        self.with_connection(|conn| {
+            let reply: Vec<i64> = self
+                .breaker
+                .key(&self.breaker_keys[0])
+                .key(&self.breaker_keys[1])
+                .arg(op)
+                .arg(&source)
+                .invoke(conn)
+                .map_err(|e| e.to_string())?;
+            if valid {
+                return Ok(None);
+            }
+            decode_breaker_reply(&reply)
+                .map(Some)
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    /// Forgets every failure the fleet's breaker counted (an operator's
+    /// re-enable, as the in-process breaker does). A Redis failure is
+    /// logged: the old failures then age out within the hour.
+    pub fn forget_breaker_failures(&self, metrics: &crate::metrics::Metrics) {
+        let forgotten = self.with_connection(|conn| {
+            let _: Vec<i64> = self
+                .breaker
+                .key(&self.breaker_keys[0])
+                .key(&self.breaker_keys[1])
+                .arg("forget")
+                .arg("-")
+                .invoke(conn)
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        });
+        if let Err(e) = forgotten {
+            self.failed("breaker", &e, metrics);
+        }
     }
 
     fn failed(&self, what: &str, error: &str, metrics: &crate::metrics::Metrics) {

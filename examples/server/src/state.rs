@@ -170,6 +170,24 @@ impl AppState {
         }
     }
 
+    /// Counts a validated click in the circuit breaker: the fleet's counts
+    /// in Redis when `--redis` is set (this instance's own when Redis cannot
+    /// answer), else this instance's. Returns whether it tripped.
+    pub fn count_breaker(&self, valid: bool, source: std::net::IpAddr, now: u64) -> bool {
+        match &self.config.shared_rates {
+            Some(shared) => shared.count_breaker(valid, source, &self.clicks, now, &self.metrics),
+            None => self.clicks.count_breaker(valid, Some(source), now),
+        }
+    }
+
+    /// Forgets the breaker's failures in Redis when an operator re-enables
+    /// validation or the breaker (the verifier forgets its own).
+    pub fn forget_shared_breaker_failures(&self) {
+        if let Some(shared) = &self.config.shared_rates {
+            shared.forget_breaker_failures(&self.metrics);
+        }
+    }
+
     /// State over `store`, restoring click-signing settings and shop policies.
     pub fn new(store: Store, mut config: ServerConfig) -> Result<Self, StoreError> {
         let trust = ProxyTrust {

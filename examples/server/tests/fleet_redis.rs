@@ -120,3 +120,86 @@ async fn click_velocity_counts_clicks_from_every_instance() {
         }
     }
 }
+
+/// 120 forged clicks from 120 networks, 40 through each of three
+/// instances: with Redis the fleet's breaker sees all 120 (over 100, over
+/// 90 % failed, 20+ networks) and trips, and every instance is report-only
+/// within a second; without it each instance sees 40 and none trips.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_circuit_breaker_counts_clicks_from_every_instance() {
+    use hyper::Method;
+    let (_redis, port) = common::redis_server(None);
+    let url = format!("redis://127.0.0.1:{port}");
+    let auth = format!("Bearer {}", common::ADMIN_TOKEN);
+    let admin = |s: &Server, method: Method, path: &str| {
+        let url = s.url(&format!("/api/p360-click-signing{path}"));
+        let auth = auth.clone();
+        async move { common::call(method, &url, None, None, &[("authorization", &auth)]).await }
+    };
+    for shared in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        let mut fleet = Vec::new();
+        for _ in 0..3 {
+            let rates = shared.then(|| Arc::new(SharedRates::new(&url).unwrap()));
+            let (s, _) = Server::start_with(&db, |c| c.shared_rates = rates).await;
+            fleet.push(s);
+        }
+        assert_eq!(
+            admin(&fleet[0], Method::POST, "/secret?ttlHours=36")
+                .await
+                .status,
+            200
+        );
+        let enabled = admin(&fleet[0], Method::POST, "/config/mode/enabled").await;
+        assert_eq!(enabled.status, 200);
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let forged = clickfence::ClickSigner::new("not-the-networks-key")
+            .unwrap()
+            .sign(
+                &format!("{}/c/1?pid=net&c=camp", common::CLICK_BASE),
+                clickfence_server::state::now() as u64 + 3600,
+            )
+            .unwrap();
+        let path = forged.trim_start_matches(common::CLICK_BASE).to_owned();
+        for i in 0..120u32 {
+            let ip = format!("100.{}.{}.9", 64 + i / 256, i % 256);
+            let r = common::call(
+                Method::GET,
+                &fleet[i as usize % 3].url(&path),
+                None,
+                None,
+                &[
+                    ("user-agent", "Mozilla/5.0 Chrome/131.0"),
+                    ("x-forwarded-for", &ip),
+                ],
+            )
+            .await;
+            assert!(r.status < 500, "{} {}", r.status, r.json);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        for (i, s) in fleet.iter().enumerate() {
+            let config = admin(s, Method::GET, "/config").await.json;
+            let expected = if shared { "report-only" } else { "enabled" };
+            assert_eq!(
+                config["mode"], expected,
+                "shared={shared}, instance {i}: {config}"
+            );
+            let tripped = &config["circuit-breaker-config"]["tripped"];
+            assert_eq!(tripped.is_object(), shared, "instance {i}: {config}");
+            if shared {
+                // Each instance still enabled trips on its next failure, so
+                // the record kept is of the 100th to the 102nd.
+                let failed = tripped["failed"].as_u64().unwrap();
+                assert!((100..=102).contains(&failed), "{config}");
+                assert_eq!(
+                    tripped["sources"], failed,
+                    "one network per click: {config}"
+                );
+            }
+        }
+        for s in fleet {
+            s.stop().await;
+        }
+    }
+}

@@ -223,3 +223,78 @@ fn the_shared_replay_guard_accepts_each_delivery_once_within_the_tolerance() {
     );
     assert!(shared(&deliveries[1], at).is_ok());
 }
+
+/// The breaker's shared counts (`clickfence::click::breaker_shared`) against
+/// the in-process breaker: hours of random traffic in phases (genuine
+/// clicks, floods from few and from many networks, a signer that broke,
+/// more networks than either remembers), re-enabled after each trip; every
+/// click must trip, or not, alike, with the same trip record.
+#[test]
+fn the_shared_breaker_trips_exactly_as_the_in_process_one() {
+    use clickfence::click::breaker_shared::{
+        decode_breaker_reply, shared_breaker_keys, shared_breaker_source, BREAKER_LUA,
+    };
+    use clickfence::{ClickVerifier, Mode};
+    use std::net::IpAddr;
+
+    let (mut con, _server) = redis();
+    let script = redis::Script::new(BREAKER_LUA);
+    let keys = shared_breaker_keys(&format!("cf-test:{}:breaker", std::process::id()));
+    let local = ClickVerifier::new(Mode::Enabled, true);
+    let shared = ClickVerifier::new(Mode::Enabled, true);
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut now: u64 = 1_700_000_000;
+    let (mut trips, mut floods_survived) = (0, 0);
+    for phase in 0..40 {
+        // (networks failing, share of genuine clicks in %), per phase.
+        let (networks, genuine) = match rng.below(5) {
+            0 => (3, 95),
+            1 => (1 + rng.below(19), 10),
+            2 => (500, 30),
+            3 => (200, 0),
+            _ => (3000, 5),
+        };
+        let mut tripped_here = false;
+        for _ in 0..(200 + rng.below(600)) {
+            now += rng.below(12);
+            let valid = rng.below(100) < genuine;
+            let net = rng.below(networks) as u32;
+            let source = IpAddr::from([10 + (net >> 16) as u8, (net >> 8) as u8, net as u8, 9]);
+            let source = (rng.below(50) != 0).then_some(source);
+            let expected = local.count_breaker(valid, source, now);
+            let op = if valid { "v" } else { "f" };
+            let mut call = script.key(&keys[0]);
+            call.key(&keys[1])
+                .arg(op)
+                .arg(shared_breaker_source(source))
+                .arg(now);
+            let reply: Vec<i64> = call.invoke(&mut con).unwrap();
+            let got = if valid {
+                assert!(reply.is_empty(), "{reply:?}");
+                false
+            } else {
+                shared.apply_shared_breaker(&decode_breaker_reply(&reply).unwrap())
+            };
+            assert_eq!(got, expected, "phase {phase} at {now}: {reply:?}");
+            assert_eq!(shared.breaker_trip(), local.breaker_trip(), "phase {phase}");
+            if got {
+                trips += 1;
+                tripped_here = true;
+                // The operator re-enables: both forget the failures.
+                local.set_mode(Mode::Enabled);
+                shared.set_mode(Mode::Enabled);
+                let mut forget = script.key(&keys[0]);
+                forget.key(&keys[1]).arg("forget").arg("-");
+                let _: Vec<i64> = forget.invoke(&mut con).unwrap();
+            }
+        }
+        if networks >= 20 && genuine >= 30 && !tripped_here {
+            floods_survived += 1;
+        }
+    }
+    assert!(trips >= 3, "{trips} trips");
+    assert!(
+        floods_survived >= 2,
+        "{floods_survived} floods beside genuine traffic"
+    );
+}

@@ -307,7 +307,13 @@ pub async fn set_mode(
         .parse::<Mode>()
         .map_err(|e| SigningError::invalid(e.to_string()))?;
     state.clicks.set_mode(mode);
-    blocking(move || Ok(state.save_signing_settings()?)).await?;
+    blocking(move || {
+        if mode == Mode::Enabled {
+            state.forget_shared_breaker_failures();
+        }
+        Ok(state.save_signing_settings()?)
+    })
+    .await?;
     Ok(Json(json!({ "mode": mode.as_str() })))
 }
 
@@ -334,8 +340,15 @@ pub async fn set_breaker(
     let _change = Arc::clone(&state.config_lock).lock_owned().await;
     let on = parse_circuit_breaker_status(&body.status)
         .map_err(|e| SigningError::invalid(e.to_string()))?;
+    let switched_on = on && !state.clicks.circuit_breaker();
     state.clicks.set_circuit_breaker(on);
-    blocking(move || Ok(state.save_signing_settings()?)).await?;
+    blocking(move || {
+        if switched_on {
+            state.forget_shared_breaker_failures();
+        }
+        Ok(state.save_signing_settings()?)
+    })
+    .await?;
     Ok(StatusCode::OK)
 }
 

@@ -65,11 +65,15 @@ pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreErr
 }
 
 /// The click-signing check on the URL exactly as the network signed it,
-/// with the client's address so the breaker counts networks, not requests.
-/// A trip is persisted and logged at once.
+/// with the client's address so the breaker counts networks, not requests
+/// (the fleet's counts with `--redis`). A trip is persisted and logged at
+/// once.
 fn verify(state: &AppState, ctx: &ClickContext) -> Result<Verdict, StoreError> {
     let now = ctx.now.max(0) as u64;
-    let verdict = state.clicks.verify_from(&ctx.signed_url, Some(ctx.ip), now);
+    let (mut verdict, counted) = state.clicks.verify_deferring_breaker(&ctx.signed_url, now);
+    if let Some(valid) = counted {
+        verdict.tripped = state.count_breaker(valid, ctx.ip, now);
+    }
     state.report.record(ctx.now / 3600, &verdict.outcome);
     if verdict.tripped {
         let trip = state.clicks.breaker_trip();
