@@ -96,13 +96,15 @@ class RedisRateLimiter {
     this._redis = adapter(client)
     this._quota = { limit: o.limit ?? 60, window: o.window ?? 60 }
     this._prefix = o.prefix ?? 'clickfence:rate:'
-    rateScriptArgs(this._quota, 0) // validates the quota with the core
+    // The core validates the quota; a cost of 1's arguments are kept.
+    this._one = rateScriptArgs(this._quota, 1)
   }
 
   /** Checks and counts `cost` units of `key` (0 only reads). */
   async check(key, opts) {
-    const o = options(opts, ['cost', 'now'], 'check options')
-    const args = withNow(rateScriptArgs(this._quota, o.cost ?? 1), o.now)
+    const o = opts === undefined ? {} : options(opts, ['cost', 'now'], 'check options')
+    const cost = o.cost ?? 1
+    const args = withNow(cost === 1 ? this._one : rateScriptArgs(this._quota, cost), o.now)
     const reply = await run(this._redis, RATE_SCRIPT, RATE_SHA, fullKey(this._prefix, key), args)
     return decodeRateReply(integers(reply), this._quota)
   }

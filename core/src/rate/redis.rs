@@ -17,46 +17,62 @@ use super::{Quota, RateDecision, RateError};
 /// The script. `KEYS[1]`: the limited key. `ARGV`: limit, window seconds,
 /// cost, and (tests only) a fixed time instead of Redis's clock. Returns
 /// `{allowed (0|1), remaining, reset_after, retry_after (-1: none), now}`.
+///
+/// Beside the buckets the hash keeps `t` (their total), `o` (the oldest
+/// bucket) and `n` (the newest), so a check while no bucket has left the
+/// window is O(1); the buckets are read in full only when one has left it
+/// (once a second at most) or to say when a refused request would pass.
 pub const SLIDING_WINDOW_LUA: &str = r#"
 local key = KEYS[1]
 local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = tonumber(ARGV[4] or redis.call('TIME')[1])
-local flat = redis.call('HGETALL', key)
-local entries = {}
-for i = 1, #flat, 2 do
-  entries[#entries + 1] = { tonumber(flat[i]), tonumber(flat[i + 1]) }
-end
-table.sort(entries, function(a, b) return a[1] < b[1] end)
+local meta = redis.call('HMGET', key, 't', 'o', 'n')
+local used, oldest, newest = tonumber(meta[1]), tonumber(meta[2]), tonumber(meta[3])
 -- Work at the newest second seen if the clock stepped back.
-if #entries > 0 and entries[#entries][1] > now then
-  now = entries[#entries][1]
+if newest ~= nil and newest > now then now = newest end
+-- The buckets in order (bucket fields are numbers; t, o, n are not).
+local function buckets()
+  local flat, list = redis.call('HGETALL', key), {}
+  for i = 1, #flat, 2 do
+    local start = tonumber(flat[i])
+    if start ~= nil then list[#list + 1] = { start, tonumber(flat[i + 1]) } end
+  end
+  table.sort(list, function(a, b) return a[1] < b[1] end)
+  return list
 end
-local kept, used = {}, 0
-for _, e in ipairs(entries) do
-  if e[1] + window <= now then
-    redis.call('HDEL', key, e[1])
-  else
-    kept[#kept + 1] = e
-    used = used + e[2]
+local kept = nil
+if used == nil or oldest == nil or oldest + window <= now then
+  -- A bucket left the window (or no totals yet): sweep and recount.
+  local all = buckets()
+  if #all > 0 and all[#all][1] > now then now = all[#all][1] end
+  kept, used, oldest, newest = {}, 0, nil, nil
+  for _, e in ipairs(all) do
+    if e[1] + window <= now then
+      redis.call('HDEL', key, e[1])
+    else
+      kept[#kept + 1] = e
+      used = used + e[2]
+      if oldest == nil then oldest = e[1] end
+      newest = e[1]
+    end
   end
 end
 local allowed = used + cost <= limit
 local retry = -1
 if allowed then
   if cost > 0 then
-    local last = kept[#kept]
-    if last ~= nil and last[1] >= now then
-      last[2] = last[2] + cost
-      redis.call('HINCRBY', key, last[1], cost)
+    if newest ~= nil and newest >= now then
+      redis.call('HINCRBY', key, newest, cost)
     else
-      kept[#kept + 1] = { now, cost }
       redis.call('HINCRBY', key, now, cost)
+      newest = now
+      if oldest == nil then oldest = now end
     end
     used = used + cost
   end
 else
   local need, freed = used + cost - limit, 0
-  for _, e in ipairs(kept) do
+  for _, e in ipairs(kept or buckets()) do
     freed = freed + e[2]
     if freed >= need then
       retry = e[1] + window - now
@@ -65,9 +81,17 @@ else
   end
 end
 local reset = 0
-if #kept > 0 then
-  reset = kept[#kept][1] + window - now
-  redis.call('EXPIRE', key, reset)
+if newest ~= nil then
+  reset = newest + window - now
+  if newest == tonumber(meta[3]) and oldest == tonumber(meta[2]) then
+    -- Same buckets at either end: the expiry (newest + window) stands.
+    if used ~= tonumber(meta[1]) then redis.call('HSET', key, 't', used) end
+  else
+    redis.call('HSET', key, 't', used, 'o', oldest, 'n', newest)
+    redis.call('EXPIRE', key, reset)
+  end
+else
+  redis.call('DEL', key)
 end
 local remaining = limit - used
 if remaining < 0 then remaining = 0 end
@@ -122,53 +146,57 @@ pub fn decode_reply(quota: Quota, reply: &[i64]) -> Result<RateDecision, RateErr
 
 /// The velocity script: one hash per key holding both windows (`m<start>`
 /// one-second buckets for the minute, `h<start>` one-minute buckets for the
-/// hour), as [`VelocityCounter`](super::VelocityCounter) keeps them.
+/// hour), as [`VelocityCounter`](super::VelocityCounter) keeps them, with
+/// each window's total, oldest and newest bucket (`mt mo mn`, `ht ho hn`)
+/// so a click costs O(1) until a bucket leaves its window.
 /// `KEYS[1]`: the key. `ARGV`: events to record (0: only read), and (tests
 /// only) a fixed time. Returns `{last_minute, last_hour}`.
 pub const VELOCITY_LUA: &str = r#"
 local key = KEYS[1]
 local count = tonumber(ARGV[1])
 local now = tonumber(ARGV[2] or redis.call('TIME')[1])
-local flat = redis.call('HGETALL', key)
-local minute, hour = {}, {}
-for i = 1, #flat, 2 do
-  local kind, start = string.sub(flat[i], 1, 1), tonumber(string.sub(flat[i], 2))
-  local entry = { start, tonumber(flat[i + 1]) }
-  if kind == 'm' then minute[#minute + 1] = entry else hour[#hour + 1] = entry end
-end
-local function sweep(list, window, tag)
-  table.sort(list, function(a, b) return a[1] < b[1] end)
-  local kept, total = {}, 0
-  for _, e in ipairs(list) do
-    if e[1] + window <= now then
-      redis.call('HDEL', key, tag .. e[1])
-    else
-      kept[#kept + 1] = e
-      total = total + e[2]
+local meta = redis.call('HMGET', key, 'mt', 'mo', 'mn', 'ht', 'ho', 'hn')
+local flat = nil
+local function window(tag, bucket, span, total, oldest, newest)
+  if total == nil or oldest == nil or oldest + span <= now then
+    -- A bucket left the window (or no totals yet): sweep and recount.
+    flat = flat or redis.call('HGETALL', key)
+    total, oldest, newest = 0, nil, nil
+    for i = 1, #flat, 2 do
+      local field = flat[i]
+      local start = tonumber(string.sub(field, 2))
+      if string.sub(field, 1, 1) == tag and start ~= nil then
+        if start + span <= now then
+          redis.call('HDEL', key, field)
+        else
+          total = total + tonumber(flat[i + 1])
+          if oldest == nil or start < oldest then oldest = start end
+          if newest == nil or start > newest then newest = start end
+        end
+      end
     end
   end
-  return kept, total
-end
-local function add(kept, bucket, tag)
-  local start = now - now % bucket
-  local last = kept[#kept]
-  if last ~= nil and last[1] >= start then start = last[1] end
-  redis.call('HINCRBY', key, tag .. start, count)
-  if last ~= nil and last[1] == start then
-    last[2] = last[2] + count
-  else
-    kept[#kept + 1] = { start, count }
+  if count > 0 then
+    local start = now - now % bucket
+    if newest ~= nil and newest >= start then start = newest end
+    redis.call('HINCRBY', key, tag .. start, count)
+    total, newest = total + count, start
+    if oldest == nil then oldest = start end
   end
+  return total, oldest, newest
 end
-local m, mt = sweep(minute, 60, 'm')
-local h, ht = sweep(hour, 3600, 'h')
-if count > 0 then
-  add(m, 1, 'm')
-  add(h, 60, 'h')
-  mt, ht = mt + count, ht + count
-end
-if #h > 0 then
-  redis.call('EXPIRE', key, h[#h][1] + 3600 - now)
+local mt, mo, mn = window('m', 1, 60, tonumber(meta[1]), tonumber(meta[2]), tonumber(meta[3]))
+local ht, ho, hn = window('h', 60, 3600, tonumber(meta[4]), tonumber(meta[5]), tonumber(meta[6]))
+if hn ~= nil then
+  redis.call('HSET', key, 'ht', ht, 'ho', ho, 'hn', hn)
+  if mn ~= nil then
+    redis.call('HSET', key, 'mt', mt, 'mo', mo, 'mn', mn)
+  else
+    redis.call('HDEL', key, 'mt', 'mo', 'mn')
+  end
+  redis.call('EXPIRE', key, hn + 3600 - now)
+else
+  redis.call('DEL', key)
 end
 return { mt, ht }
 "#;
