@@ -5,6 +5,7 @@
 #
 #   scripts/load.sh                   SQLite and PostgreSQL, 1 and 2 instances
 #   scripts/load.sh sqlite 1          one configuration
+#   scripts/load.sh sqlite 2 redis    with --redis (a throwaway redis-server)
 #
 # PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh). With two
 # instances, each gets half the connections from its own wrk and the
@@ -17,11 +18,13 @@ if [ $# -eq 0 ]; then
   for instances in 1 2; do
     bash "$0" sqlite "$instances"
     bash scripts/with-postgres.sh bash "$0" postgres "$instances"
+    bash "$0" sqlite "$instances" redis
   done
   exit 0
 fi
 kind=$1
 instances=${2:-1}
+shared=${3:-}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --locked -q -p clickfence-server
 dir=$(mktemp -d)
@@ -34,9 +37,17 @@ case $kind in
     db="$CLICKFENCE_TEST_POSTGRES/load_$instances" ;;
   *) echo "load: sqlite or postgres" >&2; exit 2 ;;
 esac
-echo "### $kind, $instances instance(s)"
 pids=()
 trap 'kill ${pids[*]} 2>/dev/null; rm -rf "$dir"' EXIT
+redis=()
+if [ "$shared" = redis ]; then
+  rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no >/dev/null &
+  pids+=($!)
+  redis=(--redis "redis://127.0.0.1:$rport")
+  sleep 0.5
+fi
+echo "### $kind, $instances instance(s)${shared:+, $shared}"
 ports=()
 for i in $(seq "$instances"); do
   port=$((18180 + i))
@@ -45,7 +56,7 @@ for i in $(seq "$instances"); do
   # the server, not the 60/min quota (which would answer 429s). The banner
   # (demo token, secrets) goes to stderr; the JSON request log to stdout.
   CLICKFENCE_API_SECRET=load-secret "$bin" --db "$db" --listen 127.0.0.1:$port --trust-cf-headers \
-    --api-rate-limit 1000000 --pixel-rate-limit 1000000 >/dev/null 2>"$dir/out$i" &
+    --api-rate-limit 1000000 --pixel-rate-limit 1000000 "${redis[@]}" >/dev/null 2>"$dir/out$i" &
   pids+=($!)
   for _ in $(seq 100); do grep -q Listening "$dir/out$i" && break; sleep 0.1; done
 done

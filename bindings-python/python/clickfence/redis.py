@@ -50,12 +50,14 @@ def _key(prefix: str, key: _Key) -> bytes:
 
 class _Limiter:
     def __init__(self, client: Any, *, limit: int, window: int, prefix: str) -> None:
-        rate_script_args(limit=limit, window=window, cost=0)  # validates the quota
+        # The core validates the quota; a cost of 1's arguments are kept.
+        self._one = rate_script_args(limit=limit, window=window, cost=1)
         self._limit, self._window, self._prefix = limit, window, prefix
         self._script = client.register_script(RATE_SCRIPT)
 
     def _call(self, key: _Key, cost: int, now: Optional[float]) -> tuple[list[bytes], list[Any]]:
-        args: list[Any] = list(rate_script_args(limit=self._limit, window=self._window, cost=cost))
+        args: list[Any] = list(self._one if cost == 1 else
+                               rate_script_args(limit=self._limit, window=self._window, cost=cost))
         if now is not None:
             args.append(int(now))  # a fixed time, for tests: Redis's clock otherwise
         return [_key(self._prefix, key)], args
