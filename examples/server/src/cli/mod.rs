@@ -190,11 +190,12 @@ pub struct Cli {
         global = true
     )]
     delivery_lease: i64,
-    /// Redis holding the rate windows the instances share
+    /// Redis holding the rate windows and counters the instances share
     /// (`redis://host:port/db`): the per-token API quota, failed
-    /// authentications per address and pixels per visitor hold across the
-    /// fleet. Unset: each instance limits alone. When Redis cannot answer,
-    /// each instance limits in-process (fail open to the local window).
+    /// authentications per address, pixels per visitor, click velocity,
+    /// click-id repeats and the circuit breaker's counts hold across the
+    /// fleet. Unset: each instance counts alone. When Redis cannot answer,
+    /// each instance counts in-process (fail open to the local window).
     #[arg(long, env = "CLICKFENCE_REDIS", global = true)]
     redis: Option<String>,
     /// What to do (default: serve).
