@@ -25,6 +25,7 @@ struct SiteBlocks {
 #[derive(Default)]
 pub struct BlockCache {
     sites: RwLock<HashMap<i64, Arc<RwLock<SiteBlocks>>>>,
+    loads: std::sync::atomic::AtomicU64,
 }
 
 impl BlockCache {
@@ -33,6 +34,12 @@ impl BlockCache {
         let list = self.site(store, site, now)?;
         let list = list.read().unwrap_or_else(PoisonError::into_inner);
         Ok(list.list.contains(ip, now.max(0) as u64))
+    }
+
+    /// How many site lists were read from the database so far (each
+    /// site's first click, and after [`clear`](Self::clear)).
+    pub fn loads(&self) -> u64 {
+        self.loads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Forgets every site's list (another instance changed blocks); each is
@@ -91,6 +98,8 @@ impl BlockCache {
             return Ok(Arc::clone(list));
         }
         let mut list = BlockList::new();
+        self.loads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for (address, expires_at) in store.active_blocks(site, now)? {
             match parse_prefix(&address) {
                 Ok(net) => list.insert(net, expires_at.map(|t| t.max(0) as u64)),

@@ -77,13 +77,33 @@ pub fn catch_up(state: &AppState) -> StoreResult<()> {
             .write()
             .unwrap_or_else(PoisonError::into_inner) = policies;
     }
-    // One change, made here, is already in this instance's lists.
-    let only_ours = current.blocks == seen.blocks + 1
-        && current.blocks_by.as_deref() == Some(state.store.instance());
-    if current.blocks != seen.blocks && !only_ours {
-        state.blocks.clear();
+    if current.blocks != seen.blocks {
+        apply_block_changes(state, seen.blocks, current.blocks)?;
     }
     *state.seen.lock().unwrap_or_else(PoisonError::into_inner) = current;
+    Ok(())
+}
+
+/// Applies other instances' block changes to the loaded lists (this
+/// instance's own are in them already), so a flood of auto-blocks costs
+/// each instance one small read per poll, never a reload of every list.
+/// An instance further behind than the log reaches drops its lists.
+fn apply_block_changes(state: &AppState, seen: i64, current: i64) -> StoreResult<()> {
+    let Some(changes) = state.store.block_changes(seen, current)? else {
+        state.blocks.clear();
+        return Ok(());
+    };
+    let now = now();
+    for c in changes
+        .iter()
+        .filter(|c| c.instance != state.store.instance())
+    {
+        if c.removed {
+            state.blocks.remove(c.site, &c.ip);
+        } else {
+            state.blocks.insert(c.site, &c.ip, c.expires_at, now);
+        }
+    }
     Ok(())
 }
 

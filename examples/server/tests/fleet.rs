@@ -152,6 +152,23 @@ async fn policies_blocks_and_revocations_reach_the_other_instance() {
         click("203.0.113.6").await.status == 403
     })
     .await;
+    // B applied A's change to the list it had: no reload, so a flood of
+    // auto-blocks on one instance costs the others no list reads.
+    assert_eq!(b.state.blocks.loads(), 1, "B reloaded its block list");
+    let r = call(
+        Method::DELETE,
+        &a.url("/api/v1/sites/1/blocked-ips/203.0.113.6"),
+        Some(&token),
+        None,
+        &[],
+    )
+    .await;
+    assert!(r.status < 300, "{} {}", r.status, r.json);
+    within_a_second("unblock", || async {
+        click("203.0.113.6").await.status == 200
+    })
+    .await;
+    assert_eq!(b.state.blocks.loads(), 1, "B reloaded its block list");
 
     // A token revoked through A is refused by B at once (tokens are read
     // from the database on every request).

@@ -153,9 +153,20 @@ async fn an_unreachable_database_answers_503_and_loses_nothing() {
     let mut sqlite_lock = None;
     if common::on_postgres() {
         let name = common::pg_name(&db);
+        // Termination is asynchronous: wait until every backend of the
+        // database is gone, or a pooled connection may still answer.
         common::pg_admin(&format!(
             "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
-             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+             DO $$ BEGIN
+               FOR i IN 1..500 LOOP
+                 PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
+                   WHERE datname = '{name}' AND backend_type = 'client backend';
+                 PERFORM pg_sleep(0.01);
+                 PERFORM pg_stat_clear_snapshot();
+                 EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_stat_activity
+                   WHERE datname = '{name}' AND backend_type = 'client backend');
+               END LOOP;
+             END $$"
         ));
     } else {
         let conn = rusqlite::Connection::open(&db).unwrap();

@@ -43,7 +43,77 @@ pub(crate) fn bump(conn: &Conn<'_>, what: Shared, instance: &str) -> StoreResult
     conn.announce()
 }
 
+/// Block changes kept for other instances to apply; one further behind
+/// drops its lists and reloads them instead.
+const BLOCK_CHANGES_KEPT: i64 = 100_000;
+
+/// One committed change to a site's blocked addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockChange {
+    /// The site.
+    pub site: i64,
+    /// The address or CIDR as stored.
+    pub ip: String,
+    /// Unix seconds it expires at (none: permanent); unused for a removal.
+    pub expires_at: Option<i64>,
+    /// Whether the block was removed (else added or updated).
+    pub removed: bool,
+    /// The instance that made it.
+    pub instance: String,
+}
+
+/// Bumps the blocks version on `conn` (inside the caller's transaction)
+/// and logs `changes` under it, so other instances can apply them.
+pub(crate) fn bump_blocks(
+    conn: &Conn<'_>,
+    instance: &str,
+    changes: &[(i64, &str, Option<i64>, bool)],
+) -> StoreResult<()> {
+    bump(conn, Shared::Blocks, instance)?;
+    for &(site, ip, expires_at, removed) in changes {
+        conn.execute(
+            "INSERT INTO block_changes (version, site_id, ip_address, expires_at, removed, instance)
+             SELECT blocks, ?1, ?2, ?3, ?4, ?5 FROM config_versions WHERE id = 1",
+            params![site, ip, expires_at, i64::from(removed), instance],
+        )?;
+    }
+    conn.execute(
+        "DELETE FROM block_changes WHERE version <= (SELECT blocks FROM config_versions WHERE id = 1) - ?1",
+        params![BLOCK_CHANGES_KEPT],
+    )?;
+    Ok(())
+}
+
 impl Store {
+    /// The block changes after version `seen` up to `current`, in order;
+    /// `None` when the log no longer reaches back that far.
+    pub fn block_changes(&self, seen: i64, current: i64) -> StoreResult<Option<Vec<BlockChange>>> {
+        let db = self.db()?;
+        let oldest: Option<i64> = db.query_row(
+            "SELECT MIN(version) FROM block_changes WHERE version > ?1",
+            params![seen],
+            |r| r.get(0),
+        )?;
+        if oldest != Some(seen + 1) {
+            return Ok(None);
+        }
+        db.query_map(
+            "SELECT site_id, ip_address, expires_at, removed, instance FROM block_changes
+             WHERE version > ?1 AND version <= ?2 ORDER BY id",
+            params![seen, current],
+            |r| {
+                Ok(BlockChange {
+                    site: r.get(0)?,
+                    ip: r.get(1)?,
+                    expires_at: r.get(2)?,
+                    removed: r.get::<i64>(3)? != 0,
+                    instance: r.get(4)?,
+                })
+            },
+        )
+        .map(Some)
+    }
+
     /// The current versions.
     pub fn config_versions(&self) -> StoreResult<ConfigVersions> {
         self.db()?.query_row(

@@ -25,7 +25,7 @@ pub(crate) use accounts::{account_from, ACCOUNT_COLUMNS};
 pub use blocks::BlockedIp;
 pub(crate) use blocks::{block_from, BLOCK_COLUMNS};
 pub use clicks::{Click, ClickFilter, NewClick};
-pub use config::{ConfigVersions, Shared};
+pub use config::{BlockChange, ConfigVersions, Shared};
 use db::{Backend, Conn};
 pub use shops::NewPixel;
 pub use signing::ClickSigningState;

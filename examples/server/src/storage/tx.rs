@@ -14,7 +14,7 @@ use clickfence::score::PauseWindow;
 
 use clickfence::webhook::SiteCreated;
 
-use super::config::{bump, Shared};
+use super::config::bump_blocks;
 use super::{
     account_from, block_from, Account, BlockedIp, NewClick, StoreResult, ACCOUNT_COLUMNS,
     BLOCK_COLUMNS,
@@ -100,7 +100,11 @@ impl<'a> Tx<'a> {
                 offences = blocked_ips.offences + CASE WHEN excluded.source = 'auto' THEN 1 ELSE 0 END, updated_at = excluded.updated_at",
             params![b.site, b.ip, b.reason, b.kind.as_str(), expires_at, source_name(b.source), b.fraud_score, now],
         )?;
-        bump(self.c(), Shared::Blocks, self.instance)?;
+        bump_blocks(
+            self.c(),
+            self.instance,
+            &[(b.site, b.ip, expires_at, false)],
+        )?;
         let record = self.c().query_row(
             &format!(
                 "SELECT {BLOCK_COLUMNS} FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2"
@@ -149,7 +153,11 @@ impl<'a> Tx<'a> {
 "DELETE FROM blocked_ips WHERE id IN (SELECT id FROM blocked_ips WHERE site_id = ?1 AND source = 'auto'
              ORDER BY updated_at, id LIMIT ?2) RETURNING ip_address",
 params![site, excess], |r| r.get(0))?;
-        bump(self.c(), Shared::Blocks, self.instance)?;
+        let changes: Vec<_> = gone
+            .iter()
+            .map(|ip: &String| (site, ip.as_str(), None, true))
+            .collect();
+        bump_blocks(self.c(), self.instance, &changes)?;
         Ok(gone)
     }
 
@@ -164,7 +172,11 @@ params![site, excess], |r| r.get(0))?;
         if let Some(b) = &found {
             self.c()
                 .execute("DELETE FROM blocked_ips WHERE id = ?1", params![b.id])?;
-            bump(self.c(), Shared::Blocks, self.instance)?;
+            bump_blocks(
+                self.c(),
+                self.instance,
+                &[(site, b.ip_address.as_str(), None, true)],
+            )?;
         }
         Ok(found)
     }
