@@ -286,8 +286,16 @@ typedef struct clickfence_ip_set clickfence_ip_set;
 // Per-key sliding-window limiter (opaque; thread-safe).
 typedef struct clickfence_rate_limiter clickfence_rate_limiter;
 
+// Remembers accepted deliveries within the verifier's tolerance and
+// refuses a second one with the same timestamp and signature (opaque;
+// thread-safe).
+typedef struct clickfence_replay_guard clickfence_replay_guard;
+
 // A scorer: rules and thresholds (opaque; thread-safe).
 typedef struct clickfence_scorer clickfence_scorer;
+
+// Sliding minute / hour event counts per key (opaque; thread-safe).
+typedef struct clickfence_velocity_counter clickfence_velocity_counter;
 
 // Signs deliveries with one endpoint secret (opaque; thread-safe).
 typedef struct clickfence_webhook_signer clickfence_webhook_signer;
@@ -372,6 +380,14 @@ typedef struct clickfence_rate_decision {
   // The time of the check.
   uint64_t now;
 } clickfence_rate_decision;
+
+// Event counts of one key.
+typedef struct clickfence_velocity_counts {
+  // Events in the last 60 seconds (one-second buckets).
+  uint64_t last_minute;
+  // Events in the last 3600 seconds (one-minute buckets).
+  uint64_t last_hour;
+} clickfence_velocity_counts;
 
 // Score and status of one click (reasons: `clickfence_scorer_score_json`).
 typedef struct clickfence_assessment {
@@ -687,6 +703,40 @@ clickfence_status clickfence_rate_decision_headers(const struct clickfence_rate_
                                                    size_t buf_len,
                                                    size_t *written);
 
+// Makes a velocity counter holding up to about `max_keys` keys (0 = one
+// million; at the cap the lightest keys are forgotten, never a heavy one).
+//
+// # Safety
+// `out` valid.
+clickfence_status clickfence_velocity_counter_new(size_t max_keys,
+                                                  struct clickfence_velocity_counter **out);
+
+// Frees a velocity counter; NULL is a no-op.
+//
+// # Safety
+// NULL or a live counter, freed once.
+void clickfence_velocity_counter_free(struct clickfence_velocity_counter *counter);
+
+// Records one event of `key` at `now`; `out` gets the counts including it.
+//
+// # Safety
+// Pointers valid for their lengths; `out` valid.
+clickfence_status clickfence_velocity_counter_record(const struct clickfence_velocity_counter *counter,
+                                                     const uint8_t *key,
+                                                     size_t key_len,
+                                                     uint64_t now,
+                                                     struct clickfence_velocity_counts *out);
+
+// The counts of `key` at `now` without recording an event.
+//
+// # Safety
+// Pointers valid for their lengths; `out` valid.
+clickfence_status clickfence_velocity_counter_peek(const struct clickfence_velocity_counter *counter,
+                                                   const uint8_t *key,
+                                                   size_t key_len,
+                                                   uint64_t now,
+                                                   struct clickfence_velocity_counts *out);
+
 // Makes a scorer from a rules JSON (NULL = the default rules) and
 // thresholds (`0 <= flag <= block <= 100`; the spec's defaults are 70 / 40).
 //
@@ -812,6 +862,36 @@ clickfence_status clickfence_webhook_verifier_verify(const struct clickfence_web
                                                      size_t body_len,
                                                      uint64_t now,
                                                      struct clickfence_webhook_verified *out);
+
+// Makes a replay guard over a copy of `verifier` (its secrets and
+// tolerance) holding at most `capacity` deliveries (0 = 100,000). When
+// full of live entries it refuses (`CLICKFENCE_REPLAY_GUARD_FULL`) rather
+// than forget one.
+//
+// # Safety
+// `verifier` a live verifier; `out` valid.
+clickfence_status clickfence_replay_guard_new(const struct clickfence_webhook_verifier *verifier,
+                                              size_t capacity,
+                                              struct clickfence_replay_guard **out);
+
+// Frees a replay guard; NULL is a no-op.
+//
+// # Safety
+// NULL or a live guard, freed once.
+void clickfence_replay_guard_free(struct clickfence_replay_guard *guard);
+
+// Verifies a delivery as `clickfence_webhook_verifier_verify` does, then
+// refuses a replay (`CLICKFENCE_REPLAYED_DELIVERY`).
+//
+// # Safety
+// As `clickfence_webhook_verifier_verify`, with `guard` a live guard.
+clickfence_status clickfence_replay_guard_verify(const struct clickfence_replay_guard *guard,
+                                                 const struct clickfence_header *headers,
+                                                 size_t header_count,
+                                                 const uint8_t *body,
+                                                 size_t body_len,
+                                                 uint64_t now,
+                                                 struct clickfence_webhook_verified *out);
 
 #ifdef __cplusplus
 }  // extern "C"

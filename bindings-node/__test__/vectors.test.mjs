@@ -10,7 +10,9 @@ import {
   GeoIp,
   IpSet,
   RateLimiter,
+  ReplayGuard,
   Scorer,
+  VelocityCounter,
   WebhookSigner,
   WebhookVerifier,
   fraudRate,
@@ -171,4 +173,31 @@ test('a malformed country hint never aborts the decision', () => {
   assert.deepEqual(policy.check('1.2.3.4', { country: 'USA' }), { allowed: false, reason: 'blocked_ip', country: 'XX', countryHintIgnored: true })
   assert.deepEqual(policy.check('1.2.3.4', { country: 'DE' }), { allowed: false, reason: 'blocked_ip', country: 'DE' })
   assert.ok(policy.check('5.6.7.8', { country: 'USA' }).allowed)
+})
+
+test('velocity vectors', () => {
+  for (const s of load('velocity.json').scenarios) {
+    const counter = new VelocityCounter()
+    s.steps.forEach((step, i) => {
+      const got = step.op === 'record' ? counter.record(step.key, { now: step.now }) : counter.peek(step.key, { now: step.now })
+      assert.deepEqual(got, { lastMinute: step.last_minute, lastHour: step.last_hour }, `${s.name} step ${i}`)
+    })
+  }
+})
+
+test('replay vectors', () => {
+  const all = load('replay.json')
+  for (const s of all.scenarios) {
+    const guard = new ReplayGuard(new WebhookVerifier(all.secret, { tolerance: s.tolerance }), { capacity: s.capacity })
+    s.steps.forEach((step, i) => {
+      const headers = { 'x-myclickshield-timestamp': String(step.timestamp), 'x-myclickshield-signature': step.signature }
+      let code = 'ok'
+      try {
+        guard.verify(headers, step.body, { now: step.now })
+      } catch (e) {
+        code = e.code
+      }
+      assert.equal(code, step.expect, `${s.name} step ${i}`)
+    })
+  }
 })

@@ -109,6 +109,21 @@ impl VelocityCounter {
             .map_err(|e| rate_err(py, e))?;
         Ok((c.last_minute, c.last_hour))
     }
+
+    /// The counts of `key` (last_minute, last_hour) without recording an event.
+    #[pyo3(signature = (key, *, now=None))]
+    fn peek(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<(u64, u64)> {
+        let c = self
+            .0
+            .peek(bytes_like(key, "key")?, now_or(now)?)
+            .map_err(|e| rate_err(py, e))?;
+        Ok((c.last_minute, c.last_hour))
+    }
 }
 
 /// The arguments of the core's window script for one check (as strings);

@@ -1,6 +1,6 @@
 //! Rate limiting.
 
-use clickfence::rate::{Quota, RateDecision, RateLimiter};
+use clickfence::rate::{Quota, RateDecision, RateLimiter, VelocityCounter, VelocityCounts};
 
 use crate::buf::{bytes, free_handle, handle, new_handle, put, tri, write_str};
 use crate::status::{clickfence_status, core_error, guard};
@@ -140,5 +140,115 @@ pub unsafe extern "C" fn clickfence_rate_decision_headers(
             .collect();
         // SAFETY: pointers and lengths are valid per this function's contract.
         unsafe { write_str(block.as_bytes(), buf, buf_len, written) }
+    })
+}
+
+/// Sliding minute / hour event counts per key (opaque; thread-safe).
+pub struct clickfence_velocity_counter(VelocityCounter);
+
+/// Event counts of one key.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct clickfence_velocity_counts {
+    /// Events in the last 60 seconds (one-second buckets).
+    pub last_minute: u64,
+    /// Events in the last 3600 seconds (one-minute buckets).
+    pub last_hour: u64,
+}
+
+impl From<VelocityCounts> for clickfence_velocity_counts {
+    fn from(c: VelocityCounts) -> Self {
+        Self {
+            last_minute: c.last_minute,
+            last_hour: c.last_hour,
+        }
+    }
+}
+
+/// Makes a velocity counter holding up to about `max_keys` keys (0 = one
+/// million; at the cap the lightest keys are forgotten, never a heavy one).
+///
+/// # Safety
+/// `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_velocity_counter_new(
+    max_keys: usize,
+    out: *mut *mut clickfence_velocity_counter,
+) -> clickfence_status {
+    guard(|| {
+        let max = if max_keys == 0 {
+            clickfence::rate::DEFAULT_MAX_KEYS
+        } else {
+            max_keys
+        };
+        // SAFETY: caller contract.
+        unsafe { new_handle(out, clickfence_velocity_counter(VelocityCounter::new(max))) }
+    })
+}
+
+/// Frees a velocity counter; NULL is a no-op.
+///
+/// # Safety
+/// NULL or a live counter, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_velocity_counter_free(
+    counter: *mut clickfence_velocity_counter,
+) {
+    // SAFETY: caller contract.
+    unsafe { free_handle(counter) }
+}
+
+/// Records one event of `key` at `now`; `out` gets the counts including it.
+///
+/// # Safety
+/// Pointers valid for their lengths; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_velocity_counter_record(
+    counter: *const clickfence_velocity_counter,
+    key: *const u8,
+    key_len: usize,
+    now: u64,
+    out: *mut clickfence_velocity_counts,
+) -> clickfence_status {
+    // SAFETY: this function's contract is velocity's.
+    unsafe { velocity(counter, key, key_len, now, out, |c, k, t| c.record(k, t)) }
+}
+
+/// The counts of `key` at `now` without recording an event.
+///
+/// # Safety
+/// Pointers valid for their lengths; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_velocity_counter_peek(
+    counter: *const clickfence_velocity_counter,
+    key: *const u8,
+    key_len: usize,
+    now: u64,
+    out: *mut clickfence_velocity_counts,
+) -> clickfence_status {
+    // SAFETY: this function's contract is velocity's.
+    unsafe { velocity(counter, key, key_len, now, out, |c, k, t| c.peek(k, t)) }
+}
+
+/// Runs `op` (record or peek) on the counter.
+///
+/// # Safety
+/// Pointers valid for their lengths; `out` valid.
+unsafe fn velocity(
+    counter: *const clickfence_velocity_counter,
+    key: *const u8,
+    key_len: usize,
+    now: u64,
+    out: *mut clickfence_velocity_counts,
+    op: fn(&VelocityCounter, &[u8], u64) -> Result<VelocityCounts, clickfence::RateError>,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let c = tri!(unsafe { handle(counter, "counter") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let key = tri!(unsafe { bytes(key, key_len, "key") });
+        let counts = tri!(op(&c.0, key, now).map_err(core_error));
+        // SAFETY: `out` valid per this function's contract.
+        unsafe { put(out, counts.into(), "out") }
     })
 }

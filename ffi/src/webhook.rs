@@ -1,6 +1,6 @@
 //! Webhook signing and verification.
 
-use clickfence::webhook::MAX_SECRETS;
+use clickfence::webhook::{ReplayGuard, Verified, DEFAULT_REPLAY_CAPACITY, MAX_SECRETS};
 use clickfence::{WebhookError, WebhookSigner, WebhookVerifier};
 
 use crate::buf::{bytes, free_handle, handle, new_handle, put, text, tri, write_str};
@@ -207,36 +207,145 @@ pub unsafe extern "C" fn clickfence_webhook_verifier_verify(
     out: *mut clickfence_webhook_verified,
 ) -> clickfence_status {
     guard(|| {
-        // SAFETY: caller contract for every pointer below.
+        // SAFETY: caller contract.
         let v = tri!(unsafe { handle(verifier, "verifier") });
-        // SAFETY: pointers and lengths are valid per this function's contract.
-        let body = tri!(unsafe { bytes(body, body_len, "body") });
-        let raw: &[clickfence_header] = if header_count == 0 {
-            &[]
-        } else if headers.is_null() {
-            return fail(clickfence_status::ClickfenceNullArgument, "headers is NULL");
-        } else {
-            // SAFETY: pointers and lengths are valid per this function's contract.
-            unsafe { std::slice::from_raw_parts(headers, header_count) }
-        };
-        // Grown as headers are read, never sized by the caller's count.
-        let mut pairs = Vec::new();
-        for h in raw {
-            // SAFETY: pointers and lengths are valid per this function's contract.
-            let name = tri!(unsafe { bytes(h.name.ptr, h.name.len, "header name") });
-            // SAFETY: pointers and lengths are valid per this function's contract.
-            let value = tri!(unsafe { bytes(h.value.ptr, h.value.len, "header value") });
-            pairs.push((name, value));
-        }
-        let verified = tri!(v.0.verify(pairs, body, now).map_err(core_error));
-        if out.is_null() {
-            return clickfence_status::ClickfenceOk;
-        }
-        let result = clickfence_webhook_verified {
-            secret_index: verified.secret_index,
-            timestamp: verified.timestamp,
-        };
-        // SAFETY: pointers and lengths are valid per this function's contract.
-        unsafe { put(out, result, "out") }
+        // SAFETY: this function's contract is verify_delivery's.
+        let verified =
+            tri!(unsafe { verify_delivery(&v.0, headers, header_count, body, body_len, now) });
+        // SAFETY: `out` is NULL or valid per this function's contract.
+        unsafe { put_verified(out, &verified) }
     })
+}
+
+/// Remembers accepted deliveries within the verifier's tolerance and
+/// refuses a second one with the same timestamp and signature (opaque;
+/// thread-safe).
+pub struct clickfence_replay_guard {
+    verifier: WebhookVerifier,
+    guard: ReplayGuard,
+}
+
+/// Makes a replay guard over a copy of `verifier` (its secrets and
+/// tolerance) holding at most `capacity` deliveries (0 = 100,000). When
+/// full of live entries it refuses (`CLICKFENCE_REPLAY_GUARD_FULL`) rather
+/// than forget one.
+///
+/// # Safety
+/// `verifier` a live verifier; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_replay_guard_new(
+    verifier: *const clickfence_webhook_verifier,
+    capacity: usize,
+    out: *mut *mut clickfence_replay_guard,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        let capacity = if capacity == 0 {
+            DEFAULT_REPLAY_CAPACITY
+        } else {
+            capacity
+        };
+        let g = clickfence_replay_guard {
+            guard: ReplayGuard::new(v.0.tolerance(), capacity),
+            verifier: v.0.clone(),
+        };
+        // SAFETY: `out` valid per this function's contract.
+        unsafe { new_handle(out, g) }
+    })
+}
+
+/// Frees a replay guard; NULL is a no-op.
+///
+/// # Safety
+/// NULL or a live guard, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_replay_guard_free(guard: *mut clickfence_replay_guard) {
+    // SAFETY: caller contract.
+    unsafe { free_handle(guard) }
+}
+
+/// Verifies a delivery as `clickfence_webhook_verifier_verify` does, then
+/// refuses a replay (`CLICKFENCE_REPLAYED_DELIVERY`).
+///
+/// # Safety
+/// As `clickfence_webhook_verifier_verify`, with `guard` a live guard.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_replay_guard_verify(
+    guard: *const clickfence_replay_guard,
+    headers: *const clickfence_header,
+    header_count: usize,
+    body: *const u8,
+    body_len: usize,
+    now: u64,
+    out: *mut clickfence_webhook_verified,
+) -> clickfence_status {
+    crate::status::guard(|| {
+        // SAFETY: caller contract.
+        let g = tri!(unsafe { handle(guard, "guard") });
+        // SAFETY: this function's contract is verify_delivery's.
+        let verified = tri!(unsafe {
+            verify_delivery(&g.verifier, headers, header_count, body, body_len, now)
+        });
+        tri!(g.guard.check(&verified, now).map_err(core_error));
+        // SAFETY: `out` is NULL or valid per this function's contract.
+        unsafe { put_verified(out, &verified) }
+    })
+}
+
+/// The core's verification of a delivery given as C arguments.
+///
+/// # Safety
+/// `headers` valid for `header_count` entries (each part valid for its
+/// length), `body` for `body_len` bytes.
+unsafe fn verify_delivery(
+    verifier: &WebhookVerifier,
+    headers: *const clickfence_header,
+    header_count: usize,
+    body: *const u8,
+    body_len: usize,
+    now: u64,
+) -> Result<Verified, clickfence_status> {
+    // SAFETY: pointers and lengths are valid per this function's contract.
+    let body = unsafe { bytes(body, body_len, "body") }?;
+    let raw: &[clickfence_header] = if header_count == 0 {
+        &[]
+    } else if headers.is_null() {
+        return Err(fail(
+            clickfence_status::ClickfenceNullArgument,
+            "headers is NULL",
+        ));
+    } else {
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { std::slice::from_raw_parts(headers, header_count) }
+    };
+    // Grown as headers are read, never sized by the caller's count.
+    let mut pairs = Vec::new();
+    for h in raw {
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let name = unsafe { bytes(h.name.ptr, h.name.len, "header name") }?;
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let value = unsafe { bytes(h.value.ptr, h.value.len, "header value") }?;
+        pairs.push((name, value));
+    }
+    verifier.verify(pairs, body, now).map_err(core_error)
+}
+
+/// Writes `verified` to `out` unless `out` is NULL (it may be).
+///
+/// # Safety
+/// `out` NULL or valid.
+unsafe fn put_verified(
+    out: *mut clickfence_webhook_verified,
+    verified: &Verified,
+) -> clickfence_status {
+    if out.is_null() {
+        return clickfence_status::ClickfenceOk;
+    }
+    let result = clickfence_webhook_verified {
+        secret_index: verified.secret_index,
+        timestamp: verified.timestamp,
+    };
+    // SAFETY: `out` is valid per this function's contract.
+    unsafe { put(out, result, "out") }
 }

@@ -691,6 +691,61 @@ static void test_threads(void) {
   clickfence_click_verifier_free(v);
 }
 
+/* tests/vectors/velocity.json and replay.json: answers from Python models. */
+static void test_state_vectors(void) {
+  cJSON *v = load("velocity.json");
+  const cJSON *sc, *step;
+  cJSON_ArrayForEach(sc, cJSON_GetObjectItem(v, "scenarios")) {
+    clickfence_velocity_counter *c = NULL;
+    CHECK(clickfence_velocity_counter_new(0, &c) == CLICKFENCE_OK, "velocity_new");
+    int i = 0;
+    cJSON_ArrayForEach(step, cJSON_GetObjectItem(sc, "steps")) {
+      clickfence_velocity_counts got = {0, 0};
+      int record = strcmp(str(step, "op"), "record") == 0;
+      clickfence_status st = record ? clickfence_velocity_counter_record(c, S(str(step, "key")), u64(step, "now"), &got)
+                                    : clickfence_velocity_counter_peek(c, S(str(step, "key")), u64(step, "now"), &got);
+      CHECK(st == CLICKFENCE_OK && got.last_minute == u64(step, "last_minute") && got.last_hour == u64(step, "last_hour"),
+            "velocity %s step %d: %llu %llu", str(sc, "name"), i, (unsigned long long)got.last_minute,
+            (unsigned long long)got.last_hour);
+      i++;
+    }
+    clickfence_velocity_counter_free(c);
+  }
+  cJSON_Delete(v);
+
+  v = load("replay.json");
+  const char *secret = str(v, "secret");
+  clickfence_bytes list[1] = {{(const uint8_t *)secret, strlen(secret)}};
+  cJSON_ArrayForEach(sc, cJSON_GetObjectItem(v, "scenarios")) {
+    clickfence_webhook_verifier *ver = NULL;
+    clickfence_replay_guard *g = NULL;
+    CHECK(clickfence_webhook_verifier_new(list, 1, u64(sc, "tolerance"), &ver) == CLICKFENCE_OK, "verifier_new");
+    CHECK(clickfence_replay_guard_new(ver, (size_t)u64(sc, "capacity"), &g) == CLICKFENCE_OK, "replay_guard_new");
+    clickfence_webhook_verifier_free(ver); /* the guard keeps its own copy */
+    int i = 0;
+    cJSON_ArrayForEach(step, cJSON_GetObjectItem(sc, "steps")) {
+      char ts[24];
+      snprintf(ts, sizeof ts, "%llu", (unsigned long long)u64(step, "timestamp"));
+      const char *sig = str(step, "signature"), *body = str(step, "body");
+      clickfence_header hs[2] = {
+          {{(const uint8_t *)"X-MyClickShield-Timestamp", 25}, {(const uint8_t *)ts, strlen(ts)}},
+          {{(const uint8_t *)"X-MyClickShield-Signature", 25}, {(const uint8_t *)sig, strlen(sig)}},
+      };
+      clickfence_webhook_verified out;
+      clickfence_status st = clickfence_replay_guard_verify(g, hs, 2, S(body), u64(step, "now"), &out);
+      const char *code = st == CLICKFENCE_OK ? "ok" : clickfence_status_name(st);
+      CHECK(strcmp(code, str(step, "expect")) == 0, "replay %s step %d: %s", str(sc, "name"), i, code);
+      i++;
+    }
+    clickfence_replay_guard_free(g);
+  }
+  clickfence_replay_guard_free(NULL);
+  clickfence_velocity_counter_free(NULL);
+  clickfence_velocity_counts counts;
+  CHECK(clickfence_velocity_counter_record(NULL, S("k"), 1, &counts) == CLICKFENCE_NULL_ARGUMENT, "NULL counter");
+  cJSON_Delete(v);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) vectors_dir = argv[1];
   test_conventions();
@@ -700,6 +755,7 @@ int main(int argc, char **argv) {
   test_webhook();
   test_ip();
   test_rate();
+  test_state_vectors();
   test_score();
   test_threads();
   printf("%d passed, %d failed\n", passed, failed);
