@@ -120,3 +120,16 @@ test('key ring, config, report and GeoIP through Node', () => {
   assert.equal(geo.country('8.8.8.8'), null)
   assert.equal(geo.databaseType, 'GeoIP2-Country')
 })
+
+test('an option given to the wrong verifier, or misspelt, is refused, not ignored', () => {
+  const invalid = (e) => e.code === 'invalid_argument' && e.message.length > 0
+  assert.throws(() => new cf.WebhookVerifier('s', { mode: 'enabled' }), invalid)
+  assert.throws(() => new cf.ClickVerifier({ tolerance: 300 }), invalid)
+  assert.throws(() => new cf.ClickVerifier({ circuit_breaker: false }), invalid)
+  assert.throws(() => new cf.ClickVerifier({ mode: 5 }), invalid)
+  assert.throws(() => new cf.WebhookVerifier('s', { tolerance: 'soon' }), invalid)
+  assert.throws(() => new cf.ClickVerifier({ mode: 'on' }), (e) => e.code === 'invalid_mode')
+  assert.equal(new cf.ClickVerifier({ mode: 'report-only', circuitBreaker: undefined }).config({ now: 0 }).mode, 'report-only')
+  new cf.WebhookVerifier('s', {})
+  new cf.ClickVerifier()
+})

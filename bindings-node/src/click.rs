@@ -4,10 +4,10 @@ use clickfence::click::{ExpiresFormat, ReportRange};
 use clickfence::{
     ClickSigner as CoreSigner, ClickVerifier as CoreVerifier, Mode, SecretKey as CoreKey,
 };
-use napi::bindgen_prelude::{Buffer, Either};
+use napi::bindgen_prelude::{Buffer, Either, Object};
 use napi_derive::napi;
 
-use crate::convert::{bytes, core, now_or, whole, Result};
+use crate::convert::{bytes, core, known_options, now_or, option, whole, Result};
 
 /// Options of `ClickSigner.sign`.
 #[napi(object)]
@@ -103,9 +103,9 @@ fn key_options(o: Option<KeyOptions>) -> Result<(u64, u64)> {
     ))
 }
 
-/// Options of `new ClickVerifier`.
+/// Options of `new ClickVerifier`. Unknown keys throw `invalid_argument`.
 #[napi(object)]
-pub struct VerifierOptions {
+pub struct ClickVerifierOptions {
     /// `disabled`, `report-only` or `enabled` (default).
     pub mode: Option<String>,
     /// Circuit breaker on (default) or off.
@@ -166,21 +166,18 @@ pub struct ClickVerifier(CoreVerifier);
 impl ClickVerifier {
     /// Builds the object; throws an Error with `err.code` on bad input.
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: Option<VerifierOptions>) -> Result<Self> {
-        let o = options.unwrap_or(VerifierOptions {
-            mode: None,
-            circuit_breaker: None,
-        });
-        let mode: Mode = o
-            .mode
+    pub fn new(
+        #[napi(ts_arg_type = "ClickVerifierOptions")] options: Option<Object>,
+    ) -> Result<Self> {
+        let o = options.as_ref();
+        known_options(o, &["mode", "circuitBreaker"], "ClickVerifier")?;
+        let mode: Mode = option::<String>(o, "mode")?
             .as_deref()
             .unwrap_or("enabled")
             .parse()
             .map_err(core)?;
-        Ok(Self(CoreVerifier::new(
-            mode,
-            o.circuit_breaker.unwrap_or(true),
-        )))
+        let breaker = option::<bool>(o, "circuitBreaker")?.unwrap_or(true);
+        Ok(Self(CoreVerifier::new(mode, breaker)))
     }
 
     /// Adds a key; at most two may be active.

@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use napi::bindgen_prelude::{Buffer, Either, Either3, Unknown};
+use napi::bindgen_prelude::{Buffer, Either, Either3, Object, Unknown};
 use napi::Error;
 
 /// Errors thrown to JavaScript carry `err.code` = the core's stable code.
@@ -93,5 +93,39 @@ pub fn raw_body<'b>(value: &'b Body<'_>) -> Result<&'b [u8]> {
              use express.raw({ type: 'application/json' }) and pass req.body"
                 .to_owned(),
         )),
+    }
+}
+
+/// Refuses option keys other than `allowed`: a misspelt or misplaced
+/// option (`{ tolerance }` given to a click verifier) would otherwise be
+/// ignored without a word.
+pub fn known_options(options: Option<&Object>, allowed: &[&str], what: &str) -> Result<()> {
+    let Some(o) = options else {
+        return Ok(());
+    };
+    for key in Object::keys(o).map_err(|e| invalid(e.to_string()))? {
+        if !allowed.contains(&key.as_str()) {
+            return Err(invalid(format!(
+                "{what}: unknown option {key} (known: {})",
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Option `key` of `options` (absent or undefined: `None`); a value of
+/// another type is `invalid_argument`.
+pub fn option<
+    T: napi::bindgen_prelude::FromNapiValue + napi::bindgen_prelude::ValidateNapiValue,
+>(
+    options: Option<&Object>,
+    key: &str,
+) -> Result<Option<T>> {
+    match options {
+        None => Ok(None),
+        Some(o) => o
+            .get::<T>(key)
+            .map_err(|e| invalid(format!("option {key}: {e}"))),
     }
 }

@@ -7,7 +7,9 @@ use napi::bindgen_prelude::{Buffer, Either, Function, JsObjectValue, Object};
 use napi_derive::napi;
 
 use crate::click::NowOptions;
-use crate::convert::{bytes, core, invalid, now_or, raw_body, whole, Body, Result};
+use crate::convert::{
+    bytes, core, invalid, known_options, now_or, option, raw_body, whole, Body, Result,
+};
 
 // The lower-case forms of the core's TIMESTAMP_HEADER / SIGNATURE_HEADER:
 // Node's IncomingMessage keys headers in lower case, so the direct lookup
@@ -75,9 +77,9 @@ impl WebhookSigner {
     }
 }
 
-/// Options of `new WebhookVerifier`.
+/// Options of `new WebhookVerifier`. Unknown keys throw `invalid_argument`.
 #[napi(object)]
-pub struct VerifierOptions {
+pub struct WebhookVerifierOptions {
     /// Allowed clock skew in seconds, both directions (default 300).
     pub tolerance: Option<f64>,
 }
@@ -92,17 +94,17 @@ impl WebhookVerifier {
     #[napi(constructor, catch_unwind)]
     pub fn new(
         secrets: Either<Either<String, Buffer>, Vec<Either<String, Buffer>>>,
-        options: Option<VerifierOptions>,
+        #[napi(ts_arg_type = "WebhookVerifierOptions")] options: Option<Object>,
     ) -> Result<Self> {
+        let o = options.as_ref();
+        known_options(o, &["tolerance"], "WebhookVerifier")?;
         let list: Vec<Either<String, Buffer>> = match secrets {
             Either::A(one) => vec![one],
             Either::B(many) => many,
         };
         let v = CoreVerifier::new(list.iter().map(bytes)).map_err(core)?;
         let tolerance = whole(
-            options
-                .and_then(|o| o.tolerance)
-                .unwrap_or(clickfence::webhook::DEFAULT_TOLERANCE as f64),
+            option::<f64>(o, "tolerance")?.unwrap_or(clickfence::webhook::DEFAULT_TOLERANCE as f64),
             "tolerance",
         )?;
         v.with_tolerance(tolerance).map(Self).map_err(core)
