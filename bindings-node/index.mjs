@@ -18,6 +18,7 @@ export const {
   WebhookVerifier,
   RATE_SCRIPT,
   VELOCITY_SCRIPT,
+  clientIp,
   decodeRateReply,
   decodeVelocityReply,
   fraudRate,

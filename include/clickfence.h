@@ -667,6 +667,35 @@ clickfence_status clickfence_access_policy_check(const struct clickfence_access_
 // NUL-terminated; `""` for NONE and unknown numbers.
 const char *clickfence_block_reason_name(uint32_t reason);
 
+// Which address is the client: the TCP `peer`, walked back through the
+// `forwarded_count` X-Forwarded-For values past `trusted` (your proxies)
+// and `cloudflare` (NULL: none), with `CF-Connecting-IP` believed only
+// behind a Cloudflare address (`cf_connecting_ip` NULL: the header is
+// absent). Writes the address to `buf` and where it came from to `source`
+// (`clickfence_client_ip_source_name` names it; only
+// `cf_connecting_ip` lets CF-IPCountry be believed).
+//
+// # Safety
+// Pointers valid for their lengths (`forwarded_for` for
+// `forwarded_count` entries); `trusted` a live set, `cloudflare` NULL or
+// a live set; `written` and `source` valid.
+clickfence_status clickfence_client_ip(const uint8_t *peer,
+                                       size_t peer_len,
+                                       const struct clickfence_bytes *forwarded_for,
+                                       size_t forwarded_count,
+                                       const uint8_t *cf_connecting_ip,
+                                       size_t cf_connecting_ip_len,
+                                       const struct clickfence_ip_set *trusted,
+                                       const struct clickfence_ip_set *cloudflare,
+                                       uint8_t *buf,
+                                       size_t buf_len,
+                                       size_t *written,
+                                       uint32_t *source);
+
+// The name of a `clickfence_client_ip` source (`"peer"`, `"forwarded_for"`,
+// `"cf_connecting_ip"`), static and NUL-terminated; `"unknown"` otherwise.
+const char *clickfence_client_ip_source_name(uint32_t source);
+
 // Makes a limiter of `limit` units per `window` seconds holding up to about
 // `max_keys` keys (0 = one million).
 //

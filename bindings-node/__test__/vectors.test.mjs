@@ -15,6 +15,7 @@ import {
   VelocityCounter,
   WebhookSigner,
   WebhookVerifier,
+  clientIp,
   fraudRate,
 } from '../index.mjs'
 
@@ -200,4 +201,18 @@ test('replay vectors', () => {
       assert.equal(code, step.expect, `${s.name} step ${i}`)
     })
   }
+})
+
+test('client address vectors', () => {
+  const all = load('client_ip.json')
+  const trusted = new IpSet(all.proxies)
+  const cloudflare = new IpSet(all.cloudflare)
+  for (const c of all.cases) {
+    const options = { trusted, cloudflare, forwardedFor: c.forwarded_for }
+    if (c.cf_connecting_ip !== null) options.cfConnectingIp = c.cf_connecting_ip
+    assert.deepEqual(clientIp(c.peer, options), { ip: c.ip, source: c.source }, c.name)
+  }
+  assert.throws(() => clientIp('10.0.0.1', { trusted, forwarded: [] }), (e) => e.code === 'invalid_argument')
+  assert.throws(() => clientIp('10.0.0.1', {}), (e) => e.code === 'invalid_argument')
+  assert.throws(() => clientIp('nope', { trusted }), (e) => e.code === 'invalid_ip')
 })

@@ -192,3 +192,60 @@ pub struct Decision {
     /// as unknown; the address rules decided.
     pub country_hint_ignored: Option<bool>,
 }
+
+/// The client's address and where it came from.
+#[napi(object)]
+pub struct ClientIp {
+    /// The address, canonical (`::ffff:a.b.c.d` is `a.b.c.d`).
+    pub ip: String,
+    /// `peer`, `forwarded_for` or `cf_connecting_ip` (only then may
+    /// CF-IPCountry be believed).
+    #[napi(ts_type = "'peer' | 'forwarded_for' | 'cf_connecting_ip'")]
+    pub source: String,
+}
+
+/// Which address is the client, given the TCP `peer` and, in `options`,
+/// `trusted` (your proxies, an `IpSet`, required), `cloudflare` (an
+/// `IpSet`), `forwardedFor` (the X-Forwarded-For value or values) and
+/// `cfConnectingIp`. Unknown option keys throw `invalid_argument`.
+#[napi(catch_unwind)]
+pub fn client_ip(
+    peer: String,
+    #[napi(
+        ts_arg_type = "{ trusted: IpSet; cloudflare?: IpSet; forwardedFor?: string | string[]; cfConnectingIp?: string }"
+    )]
+    options: Object,
+) -> Result<ClientIp> {
+    let o = Some(&options);
+    crate::convert::known_options(
+        o,
+        &["trusted", "cloudflare", "forwardedFor", "cfConnectingIp"],
+        "clientIp",
+    )?;
+    let js = |e: napi::Error| invalid(e.to_string());
+    let peer = core_ip::parse_ip(&peer).map_err(core)?;
+    let trusted = options
+        .get::<ClassInstance<IpSet>>("trusted")
+        .map_err(js)?
+        .ok_or_else(|| invalid("clientIp: options.trusted (an IpSet) is required"))?;
+    let cloudflare = options
+        .get::<ClassInstance<IpSet>>("cloudflare")
+        .map_err(js)?;
+    let xff: Vec<String> = match options
+        .get::<napi::bindgen_prelude::Either<String, Vec<String>>>("forwardedFor")
+        .map_err(js)?
+    {
+        None => Vec::new(),
+        Some(napi::bindgen_prelude::Either::A(one)) => vec![one],
+        Some(napi::bindgen_prelude::Either::B(many)) => many,
+    };
+    let xff: Vec<&str> = xff.iter().map(String::as_str).collect();
+    let cf = options.get::<String>("cfConnectingIp").map_err(js)?;
+    let none = clickfence::IpSet::default();
+    let cloudflare = cloudflare.as_ref().map_or(&none, |c| &*c.0);
+    let (ip, source) = core_ip::client_ip_in(peer, &xff, cf.as_deref(), &trusted.0, cloudflare);
+    Ok(ClientIp {
+        ip: ip.to_string(),
+        source: source.as_str().to_owned(),
+    })
+}

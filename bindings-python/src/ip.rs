@@ -230,17 +230,10 @@ fn client_ip(
     let peer = core_ip::parse_ip(peer).map_err(|e| ip_err(py, e))?;
     let xff = forwarded_for.unwrap_or_default();
     let xff: Vec<&str> = xff.iter().map(String::as_str).collect();
-    let trust = core_ip::ProxyTrust {
-        proxies: (*trusted.0).clone(),
-        cloudflare: cloudflare.map(|c| (*c.0).clone()).unwrap_or_default(),
-    };
-    let (ip, source) = core_ip::client_ip(peer, &xff, cf_connecting_ip, &trust);
-    let source = match source {
-        core_ip::ClientIpSource::Peer => "peer",
-        core_ip::ClientIpSource::ForwardedFor => "forwarded_for",
-        core_ip::ClientIpSource::CfConnectingIp => "cf_connecting_ip",
-    };
-    Ok((ip.to_string(), source))
+    let none = clickfence::IpSet::default();
+    let cloudflare = cloudflare.as_ref().map_or(&none, |c| &*c.0);
+    let (ip, source) = core_ip::client_ip_in(peer, &xff, cf_connecting_ip, &trusted.0, cloudflare);
+    Ok((ip.to_string(), source.as_str()))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,4 +1,4 @@
-"""The shared velocity and replay-guard vectors, whose answers come from
+"""The shared velocity, replay-guard and client-address vectors, whose answers come from
 plain-Python models of the rules (tests/vectors/gen/)."""
 
 import json
@@ -39,3 +39,12 @@ def test_replay_vectors():
             except clickfence.ClickfenceError as e:
                 code = e.code
             assert code == step["expect"], (s["name"], i)
+
+
+def test_client_ip_vectors():
+    vectors = load("client_ip.json")
+    proxies, cloudflare = clickfence.IpSet(vectors["proxies"]), clickfence.IpSet(vectors["cloudflare"])
+    for c in vectors["cases"]:
+        got = clickfence.client_ip(c["peer"], trusted=proxies, cloudflare=cloudflare,
+                                   forwarded_for=c["forwarded_for"], cf_connecting_ip=c["cf_connecting_ip"])
+        assert got == (c["ip"], c["source"]), c["name"]

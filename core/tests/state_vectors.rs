@@ -1,6 +1,7 @@
-//! The shared velocity and replay-guard vectors (`tests/vectors/velocity.json`,
-//! `tests/vectors/replay.json`), whose answers come from plain-Python models
-//! of the rules, must come out of the core exactly.
+//! The shared velocity, replay-guard and client-address vectors
+//! (`tests/vectors/velocity.json`, `replay.json`, `client_ip.json`), whose
+//! answers come from plain-Python models of the rules, must come out of the
+//! core exactly.
 
 use clickfence::rate::VelocityCounter;
 use clickfence::webhook::{ReplayGuard, SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -64,5 +65,42 @@ fn replay_vectors() {
                 s["name"]
             );
         }
+    }
+}
+
+#[test]
+fn client_ip_vectors() {
+    use clickfence::ip::{client_ip, IpSet, ProxyTrust};
+    let all = load("client_ip.json");
+    let set = |key: &str| {
+        IpSet::from_strs(
+            all[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap()),
+        )
+        .unwrap()
+    };
+    let trust = ProxyTrust {
+        proxies: set("proxies"),
+        cloudflare: set("cloudflare"),
+    };
+    for c in all["cases"].as_array().unwrap() {
+        let xff: Vec<&str> = c["forwarded_for"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let peer = c["peer"].as_str().unwrap().parse().unwrap();
+        let (ip, source) = client_ip(peer, &xff, c["cf_connecting_ip"].as_str(), &trust);
+        let source = source.as_str();
+        assert_eq!(
+            (ip.to_string().as_str(), source),
+            (c["ip"].as_str().unwrap(), c["source"].as_str().unwrap()),
+            "{}",
+            c["name"]
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use clickfence::ip::{parse_ip, AccessConfig, AccessPolicy, BlockKind, BlockReason, BlockRecord};
 use clickfence::{GeoIp, IpSet};
 
-use crate::buf::{bytes, free_handle, handle, new_handle, opt_text, put, text, tri};
+use crate::buf::{bytes, free_handle, handle, new_handle, opt_text, put, text, tri, write_str};
 use crate::status::{clickfence_status, core_error, fail, guard};
 use crate::webhook::clickfence_bytes;
 
@@ -347,4 +347,106 @@ pub extern "C" fn clickfence_block_reason_name(reason: u32) -> *const std::ffi::
         _ => b"\0",
     };
     name.as_ptr().cast()
+}
+
+/// Which address is the client: the TCP `peer`, walked back through the
+/// `forwarded_count` X-Forwarded-For values past `trusted` (your proxies)
+/// and `cloudflare` (NULL: none), with `CF-Connecting-IP` believed only
+/// behind a Cloudflare address (`cf_connecting_ip` NULL: the header is
+/// absent). Writes the address to `buf` and where it came from to `source`
+/// (`clickfence_client_ip_source_name` names it; only
+/// `cf_connecting_ip` lets CF-IPCountry be believed).
+///
+/// # Safety
+/// Pointers valid for their lengths (`forwarded_for` for
+/// `forwarded_count` entries); `trusted` a live set, `cloudflare` NULL or
+/// a live set; `written` and `source` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_client_ip(
+    peer: *const u8,
+    peer_len: usize,
+    forwarded_for: *const clickfence_bytes,
+    forwarded_count: usize,
+    cf_connecting_ip: *const u8,
+    cf_connecting_ip_len: usize,
+    trusted: *const clickfence_ip_set,
+    cloudflare: *const clickfence_ip_set,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+    source: *mut u32,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract for every pointer below.
+        let peer = tri!(unsafe { text(peer, peer_len, "peer") });
+        let peer = tri!(clickfence::ip::parse_ip(peer).map_err(core_error));
+        // SAFETY: caller contract.
+        let trusted = tri!(unsafe { handle(trusted, "trusted") });
+        let none = IpSet::default();
+        // SAFETY: caller contract: NULL or a live set.
+        let cloudflare = unsafe { cloudflare.as_ref() }.map_or(&none, |c| &*c.0);
+        let entries: &[clickfence_bytes] = if forwarded_count == 0 {
+            &[]
+        } else if forwarded_for.is_null() {
+            return fail(
+                clickfence_status::ClickfenceNullArgument,
+                "forwarded_for is NULL",
+            );
+        } else {
+            // SAFETY: caller contract: `forwarded_count` valid entries.
+            unsafe { std::slice::from_raw_parts(forwarded_for, forwarded_count) }
+        };
+        // Header bytes that are not UTF-8 are kept as replacement
+        // characters: such a hop is malformed and ends the walk.
+        let mut values = Vec::new();
+        for e in entries {
+            // SAFETY: caller contract.
+            let raw = tri!(unsafe { bytes(e.ptr, e.len, "forwarded_for") });
+            values.push(String::from_utf8_lossy(raw));
+        }
+        let values: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
+        let cf = if cf_connecting_ip.is_null() {
+            None
+        } else {
+            // SAFETY: caller contract.
+            let raw =
+                tri!(unsafe { bytes(cf_connecting_ip, cf_connecting_ip_len, "cf_connecting_ip") });
+            Some(String::from_utf8_lossy(raw))
+        };
+        let (ip, from) =
+            clickfence::ip::client_ip_in(peer, &values, cf.as_deref(), &trusted.0, cloudflare);
+        if source.is_null() {
+            return fail(clickfence_status::ClickfenceNullArgument, "source is NULL");
+        }
+        // SAFETY: caller contract.
+        let st = unsafe { write_str(ip.to_string().as_bytes(), buf, buf_len, written) };
+        if st == clickfence_status::ClickfenceOk {
+            // SAFETY: checked non-NULL above; valid per the caller contract.
+            unsafe { *source = source_number(from) };
+        }
+        st
+    })
+}
+
+/// The name of a `clickfence_client_ip` source (`"peer"`, `"forwarded_for"`,
+/// `"cf_connecting_ip"`), static and NUL-terminated; `"unknown"` otherwise.
+#[no_mangle]
+pub extern "C" fn clickfence_client_ip_source_name(source: u32) -> *const std::ffi::c_char {
+    let name: &'static [u8] = match source {
+        0 => b"peer\0",
+        1 => b"forwarded_for\0",
+        2 => b"cf_connecting_ip\0",
+        _ => b"unknown\0",
+    };
+    name.as_ptr().cast()
+}
+
+/// The number `clickfence_client_ip` reports for `source`.
+fn source_number(source: clickfence::ip::ClientIpSource) -> u32 {
+    use clickfence::ip::ClientIpSource::{CfConnectingIp, ForwardedFor, Peer};
+    match source {
+        Peer => 0,
+        ForwardedFor => 1,
+        CfConnectingIp => 2,
+    }
 }

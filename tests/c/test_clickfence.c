@@ -746,6 +746,54 @@ static void test_state_vectors(void) {
   cJSON_Delete(v);
 }
 
+/* tests/vectors/client_ip.json: answers from a Python model of the rule. */
+static void test_client_ip(void) {
+  cJSON *v = load("client_ip.json");
+  clickfence_ip_set *sets[2] = {NULL, NULL};
+  const char *keys[2] = {"proxies", "cloudflare"};
+  for (int k = 0; k < 2; k++) {
+    char lines[512] = "";
+    const cJSON *n;
+    cJSON_ArrayForEach(n, cJSON_GetObjectItem(v, keys[k])) {
+      strncat(lines, n->valuestring, sizeof lines - strlen(lines) - 2);
+      strcat(lines, "\n");
+    }
+    CHECK(clickfence_ip_set_from_lines(S(lines), &sets[k]) == CLICKFENCE_OK, "ip set %s", keys[k]);
+  }
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "cases")) {
+    clickfence_bytes xff[4];
+    size_t n = 0;
+    const cJSON *h;
+    cJSON_ArrayForEach(h, cJSON_GetObjectItem(c, "forwarded_for")) {
+      xff[n].ptr = (const uint8_t *)h->valuestring;
+      xff[n++].len = strlen(h->valuestring);
+    }
+    const cJSON *cf = cJSON_GetObjectItem(c, "cf_connecting_ip");
+    const char *cfs = cJSON_IsString(cf) ? cf->valuestring : NULL;
+    char ip[64];
+    size_t written;
+    uint32_t source = 99;
+    clickfence_status st = clickfence_client_ip(S(str(c, "peer")), xff, n, (const uint8_t *)cfs, cfs ? strlen(cfs) : 0,
+                                                sets[0], sets[1], (uint8_t *)ip, sizeof ip, &written, &source);
+    CHECK(st == CLICKFENCE_OK && strcmp(ip, str(c, "ip")) == 0 &&
+              strcmp(clickfence_client_ip_source_name(source), str(c, "source")) == 0,
+          "client_ip %s: %s %s", str(c, "name"), ip, clickfence_client_ip_source_name(source));
+  }
+  char ip[64];
+  size_t written;
+  uint32_t source;
+  CHECK(clickfence_client_ip(S("not an ip"), NULL, 0, NULL, 0, sets[0], NULL, (uint8_t *)ip, sizeof ip, &written,
+                             &source) == CLICKFENCE_INVALID_IP,
+        "bad peer");
+  CHECK(clickfence_client_ip(S("10.0.0.1"), NULL, 1, NULL, 0, sets[0], NULL, (uint8_t *)ip, sizeof ip, &written,
+                             &source) == CLICKFENCE_NULL_ARGUMENT,
+        "NULL headers with a count");
+  clickfence_ip_set_free(sets[0]);
+  clickfence_ip_set_free(sets[1]);
+  cJSON_Delete(v);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) vectors_dir = argv[1];
   test_conventions();
@@ -756,6 +804,7 @@ int main(int argc, char **argv) {
   test_ip();
   test_rate();
   test_state_vectors();
+  test_client_ip();
   test_score();
   test_threads();
   printf("%d passed, %d failed\n", passed, failed);

@@ -38,7 +38,27 @@ impl ProxyTrust {
             cloudflare: IpSet::default(),
         }
     }
+}
 
+impl ClientIpSource {
+    /// `peer`, `forwarded_for` or `cf_connecting_ip`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Peer => "peer",
+            Self::CfConnectingIp => "cf_connecting_ip",
+            Self::ForwardedFor => "forwarded_for",
+        }
+    }
+}
+
+/// The two sets [`client_ip`] trusts, borrowed.
+#[derive(Clone, Copy)]
+struct Trust<'a> {
+    proxies: &'a IpSet,
+    cloudflare: &'a IpSet,
+}
+
+impl Trust<'_> {
     fn any(&self, ip: IpAddr) -> bool {
         self.proxies.contains(ip) || self.cloudflare.contains(ip)
     }
@@ -73,6 +93,28 @@ pub fn client_ip(
     cf_connecting_ip: Option<&str>,
     trust: &ProxyTrust,
 ) -> (IpAddr, ClientIpSource) {
+    client_ip_in(
+        peer,
+        forwarded_for,
+        cf_connecting_ip,
+        &trust.proxies,
+        &trust.cloudflare,
+    )
+}
+
+/// [`client_ip`] with the two sets borrowed, for callers that hold them
+/// apart (the bindings' `IpSet` handles), so nothing is copied per call.
+pub fn client_ip_in(
+    peer: IpAddr,
+    forwarded_for: &[&str],
+    cf_connecting_ip: Option<&str>,
+    proxies: &IpSet,
+    cloudflare: &IpSet,
+) -> (IpAddr, ClientIpSource) {
+    let trust = Trust {
+        proxies,
+        cloudflare,
+    };
     let peer = canonical(peer);
     if !trust.any(peer) {
         return (peer, ClientIpSource::Peer);

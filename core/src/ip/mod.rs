@@ -20,7 +20,7 @@ pub use addr::{canonical, canonical_net, parse_ip, parse_prefix};
 pub use autoblock::{AutoBlockPolicy, AUTO_BLOCK_BASE_SECS, AUTO_BLOCK_CAP, AUTO_BLOCK_MAX_SECS};
 pub use block::{BlockKind, BlockRecord};
 pub use blocklist::BlockList;
-pub use client::{client_ip, ClientIpSource, ProxyTrust};
+pub use client::{client_ip, client_ip_in, ClientIpSource, ProxyTrust};
 pub use config::AccessConfig;
 pub use country::CountryCode;
 pub use error::IpError;
