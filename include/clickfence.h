@@ -314,6 +314,22 @@ typedef struct clickfence_click_verdict {
   bool tripped;
 } clickfence_click_verdict;
 
+// The flags of a GeoIP2 Anonymous IP record (all false when there is none).
+typedef struct clickfence_anonymous_flags {
+  // `is_anonymous`: any kind of anonymizer.
+  bool anonymous;
+  // `is_anonymous_vpn`: counts as VPN.
+  bool vpn;
+  // `is_hosting_provider`: counts as datacenter.
+  bool hosting;
+  // `is_public_proxy`.
+  bool public_proxy;
+  // `is_residential_proxy`.
+  bool residential_proxy;
+  // `is_tor_exit_node`: counts as Tor.
+  bool tor;
+} clickfence_anonymous_flags;
+
 // A byte string: pointer and length.
 typedef struct clickfence_bytes {
   // First byte (may be NULL when `len` is 0).
@@ -610,6 +626,30 @@ clickfence_status clickfence_geoip_country(const struct clickfence_geoip *geoip,
                                            const uint8_t *ip,
                                            size_t ip_len,
                                            uint8_t *country);
+
+// Looks up `ip` in an Anonymous IP database
+// (`CLICKFENCE_WRONG_DATABASE_TYPE` for another kind).
+//
+// # Safety
+// Pointers valid for their lengths; `out` valid.
+clickfence_status clickfence_geoip_anonymous(const struct clickfence_geoip *geoip,
+                                             const uint8_t *ip,
+                                             size_t ip_len,
+                                             struct clickfence_anonymous_flags *out);
+
+// Looks up `ip` in an ASN database (`CLICKFENCE_WRONG_DATABASE_TYPE` for
+// another kind). `number` gets the AS number, 0 when the database has no
+// record; `buf` the organization (empty when none).
+//
+// # Safety
+// Pointers valid for their lengths; `number` and `written` valid.
+clickfence_status clickfence_geoip_asn(const struct clickfence_geoip *geoip,
+                                       const uint8_t *ip,
+                                       size_t ip_len,
+                                       uint32_t *number,
+                                       uint8_t *buf,
+                                       size_t buf_len,
+                                       size_t *written);
 
 // Parses a list: one IP or CIDR per line, `#` comments, blank lines.
 //

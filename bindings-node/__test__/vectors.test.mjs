@@ -216,3 +216,11 @@ test('client address vectors', () => {
   assert.throws(() => clientIp('10.0.0.1', {}), (e) => e.code === 'invalid_argument')
   assert.throws(() => clientIp('nope', { trusted }), (e) => e.code === 'invalid_ip')
 })
+
+test('GeoIP anonymous and ASN lookup vectors', () => {
+  const all = load('geoip_lookups.json')
+  const anon = new GeoIp(new URL(all.anonymous_db, dir).pathname)
+  const asn = new GeoIp(new URL(all.asn_db, dir).pathname)
+  for (const c of all.anonymous) assert.deepEqual({ ...anon.anonymous(c.ip) }, c.flags, c.ip)
+  for (const c of all.asn) assert.deepEqual(asn.asn(c.ip) ?? null, c.asn, c.ip)
+})

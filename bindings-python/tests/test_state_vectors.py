@@ -48,3 +48,13 @@ def test_client_ip_vectors():
         got = clickfence.client_ip(c["peer"], trusted=proxies, cloudflare=cloudflare,
                                    forwarded_for=c["forwarded_for"], cf_connecting_ip=c["cf_connecting_ip"])
         assert got == (c["ip"], c["source"]), c["name"]
+
+
+def test_geoip_lookup_vectors():
+    vectors = load("geoip_lookups.json")
+    anon = clickfence.GeoIp(str(VECTORS / vectors["anonymous_db"]))
+    asn = clickfence.GeoIp(str(VECTORS / vectors["asn_db"]))
+    for c in vectors["anonymous"]:
+        assert anon.anonymous(c["ip"]) == c["flags"], c["ip"]
+    for c in vectors["asn"]:
+        assert asn.asn(c["ip"]) == c["asn"], c["ip"]

@@ -223,3 +223,32 @@ fn corrupt_and_missing_files_fail_at_open_without_panicking() {
         }
     }
 }
+
+/// The shared lookup vectors every surface replays.
+#[test]
+fn lookup_vectors() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/geoip_lookups.json"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let anon = open("anonymous-ip.mmdb");
+    for c in v["anonymous"].as_array().unwrap() {
+        let f = anon
+            .anonymous(c["ip"].as_str().unwrap().parse().unwrap())
+            .unwrap();
+        let got = serde_json::json!({"anonymous": f.anonymous, "vpn": f.vpn, "hosting": f.hosting,
+            "public_proxy": f.public_proxy, "residential_proxy": f.residential_proxy, "tor": f.tor});
+        assert_eq!(got, c["flags"], "{}", c["ip"]);
+    }
+    let asn = open("asn.mmdb");
+    for c in v["asn"].as_array().unwrap() {
+        let got = asn.asn(c["ip"].as_str().unwrap().parse().unwrap()).unwrap();
+        let got = got.map_or(
+            serde_json::Value::Null,
+            |a| serde_json::json!({"number": a.number, "organization": a.organization}),
+        );
+        assert_eq!(got, c["asn"], "{}", c["ip"]);
+    }
+}

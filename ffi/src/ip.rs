@@ -146,6 +146,94 @@ pub unsafe extern "C" fn clickfence_geoip_country(
     })
 }
 
+/// The flags of a GeoIP2 Anonymous IP record (all false when there is none).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct clickfence_anonymous_flags {
+    /// `is_anonymous`: any kind of anonymizer.
+    pub anonymous: bool,
+    /// `is_anonymous_vpn`: counts as VPN.
+    pub vpn: bool,
+    /// `is_hosting_provider`: counts as datacenter.
+    pub hosting: bool,
+    /// `is_public_proxy`.
+    pub public_proxy: bool,
+    /// `is_residential_proxy`.
+    pub residential_proxy: bool,
+    /// `is_tor_exit_node`: counts as Tor.
+    pub tor: bool,
+}
+
+/// Looks up `ip` in an Anonymous IP database
+/// (`CLICKFENCE_WRONG_DATABASE_TYPE` for another kind).
+///
+/// # Safety
+/// Pointers valid for their lengths; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_geoip_anonymous(
+    geoip: *const clickfence_geoip,
+    ip: *const u8,
+    ip_len: usize,
+    out: *mut clickfence_anonymous_flags,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let db = tri!(unsafe { handle(geoip, "geoip") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let ip = tri!(parse_ip(tri!(unsafe { text(ip, ip_len, "ip") })).map_err(core_error));
+        let f = tri!(db.0.anonymous(ip).map_err(core_error));
+        let flags = clickfence_anonymous_flags {
+            anonymous: f.anonymous,
+            vpn: f.vpn,
+            hosting: f.hosting,
+            public_proxy: f.public_proxy,
+            residential_proxy: f.residential_proxy,
+            tor: f.tor,
+        };
+        // SAFETY: `out` valid per this function's contract.
+        unsafe { put(out, flags, "out") }
+    })
+}
+
+/// Looks up `ip` in an ASN database (`CLICKFENCE_WRONG_DATABASE_TYPE` for
+/// another kind). `number` gets the AS number, 0 when the database has no
+/// record; `buf` the organization (empty when none).
+///
+/// # Safety
+/// Pointers valid for their lengths; `number` and `written` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_geoip_asn(
+    geoip: *const clickfence_geoip,
+    ip: *const u8,
+    ip_len: usize,
+    number: *mut u32,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let db = tri!(unsafe { handle(geoip, "geoip") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let ip = tri!(parse_ip(tri!(unsafe { text(ip, ip_len, "ip") })).map_err(core_error));
+        if number.is_null() {
+            return fail(clickfence_status::ClickfenceNullArgument, "number is NULL");
+        }
+        let info = tri!(db.0.asn(ip).map_err(core_error));
+        let org = info
+            .as_ref()
+            .and_then(|a| a.organization.as_deref())
+            .unwrap_or("");
+        // SAFETY: buffers valid per this function's contract.
+        let st = unsafe { write_str(org.as_bytes(), buf, buf_len, written) };
+        if st == clickfence_status::ClickfenceOk {
+            // SAFETY: checked non-NULL above; valid per the caller contract.
+            unsafe { *number = info.map_or(0, |a| a.number) };
+        }
+        st
+    })
+}
+
 /// Parses a list: one IP or CIDR per line, `#` comments, blank lines.
 ///
 /// # Safety

@@ -794,6 +794,51 @@ static void test_client_ip(void) {
   cJSON_Delete(v);
 }
 
+/* tests/vectors/geoip_lookups.json: Anonymous IP and ASN lookups. */
+static void test_geoip_lookups(void) {
+  cJSON *v = load("geoip_lookups.json");
+  clickfence_geoip *anon = db_from(cJSON_GetObjectItem(v, "anonymous_db"));
+  clickfence_geoip *asn = db_from(cJSON_GetObjectItem(v, "asn_db"));
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "anonymous")) {
+    clickfence_anonymous_flags f;
+    const cJSON *want = cJSON_GetObjectItem(c, "flags");
+    CHECK(clickfence_geoip_anonymous(anon, S(str(c, "ip")), &f) == CLICKFENCE_OK &&
+              f.anonymous == truthy(want, "anonymous") && f.vpn == truthy(want, "vpn") &&
+              f.hosting == truthy(want, "hosting") && f.public_proxy == truthy(want, "public_proxy") &&
+              f.residential_proxy == truthy(want, "residential_proxy") && f.tor == truthy(want, "tor"),
+          "anonymous %s", str(c, "ip"));
+  }
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "asn")) {
+    uint32_t number = 99;
+    char org[64];
+    size_t written;
+    const cJSON *want = cJSON_GetObjectItem(c, "asn");
+    clickfence_status st = clickfence_geoip_asn(asn, S(str(c, "ip")), &number, (uint8_t *)org, sizeof org, &written);
+    if (cJSON_IsNull(want)) {
+      CHECK(st == CLICKFENCE_OK && number == 0 && written == 0, "no asn for %s", str(c, "ip"));
+    } else {
+      CHECK(st == CLICKFENCE_OK && number == u64(want, "number") && strcmp(org, str(want, "organization")) == 0,
+            "asn %s: %u %s", str(c, "ip"), number, org);
+    }
+  }
+  clickfence_anonymous_flags f;
+  uint32_t number;
+  char org[8];
+  size_t written;
+  CHECK(clickfence_geoip_anonymous(asn, S("1.1.1.1"), &f) == CLICKFENCE_WRONG_DATABASE_TYPE, "asn db is not anonymous");
+  CHECK(clickfence_geoip_asn(anon, S("1.1.1.1"), &number, (uint8_t *)org, sizeof org, &written) ==
+            CLICKFENCE_WRONG_DATABASE_TYPE,
+        "anonymous db has no asn");
+  CHECK(clickfence_geoip_asn(asn, S("1.1.1.1"), &number, (uint8_t *)org, 4, &written) == CLICKFENCE_BUFFER_TOO_SMALL &&
+            written == 13,
+        "short buffer: %zu", written);
+  CHECK(clickfence_geoip_anonymous(anon, S("1.2.3"), &f) == CLICKFENCE_INVALID_IP, "bad ip");
+  clickfence_geoip_free(anon);
+  clickfence_geoip_free(asn);
+  cJSON_Delete(v);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) vectors_dir = argv[1];
   test_conventions();
@@ -805,6 +850,7 @@ int main(int argc, char **argv) {
   test_rate();
   test_state_vectors();
   test_client_ip();
+  test_geoip_lookups();
   test_score();
   test_threads();
   printf("%d passed, %d failed\n", passed, failed);
