@@ -96,36 +96,68 @@ pub fn pg_name(path: &Path) -> String {
 
 /// A throwaway redis-server on `port` (a free one when `None`), answering
 /// before this returns; killed when the returned child is dropped or killed.
+///
+/// Tests run in parallel, each with its own server: a free port can be
+/// taken by another test's server between choosing it and binding it, so
+/// the server that answers must be ours (its `process_id`), else a new
+/// port is tried.
 pub fn redis_server(port: Option<u16>) -> (RedisChild, u16) {
-    let port = port.unwrap_or_else(|| {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    });
-    let child = std::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("redis-server is needed: run scripts/setup.sh");
-    let child = RedisChild(child);
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return (child, port);
+    for _ in 0..20 {
+        let chosen = port.unwrap_or_else(|| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        });
+        let mut child = RedisChild(
+            std::process::Command::new("redis-server")
+                .args([
+                    "--port",
+                    &chosen.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("redis-server is needed: run scripts/setup.sh"),
+        );
+        for _ in 0..100 {
+            if redis_pid(chosen) == Some(child.0.id()) {
+                return (child, chosen);
+            }
+            if child.0.try_wait().ok().flatten().is_some() {
+                break; // it could not bind: the port was taken
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        let _ = child.0.kill();
     }
-    panic!("redis-server did not start on port {port}");
+    panic!("redis-server did not start");
+}
+
+/// The `process_id` of the Redis answering on `port`, if one does.
+fn redis_pid(port: u16) -> Option<u32> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(1)))
+        .ok()?;
+    s.write_all(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n").ok()?;
+    let mut text = String::new();
+    let mut buf = [0u8; 4096];
+    while !text.contains("process_id:") || !text[text.find("process_id:")?..].contains('\n') {
+        let n = s.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let rest = &text[text.find("process_id:")? + "process_id:".len()..];
+    rest[..rest.find('\r')?].trim().parse().ok()
 }
 
 /// A redis-server process, killed on drop.
