@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 venv=target/py
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "pytest>=8" "mypy>=1.10" "flask>=3" "maxminddb>=2.6" "redis>=5"
+"$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "pytest>=8" "mypy>=1.10" "flask>=3" "maxminddb>=2.6" "redis>=5" \
+  "fastapi>=0.110" "httpx>=0.27" "django-stubs>=5" "pyright>=1.1.380" "typing_extensions>=4.7"
 # MaxMind's published test databases ship in the maxminddb source distribution.
 data=target/maxmind-test-data
 if [ ! -d "$data/test-data" ]; then
@@ -23,3 +24,9 @@ export CLICKFENCE_MAXMIND_DATA="$PWD/$data"
 CARGO_TARGET_DIR="$PWD/target" "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings-python
 cd bindings-python
 "../$venv/bin/python" -m pytest -q tests
+# The stubs against Flask, Starlette and Django request types, and the
+# mistakes they must catch (tests/types_check/frameworks.py), with the
+# examples: mypy --strict and pyright.
+cd tests/types_check
+"../../../$venv/bin/python" -m mypy --strict frameworks.py ../../../examples/python
+"../../../$venv/bin/pyright" --pythonpath "../../../$venv/bin/python" -p pyrightconfig.json

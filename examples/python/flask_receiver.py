@@ -23,7 +23,7 @@ replays = cf.ReplayGuard(verifier, capacity=100_000)
 
 
 @app.post("/webhooks/myclickshield")
-def myclickshield():
+def myclickshield() -> tuple[dict[str, str], int]:
     try:
         replays.verify(request.headers, request.get_data())
     except cf.WebhookVerificationError as e:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Union
 
+from .types import Headers
 from ._clickfence import (
     RATE_SCRIPT,
     VELOCITY_SCRIPT,
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 _Key = Union[str, bytes]
+_Body = Union[str, bytes, bytearray]
 
 
 def _key(prefix: str, key: _Key) -> bytes:
@@ -137,7 +139,7 @@ class _Replay:
             raise TypeError("verifier must be a clickfence.WebhookVerifier")
         self._client, self._verifier, self._prefix = client, verifier, prefix
 
-    def _claim(self, headers: Any, body: Any, now: Optional[float]) -> tuple[int, str, int]:
+    def _claim(self, headers: Headers, body: _Body, now: Optional[float]) -> tuple[int, str, int]:
         return self._verifier.shared_replay_key(headers, body, prefix=self._prefix, now=now)
 
 
@@ -150,7 +152,7 @@ class RedisReplayGuard(_Replay):
                  prefix: str = "clickfence:replay:") -> None:
         super().__init__(client, verifier, prefix=prefix)
 
-    def verify(self, headers: Any, body: Any, *, now: Optional[float] = None) -> int:
+    def verify(self, headers: Headers, body: _Body, *, now: Optional[float] = None) -> int:
         """Verifies, then claims the delivery; returns the index of the
         secret that matched. Raises ``WebhookVerificationError`` with
         ``.code`` (``replayed_delivery``, ``signature_mismatch``, ...)."""
@@ -166,7 +168,7 @@ class AsyncRedisReplayGuard(_Replay):
                  prefix: str = "clickfence:replay:") -> None:
         super().__init__(client, verifier, prefix=prefix)
 
-    async def verify(self, headers: Any, body: Any, *, now: Optional[float] = None) -> int:
+    async def verify(self, headers: Headers, body: _Body, *, now: Optional[float] = None) -> int:
         """Verifies, then claims the delivery; returns the index of the
         secret that matched."""
         index, key, ttl = self._claim(headers, body, now)
