@@ -1,13 +1,14 @@
-// ESM entry: the addon is loaded once through the CommonJS binding.
+// ESM entry: the addon is loaded once through the CommonJS entry.
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const binding = require('./index.js')
+const binding = require('./main.cjs')
 
 export const {
   AccessPolicy,
   ClickSigner,
   ClickVerifier,
+  ClickfenceError,
   GeoIp,
   IpSet,
   RateLimiter,
@@ -21,6 +22,7 @@ export const {
   clientIp,
   decodeRateReply,
   decodeVelocityReply,
+  errorCodes,
   fraudRate,
   generateSecretKey,
   rateScriptArgs,

@@ -110,3 +110,64 @@ export interface Assessment {
   /** Signal fields that were invalid and left out (`path: why`); absent when none. */
   ignored_signals?: string[]
 }
+
+/** Every code an error thrown by clickfence carries (`errorCodes()` at run time; a test keeps the two equal). */
+export type ClickfenceErrorCode =
+  | 'empty_url'
+  | 'unencoded_character'
+  | 'bad_percent_escape'
+  | 'url_has_fragment'
+  | 'url_not_canonical'
+  | 'reserved_parameter'
+  | 'empty_secret'
+  | 'too_many_active_keys'
+  | 'duplicate_key_id'
+  | 'unknown_key'
+  | 'invalid_key_id'
+  | 'key_already_expired'
+  | 'invalid_ttl'
+  | 'invalid_mode'
+  | 'invalid_circuit_breaker_status'
+  | 'invalid_report_range'
+  | 'empty_app_id'
+  | 'random_failure'
+  | 'missing_header'
+  | 'duplicate_header'
+  | 'invalid_timestamp'
+  | 'timestamp_too_old'
+  | 'timestamp_in_future'
+  | 'invalid_signature_format'
+  | 'signature_mismatch'
+  | 'invalid_secret_count'
+  | 'invalid_tolerance'
+  | 'replayed_delivery'
+  | 'replay_guard_full'
+  | 'unknown_event'
+  | 'invalid_header_value'
+  | 'invalid_ip'
+  | 'invalid_prefix'
+  | 'host_bits_set'
+  | 'invalid_list_line'
+  | 'invalid_country'
+  | 'invalid_config'
+  | 'invalid_block'
+  | 'geoip_open_failed'
+  | 'geoip_lookup_failed'
+  | 'wrong_database_type'
+  | 'invalid_quota'
+  | 'cost_exceeds_limit'
+  | 'rate_key_too_long'
+  | 'rate_store_full'
+  | 'rate_bad_reply'
+  | 'invalid_rules'
+  | 'invalid_thresholds'
+  | 'invalid_signals'
+  | 'time_out_of_range'
+  | 'invalid_argument'
+  | 'invalid_body'
+
+/** The class of every error clickfence throws: `err instanceof ClickfenceError` narrows `err.code` to the core's codes. */
+export declare class ClickfenceError extends Error {
+  readonly code: ClickfenceErrorCode
+  static [Symbol.hasInstance](value: unknown): value is ClickfenceError
+}

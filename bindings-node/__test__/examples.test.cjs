@@ -10,7 +10,7 @@ const { test } = require('node:test')
 // dependencies (express) from this package's node_modules.
 const examples = path.join(__dirname, '../../examples/node')
 const own = {
-  clickfence: require.resolve('../index.js'),
+  clickfence: require.resolve('../main.cjs'),
   express: require.resolve('express'),
 }
 const origResolve = Module._resolveFilename
@@ -18,7 +18,7 @@ Module._resolveFilename = function (request, ...rest) {
   return own[request] ?? origResolve.call(this, request, ...rest)
 }
 
-const { WebhookSigner } = require('../index.js')
+const { WebhookSigner } = require('../main.cjs')
 const { createApp } = require(path.join(examples, 'express-receiver.js'))
 
 test('the Express receiver accepts signed raw bodies and refuses the rest', async () => {

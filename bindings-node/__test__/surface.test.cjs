@@ -7,7 +7,7 @@ const path = require('node:path')
 const { test } = require('node:test')
 const { isbot } = require('isbot')
 
-const cf = require('../index.js')
+const cf = require('../main.cjs')
 
 const NOW = 1777896000
 
@@ -132,4 +132,23 @@ test('an option given to the wrong verifier, or misspelt, is refused, not ignore
   assert.equal(new cf.ClickVerifier({ mode: 'report-only', circuitBreaker: undefined }).config({ now: 0 }).mode, 'report-only')
   new cf.WebhookVerifier('s', {})
   new cf.ClickVerifier()
+})
+
+test('ClickfenceError: every thrown error is one, its code typed from the core list', () => {
+  const { ClickfenceError, errorCodes } = cf
+  const err = (() => {
+    try {
+      new cf.WebhookVerifier([])
+    } catch (e) {
+      return e
+    }
+  })()
+  assert.ok(err instanceof ClickfenceError && err instanceof Error, String(err))
+  assert.ok(!(new Error('other') instanceof ClickfenceError))
+  assert.ok(!(Object.assign(new Error('x'), { code: 'ENOENT' }) instanceof ClickfenceError))
+  assert.ok(!({ code: 'signature_mismatch' } instanceof ClickfenceError), 'only Errors')
+  const dts = readFileSync(path.join(__dirname, '../index.d.ts'), 'utf8')
+  const union = dts.split('export type ClickfenceErrorCode =')[1].split('\n\n')[0]
+  const declared = [...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1])
+  assert.deepEqual(declared.sort(), [...errorCodes()].sort(), 'the .d.ts union and errorCodes() agree')
 })

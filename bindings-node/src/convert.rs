@@ -129,3 +129,16 @@ pub fn option<
             .map_err(|e| invalid(format!("option {key}: {e}"))),
     }
 }
+
+/// The codes only this binding throws: a wrong argument type, and a parsed
+/// body given where the raw one is needed.
+const BINDING_CODES: [&str; 2] = ["invalid_argument", "invalid_body"];
+
+/// Every code a thrown error's `err.code` can hold: the core's
+/// (`clickfence::ERROR_CODES`) and the binding's own.
+#[napi_derive::napi]
+pub fn error_codes() -> Vec<&'static str> {
+    let core = clickfence::ERROR_CODES;
+    let own = BINDING_CODES.iter().filter(|c| !core.contains(c));
+    core.iter().chain(own).copied().collect()
+}

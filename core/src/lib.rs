@@ -24,6 +24,7 @@
 
 mod civil;
 pub mod click;
+mod codes;
 mod decimal;
 mod hour;
 pub mod ip;
@@ -37,6 +38,7 @@ pub mod webhook;
 pub use click::{
     ClickError, ClickSigner, ClickVerifier, Mode, Outcome, ReportRange, SecretKey, Verdict,
 };
+pub use codes::ERROR_CODES;
 pub use hour::UtcHour;
 pub use ip::{AccessPolicy, GeoIp, IpError, IpSet};
 pub use rate::{Quota, RateError, RateLimiter};
