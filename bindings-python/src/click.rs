@@ -137,6 +137,7 @@ impl ClickVerifier {
         Ok(Self(CoreVerifier::new(mode, circuit_breaker)))
     }
 
+    /// Adds a key (`secret` as given) expiring at `expires_at` (unix seconds); at most two may be active. Raises `ClickSigningError` with `.code`.
     #[pyo3(signature = (id, secret, expires_at, *, now=None))]
     fn add_key(
         &self,
@@ -152,6 +153,7 @@ impl ClickVerifier {
             .map_err(|e| click_err(py, e))
     }
 
+    /// Generates and adds a random key valid for `ttl_hours` (1-720, default 36); returns its id, secret and expiry.
     #[pyo3(signature = (*, ttl_hours=36, now=None))]
     fn generate_key(
         &self,
@@ -165,37 +167,45 @@ impl ClickVerifier {
             .map_err(|e| click_err(py, e))
     }
 
+    /// Revokes the key `id` (`unknown_key` if there is none).
     fn revoke_key(&self, py: Python<'_>, id: &str) -> PyResult<()> {
         self.0.revoke_key(id).map_err(|e| click_err(py, e))
     }
 
+    /// Excludes `app_id` from validation: its clicks are `excluded`, accepted and not counted.
     fn exclude_app(&self, py: Python<'_>, app_id: &str) -> PyResult<()> {
         self.0.exclude_app(app_id).map_err(|e| click_err(py, e))
     }
 
+    /// Validates `app_id` again; returns whether it was excluded.
     fn include_app(&self, app_id: &str) -> bool {
         self.0.include_app(app_id)
     }
 
+    /// Sets the mode: `disabled`, `report-only` or `enabled` (which forgets the breaker's old failures).
     fn set_mode(&self, py: Python<'_>, mode: &str) -> PyResult<()> {
         self.0.set_mode(mode.parse().map_err(|e| click_err(py, e))?);
         Ok(())
     }
 
+    /// Enables or disables the circuit breaker (enabling forgets failures counted while it was off).
     fn set_circuit_breaker(&self, enabled: bool) {
         self.0.set_circuit_breaker(enabled);
     }
 
+    /// The mode in force: `disabled`, `report-only` or `enabled`.
     #[getter]
     fn mode(&self) -> &'static str {
         self.0.mode().as_str()
     }
 
+    /// The configuration as the spec's `GET config` shows it (mode, breaker, active keys, excluded apps).
     #[pyo3(signature = (*, now=None))]
     fn config<'py>(&self, py: Python<'py>, now: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.0.config(now_or(now)?))
     }
 
+    /// Verifies a received click URL (byte for byte as signed), counts it in the report and lets the circuit breaker react; `source` is the client's address, so the breaker counts networks, not requests.
     #[pyo3(signature = (url, *, now=None, source=None))]
     fn verify(
         &self,
@@ -217,6 +227,7 @@ impl ClickVerifier {
         })
     }
 
+    /// The hourly report rows between `start` and `end` (`yyyy-mm-ddThh`, UTC), or the last 24 hours.
     #[pyo3(signature = (*, start=None, end=None, now=None))]
     fn report<'py>(
         &self,
@@ -229,6 +240,7 @@ impl ClickVerifier {
         to_py(py, &self.0.report(range, now_or(now)?))
     }
 
+    /// The hourly report as the spec's CSV (header line first).
     #[pyo3(signature = (*, start=None, end=None, now=None))]
     fn report_csv(
         &self,

@@ -24,6 +24,7 @@ impl GeoIp {
             .map_err(|e| ip_err(py, e))
     }
 
+    /// The database's type, e.g. `GeoIP2-Country`.
     #[getter]
     fn database_type(&self) -> &str {
         self.0.database_type()

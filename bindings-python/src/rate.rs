@@ -22,22 +22,27 @@ pub struct RateDecision(CoreDecision);
 
 #[pymethods]
 impl RateDecision {
+    /// Whether the request may proceed (and was counted).
     #[getter]
     fn allowed(&self) -> bool {
         self.0.allowed
     }
+    /// The quota's limit.
     #[getter]
     fn limit(&self) -> u32 {
         self.0.limit
     }
+    /// Units left in the window.
     #[getter]
     fn remaining(&self) -> u32 {
         self.0.remaining
     }
+    /// When refused: seconds until this request would pass; else `None`.
     #[getter]
     fn retry_after(&self) -> Option<u64> {
         self.0.retry_after
     }
+    /// Seconds until the whole quota is back.
     #[getter]
     fn reset_after(&self) -> u64 {
         self.0.reset_after
@@ -67,6 +72,7 @@ impl RateLimiter {
         Ok(Self(CoreLimiter::with_max_keys(quota, max_keys)))
     }
 
+    /// Checks and counts `cost` units (0 only reads) of `key`; a refusal is a decision, not an exception.
     #[pyo3(signature = (key, *, cost=1, now=None))]
     fn check(
         &self,

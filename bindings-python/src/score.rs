@@ -11,14 +11,17 @@ pub struct Assessment(core_score::Assessment);
 
 #[pymethods]
 impl Assessment {
+    /// The score, 0-100.
     #[getter]
     fn score(&self) -> u8 {
         self.0.score
     }
+    /// `valid`, `flagged` or `blocked` against the thresholds.
     #[getter]
     fn status(&self) -> &'static str {
         self.0.status.as_str()
     }
+    /// The heaviest reason's code, or `clean`.
     #[getter]
     fn classification(&self) -> &'static str {
         self.0.classification()

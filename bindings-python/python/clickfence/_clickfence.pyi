@@ -50,98 +50,170 @@ __all__ = [
 
 @final
 class ClickSigner:
-    def __new__(cls, secret: _Bytes) -> "ClickSigner": ...
-    def sign(self, url: str, *, expires: Optional[int] = None, ttl: int = 300, millis: bool = False) -> str: ...
+    """Signs click URLs with one secret key (bytes as given, not base64-decoded)."""
+    def __new__(cls, secret: _Bytes) -> "ClickSigner":
+        """Signs click URLs with one secret key (bytes as given, not base64-decoded)."""
+    def sign(self, url: str, *, expires: Optional[int] = None, ttl: int = 300, millis: bool = False) -> str:
+        """Appends `expires` (default: now + ttl) and `signature` to `url`."""
 
 @final
 class SecretKey:
+    """A generated secret key."""
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """UUIDv4 id."""
     @property
-    def secret(self) -> str: ...
+    def secret(self) -> str:
+        """32 random bytes in standard base64, used as text."""
     @property
-    def expires_at(self) -> int: ...
+    def expires_at(self) -> int:
+        """Expiry, unix seconds."""
 
-def generate_secret_key(*, ttl_hours: int = 36, now: Optional[float] = None) -> SecretKey: ...
+def generate_secret_key(*, ttl_hours: int = 36, now: Optional[float] = None) -> SecretKey:
+    """Generates a key that expires `ttl_hours` from now."""
 
 @final
 class ClickVerdict:
+    """The verdict on one click."""
     @property
-    def outcome(self) -> ClickOutcome: ...
+    def outcome(self) -> ClickOutcome:
+        """`valid`, `missing_signature`, `expired`, `invalid_signature`,
+        `no_active_secrets`, `excluded` or `not_validated`.
+        """
     @property
-    def accepted(self) -> bool: ...
+    def accepted(self) -> bool:
+        """Whether to record and attribute the click."""
     @property
-    def key_id(self) -> Optional[str]: ...
+    def key_id(self) -> Optional[str]:
+        """The key that matched (valid / expired)."""
     @property
-    def tripped(self) -> bool: ...
+    def tripped(self) -> bool:
+        """Whether this click tripped the circuit breaker (mode now report-only)."""
 
 @final
 class ClickVerifier:
-    def __new__(cls, *, mode: Mode = "enabled", circuit_breaker: bool = True) -> "ClickVerifier": ...
-    def add_key(self, id: str, secret: _Bytes, expires_at: int, *, now: Optional[float] = None) -> None: ...
-    def generate_key(self, *, ttl_hours: int = 36, now: Optional[float] = None) -> SecretKey: ...
-    def revoke_key(self, id: str) -> None: ...
-    def exclude_app(self, app_id: str) -> None: ...
-    def include_app(self, app_id: str) -> bool: ...
-    def set_mode(self, mode: Mode) -> None: ...
-    def set_circuit_breaker(self, enabled: bool) -> None: ...
+    """Verifies clicks: key ring, mode, circuit breaker, exclusions, report.
+    Safe to share between threads.
+    """
+    def __new__(cls, *, mode: Mode = "enabled", circuit_breaker: bool = True) -> "ClickVerifier":
+        """Verifies clicks: key ring, mode, circuit breaker, exclusions, report.
+        Safe to share between threads.
+        """
+    def add_key(self, id: str, secret: _Bytes, expires_at: int, *, now: Optional[float] = None) -> None:
+        """Adds a key (`secret` as given) expiring at `expires_at` (unix seconds); at most two may be active. Raises `ClickSigningError` with `.code`."""
+    def generate_key(self, *, ttl_hours: int = 36, now: Optional[float] = None) -> SecretKey:
+        """Generates and adds a random key valid for `ttl_hours` (1-720, default 36); returns its id, secret and expiry."""
+    def revoke_key(self, id: str) -> None:
+        """Revokes the key `id` (`unknown_key` if there is none)."""
+    def exclude_app(self, app_id: str) -> None:
+        """Excludes `app_id` from validation: its clicks are `excluded`, accepted and not counted."""
+    def include_app(self, app_id: str) -> bool:
+        """Validates `app_id` again; returns whether it was excluded."""
+    def set_mode(self, mode: Mode) -> None:
+        """Sets the mode: `disabled`, `report-only` or `enabled` (which forgets the breaker's old failures)."""
+    def set_circuit_breaker(self, enabled: bool) -> None:
+        """Enables or disables the circuit breaker (enabling forgets failures counted while it was off)."""
     @property
-    def mode(self) -> Mode: ...
-    def config(self, *, now: Optional[float] = None) -> dict[str, Any]: ...
-    def verify(self, url: str, *, now: Optional[float] = None, source: Optional[str] = None) -> ClickVerdict: ...
+    def mode(self) -> Mode:
+        """The mode in force: `disabled`, `report-only` or `enabled`."""
+    def config(self, *, now: Optional[float] = None) -> dict[str, Any]:
+        """The configuration as the spec's `GET config` shows it (mode, breaker, active keys, excluded apps)."""
+    def verify(self, url: str, *, now: Optional[float] = None, source: Optional[str] = None) -> ClickVerdict:
+        """Verifies a received click URL (byte for byte as signed), counts it in the report and lets the circuit breaker react; `source` is the client's address, so the breaker counts networks, not requests."""
     def report(
         self, *, start: Optional[str] = None, end: Optional[str] = None, now: Optional[float] = None
-    ) -> list[dict[str, Any]]: ...
-    def report_csv(self, *, start: Optional[str] = None, end: Optional[str] = None, now: Optional[float] = None) -> str: ...
+    ) -> list[dict[str, Any]]:
+        """The hourly report rows between `start` and `end` (`yyyy-mm-ddThh`, UTC), or the last 24 hours."""
+    def report_csv(self, *, start: Optional[str] = None, end: Optional[str] = None, now: Optional[float] = None) -> str:
+        """The hourly report as the spec's CSV (header line first)."""
 
 @final
 class WebhookSigner:
-    def __new__(cls, secret: _Bytes) -> "WebhookSigner": ...
-    def sign(self, timestamp: int, body: _Bytes) -> str: ...
-    def headers(self, event: str, body: _Bytes, *, delivery_id: str, timestamp: Optional[int] = None) -> dict[str, str]: ...
+    """Signs deliveries with one endpoint secret."""
+    def __new__(cls, secret: _Bytes) -> "WebhookSigner":
+        """Signs deliveries with one endpoint secret."""
+    def sign(self, timestamp: int, body: _Bytes) -> str:
+        """Lower-case hex HMAC-SHA256 over `"{timestamp}.{body}"`."""
+    def headers(self, event: str, body: _Bytes, *, delivery_id: str, timestamp: Optional[int] = None) -> dict[str, str]:
+        """The five delivery headers; call per attempt with that attempt's timestamp."""
 
 @final
 class WebhookVerifier:
-    def __new__(cls, secrets: Union[_Bytes, list[_Bytes], tuple[_Bytes, ...]], *, tolerance: int = 300) -> "WebhookVerifier": ...
-    def verify(self, headers: Headers, body: _Bytes, *, now: Optional[float] = None) -> int: ...
-    def shared_replay_key(self, headers: Headers, body: _Bytes, *, prefix: str = "clickfence:replay:", now: Optional[float] = None) -> tuple[int, str, int]: ...
+    """Verifies deliveries against one or more secrets (rotation). Thread-safe."""
+    def __new__(cls, secrets: Union[_Bytes, list[_Bytes], tuple[_Bytes, ...]], *, tolerance: int = 300) -> "WebhookVerifier":
+        """Verifies deliveries against one or more secrets (rotation). Thread-safe."""
+    def verify(self, headers: Headers, body: _Bytes, *, now: Optional[float] = None) -> int:
+        """Verifies `headers` (any mapping with `.items()`, names case-insensitive)
+        and the raw `body`; returns the index of the secret that matched.
+        Raises `WebhookVerificationError` with `.code` on failure.
+        """
+    def shared_replay_key(self, headers: Headers, body: _Bytes, *, prefix: str = "clickfence:replay:", now: Optional[float] = None) -> tuple[int, str, int]:
+        """Verifies like `verify`, then names the Redis key that remembers this
+        delivery and how long it must live: `(secret_index, key, ttl)` for
+        `SET key 1 NX EX ttl` on a shared Redis, whose answer
+        `shared_replay_outcome` reads (what `clickfence.redis.RedisReplayGuard`
+        does).
+        """
 
 @final
 class ReplayGuard:
-    def __new__(cls, verifier: WebhookVerifier, *, capacity: int = 100000) -> "ReplayGuard": ...
-    def verify(self, headers: Headers, body: _Bytes, *, now: Optional[float] = None) -> int: ...
+    """Remembers accepted deliveries within the tolerance to refuse replays."""
+    def __new__(cls, verifier: WebhookVerifier, *, capacity: int = 100000) -> "ReplayGuard":
+        """Remembers accepted deliveries within the tolerance to refuse replays."""
+    def verify(self, headers: Headers, body: _Bytes, *, now: Optional[float] = None) -> int:
+        """Verifies like `WebhookVerifier.verify`, then refuses a second delivery
+        with the same timestamp and signature (`replayed_delivery`).
+        """
 
 @final
 class GeoIp:
-    def __new__(cls, path: Union[str, "os.PathLike[str]"]) -> "GeoIp": ...
+    """An opened MaxMind DB (Country/City, Anonymous IP or ASN). Thread-safe."""
+    def __new__(cls, path: Union[str, "os.PathLike[str]"]) -> "GeoIp":
+        """An opened MaxMind DB (Country/City, Anonymous IP or ASN). Thread-safe."""
     @property
-    def database_type(self) -> str: ...
-    def country(self, ip: str) -> Optional[str]: ...
-    def anonymous(self, ip: str) -> AnonymousFlags: ...
-    def asn(self, ip: str) -> Optional[AsnInfo]: ...
+    def database_type(self) -> str:
+        """The database's type, e.g. `GeoIP2-Country`."""
+    def country(self, ip: str) -> Optional[str]:
+        """The ISO country code of `ip`, or None."""
+    def anonymous(self, ip: str) -> AnonymousFlags:
+        """Anonymity flags: anonymous, vpn, hosting, public_proxy, residential_proxy, tor."""
+    def asn(self, ip: str) -> Optional[AsnInfo]:
+        """`{"number": ..., "organization": ...}` or None."""
 
 @final
 class IpSet:
-    def __new__(cls, items: Optional[Iterable[str]] = None) -> "IpSet": ...
+    """An immutable set of addresses and CIDRs. `ip in ipset`."""
+    def __new__(cls, items: Optional[Iterable[str]] = None) -> "IpSet":
+        """An immutable set of addresses and CIDRs. `ip in ipset`."""
     @staticmethod
-    def from_lines(text: str) -> "IpSet": ...
-    def __contains__(self, key: str, /) -> bool: ...
-    def __len__(self) -> int: ...
+    def from_lines(text: str) -> "IpSet":
+        """Parses one IP or CIDR per line, with `#` comments and blank lines."""
+    def __contains__(self, key: str, /) -> bool:
+        """Return key in self."""
+    def __len__(self) -> int:
+        """Return len(self)."""
 
 @final
 class AccessDecision:
+    """The answer to check-ip-access."""
     @property
-    def allowed(self) -> bool: ...
+    def allowed(self) -> bool:
+        """Whether the visitor may proceed."""
     @property
-    def reason(self) -> Optional[AccessReason]: ...
+    def reason(self) -> Optional[AccessReason]:
+        """Why not, e.g. `blocked_country`."""
     @property
-    def country(self) -> Optional[str]: ...
+    def country(self) -> Optional[str]:
+        """The visitor's country when blocked (`XX` when unknown)."""
     @property
-    def country_hint_ignored(self) -> bool: ...
-    def to_dict(self) -> AccessDecisionDict: ...
+    def country_hint_ignored(self) -> bool:
+        """The country hint was malformed and read as unknown."""
+    def to_dict(self) -> AccessDecisionDict:
+        """Exactly the spec's JSON object."""
 
 @final
 class AccessPolicy:
+    """A compiled IP access policy. Thread-safe."""
     def __new__(
         cls,
         config: Union[Mapping[str, Any], str],
@@ -152,8 +224,10 @@ class AccessPolicy:
         vpn: Optional[IpSet] = None,
         datacenter: Optional[IpSet] = None,
         blocks: Optional[Iterable[Mapping[str, Any]]] = None,
-    ) -> "AccessPolicy": ...
-    def check(self, ip: str, *, country: Optional[str] = None, now: Optional[float] = None) -> AccessDecision: ...
+    ) -> "AccessPolicy":
+        """A compiled IP access policy. Thread-safe."""
+    def check(self, ip: str, *, country: Optional[str] = None, now: Optional[float] = None) -> AccessDecision:
+        """Checks a visitor (`country` is a CF-IPCountry value)."""
 
 def client_ip(
     peer: str,
@@ -162,59 +236,98 @@ def client_ip(
     cloudflare: Optional[IpSet] = None,
     forwarded_for: Optional[list[str]] = None,
     cf_connecting_ip: Optional[str] = None,
-) -> tuple[str, ClientIpSource]: ...
+) -> tuple[str, ClientIpSource]:
+    """Picks the client address from the peer and proxy headers: X-Forwarded-For
+    through the `trusted` proxies, CF-Connecting-IP only when a `cloudflare`
+    address vouches for it. Returns `(address, source)`, source being `peer`,
+    `forwarded_for` or `cf_connecting_ip` (only then may CF-IPCountry be
+    believed).
+    """
 
 @final
 class RateDecision:
+    """One rate decision."""
     @property
-    def allowed(self) -> bool: ...
+    def allowed(self) -> bool:
+        """Whether the request may proceed (and was counted)."""
     @property
-    def limit(self) -> int: ...
+    def limit(self) -> int:
+        """The quota's limit."""
     @property
-    def remaining(self) -> int: ...
+    def remaining(self) -> int:
+        """Units left in the window."""
     @property
-    def retry_after(self) -> Optional[int]: ...
+    def retry_after(self) -> Optional[int]:
+        """When refused: seconds until this request would pass; else `None`."""
     @property
-    def reset_after(self) -> int: ...
-    def headers(self) -> dict[str, str]: ...
+    def reset_after(self) -> int:
+        """Seconds until the whole quota is back."""
+    def headers(self) -> dict[str, str]:
+        """The response headers (X-RateLimit-*, RateLimit-Policy, RateLimit, Retry-After)."""
 
 @final
 class RateLimiter:
-    def __new__(cls, *, limit: int = 60, window: int = 60, max_keys: int = 1000000) -> "RateLimiter": ...
-    def check(self, key: _Bytes, *, cost: int = 1, now: Optional[float] = None) -> RateDecision: ...
+    """At most `limit` units per key in any `window` seconds. Thread-safe."""
+    def __new__(cls, *, limit: int = 60, window: int = 60, max_keys: int = 1000000) -> "RateLimiter":
+        """At most `limit` units per key in any `window` seconds. Thread-safe."""
+    def check(self, key: _Bytes, *, cost: int = 1, now: Optional[float] = None) -> RateDecision:
+        """Checks and counts `cost` units (0 only reads) of `key`; a refusal is a decision, not an exception."""
 
 RATE_SCRIPT: str
 VELOCITY_SCRIPT: str
 
-def rate_script_args(*, limit: int, window: int, cost: int) -> list[str]: ...
-def decode_rate_reply(reply: list[int], *, limit: int, window: int) -> RateDecision: ...
-def decode_velocity_reply(reply: list[int]) -> tuple[int, int]: ...
-def shared_replay_outcome(was_set: bool) -> None: ...
+def rate_script_args(*, limit: int, window: int, cost: int) -> list[str]:
+    """The arguments of the core's window script for one check (as strings);
+    refuses what the in-process limiter refuses.
+    """
+def decode_rate_reply(reply: list[int], *, limit: int, window: int) -> RateDecision:
+    """The window script's reply as the decision the core makes."""
+def decode_velocity_reply(reply: list[int]) -> tuple[int, int]:
+    """The velocity script's reply as (last_minute, last_hour)."""
+def shared_replay_outcome(was_set: bool) -> None:
+    """What `SET key 1 NX` answered: set (a first delivery) returns; already
+    there raises `WebhookVerificationError` with code `replayed_delivery`.
+    """
 
 @final
 class VelocityCounter:
-    def __new__(cls, *, max_keys: int = 1000000) -> "VelocityCounter": ...
-    def record(self, key: _Bytes, *, now: Optional[float] = None) -> tuple[int, int]: ...
-    def peek(self, key: _Bytes, *, now: Optional[float] = None) -> tuple[int, int]: ...
+    """Sliding minute / hour event counts per key. Thread-safe."""
+    def __new__(cls, *, max_keys: int = 1000000) -> "VelocityCounter":
+        """Sliding minute / hour event counts per key. Thread-safe."""
+    def record(self, key: _Bytes, *, now: Optional[float] = None) -> tuple[int, int]:
+        """Records one event; returns (last_minute, last_hour) including it."""
+    def peek(self, key: _Bytes, *, now: Optional[float] = None) -> tuple[int, int]:
+        """The counts of `key` (last_minute, last_hour) without recording an event."""
 
 @final
 class Assessment:
+    """The scorer's verdict on one click."""
     @property
-    def score(self) -> int: ...
+    def score(self) -> int:
+        """The score, 0-100."""
     @property
-    def status(self) -> ClickStatus: ...
+    def status(self) -> ClickStatus:
+        """`valid`, `flagged` or `blocked` against the thresholds."""
     @property
-    def classification(self) -> str: ...
+    def classification(self) -> str:
+        """The heaviest reason's code, or `clean`."""
     @property
-    def reasons(self) -> list[Reason]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def reasons(self) -> list[Reason]:
+        """`[{"code", "points", "detail"}, ...]`"""
+    def to_dict(self) -> dict[str, Any]:
+        """The whole assessment as a dict."""
 
 @final
 class Scorer:
+    """Scores clicks with a rule set and a site's thresholds. Thread-safe."""
     def __new__(
         cls, *, rules: Union[Mapping[str, Any], str, None] = None, block_threshold: int = 70, flag_threshold: int = 40
-    ) -> "Scorer": ...
-    def score(self, signals: Union[Mapping[str, Any], str]) -> Assessment: ...
-    def is_bot_user_agent(self, user_agent: str) -> bool: ...
+    ) -> "Scorer":
+        """Scores clicks with a rule set and a site's thresholds. Thread-safe."""
+    def score(self, signals: Union[Mapping[str, Any], str]) -> Assessment:
+        """Scores a click from its signals (a dict with the core's snake_case names, or JSON)."""
+    def is_bot_user_agent(self, user_agent: str) -> bool:
+        """Whether a user agent matches the known-bot list."""
 
-def fraud_rate(total_clicks: int, blocked_clicks: int) -> float: ...
+def fraud_rate(total_clicks: int, blocked_clicks: int) -> float:
+    """Blocked clicks as a percentage of all, two decimals (the stats endpoint's `fraud_rate`)."""
