@@ -10,7 +10,7 @@
 'use strict'
 
 const { createHash } = require('node:crypto')
-const binding = require('./index.js')
+const binding = require('./main.cjs')
 
 const {
   RATE_SCRIPT,

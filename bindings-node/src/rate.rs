@@ -251,3 +251,79 @@ pub fn decode_velocity_reply(reply: Vec<i64>) -> Result<VelocityCounts> {
         .map(Into::into)
         .map_err(core)
 }
+
+/// Internal (use `RateLimiter`): the limiter behind the JavaScript
+/// `RateLimiter` of main.cjs:
+/// an external handle, so a check is a plain function call with no class
+/// instance to unwrap or build.
+#[napi(catch_unwind, ts_return_type = "unknown")]
+pub fn rate_limiter_new(
+    limit: u32,
+    window: f64,
+    max_keys: u32,
+) -> Result<napi::bindgen_prelude::External<CoreLimiter>> {
+    let quota = Quota::new(limit, whole(window, "window")?).map_err(core)?;
+    let max = if max_keys == 0 {
+        clickfence::rate::DEFAULT_MAX_KEYS
+    } else {
+        max_keys as usize
+    };
+    Ok(napi::bindgen_prelude::External::new(
+        CoreLimiter::with_max_keys(quota, max),
+    ))
+}
+
+/// Internal (use `RateLimiter.check`): checks `cost` units of `key` at
+/// `now` (unix seconds) and writes the
+/// decision into `out`: `[allowed (0|1), remaining, resetAfter,
+/// retryAfter (-1: none), now]`.
+#[napi]
+pub fn rate_limiter_check(
+    #[napi(ts_arg_type = "unknown")] limiter: &napi::bindgen_prelude::External<CoreLimiter>,
+    key: Either<String, Buffer>,
+    cost: u32,
+    now: f64,
+    mut out: napi::bindgen_prelude::Float64Array,
+) -> Result<()> {
+    let d = limiter
+        .check_cost(bytes(&key), cost, now_or(Some(now))?)
+        .map_err(core)?;
+    // SAFETY: the slice is used only inside this call, on the JavaScript
+    // thread, while no JavaScript runs that could touch the buffer.
+    let slots: &mut [f64] = unsafe { out.as_mut() };
+    if slots.len() < 5 {
+        return Err(crate::convert::invalid("out must hold 5 numbers"));
+    }
+    slots[0] = f64::from(u8::from(d.allowed));
+    slots[1] = f64::from(d.remaining);
+    slots[2] = d.reset_after as f64;
+    slots[3] = d.retry_after.map_or(-1.0, |r| r as f64);
+    slots[4] = d.now as f64;
+    Ok(())
+}
+
+/// Internal (use `RateDecision.headers`): the response headers of a
+/// decision given as its numbers, rendered by the core.
+#[napi(catch_unwind)]
+pub fn rate_decision_headers(
+    quota: ScriptQuota,
+    remaining: u32,
+    reset_after: f64,
+    retry_after: Option<f64>,
+    now: f64,
+) -> Result<HashMap<String, String>> {
+    let q = script_quota(&quota)?;
+    let d = CoreDecision {
+        allowed: retry_after.is_none(),
+        limit: q.limit(),
+        remaining,
+        reset_after: whole(reset_after, "resetAfter")?,
+        retry_after: retry_after.map(|r| whole(r, "retryAfter")).transpose()?,
+        window: q.window(),
+        now: now_or(Some(now))?,
+    };
+    Ok(d.headers()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect())
+}
