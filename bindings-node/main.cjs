@@ -92,6 +92,35 @@ class RateLimiter {
   }
 }
 
+const REASONS = binding.accessReasons()
+
+/** A compiled IP access policy; `check` answers exactly the spec's JSON shape. */
+class AccessPolicy extends binding.AccessPolicy {
+  /** Checks a visitor (`country`: a CF-IPCountry value; `now`: unix seconds, default the clock). */
+  check(ip, opts) {
+    let country
+    let now = Date.now() / 1000
+    if (opts !== undefined && opts !== null) {
+      if (typeof opts !== 'object') throw invalid('check options must be an object')
+      country = opts.country
+      const n = opts.now
+      // Any key beyond these two is a mistake (the full check says which).
+      if (Object.keys(opts).length > (country !== undefined) + (n !== undefined)) options(opts, ['country', 'now'], 'check')
+      if (n !== undefined) now = n
+    }
+    if (typeof ip !== 'string') throw invalid('ip must be a string')
+    if (country !== undefined && country !== null && typeof country !== 'string') throw invalid('country must be a string')
+    if (country === null) country = undefined
+    const code = this.checkCode(ip, country, now)
+    const reason = code & 15
+    const out = reason === 0
+      ? { allowed: true }
+      : { allowed: false, reason: REASONS[reason - 1], country: String.fromCharCode((code >> 8) & 255, (code >> 16) & 255) }
+    if (code & 16) out.countryHintIgnored = true
+    return out
+  }
+}
+
 /** The window script's reply as the decision the core makes (clickfence/redis). */
 function decodeRateReply(reply, quota) {
   const d = binding.decodeRateReply(reply, quota)
@@ -99,4 +128,4 @@ function decodeRateReply(reply, quota) {
   return new RateDecision(q, d.allowed, d.remaining, d.resetAfter, d.retryAfter, Number(reply[4]))
 }
 
-module.exports = Object.assign({}, binding, { ClickfenceError, RateDecision, RateLimiter, decodeRateReply })
+module.exports = Object.assign({}, binding, { AccessPolicy, ClickfenceError, RateDecision, RateLimiter, decodeRateReply })

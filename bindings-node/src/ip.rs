@@ -150,6 +150,17 @@ impl AccessPolicy {
         b.build().map(Self).map_err(core)
     }
 
+    /// Internal (use `check`): the decision as one number (main.cjs
+    /// builds the spec's object from it without a napi-rs value).
+    #[napi(catch_unwind)]
+    pub fn check_code(&self, ip: String, country: Option<String>, now: f64) -> Result<u32> {
+        let d = self
+            .0
+            .check_str(&ip, country.as_deref(), now_or(Some(now))?)
+            .map_err(core)?;
+        Ok(decision_code(&d))
+    }
+
     /// Checks a visitor; the result is exactly the spec's JSON shape.
     #[napi(catch_unwind, ts_return_type = "AccessDecision")]
     pub fn check(&self, ip: String, options: Option<CheckOptions>) -> Result<Decision> {
@@ -168,6 +179,38 @@ impl AccessPolicy {
             country_hint_ignored: d.country_hint_ignored.then_some(true),
         })
     }
+}
+
+/// The refusal reasons in the order `AccessPolicy.checkCode` numbers them.
+const REASONS: [core_ip::BlockReason; 6] = [
+    core_ip::BlockReason::BlockedIp,
+    core_ip::BlockReason::BlockedCidr,
+    core_ip::BlockReason::BlockedCountry,
+    core_ip::BlockReason::BlockedTor,
+    core_ip::BlockReason::BlockedVpn,
+    core_ip::BlockReason::BlockedDatacenter,
+];
+
+/// Internal (main.cjs): the reasons' names in `checkCode`'s order.
+#[napi]
+pub fn access_reasons() -> Vec<&'static str> {
+    REASONS.iter().map(|r| r.as_str()).collect()
+}
+
+/// A decision as one number: bits 0-3 are 0 when allowed, else 1 + the
+/// reason's index in [`REASONS`]; bit 4 says the country hint was ignored;
+/// bits 8-15 and 16-23 hold the country's two ASCII characters.
+fn decision_code(d: &core_ip::AccessDecision) -> u32 {
+    let reason = d
+        .reason
+        .and_then(|r| REASONS.iter().position(|x| *x == r))
+        .map_or(0, |i| i as u32 + 1);
+    let country = d.country.map_or(0, |c| {
+        let b = c.as_str().as_bytes();
+        (u32::from(b.first().copied().unwrap_or(0)) << 8)
+            | (u32::from(b.get(1).copied().unwrap_or(0)) << 16)
+    });
+    reason | (u32::from(d.country_hint_ignored) << 4) | country
 }
 
 /// A per-site block record.
