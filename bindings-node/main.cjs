@@ -121,6 +121,27 @@ class AccessPolicy extends binding.AccessPolicy {
   }
 }
 
+/** Verifies webhook deliveries against one or more secrets (rotation). */
+class WebhookVerifier extends binding.WebhookVerifier {
+  /** Verifies a delivery: `headers` is a plain object (Express `req.headers`)
+   * or a WHATWG `Headers`; `body` the raw Buffer or string. Returns the index
+   * of the secret that matched; throws with `err.code` otherwise. */
+  verify(headers, body, opts) {
+    // Node's req.headers: read the two lower-case names here (a property
+    // read is cheap on this side); anything else goes the addon's general
+    // way (Headers, arrays of repeated headers, other spellings, absence).
+    if (opts !== undefined && opts !== null) options(opts, ['now'], 'verify')
+    if (headers !== null && typeof headers === 'object' && typeof headers.get !== 'function') {
+      const ts = headers['x-myclickshield-timestamp']
+      const sig = headers['x-myclickshield-signature']
+      if (typeof ts === 'string' && typeof sig === 'string') {
+        return this.verifyParts(ts, sig, body, opts === undefined || opts === null ? undefined : opts.now)
+      }
+    }
+    return super.verify(headers, body, opts)
+  }
+}
+
 /** The window script's reply as the decision the core makes (clickfence/redis). */
 function decodeRateReply(reply, quota) {
   const d = binding.decodeRateReply(reply, quota)
@@ -128,4 +149,11 @@ function decodeRateReply(reply, quota) {
   return new RateDecision(q, d.allowed, d.remaining, d.resetAfter, d.retryAfter, Number(reply[4]))
 }
 
-module.exports = Object.assign({}, binding, { AccessPolicy, ClickfenceError, RateDecision, RateLimiter, decodeRateReply })
+module.exports = Object.assign({}, binding, {
+  AccessPolicy,
+  ClickfenceError,
+  RateDecision,
+  RateLimiter,
+  WebhookVerifier,
+  decodeRateReply,
+})

@@ -126,6 +126,28 @@ impl WebhookVerifier {
         Ok(verified.secret_index as u32)
     }
 
+    /// Internal (use `verify`): verifies a delivery from the two signed
+    /// headers' values, which main.cjs reads from a plain `req.headers`.
+    #[napi(catch_unwind)]
+    pub fn verify_parts(
+        &self,
+        timestamp: String,
+        signature: String,
+        #[napi(ts_arg_type = "Buffer | string")] body: Body,
+        now: Option<f64>,
+    ) -> Result<u32> {
+        let verified = self
+            .0
+            .verify_parts(
+                timestamp.as_bytes(),
+                signature.as_bytes(),
+                raw_body(&body)?,
+                now_or(now)?,
+            )
+            .map_err(core)?;
+        Ok(verified.secret_index as u32)
+    }
+
     /// Verifies like `verify`, then names the Redis key that remembers this
     /// delivery and how long it must live: `SET key 1 NX EX ttl` on a
     /// shared Redis, then `sharedReplayOutcome(wasSet)` (what
