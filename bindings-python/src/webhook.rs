@@ -13,7 +13,7 @@ use clickfence::webhook::ReplayGuard as CoreGuard;
 use clickfence::{WebhookSigner as CoreSigner, WebhookVerifier as CoreVerifier};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use crate::convert::{bytes_like, now_or, raw_body, webhook_err};
 
@@ -146,23 +146,54 @@ fn shared_replay_outcome(py: Python<'_>, was_set: bool) -> PyResult<()> {
 
 /// Only the two headers the verifier reads are copied out of the mapping.
 fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(Vec<u8>, Vec<u8>)>> {
+    // A plain dict is read directly (no `.items()` view, no tuple per
+    // header); its keys are unique, so this sees what `.items()` would.
+    // Subclasses may override `items`, so they go the general way.
+    if let Ok(dict) = headers.cast_exact::<PyDict>() {
+        let mut out = Vec::new();
+        for (name, value) in dict.iter() {
+            push_signed(&mut out, &name, &value)?;
+        }
+        return Ok(out);
+    }
     let items = headers.call_method0("items").map_err(|_| {
         PyTypeError::new_err("headers must be a mapping (dict, Headers, ...) with .items()")
     })?;
     let mut out = Vec::new();
     for item in items.try_iter()? {
         let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-        let name = bytes_like(&name, "header name")?;
-        if name.eq_ignore_ascii_case(TIMESTAMP_HEADER.as_bytes())
-            || name.eq_ignore_ascii_case(SIGNATURE_HEADER.as_bytes())
-        {
-            out.push((
-                name.into_owned(),
-                bytes_like(&value, "header value")?.into_owned(),
-            ));
-        }
+        push_signed(&mut out, &name, &value)?;
     }
     Ok(out)
+}
+
+// Both signed header names are 25 ASCII characters (see push_signed).
+const _: () = assert!(TIMESTAMP_HEADER.len() == 25 && SIGNATURE_HEADER.len() == 25);
+
+/// Copies `(name, value)` into `out` when `name` is one of the two signed
+/// headers (case-insensitively).
+fn push_signed(
+    out: &mut Vec<(Vec<u8>, Vec<u8>)>,
+    name: &Bound<'_, PyAny>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    // A str of another length cannot match a 25-character ASCII name:
+    // skipped before anything is copied.
+    if let Ok(s) = name.cast::<PyString>() {
+        if s.len()? != TIMESTAMP_HEADER.len() {
+            return Ok(());
+        }
+    }
+    let name = bytes_like(name, "header name")?;
+    if name.eq_ignore_ascii_case(TIMESTAMP_HEADER.as_bytes())
+        || name.eq_ignore_ascii_case(SIGNATURE_HEADER.as_bytes())
+    {
+        out.push((
+            name.into_owned(),
+            bytes_like(value, "header value")?.into_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// Remembers accepted deliveries within the tolerance to refuse replays.
