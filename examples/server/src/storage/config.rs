@@ -62,19 +62,36 @@ pub struct BlockChange {
     pub instance: String,
 }
 
+/// One change to a site's blocked addresses, as a write logs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BlockEdit<'a> {
+    /// `ip` blocked (or re-blocked) until `expires_at` (none: permanent).
+    Set {
+        ip: &'a str,
+        expires_at: Option<i64>,
+    },
+    /// `ip` no longer blocked.
+    Removed(&'a str),
+}
+
 /// Bumps the blocks version on `conn` (inside the caller's transaction)
-/// and logs `changes` under it, so other instances can apply them.
+/// and logs `site`'s `edits` under it, so other instances can apply them.
 pub(crate) fn bump_blocks(
     conn: &Conn<'_>,
     instance: &str,
-    changes: &[(i64, &str, Option<i64>, bool)],
+    site: i64,
+    edits: &[BlockEdit<'_>],
 ) -> StoreResult<()> {
     bump(conn, Shared::Blocks, instance)?;
-    for &(site, ip, expires_at, removed) in changes {
+    for edit in edits {
+        let (ip, expires_at, removed) = match *edit {
+            BlockEdit::Set { ip, expires_at } => (ip, expires_at, 0i64),
+            BlockEdit::Removed(ip) => (ip, None, 1),
+        };
         conn.execute(
             "INSERT INTO block_changes (version, site_id, ip_address, expires_at, removed, instance)
              SELECT blocks, ?1, ?2, ?3, ?4, ?5 FROM config_versions WHERE id = 1",
-            params![site, ip, expires_at, i64::from(removed), instance],
+            params![site, ip, expires_at, removed, instance],
         )?;
     }
     conn.execute(

@@ -14,7 +14,7 @@ use clickfence::score::PauseWindow;
 
 use clickfence::webhook::SiteCreated;
 
-use super::config::bump_blocks;
+use super::config::{bump_blocks, BlockEdit};
 use super::{
     account_from, block_from, Account, BlockedIp, NewClick, StoreResult, ACCOUNT_COLUMNS,
     BLOCK_COLUMNS,
@@ -103,7 +103,11 @@ impl<'a> Tx<'a> {
         bump_blocks(
             self.c(),
             self.instance,
-            &[(b.site, b.ip, expires_at, false)],
+            b.site,
+            &[BlockEdit::Set {
+                ip: b.ip,
+                expires_at,
+            }],
         )?;
         let record = self.c().query_row(
             &format!(
@@ -153,11 +157,11 @@ impl<'a> Tx<'a> {
 "DELETE FROM blocked_ips WHERE id IN (SELECT id FROM blocked_ips WHERE site_id = ?1 AND source = 'auto'
              ORDER BY updated_at, id LIMIT ?2) RETURNING ip_address",
 params![site, excess], |r| r.get(0))?;
-        let changes: Vec<_> = gone
+        let edits: Vec<_> = gone
             .iter()
-            .map(|ip: &String| (site, ip.as_str(), None, true))
+            .map(|ip: &String| BlockEdit::Removed(ip))
             .collect();
-        bump_blocks(self.c(), self.instance, &changes)?;
+        bump_blocks(self.c(), self.instance, site, &edits)?;
         Ok(gone)
     }
 
@@ -175,7 +179,8 @@ params![site, excess], |r| r.get(0))?;
             bump_blocks(
                 self.c(),
                 self.instance,
-                &[(site, b.ip_address.as_str(), None, true)],
+                site,
+                &[BlockEdit::Removed(&b.ip_address)],
             )?;
         }
         Ok(found)
