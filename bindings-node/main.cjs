@@ -6,6 +6,7 @@
 'use strict'
 
 const binding = require('./index.js')
+const { invalid, options } = require('./options.cjs')
 
 const CODES = new Set(binding.errorCodes())
 
@@ -16,22 +17,6 @@ class ClickfenceError extends Error {
   static [Symbol.hasInstance](value) {
     return value instanceof Error && typeof value.code === 'string' && CODES.has(value.code)
   }
-}
-
-function invalid(message) {
-  const err = new TypeError(message)
-  err.code = 'invalid_argument'
-  return err
-}
-
-// Option objects: unknown keys are mistakes, refused like the addon's.
-function options(given, allowed, what) {
-  if (given === undefined || given === null) return undefined
-  if (typeof given !== 'object') throw invalid(`${what} must be an object`)
-  for (const key in given) {
-    if (!allowed.includes(key)) throw invalid(`${what}: unknown option ${key} (known: ${allowed.join(', ')})`)
-  }
-  return given
 }
 
 /** One rate decision (the core's, see RateLimiter.check). */

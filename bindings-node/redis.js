@@ -11,6 +11,7 @@
 
 const { createHash } = require('node:crypto')
 const binding = require('./main.cjs')
+const { invalid, options } = require('./options.cjs')
 
 const {
   RATE_SCRIPT,
@@ -25,11 +26,6 @@ const sha1 = (text) => createHash('sha1').update(text).digest('hex')
 const RATE_SHA = sha1(RATE_SCRIPT)
 const VELOCITY_SHA = sha1(VELOCITY_SCRIPT)
 
-function invalid(message) {
-  const err = new TypeError(message)
-  err.code = 'invalid_argument'
-  return err
-}
 
 // The two clients' spellings of EVALSHA / EVAL / SET NX EX.
 function adapter(client) {
@@ -70,14 +66,6 @@ function integers(reply) {
   return reply.map((v) => (typeof v === 'number' ? v : Number(v)))
 }
 
-function options(given, allowed, what) {
-  const o = given === undefined ? {} : given
-  if (o === null || typeof o !== 'object') throw invalid(`${what} must be an object`)
-  for (const name of Object.keys(o)) {
-    if (!allowed.includes(name)) throw invalid(`${what}: unknown option ${name}`)
-  }
-  return o
-}
 
 // A test-only fixed time, else Redis's clock (the scripts' last argument).
 function withNow(args, now) {
@@ -92,7 +80,7 @@ function withNow(args, now) {
  * process using the same Redis. */
 class RedisRateLimiter {
   constructor(client, opts) {
-    const o = options(opts, ['limit', 'window', 'prefix'], 'RedisRateLimiter options')
+    const o = options(opts, ['limit', 'window', 'prefix'], 'RedisRateLimiter options') || {}
     this._redis = adapter(client)
     this._quota = { limit: o.limit ?? 60, window: o.window ?? 60 }
     this._prefix = o.prefix ?? 'clickfence:rate:'
@@ -102,7 +90,7 @@ class RedisRateLimiter {
 
   /** Checks and counts `cost` units of `key` (0 only reads). */
   async check(key, opts) {
-    const o = opts === undefined ? {} : options(opts, ['cost', 'now'], 'check options')
+    const o = options(opts, ['cost', 'now'], 'check options') || {}
     const cost = o.cost ?? 1
     const args = withNow(cost === 1 ? this._one : rateScriptArgs(this._quota, cost), o.now)
     const reply = await run(this._redis, RATE_SCRIPT, RATE_SHA, fullKey(this._prefix, key), args)
@@ -114,7 +102,7 @@ class RedisRateLimiter {
  * the same Redis. */
 class RedisVelocityCounter {
   constructor(client, opts) {
-    const o = options(opts, ['prefix'], 'RedisVelocityCounter options')
+    const o = options(opts, ['prefix'], 'RedisVelocityCounter options') || {}
     this._redis = adapter(client)
     this._prefix = o.prefix ?? 'clickfence:velocity:'
   }
@@ -130,7 +118,7 @@ class RedisVelocityCounter {
   }
 
   async _call(key, opts, count) {
-    const o = options(opts, ['now'], 'options')
+    const o = options(opts, ['now'], 'options') || {}
     const args = withNow([count], o.now)
     const reply = await run(this._redis, VELOCITY_SCRIPT, VELOCITY_SHA, fullKey(this._prefix, key), args)
     return decodeVelocityReply(integers(reply))
@@ -141,7 +129,7 @@ class RedisVelocityCounter {
  * sharing the Redis (`replayed_delivery`), within the verifier's tolerance. */
 class RedisReplayGuard {
   constructor(client, verifier, opts) {
-    const o = options(opts, ['prefix'], 'RedisReplayGuard options')
+    const o = options(opts, ['prefix'], 'RedisReplayGuard options') || {}
     if (!verifier || typeof verifier.sharedReplayKey !== 'function') {
       throw invalid('verifier must be a WebhookVerifier')
     }
@@ -152,7 +140,7 @@ class RedisReplayGuard {
 
   /** Verifies, then claims the delivery; resolves to the secret's index. */
   async verify(headers, body, opts) {
-    const o = options(opts, ['now'], 'verify options')
+    const o = options(opts, ['now'], 'verify options') || {}
     const claim = this._verifier.sharedReplayKey(headers, body, { prefix: this._prefix, now: o.now })
     sharedReplayOutcome(await this._redis.setNx(claim.key, claim.ttl))
     return claim.secretIndex

@@ -67,7 +67,7 @@ const one = (dir) => path.join(dir, fs.readdirSync(dir)[0])
 const main = list(one(path.join(out, 'main')))
 const plat = list(one(path.join(out, 'platform')))
 const fail = (m) => { console.error('package-node: ' + m); process.exit(1) }
-for (const f of ['main.cjs', 'index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'redis.js', 'redis.mjs', 'redis.d.ts', 'redis.d.mts', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json'])
+for (const f of ['main.cjs', 'options.cjs', 'index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'redis.js', 'redis.mjs', 'redis.d.ts', 'redis.d.mts', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json'])
   if (!main.includes('package/' + f)) fail(`main package lacks ${f}`)
 if (main.some((f) => f.endsWith('.node'))) fail('main package ships an addon')
 if (!plat.some((f) => f.endsWith('.node'))) fail('platform package has no addon')
