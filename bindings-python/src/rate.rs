@@ -109,11 +109,7 @@ impl VelocityCounter {
         key: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<(u64, u64)> {
-        let c = self
-            .0
-            .record(bytes_like(key, "key")?, now_or(now)?)
-            .map_err(|e| rate_err(py, e))?;
-        Ok((c.last_minute, c.last_hour))
+        counts(py, self.0.record(bytes_like(key, "key")?, now_or(now)?))
     }
 
     /// The counts of `key` (last_minute, last_hour) without recording an event.
@@ -124,12 +120,17 @@ impl VelocityCounter {
         key: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<(u64, u64)> {
-        let c = self
-            .0
-            .peek(bytes_like(key, "key")?, now_or(now)?)
-            .map_err(|e| rate_err(py, e))?;
-        Ok((c.last_minute, c.last_hour))
+        counts(py, self.0.peek(bytes_like(key, "key")?, now_or(now)?))
     }
+}
+
+/// A velocity answer as Python's (last_minute, last_hour).
+fn counts(
+    py: Python<'_>,
+    c: Result<clickfence::rate::VelocityCounts, clickfence::RateError>,
+) -> PyResult<(u64, u64)> {
+    c.map(|c| (c.last_minute, c.last_hour))
+        .map_err(|e| rate_err(py, e))
 }
 
 /// The arguments of the core's window script for one check (as strings);
