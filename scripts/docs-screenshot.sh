@@ -7,14 +7,8 @@ cd "$(dirname "$0")/.."
 out=${1:-target/docs.png}
 page=${2:-/docs/}
 
-browser=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$browser" ]; then
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
-  browser=$(command -v chromium)
-fi
+bash scripts/setup.sh # Debian's Chromium, when missing
+browser=$(command -v chromium)
 
 cargo build -q -p clickfence-server --locked
 work=$(mktemp -d)

@@ -3,8 +3,9 @@
 # Rust suites (unit, integration, property and doc tests, C header
 # freshness), the C tests under valgrind, the Python package (built by pip,
 # tested by pytest), the Node addon (npm ci && npm run build, node --test)
-# the OpenAPI contract test (schemathesis on the live server) and a short
-# run of every fuzz target.
+# the dashboard in a real browser (headless Chromium), the OpenAPI contract
+# test (schemathesis on the live server) and a short run of every fuzz
+# target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,8 @@ bash scripts/check-features.sh
 bash scripts/test-c.sh
 bash scripts/test-python.sh
 bash scripts/test-node.sh
+# The dashboard walked in Debian's Chromium, on SQLite and on PostgreSQL.
+bash scripts/test-dashboard.sh
 # The packages as they are published, for this machine's target: the wheel
 # (auditwheel) and an offline sdist build; the npm main and platform
 # packages, installed and loaded; and the release workflows, linted.

@@ -6,6 +6,7 @@ pub mod api;
 pub mod blocks;
 pub mod cli;
 pub mod counters;
+pub mod dashboard;
 pub mod delivery;
 pub mod docs;
 pub mod events;
@@ -68,6 +69,7 @@ pub const CLOUDFLARE_RANGES: &[&str] = &[
 pub fn router(state: Arc<AppState>) -> Router {
     let (api, document) = documented(&state).split_for_parts();
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", document))
+        .merge(dashboard::router())
         .route("/", get(landing))
         // The spec's own breaker URL lacks the /api prefix; served as an
         // alias of the documented operation.

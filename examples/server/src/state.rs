@@ -24,7 +24,8 @@ pub struct ServerConfig {
     /// Cloudflare's ranges: CF-Connecting-IP and CF-IPCountry are believed
     /// when Cloudflare is the nearest hop outside `trusted_proxies`.
     pub cloudflare: IpSet,
-    /// Trust CF-* headers from any peer (local use only).
+    /// Trust CF-* headers from loopback and private-network peers (local
+    /// use only).
     pub trust_cf_headers: bool,
     /// Bearer secret of sync-ip-blocking-config and the analytics endpoints.
     pub api_secret: Option<String>,
@@ -119,6 +120,18 @@ pub struct AppState {
     scorers: Mutex<HashMap<(u8, u8), Arc<Scorer>>>,
 }
 
+/// The peers `--trust-cf-headers` believes CF-* headers from: loopback and
+/// private networks, where a local proxy or test client sits.
+pub const LOCAL_PEERS: [&str; 7] = [
+    "127.0.0.0/8",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+];
+
 /// Failed authentications allowed per client address and minute.
 pub const AUTH_FAILURES_PER_MINUTE: u32 = 30;
 /// Refused `check-ip-access` visits recorded per shop, client and minute.
@@ -188,12 +201,55 @@ impl AppState {
         }
     }
 
+    /// Cloudflare's `CF-IPCountry` for a visitor whose address Cloudflare
+    /// gave (`source`), upper-cased; `None` otherwise or when malformed.
+    pub fn country_hint(
+        &self,
+        ip: std::net::IpAddr,
+        source: ClientIpSource,
+        headers: &axum::http::HeaderMap,
+    ) -> Option<String> {
+        let hint = (source == ClientIpSource::CfConnectingIp)
+            .then(|| headers.get("cf-ipcountry"))
+            .flatten()?;
+        let country = hint
+            .to_str()
+            .ok()
+            .filter(|c| c.parse::<clickfence::ip::CountryCode>().is_ok())
+            .map(str::to_uppercase);
+        if country.is_none() {
+            // Cloudflare never sends this: a proxy in front is misconfigured.
+            // Read as unknown (the README's rule: never an error a caller
+            // could fail open on), and said once per request so an operator
+            // sees it.
+            tracing::warn!(?hint, %ip, "country_hint_ignored: malformed CF-IPCountry read as unknown");
+        }
+        country
+    }
+
+    /// The visitor's country: Cloudflare's hint, else the GeoIP database's
+    /// answer (`None` when neither knows).
+    pub fn visitor_country(
+        &self,
+        ip: std::net::IpAddr,
+        source: ClientIpSource,
+        headers: &axum::http::HeaderMap,
+    ) -> Option<String> {
+        self.country_hint(ip, source, headers).or_else(|| {
+            let geoip = self.config.geoip.as_ref()?;
+            geoip.country(ip).ok().flatten().map(|c| c.to_string())
+        })
+    }
+
     /// State over `store`, restoring click-signing settings and shop policies.
     pub fn new(store: Store, mut config: ServerConfig) -> Result<Self, StoreError> {
         let trust = ProxyTrust {
             proxies: std::mem::take(&mut config.trusted_proxies),
             cloudflare: if config.trust_cf_headers {
-                IpSet::from_strs(["0.0.0.0/0", "::/0"]).unwrap_or_default()
+                // Not every address: the core never takes a CF-Connecting-IP
+                // that is itself a trusted hop, so "trust all" would believe
+                // none.
+                IpSet::from_strs(LOCAL_PEERS).unwrap_or_default()
             } else {
                 std::mem::take(&mut config.cloudflare)
             },

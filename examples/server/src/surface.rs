@@ -198,14 +198,16 @@ fn oversized(request: &Request) -> Option<StatusCode> {
     (headers > MAX_HEADER_BYTES).then_some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
 }
 
-/// An error the handlers did not shape: any 4xx or 5xx whose body is not JSON.
+/// An error the handlers did not shape: any 4xx or 5xx whose body is
+/// neither JSON nor HTML (the dashboard's error pages are HTML; the
+/// framework's own rejections are plain text).
 fn needs_shaping(response: &Response) -> bool {
-    let is_json = response
+    let shaped = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    (response.status().is_client_error() || response.status().is_server_error()) && !is_json
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    (response.status().is_client_error() || response.status().is_server_error()) && !shaped
 }
 
 /// The framework's plain-text explanation, bounded.

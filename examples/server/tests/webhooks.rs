@@ -236,10 +236,14 @@ async fn twenty_consecutive_failures_disable_the_endpoint() {
     server.state.deliveries.notify_one();
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(receiver.hits.load(Ordering::SeqCst), 20);
-    // Re-enabling resets the count and delivery resumes.
+    // Re-enabling resets the count and delivery resumes at once: the
+    // pending deliveries, waiting out their retry delays, are due now.
     *receiver.script.lock().unwrap() = vec![];
-    server.state.store.reenable_endpoint(endpoint.id).unwrap();
-    server.state.store.make_pending_due(now()).unwrap();
+    server
+        .state
+        .store
+        .reenable_endpoint(endpoint.id, now())
+        .unwrap();
     server.state.deliveries.notify_one();
     wait_until(|| receiver.hits.load(Ordering::SeqCst) > 20).await;
     server.stop().await;

@@ -398,6 +398,21 @@ pub async fn report(
 ) -> SigningResult<Response> {
     let range = ReportRange::parse(q.start.as_deref(), q.end.as_deref())
         .map_err(|e| SigningError::invalid(e.to_string()))?;
+    let rows = report_rows(state, range).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        rows_to_csv(&rows),
+    )
+        .into_response())
+}
+
+/// The hourly report over `range` (the last 24 hours by default), this
+/// instance's latest counts included: what the CSV report and the
+/// dashboard's chart show.
+pub async fn report_rows(
+    state: Arc<AppState>,
+    range: ReportRange,
+) -> SigningResult<Vec<ReportRow>> {
     let now_hour = UtcHour::containing(now() as u64);
     let (start, end) = match range {
         ReportRange::LastDay => (UtcHour(now_hour.0.saturating_sub(23)), now_hour),
@@ -411,7 +426,7 @@ pub async fn report(
             .signed_click_report(start.0 as i64, end.0 as i64)?)
     })
     .await?;
-    let rows: Vec<ReportRow> = rows
+    Ok(rows
         .iter()
         .map(|r| ReportRow {
             time: UtcHour(r[0] as u64),
@@ -424,12 +439,7 @@ pub async fn report(
                 no_active_secrets: r[6] as u64,
             },
         })
-        .collect();
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-        rows_to_csv(&rows),
-    )
-        .into_response())
+        .collect())
 }
 
 /// `?start-date=&end-date=`.

@@ -154,7 +154,7 @@ pub fn webhook(state: &AppState, cmd: WebhookCmd, now: i64) -> Result<(), CliErr
                 );
             }
         }
-        WebhookCmd::Enable { endpoint } => ops::webhooks::reenable(state, endpoint)?,
+        WebhookCmd::Enable { endpoint } => ops::webhooks::reenable(state, endpoint, now)?,
     }
     Ok(())
 }

@@ -82,7 +82,7 @@ pub struct Cli {
         global = true
     )]
     cloudflare_ranges: Vec<String>,
-    /// Trust CF-Connecting-IP / CF-IPCountry from any peer (local use only).
+    /// Trust CF-Connecting-IP / CF-IPCountry from loopback and private-network peers (local use only).
     #[arg(long, env = "CLICKFENCE_TRUST_CF_HEADERS", global = true)]
     trust_cf_headers: bool,
     /// Bearer secret of sync-ip-blocking-config and the analytics endpoints

@@ -174,13 +174,15 @@ impl Worker {
 
     async fn attempt(&self, d: Delivery) {
         let now = now();
-        let result = post(
+        let started = std::time::Instant::now();
+        let (result, error) = post(
             &self.client,
             &d,
             now,
             self.state.config.allow_private_webhooks,
         )
         .await;
+        let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let mut delivery = DeliveryState {
             attempts: d.attempts as u32,
             next_attempt_at: Some(now as u64),
@@ -201,6 +203,7 @@ impl Worker {
         tracing::info!(delivery = d.id, endpoint = d.endpoint.id, event = %d.event, attempt = delivery.attempts, result = %last, "webhook attempt");
         let (id, endpoint, attempts) = (d.id, d.endpoint.id, i64::from(delivery.attempts));
         let owner = self.state.instance.clone();
+        let event = d.event;
         let recorded = db(&self.state, move |s| {
             let record = AttemptRecord {
                 delivery: id,
@@ -210,6 +213,10 @@ impl Worker {
                 last_status: &last,
                 endpoint,
                 owner: &owner,
+                event: &event,
+                latency_ms,
+                error: error.as_deref(),
+                at: now,
             };
             s.store.record_attempt(&record, |failures, disabled| {
                 let mut health = EndpointHealth {
@@ -237,32 +244,60 @@ impl Worker {
     }
 }
 
-async fn post(client: &HttpClient, d: &Delivery, now: i64, allow_private: bool) -> AttemptResult {
+/// Makes one attempt: its result and, when it is not a 2xx, what went
+/// wrong in words (for the dashboard's attempt list; never the body).
+async fn post(
+    client: &HttpClient,
+    d: &Delivery,
+    now: i64,
+    allow_private: bool,
+) -> (AttemptResult, Option<String>) {
+    let refused = |why: String| (AttemptResult::TransportError, Some(why));
     // Checked again at every attempt: a URL stored before this rule, or by
     // hand, is never requested.
     let url = match check_url(&d.endpoint.url, allow_private) {
         Ok(url) => url,
         Err(why) => {
             tracing::warn!(endpoint = d.endpoint.id, %why, "webhook URL refused");
-            return AttemptResult::TransportError;
+            return refused(format!("URL refused: {why}"));
         }
     };
     let Ok(signer) = WebhookSigner::new(&d.endpoint.secret) else {
-        return AttemptResult::TransportError;
+        return refused("the endpoint's secret cannot sign".into());
     };
     let Ok(headers) = signer.headers(&d.event, &d.id.to_string(), now as u64, &d.body) else {
-        return AttemptResult::TransportError;
+        return refused("the delivery cannot be signed".into());
     };
     let mut request = Request::post(url.as_str());
     for (name, value) in &headers {
         request = request.header(*name, value);
     }
     let Ok(request) = request.body(Full::new(Bytes::from(d.body.clone()))) else {
-        return AttemptResult::TransportError;
+        return refused("the request cannot be built".into());
     };
     match tokio::time::timeout(ATTEMPT_TIMEOUT, client.request(request)).await {
-        Err(_) => AttemptResult::Timeout,
-        Ok(Err(_)) => AttemptResult::TransportError,
-        Ok(Ok(response)) => AttemptResult::Status(response.status().as_u16()),
+        Err(_) => (
+            AttemptResult::Timeout,
+            Some(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())),
+        ),
+        Ok(Err(e)) => refused(transport_error(&e)),
+        Ok(Ok(response)) => {
+            let status = response.status();
+            let error = (!status.is_success()).then(|| format!("HTTP {status}"));
+            (AttemptResult::Status(status.as_u16()), error)
+        }
     }
+}
+
+/// A client error in words: its chain of causes (connection refused, DNS,
+/// TLS), at most 300 characters.
+fn transport_error(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text.chars().take(300).collect()
 }

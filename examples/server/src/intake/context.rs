@@ -37,6 +37,8 @@ pub struct ClickContext {
     pub site: Site,
     /// The client's address.
     pub ip: IpAddr,
+    /// The client's country, when Cloudflare or the GeoIP database knows it.
+    pub country: Option<String>,
     /// The client as velocity, blocks and limits key it (the IPv6 /64).
     pub client: String,
     /// The client's network (IPv4 /24, IPv6 /48), for counting sources.
@@ -80,7 +82,8 @@ pub fn build(
         Ok(to) => to,
         Err(why) => return Ok(Err(bad_target(why))),
     };
-    let (ip, _) = state.client(peer.ip(), headers);
+    let (ip, source) = state.client(peer.ip(), headers);
+    let country = state.visitor_country(ip, source, headers);
     let header = |name: &str| {
         headers
             .get(name)
@@ -95,6 +98,7 @@ pub fn build(
     Ok(Ok(ClickContext {
         site,
         ip,
+        country,
         client: Granularity::CLIENT.label(ip),
         network: Granularity::NETWORK.label(ip),
         to,

@@ -60,6 +60,7 @@ fn insert(tx: &Tx<'_>, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreEr
         reasons: &reasons,
         user_agent: ctx.user_agent.as_deref(),
         referrer: ctx.referrer.as_deref(),
+        country: ctx.country.as_deref(),
         at: ctx.now,
     })
 }

@@ -44,11 +44,12 @@ pub fn add(
     Ok((id, secret))
 }
 
-/// Re-enables an endpoint (auto-disabled after 20 failures).
-pub fn reenable(state: &AppState, id: i64) -> OpResult<()> {
+/// Re-enables an endpoint (auto-disabled after 20 failures); its pending
+/// deliveries go out at once.
+pub fn reenable(state: &AppState, id: i64, now: i64) -> OpResult<()> {
     state
         .store
-        .reenable_endpoint(id)?
+        .reenable_endpoint(id, now)?
         .then_some(())
         .ok_or_else(|| OpError::not_found("endpoint", id))
 }

@@ -28,6 +28,11 @@ pub struct Click {
     pub referrer: Option<String>,
     /// RFC 3339.
     pub created_at: String,
+    /// The visitor's country (ISO 3166-1 alpha-2) when it was known at
+    /// intake. Not part of the platform API's click record, so not
+    /// serialized.
+    #[serde(skip)]
+    pub country: Option<String>,
 }
 
 /// A click to record.
@@ -51,6 +56,8 @@ pub struct NewClick<'a> {
     pub user_agent: Option<&'a str>,
     /// Referrer.
     pub referrer: Option<&'a str>,
+    /// The visitor's country, when known.
+    pub country: Option<&'a str>,
     /// Unix seconds.
     pub at: i64,
 }
@@ -81,7 +88,7 @@ impl Store {
     ) -> StoreResult<Vec<Click>> {
         let db = self.db()?;
         let rows = db.query_map(
-"SELECT id, site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at
+"SELECT id, site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, country
              FROM clicks WHERE site_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR id < ?2) AND (CAST(?3 AS TEXT) IS NULL OR status = ?3)
                AND (CAST(?4 AS TEXT) IS NULL OR classification = ?4) AND (CAST(?5 AS TEXT) IS NULL OR ip = ?5)
                AND (CAST(?6 AS BIGINT) IS NULL OR created_at >= ?6) AND (CAST(?7 AS BIGINT) IS NULL OR created_at <= ?7)
@@ -114,6 +121,7 @@ impl Store {
                         user_agent: r.get(7)?,
                         referrer: r.get(8)?,
                         created_at: rfc3339(r.get(9)?),
+                        country: r.get(10)?,
                     })
                 },
             )?;
@@ -126,6 +134,17 @@ impl Store {
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' THEN 1 ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN status = 'flagged' THEN 1 ELSE 0 END), 0)
              FROM clicks WHERE site_id = ?1 AND created_at >= ?2",
+            params![site, since],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+    }
+
+    /// A site's clicks since `since`, per UTC day (unix day number) and
+    /// status: `(day, status, count)`, oldest day first.
+    pub fn clicks_per_day(&self, site: i64, since: i64) -> StoreResult<Vec<(i64, String, i64)>> {
+        self.db()?.query_map(
+            "SELECT created_at / 86400 AS day, status, COUNT(*) FROM clicks
+             WHERE site_id = ?1 AND created_at >= ?2 GROUP BY day, status ORDER BY day, status",
             params![site, since],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )

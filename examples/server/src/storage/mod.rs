@@ -13,6 +13,7 @@ mod blocks;
 mod clicks;
 mod config;
 pub mod db;
+mod sessions;
 mod shops;
 mod signing;
 mod sites;
@@ -27,12 +28,13 @@ pub(crate) use blocks::{block_from, BLOCK_COLUMNS};
 pub use clicks::{Click, ClickFilter, NewClick};
 pub use config::{BlockChange, ConfigVersions, Shared};
 use db::{Backend, Conn};
+pub use sessions::SessionRecord;
 pub use shops::NewPixel;
 pub use signing::ClickSigningState;
 pub use sites::{Site, SiteChanges};
 pub use tokens::TokenRecord;
 pub use tx::{NewBlock, Tx};
-pub use webhooks::{AttemptRecord, Delivery, DeliveryRow, Endpoint};
+pub use webhooks::{Attempt, AttemptRecord, Delivery, DeliveryRow, Endpoint};
 
 /// A storage failure. The message is for logs, never for clients; the
 /// [`code`](StoreError::code) is stable.

@@ -98,4 +98,14 @@ impl Store {
             .map(super::db::Row::into_values)
             .collect())
     }
+
+    /// The shops this server knows (a synced policy or pixel events), by
+    /// name, at most 500.
+    pub fn known_shops(&self) -> StoreResult<Vec<String>> {
+        self.db()?.query_map(
+            "SELECT shop FROM shop_policies UNION SELECT shop FROM pixel_events ORDER BY 1 LIMIT 500",
+            params![],
+            |r| r.get(0),
+        )
+    }
 }

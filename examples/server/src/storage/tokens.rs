@@ -17,9 +17,11 @@ pub struct TokenRecord {
     pub expires_at: i64,
     /// Revoked at.
     pub revoked_at: Option<i64>,
+    /// Created at, unix seconds.
+    pub created_at: i64,
 }
 
-/// Reads `id, account_id, abilities, expires_at, revoked_at`.
+/// Reads `id, account_id, abilities, expires_at, revoked_at, created_at`.
 fn token_from(r: &Row) -> StoreResult<TokenRecord> {
     let abilities: String = r.get(2)?;
     Ok(TokenRecord {
@@ -28,6 +30,7 @@ fn token_from(r: &Row) -> StoreResult<TokenRecord> {
         abilities: abilities.split(',').map(str::to_owned).collect(),
         expires_at: r.get(3)?,
         revoked_at: r.get(4)?,
+        created_at: r.get(5)?,
     })
 }
 
@@ -63,7 +66,7 @@ impl Store {
     pub fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
         let db = self.db()?;
         db.query_opt(
-            "SELECT id, account_id, abilities, expires_at, revoked_at FROM tokens WHERE hash = ?1",
+            "SELECT id, account_id, abilities, expires_at, revoked_at, created_at FROM tokens WHERE hash = ?1",
             params![hash],
             token_from,
         )
@@ -72,7 +75,7 @@ impl Store {
     /// An account's tokens, oldest first.
     pub fn tokens_of(&self, account: i64) -> StoreResult<Vec<TokenRecord>> {
         self.db()?.query_map(
-            "SELECT id, account_id, abilities, expires_at, revoked_at FROM tokens WHERE account_id = ?1 ORDER BY id",
+            "SELECT id, account_id, abilities, expires_at, revoked_at, created_at FROM tokens WHERE account_id = ?1 ORDER BY id",
             params![account],
             token_from,
         )

@@ -207,8 +207,8 @@ params![site, excess], |r| r.get(0))?;
     /// Records a click; returns its id.
     pub fn insert_click(&self, c: &NewClick<'_>) -> StoreResult<i64> {
         self.c().query_row(
-"INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+"INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
 params![
             c.site,
             c.ip,
@@ -220,6 +220,7 @@ params![
             c.referrer,
             c.at,
             c.network,
+            c.country,
         ],
  |r| r.get(0))
     }

@@ -72,7 +72,38 @@ pub struct AttemptRecord<'a> {
     pub endpoint: i64,
     /// The instance whose claim this attempt ran under.
     pub owner: &'a str,
+    /// The event delivered.
+    pub event: &'a str,
+    /// How long the attempt took, milliseconds.
+    pub latency_ms: i64,
+    /// What went wrong, in words (`None` for a 2xx).
+    pub error: Option<&'a str>,
+    /// When the attempt was made, unix seconds.
+    pub at: i64,
 }
+
+/// One attempt of a delivery, as the dashboard lists it.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// The delivery (its `X-MyClickShield-Delivery`).
+    pub delivery: i64,
+    /// The event delivered.
+    pub event: String,
+    /// 1 for the first attempt of the delivery.
+    pub attempt: i64,
+    /// The HTTP status, `timeout` or `transport_error`.
+    pub outcome: String,
+    /// Milliseconds.
+    pub latency_ms: i64,
+    /// What went wrong, in words.
+    pub error: Option<String>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// Attempts kept per endpoint: enough to see a pattern, bounded so a
+/// failing receiver cannot grow the table without end.
+pub const ATTEMPTS_KEPT: i64 = 50;
 
 const DELIVERY_COLUMNS: &str = "d.id, d.event, d.body, d.attempts, e.id, e.account_id, e.url, e.secret, e.events, e.consecutive_failures, e.disabled";
 
@@ -158,12 +189,41 @@ params![account], endpoint_from)?;
         Ok(rows)
     }
 
-    /// Re-enables an endpoint and resets its failure count.
-    pub fn reenable_endpoint(&self, id: i64) -> StoreResult<bool> {
-        Ok(self.db()?.execute(
-            "UPDATE webhook_endpoints SET disabled = 0, consecutive_failures = 0 WHERE id = ?1",
-            params![id],
-        )? == 1)
+    /// An endpoint's last `limit` attempts, newest first.
+    pub fn attempts_of(&self, endpoint: i64, limit: i64) -> StoreResult<Vec<Attempt>> {
+        self.db()?.query_map(
+            "SELECT delivery_id, event, attempt, outcome, latency_ms, error, at FROM webhook_attempts
+             WHERE endpoint_id = ?1 ORDER BY id DESC LIMIT ?2",
+            params![endpoint, limit],
+            |r| {
+                Ok(Attempt {
+                    delivery: r.get(0)?,
+                    event: r.get(1)?,
+                    attempt: r.get(2)?,
+                    outcome: r.get(3)?,
+                    latency_ms: r.get(4)?,
+                    error: r.get(5)?,
+                    at: r.get(6)?,
+                })
+            },
+        )
+    }
+
+    /// Re-enables an endpoint and resets its failure count; the deliveries
+    /// it still has pending (waiting out a retry delay) are due at `now`,
+    /// since the receiver is said to be fixed.
+    pub fn reenable_endpoint(&self, id: i64, now: i64) -> StoreResult<bool> {
+        self.transaction(|tx| {
+            let found = tx.execute(
+                "UPDATE webhook_endpoints SET disabled = 0, consecutive_failures = 0 WHERE id = ?1",
+                params![id],
+            )? == 1;
+            tx.execute(
+                "UPDATE deliveries SET next_attempt_at = ?2 WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at > ?2",
+                params![id, now],
+            )?;
+            Ok(found)
+        })
     }
 
     /// Endpoints with a due delivery that no live claim holds, oldest due
@@ -272,6 +332,16 @@ params![now, limit], |r| r.get(0))?;
         tx.execute(
             "UPDATE webhook_endpoints SET consecutive_failures = ?2, disabled = ?3 WHERE id = ?1",
             params![a.endpoint, failures, disabled],
+        )?;
+        tx.execute(
+            "INSERT INTO webhook_attempts (endpoint_id, delivery_id, event, attempt, outcome, latency_ms, error, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![a.endpoint, a.delivery, a.event, a.attempts, a.last_status, a.latency_ms, a.error, a.at],
+        )?;
+        tx.execute(
+            "DELETE FROM webhook_attempts WHERE endpoint_id = ?1 AND id <=
+               (SELECT id FROM webhook_attempts WHERE endpoint_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+            params![a.endpoint, ATTEMPTS_KEPT],
         )?;
         Ok(Some((failures, disabled)))
         })

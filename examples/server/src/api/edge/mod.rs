@@ -192,19 +192,7 @@ pub fn visitor(
     headers: &HeaderMap,
 ) -> (IpAddr, Option<String>) {
     let (ip, source) = state.client(peer.ip(), headers);
-    let hint = (source == clickfence::ip::ClientIpSource::CfConnectingIp)
-        .then(|| headers.get("cf-ipcountry"))
-        .flatten();
-    let country = hint
-        .and_then(|v| v.to_str().ok())
-        .filter(|c| c.parse::<clickfence::ip::CountryCode>().is_ok())
-        .map(str::to_uppercase);
-    if hint.is_some() && country.is_none() {
-        // Cloudflare never sends this: a proxy in front is misconfigured.
-        // Read as unknown (the README's rule: never an error a caller could
-        // fail open on), and said once per request so an operator sees it.
-        tracing::warn!(hint = ?hint, %ip, "country_hint_ignored: malformed CF-IPCountry read as unknown");
-    }
+    let country = state.country_hint(ip, source, headers);
     (ip, country)
 }
 

@@ -16,7 +16,7 @@ use clickfence::rate::RateDecision;
 use super::error::ApiError;
 use super::rate::RateSlot;
 use crate::state::{now, AppState};
-use crate::storage::{Account, Site};
+use crate::storage::{Account, Site, TokenRecord};
 
 /// A token ability, as a type, so a handler's signature says what it needs.
 pub trait Ability: Send + Sync + 'static {
@@ -148,6 +148,74 @@ pub fn authorize(
     Ok(caller)
 }
 
+/// Failed authentications of one client address (the IPv6 /64): past
+/// [`crate::state::AUTH_FAILURES_PER_MINUTE`] a minute, every attempt from
+/// it is refused, so guessing credentials is slow and a flood of bad ones
+/// costs no lookups. Shared by the API and the dashboard's sign-in.
+pub struct AuthFailures<'a> {
+    state: &'a AppState,
+    key: String,
+    now: u64,
+}
+
+impl<'a> AuthFailures<'a> {
+    /// The failure count of the client `headers` and `peer` name.
+    pub fn of(state: &'a AppState, headers: &HeaderMap, peer: SocketAddr, now: i64) -> Self {
+        let (client, _) = state.client(peer.ip(), headers);
+        Self {
+            state,
+            key: format!("auth:{}", Granularity::CLIENT.label(client)),
+            now: now.max(0) as u64,
+        }
+    }
+
+    fn rate(&self, cost: u32) -> Result<RateDecision, clickfence::RateError> {
+        let s = self.state;
+        s.rate("auth_failures", &s.auth_failures, &self.key, cost, self.now)
+    }
+
+    /// 429 when the address is past its quota.
+    pub fn gate(&self) -> Result<(), ApiError> {
+        let failures = self.rate(0).map_err(ApiError::internal)?;
+        if failures.remaining > 0 {
+            return Ok(());
+        }
+        self.state.metrics.refused("auth_failures");
+        Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed authentications from this address.",
+        )
+        .with_rate(self.rate(1).ok()))
+    }
+
+    /// Counts one failure and answers 401 with `message`.
+    pub fn fail(&self, message: &'static str) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, message).with_rate(self.rate(1).ok())
+    }
+}
+
+/// The token stored under `hash` when it is live at `now` (not revoked,
+/// not expired).
+pub fn live_token(state: &AppState, hash: &str, now: i64) -> Result<Option<TokenRecord>, ApiError> {
+    let record = state.store.token_by_hash(hash)?;
+    Ok(record.filter(|r| r.revoked_at.is_none() && r.expires_at > now))
+}
+
+/// The account a live token acts for, when its plan includes API access:
+/// 401 for a token whose account is gone, 402 on the Starter plan.
+pub fn token_account(state: &AppState, record: &TokenRecord) -> Result<Account, ApiError> {
+    let Some(account) = state.store.account(record.account_id)? else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "Invalid token."));
+    };
+    if account.plan == "starter" {
+        return Err(ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "Plan does not include API access — upgrade to Pro+.",
+        ));
+    }
+    Ok(account)
+}
+
 /// The checks every platform request passes before its ability is looked
 /// at (401, 429, 402), in the spec's order; the caller and its abilities.
 pub fn authenticate(
@@ -155,39 +223,24 @@ pub fn authenticate(
     headers: &HeaderMap,
     peer: SocketAddr,
 ) -> Result<(Caller, Vec<String>), ApiError> {
+    let failures = AuthFailures::of(state, headers, peer, now());
+    authenticate_token(state, &failures, crate::bearer(headers))
+}
+
+/// [`authenticate`] for a token already read from the request (the API's
+/// bearer header, the dashboard's sign-in form).
+pub fn authenticate_token(
+    state: &AppState,
+    failures: &AuthFailures<'_>,
+    token: Option<&str>,
+) -> Result<(Caller, Vec<String>), ApiError> {
     let now = now();
-    // Failed authentications are limited per client address (the IPv6 /64),
-    // so guessing tokens is slow and a flood of bad tokens costs no lookups.
-    let (client, _) = state.client(peer.ip(), headers);
-    let failure_key = format!("auth:{}", Granularity::CLIENT.label(client));
-    // One failure counted (cost 1) or only read (cost 0).
-    let failure = |cost| {
-        state.rate(
-            "auth_failures",
-            &state.auth_failures,
-            &failure_key,
-            cost,
-            now as u64,
-        )
+    failures.gate()?;
+    let Some(token) = token else {
+        return Err(failures.fail("Missing bearer token."));
     };
-    let failures = failure(0).map_err(ApiError::internal)?;
-    if failures.remaining == 0 {
-        state.metrics.refused("auth_failures");
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed authentications from this address.",
-        )
-        .with_rate(failure(1).ok()));
-    }
-    let fail = |message: &'static str| {
-        ApiError::new(StatusCode::UNAUTHORIZED, message).with_rate(failure(1).ok())
-    };
-    let Some(token) = crate::bearer(headers) else {
-        return Err(fail("Missing bearer token."));
-    };
-    let record = state.store.token_by_hash(&crate::tokens::hash(token))?;
-    let Some(record) = record.filter(|r| r.revoked_at.is_none() && r.expires_at > now) else {
-        return Err(fail("Invalid, expired or revoked token."));
+    let Some(record) = live_token(state, &crate::tokens::hash(token), now)? else {
+        return Err(failures.fail("Invalid, expired or revoked token."));
     };
     let token_key = format!("token:{}", record.id);
     let rate = state
@@ -201,15 +254,6 @@ pub fn authenticate(
         )
         .with_rate(Some(rate)));
     }
-    let Some(account) = state.store.account(record.account_id)? else {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "Invalid token.").with_rate(Some(rate)));
-    };
-    if account.plan == "starter" {
-        return Err(ApiError::new(
-            StatusCode::PAYMENT_REQUIRED,
-            "Plan does not include API access — upgrade to Pro+.",
-        )
-        .with_rate(Some(rate)));
-    }
+    let account = token_account(state, &record).map_err(|e| e.with_rate(Some(rate)))?;
     Ok((Caller { account, rate }, record.abilities))
 }

@@ -114,8 +114,9 @@ pub async fn block(
     Ok((status, Json(json!({ "data": record }))))
 }
 
-/// The checked address, reason and kind of a block request.
-fn read_block(
+/// The checked address, reason and kind of a block request (the API's
+/// rules, which the dashboard's form goes through too).
+pub fn read_block(
     body: BlockBody,
     now: i64,
 ) -> Result<(std::net::IpAddr, Option<String>, BlockKind), ApiError> {

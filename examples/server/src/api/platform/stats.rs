@@ -43,14 +43,48 @@ pub async fn stats(
 ) -> Result<Json<Value>, ApiError> {
     let days = in_range("days", q.days, (1, 90), 30)?;
     let site = access.site.id;
-    let (total, blocked, flagged) =
-        blocking(move || Ok(state.store.click_counts(site, now() - days * 86_400)?)).await?;
+    let stats = blocking(move || Ok(SiteStats::of(&state.store, site, days, now())?)).await?;
     Ok(Json(json!({ "data": {
         "site_id": site,
         "window_days": days,
-        "total_clicks": total,
-        "blocked_clicks": blocked,
-        "flagged_clicks": flagged,
-        "fraud_rate": clickfence::score::fraud_rate(total as u64, blocked as u64),
+        "total_clicks": stats.total,
+        "blocked_clicks": stats.blocked,
+        "flagged_clicks": stats.flagged,
+        "fraud_rate": stats.fraud_rate,
     }})))
+}
+
+/// A site's clicks over the last `days` × 24 h, as the stats endpoint and
+/// the dashboard show them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SiteStats {
+    /// Every click.
+    pub total: i64,
+    /// Clicks let through unflagged.
+    pub valid: i64,
+    /// Flagged clicks.
+    pub flagged: i64,
+    /// Blocked clicks.
+    pub blocked: i64,
+    /// The core's fraud rate (percent of clicks blocked).
+    pub fraud_rate: f64,
+}
+
+impl SiteStats {
+    /// The counts of `site` over the `days` before `now`.
+    pub fn of(
+        store: &crate::storage::Store,
+        site: i64,
+        days: i64,
+        now: i64,
+    ) -> crate::storage::StoreResult<Self> {
+        let (total, blocked, flagged) = store.click_counts(site, now - days * 86_400)?;
+        Ok(Self {
+            total,
+            valid: total - blocked - flagged,
+            flagged,
+            blocked,
+            fraud_rate: clickfence::score::fraud_rate(total.max(0) as u64, blocked.max(0) as u64),
+        })
+    }
 }

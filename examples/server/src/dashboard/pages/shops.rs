@@ -1,0 +1,241 @@
+//! Shops, for the edge API secret: a shop's analytics summary, the trend
+//! of every metric, top IPs, countries and pages, and the three activity
+//! feeds. Each block is the edge API's own handler called with the same
+//! query a storefront back end would send, so the numbers are the API's.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use maud::{html, Markup};
+use serde_json::Value;
+
+use super::{blocking, html, query};
+use crate::api::edge::activity::{self, FeedQuery};
+use crate::api::edge::analytics::{self, PeriodQuery, TopQuery, TrendQuery, METRICS};
+use crate::api::edge::EdgeQuery;
+use crate::dashboard::chart::{line, Series};
+use crate::dashboard::layout::page;
+use crate::dashboard::session::{Credential, Viewer};
+use crate::dashboard::{words, DashError, DashResult};
+use crate::state::{now, AppState};
+
+/// Entries shown per activity feed.
+pub const FEED_SHOWN: i64 = 20;
+
+/// `?shop=&start=&end=`.
+#[derive(Debug, serde::Deserialize)]
+pub struct ShopQuery {
+    shop: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+}
+
+/// The shops page: a picker, then the chosen shop's analytics.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> DashResult<Response> {
+    if !matches!(viewer.credential, Credential::Shop) {
+        return Err(DashError::needs("the edge API secret"));
+    }
+    let q: ShopQuery = query(raw.as_deref())?;
+    let s = Arc::clone(&state);
+    let shops = blocking(move || Ok(s.store.known_shops()?)).await?;
+    let today = now().div_euclid(86_400);
+    let start = q
+        .start
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| words::day(today - 29));
+    let end = q
+        .end
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| words::day(today));
+    let shop = q
+        .shop
+        .filter(|s| !s.is_empty())
+        .or_else(|| shops.first().cloned());
+    let report = match &shop {
+        Some(shop) => Some(analytics_of(&state, shop, &start, &end).await?),
+        None => None,
+    };
+    let body = html! {
+        h1 { "Shops" }
+        form.filters method="get" {
+            div.field {
+                label for="shop" { "Shop" }
+                input id="shop" name="shop" list="known-shops" value=[shop.as_deref()] spellcheck="false" autocapitalize="off";
+                datalist id="known-shops" { @for s in &shops { option value=(s) {} } }
+            }
+            div.field { label for="start" { "From" } input id="start" name="start" type="date" value=(start); }
+            div.field { label for="end" { "To" } input id="end" name="end" type="date" value=(end); }
+            button type="submit" { "Show" }
+        }
+        @if !shops.is_empty() {
+            p { "Known shops: " @for (i, s) in shops.iter().enumerate() {
+                @if i > 0 { ", " }
+                a href=(format!("?shop={}", urlencode(s))) { (s) }
+            } }
+        }
+        @match &report {
+            None => p { "No shop has sent events or synced a policy yet." },
+            Some(r) => (r),
+        }
+    };
+    Ok(html(StatusCode::OK, page(Some(&viewer), "Shops", body)))
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Every analytics block for one shop and period.
+async fn analytics_of(
+    state: &Arc<AppState>,
+    shop: &str,
+    start: &str,
+    end: &str,
+) -> DashResult<Markup> {
+    let period = || PeriodQuery {
+        shop: Some(shop.to_owned()),
+        start: Some(start.to_owned()),
+        end: Some(end.to_owned()),
+    };
+    let Json(summary) = analytics::summary(State(Arc::clone(state)), EdgeQuery(period())).await?;
+    let mut trends = Vec::new();
+    for (metric, _) in METRICS {
+        let q = TrendQuery {
+            shop: Some(shop.to_owned()),
+            start: Some(start.to_owned()),
+            end: Some(end.to_owned()),
+            metric: Some(metric.to_owned()),
+        };
+        let Json(t) = analytics::trend(State(Arc::clone(state)), EdgeQuery(q)).await?;
+        trends.push((metric, t));
+    }
+    let top = |limit| TopQuery {
+        shop: Some(shop.to_owned()),
+        start: Some(start.to_owned()),
+        end: Some(end.to_owned()),
+        limit: Some(limit),
+    };
+    let Json(ips) = analytics::top_ips(State(Arc::clone(state)), EdgeQuery(top(10))).await?;
+    let Json(countries) =
+        analytics::top_countries(State(Arc::clone(state)), EdgeQuery(top(10))).await?;
+    let Json(pages) = analytics::top_pages(State(Arc::clone(state)), EdgeQuery(top(10))).await?;
+    let feed = || FeedQuery {
+        shop: Some(shop.to_owned()),
+        limit: Some(FEED_SHOWN),
+        offset: None,
+    };
+    let Json(bots) = activity::bot_activity(State(Arc::clone(state)), EdgeQuery(feed())).await?;
+    let Json(spies) = activity::spy_activity(State(Arc::clone(state)), EdgeQuery(feed())).await?;
+    let Json(blocking_feed) =
+        activity::ip_blocking_activity(State(Arc::clone(state)), EdgeQuery(feed())).await?;
+    Ok(html! {
+        h2 { (shop) }
+        (totals(&summary))
+        h2 { "Trends" }
+        div.grid {
+            @for (metric, t) in &trends { section { h3 { (metric.replace('_', " ")) } (trend_chart(metric, t)) } }
+        }
+        div.grid {
+            section { h2 { "Top IPs" } (top_table(&ips, &["ip", "country", "count"])) }
+            section { h2 { "Top countries" } (top_table(&countries, &["country", "count"])) }
+            section { h2 { "Top pages" } (top_table(&pages, &["page", "count"])) }
+        }
+        h2 { "Bot activity" } (feed_table(&bots, &["signalType", "confidence"]))
+        h2 { "Spy activity" } (feed_table(&spies, &["toolName", "detectionMethod"]))
+        h2 { "IP blocking activity" } (feed_table(&blocking_feed, &["country", "reason"]))
+    })
+}
+
+/// The summary's totals, by the names the API gives them.
+fn totals(summary: &Value) -> Markup {
+    const NAMES: [(&str, &str); 6] = [
+        ("sessions", "Sessions"),
+        ("uniqueVisitors", "Unique visitors"),
+        ("protectionEvents", "Protection events"),
+        ("botEvents", "Bot events"),
+        ("spyEvents", "Spy events"),
+        ("ipBlockingEvents", "IP blocking events"),
+    ];
+    html! {
+        dl.totals id="totals" {
+            @for (key, name) in NAMES {
+                div data-key=(key) { dt { (name) } dd { (cell(&summary["totals"][key])) } }
+            }
+        }
+    }
+}
+
+fn trend_chart(metric: &str, t: &Value) -> Markup {
+    let points = t["data"].as_array().cloned().unwrap_or_default();
+    let labels: Vec<String> = points.iter().map(|p| cell(&p["date"])).collect();
+    let values: Vec<u64> = points
+        .iter()
+        .map(|p| p["value"].as_u64().unwrap_or(0))
+        .collect();
+    let series = Series {
+        name: "events",
+        class: "s-valid",
+        values,
+    };
+    line(
+        &format!("trend-{metric}"),
+        &format!("{} per day", metric.replace('_', " ")),
+        &labels,
+        &series,
+    )
+}
+
+fn top_table(answer: &Value, columns: &[&str]) -> Markup {
+    let rows = answer["data"].as_array().cloned().unwrap_or_default();
+    html! {
+        @if rows.is_empty() { p.muted { "None in this period." } } @else {
+            table {
+                thead { tr { @for c in columns { th scope="col" { (c) } } } }
+                tbody { @for r in &rows { tr { @for c in columns { td { (cell(&r[*c])) } } } } }
+            }
+        }
+    }
+}
+
+fn feed_table(answer: &Value, fields: &[&str]) -> Markup {
+    let rows = answer["data"].as_array().cloned().unwrap_or_default();
+    html! {
+        @if rows.is_empty() { p.muted { "No events." } } @else {
+            p.muted { (rows.len()) " newest of " (cell(&answer["total"])) }
+            div.scroll {
+                table {
+                    thead { tr {
+                        th scope="col" { "Time" } th scope="col" { "Address" } th scope="col" { "Page" }
+                        @for f in fields { th scope="col" { (f) } }
+                    } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                td { (r["createdAt"].as_i64().map_or_else(String::new, |ms| words::time(ms / 1000))) }
+                                td { code { (cell(&r["ip"])) } }
+                                td { (cell(&r["page"])) }
+                                @for f in fields { td { (cell(&r[*f])) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A JSON value as text: strings bare, null as a dash.
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => "—".to_owned(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
