@@ -62,6 +62,8 @@ test('the sites page shows the stats of 1, 7, 30 and 90 days exactly as the API 
     assert.ok(stats.total_clicks >= 68, 'the seeded clicks are counted');
   }
 
+  assert.equal(await page.locator('#daily-1-title').textContent(), 'Clicks per day by status, last 30 days');
+
   // One site: the chart's numbers add up to the API's total.
   await page.getByRole('link', { name: 'Acme Coffee' }).click();
   await page.waitForURL('**/dashboard/sites/1');

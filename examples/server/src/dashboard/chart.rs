@@ -131,14 +131,18 @@ fn fmt(v: f64) -> String {
 }
 
 fn axes(max: u64, plot_w: f64, plot_h: f64) -> Markup {
+    // The middle line sits at its own value (2 of 5 is not half way).
     let half = max / 2;
+    let half_y = TOP + plot_h - plot_h * half as f64 / max as f64;
     html! {
         g.axis aria-hidden="true" {
             line x1=(fmt(LEFT)) y1=(fmt(TOP)) x2=(fmt(LEFT)) y2=(fmt(TOP + plot_h)) {}
             line x1=(fmt(LEFT)) y1=(fmt(TOP + plot_h)) x2=(fmt(LEFT + plot_w)) y2=(fmt(TOP + plot_h)) {}
-            line.grid x1=(fmt(LEFT)) y1=(fmt(TOP + plot_h / 2.0)) x2=(fmt(LEFT + plot_w)) y2=(fmt(TOP + plot_h / 2.0)) {}
+            @if half > 0 {
+                line.grid x1=(fmt(LEFT)) y1=(fmt(half_y)) x2=(fmt(LEFT + plot_w)) y2=(fmt(half_y)) {}
+                text x=(fmt(LEFT - 6.0)) y=(fmt(half_y + 4.0)) text-anchor="end" { (half) }
+            }
             text x=(fmt(LEFT - 6.0)) y=(fmt(TOP + 4.0)) text-anchor="end" { (max) }
-            text x=(fmt(LEFT - 6.0)) y=(fmt(TOP + plot_h / 2.0 + 4.0)) text-anchor="end" { (half) }
             text x=(fmt(LEFT - 6.0)) y=(fmt(TOP + plot_h + 4.0)) text-anchor="end" { "0" }
         }
     }

@@ -94,7 +94,7 @@ async fn render(
         @if write { (add_form(viewer, &base, &draft.unwrap_or_default())) }
         @if rows.is_empty() { p { "No address is blocked." } } @else {
             div.scroll {
-                table.blocks {
+                table.blocks.stack {
                     thead { tr {
                         th scope="col" { "Address" } th scope="col" { "Type" } th scope="col" { "Source" }
                         th scope="col" { "Reason" } th scope="col" { "Expires" } th scope="col" { "Since" }
@@ -103,12 +103,12 @@ async fn render(
                     tbody {
                         @for b in &rows {
                             tr data-ip=(b.ip_address) {
-                                td.ip { code { (b.ip_address) } }
-                                td { (b.kind) }
-                                td { span class=(format!("source {}", b.source)) { (b.source) } }
-                                td { (b.reason.as_deref().unwrap_or("—")) }
-                                td { @match b.expires_at_unix { Some(t) => (words::time(t)), None => "never" } }
-                                td { (words::time_text(&b.created_at)) }
+                                td.ip data-label="Address" { code { (b.ip_address) } }
+                                td data-label="Type" { (b.kind) }
+                                td data-label="Source" { span class=(format!("source {}", b.source)) { (b.source) } }
+                                td data-label="Reason" { (b.reason.as_deref().unwrap_or("—")) }
+                                td data-label="Expires" { @match b.expires_at_unix { Some(t) => (words::time(t)), None => "never" } }
+                                td data-label="Since" { (words::time_text(&b.created_at)) }
                                 @if write {
                                     td {
                                         form.inline method="post" action=(format!("{base}/{}/remove", b.id)) {

@@ -80,7 +80,7 @@ pub async fn list(
         }
         @if rows.is_empty() { p { "No clicks." } } @else {
             div.scroll {
-                table.clicks {
+                table.clicks.stack {
                     thead { tr {
                         th scope="col" { "Time" } th scope="col" { "Address" } th scope="col" { "Country" }
                         th scope="col" { "Score" } th scope="col" { "Status" } th scope="col" { "Reasons" }
@@ -88,12 +88,12 @@ pub async fn list(
                     tbody {
                         @for c in &rows {
                             tr data-id=(c.id) {
-                                td { time datetime=(c.created_at) { (words::time_text(&c.created_at)) } }
-                                td.ip { code { (c.ip) } }
-                                td { (c.country.as_deref().unwrap_or("—")) }
-                                td.score { (c.fraud_score) }
-                                td { span class=(format!("status {}", c.status)) { (c.status) } }
-                                td {
+                                td data-label="Time" { time datetime=(c.created_at) { (words::time_text(&c.created_at)) } }
+                                td.ip data-label="Address" { code { (c.ip) } }
+                                td data-label="Country" { (c.country.as_deref().unwrap_or("—")) }
+                                td.score data-label="Score" { (c.fraud_score) }
+                                td data-label="Status" { span class=(format!("status {}", c.status)) { (c.status) } }
+                                td data-label="Reasons" {
                                     @if c.reasons.is_empty() { span.muted { "No rule fired." } }
                                     @else { ul.reasons { @for r in &c.reasons { li title=(r) { (words::reason(r)) } } } }
                                 }

@@ -143,13 +143,13 @@ async fn analytics_of(
             @for (metric, t) in &trends { section { h3 { (metric.replace('_', " ")) } (trend_chart(metric, t)) } }
         }
         div.grid {
-            section { h2 { "Top IPs" } (top_table(&ips, &["ip", "country", "count"])) }
-            section { h2 { "Top countries" } (top_table(&countries, &["country", "count"])) }
-            section { h2 { "Top pages" } (top_table(&pages, &["page", "count"])) }
+            section { h2 { "Top IPs" } (top_table(&ips, &[("ip", "Address"), ("country", "Country"), ("count", "Events")])) }
+            section { h2 { "Top countries" } (top_table(&countries, &[("country", "Country"), ("count", "Events")])) }
+            section { h2 { "Top pages" } (top_table(&pages, &[("page", "Page"), ("count", "Events")])) }
         }
-        h2 { "Bot activity" } (feed_table(&bots, &["signalType", "confidence"]))
-        h2 { "Spy activity" } (feed_table(&spies, &["toolName", "detectionMethod"]))
-        h2 { "IP blocking activity" } (feed_table(&blocking_feed, &["country", "reason"]))
+        h2 { "Bot activity" } (feed_table(&bots, &[("signalType", "Signal"), ("confidence", "Confidence")]))
+        h2 { "Spy activity" } (feed_table(&spies, &[("toolName", "Tool"), ("detectionMethod", "Detected by")]))
+        h2 { "IP blocking activity" } (feed_table(&blocking_feed, &[("country", "Country"), ("reason", "Reason")]))
     })
 }
 
@@ -192,19 +192,22 @@ fn trend_chart(metric: &str, t: &Value) -> Markup {
     )
 }
 
-fn top_table(answer: &Value, columns: &[&str]) -> Markup {
+/// Columns: (the API's field, its heading).
+type Columns<'a> = &'a [(&'a str, &'a str)];
+
+fn top_table(answer: &Value, columns: Columns<'_>) -> Markup {
     let rows = answer["data"].as_array().cloned().unwrap_or_default();
     html! {
         @if rows.is_empty() { p.muted { "None in this period." } } @else {
             table {
-                thead { tr { @for c in columns { th scope="col" { (c) } } } }
-                tbody { @for r in &rows { tr { @for c in columns { td { (cell(&r[*c])) } } } } }
+                thead { tr { @for (_, name) in columns { th scope="col" { (name) } } } }
+                tbody { @for r in &rows { tr { @for (key, _) in columns { td { (cell(&r[*key])) } } } } }
             }
         }
     }
 }
 
-fn feed_table(answer: &Value, fields: &[&str]) -> Markup {
+fn feed_table(answer: &Value, fields: Columns<'_>) -> Markup {
     let rows = answer["data"].as_array().cloned().unwrap_or_default();
     html! {
         @if rows.is_empty() { p.muted { "No events." } } @else {
@@ -213,7 +216,7 @@ fn feed_table(answer: &Value, fields: &[&str]) -> Markup {
                 table {
                     thead { tr {
                         th scope="col" { "Time" } th scope="col" { "Address" } th scope="col" { "Page" }
-                        @for f in fields { th scope="col" { (f) } }
+                        @for (_, name) in fields { th scope="col" { (name) } }
                     } }
                     tbody {
                         @for r in &rows {
@@ -221,7 +224,7 @@ fn feed_table(answer: &Value, fields: &[&str]) -> Markup {
                                 td { (r["createdAt"].as_i64().map_or_else(String::new, |ms| words::time(ms / 1000))) }
                                 td { code { (cell(&r["ip"])) } }
                                 td { (cell(&r["page"])) }
-                                @for f in fields { td { (cell(&r[*f])) } }
+                                @for (key, _) in fields { td { (cell(&r[*key])) } }
                             }
                         }
                     }

@@ -41,7 +41,10 @@ pub async fn list(State(state): State<Arc<AppState>>, viewer: Viewer) -> DashRes
                 for days in WINDOWS {
                     row.push((days, SiteStats::of(&s.store, site.id, days, now)?));
                 }
-                Some(row)
+                let per_day = s
+                    .store
+                    .clicks_per_day(site.id, first_day(now, 30) * 86_400)?;
+                Some((row, per_day))
             } else {
                 None
             };
@@ -61,7 +64,11 @@ pub async fn list(State(state): State<Arc<AppState>>, viewer: Viewer) -> DashRes
                 }
                 (badges(site))
                 @match stats {
-                    Some(rows) => (stats_table(site.id, rows)),
+                    Some((rows, per_day)) => {
+                        (stats_table(site.id, rows))
+                        h3 { "Clicks per day, last 30 days" }
+                        (daily_chart(site.id, 30, per_day))
+                    },
                     None => p.muted { "Stats need a token with the stats:read ability." },
                 }
             }
@@ -93,9 +100,7 @@ pub async fn show(
             blocking(move || {
                 let now = now();
                 let stats = SiteStats::of(&s.store, id, days, now)?;
-                // The chart shows whole UTC days, today and the days - 1 before.
-                let first_day = now.div_euclid(86_400) - days + 1;
-                let per_day = s.store.clicks_per_day(id, first_day * 86_400)?;
+                let per_day = s.store.clicks_per_day(id, first_day(now, days) * 86_400)?;
                 Ok((stats, per_day))
             })
             .await?,
@@ -123,7 +128,8 @@ pub async fn show(
                     }
                 }
                 (stats_table(site.id, &[(days, *stats)]))
-                (daily_chart(days, per_day))
+                h2 { "Clicks per day" }
+                (daily_chart(site.id, days, per_day))
             }
         }
     };
@@ -165,11 +171,16 @@ fn stats_table(site: i64, rows: &[(i64, SiteStats)]) -> Markup {
     }
 }
 
+/// The first UTC day (unix day number) of a chart of `days` days ending
+/// today: charts show whole days.
+fn first_day(now: i64, days: i64) -> i64 {
+    now.div_euclid(86_400) - days + 1
+}
+
 /// Clicks per UTC day of the window, by status, every day shown.
-fn daily_chart(days: i64, per_day: &[(i64, String, i64)]) -> Markup {
-    let today = now().div_euclid(86_400);
-    let first = today - days + 1;
-    let day_list: Vec<i64> = (first..=today).collect();
+fn daily_chart(site: i64, days: i64, per_day: &[(i64, String, i64)]) -> Markup {
+    let now = now();
+    let day_list: Vec<i64> = (first_day(now, days)..=now.div_euclid(86_400)).collect();
     let labels: Vec<String> = day_list.iter().map(|d| words::day(*d)).collect();
     let series_of = |status: &str| -> Vec<u64> {
         day_list
@@ -200,8 +211,6 @@ fn daily_chart(days: i64, per_day: &[(i64, String, i64)]) -> Markup {
             values: series_of("blocked"),
         },
     ];
-    html! {
-        h2 { "Clicks per day" }
-        (stacked_bars("daily", &format!("Clicks per day by status, last {days} days"), &labels, &series))
-    }
+    let title = format!("Clicks per day by status, last {days} days");
+    stacked_bars(&format!("daily-{site}"), &title, &labels, &series)
 }

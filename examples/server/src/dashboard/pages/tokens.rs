@@ -71,7 +71,7 @@ async fn render(
             button type="submit" { "Create token" }
         }
         div.scroll {
-            table.tokens {
+            table.tokens.stack {
                 thead { tr {
                     th scope="col" { "Id" } th scope="col" { "Abilities" } th scope="col" { "Created" }
                     th scope="col" { "Expires" } th scope="col" { "State" } th scope="col" { span.visually-hidden { "Actions" } }
@@ -80,11 +80,11 @@ async fn render(
                     @for t in &tokens {
                         @let live = t.revoked_at.is_none() && t.expires_at > now;
                         tr data-id=(t.id) {
-                            td { (t.id) }
-                            td { (t.abilities.join(", ")) }
-                            td { (words::time(t.created_at)) }
-                            td { (words::time(t.expires_at)) }
-                            td {
+                            td data-label="Id" { (t.id) }
+                            td data-label="Abilities" { (t.abilities.join(", ")) }
+                            td data-label="Created" { (words::time(t.created_at)) }
+                            td data-label="Expires" { (words::time(t.expires_at)) }
+                            td data-label="State" {
                                 @if let Some(at) = t.revoked_at { "revoked " (words::time(at)) }
                                 @else if live { span.badge.ok { "live" } }
                                 @else { "expired" }

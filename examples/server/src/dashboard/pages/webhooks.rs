@@ -64,7 +64,7 @@ pub async fn list(
                 h3 { "Recent attempts" }
                 @if attempts.is_empty() { p.muted { "None yet." } } @else {
                     div.scroll {
-                        table.attempts {
+                        table.attempts.stack {
                             thead { tr {
                                 th scope="col" { "Time" } th scope="col" { "Delivery" } th scope="col" { "Event" }
                                 th scope="col" { "Attempt" } th scope="col" { "Result" } th scope="col" { "Latency" } th scope="col" { "Error" }
@@ -72,10 +72,10 @@ pub async fn list(
                             tbody {
                                 @for a in attempts {
                                     tr {
-                                        td { (words::time(a.at)) } td { (a.delivery) } td { (a.event) } td { (a.attempt) }
-                                        td { span class=(if a.error.is_none() { "status valid" } else { "status blocked" }) { (a.outcome) } }
-                                        td { (a.latency_ms) " ms" }
-                                        td { (a.error.as_deref().unwrap_or("—")) }
+                                        td data-label="Time" { (words::time(a.at)) } td data-label="Delivery" { (a.delivery) } td data-label="Event" { (a.event) } td data-label="Attempt" { (a.attempt) }
+                                        td data-label="Result" { span class=(if a.error.is_none() { "status valid" } else { "status blocked" }) { (a.outcome) } }
+                                        td data-label="Latency" { (a.latency_ms) " ms" }
+                                        td data-label="Error" { (a.error.as_deref().unwrap_or("—")) }
                                     }
                                 }
                             }
