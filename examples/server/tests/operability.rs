@@ -153,18 +153,25 @@ async fn an_unreachable_database_answers_503_and_loses_nothing() {
     let mut sqlite_lock = None;
     if common::on_postgres() {
         let name = common::pg_name(&db);
-        // Termination is asynchronous: wait until every backend of the
-        // database is gone, or a pooled connection may still answer.
+        // Termination is asynchronous, and a connection whose start-up
+        // began before the ALTER still completes: terminate until no
+        // backend of the database has been seen for 30 rounds in a row
+        // (0.3 s), or a pooled connection may still answer.
         common::pg_admin(&format!(
             "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
-             DO $$ BEGIN
-               FOR i IN 1..500 LOOP
+             DO $$ DECLARE quiet int := 0; BEGIN
+               FOR i IN 1..1000 LOOP
                  PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
-                   WHERE datname = '{name}' AND backend_type = 'client backend';
+                   WHERE datname = '{name}' AND pid <> pg_backend_pid();
                  PERFORM pg_sleep(0.01);
                  PERFORM pg_stat_clear_snapshot();
-                 EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_stat_activity
-                   WHERE datname = '{name}' AND backend_type = 'client backend');
+                 IF EXISTS (SELECT 1 FROM pg_stat_activity
+                   WHERE datname = '{name}' AND pid <> pg_backend_pid()) THEN
+                   quiet := 0;
+                 ELSE
+                   quiet := quiet + 1;
+                 END IF;
+                 EXIT WHEN quiet >= 30;
                END LOOP;
              END $$"
         ));
