@@ -622,6 +622,65 @@ async fn garbage_in_paths_queries_and_forms_gets_a_page_saying_so() {
 }
 
 #[tokio::test]
+async fn the_sites_page_shows_grace_mode_and_a_pause_with_its_end() {
+    let (_dir, server, token) = demo().await;
+    let (session, _) = sign_in(&server, &token).await;
+    let url = server.url("/dashboard/sites/1");
+    let page = || send(Method::GET, &url, Some(&session), None, &[]);
+    let before = page().await.body;
+    assert!(!before.contains("Grace mode") && !before.contains("paused until"));
+    let now = clickfence_server::state::now();
+    let until = now + 3_600;
+    server.state.write(|tx| tx.pause(1, until, now)).unwrap();
+    server
+        .state
+        .store
+        .update_site(
+            1,
+            &clickfence_server::storage::SiteChanges {
+                grace_mode: Some(true),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let api = common::get(&server.url("/api/v1/sites/1"), Some(&token)).await;
+    let paused = api.json["data"]["paused_until"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let after = page().await.body;
+    assert!(
+        after.contains("Grace mode: recording, never refusing"),
+        "{after}"
+    );
+    assert!(
+        after.contains(&format!(
+            "Ad spend paused until <time datetime=\"{paused}\">"
+        )),
+        "the API's paused_until ({paused}) is on the page: {after}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_shops_page_shows_only_shops_the_server_knows() {
+    let (_dir, server, _) = demo().await;
+    let (session, _) = sign_in(&server, API_SECRET).await;
+    let r = send(
+        Method::GET,
+        &server.url("/dashboard/shops?shop=Call+0800+to+claim+your+refund"),
+        Some(&session),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(!r.body.contains("Call 0800"), "{}", r.body);
+    assert!(r.body.contains("No shop of that name"));
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn pages_forbid_framing_scripts_and_caching() {
     let (_dir, server, token) = demo().await;
     let (session, _) = sign_in(&server, &token).await;

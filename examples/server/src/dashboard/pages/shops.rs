@@ -17,7 +17,7 @@ use crate::api::edge::activity::{self, FeedQuery};
 use crate::api::edge::analytics::{self, PeriodQuery, TopQuery, TrendQuery, METRICS};
 use crate::api::edge::EdgeQuery;
 use crate::dashboard::chart::{line, Series};
-use crate::dashboard::layout::page;
+use crate::dashboard::layout::{notice, page};
 use crate::dashboard::session::{Credential, Viewer};
 use crate::dashboard::{words, DashError, DashResult};
 use crate::state::{now, AppState};
@@ -54,13 +54,16 @@ pub async fn show(
         .end
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| words::day(today));
-    let shop = q
-        .shop
-        .filter(|s| !s.is_empty())
+    // Only a shop the server knows is shown: a link cannot put a made-up
+    // shop name on the page.
+    let asked = q.shop.filter(|s| !s.is_empty());
+    let unknown = asked.as_ref().is_some_and(|s| !shops.contains(s));
+    let shop = asked
+        .filter(|s| shops.contains(s))
         .or_else(|| shops.first().cloned());
     let report = match &shop {
-        Some(shop) => Some(analytics_of(&state, shop, &start, &end).await?),
-        None => None,
+        Some(shop) if !unknown => Some(analytics_of(&state, shop, &start, &end).await?),
+        _ => None,
     };
     let body = html! {
         h1 { "Shops" }
@@ -81,6 +84,7 @@ pub async fn show(
             } }
         }
         @match &report {
+            None if unknown => (notice("error", "No shop of that name has sent events or synced a policy.")),
             None => p { "No shop has sent events or synced a policy yet." },
             Some(r) => (r),
         }
