@@ -81,6 +81,13 @@ const REASONS = binding.accessReasons()
 
 /** A compiled IP access policy; `check` answers exactly the spec's JSON shape. */
 class AccessPolicy extends binding.AccessPolicy {
+  #handle
+
+  constructor(config, sources) {
+    super(config, sources)
+    this.#handle = this.handle()
+  }
+
   /** Checks a visitor (`country`: a CF-IPCountry value; `now`: unix seconds, default the clock). */
   check(ip, opts) {
     let country
@@ -96,7 +103,7 @@ class AccessPolicy extends binding.AccessPolicy {
     if (typeof ip !== 'string') throw invalid('ip must be a string')
     if (country !== undefined && country !== null && typeof country !== 'string') throw invalid('country must be a string')
     if (country === null) country = undefined
-    const code = this.checkCode(ip, country, now)
+    const code = binding.accessCheckCode(this.#handle, ip, country, now)
     const reason = code & 15
     const out = reason === 0
       ? { allowed: true }
@@ -108,6 +115,13 @@ class AccessPolicy extends binding.AccessPolicy {
 
 /** Verifies webhook deliveries against one or more secrets (rotation). */
 class WebhookVerifier extends binding.WebhookVerifier {
+  #handle
+
+  constructor(secrets, opts) {
+    super(secrets, opts)
+    this.#handle = this.handle()
+  }
+
   /** Verifies a delivery: `headers` is a plain object (Express `req.headers`)
    * or a WHATWG `Headers`; `body` the raw Buffer or string. Returns the index
    * of the secret that matched; throws with `err.code` otherwise. */
@@ -120,10 +134,59 @@ class WebhookVerifier extends binding.WebhookVerifier {
       const ts = headers['x-myclickshield-timestamp']
       const sig = headers['x-myclickshield-signature']
       if (typeof ts === 'string' && typeof sig === 'string') {
-        return this.verifyParts(ts, sig, body, opts === undefined || opts === null ? undefined : opts.now)
+        return binding.webhookVerifyParts(this.#handle, ts, sig, body, opts === undefined || opts === null ? undefined : opts.now)
       }
     }
     return super.verify(headers, body, opts)
+  }
+}
+
+/** Signs click URLs with one secret key (bytes as given, not base64-decoded). */
+class ClickSigner extends binding.ClickSigner {
+  #handle
+
+  constructor(secret) {
+    super(secret)
+    this.#handle = this.handle()
+  }
+
+  /** Appends `expires` and `signature` to a percent-encoded URL
+   * (`expires`: unix seconds, default now + `ttl`, default 300; `millis`:
+   * write it in milliseconds). */
+  sign(url, opts) {
+    if (opts === undefined || opts === null) return binding.clickSign(this.#handle, url)
+    if (typeof opts !== 'object') throw invalid('sign options must be an object')
+    const { expires, ttl, millis } = opts
+    // Any key beyond these three is a mistake (the full check says which).
+    const given = (expires !== undefined) + (ttl !== undefined) + (millis !== undefined)
+    if (Object.keys(opts).length > given) options(opts, ['expires', 'ttl', 'millis'], 'sign')
+    return binding.clickSign(this.#handle, url, expires, ttl, millis)
+  }
+}
+
+/** Two-letter codes by their number (geoipCountry's answer): made once each. */
+const COUNTRY_CODES = new Map()
+
+/** An opened MaxMind DB (Country/City, Anonymous IP or ASN). */
+class GeoIp extends binding.GeoIp {
+  #handle
+
+  constructor(path) {
+    super(path)
+    this.#handle = this.handle()
+  }
+
+  /** The ISO country code of `ip`, or null. */
+  country(ip) {
+    if (typeof ip !== 'string') throw invalid('ip must be a string')
+    const code = binding.geoipCountry(this.#handle, ip)
+    if (code === 0) return null
+    let text = COUNTRY_CODES.get(code)
+    if (text === undefined) {
+      text = String.fromCharCode(code >> 8, code & 255)
+      COUNTRY_CODES.set(code, text)
+    }
+    return text
   }
 }
 
@@ -136,6 +199,8 @@ function decodeRateReply(reply, quota) {
 
 module.exports = Object.assign({}, binding, {
   AccessPolicy,
+  ClickSigner,
+  GeoIp,
   ClickfenceError,
   RateDecision,
   RateLimiter,

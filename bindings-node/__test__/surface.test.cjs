@@ -132,6 +132,22 @@ test('an option given to the wrong verifier, or misspelt, is refused, not ignore
   assert.equal(new cf.ClickVerifier({ mode: 'report-only', circuitBreaker: undefined }).config({ now: 0 }).mode, 'report-only')
   new cf.WebhookVerifier('s', {})
   new cf.ClickVerifier()
+  // ClickSigner.sign reads its options on the JavaScript side: the same
+  // answers as the addon's own reading, and the same refusals.
+  const signer = new cf.ClickSigner('k'.repeat(32))
+  const url = 'https://app.example/com.app.id?pid=n&clickid=1'
+  assert.throws(() => signer.sign(url, { expire: 1 }), invalid)
+  assert.throws(() => signer.sign(url, 5), invalid)
+  assert.throws(() => signer.sign(url, { expires: 'soon' }), (e) => e.code && e.message.length > 0)
+  assert.throws(() => signer.sign(5, { expires: 1 }), (e) => e.code && e.message.length > 0)
+  const native = Object.getPrototypeOf(cf.ClickSigner.prototype).sign
+  for (const o of [{ expires: 1700000000 }, { expires: 1700000000, millis: true }, { expires: 1700000000, ttl: 9 }]) {
+    assert.equal(signer.sign(url, o), native.call(signer, url, o), JSON.stringify(o))
+  }
+  const t = Math.floor(Date.now() / 1000)
+  const expires = Number(/expires=(\d+)/.exec(signer.sign(url, { ttl: 60 }))[1])
+  assert.ok(expires >= t + 60 && expires <= t + 62, 'ttl counts from now')
+  assert.ok(Number(/expires=(\d+)/.exec(signer.sign(url))[1]) >= t + 300, 'default ttl 300 s')
 })
 
 test('ClickfenceError: every thrown error is one, its code typed from the core list', () => {

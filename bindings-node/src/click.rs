@@ -22,14 +22,16 @@ pub struct SignOptions {
 
 /// Signs click URLs with one secret key (bytes as given, not base64-decoded).
 #[napi]
-pub struct ClickSigner(CoreSigner);
+pub struct ClickSigner(std::sync::Arc<CoreSigner>);
 
 #[napi]
 impl ClickSigner {
     /// Builds the object; throws an Error with `err.code` on bad input.
     #[napi(constructor, catch_unwind)]
     pub fn new(secret: Either<String, Buffer>) -> Result<Self> {
-        CoreSigner::new(bytes(&secret)).map(Self).map_err(core)
+        CoreSigner::new(bytes(&secret))
+            .map(|s| Self(std::sync::Arc::new(s)))
+            .map_err(core)
     }
 
     /// Appends `expires` and `signature` to a percent-encoded URL.
@@ -40,17 +42,53 @@ impl ClickSigner {
             ttl: None,
             millis: None,
         });
-        let expires = match o.expires {
-            Some(e) => whole(e, "expires")?,
-            None => now_or(None)?.saturating_add(whole(o.ttl.unwrap_or(300.0), "ttl")?),
-        };
-        let format = if o.millis.unwrap_or(false) {
-            ExpiresFormat::Millis
-        } else {
-            ExpiresFormat::Seconds
-        };
-        self.0.sign_with(&url, expires, format).map_err(core)
+        sign_parts(&self.0, &url, o.expires, o.ttl, o.millis)
     }
+
+    /// Internal (use `sign`): the signer as an external handle, for
+    /// `clickSign`.
+    #[napi(ts_return_type = "unknown")]
+    pub fn handle(&self) -> napi::bindgen_prelude::External<std::sync::Arc<CoreSigner>> {
+        napi::bindgen_prelude::External::new(std::sync::Arc::clone(&self.0))
+    }
+}
+
+/// Internal (use `ClickSigner.sign`): the options as plain values, which
+/// main.cjs reads on the JavaScript side, through a free function over an
+/// external handle (an options object read through N-API, and a class
+/// method's borrow bookkeeping, cost more than the signature).
+#[napi(catch_unwind)]
+pub fn click_sign(
+    #[napi(ts_arg_type = "unknown")] signer: &napi::bindgen_prelude::External<
+        std::sync::Arc<CoreSigner>,
+    >,
+    url: String,
+    expires: Option<f64>,
+    ttl: Option<f64>,
+    millis: Option<bool>,
+) -> Result<String> {
+    sign_parts(signer, &url, expires, ttl, millis)
+}
+
+/// Signs `url`: `expires` given, or now + `ttl` (default 300); written in
+/// seconds or, with `millis`, milliseconds.
+fn sign_parts(
+    signer: &CoreSigner,
+    url: &str,
+    expires: Option<f64>,
+    ttl: Option<f64>,
+    millis: Option<bool>,
+) -> Result<String> {
+    let expires = match expires {
+        Some(e) => whole(e, "expires")?,
+        None => now_or(None)?.saturating_add(whole(ttl.unwrap_or(300.0), "ttl")?),
+    };
+    let format = if millis.unwrap_or(false) {
+        ExpiresFormat::Millis
+    } else {
+        ExpiresFormat::Seconds
+    };
+    signer.sign_with(url, expires, format).map_err(core)
 }
 
 /// A generated secret key.

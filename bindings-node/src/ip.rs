@@ -8,6 +8,46 @@ use napi_derive::napi;
 
 use crate::convert::{core, invalid, now_or, Result};
 
+/// The country of `ip` in `geo`: the one lookup `GeoIp.country` and
+/// `geoipCountry` share.
+fn country_code(geo: &clickfence::GeoIp, ip: &str) -> Result<Option<core_ip::CountryCode>> {
+    let ip = core_ip::parse_ip(ip).map_err(core)?;
+    geo.country(ip).map_err(core)
+}
+
+/// Internal (use `GeoIp.country`): the country of `ip` as one number, its
+/// two letters' codes `(first << 8) | second`, or 0 for none. A free
+/// function over an external handle, answering a number: what N-API
+/// crosses fastest (main.cjs turns it back into a cached string).
+#[napi(catch_unwind)]
+pub fn geoip_country(
+    #[napi(ts_arg_type = "unknown")] geo: &napi::bindgen_prelude::External<Arc<clickfence::GeoIp>>,
+    ip: String,
+) -> Result<u32> {
+    Ok(
+        country_code(geo, &ip)?.map_or(0, |c| match c.as_str().as_bytes() {
+            [a, b] => (u32::from(*a) << 8) | u32::from(*b),
+            _ => 0,
+        }),
+    )
+}
+
+/// Internal (use `AccessPolicy.check`): the decision as one number
+/// (main.cjs builds the spec's object from it without a napi-rs value),
+/// through a free function over an external handle.
+#[napi(catch_unwind)]
+pub fn access_check_code(
+    #[napi(ts_arg_type = "unknown")] policy: &napi::bindgen_prelude::External<Arc<CorePolicy>>,
+    ip: String,
+    country: Option<String>,
+    now: f64,
+) -> Result<u32> {
+    let d = policy
+        .check_str(&ip, country.as_deref(), now_or(Some(now))?)
+        .map_err(core)?;
+    Ok(decision_code(&d))
+}
+
 /// An opened MaxMind DB (Country/City, Anonymous IP or ASN).
 #[napi]
 pub struct GeoIp(Arc<clickfence::GeoIp>);
@@ -31,8 +71,14 @@ impl GeoIp {
     /// The ISO country code of `ip`, or null.
     #[napi(catch_unwind)]
     pub fn country(&self, ip: String) -> Result<Option<String>> {
-        let ip = core_ip::parse_ip(&ip).map_err(core)?;
-        Ok(self.0.country(ip).map_err(core)?.map(|c| c.to_string()))
+        Ok(country_code(&self.0, &ip)?.map(|c| c.to_string()))
+    }
+
+    /// Internal (use `country`): the reader as an external handle, for
+    /// `geoipCountry`.
+    #[napi(ts_return_type = "unknown")]
+    pub fn handle(&self) -> napi::bindgen_prelude::External<Arc<clickfence::GeoIp>> {
+        napi::bindgen_prelude::External::new(Arc::clone(&self.0))
     }
 
     /// Anonymity flags.
@@ -96,7 +142,7 @@ pub struct CheckOptions {
 
 /// A compiled IP access policy.
 #[napi]
-pub struct AccessPolicy(CorePolicy);
+pub struct AccessPolicy(Arc<CorePolicy>);
 
 #[napi]
 impl AccessPolicy {
@@ -147,18 +193,14 @@ impl AccessPolicy {
                 b = b.blocks(records);
             }
         }
-        b.build().map(Self).map_err(core)
+        b.build().map(|p| Self(Arc::new(p))).map_err(core)
     }
 
-    /// Internal (use `check`): the decision as one number (main.cjs
-    /// builds the spec's object from it without a napi-rs value).
-    #[napi(catch_unwind)]
-    pub fn check_code(&self, ip: String, country: Option<String>, now: f64) -> Result<u32> {
-        let d = self
-            .0
-            .check_str(&ip, country.as_deref(), now_or(Some(now))?)
-            .map_err(core)?;
-        Ok(decision_code(&d))
+    /// Internal (use `check`): the policy as an external handle, for
+    /// `accessCheckCode`.
+    #[napi(ts_return_type = "unknown")]
+    pub fn handle(&self) -> napi::bindgen_prelude::External<Arc<CorePolicy>> {
+        napi::bindgen_prelude::External::new(Arc::clone(&self.0))
     }
 
     /// Checks a visitor; the result is exactly the spec's JSON shape.
@@ -191,7 +233,7 @@ const REASONS: [core_ip::BlockReason; 6] = [
     core_ip::BlockReason::BlockedDatacenter,
 ];
 
-/// Internal (main.cjs): the reasons' names in `checkCode`'s order.
+/// Internal (main.cjs): the reasons' names in `accessCheckCode`'s order.
 #[napi]
 pub fn access_reasons() -> Vec<&'static str> {
     REASONS.iter().map(|r| r.as_str()).collect()

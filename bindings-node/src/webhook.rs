@@ -86,7 +86,7 @@ pub struct WebhookVerifierOptions {
 
 /// Verifies deliveries against one or more secrets (rotation).
 #[napi]
-pub struct WebhookVerifier(CoreVerifier);
+pub struct WebhookVerifier(std::sync::Arc<CoreVerifier>);
 
 #[napi]
 impl WebhookVerifier {
@@ -107,7 +107,9 @@ impl WebhookVerifier {
             option::<f64>(o, "tolerance")?.unwrap_or(clickfence::webhook::DEFAULT_TOLERANCE as f64),
             "tolerance",
         )?;
-        v.with_tolerance(tolerance).map(Self).map_err(core)
+        v.with_tolerance(tolerance)
+            .map(|v| Self(std::sync::Arc::new(v)))
+            .map_err(core)
     }
 
     /// Verifies a delivery: `headers` is a plain object (Express `req.headers`)
@@ -126,26 +128,11 @@ impl WebhookVerifier {
         Ok(verified.secret_index as u32)
     }
 
-    /// Internal (use `verify`): verifies a delivery from the two signed
-    /// headers' values, which main.cjs reads from a plain `req.headers`.
-    #[napi(catch_unwind)]
-    pub fn verify_parts(
-        &self,
-        timestamp: String,
-        signature: String,
-        #[napi(ts_arg_type = "Buffer | string")] body: Body,
-        now: Option<f64>,
-    ) -> Result<u32> {
-        let verified = self
-            .0
-            .verify_parts(
-                timestamp.as_bytes(),
-                signature.as_bytes(),
-                raw_body(&body)?,
-                now_or(now)?,
-            )
-            .map_err(core)?;
-        Ok(verified.secret_index as u32)
+    /// Internal (use `verify`): the verifier as an external handle, for
+    /// `webhookVerifyParts`.
+    #[napi(ts_return_type = "unknown")]
+    pub fn handle(&self) -> napi::bindgen_prelude::External<std::sync::Arc<CoreVerifier>> {
+        napi::bindgen_prelude::External::new(std::sync::Arc::clone(&self.0))
     }
 
     /// Verifies like `verify`, then names the Redis key that remembers this
@@ -231,7 +218,7 @@ impl ReplayGuard {
             .map_or(clickfence::webhook::DEFAULT_REPLAY_CAPACITY, |c| c as usize);
         Self {
             guard: clickfence::webhook::ReplayGuard::new(verifier.0.tolerance(), capacity),
-            verifier: verifier.0.clone(),
+            verifier: (*verifier.0).clone(),
         }
     }
 
@@ -327,4 +314,28 @@ fn push_values(out: &mut Vec<(String, String)>, name: &str, value: Either<String
         Either::A(v) => out.push((name.to_owned(), v)),
         Either::B(vs) => out.extend(vs.into_iter().map(|v| (name.to_owned(), v))),
     }
+}
+
+/// Internal (use `WebhookVerifier.verify`): verifies a delivery from the
+/// two signed headers' values, which main.cjs reads from a plain
+/// `req.headers`, through a free function over an external handle.
+#[napi(catch_unwind)]
+pub fn webhook_verify_parts(
+    #[napi(ts_arg_type = "unknown")] verifier: &napi::bindgen_prelude::External<
+        std::sync::Arc<CoreVerifier>,
+    >,
+    timestamp: String,
+    signature: String,
+    #[napi(ts_arg_type = "Buffer | string")] body: Body,
+    now: Option<f64>,
+) -> Result<u32> {
+    let verified = verifier
+        .verify_parts(
+            timestamp.as_bytes(),
+            signature.as_bytes(),
+            raw_body(&body)?,
+            now_or(now)?,
+        )
+        .map_err(core)?;
+    Ok(verified.secret_index as u32)
 }
