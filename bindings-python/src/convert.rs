@@ -35,7 +35,8 @@ pub fn bytes_like<'a>(value: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'
         return Ok(Cow::Borrowed(b.as_bytes()));
     }
     if let Ok(s) = value.cast::<PyString>() {
-        return Ok(Cow::Owned(s.extract::<String>()?.into_bytes()));
+        // The str's own UTF-8 (cached by CPython), borrowed: no copy.
+        return Ok(Cow::Borrowed(s.to_str()?.as_bytes()));
     }
     if let Ok(b) = value.cast::<PyByteArray>() {
         return Ok(Cow::Owned(b.to_vec()));

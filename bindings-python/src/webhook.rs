@@ -7,6 +7,7 @@ use clickfence::webhook::{
 // Literal keyword defaults (shown by Python's signature and the stubs),
 // checked against the core's values at compile time.
 const _: () = assert!(DEFAULT_TOLERANCE == 300 && DEFAULT_REPLAY_CAPACITY == 100_000);
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use clickfence::webhook::ReplayGuard as CoreGuard;
@@ -91,7 +92,8 @@ impl WebhookVerifier {
         body: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<usize> {
-        let pairs = header_pairs(headers)?;
+        let found = header_pairs(headers)?;
+        let pairs = borrowed(&found)?;
         let body = raw_body(body)?;
         let now = now_or(now)?;
         let verifier = &self.0;
@@ -120,7 +122,8 @@ impl WebhookVerifier {
         prefix: &str,
         now: Option<f64>,
     ) -> PyResult<(usize, String, u64)> {
-        let pairs = header_pairs(headers)?;
+        let found = header_pairs(headers)?;
+        let pairs = borrowed(&found)?;
         let body = raw_body(body)?;
         let now = now_or(now)?;
         let verified = self
@@ -144,54 +147,71 @@ fn shared_replay_outcome(py: Python<'_>, was_set: bool) -> PyResult<()> {
     clickfence::webhook::shared_replay_outcome(was_set).map_err(|e| webhook_err(py, e))
 }
 
-/// Only the two headers the verifier reads are copied out of the mapping.
-fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(Vec<u8>, Vec<u8>)>> {
+/// The (name, value) objects of the two headers the verifier reads, kept
+/// alive so their bytes can be borrowed ([`borrowed`]) rather than copied.
+type Signed<'py> = Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>;
+
+/// Only the two headers the verifier reads are taken out of the mapping.
+fn header_pairs<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Signed<'py>> {
     // A plain dict is read directly (no `.items()` view, no tuple per
     // header); its keys are unique, so this sees what `.items()` would.
     // Subclasses may override `items`, so they go the general way.
+    let mut out = Vec::with_capacity(2);
     if let Ok(dict) = headers.cast_exact::<PyDict>() {
-        let mut out = Vec::new();
         for (name, value) in dict.iter() {
-            push_signed(&mut out, &name, &value)?;
+            push_signed(&mut out, name, value)?;
         }
         return Ok(out);
     }
     let items = headers.call_method0("items").map_err(|_| {
         PyTypeError::new_err("headers must be a mapping (dict, Headers, ...) with .items()")
     })?;
-    let mut out = Vec::new();
     for item in items.try_iter()? {
-        let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-        push_signed(&mut out, &name, &value)?;
+        let (name, value): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
+        push_signed(&mut out, name, value)?;
     }
     Ok(out)
+}
+
+/// The bytes of the signed headers, borrowed from their objects.
+fn borrowed<'a>(found: &'a Signed<'_>) -> PyResult<Vec<(Cow<'a, [u8]>, Cow<'a, [u8]>)>> {
+    found
+        .iter()
+        .map(|(n, v)| {
+            Ok((
+                bytes_like(n, "header name")?,
+                bytes_like(v, "header value")?,
+            ))
+        })
+        .collect()
 }
 
 // Both signed header names are 25 ASCII characters (see push_signed).
 const _: () = assert!(TIMESTAMP_HEADER.len() == 25 && SIGNATURE_HEADER.len() == 25);
 
-/// Copies `(name, value)` into `out` when `name` is one of the two signed
-/// headers (case-insensitively).
-fn push_signed(
-    out: &mut Vec<(Vec<u8>, Vec<u8>)>,
-    name: &Bound<'_, PyAny>,
-    value: &Bound<'_, PyAny>,
+/// Keeps `(name, value)` when `name` is one of the two signed headers
+/// (case-insensitively).
+fn push_signed<'py>(
+    out: &mut Signed<'py>,
+    name: Bound<'py, PyAny>,
+    value: Bound<'py, PyAny>,
 ) -> PyResult<()> {
     // A str of another length cannot match a 25-character ASCII name:
-    // skipped before anything is copied.
+    // skipped before anything is read.
     if let Ok(s) = name.cast::<PyString>() {
         if s.len()? != TIMESTAMP_HEADER.len() {
             return Ok(());
         }
     }
-    let name = bytes_like(name, "header name")?;
-    if name.eq_ignore_ascii_case(TIMESTAMP_HEADER.as_bytes())
-        || name.eq_ignore_ascii_case(SIGNATURE_HEADER.as_bytes())
-    {
-        out.push((
-            name.into_owned(),
-            bytes_like(value, "header value")?.into_owned(),
-        ));
+    let signed = {
+        let text = bytes_like(&name, "header name")?;
+        text.eq_ignore_ascii_case(TIMESTAMP_HEADER.as_bytes())
+            || text.eq_ignore_ascii_case(SIGNATURE_HEADER.as_bytes())
+    };
+    if signed {
+        // A value of the wrong type is refused here, as before.
+        bytes_like(&value, "header value")?;
+        out.push((name, value));
     }
     Ok(())
 }
@@ -225,7 +245,8 @@ impl ReplayGuard {
         body: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<usize> {
-        let pairs = header_pairs(headers)?;
+        let found = header_pairs(headers)?;
+        let pairs = borrowed(&found)?;
         let body = raw_body(body)?;
         let now = now_or(now)?;
         let verifier = &self.verifier.bind(py).get().0;
