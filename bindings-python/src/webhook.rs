@@ -173,8 +173,11 @@ fn header_pairs<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Signed<'py>> {
     Ok(out)
 }
 
+/// A header's (name, value) bytes.
+type Pair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
 /// The bytes of the signed headers, borrowed from their objects.
-fn borrowed<'a>(found: &'a Signed<'_>) -> PyResult<Vec<(Cow<'a, [u8]>, Cow<'a, [u8]>)>> {
+fn borrowed<'a>(found: &'a Signed<'_>) -> PyResult<Vec<Pair<'a>>> {
     found
         .iter()
         .map(|(n, v)| {
