@@ -60,16 +60,17 @@ class RateLimiter {
   /** Checks and counts `cost` units (default 1; 0 only reads) of `key` at `now` (default: the clock). */
   check(key, opts) {
     let cost = 1
-    let now = Date.now() / 1000
+    let now
     if (opts !== undefined && opts !== null) {
       if (typeof opts !== 'object') throw invalid('check options must be an object')
       const c = opts.cost
-      const n = opts.now
+      now = opts.now
       // Any key beyond these two is a mistake (the full check says which).
-      if (Object.keys(opts).length > (c !== undefined) + (n !== undefined)) options(opts, ['cost', 'now'], 'check')
+      if (Object.keys(opts).length > (c !== undefined) + (now !== undefined)) options(opts, ['cost', 'now'], 'check')
       if (c !== undefined) cost = c
-      if (n !== undefined) now = n
     }
+    // The clock is read only when no time is given.
+    if (now === undefined) now = Date.now() / 1000
     if (typeof key !== 'string' && !Buffer.isBuffer(key)) throw invalid('key must be a string or a Buffer')
     const out = this._out
     binding.rateLimiterCheck(this._handle, key, cost, now, out)
@@ -91,15 +92,16 @@ class AccessPolicy extends binding.AccessPolicy {
   /** Checks a visitor (`country`: a CF-IPCountry value; `now`: unix seconds, default the clock). */
   check(ip, opts) {
     let country
-    let now = Date.now() / 1000
+    let now
     if (opts !== undefined && opts !== null) {
       if (typeof opts !== 'object') throw invalid('check options must be an object')
       country = opts.country
-      const n = opts.now
+      now = opts.now
       // Any key beyond these two is a mistake (the full check says which).
-      if (Object.keys(opts).length > (country !== undefined) + (n !== undefined)) options(opts, ['country', 'now'], 'check')
-      if (n !== undefined) now = n
+      if (Object.keys(opts).length > (country !== undefined) + (now !== undefined)) options(opts, ['country', 'now'], 'check')
     }
+    // The clock is read only when no time is given.
+    if (now === undefined) now = Date.now() / 1000
     if (typeof ip !== 'string') throw invalid('ip must be a string')
     if (country !== undefined && country !== null && typeof country !== 'string') throw invalid('country must be a string')
     if (country === null) country = undefined
