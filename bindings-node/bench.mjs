@@ -2,7 +2,7 @@
 //   npm ci && npm run build && node bench.mjs
 import crypto from 'node:crypto'
 import { createRequire } from 'node:module'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 import cf from './index.mjs'
@@ -51,7 +51,24 @@ async function benchAsync(fn, n = 50_000) {
 }
 
 const rows = []
-const row = (name, ours, other, theirs) => rows.push({ name, ours, other, theirs })
+const row = (name, ours, other, theirs) => rows.push({ name, ours, other, theirs, core: CORE[name] })
+
+// The core alone, from criterion's last `cargo bench -p clickfence` on
+// this machine (target/criterion), so the boundary's share is visible.
+const CRITERION = {
+  'click sign': 'click_sign',
+  'webhook verify 300 B': 'webhook_verify/300',
+  'access check (allowed)': 'ip_check_str_with_hint',
+  'rate check (hot key)': 'rate_hot_key_clickfence',
+}
+const CORE = Object.fromEntries(Object.entries(CRITERION).map(([name, id]) => {
+  try {
+    const path = fileURLToPath(new URL(`../target/criterion/${id}/new/estimates.json`, import.meta.url))
+    return [name, JSON.parse(readFileSync(path, 'utf8')).mean.point_estimate]
+  } catch {
+    return [name, undefined]
+  }
+}))
 const compare = (name, ours, other, theirs, n) => {
   const [a, b] = pair(ours, theirs, n)
   row(name, a, other, b)
@@ -138,7 +155,9 @@ const limiter = new cf.RateLimiter({ limit: 1_000_000, window: 60 })
 const rlf = new RateLimiterMemory({ points: 1_000_000, duration: 60 })
 row('rate check (hot key)', bench(() => limiter.check('mcs_live_token', { now: NOW })), 'rate-limiter-flexible', await benchAsync(() => rlf.consume('mcs_live_token')))
 
-console.log('call                      clickfence ns   other                       other ns   ratio')
+console.log('call                      clickfence ns   core ns   other                       other ns   ratio')
 for (const r of rows) {
-  console.log(`${r.name.padEnd(24)} ${r.ours.toFixed(0).padStart(14)}   ${r.other.padEnd(26)} ${r.theirs.toFixed(0).padStart(8)}   ${(r.theirs / r.ours).toFixed(1)}x`)
+  const core = r.core === undefined ? '-' : r.core.toFixed(0)
+  console.log(`${r.name.padEnd(24)} ${r.ours.toFixed(0).padStart(14)} ${core.padStart(9)}   ${r.other.padEnd(26)} ${r.theirs.toFixed(0).padStart(8)}   ${(r.theirs / r.ours).toFixed(1)}x`)
 }
+console.log('core: the same work in Rust alone, criterion\'s last `cargo bench -p clickfence` here (- when not run)')

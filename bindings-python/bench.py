@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import json
 import pathlib
 import time
 import timeit
@@ -150,6 +151,26 @@ signals = {"ip_vpn": True, "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x
            "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", "clicks_last_minute": 2}
 rows.append(("score (dict in)", best(lambda: scorer.score(signals), 20000), "-", float("nan"), float("nan")))
 
-print(f"{'call':26} {'clickfence µs':>14} {'other':>24} {'other µs':>10} {'ratio':>7}")
+# The core alone, from criterion's last `cargo bench -p clickfence` on this
+# machine (target/criterion), so the boundary's share is visible.
+CRITERION = {
+    "click sign": "click_sign",
+    "webhook verify 300 B": "webhook_verify/300",
+    "access check (allowed)": "ip_check_str_with_hint",
+    "rate check (hot key)": "rate_hot_key_clickfence",
+    "score (dict in)": "score_signals_from_json",
+}
+
+
+def core_us(name):
+    path = VECTORS.parent.parent / "target" / "criterion" / CRITERION.get(name, "-") / "new" / "estimates.json"
+    try:
+        return f"{json.loads(path.read_text())['mean']['point_estimate'] / 1000:.2f}"
+    except (OSError, KeyError, ValueError):
+        return "-"
+
+
+print(f"{'call':26} {'clickfence µs':>14} {'core µs':>8} {'other':>24} {'other µs':>10} {'ratio':>7}")
 for name, a, other, b, ratio in rows:
-    print(f"{name:26} {a:14.2f} {other:>24} {b:10.2f} {ratio:6.1f}x")
+    print(f"{name:26} {a:14.2f} {core_us(name):>8} {other:>24} {b:10.2f} {ratio:6.1f}x")
+print("core: the same work in Rust alone, criterion's last `cargo bench -p clickfence` here (- when not run)")
