@@ -1,5 +1,5 @@
 /* clickfence/redis: the core's rate, velocity and replay rules shared through Redis. */
-import type { RateDecision, VelocityCounts, WebhookVerifier } from './index'
+import type { ClickVerdict, ClickVerifier, RateDecision, VelocityCounts, WebhookVerifier } from './index'
 
 /** An ioredis client (`new Redis()`) or a connected node-redis v4+ client (`createClient()`). */
 export type RedisClient =
@@ -54,6 +54,16 @@ export declare class RedisReplayGuard {
     body: Buffer | string,
     options?: RedisNowOptions,
   ): Promise<number>
+}
+
+/** Verifies signed clicks with one-time tickets shared by every process using the Redis (server 7.0 or later). */
+export declare class RedisClickTickets {
+  constructor(client: RedisClient, verifier: ClickVerifier, options?: { prefix?: string })
+  /** `ClickVerifier.verify`, with the ticket claimed in Redis (`SET key value NX GET EX ttl`). Rejects when Redis fails. */
+  verify(
+    url: string,
+    options?: { now?: number; source?: string; userAgent?: string; purpose?: string },
+  ): Promise<ClickVerdict>
 }
 
 /** The core's sliding-window script. */

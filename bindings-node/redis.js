@@ -34,6 +34,7 @@ function adapter(client) {
       evalsha: (sha, key, args) => client.evalSha(sha, { keys: [key], arguments: args }),
       eval: (script, key, args) => client.eval(script, { keys: [key], arguments: args }),
       setNx: async (key, ttl) => (await client.set(key, '1', { NX: true, EX: ttl })) !== null,
+      setNxGet: (key, value, ttl) => client.set(key, value, { NX: true, GET: true, EX: ttl }),
     }
   }
   if (client && typeof client.evalsha === 'function') {
@@ -41,6 +42,7 @@ function adapter(client) {
       evalsha: (sha, key, args) => client.evalsha(sha, 1, key, ...args),
       eval: (script, key, args) => client.eval(script, 1, key, ...args),
       setNx: async (key, ttl) => (await client.set(key, '1', 'EX', ttl, 'NX')) !== null,
+      setNxGet: (key, value, ttl) => client.call('SET', key, value, 'NX', 'GET', 'EX', ttl),
     }
   }
   throw invalid('client must be an ioredis or node-redis (v4+) client')
@@ -147,10 +149,39 @@ class RedisReplayGuard {
   }
 }
 
+// Signed clicks whose one-time tickets are shared by every process using
+// the Redis (`SET key value NX GET EX ttl`, Redis 7 or later): a signature
+// consumed anywhere is `replayed` (or a `duplicate` double click) anywhere.
+// A Redis error rejects: whether to refuse the click or fall back to
+// `verifier.verify` (tickets then per process) is the caller's choice.
+class RedisClickTickets {
+  constructor(client, verifier, opts) {
+    const o = options(opts, ['prefix'], 'RedisClickTickets options') || {}
+    if (!verifier || typeof verifier.inspect !== 'function' || typeof verifier.conclude !== 'function') {
+      throw invalid('verifier must be a ClickVerifier')
+    }
+    this._redis = adapter(client)
+    this._verifier = verifier
+    this._prefix = o.prefix ?? 'clickfence:ticket:'
+  }
+
+  /** `ClickVerifier.verify`, with the ticket claimed in Redis. */
+  async verify(url, opts) {
+    const o = options(opts, ['now', 'source', 'userAgent', 'purpose'], 'verify options') || {}
+    const inspection = this._verifier.inspect(url, { ...o, prefix: this._prefix })
+    let previous = null
+    if (inspection.key !== null && inspection.key !== undefined) {
+      previous = await this._redis.setNxGet(inspection.key, inspection.value, inspection.ttl)
+    }
+    return this._verifier.conclude(inspection, previous ?? undefined, { now: o.now })
+  }
+}
+
 module.exports = {
   RedisRateLimiter,
   RedisVelocityCounter,
   RedisReplayGuard,
+  RedisClickTickets,
   RATE_SCRIPT,
   VELOCITY_SCRIPT,
 }

@@ -4,5 +4,6 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const redis = require('./redis.js')
 
-export const { RedisRateLimiter, RedisVelocityCounter, RedisReplayGuard, RATE_SCRIPT, VELOCITY_SCRIPT } = redis
+export const { RedisRateLimiter, RedisVelocityCounter, RedisReplayGuard, RedisClickTickets, RATE_SCRIPT, VELOCITY_SCRIPT } =
+  redis
 export default redis

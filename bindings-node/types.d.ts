@@ -55,7 +55,9 @@ export interface ClickConfig {
   mode: 'disabled' | 'report-only' | 'enabled'
   'circuit-breaker-config': {
     status: 'enabled' | 'disabled'
-    tripped?: { at: number; hour: string; failed: number; total: number }
+    tripped?: { at: number; hour: string; failed: number; total: number; sources: number }
+    /** The last manual re-enable (unix seconds); the breaker holds for an hour after it. */
+    're-enabled-at'?: number
   }
   'active-key-ids': Array<{ 'secret-key-id': string; expiration: number }>
   'excluded-app-ids': string[]
@@ -70,7 +72,23 @@ export interface ReportRow {
   expired_clicks: number
   invalid_signature: number
   no_active_secrets: number
+  /** Genuine signatures used a second time (after the spec's columns). */
+  replayed_clicks: number
 }
+
+/** What `ClickVerifier.verify` found. */
+export type ClickOutcome =
+  | 'valid'
+  | 'missing_signature'
+  | 'expired'
+  | 'invalid_signature'
+  | 'no_active_secrets'
+  | 'excluded'
+  | 'not_validated'
+  | 'replayed'
+  | 'duplicate'
+  | 'preview'
+  | 'ticket_store_full'
 
 /** What is known about a click; every field optional (absent = unknown). */
 export interface ClickSignals {
@@ -80,7 +98,7 @@ export interface ClickSignals {
   ip_proxy?: boolean
   blocked_ip?: boolean
   blocked_country?: boolean
-  signature?: 'valid' | 'missing_signature' | 'expired' | 'invalid_signature' | 'no_active_secrets' | 'excluded' | 'not_validated'
+  signature?: 'valid' | 'missing_signature' | 'expired' | 'invalid_signature' | 'no_active_secrets' | 'excluded' | 'not_validated' | 'replayed'
   user_agent?: string | null
   referrer?: string | null
   bot_signals?: Array<{ signal_type: string; confidence: number }>
@@ -131,6 +149,7 @@ export type ClickfenceErrorCode =
   | 'invalid_report_range'
   | 'empty_app_id'
   | 'random_failure'
+  | 'bad_ticket_reply'
   | 'missing_header'
   | 'duplicate_header'
   | 'invalid_timestamp'

@@ -95,6 +95,8 @@ enum clickfence_status
   CLICKFENCE_EMPTY_APP_ID = 115,
   // `random_failure`
   CLICKFENCE_RANDOM_FAILURE = 116,
+  // `bad_ticket_reply`
+  CLICKFENCE_BAD_TICKET_REPLY = 118,
   // `missing_header`
   CLICKFENCE_MISSING_HEADER = 200,
   // `duplicate_header`
@@ -186,6 +188,15 @@ enum clickfence_click_outcome
   CLICKFENCE_OUTCOME_EXCLUDED = 5,
   // Mode disabled: nothing checked.
   CLICKFENCE_OUTCOME_NOT_VALIDATED = 6,
+  // A genuine signature an earlier click already used (a replayed ticket).
+  CLICKFENCE_OUTCOME_REPLAYED = 7,
+  // A double click from the same client and user agent within 5 s:
+  // served like the first, not counted again.
+  CLICKFENCE_OUTCOME_DUPLICATE = 8,
+  // A link preview or prefetch: served, never counted, consumes nothing.
+  CLICKFENCE_OUTCOME_PREVIEW = 9,
+  // The ticket store is full of live tickets: not shown to be a first use.
+  CLICKFENCE_OUTCOME_TICKET_STORE_FULL = 10,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -307,7 +318,8 @@ typedef struct clickfence_webhook_verifier clickfence_webhook_verifier;
 typedef struct clickfence_click_verdict {
   // What was found.
   clickfence_click_outcome outcome;
-  // Whether to record and attribute the click under the mode in force.
+  // Whether to serve the click under the mode in force. A `duplicate` or
+  // `preview` is served but is not a new click to record.
   bool accepted;
   // Whether this click tripped the circuit breaker (the mode is now
   // report-only): persist the mode if you persist it.
@@ -522,12 +534,32 @@ clickfence_status clickfence_click_verifier_set_app_excluded(const struct clickf
                                                              size_t app_id_len,
                                                              bool excluded);
 
-// Sets the mode (a `clickfence_click_mode` value).
+// Sets the mode (a `clickfence_click_mode` value) now, by the system
+// clock; see `clickfence_click_verifier_set_mode_at`.
 //
 // # Safety
 // `verifier` is a live verifier.
 clickfence_status clickfence_click_verifier_set_mode(const struct clickfence_click_verifier *verifier,
                                                      uint32_t mode);
+
+// Sets the mode at `now` (unix seconds). Setting enabled is a manual
+// re-enable: the circuit breaker forgets its failures and does not trip
+// for an hour.
+//
+// # Safety
+// `verifier` is a live verifier.
+clickfence_status clickfence_click_verifier_set_mode_at(const struct clickfence_click_verifier *verifier,
+                                                        uint32_t mode,
+                                                        uint64_t now);
+
+// Bounds the verifier's store of consumed tickets: at most `capacity` live
+// tickets, each kept at most `max_lifetime` seconds.
+//
+// # Safety
+// `verifier` is a live verifier.
+clickfence_status clickfence_click_verifier_set_ticket_limits(const struct clickfence_click_verifier *verifier,
+                                                              size_t capacity,
+                                                              uint64_t max_lifetime);
 
 // Sets the circuit breaker from its API status text (`enabled` / `disabled`).
 //
@@ -573,6 +605,49 @@ clickfence_status clickfence_click_verifier_verify_from(const struct clickfence_
                                                         uint8_t *key_id_buf,
                                                         size_t key_id_buf_len,
                                                         size_t *key_id_written);
+
+// `clickfence_click_verifier_verify_from` with the request's `User-Agent`
+// and purpose header (`Sec-Purpose`, or `Purpose`), each NULL when absent:
+// link previews and prefetches are answered `CLICKFENCE_OUTCOME_PREVIEW`
+// and consume nothing, and a repeat from the same client and user agent
+// within 5 s is `CLICKFENCE_OUTCOME_DUPLICATE` instead of
+// `CLICKFENCE_OUTCOME_REPLAYED`. Consumes the click's one-time ticket.
+//
+// # Safety
+// Pointers valid for their lengths; `out` valid.
+clickfence_status clickfence_click_verifier_verify_fetch(const struct clickfence_click_verifier *verifier,
+                                                         const uint8_t *url,
+                                                         size_t url_len,
+                                                         const uint8_t *source,
+                                                         size_t source_len,
+                                                         const uint8_t *user_agent,
+                                                         size_t user_agent_len,
+                                                         const uint8_t *purpose,
+                                                         size_t purpose_len,
+                                                         uint64_t now,
+                                                         struct clickfence_click_verdict *out,
+                                                         uint8_t *key_id_buf,
+                                                         size_t key_id_buf_len,
+                                                         size_t *key_id_written);
+
+// The check-only call: what `clickfence_click_verifier_verify_fetch` would
+// find now (a used ticket reads replayed or duplicate), written to `out`
+// as a `clickfence_click_outcome`, without consuming or counting anything.
+//
+// # Safety
+// Pointers valid for their lengths (NULL for an absent source, user agent
+// or purpose); `out` valid.
+clickfence_status clickfence_click_verifier_check(const struct clickfence_click_verifier *verifier,
+                                                  const uint8_t *url,
+                                                  size_t url_len,
+                                                  const uint8_t *source,
+                                                  size_t source_len,
+                                                  const uint8_t *user_agent,
+                                                  size_t user_agent_len,
+                                                  const uint8_t *purpose,
+                                                  size_t purpose_len,
+                                                  uint64_t now,
+                                                  uint32_t *out);
 
 // The outcome's snake_case name (`"invalid_signature"`), static and
 // NUL-terminated; `"unknown"` for other numbers.

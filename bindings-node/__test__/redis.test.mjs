@@ -5,13 +5,22 @@
 import assert from 'node:assert/strict'
 import { spawn, execFileSync } from 'node:child_process'
 import { createServer, connect } from 'node:net'
+import { readFileSync } from 'node:fs'
 import { after, before, test } from 'node:test'
 
 import IORedis from 'ioredis'
 import { createClient } from 'redis'
 
-import { RateLimiter, ReplayGuard, VelocityCounter, WebhookSigner, WebhookVerifier, decodeRateReply } from '../index.mjs'
-import { RedisRateLimiter, RedisReplayGuard, RedisVelocityCounter } from '../redis.mjs'
+import {
+  ClickVerifier,
+  RateLimiter,
+  ReplayGuard,
+  VelocityCounter,
+  WebhookSigner,
+  WebhookVerifier,
+  decodeRateReply,
+} from '../index.mjs'
+import { RedisClickTickets, RedisRateLimiter, RedisReplayGuard, RedisVelocityCounter } from '../redis.mjs'
 
 let server
 let url
@@ -140,6 +149,39 @@ test('replay guard refuses a delivery seen by another process, as the in-process
   const body = '{"n":1}'
   const bad = { 'x-myclickshield-timestamp': String(now), 'x-myclickshield-signature': 'ab'.repeat(32) }
   await assert.rejects(first.verify(bad, body, { now }), (e) => e.code === 'signature_mismatch')
+})
+
+test('click tickets are shared by every process, with either client', async () => {
+  const { ioredis, 'node-redis': nr } = await both()
+  const all = JSON.parse(readFileSync(new URL('../../tests/vectors/tickets.json', import.meta.url), 'utf8'))
+  const now = all.added_at + 60
+  const verifier = () => {
+    const v = new ClickVerifier()
+    v.addKey(all.key.id, all.key.secret, all.key.expires_at, { now: all.added_at })
+    return v
+  }
+  const [a, b] = [verifier(), verifier()]
+  const first = new RedisClickTickets(ioredis, a, { prefix: 'nodet:' })
+  const second = new RedisClickTickets(nr, b, { prefix: 'nodet:' }) // another "process"
+  const url = all.cases[0].url
+  const person = { source: '198.51.100.7', userAgent: 'UA' }
+  assert.equal((await first.verify(url, { now, ...person })).outcome, 'valid')
+  assert.equal((await second.verify(url, { now: now + 1, ...person })).outcome, 'duplicate')
+  const replay = await second.verify(url, { now: now + 2, source: '203.0.113.9' })
+  assert.deepEqual([replay.outcome, replay.accepted], ['replayed', false])
+  assert.equal((await first.verify(url, { now: now + 3, userAgent: 'WhatsApp/2.23' })).outcome, 'preview')
+  const keys = await ioredis.keys('nodet:*')
+  assert.equal(keys.length, 1)
+  assert.equal(keys[0].length, 'nodet:'.length + 64)
+  const ttl = await ioredis.ttl(keys[0])
+  assert.ok(ttl > 0 && ttl <= 301, `ttl ${ttl}`)
+  // The control: a per-process store lets the replay through.
+  assert.equal(b.verify(url, { now: now + 4, source: '203.0.113.9' }).outcome, 'valid')
+  // Garbage in Redis is a clear error, never a valid click.
+  await ioredis.set(keys[0], 'garbage')
+  await assert.rejects(first.verify(url, { now: now + 5 }), (e) => e.code === 'bad_ticket_reply')
+  assert.throws(() => new RedisClickTickets(ioredis, {}), (e) => e.code === 'invalid_argument')
+  await assert.rejects(first.verify(url, { bogus: 1 }), (e) => e.code === 'invalid_argument')
 })
 
 test('Redis time and bad input are clear errors', async () => {

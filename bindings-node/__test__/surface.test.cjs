@@ -114,7 +114,7 @@ test('key ring, config, report and GeoIP through Node', () => {
   assert.equal(v.verify(url, { now: 1700000000 }).keyId, key.id)
   const cfg = v.config({ now: 1700000000 })
   assert.deepEqual(Object.keys(cfg), ['mode', 'circuit-breaker-config', 'active-key-ids', 'excluded-app-ids'])
-  assert.equal(v.reportCsv({ start: '2023-11-14T22', end: '2023-11-14T22' }).split('\n')[1], '2023-11-14T22,1,1,0,0,0,0')
+  assert.equal(v.reportCsv({ start: '2023-11-14T22', end: '2023-11-14T22' }).split('\n')[1], '2023-11-14T22,1,1,0,0,0,0,0')
   const geo = new cf.GeoIp(path.join(__dirname, '../../tests/vectors/geoip/country.mmdb'))
   assert.equal(geo.country('81.2.69.142'), 'DE')
   assert.equal(geo.country('8.8.8.8'), null)

@@ -138,18 +138,24 @@ test('score vectors', () => {
 test('circuit breaker scenarios', () => {
   const all = load('breaker.json')
   const source = (i) => `100.${64 + Math.floor(i / 256)}.${i % 256}.9`
-  assert.ok(all.scenarios.length >= 6)
+  assert.ok(all.scenarios.length >= 9)
+  const signer = new ClickSigner(all.key.secret)
   for (const s of all.scenarios) {
     const v = new ClickVerifier({ mode: all.start_mode, circuitBreaker: true })
     v.addKey(all.key.id, all.key.secret, all.key.expires_at, { now: 0 })
     let trips = 0
+    let counter = 0
     for (const step of s.steps) {
       if (step.set_mode) {
-        v.setMode(step.set_mode)
+        v.setMode(step.set_mode, { now: step.now })
         continue
       }
-      const url = all.urls[step.kind]
       for (let j = 0; j < step.n; j++) {
+        // A fresh genuine click for each `valid`: a signature is valid once.
+        const url =
+          step.kind === 'valid'
+            ? signer.sign(`${all.urls.valid_base}&n=${counter++}`, { expires: all.urls.valid_expires })
+            : all.urls[step.kind]
         const src = step.net === null ? undefined : source(step.net + (j % step.nets))
         if (v.verify(url, { now: step.now, source: src }).tripped) trips++
       }
@@ -159,6 +165,39 @@ test('circuit breaker scenarios', () => {
   }
   const v = new ClickVerifier()
   assert.throws(() => v.verify(all.urls.unsigned, { now: 1, source: '300.1.1.1' }), (e) => e.code === 'invalid_ip')
+})
+
+test('one-time ticket vectors', () => {
+  const all = load('tickets.json')
+  assert.ok(all.cases.length >= 15)
+  for (const c of all.cases) {
+    const v = new ClickVerifier({ mode: c.mode })
+    v.addKey(all.key.id, all.key.secret, all.key.expires_at, { now: all.added_at })
+    c.steps.forEach((step, i) => {
+      const url = step.url ? all[step.url] : c.url
+      const request = {
+        now: step.now,
+        source: step.source ?? undefined,
+        userAgent: step.user_agent ?? undefined,
+        purpose: step.purpose ?? undefined,
+      }
+      if (step.op === 'check') {
+        assert.equal(v.check(url, request), step.outcome, `${c.name}, step ${i}`)
+        return
+      }
+      const verdict = v.verify(url, request)
+      assert.deepEqual([verdict.outcome, verdict.accepted], [step.outcome, step.accepted], `${c.name}, step ${i}`)
+    })
+  }
+  // Garbage is a clear error, and nothing is consumed by it.
+  const c = all.cases[0]
+  const v = new ClickVerifier()
+  v.addKey(all.key.id, all.key.secret, all.key.expires_at, { now: all.added_at })
+  assert.throws(() => v.verify(c.url, { now: all.added_at + 60, source: 'nope' }), (e) => e.code === 'invalid_ip')
+  assert.equal(v.check(c.url, { now: all.added_at + 60 }), 'valid')
+  v.setTicketLimits(0, 60)
+  assert.equal(v.verify(c.url, { now: all.added_at + 60 }).outcome, 'ticket_store_full')
+  assert.throws(() => v.setTicketLimits(-1, 60), (e) => e.code === 'invalid_argument')
 })
 
 test('times past year 9999 are refused everywhere', () => {

@@ -1,6 +1,6 @@
 //! Click signing and verification.
 
-use clickfence::click::{ExpiresFormat, ReportRange};
+use clickfence::click::{ExpiresFormat, Fetch, ReportRange};
 use clickfence::{
     ClickSigner as CoreSigner, ClickVerifier as CoreVerifier, Mode, SecretKey as CoreKey,
 };
@@ -171,11 +171,12 @@ pub struct ReportOptions {
 /// The verdict on one click.
 #[napi(object)]
 pub struct ClickVerdict {
-    /// `valid`, `missing_signature`, `expired`, `invalid_signature`, `no_active_secrets`, `excluded` or `not_validated`.
+    /// `valid`, `missing_signature`, `expired`, `invalid_signature`, `no_active_secrets`, `excluded`, `not_validated`, `replayed`, `duplicate`, `preview` or `ticket_store_full`.
+    #[napi(ts_type = "ClickOutcome")]
     pub outcome: String,
-    /// Whether to record and attribute the click.
+    /// Whether to serve the click under the mode (a `duplicate` or `preview` is served, not recorded).
     pub accepted: bool,
-    /// The key that matched (valid / expired), else null.
+    /// The key that matched (every outcome of a genuine signature), else null.
     pub key_id: Option<String>,
     /// Whether this click tripped the circuit breaker (mode now report-only).
     pub tripped: bool,
@@ -188,8 +189,85 @@ pub struct ClickVerifyOptions {
     pub now: Option<f64>,
     /// The client's IP address. The circuit breaker counts failing networks
     /// (IPv4 /24, IPv6 /48); failures without a source all count as one, so
-    /// pass it wherever you know it.
+    /// pass it wherever you know it. A repeat from the same client (IPv4
+    /// address, IPv6 /64) and user agent within 5 s is a `duplicate`.
     pub source: Option<String>,
+    /// The `User-Agent` header: link-preview bots do not consume the click.
+    pub user_agent: Option<String>,
+    /// The `Sec-Purpose` (or `Purpose`) header: prefetches do not consume the click.
+    pub purpose: Option<String>,
+}
+
+/// Options of `ClickVerifier.inspect`.
+#[napi(object)]
+pub struct ClickInspectOptions {
+    /// Unix seconds (default: the clock).
+    pub now: Option<f64>,
+    /// The client's IP address.
+    pub source: Option<String>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// The `Sec-Purpose` (or `Purpose`) header.
+    pub purpose: Option<String>,
+    /// The Redis key prefix (default `clickfence:ticket:`).
+    pub prefix: Option<String>,
+}
+
+/// A verification waiting for its ticket's claim in a shared store.
+#[napi]
+pub struct ClickInspection {
+    inner: clickfence::click::Inspection,
+    source: Option<std::net::IpAddr>,
+    claim: Option<(String, String, u64)>,
+}
+
+#[napi]
+impl ClickInspection {
+    /// The Redis key to `SET ... NX GET`, or null when there is no ticket to claim (the outcome is already known).
+    #[napi(getter)]
+    pub fn key(&self) -> Option<String> {
+        self.claim.as_ref().map(|c| c.0.clone())
+    }
+
+    /// The value to store at first use.
+    #[napi(getter)]
+    pub fn value(&self) -> Option<String> {
+        self.claim.as_ref().map(|c| c.1.clone())
+    }
+
+    /// Seconds the key must live.
+    #[napi(getter)]
+    pub fn ttl(&self) -> Option<f64> {
+        self.claim.as_ref().map(|c| c.2 as f64)
+    }
+}
+
+impl From<clickfence::Verdict> for ClickVerdict {
+    fn from(v: clickfence::Verdict) -> Self {
+        Self {
+            outcome: v.outcome.code().to_owned(),
+            accepted: v.accepted,
+            key_id: v.outcome.key_id().map(str::to_owned),
+            tripped: v.tripped,
+        }
+    }
+}
+
+/// The request's source, user agent and purpose for the core.
+fn fetch<'a>(
+    source: Option<&str>,
+    user_agent: Option<&'a str>,
+    purpose: Option<&'a str>,
+) -> Result<Fetch<'a>> {
+    let source = source
+        .map(clickfence::ip::parse_ip)
+        .transpose()
+        .map_err(core)?;
+    Ok(Fetch {
+        source,
+        user_agent,
+        purpose,
+    })
 }
 
 fn now_of(o: Option<NowOptions>) -> Result<u64> {
@@ -265,10 +343,24 @@ impl ClickVerifier {
         self.0.include_app(&app_id)
     }
 
-    /// Sets the mode.
+    /// Sets the mode; `enabled` is a manual re-enable (the breaker forgets its failures and holds for an hour).
     #[napi(catch_unwind)]
-    pub fn set_mode(&self, mode: String) -> Result<()> {
-        self.0.set_mode(mode.parse().map_err(core)?);
+    pub fn set_mode(
+        &self,
+        #[napi(ts_arg_type = "'disabled' | 'report-only' | 'enabled'")] mode: String,
+        options: Option<NowOptions>,
+    ) -> Result<()> {
+        let mode = mode.parse().map_err(core)?;
+        self.0.set_mode(mode, now_of(options)?);
+        Ok(())
+    }
+
+    /// Bounds the store of consumed tickets: at most `capacity` live tickets, each kept at most `maxLifetime` seconds.
+    #[napi(catch_unwind)]
+    pub fn set_ticket_limits(&self, capacity: f64, max_lifetime: f64) -> Result<()> {
+        let capacity = usize::try_from(whole(capacity, "capacity")?).unwrap_or(usize::MAX);
+        self.0
+            .set_ticket_limits(capacity, whole(max_lifetime, "maxLifetime")?);
         Ok(())
     }
 
@@ -290,22 +382,93 @@ impl ClickVerifier {
         Ok(serde_json::to_value(self.0.config(now_of(options)?)).unwrap_or_default())
     }
 
-    /// Verifies a received click URL and counts it in the report.
+    /// Verifies a received click URL, consumes its one-time ticket and counts it in the report.
     #[napi(catch_unwind)]
     pub fn verify(&self, url: String, options: Option<ClickVerifyOptions>) -> Result<ClickVerdict> {
-        let (now, source) = options.map_or((None, None), |o| (o.now, o.source));
-        let source = source
-            .as_deref()
-            .map(clickfence::ip::parse_ip)
-            .transpose()
-            .map_err(core)?;
-        let v = self.0.verify_from(&url, source, now_or(now)?);
-        Ok(ClickVerdict {
-            outcome: v.outcome.code().to_owned(),
-            accepted: v.accepted,
-            key_id: v.outcome.key_id().map(str::to_owned),
-            tripped: v.tripped,
+        let o = options.unwrap_or(ClickVerifyOptions {
+            now: None,
+            source: None,
+            user_agent: None,
+            purpose: None,
+        });
+        let fetch = fetch(
+            o.source.as_deref(),
+            o.user_agent.as_deref(),
+            o.purpose.as_deref(),
+        )?;
+        Ok(self.0.verify_fetch(&url, &fetch, now_or(o.now)?).into())
+    }
+
+    /// Looks without consuming or counting: the outcome `verify` would give now (a used ticket reads `replayed` or `duplicate`).
+    #[napi(catch_unwind, ts_return_type = "ClickOutcome")]
+    pub fn check(&self, url: String, options: Option<ClickVerifyOptions>) -> Result<String> {
+        let o = options.unwrap_or(ClickVerifyOptions {
+            now: None,
+            source: None,
+            user_agent: None,
+            purpose: None,
+        });
+        let fetch = fetch(
+            o.source.as_deref(),
+            o.user_agent.as_deref(),
+            o.purpose.as_deref(),
+        )?;
+        Ok(self.0.check(&url, &fetch, now_or(o.now)?).code().to_owned())
+    }
+
+    /// For a fleet sharing consumed tickets in Redis: checks the signature and names the ticket to claim; pass `SET key value NX GET EX ttl`'s answer to `conclude` (what `RedisClickTickets` does).
+    #[napi(catch_unwind)]
+    pub fn inspect(
+        &self,
+        url: String,
+        options: Option<ClickInspectOptions>,
+    ) -> Result<ClickInspection> {
+        let o = options.unwrap_or(ClickInspectOptions {
+            now: None,
+            source: None,
+            user_agent: None,
+            purpose: None,
+            prefix: None,
+        });
+        let fetch = fetch(
+            o.source.as_deref(),
+            o.user_agent.as_deref(),
+            o.purpose.as_deref(),
+        )?;
+        let now = now_or(o.now)?;
+        let prefix = o.prefix.as_deref().unwrap_or("clickfence:ticket:");
+        let inner = self.0.inspect(&url, &fetch, now);
+        let claim = inner
+            .ticket()
+            .map(|t| (t.shared_key(prefix), t.shared_value(now), t.shared_ttl(now)));
+        Ok(ClickInspection {
+            inner,
+            source: fetch.source,
+            claim,
         })
+    }
+
+    /// Finishes an `inspect`: `previous` is Redis's answer to the `SET ... NX GET` (null when the ticket was new); counts the report and the in-process breaker.
+    #[napi(catch_unwind)]
+    pub fn conclude(
+        &self,
+        inspection: &ClickInspection,
+        previous: Option<Either<String, Buffer>>,
+        options: Option<NowOptions>,
+    ) -> Result<ClickVerdict> {
+        let now = now_of(options)?;
+        let claim = match inspection.inner.ticket() {
+            Some(t) => {
+                let text = previous.map(|p| String::from_utf8_lossy(bytes(&p)).into_owned());
+                Some(t.shared_claim(text.as_deref(), now).map_err(core)?)
+            }
+            None => None,
+        };
+        let (mut v, counted) = self.0.conclude(inspection.inner.clone(), claim, now);
+        if let Some(valid) = counted {
+            v.tripped = self.0.count_breaker(valid, inspection.source, now);
+        }
+        Ok(v.into())
     }
 
     /// Hourly report rows.

@@ -1,6 +1,6 @@
 //! Click signing and verification.
 
-use clickfence::click::{ExpiresFormat, ReportRange};
+use clickfence::click::{ExpiresFormat, Fetch, ReportRange};
 use clickfence::{
     ClickSigner as CoreSigner, ClickVerifier as CoreVerifier, Mode, SecretKey as CoreKey,
 };
@@ -96,13 +96,14 @@ fn generate_secret_key(py: Python<'_>, ttl_hours: u64, now: Option<f64>) -> PyRe
 #[pyclass(frozen, module = "clickfence._clickfence")]
 pub struct ClickVerdict {
     /// `valid`, `missing_signature`, `expired`, `invalid_signature`,
-    /// `no_active_secrets`, `excluded` or `not_validated`.
+    /// `no_active_secrets`, `excluded`, `not_validated`, `replayed`,
+    /// `duplicate`, `preview` or `ticket_store_full`.
     #[pyo3(get)]
     outcome: &'static str,
-    /// Whether to record and attribute the click.
+    /// Whether to serve the click under the mode (a `duplicate` or `preview` is served, not recorded).
     #[pyo3(get)]
     accepted: bool,
-    /// The key that matched (valid / expired).
+    /// The key that matched (every outcome of a genuine signature).
     #[pyo3(get)]
     key_id: Option<String>,
     /// Whether this click tripped the circuit breaker (mode now report-only).
@@ -121,6 +122,72 @@ impl ClickVerdict {
             if self.tripped { "True" } else { "False" }
         )
     }
+}
+
+impl From<clickfence::Verdict> for ClickVerdict {
+    fn from(v: clickfence::Verdict) -> Self {
+        Self {
+            outcome: v.outcome.code(),
+            accepted: v.accepted,
+            key_id: v.outcome.key_id().map(str::to_owned),
+            tripped: v.tripped,
+        }
+    }
+}
+
+/// A verification waiting for its ticket's claim in a shared store.
+#[pyclass(frozen, module = "clickfence._clickfence")]
+pub struct ClickInspection {
+    inner: clickfence::click::Inspection,
+    source: Option<std::net::IpAddr>,
+    claim: Option<(String, String, u64)>,
+}
+
+#[pymethods]
+impl ClickInspection {
+    /// The Redis key to `SET ... NX GET`, or None when there is no ticket to claim (the outcome is already known).
+    #[getter]
+    fn key(&self) -> Option<&str> {
+        self.claim.as_ref().map(|c| c.0.as_str())
+    }
+
+    /// The value to store at first use.
+    #[getter]
+    fn value(&self) -> Option<&str> {
+        self.claim.as_ref().map(|c| c.1.as_str())
+    }
+
+    /// Seconds the key must live.
+    #[getter]
+    fn ttl(&self) -> Option<u64> {
+        self.claim.as_ref().map(|c| c.2)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ClickInspection(outcome={:?}, key={:?})",
+            self.inner.outcome().code(),
+            self.key()
+        )
+    }
+}
+
+/// A request's source, user agent and purpose for the core.
+fn fetch<'a>(
+    py: Python<'_>,
+    source: Option<&str>,
+    user_agent: Option<&'a str>,
+    purpose: Option<&'a str>,
+) -> PyResult<Fetch<'a>> {
+    let source = source
+        .map(parse_ip)
+        .transpose()
+        .map_err(|e| ip_err(py, e))?;
+    Ok(Fetch {
+        source,
+        user_agent,
+        purpose,
+    })
 }
 
 /// Verifies clicks: key ring, mode, circuit breaker, exclusions, report.
@@ -182,10 +249,18 @@ impl ClickVerifier {
         self.0.include_app(app_id)
     }
 
-    /// Sets the mode: `disabled`, `report-only` or `enabled` (which forgets the breaker's old failures).
-    fn set_mode(&self, py: Python<'_>, mode: &str) -> PyResult<()> {
-        self.0.set_mode(mode.parse().map_err(|e| click_err(py, e))?);
+    /// Sets the mode: `disabled`, `report-only` or `enabled` (a manual re-enable: the breaker forgets its old failures and holds for an hour).
+    #[pyo3(signature = (mode, *, now=None))]
+    fn set_mode(&self, py: Python<'_>, mode: &str, now: Option<f64>) -> PyResult<()> {
+        let mode = mode.parse().map_err(|e| click_err(py, e))?;
+        self.0.set_mode(mode, now_or(now)?);
         Ok(())
+    }
+
+    /// Bounds the store of consumed tickets: at most `capacity` live tickets, each kept at most `max_lifetime` seconds.
+    #[pyo3(signature = (*, capacity, max_lifetime))]
+    fn set_ticket_limits(&self, capacity: usize, max_lifetime: u64) {
+        self.0.set_ticket_limits(capacity, max_lifetime);
     }
 
     /// Enables or disables the circuit breaker (enabling forgets failures counted while it was off).
@@ -205,26 +280,89 @@ impl ClickVerifier {
         to_py(py, &self.0.config(now_or(now)?))
     }
 
-    /// Verifies a received click URL (byte for byte as signed), counts it in the report and lets the circuit breaker react; `source` is the client's address, so the breaker counts networks, not requests.
-    #[pyo3(signature = (url, *, now=None, source=None))]
+    /// Verifies a received click URL (byte for byte as signed) and consumes its one-time ticket, counts it in the report and lets the circuit breaker react; `source` is the client's address (the breaker counts networks, not requests), `user_agent` and `purpose` (the `Sec-Purpose` / `Purpose` header) tell link previews, prefetches and double clicks from replays.
+    #[pyo3(signature = (url, *, now=None, source=None, user_agent=None, purpose=None))]
     fn verify(
         &self,
         py: Python<'_>,
         url: &str,
         now: Option<f64>,
         source: Option<&str>,
+        user_agent: Option<&str>,
+        purpose: Option<&str>,
     ) -> PyResult<ClickVerdict> {
-        let source = source
-            .map(parse_ip)
-            .transpose()
-            .map_err(|e| ip_err(py, e))?;
-        let v = self.0.verify_from(url, source, now_or(now)?);
-        Ok(ClickVerdict {
-            outcome: v.outcome.code(),
-            accepted: v.accepted,
-            key_id: v.outcome.key_id().map(str::to_owned),
-            tripped: v.tripped,
+        let fetch = fetch(py, source, user_agent, purpose)?;
+        let v = self.0.verify_fetch(url, &fetch, now_or(now)?);
+        Ok(ClickVerdict::from(v))
+    }
+
+    /// Looks without consuming or counting: the outcome `verify` would give now (a used ticket reads `replayed` or `duplicate`).
+    #[pyo3(signature = (url, *, now=None, source=None, user_agent=None, purpose=None))]
+    fn check(
+        &self,
+        py: Python<'_>,
+        url: &str,
+        now: Option<f64>,
+        source: Option<&str>,
+        user_agent: Option<&str>,
+        purpose: Option<&str>,
+    ) -> PyResult<&'static str> {
+        let fetch = fetch(py, source, user_agent, purpose)?;
+        Ok(self.0.check(url, &fetch, now_or(now)?).code())
+    }
+
+    /// For a fleet sharing consumed tickets in Redis: checks the signature and names the ticket to claim; pass `SET key value NX GET EX ttl`'s answer to `conclude` (what `clickfence.redis.RedisClickTickets` does).
+    #[pyo3(signature = (url, *, prefix="clickfence:ticket:", now=None, source=None, user_agent=None, purpose=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn inspect(
+        &self,
+        py: Python<'_>,
+        url: &str,
+        prefix: &str,
+        now: Option<f64>,
+        source: Option<&str>,
+        user_agent: Option<&str>,
+        purpose: Option<&str>,
+    ) -> PyResult<ClickInspection> {
+        let fetch = fetch(py, source, user_agent, purpose)?;
+        let now = now_or(now)?;
+        let inspection = self.0.inspect(url, &fetch, now);
+        let claim = inspection
+            .ticket()
+            .map(|t| (t.shared_key(prefix), t.shared_value(now), t.shared_ttl(now)));
+        Ok(ClickInspection {
+            inner: inspection,
+            source: fetch.source,
+            claim,
         })
+    }
+
+    /// Finishes an `inspect`: `previous` is Redis's answer to the `SET ... NX GET` (None when the ticket was new); counts the report and the in-process breaker.
+    #[pyo3(signature = (inspection, previous, *, now=None))]
+    fn conclude(
+        &self,
+        py: Python<'_>,
+        inspection: &ClickInspection,
+        previous: Option<&Bound<'_, PyAny>>,
+        now: Option<f64>,
+    ) -> PyResult<ClickVerdict> {
+        let now = now_or(now)?;
+        let previous = previous.map(|p| bytes_like(p, "previous")).transpose()?;
+        let claim = match inspection.inner.ticket() {
+            Some(t) => {
+                let text = previous.map(|b| String::from_utf8_lossy(&b).into_owned());
+                Some(
+                    t.shared_claim(text.as_deref(), now)
+                        .map_err(|e| click_err(py, e))?,
+                )
+            }
+            None => None,
+        };
+        let (mut v, counted) = self.0.conclude(inspection.inner.clone(), claim, now);
+        if let Some(valid) = counted {
+            v.tripped = self.0.count_breaker(valid, inspection.source, now);
+        }
+        Ok(ClickVerdict::from(v))
     }
 
     /// The hourly report rows between `start` and `end` (`yyyy-mm-ddThh`, UTC), or the last 24 hours.
@@ -258,6 +396,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ClickSigner>()?;
     m.add_class::<ClickVerifier>()?;
     m.add_class::<ClickVerdict>()?;
+    m.add_class::<ClickInspection>()?;
     m.add_class::<SecretKey>()?;
     m.add_function(wrap_pyfunction!(generate_secret_key, m)?)?;
     Ok(())

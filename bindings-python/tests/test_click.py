@@ -67,9 +67,10 @@ def test_key_ring_config_and_report():
     assert v.verify("https://app.example/com.app?pid=x", now=1_700_000_000).accepted  # report-only
     rows = v.report(now=1_700_000_000)
     assert rows == [{"time": "2023-11-14T22", "total_clicks": 2, "valid_clicks": 1, "missing_signature": 1,
-                     "expired_clicks": 0, "invalid_signature": 0, "no_active_secrets": 0}]
+                     "expired_clicks": 0, "invalid_signature": 0, "no_active_secrets": 0,
+                     "replayed_clicks": 0}]
     csv = v.report_csv(start="2023-11-14T22", end="2023-11-14T22")
-    assert csv.splitlines()[1] == "2023-11-14T22,2,1,1,0,0,0"
+    assert csv.splitlines()[1] == "2023-11-14T22,2,1,1,0,0,0,0"
     with pytest.raises(cf.ClickSigningError) as e:
         v.report(start="2023-11-14T22")
     assert e.value.code == "invalid_report_range"
@@ -93,19 +94,40 @@ def test_bad_argument_types_raise_type_error():
 def test_one_verifier_shared_by_8_threads_counts_every_click():
     v = cf.ClickVerifier()
     v.add_key("k", "shared", 1_800_000_000, now=1_700_000_000)
-    url = cf.ClickSigner("shared").sign("https://app.example/com.app?pid=x", expires=1_700_000_300)
+    signer = cf.ClickSigner("shared")
     valid = []
 
-    def work():
-        valid.append(sum(v.verify(url, now=1_700_000_000).outcome == "valid" for _ in range(500)))
+    def work(t):
+        urls = [signer.sign(f"https://app.example/com.app?pid=x&n={t}-{i}", expires=1_700_000_300)
+                for i in range(500)]
+        valid.append(sum(v.verify(url, now=1_700_000_000).outcome == "valid" for url in urls))
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert sum(valid) == 4000
     assert v.report(now=1_700_000_000)[0]["valid_clicks"] == 4000
+
+
+def test_one_ticket_raced_by_8_threads_is_valid_exactly_once():
+    v = cf.ClickVerifier()
+    v.add_key("k", "shared", 1_800_000_000, now=1_700_000_000)
+    url = cf.ClickSigner("shared").sign("https://app.example/com.app?pid=x", expires=1_700_000_300)
+    outcomes = []
+
+    def work():
+        outcomes.extend(v.verify(url, now=1_700_000_000).outcome for _ in range(500))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("valid") == 1 and outcomes.count("replayed") == 3999
+    row = v.report(now=1_700_000_000)[0]
+    assert (row["valid_clicks"], row["replayed_clicks"]) == (1, 3999)
 
 
 BREAKER = load("breaker.json")
@@ -120,13 +142,18 @@ def test_breaker_scenarios(scenario):
     key = BREAKER["key"]
     v = cf.ClickVerifier(mode=BREAKER["start_mode"], circuit_breaker=True)
     v.add_key(key["id"], key["secret"], key["expires_at"], now=0)
-    trips = 0
+    signer, urls = cf.ClickSigner(key["secret"]), BREAKER["urls"]
+    trips = counter = 0
     for step in scenario["steps"]:
         if "set_mode" in step:
-            v.set_mode(step["set_mode"])
+            v.set_mode(step["set_mode"], now=step["now"])
             continue
-        url = BREAKER["urls"][step["kind"]]
         for j in range(step["n"]):
+            if step["kind"] == "valid":
+                url = signer.sign(f"{urls['valid_base']}&n={counter}", expires=urls["valid_expires"])
+                counter += 1
+            else:
+                url = urls[step["kind"]]
             source = None if step["net"] is None else _source(step["net"] + j % step["nets"])
             trips += v.verify(url, now=step["now"], source=source).tripped
     assert v.mode == scenario["mode"]
@@ -161,3 +188,40 @@ def test_times_past_year_9999_are_refused_everywhere(now):
         assert e.value.code == "time_out_of_range"
     # The last accepted second works.
     assert cf.RateLimiter(limit=1, window=60).check("k", now=253_402_300_799).allowed
+
+
+TICKETS = load("tickets.json")
+
+
+def _ticket_verifier(case):
+    key = TICKETS["key"]
+    v = cf.ClickVerifier(mode=case["mode"])
+    v.add_key(key["id"], key["secret"], key["expires_at"], now=TICKETS["added_at"])
+    return v
+
+
+@pytest.mark.parametrize("case", TICKETS["cases"], ids=lambda c: c["name"])
+def test_ticket_vectors(case):
+    v = _ticket_verifier(case)
+    for i, step in enumerate(case["steps"]):
+        url = TICKETS[step["url"]] if "url" in step else case["url"]
+        request = dict(now=step["now"], source=step["source"], user_agent=step["user_agent"],
+                       purpose=step["purpose"])
+        if step["op"] == "check":
+            assert v.check(url, **request) == step["outcome"], f"step {i}"
+            continue
+        verdict = v.verify(url, **request)
+        assert (verdict.outcome, verdict.accepted) == (step["outcome"], step["accepted"]), f"step {i}"
+
+
+def test_ticket_limits_and_bad_requests():
+    case = TICKETS["cases"][0]
+    v = _ticket_verifier(case)
+    with pytest.raises(cf.IpAccessError) as e:
+        v.verify(case["url"], now=TICKETS["added_at"] + 60, source="not an ip")
+    assert e.value.code == "invalid_ip"
+    assert v.check(case["url"], now=TICKETS["added_at"] + 60) == "valid", "nothing consumed"
+    v.set_ticket_limits(capacity=0, max_lifetime=60)
+    assert v.verify(case["url"], now=TICKETS["added_at"] + 60).outcome == "ticket_store_full"
+    with pytest.raises(TypeError):
+        v.verify(case["url"], user_agent=42)  # type: ignore[arg-type]

@@ -155,3 +155,58 @@ def test_async_replay_guard(redis_url):
         await client.aclose()
 
     asyncio.run(run())
+
+
+def test_click_tickets_are_shared_by_every_process(redis_url):
+    """Two verifiers (two processes of a fleet) share consumed tickets: the
+    first use anywhere is valid, a replay anywhere else is replayed, a
+    double click reaching the other process is a duplicate; with a
+    per-process store (the control) the replay would pass."""
+    import json
+    import pathlib
+
+    vectors = json.loads((pathlib.Path(__file__).parents[2] / "tests/vectors/tickets.json").read_text())
+    key, now = vectors["key"], vectors["added_at"] + 60
+    client = redis.Redis.from_url(redis_url)
+    a, b = clickfence.ClickVerifier(), clickfence.ClickVerifier()
+    for v in (a, b):
+        v.add_key(key["id"], key["secret"], key["expires_at"], now=vectors["added_at"])
+    ta = cfr.RedisClickTickets(client, a, prefix="pyt:")
+    tb = cfr.RedisClickTickets(client, b, prefix="pyt:")
+    url = vectors["cases"][0]["url"]
+    assert ta.verify(url, now=now, source="198.51.100.7", user_agent="UA").outcome == "valid"
+    assert tb.verify(url, now=now + 1, source="198.51.100.7", user_agent="UA").outcome == "duplicate"
+    replay = tb.verify(url, now=now + 2, source="203.0.113.9", user_agent="UA")
+    assert (replay.outcome, replay.accepted) == ("replayed", False)
+    assert tb.verify(url, now=now + 3, user_agent="WhatsApp/2.23").outcome == "preview"
+    stored = [k for k in client.scan_iter("pyt:*")]
+    assert len(stored) == 1 and len(stored[0]) == len("pyt:") + 64, stored
+    assert 0 < client.ttl(stored[0]) <= 301, "until the URL expires"
+    # The control: without the shared store, the other process accepts it.
+    assert b.verify(url, now=now + 4, source="203.0.113.9").outcome == "valid"
+    # Garbage in Redis is a clear error, never a valid click.
+    client.set(stored[0], "garbage")
+    with pytest.raises(clickfence.ClickSigningError) as e:
+        ta.verify(url, now=now + 5, source="203.0.113.9")
+    assert e.value.code == "bad_ticket_reply"
+
+
+def test_async_click_tickets(redis_url):
+    import json
+    import pathlib
+
+    vectors = json.loads((pathlib.Path(__file__).parents[2] / "tests/vectors/tickets.json").read_text())
+    key, now = vectors["key"], vectors["added_at"] + 60
+
+    async def run():
+        client = redis.asyncio.Redis.from_url(redis_url)
+        v = clickfence.ClickVerifier()
+        v.add_key(key["id"], key["secret"], key["expires_at"], now=vectors["added_at"])
+        tickets = cfr.AsyncRedisClickTickets(client, v, prefix="pyat:")
+        url = vectors["cases"][1]["url"]
+        first = await tickets.verify(url, now=now, source="198.51.100.7")
+        again = await tickets.verify(url, now=now + 60, source="203.0.113.9")
+        await client.aclose()
+        return first.outcome, again.outcome
+
+    assert asyncio.run(run()) == ("valid", "replayed")

@@ -22,6 +22,7 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_report_range",
     "empty_app_id",
     "random_failure",
+    "bad_ticket_reply",
     "missing_header",
     "duplicate_header",
     "invalid_timestamp",

@@ -10,6 +10,14 @@ use clickfence::{ClickSigner, ClickVerifier, Mode};
 const NOW: u64 = 1_610_866_800; // 2021-01-17T07:00:00Z
 const URL: &str = "https://app.appsflyer.com/com.app.id?pid=adnetwork_int&c=my_campaign";
 
+/// A fresh genuine click: the `n`th, signed with `secret-one`.
+fn fresh(n: u64, expires: u64) -> String {
+    ClickSigner::new("secret-one")
+        .unwrap()
+        .sign(&format!("{URL}&n={n}"), expires)
+        .unwrap()
+}
+
 fn verifier(mode: Mode) -> ClickVerifier {
     let v = ClickVerifier::new(mode, true);
     v.add_key("k1", "secret-one", NOW + 36 * 3600, NOW).unwrap();
@@ -94,16 +102,9 @@ fn net(i: u64) -> Option<IpAddr> {
 #[test]
 fn breaker_trips_on_a_fresh_system_when_many_networks_fail() {
     let v = verifier(Mode::Enabled);
-    let good = ClickSigner::new("secret-one")
-        .unwrap()
-        .sign(URL, NOW + 3000)
-        .unwrap();
-    // 9 valid, then failures from distinct networks until the window holds
-    // 100 clicks with 91 failed.
-    for _ in 0..9 {
-        assert!(v.verify_from(&good, net(0), NOW).accepted);
-    }
-    for i in 0..90 {
+    // No valid click at all: failures from distinct networks until the
+    // window holds 100 clicks.
+    for i in 0..99 {
         let verdict = v.verify_from(URL, net(i), NOW + i);
         assert!(!verdict.accepted, "click {i} is rejected while enabled");
         assert!(!verdict.tripped);
@@ -113,7 +114,7 @@ fn breaker_trips_on_a_fresh_system_when_many_networks_fail() {
         Mode::Enabled,
         "99 clicks are below the minimum sample"
     );
-    let verdict = v.verify_from(URL, net(90), NOW + 100);
+    let verdict = v.verify_from(URL, net(99), NOW + 100);
     assert!(
         !verdict.accepted,
         "the tripping click was judged under enabled"
@@ -123,7 +124,7 @@ fn breaker_trips_on_a_fresh_system_when_many_networks_fail() {
     let trip = v.breaker_trip().unwrap();
     assert_eq!(
         (trip.at, trip.total, trip.failed, trip.sources),
-        (NOW + 100, BREAKER_MIN_CLICKS, 91, 91)
+        (NOW + 100, BREAKER_MIN_CLICKS, 100, 100)
     );
     assert_eq!(trip.hour.to_string(), "2021-01-17T07");
     assert!(v.verify(URL, NOW + 101).accepted, "now report-only");
@@ -132,6 +133,18 @@ fn breaker_trips_on_a_fresh_system_when_many_networks_fail() {
         json["circuit-breaker-config"]["tripped"]["hour"],
         "2021-01-17T07"
     );
+}
+
+#[test]
+fn one_valid_click_in_fifty_minutes_holds_the_breaker_on_a_fresh_system() {
+    let v = verifier(Mode::Enabled);
+    for n in 0..9 {
+        assert!(v.verify_from(&fresh(n, NOW + 3000), net(0), NOW).accepted);
+    }
+    for i in 0..2000 {
+        assert!(!v.verify_from(URL, net(i), NOW + 1 + i).tripped, "{i}");
+    }
+    assert_eq!(v.mode(), Mode::Enabled);
 }
 
 #[test]
@@ -150,19 +163,15 @@ fn a_thousand_failures_from_five_addresses_never_trip() {
 #[test]
 fn steady_signed_traffic_outweighs_a_forged_flood_from_many_networks() {
     let v = verifier(Mode::Enabled);
-    let good = ClickSigner::new("secret-one")
-        .unwrap()
-        .sign(URL, NOW + 3 * 3600)
-        .unwrap();
     // 1,000 genuine clicks an hour, for an hour, then a flood of 9,001
     // forged clicks from 9,001 networks while the genuine clicks go on.
     for i in 0..1000 {
-        v.verify_from(&good, net(i), NOW + i * 36 / 10);
+        v.verify_from(&fresh(i, NOW + 3 * 3600), net(i), NOW + i * 36 / 10);
     }
     for i in 0..9001u64 {
         let t = NOW + 3600 + i * 2 / 5;
         if i % 9 == 0 {
-            v.verify_from(&good, net(i), t);
+            v.verify_from(&fresh(1000 + i, NOW + 3 * 3600), net(i), t);
         }
         let verdict = v.verify_from(URL, net(i), t);
         assert!(!verdict.accepted && !verdict.tripped, "forged click {i}");
@@ -173,16 +182,12 @@ fn steady_signed_traffic_outweighs_a_forged_flood_from_many_networks() {
 #[test]
 fn the_same_keys_with_the_signer_broken_trip_within_the_hour() {
     let v = verifier(Mode::Enabled);
-    let good = ClickSigner::new("secret-one")
-        .unwrap()
-        .sign(URL, NOW + 3 * 3600)
-        .unwrap();
     let broken = ClickSigner::new("not-the-secret")
         .unwrap()
         .sign(URL, NOW + 3 * 3600)
         .unwrap();
     for i in 0..1000 {
-        v.verify_from(&good, net(i), NOW + i * 36 / 10);
+        v.verify_from(&fresh(i, NOW + 3 * 3600), net(i), NOW + i * 36 / 10);
     }
     let mut tripped_at = None;
     for i in 0..1000u64 {
@@ -194,8 +199,12 @@ fn the_same_keys_with_the_signer_broken_trip_within_the_hour() {
     }
     let at = tripped_at.expect("a broken signer trips the breaker");
     assert!(at < NOW + 2 * 3600, "within the hour");
+    assert!(
+        at >= NOW + 3600 + 49 * 60,
+        "after 50 minutes without a valid click"
+    );
     assert_eq!(v.mode(), Mode::ReportOnly);
-    assert!(v.breaker_trip().unwrap().baseline_valid > 800);
+    assert!(v.breaker_trip().unwrap().sources >= 20);
 }
 
 #[test]
@@ -205,7 +214,7 @@ fn a_manual_re_enable_is_not_re_tripped_by_old_counts() {
         v.verify_from(URL, net(i), NOW + i);
     }
     assert_eq!(v.mode(), Mode::ReportOnly, "tripped");
-    v.set_mode(Mode::Enabled);
+    v.set_mode(Mode::Enabled, NOW + 200);
     for i in 0..50 {
         let verdict = v.verify_from(URL, net(1000 + i), NOW + 300 + i);
         assert!(
@@ -237,18 +246,17 @@ fn one_bad_click_in_a_quiet_hour_does_not_trip() {
 #[test]
 fn report_counts_every_click_from_many_threads() {
     let v = Arc::new(verifier(Mode::ReportOnly));
-    let good = ClickSigner::new("secret-one")
-        .unwrap()
-        .sign(URL, NOW + 7200)
-        .unwrap();
     let threads: Vec<_> = (0..8)
         .map(|t| {
             let v = Arc::clone(&v);
-            let good = good.clone();
             std::thread::spawn(move || {
                 for i in 0..500u64 {
-                    let url = if (i + t) % 2 == 0 { good.as_str() } else { URL };
-                    v.verify(url, NOW + (i % 2) * 3600);
+                    let url = if (i + t) % 2 == 0 {
+                        fresh(t * 1000 + i, NOW + 7200)
+                    } else {
+                        URL.to_owned()
+                    };
+                    v.verify(&url, NOW + (i % 2) * 3600);
                 }
             })
         })
@@ -275,7 +283,7 @@ fn excluded_and_disabled_clicks_are_not_counted() {
     let v = verifier(Mode::Enabled);
     v.exclude_app("com.app.id").unwrap();
     assert_eq!(v.verify(URL, NOW).outcome.code(), "excluded");
-    v.set_mode(Mode::Disabled);
+    v.set_mode(Mode::Disabled, NOW);
     v.include_app("com.app.id");
     assert_eq!(v.verify(URL, NOW).outcome.code(), "not_validated");
     assert!(v.report(ReportRange::LastDay, NOW).is_empty());

@@ -1,7 +1,7 @@
 //! The shared click vectors (`tests/vectors/click.json`), computed by Python's
 //! `hmac` + `base64`, must come out of the core byte for byte.
 
-use clickfence::click::ExpiresFormat;
+use clickfence::click::{ExpiresFormat, Fetch};
 use clickfence::{ClickSigner, ClickVerifier, Mode};
 use serde_json::Value;
 
@@ -109,22 +109,86 @@ fn breaker_scenarios_replay_as_the_vectors_say() {
             0,
         )
         .unwrap();
+        let signer = ClickSigner::new(str_of(key, "secret")).unwrap();
+        let urls = &all["urls"];
+        let mut counter = 0u64;
         let mut trips = 0;
         for step in scenario["steps"].as_array().unwrap() {
             if let Some(mode) = step["set_mode"].as_str() {
-                v.set_mode(mode.parse().unwrap());
+                v.set_mode(mode.parse().unwrap(), u64_of(step, "now"));
                 continue;
             }
-            let url = str_of(&all["urls"], str_of(step, "kind"));
+            let kind = str_of(step, "kind");
             let (n, now, nets) = (u64_of(step, "n"), u64_of(step, "now"), u64_of(step, "nets"));
             for j in 0..n {
+                let url = if kind == "valid" {
+                    counter += 1;
+                    let base = format!("{}&n={}", str_of(urls, "valid_base"), counter - 1);
+                    signer.sign(&base, u64_of(urls, "valid_expires")).unwrap()
+                } else {
+                    str_of(urls, kind).to_owned()
+                };
                 let source = step["net"]
                     .as_u64()
                     .map(|net| breaker_source(net + j % nets));
-                trips += u64::from(v.verify_from(url, source, now).tripped);
+                trips += u64::from(v.verify_from(&url, source, now).tripped);
             }
         }
         assert_eq!(v.mode().as_str(), str_of(scenario, "mode"), "{name}");
         assert_eq!(trips, u64_of(scenario, "trips"), "{name}");
+    }
+}
+
+#[test]
+fn ticket_vectors_consume_once() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/tickets.json");
+    let all: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let key = &all["key"];
+    let cases = all["cases"].as_array().unwrap();
+    assert!(cases.len() >= 15);
+    for case in cases {
+        let name = str_of(case, "name");
+        let v = ClickVerifier::new(str_of(case, "mode").parse().unwrap(), true);
+        v.add_key(
+            str_of(key, "id"),
+            str_of(key, "secret"),
+            u64_of(key, "expires_at"),
+            u64_of(&all, "added_at"),
+        )
+        .unwrap();
+        for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
+            let url = match step["url"].as_str() {
+                Some(which) => str_of(&all, which),
+                None => str_of(case, "url"),
+            };
+            let source = step["source"].as_str().map(|s| s.parse().unwrap());
+            let fetch = Fetch {
+                source,
+                user_agent: step["user_agent"].as_str(),
+                purpose: step["purpose"].as_str(),
+            };
+            let now = u64_of(step, "now");
+            if str_of(step, "op") == "check" {
+                let outcome = v.check(url, &fetch, now);
+                assert_eq!(outcome.code(), str_of(step, "outcome"), "{name}, step {i}");
+                continue;
+            }
+            let verdict = v.verify_fetch(url, &fetch, now);
+            assert_eq!(
+                verdict.outcome.code(),
+                str_of(step, "outcome"),
+                "{name}, step {i}"
+            );
+            assert_eq!(
+                verdict.accepted,
+                step["accepted"].as_bool().unwrap(),
+                "{name}, step {i}"
+            );
+            assert_eq!(
+                verdict.ticket.is_some(),
+                verdict.outcome.code() == "valid" && str_of(case, "mode") != "disabled",
+                "{name}, step {i}: only a first use consumes"
+            );
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! Click signing and verification.
 
-use clickfence::click::{parse_circuit_breaker_status, ExpiresFormat, ReportRange};
+use clickfence::click::{parse_circuit_breaker_status, ExpiresFormat, Fetch, ReportRange};
 use clickfence::ip::parse_ip;
-use clickfence::{ClickSigner, ClickVerifier, Mode};
+use clickfence::{ClickSigner, ClickVerifier, Mode, Outcome};
 
 use crate::buf::{bytes, free_handle, handle, new_handle, opt_text, put, text, tri, write_str};
 use crate::status::{clickfence_status, core_error, fail, guard};
@@ -44,6 +44,15 @@ pub enum clickfence_click_outcome {
     ClickfenceOutcomeExcluded = 5,
     /// Mode disabled: nothing checked.
     ClickfenceOutcomeNotValidated = 6,
+    /// A genuine signature an earlier click already used (a replayed ticket).
+    ClickfenceOutcomeReplayed = 7,
+    /// A double click from the same client and user agent within 5 s:
+    /// served like the first, not counted again.
+    ClickfenceOutcomeDuplicate = 8,
+    /// A link preview or prefetch: served, never counted, consumes nothing.
+    ClickfenceOutcomePreview = 9,
+    /// The ticket store is full of live tickets: not shown to be a first use.
+    ClickfenceOutcomeTicketStoreFull = 10,
 }
 
 /// The verdict on one click.
@@ -52,7 +61,8 @@ pub enum clickfence_click_outcome {
 pub struct clickfence_click_verdict {
     /// What was found.
     pub outcome: clickfence_click_outcome,
-    /// Whether to record and attribute the click under the mode in force.
+    /// Whether to serve the click under the mode in force. A `duplicate` or
+    /// `preview` is served but is not a new click to record.
     pub accepted: bool,
     /// Whether this click tripped the circuit breaker (the mode is now
     /// report-only): persist the mode if you persist it.
@@ -278,7 +288,8 @@ pub unsafe extern "C" fn clickfence_click_verifier_set_app_excluded(
     })
 }
 
-/// Sets the mode (a `clickfence_click_mode` value).
+/// Sets the mode (a `clickfence_click_mode` value) now, by the system
+/// clock; see `clickfence_click_verifier_set_mode_at`.
 ///
 /// # Safety
 /// `verifier` is a live verifier.
@@ -287,10 +298,49 @@ pub unsafe extern "C" fn clickfence_click_verifier_set_mode(
     verifier: *const clickfence_click_verifier,
     mode: u32,
 ) -> clickfence_status {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // SAFETY: the caller's contract is this function's.
+    unsafe { clickfence_click_verifier_set_mode_at(verifier, mode, now) }
+}
+
+/// Sets the mode at `now` (unix seconds). Setting enabled is a manual
+/// re-enable: the circuit breaker forgets its failures and does not trip
+/// for an hour.
+///
+/// # Safety
+/// `verifier` is a live verifier.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_set_mode_at(
+    verifier: *const clickfence_click_verifier,
+    mode: u32,
+    now: u64,
+) -> clickfence_status {
     guard(|| {
         // SAFETY: caller contract.
         let v = tri!(unsafe { handle(verifier, "verifier") });
-        v.0.set_mode(tri!(mode_from(mode)));
+        let now = tri!(clickfence::check_time(now).map_err(core_error));
+        v.0.set_mode(tri!(mode_from(mode)), now);
+        clickfence_status::ClickfenceOk
+    })
+}
+
+/// Bounds the verifier's store of consumed tickets: at most `capacity` live
+/// tickets, each kept at most `max_lifetime` seconds.
+///
+/// # Safety
+/// `verifier` is a live verifier.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_set_ticket_limits(
+    verifier: *const clickfence_click_verifier,
+    capacity: usize,
+    max_lifetime: u64,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        v.0.set_ticket_limits(capacity, max_lifetime);
         clickfence_status::ClickfenceOk
     })
 }
@@ -377,17 +427,70 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify_from(
     key_id_buf_len: usize,
     key_id_written: *mut usize,
 ) -> clickfence_status {
+    // SAFETY: the caller's contract is this function's, with no user agent
+    // and no purpose.
+    unsafe {
+        clickfence_click_verifier_verify_fetch(
+            verifier,
+            url,
+            url_len,
+            source,
+            source_len,
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            now,
+            out,
+            key_id_buf,
+            key_id_buf_len,
+            key_id_written,
+        )
+    }
+}
+
+/// `clickfence_click_verifier_verify_from` with the request's `User-Agent`
+/// and purpose header (`Sec-Purpose`, or `Purpose`), each NULL when absent:
+/// link previews and prefetches are answered `CLICKFENCE_OUTCOME_PREVIEW`
+/// and consume nothing, and a repeat from the same client and user agent
+/// within 5 s is `CLICKFENCE_OUTCOME_DUPLICATE` instead of
+/// `CLICKFENCE_OUTCOME_REPLAYED`. Consumes the click's one-time ticket.
+///
+/// # Safety
+/// Pointers valid for their lengths; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_verify_fetch(
+    verifier: *const clickfence_click_verifier,
+    url: *const u8,
+    url_len: usize,
+    source: *const u8,
+    source_len: usize,
+    user_agent: *const u8,
+    user_agent_len: usize,
+    purpose: *const u8,
+    purpose_len: usize,
+    now: u64,
+    out: *mut clickfence_click_verdict,
+    key_id_buf: *mut u8,
+    key_id_buf_len: usize,
+    key_id_written: *mut usize,
+) -> clickfence_status {
     guard(|| {
         // SAFETY: caller contract for every pointer below.
         let v = tri!(unsafe { handle(verifier, "verifier") });
         // SAFETY: pointers and lengths are valid per this function's contract.
         let url = tri!(unsafe { text(url, url_len, "url") });
-        // SAFETY: pointers and lengths are valid per this function's contract.
-        let source = tri!(unsafe { opt_text(source, source_len, "source") });
-        let source = match source {
-            Some(s) => Some(tri!(parse_ip(s).map_err(core_error))),
-            None => None,
-        };
+        // SAFETY: as above.
+        let fetch = tri!(unsafe {
+            fetch_from(
+                source,
+                source_len,
+                user_agent,
+                user_agent_len,
+                purpose,
+                purpose_len,
+            )
+        });
         if out.is_null() {
             return fail(clickfence_status::ClickfenceNullArgument, "out is NULL");
         }
@@ -413,7 +516,7 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify_from(
             );
         }
         let now = tri!(clickfence::check_time(now).map_err(core_error));
-        let verdict = v.0.verify_from(url, source, now);
+        let verdict = v.0.verify_fetch(url, &fetch, now);
         if !key_id_buf.is_null() {
             let id = verdict.outcome.key_id().unwrap_or("");
             // SAFETY: pointers and lengths are valid per this function's contract.
@@ -424,21 +527,12 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify_from(
                 s => Err(s),
             });
         }
-        let outcome = match verdict.outcome.code() {
-            "valid" => clickfence_click_outcome::ClickfenceOutcomeValid,
-            "missing_signature" => clickfence_click_outcome::ClickfenceOutcomeMissingSignature,
-            "expired" => clickfence_click_outcome::ClickfenceOutcomeExpired,
-            "invalid_signature" => clickfence_click_outcome::ClickfenceOutcomeInvalidSignature,
-            "no_active_secrets" => clickfence_click_outcome::ClickfenceOutcomeNoActiveSecrets,
-            "excluded" => clickfence_click_outcome::ClickfenceOutcomeExcluded,
-            _ => clickfence_click_outcome::ClickfenceOutcomeNotValidated,
-        };
         // SAFETY: pointers and lengths are valid per this function's contract.
         unsafe {
             put(
                 out,
                 clickfence_click_verdict {
-                    outcome,
+                    outcome: outcome_of(&verdict.outcome),
                     accepted: verdict.accepted,
                     tripped: verdict.tripped,
                 },
@@ -446,6 +540,94 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify_from(
             )
         }
     })
+}
+
+/// The check-only call: what `clickfence_click_verifier_verify_fetch` would
+/// find now (a used ticket reads replayed or duplicate), written to `out`
+/// as a `clickfence_click_outcome`, without consuming or counting anything.
+///
+/// # Safety
+/// Pointers valid for their lengths (NULL for an absent source, user agent
+/// or purpose); `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_click_verifier_check(
+    verifier: *const clickfence_click_verifier,
+    url: *const u8,
+    url_len: usize,
+    source: *const u8,
+    source_len: usize,
+    user_agent: *const u8,
+    user_agent_len: usize,
+    purpose: *const u8,
+    purpose_len: usize,
+    now: u64,
+    out: *mut u32,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract for every pointer below.
+        let v = tri!(unsafe { handle(verifier, "verifier") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let url = tri!(unsafe { text(url, url_len, "url") });
+        // SAFETY: as above.
+        let fetch = tri!(unsafe {
+            fetch_from(
+                source,
+                source_len,
+                user_agent,
+                user_agent_len,
+                purpose,
+                purpose_len,
+            )
+        });
+        let now = tri!(clickfence::check_time(now).map_err(core_error));
+        let outcome = outcome_of(&v.0.check(url, &fetch, now)) as u32;
+        // SAFETY: `out` is valid per this function's contract.
+        unsafe { put(out, outcome, "out") }
+    })
+}
+
+/// Reads the request's source, user agent and purpose (each optional).
+///
+/// # Safety
+/// Each pointer is NULL or valid for its length.
+unsafe fn fetch_from<'a>(
+    source: *const u8,
+    source_len: usize,
+    user_agent: *const u8,
+    user_agent_len: usize,
+    purpose: *const u8,
+    purpose_len: usize,
+) -> Result<Fetch<'a>, clickfence_status> {
+    // SAFETY: the caller's contract.
+    let source = unsafe { opt_text(source, source_len, "source") }?;
+    let source = match source {
+        Some(s) => Some(parse_ip(s).map_err(core_error)?),
+        None => None,
+    };
+    Ok(Fetch {
+        source,
+        // SAFETY: the caller's contract.
+        user_agent: unsafe { opt_text(user_agent, user_agent_len, "user_agent") }?,
+        // SAFETY: the caller's contract.
+        purpose: unsafe { opt_text(purpose, purpose_len, "purpose") }?,
+    })
+}
+
+fn outcome_of(outcome: &Outcome) -> clickfence_click_outcome {
+    use clickfence_click_outcome as O;
+    match outcome {
+        Outcome::Valid { .. } => O::ClickfenceOutcomeValid,
+        Outcome::MissingSignature => O::ClickfenceOutcomeMissingSignature,
+        Outcome::Expired { .. } => O::ClickfenceOutcomeExpired,
+        Outcome::InvalidSignature => O::ClickfenceOutcomeInvalidSignature,
+        Outcome::NoActiveSecrets => O::ClickfenceOutcomeNoActiveSecrets,
+        Outcome::Excluded => O::ClickfenceOutcomeExcluded,
+        Outcome::NotValidated => O::ClickfenceOutcomeNotValidated,
+        Outcome::Replayed { .. } => O::ClickfenceOutcomeReplayed,
+        Outcome::Duplicate { .. } => O::ClickfenceOutcomeDuplicate,
+        Outcome::Preview { .. } => O::ClickfenceOutcomePreview,
+        Outcome::TicketStoreFull { .. } => O::ClickfenceOutcomeTicketStoreFull,
+    }
 }
 
 /// The outcome's snake_case name (`"invalid_signature"`), static and
@@ -460,6 +642,10 @@ pub extern "C" fn clickfence_click_outcome_name(outcome: u32) -> *const std::ffi
         4 => b"no_active_secrets\0",
         5 => b"excluded\0",
         6 => b"not_validated\0",
+        7 => b"replayed\0",
+        8 => b"duplicate\0",
+        9 => b"preview\0",
+        10 => b"ticket_store_full\0",
         _ => b"unknown\0",
     };
     name.as_ptr().cast()

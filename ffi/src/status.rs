@@ -59,6 +59,8 @@ pub enum clickfence_status {
     ClickfenceEmptyAppId = 115,
     /// `random_failure`
     ClickfenceRandomFailure = 116,
+    /// `bad_ticket_reply`
+    ClickfenceBadTicketReply = 118,
     /// `missing_header`
     ClickfenceMissingHeader = 200,
     /// `duplicate_header`
@@ -156,6 +158,7 @@ impl clickfence_status {
         Self::ClickfenceInvalidReportRange,
         Self::ClickfenceEmptyAppId,
         Self::ClickfenceRandomFailure,
+        Self::ClickfenceBadTicketReply,
         Self::ClickfenceMissingHeader,
         Self::ClickfenceDuplicateHeader,
         Self::ClickfenceInvalidTimestamp,

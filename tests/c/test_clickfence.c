@@ -181,7 +181,7 @@ static void test_click(void) {
   clickfence_click_verifier_verify(ver, S("https://app.example/com.app?pid=x"), 1700000000, &verdict, NULL, 0, NULL);
   CHECK(clickfence_click_verifier_report_csv(ver, S("2023-11-14T22"), S("2023-11-14T22"), 0, (uint8_t *)buf, sizeof buf,
                                              &written) == CLICKFENCE_OK &&
-            strstr(buf, "2023-11-14T22,1,0,1,0,0,0\n") != NULL,
+            strstr(buf, "2023-11-14T22,1,0,1,0,0,0,0\n") != NULL,
         "report csv: %s", buf);
   CHECK(clickfence_click_verifier_report_csv(ver, S("2023-11-14T22"), NULL, 0, 0, (uint8_t *)buf, sizeof buf, &written) ==
             CLICKFENCE_INVALID_REPORT_RANGE,
@@ -202,17 +202,30 @@ static void test_breaker(void) {
     clickfence_click_verifier *ver = NULL;
     CHECK(clickfence_click_verifier_new(CLICKFENCE_MODE_ENABLED, true, &ver) == CLICKFENCE_OK, "verifier_new");
     clickfence_click_verifier_add_key(ver, S(str(key, "id")), S(str(key, "secret")), u64(key, "expires_at"), 0);
-    uint64_t trips = 0;
+    clickfence_click_signer *signer = NULL;
+    clickfence_click_signer_new(S(str(key, "secret")), &signer);
+    uint64_t trips = 0, counter = 0;
     const cJSON *step;
     cJSON_ArrayForEach(step, cJSON_GetObjectItem(sc, "steps")) {
       if (cJSON_GetObjectItem(step, "set_mode")) {
-        clickfence_click_verifier_set_mode(ver, CLICKFENCE_MODE_ENABLED);
+        clickfence_click_verifier_set_mode_at(ver, CLICKFENCE_MODE_ENABLED, u64(step, "now"));
         continue;
       }
-      const char *url = str(urls, str(step, "kind"));
+      const char *kind = str(step, "kind");
       const cJSON *net = cJSON_GetObjectItem(step, "net");
       uint64_t n = u64(step, "n"), nets = u64(step, "nets");
       for (uint64_t j = 0; j < n; j++) {
+        /* A fresh genuine click for each `valid`: a signature is valid once. */
+        char fresh[512];
+        const char *url = str(urls, strcmp(kind, "valid") == 0 ? "unsigned" : kind);
+        if (strcmp(kind, "valid") == 0) {
+          char base[256];
+          size_t written = 0;
+          snprintf(base, sizeof base, "%s&n=%llu", str(urls, "valid_base"), (unsigned long long)counter++);
+          clickfence_click_signer_sign(signer, S(base), u64(urls, "valid_expires"), false, (uint8_t *)fresh,
+                                       sizeof fresh, &written);
+          url = fresh;
+        }
         char source[32] = "";
         if (cJSON_IsNumber(net)) {
           uint64_t i = (uint64_t)net->valuedouble + j % nets;
@@ -236,9 +249,10 @@ static void test_breaker(void) {
     CHECK(config && strcmp(str(config, "mode"), str(sc, "mode")) == 0, "mode after %s: %s", str(sc, "name"), buf);
     CHECK(trips == u64(sc, "trips"), "trips in %s: %llu", str(sc, "name"), (unsigned long long)trips);
     cJSON_Delete(config);
+    clickfence_click_signer_free(signer);
     clickfence_click_verifier_free(ver);
   }
-  CHECK(scenarios >= 6, "breaker scenarios: %d", scenarios);
+  CHECK(scenarios >= 9, "breaker scenarios: %d", scenarios);
   /* A malformed source is refused and nothing is counted. */
   clickfence_click_verifier *ver = NULL;
   clickfence_click_verifier_new(CLICKFENCE_MODE_ENABLED, true, &ver);
@@ -251,6 +265,66 @@ static void test_breaker(void) {
   clickfence_click_verifier_report_csv(ver, NULL, 0, NULL, 0, 1700000000, (uint8_t *)buf, sizeof buf, &written);
   CHECK(strchr(buf, '\n') == strrchr(buf, '\n'), "nothing counted: %s", buf);
   clickfence_click_verifier_free(ver);
+  cJSON_Delete(v);
+}
+
+/* ---- one-time tickets: the shared cases of tickets.json ---- */
+static const uint8_t *opt(const cJSON *obj, const char *key, size_t *len) {
+  const cJSON *item = cJSON_GetObjectItem(obj, key);
+  if (!cJSON_IsString(item)) {
+    *len = 0;
+    return NULL;
+  }
+  *len = strlen(item->valuestring);
+  return (const uint8_t *)item->valuestring;
+}
+
+static void test_tickets(void) {
+  cJSON *v = load("tickets.json");
+  const cJSON *key = cJSON_GetObjectItem(v, "key");
+  const cJSON *c;
+  int cases = 0;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "cases")) {
+    cases++;
+    const char *mode = str(c, "mode");
+    uint32_t m = strcmp(mode, "enabled") == 0 ? CLICKFENCE_MODE_ENABLED
+                 : strcmp(mode, "report-only") == 0 ? CLICKFENCE_MODE_REPORT_ONLY
+                                                     : CLICKFENCE_MODE_DISABLED;
+    clickfence_click_verifier *ver = NULL;
+    clickfence_click_verifier_new(m, true, &ver);
+    clickfence_click_verifier_add_key(ver, S(str(key, "id")), S(str(key, "secret")), u64(key, "expires_at"),
+                                      u64(v, "added_at"));
+    const cJSON *step;
+    int i = 0;
+    cJSON_ArrayForEach(step, cJSON_GetObjectItem(c, "steps")) {
+      const cJSON *which = cJSON_GetObjectItem(step, "url");
+      const char *url = cJSON_IsString(which) ? str(v, which->valuestring) : str(c, "url");
+      size_t source_len, ua_len, purpose_len;
+      const uint8_t *source = opt(step, "source", &source_len);
+      const uint8_t *ua = opt(step, "user_agent", &ua_len);
+      const uint8_t *purpose = opt(step, "purpose", &purpose_len);
+      if (strcmp(str(step, "op"), "check") == 0) {
+        uint32_t outcome = 99;
+        CHECK(clickfence_click_verifier_check(ver, S(url), source, source_len, ua, ua_len, purpose, purpose_len,
+                                              u64(step, "now"), &outcome) == CLICKFENCE_OK,
+              "check");
+        CHECK(strcmp(clickfence_click_outcome_name(outcome), str(step, "outcome")) == 0, "%s, step %d: %s",
+              str(c, "name"), i, clickfence_click_outcome_name(outcome));
+      } else {
+        clickfence_click_verdict verdict = {0, false, false};
+        CHECK(clickfence_click_verifier_verify_fetch(ver, S(url), source, source_len, ua, ua_len, purpose, purpose_len,
+                                                     u64(step, "now"), &verdict, NULL, 0, NULL) == CLICKFENCE_OK,
+              "verify_fetch");
+        CHECK(strcmp(clickfence_click_outcome_name(verdict.outcome), str(step, "outcome")) == 0, "%s, step %d: %s",
+              str(c, "name"), i, clickfence_click_outcome_name(verdict.outcome));
+        CHECK(verdict.accepted == cJSON_IsTrue(cJSON_GetObjectItem(step, "accepted")), "%s, step %d: accepted",
+              str(c, "name"), i);
+      }
+      i++;
+    }
+    clickfence_click_verifier_free(ver);
+  }
+  CHECK(cases >= 15, "ticket cases: %d", cases);
   cJSON_Delete(v);
 }
 
@@ -684,10 +758,11 @@ static void test_threads(void) {
     pthread_join(threads[t], NULL);
     total += sh[t].ok;
   }
-  CHECK(total == 2000, "threads verified %d of 2000", total);
+  /* One ticket, four threads racing: exactly one first use, the rest replays. */
+  CHECK(total == 1, "threads verified %d valid of 2000 (one ticket)", total);
   char csv[512];
   clickfence_click_verifier_report_csv(v, NULL, 0, NULL, 0, 1700000000, (uint8_t *)csv, sizeof csv, &written);
-  CHECK(strstr(csv, ",2000,2000,0,0,0,0\n") != NULL, "report counts every thread's click: %s", csv);
+  CHECK(strstr(csv, ",2000,1,0,0,0,0,1999\n") != NULL, "report counts every thread's click: %s", csv);
   clickfence_click_verifier_free(v);
 }
 
@@ -845,6 +920,7 @@ int main(int argc, char **argv) {
   test_regressions();
   test_click();
   test_breaker();
+  test_tickets();
   test_webhook();
   test_ip();
   test_rate();

@@ -25,6 +25,7 @@ __all__ = [
     "AccessDecision",
     "AccessPolicy",
     "Assessment",
+    "ClickInspection",
     "ClickSigner",
     "ClickVerdict",
     "ClickVerifier",
@@ -73,19 +74,33 @@ def generate_secret_key(*, ttl_hours: int = 36, now: Optional[float] = None) -> 
     """Generates a key that expires `ttl_hours` from now."""
 
 @final
+class ClickInspection:
+    """A verification waiting for its ticket's claim in a shared store."""
+    @property
+    def key(self) -> Optional[str]:
+        """The Redis key to `SET ... NX GET`, or None when there is no ticket to claim (the outcome is already known)."""
+    @property
+    def value(self) -> Optional[str]:
+        """The value to store at first use."""
+    @property
+    def ttl(self) -> Optional[int]:
+        """Seconds the key must live."""
+
+@final
 class ClickVerdict:
     """The verdict on one click."""
     @property
     def outcome(self) -> ClickOutcome:
         """`valid`, `missing_signature`, `expired`, `invalid_signature`,
-        `no_active_secrets`, `excluded` or `not_validated`.
+        `no_active_secrets`, `excluded`, `not_validated`, `replayed`,
+        `duplicate`, `preview` or `ticket_store_full`.
         """
     @property
     def accepted(self) -> bool:
-        """Whether to record and attribute the click."""
+        """Whether to serve the click under the mode (a `duplicate` or `preview` is served, not recorded)."""
     @property
     def key_id(self) -> Optional[str]:
-        """The key that matched (valid / expired)."""
+        """The key that matched (every outcome of a genuine signature)."""
     @property
     def tripped(self) -> bool:
         """Whether this click tripped the circuit breaker (mode now report-only)."""
@@ -109,8 +124,10 @@ class ClickVerifier:
         """Excludes `app_id` from validation: its clicks are `excluded`, accepted and not counted."""
     def include_app(self, app_id: str) -> bool:
         """Validates `app_id` again; returns whether it was excluded."""
-    def set_mode(self, mode: Mode) -> None:
-        """Sets the mode: `disabled`, `report-only` or `enabled` (which forgets the breaker's old failures)."""
+    def set_mode(self, mode: Mode, *, now: Optional[float] = None) -> None:
+        """Sets the mode: `disabled`, `report-only` or `enabled` (a manual re-enable: the breaker forgets its old failures and holds for an hour)."""
+    def set_ticket_limits(self, *, capacity: int, max_lifetime: int) -> None:
+        """Bounds the store of consumed tickets: at most `capacity` live tickets, each kept at most `max_lifetime` seconds."""
     def set_circuit_breaker(self, enabled: bool) -> None:
         """Enables or disables the circuit breaker (enabling forgets failures counted while it was off)."""
     @property
@@ -118,8 +135,41 @@ class ClickVerifier:
         """The mode in force: `disabled`, `report-only` or `enabled`."""
     def config(self, *, now: Optional[float] = None) -> dict[str, Any]:
         """The configuration as the spec's `GET config` shows it (mode, breaker, active keys, excluded apps)."""
-    def verify(self, url: str, *, now: Optional[float] = None, source: Optional[str] = None) -> ClickVerdict:
-        """Verifies a received click URL (byte for byte as signed), counts it in the report and lets the circuit breaker react; `source` is the client's address, so the breaker counts networks, not requests."""
+    def verify(
+        self,
+        url: str,
+        *,
+        now: Optional[float] = None,
+        source: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        purpose: Optional[str] = None,
+    ) -> ClickVerdict:
+        """Verifies a received click URL (byte for byte as signed) and consumes its one-time ticket, counts it in the report and lets the circuit breaker react; `source` is the client's address (the breaker counts networks, not requests), `user_agent` and `purpose` (the `Sec-Purpose` / `Purpose` header) tell link previews, prefetches and double clicks from replays."""
+    def check(
+        self,
+        url: str,
+        *,
+        now: Optional[float] = None,
+        source: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        purpose: Optional[str] = None,
+    ) -> ClickOutcome:
+        """Looks without consuming or counting: the outcome `verify` would give now (a used ticket reads `replayed` or `duplicate`)."""
+    def inspect(
+        self,
+        url: str,
+        *,
+        prefix: str = "clickfence:ticket:",
+        now: Optional[float] = None,
+        source: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        purpose: Optional[str] = None,
+    ) -> ClickInspection:
+        """For a fleet sharing consumed tickets in Redis: checks the signature and names the ticket to claim; pass `SET key value NX GET EX ttl`'s answer to `conclude` (what `clickfence.redis.RedisClickTickets` does)."""
+    def conclude(
+        self, inspection: ClickInspection, previous: Optional[_Bytes], *, now: Optional[float] = None
+    ) -> ClickVerdict:
+        """Finishes an `inspect`: `previous` is Redis's answer to the `SET ... NX GET` (None when the ticket was new); counts the report and the in-process breaker."""
     def report(
         self, *, start: Optional[str] = None, end: Optional[str] = None, now: Optional[float] = None
     ) -> list[dict[str, Any]]:

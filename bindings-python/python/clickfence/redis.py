@@ -2,7 +2,9 @@
 Redis, with your own ``redis-py`` client (sync or ``redis.asyncio``).
 
 A replay guard shares the deliveries it has accepted the same way
-(``SET key 1 NX EX ttl``, with the key and lifetime the core names).
+(``SET key 1 NX EX ttl``, with the key and lifetime the core names), and
+:class:`RedisClickTickets` the signed clicks a fleet has consumed
+(``SET key value NX GET EX ttl``, Redis 7 or later).
 
 Each check runs the core's own script atomically inside Redis (registered
 once, called by SHA), and its reply is decoded by the core: the decisions,
@@ -23,6 +25,8 @@ from typing import Any, Optional, Union
 from .types import Headers
 from ._clickfence import (
     RATE_SCRIPT,
+    ClickVerdict,
+    ClickVerifier,
     VELOCITY_SCRIPT,
     RateDecision,
     WebhookVerifier,
@@ -39,6 +43,8 @@ __all__ = [
     "AsyncRedisVelocityCounter",
     "RedisReplayGuard",
     "AsyncRedisReplayGuard",
+    "RedisClickTickets",
+    "AsyncRedisClickTickets",
 ]
 
 _Key = Union[str, bytes]
@@ -174,3 +180,54 @@ class AsyncRedisReplayGuard(_Replay):
         index, key, ttl = self._claim(headers, body, now)
         shared_replay_outcome(bool(await self._client.set(key, 1, nx=True, ex=ttl)))
         return index
+
+
+class _Tickets:
+    def __init__(self, client: Any, verifier: ClickVerifier, *, prefix: str) -> None:
+        if not isinstance(verifier, ClickVerifier):
+            raise TypeError("verifier must be a clickfence.ClickVerifier")
+        self._client, self._verifier, self._prefix = client, verifier, prefix
+
+
+class RedisClickTickets(_Tickets):
+    """Verifies signed clicks with one-time tickets shared by every process
+    using the Redis: a signature consumed anywhere is ``replayed`` (or a
+    ``duplicate`` double click) everywhere. ``client``: a ``redis.Redis``
+    (server 7.0 or later for ``SET ... NX GET``).
+
+    When Redis fails, the error propagates: whether to refuse the click or
+    fall back to ``verifier.verify`` (tickets then per process) is yours."""
+
+    def __init__(self, client: Any, verifier: ClickVerifier, *,
+                 prefix: str = "clickfence:ticket:") -> None:
+        super().__init__(client, verifier, prefix=prefix)
+
+    def verify(self, url: str, *, now: Optional[float] = None, source: Optional[str] = None,
+               user_agent: Optional[str] = None, purpose: Optional[str] = None) -> ClickVerdict:
+        """``ClickVerifier.verify``, with the ticket claimed in Redis."""
+        inspection = self._verifier.inspect(url, prefix=self._prefix, now=now, source=source,
+                                            user_agent=user_agent, purpose=purpose)
+        previous = None
+        if inspection.key is not None:
+            previous = self._client.set(inspection.key, inspection.value, nx=True, get=True,
+                                        ex=inspection.ttl)
+        return self._verifier.conclude(inspection, previous, now=now)
+
+
+class AsyncRedisClickTickets(_Tickets):
+    """:class:`RedisClickTickets` for a ``redis.asyncio.Redis`` client."""
+
+    def __init__(self, client: Any, verifier: ClickVerifier, *,
+                 prefix: str = "clickfence:ticket:") -> None:
+        super().__init__(client, verifier, prefix=prefix)
+
+    async def verify(self, url: str, *, now: Optional[float] = None, source: Optional[str] = None,
+                     user_agent: Optional[str] = None, purpose: Optional[str] = None) -> ClickVerdict:
+        """``ClickVerifier.verify``, with the ticket claimed in Redis."""
+        inspection = self._verifier.inspect(url, prefix=self._prefix, now=now, source=source,
+                                            user_agent=user_agent, purpose=purpose)
+        previous = None
+        if inspection.key is not None:
+            previous = await self._client.set(inspection.key, inspection.value, nx=True, get=True,
+                                              ex=inspection.ttl)
+        return self._verifier.conclude(inspection, previous, now=now)

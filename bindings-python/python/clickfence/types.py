@@ -37,6 +37,10 @@ ClickOutcome = Literal[
     "no_active_secrets",
     "excluded",
     "not_validated",
+    "replayed",
+    "duplicate",
+    "preview",
+    "ticket_store_full",
 ]
 
 #: Why ``AccessPolicy.check`` refused an address (``edge-api.txt``).

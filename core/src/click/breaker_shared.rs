@@ -3,7 +3,7 @@
 //!
 //! Pure: the script's text, its keys and arguments, and the decoding of its
 //! reply. The script keeps the in-process breaker's minute counts (valid and
-//! failed per minute over two hours) and failing networks (the last 60
+//! failed per minute over the last hour) and failing networks (the last 60
 //! minutes, at most 1,024) and returns the sums [`BreakerSums::trip`]
 //! judges; the rule itself stays in Rust, written once. Time is Redis's
 //! clock, so every instance counts into the same minute.
@@ -24,7 +24,8 @@ use crate::rate::RateError;
 /// `ARGV[2]`: the failing network ([`shared_breaker_source`]); `ARGV[3]`
 /// (tests only): a fixed time instead of Redis's clock. Returns `{}` for
 /// `v` and `forget`, and for `f`
-/// `{window_valid, window_failed, recent_valid, history_valid, sources, now}`.
+/// `{window_valid, window_failed, recent_valid, sources, now}` (recent:
+/// the last 50 minutes).
 pub const BREAKER_LUA: &str = r#"
 local counts, sources, op = KEYS[1], KEYS[2], ARGV[1]
 if op == 'forget' then
@@ -44,13 +45,13 @@ if last ~= minute then
   -- Once a minute: drop the minutes that left the two-hour ring.
   for _, f in ipairs(redis.call('HKEYS', counts)) do
     local kind = string.sub(f, 1, 1)
-    if (kind == 'v' or kind == 'f') and tonumber(string.sub(f, 2)) <= minute - 120 then
+    if (kind == 'v' or kind == 'f') and tonumber(string.sub(f, 2)) <= minute - 60 then
       redis.call('HDEL', counts, f)
     end
   end
   redis.call('HSET', counts, 'p', minute)
 end
-redis.call('EXPIRE', counts, 7200)
+redis.call('EXPIRE', counts, 3660)
 if op == 'v' then
   redis.call('HINCRBY', counts, 'v' .. minute, 1)
   return {}
@@ -58,10 +59,10 @@ end
 local cur_failed = redis.call('HINCRBY', counts, 'f' .. minute, 1)
 local cur_valid = tonumber(redis.call('HGET', counts, 'v' .. minute) or '0')
 -- The past minutes' sums change only when the minute does: cached ('c*').
-local cache = redis.call('HMGET', counts, 'cm', 'cwv', 'cwf', 'crv', 'chv')
-local wv, wf, rv, hv = 0, 0, 0, 0
+local cache = redis.call('HMGET', counts, 'cm', 'cwv', 'cwf', 'crv')
+local wv, wf, rv = 0, 0, 0
 if tonumber(cache[1]) == minute then
-  wv, wf, rv, hv = tonumber(cache[2]), tonumber(cache[3]), tonumber(cache[4]), tonumber(cache[5])
+  wv, wf, rv = tonumber(cache[2]), tonumber(cache[3]), tonumber(cache[4])
 else
   local flat = redis.call('HGETALL', counts)
   for i = 1, #flat, 2 do
@@ -72,13 +73,11 @@ else
         if m >= minute - 59 then
           if kind == 'v' then wv = wv + n else wf = wf + n end
         end
-        if kind == 'v' then
-          if m >= minute - 9 then rv = rv + n elseif m >= minute - 119 then hv = hv + n end
-        end
+        if kind == 'v' and m >= minute - 49 then rv = rv + n end
       end
     end
   end
-  redis.call('HSET', counts, 'cm', minute, 'cwv', wv, 'cwf', wf, 'crv', rv, 'chv', hv)
+  redis.call('HSET', counts, 'cm', minute, 'cwv', wv, 'cwf', wf, 'crv', rv)
 end
 redis.call('ZADD', sources, minute, ARGV[2])
 redis.call('ZREMRANGEBYSCORE', sources, '-inf', '(' .. (minute - 59))
@@ -88,7 +87,7 @@ if n > 1024 then
   n = 1024
 end
 redis.call('EXPIRE', sources, 3660)
-return { wv + cur_valid, wf + cur_failed, rv + cur_valid, hv, n, now }
+return { wv + cur_valid, wf + cur_failed, rv + cur_valid, n, now }
 "#;
 
 /// The script's two keys under `prefix` (one hash tag, one slot).
@@ -127,10 +126,10 @@ impl SharedBreakerCounts {
     }
 }
 
-/// Reads the script's reply to a failed click (six integers);
+/// Reads the script's reply to a failed click (five integers);
 /// [`RateError::BadReply`] for any other shape.
 pub fn decode_breaker_reply(reply: &[i64]) -> Result<SharedBreakerCounts, RateError> {
-    let &[window_valid, window_failed, recent_valid, history_valid, sources, now] = reply else {
+    let &[window_valid, window_failed, recent_valid, sources, now] = reply else {
         return Err(RateError::BadReply(format!("{} values", reply.len())));
     };
     let count = |v: i64| u64::try_from(v).map_err(|_| RateError::BadReply(format!("count {v}")));
@@ -139,7 +138,6 @@ pub fn decode_breaker_reply(reply: &[i64]) -> Result<SharedBreakerCounts, RateEr
             window_valid: count(window_valid)?,
             window_failed: count(window_failed)?,
             recent_valid: count(recent_valid)?,
-            history_valid: count(history_valid)?,
         },
         sources: count(sources)?,
         now: crate::check_time(count(now)?)?,
@@ -160,11 +158,13 @@ mod tests {
         assert_eq!(a, shared_breaker_source(Some([198, 51, 100, 200].into())));
         assert_ne!(a, shared_breaker_source(Some([198, 51, 101, 7].into())));
         assert_eq!(shared_breaker_source(None), "-");
-        let c = decode_breaker_reply(&[0, 100, 0, 0, 25, 1_700_000_000]).unwrap();
+        let c = decode_breaker_reply(&[0, 100, 0, 25, 1_700_000_000]).unwrap();
         assert_eq!(c.trip().map(|t| (t.failed, t.sources)), Some((100, 25)));
-        let c = decode_breaker_reply(&[0, 100, 0, 0, 19, 1_700_000_000]).unwrap();
+        let c = decode_breaker_reply(&[0, 100, 0, 19, 1_700_000_000]).unwrap();
         assert!(c.trip().is_none(), "19 networks");
-        for bad in [&[1, 2][..], &[0, -1, 0, 0, 0, 5]] {
+        let c = decode_breaker_reply(&[0, 100, 1, 25, 1_700_000_000]).unwrap();
+        assert!(c.trip().is_none(), "a valid click in the last 50 minutes");
+        for bad in [&[1, 2][..], &[0, -1, 0, 0, 5]] {
             assert_eq!(
                 decode_breaker_reply(bad).unwrap_err().code(),
                 "rate_bad_reply"

@@ -81,6 +81,11 @@ pub enum ClickError {
     /// The OS random number generator failed.
     #[error("the operating system's random number generator failed")]
     Random,
+    /// A shared ticket store answered with a value this library did not write.
+    #[error(
+        "the shared ticket store returned '{0}', which is not '<unix seconds>:<hex fingerprint>'"
+    )]
+    BadTicketReply(String),
     /// `now` is after the end of year 9999 (see [`crate::MAX_UNIX_TIME`]).
     #[error(
         "time {0} is out of range: the latest accepted is 253402300799 (the end of year 9999)"
@@ -111,6 +116,7 @@ impl ClickError {
             Self::InvalidReportRange(_) => "invalid_report_range",
             Self::EmptyAppId => "empty_app_id",
             Self::Random => "random_failure",
+            Self::BadTicketReply(_) => "bad_ticket_reply",
         }
     }
 }

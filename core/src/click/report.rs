@@ -10,9 +10,10 @@ use crate::hour::UtcHour;
 /// arrive, so memory is at most 744 × 48 bytes whatever the traffic.
 pub const REPORT_RETENTION_HOURS: u64 = 24 * 31;
 
-/// CSV header, with the column names of the spec's column table.
+/// CSV header, with the column names of the spec's column table, then
+/// `replayed_clicks` (genuine signatures used a second time).
 pub const REPORT_CSV_HEADER: &str =
-    "time,total_clicks,valid_clicks,missing_signature,expired_clicks,invalid_signature,no_active_secrets";
+    "time,total_clicks,valid_clicks,missing_signature,expired_clicks,invalid_signature,no_active_secrets,replayed_clicks";
 
 /// Counts of one hour.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -32,6 +33,10 @@ pub struct HourCounts {
     pub invalid_signature: u64,
     /// Clicks that arrived while no key was active.
     pub no_active_secrets: u64,
+    /// Genuine signatures already used by an earlier click (not in the
+    /// spec's table; its own column after the spec's).
+    #[serde(rename = "replayed_clicks")]
+    pub replayed: u64,
 }
 
 impl HourCounts {
@@ -41,7 +46,9 @@ impl HourCounts {
     }
 
     /// Counts one outcome (excluded and not-validated clicks are not
-    /// counted, as the spec's report has no column for them).
+    /// counted, as the spec's report has no column for them; nor are
+    /// duplicates, previews and clicks the ticket store could not take,
+    /// which are not new validated clicks).
     pub fn add(&mut self, outcome: &Outcome) {
         let column = match outcome {
             Outcome::Valid { .. } => &mut self.valid,
@@ -49,8 +56,13 @@ impl HourCounts {
             Outcome::Expired { .. } => &mut self.expired,
             Outcome::InvalidSignature => &mut self.invalid_signature,
             Outcome::NoActiveSecrets => &mut self.no_active_secrets,
-            // Not validated, so not counted.
-            Outcome::Excluded | Outcome::NotValidated => return,
+            Outcome::Replayed { .. } => &mut self.replayed,
+            // Not validated, or not a new validated click, so not counted.
+            Outcome::Excluded
+            | Outcome::NotValidated
+            | Outcome::Duplicate { .. }
+            | Outcome::Preview { .. }
+            | Outcome::TicketStoreFull { .. } => return,
         };
         *column += 1;
         self.total += 1;
@@ -64,6 +76,7 @@ impl HourCounts {
         self.expired += other.expired;
         self.invalid_signature += other.invalid_signature;
         self.no_active_secrets += other.no_active_secrets;
+        self.replayed += other.replayed;
     }
 }
 
@@ -199,14 +212,15 @@ pub fn rows_to_csv(rows: &[ReportRow]) -> String {
         // Writing to a String cannot fail.
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{}",
             r.time,
             c.total,
             c.valid,
             c.missing_signature,
             c.expired,
             c.invalid_signature,
-            c.no_active_secrets
+            c.no_active_secrets,
+            c.replayed
         );
     }
     out
@@ -248,7 +262,9 @@ mod tests {
         let rows = r.rows(ReportRange::LastDay, H7 + 3600);
         assert_eq!(
             rows_to_csv(&rows),
-            format!("{REPORT_CSV_HEADER}\n2021-01-17T07,2,1,0,0,1,0\n2021-01-17T08,1,0,0,1,0,0\n")
+            format!(
+                "{REPORT_CSV_HEADER}\n2021-01-17T07,2,1,0,0,1,0,0\n2021-01-17T08,1,0,0,1,0,0,0\n"
+            )
         );
         let only_8 = ReportRange::parse(Some("2021-01-17T08"), Some("2021-01-17T08")).unwrap();
         assert_eq!(r.rows(only_8, 0).len(), 1);

@@ -9,11 +9,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, Rw
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use super::breaker::{Breaker, BreakerTrip};
+use super::breaker::{Breaker, BreakerTrip, BREAKER_REENABLE_HOLD};
 use super::breaker_shared::SharedBreakerCounts;
+use super::fetch::Fetch;
 use super::keyring::{KeyRing, SecretKey};
 use super::policy::Mode;
 use super::report::{rows_to_csv, Report, ReportRange, ReportRow};
+use super::ticket::{Claim, Ticket, TicketStore};
 use super::url::{app_id, split_signed, SignedUrl};
 use super::ClickError;
 use crate::mac::TAG_LEN;
@@ -47,6 +49,33 @@ pub enum Outcome {
     Excluded,
     /// The mode is `disabled`: nothing was checked.
     NotValidated,
+    /// A genuine, unexpired signature that an earlier click already used: a
+    /// replayed ticket. Never valid; refused in `enabled` mode.
+    Replayed {
+        /// The id of the key that matched.
+        key_id: Arc<str>,
+    },
+    /// A repeat of a click just accepted, from the same client and user
+    /// agent within [`DUPLICATE_SECONDS`](super::DUPLICATE_SECONDS) (a
+    /// double click): the same answer as the first, counted once.
+    Duplicate {
+        /// The id of the key that matched.
+        key_id: Arc<str>,
+    },
+    /// A genuine, unexpired signature fetched by a link preview or a
+    /// prefetch: not a person's click. Served, never counted, and the
+    /// ticket stays unused for the person's own click.
+    Preview {
+        /// The id of the key that matched.
+        key_id: Arc<str>,
+    },
+    /// A genuine, unexpired signature that could not be shown to be a
+    /// first use because the ticket store is full of live tickets. Never
+    /// valid (refusing is preferred to forgetting a ticket).
+    TicketStoreFull {
+        /// The id of the key that matched.
+        key_id: Arc<str>,
+    },
 }
 
 impl Outcome {
@@ -60,13 +89,44 @@ impl Outcome {
             Self::NoActiveSecrets => "no_active_secrets",
             Self::Excluded => "excluded",
             Self::NotValidated => "not_validated",
+            Self::Replayed { .. } => "replayed",
+            Self::Duplicate { .. } => "duplicate",
+            Self::Preview { .. } => "preview",
+            Self::TicketStoreFull { .. } => "ticket_store_full",
         }
     }
 
-    /// The key that matched, for `valid` and `expired`.
+    /// The key that matched, for every outcome of a genuine signature.
     pub fn key_id(&self) -> Option<&str> {
         match self {
-            Self::Valid { key_id } | Self::Expired { key_id } => Some(key_id),
+            Self::Valid { key_id }
+            | Self::Expired { key_id }
+            | Self::Replayed { key_id }
+            | Self::Duplicate { key_id }
+            | Self::Preview { key_id }
+            | Self::TicketStoreFull { key_id } => Some(key_id),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a new click to record (with whatever status the
+    /// scorer gives it): false for a `duplicate` (already recorded once) and
+    /// a `preview` (not a person's click).
+    pub fn is_new_click(&self) -> bool {
+        !matches!(self, Self::Duplicate { .. } | Self::Preview { .. })
+    }
+
+    /// What the circuit breaker counts: `Some(true)` for a valid click,
+    /// `Some(false)` for a failed validation, `None` for everything that is
+    /// neither (replays, duplicates, previews, a full store, exclusions,
+    /// nothing validated), so none of those can move it either way.
+    pub fn breaker_count(&self) -> Option<bool> {
+        match self {
+            Self::Valid { .. } => Some(true),
+            Self::MissingSignature
+            | Self::Expired { .. }
+            | Self::InvalidSignature
+            | Self::NoActiveSecrets => Some(false),
             _ => None,
         }
     }
@@ -78,7 +138,10 @@ impl Outcome {
 pub struct Verdict {
     /// What verification found.
     pub outcome: Outcome,
-    /// Whether to record and attribute the click.
+    /// Whether to serve the click (redirect the visitor) under the mode.
+    /// Whether it is also a new click to record and attribute is
+    /// [`Outcome::is_new_click`]: a `duplicate` or a `preview` is served and
+    /// not recorded again.
     pub accepted: bool,
     /// The mode the verdict was taken under.
     pub mode: Mode,
@@ -86,6 +149,32 @@ pub struct Verdict {
     /// `report-only`; [`ClickVerifier::breaker_trip`] says why). Callers
     /// that persist the mode should persist it now.
     pub tripped: bool,
+    /// The ticket this click consumed (first use of a genuine signature),
+    /// for callers that keep consumed tickets across restarts
+    /// ([`ClickVerifier::restore_ticket`]).
+    pub ticket: Option<Ticket>,
+}
+
+/// The first half of a verification, waiting for its ticket's claim
+/// ([`ClickVerifier::inspect`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    outcome: Outcome,
+    mode: Mode,
+    ticket: Option<Ticket>,
+}
+
+impl Inspection {
+    /// The ticket to claim before concluding, for a genuine, unexpired
+    /// signature that is not a preview.
+    pub fn ticket(&self) -> Option<&Ticket> {
+        self.ticket.as_ref()
+    }
+
+    /// The outcome so far (`valid` while a ticket waits for its claim).
+    pub fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
 }
 
 /// An active key as the configuration shows it.
@@ -107,6 +196,10 @@ pub struct BreakerConfig {
     /// The last time it tripped, if it has.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tripped: Option<BreakerTrip>,
+    /// The last manual re-enable (unix seconds); the breaker does not trip
+    /// for an hour after it.
+    #[serde(rename = "re-enabled-at", skip_serializing_if = "Option::is_none")]
+    pub reenabled_at: Option<u64>,
 }
 
 /// A snapshot of the verifier's configuration, serializing to the spec's
@@ -137,6 +230,7 @@ struct Counters {
     report: Report,
     breaker: Breaker,
     tripped: Option<BreakerTrip>,
+    reenabled_at: Option<u64>,
 }
 
 /// Verifies signed clicks. Shareable across threads (`Send + Sync`); every
@@ -159,6 +253,7 @@ pub struct ClickVerifier {
     breaker: AtomicBool,
     keys: RwLock<Keys>,
     counters: Mutex<Counters>,
+    tickets: TicketStore,
 }
 
 impl Default for ClickVerifier {
@@ -175,20 +270,25 @@ impl ClickVerifier {
             breaker: AtomicBool::new(circuit_breaker),
             keys: RwLock::default(),
             counters: Mutex::default(),
+            tickets: TicketStore::default(),
         }
     }
 
-    /// Verifies a received click URL at `now` (unix seconds), counts it in the
-    /// report, and lets the circuit breaker react. The click's source is not
-    /// known, so its failure cannot help trip the breaker (see
-    /// [`verify_from`](Self::verify_from)).
+    /// Verifies a received click URL at `now` (unix seconds), consumes its
+    /// one-time ticket, counts it in the report, and lets the circuit
+    /// breaker react. The click's source is not known, so its failure cannot
+    /// help trip the breaker and a repeat is never a double click (see
+    /// [`verify_fetch`](Self::verify_fetch)).
     ///
     /// Order: mode `disabled` → `not_validated`; excluded app → `excluded`;
     /// no `signature` → `missing_signature`; no active key →
     /// `no_active_secrets`; malformed or unmatched → `invalid_signature`; then,
-    /// only for a genuine signature, expiry → `expired` or `valid`.
+    /// only for a genuine signature, expiry → `expired`; a preview or
+    /// prefetch → `preview`; then its ticket: first use → `valid`, a double
+    /// click → `duplicate`, any other repeat → `replayed`, no room →
+    /// `ticket_store_full`.
     pub fn verify(&self, url: &str, now: u64) -> Verdict {
-        self.verify_from(url, None, now)
+        self.verify_fetch(url, &Fetch::default(), now)
     }
 
     /// [`verify`](Self::verify) for a click from `source` (the client's
@@ -196,49 +296,141 @@ impl ClickVerifier {
     /// IPv6 /48), so it trips only when failures come from many of them;
     /// failures with no source all count as one network.
     pub fn verify_from(&self, url: &str, source: Option<IpAddr>, now: u64) -> Verdict {
-        let (mut verdict, counted) = self.verify_deferring_breaker(url, now);
+        let fetch = Fetch {
+            source,
+            ..Fetch::default()
+        };
+        self.verify_fetch(url, &fetch, now)
+    }
+
+    /// [`verify`](Self::verify) with what is known of the request: its
+    /// source, user agent and purpose header (previews, prefetches and
+    /// double clicks are told apart from replays with them).
+    pub fn verify_fetch(&self, url: &str, fetch: &Fetch<'_>, now: u64) -> Verdict {
+        let (mut verdict, counted) = self.verify_deferring_breaker(url, fetch, now);
         if let Some(valid) = counted {
-            verdict.tripped = self.count_breaker(valid, source, now);
+            verdict.tripped = self.count_breaker(valid, fetch.source, now);
         }
         verdict
     }
 
-    /// [`verify_from`](Self::verify_from) for a fleet whose breaker counts
+    /// [`verify_fetch`](Self::verify_fetch) for a fleet whose breaker counts
     /// are shared (in Redis, [`breaker_shared`](crate::click::breaker_shared)):
-    /// verifies and counts the report, but leaves the breaker to the
-    /// caller. When the second value is `Some(valid)`, the caller runs the
-    /// shared script for this click and gives its answer to
+    /// verifies, consumes the ticket in this verifier's store and counts
+    /// the report, but leaves the breaker to the caller. When the second
+    /// value is `Some(valid)`, the caller runs the shared script for this
+    /// click and gives its answer to
     /// [`apply_shared_breaker`](Self::apply_shared_breaker), or, when the
     /// shared store cannot answer, counts it in-process with
     /// [`count_breaker`](Self::count_breaker). The verdict's `tripped` is
     /// false; theirs says whether the click tripped the breaker.
-    pub fn verify_deferring_breaker(&self, url: &str, now: u64) -> (Verdict, Option<bool>) {
+    pub fn verify_deferring_breaker(
+        &self,
+        url: &str,
+        fetch: &Fetch<'_>,
+        now: u64,
+    ) -> (Verdict, Option<bool>) {
+        let inspection = self.inspect(url, fetch, now);
+        let claim = inspection.ticket.map(|t| self.claim_ticket(&t, now));
+        self.conclude(inspection, claim, now)
+    }
+
+    /// The first half of verification, for callers whose consumed tickets
+    /// live elsewhere (a fleet's Redis, [`Ticket::shared_key`]): checks the
+    /// mode, exclusions and signature, and recognises previews. When the
+    /// inspection holds a [`ticket`](Inspection::ticket), claim it (in
+    /// Redis, or with [`claim_ticket`](Self::claim_ticket)) and pass the
+    /// [`Claim`] to [`conclude`](Self::conclude). Nothing is counted yet.
+    pub fn inspect(&self, url: &str, fetch: &Fetch<'_>, now: u64) -> Inspection {
         let now = crate::time::clamp_time(now);
         let mode = self.mode();
         if mode == Mode::Disabled {
-            let verdict = Verdict {
+            return Inspection {
                 outcome: Outcome::NotValidated,
-                accepted: true,
                 mode,
-                tripped: false,
+                ticket: None,
             };
-            return (verdict, None);
         }
-        let outcome = self.check(url, now);
-        let counted = outcome != Outcome::Excluded
-            && self.lock_counters().report.count(&outcome, now).is_some();
+        let (outcome, ticket) = self.check_signature(url, fetch, now);
+        Inspection {
+            outcome,
+            mode,
+            ticket,
+        }
+    }
+
+    /// Claims `ticket` in this verifier's own store at `now`.
+    pub fn claim_ticket(&self, ticket: &Ticket, now: u64) -> Claim {
+        self.tickets.claim(ticket, crate::time::clamp_time(now))
+    }
+
+    /// The second half of verification: the verdict for `inspection` given
+    /// what claiming its ticket found (`None` when it had none; a ticket
+    /// left unclaimed reads as [`Claim::Full`], never as a first use).
+    /// Counts the report; the second value is what the breaker must count,
+    /// as for [`verify_deferring_breaker`](Self::verify_deferring_breaker).
+    pub fn conclude(
+        &self,
+        inspection: Inspection,
+        claim: Option<Claim>,
+        now: u64,
+    ) -> (Verdict, Option<bool>) {
+        let now = crate::time::clamp_time(now);
+        let Inspection {
+            outcome,
+            mode,
+            ticket,
+        } = inspection;
+        let (outcome, consumed) = match (outcome, ticket) {
+            (Outcome::Valid { key_id }, Some(t)) => match claim.unwrap_or(Claim::Full) {
+                Claim::First => (Outcome::Valid { key_id }, Some(t)),
+                Claim::Duplicate => (Outcome::Duplicate { key_id }, None),
+                Claim::Replayed => (Outcome::Replayed { key_id }, None),
+                Claim::Full => (Outcome::TicketStoreFull { key_id }, None),
+            },
+            (outcome, _) => (outcome, None),
+        };
+        if mode != Mode::Disabled && outcome.is_new_click() && outcome != Outcome::Excluded {
+            self.lock_counters().report.count(&outcome, now);
+        }
         let accepted = match mode {
-            Mode::Enabled => matches!(outcome, Outcome::Valid { .. } | Outcome::Excluded),
+            Mode::Enabled => matches!(
+                outcome,
+                Outcome::Valid { .. }
+                    | Outcome::Excluded
+                    | Outcome::Duplicate { .. }
+                    | Outcome::Preview { .. }
+            ),
             Mode::ReportOnly | Mode::Disabled => true,
         };
-        let valid = matches!(outcome, Outcome::Valid { .. });
+        let counted = outcome.breaker_count();
         let verdict = Verdict {
             outcome,
             accepted,
             mode,
             tripped: false,
+            ticket: consumed,
         };
-        (verdict, counted.then_some(valid))
+        (verdict, counted)
+    }
+
+    /// Looks without consuming or counting: what [`verify_fetch`](Self::verify_fetch)
+    /// would find for this URL now (a consumed ticket reads `replayed` or
+    /// `duplicate`), whatever the mode. For callers that must look before
+    /// the click is really taken (a landing page that checks, then
+    /// redirects to the verifying endpoint).
+    pub fn check(&self, url: &str, fetch: &Fetch<'_>, now: u64) -> Outcome {
+        let now = crate::time::clamp_time(now);
+        match self.check_signature(url, fetch, now) {
+            (Outcome::Valid { key_id }, Some(t)) => match self.tickets.peek(&t.tag, now) {
+                None => Outcome::Valid { key_id },
+                Some(used) => match used.judge(t.fingerprint, now) {
+                    Claim::Duplicate => Outcome::Duplicate { key_id },
+                    _ => Outcome::Replayed { key_id },
+                },
+            },
+            (outcome, _) => outcome,
+        }
     }
 
     /// Counts a validated click from `source` in this verifier's own breaker;
@@ -262,10 +454,18 @@ impl ClickVerifier {
         }
     }
 
-    /// Moves `enabled` to `report-only` for `trip`, if the breaker is on.
-    /// Only the click that moves the mode records the trip.
+    /// Moves `enabled` to `report-only` for `trip`, if the breaker is on and
+    /// the last manual re-enable is at least
+    /// [`BREAKER_REENABLE_HOLD`](super::BREAKER_REENABLE_HOLD) old. Only the
+    /// click that moves the mode records the trip.
     fn switch_on_trip(&self, counters: &mut Counters, trip: BreakerTrip) -> bool {
         if !self.circuit_breaker() {
+            return false;
+        }
+        if counters
+            .reenabled_at
+            .is_some_and(|at| trip.at < at.saturating_add(BREAKER_REENABLE_HOLD))
+        {
             return false;
         }
         let switched = self
@@ -284,21 +484,24 @@ impl ClickVerifier {
     }
 
     /// Validates `url` as [`verify`](Self::verify) would in a validating mode,
-    /// without counting it and whatever the mode: the test API's check.
+    /// without counting it, whatever the mode and whether or not its ticket
+    /// was used: the test API's signature check.
     pub fn test(&self, url: &str, now: u64) -> Outcome {
         let now = crate::time::clamp_time(now);
-        self.check(url, now)
+        self.check_signature(url, &Fetch::default(), now).0
     }
 
-    fn check(&self, url: &str, now: u64) -> Outcome {
+    /// The signature's outcome, and for a genuine, unexpired signature that
+    /// is not a preview, the ticket to claim (its outcome is then `valid`).
+    fn check_signature(&self, url: &str, fetch: &Fetch<'_>, now: u64) -> (Outcome, Option<Ticket>) {
         let keys = self.read_keys();
         if app_id(url).is_some_and(|app| keys.excluded.contains(app)) {
-            return Outcome::Excluded;
+            return (Outcome::Excluded, None);
         }
         let (message, signature, expires) = match split_signed(url) {
-            SignedUrl::Unsigned => return Outcome::MissingSignature,
-            _ if keys.ring.active(now).next().is_none() => return Outcome::NoActiveSecrets,
-            SignedUrl::Malformed => return Outcome::InvalidSignature,
+            SignedUrl::Unsigned => return (Outcome::MissingSignature, None),
+            _ if keys.ring.active(now).next().is_none() => return (Outcome::NoActiveSecrets, None),
+            SignedUrl::Malformed => return (Outcome::InvalidSignature, None),
             SignedUrl::Signed {
                 message,
                 signature,
@@ -306,23 +509,57 @@ impl ClickVerifier {
             } => (message, signature, expires),
         };
         let Some(tag) = decode_signature(signature) else {
-            return Outcome::InvalidSignature;
+            return (Outcome::InvalidSignature, None);
         };
         // Every active key is tried, so timing does not tell which matched.
         let mut matched = None;
         for key in keys.ring.active(now) {
             if key.mac.verify(&[message.as_bytes()], &tag) && matched.is_none() {
-                matched = Some(Arc::clone(&key.id));
+                matched = Some((Arc::clone(&key.id), key.expires_at));
             }
         }
-        let Some(key_id) = matched else {
-            return Outcome::InvalidSignature;
+        let Some((key_id, key_expires)) = matched else {
+            return (Outcome::InvalidSignature, None);
         };
         if is_expired(expires, now) {
-            Outcome::Expired { key_id }
-        } else {
-            Outcome::Valid { key_id }
+            return (Outcome::Expired { key_id }, None);
         }
+        if fetch.is_preview() {
+            return (Outcome::Preview { key_id }, None);
+        }
+        let (_, max_lifetime) = self.tickets.limits();
+        let ticket = Ticket {
+            tag,
+            expires_at: valid_until(expires)
+                .min(key_expires)
+                .min(now.saturating_add(max_lifetime)),
+            fingerprint: fetch.fingerprint(),
+        };
+        (Outcome::Valid { key_id }, Some(ticket))
+    }
+
+    /// Bounds the ticket store: at most `capacity` live tickets, each kept
+    /// at most `max_lifetime` seconds (see [`ticket`](super::ticket)'s docs).
+    pub fn set_ticket_limits(&self, capacity: usize, max_lifetime: u64) {
+        self.tickets.set_limits(capacity, max_lifetime);
+    }
+
+    /// Puts back a ticket consumed at `consumed_at` before a restart (from
+    /// [`Verdict::ticket`] saved by the caller). Returns whether it was kept
+    /// (an expired one is not).
+    pub fn restore_ticket(&self, ticket: &Ticket, consumed_at: u64, now: u64) -> bool {
+        self.tickets
+            .restore(ticket, consumed_at, crate::time::clamp_time(now))
+    }
+
+    /// Tickets held (expired ones not yet dropped included).
+    pub fn ticket_count(&self) -> usize {
+        self.tickets.len()
+    }
+
+    /// Bytes the ticket store's tables have allocated.
+    pub fn ticket_memory(&self) -> usize {
+        self.tickets.allocated_bytes()
     }
 
     /// The mode in force.
@@ -330,13 +567,32 @@ impl ClickVerifier {
         Mode::from_u8(self.mode.load(Ordering::Acquire))
     }
 
-    /// Sets the mode (the configure-mode API). Setting `enabled` forgets the
-    /// failures the breaker counted before, so a re-enable is never tripped
-    /// again by old counts.
-    pub fn set_mode(&self, mode: Mode) {
+    /// Sets the mode at `now` (the configure-mode API). Setting `enabled` is
+    /// a manual re-enable: it forgets the failures the breaker counted
+    /// before, and the breaker does not trip again for
+    /// [`BREAKER_REENABLE_HOLD`](super::BREAKER_REENABLE_HOLD) seconds.
+    pub fn set_mode(&self, mode: Mode, now: u64) {
         let mut counters = self.lock_counters();
         if mode == Mode::Enabled {
             counters.breaker.forget_failures();
+            counters.reenabled_at = Some(crate::time::clamp_time(now));
+        }
+        self.mode.store(mode.to_u8(), Ordering::Release);
+    }
+
+    /// The last manual re-enable (setting the mode to `enabled`), if any.
+    pub fn reenabled_at(&self) -> Option<u64> {
+        self.lock_counters().reenabled_at
+    }
+
+    /// Restores the mode and last re-enable time stored by the caller
+    /// (after a restart, or another fleet instance's change) without
+    /// counting as a new re-enable.
+    pub fn restore_mode(&self, mode: Mode, reenabled_at: Option<u64>) {
+        let mut counters = self.lock_counters();
+        if reenabled_at != counters.reenabled_at {
+            counters.breaker.forget_failures();
+            counters.reenabled_at = reenabled_at;
         }
         self.mode.store(mode.to_u8(), Ordering::Release);
     }
@@ -428,6 +684,7 @@ impl ClickVerifier {
                     "disabled"
                 },
                 tripped: self.breaker_trip(),
+                reenabled_at: self.reenabled_at(),
             },
             active_keys: keys
                 .ring
@@ -482,6 +739,15 @@ fn decode_signature(text: &str) -> Option<[u8; TAG_LEN]> {
             Some(tag)
         }
         _ => None,
+    }
+}
+
+/// The first second at which a URL with `expires` no longer verifies.
+fn valid_until(expires: u64) -> u64 {
+    if expires >= EXPIRES_MILLIS_THRESHOLD {
+        (expires / 1000).saturating_add(1)
+    } else {
+        expires.saturating_add(1)
     }
 }
 

@@ -63,6 +63,7 @@ rules! {
     InvalidSignature = "invalid_signature", 45, false, "The click signature is forged, tampered or malformed.";
     MissingSignature = "missing_signature", 15, false, "The click carries no signature.";
     ExpiredSignature = "expired_signature", 20, false, "The click signature is genuine but expired.";
+    ReplayedSignature = "replayed_signature", 60, false, "The click's genuine signature was already used by an earlier click (a replayed ticket).";
     BotUserAgent = "bot_user_agent", 60, false, "The User-Agent matches a known bot or crawler.";
     MissingUserAgent = "missing_user_agent", 25, false, "The User-Agent is missing or empty.";
     AutomationDetected = "automation_detected", 60, false, "The pixel saw automation (points scaled by the strongest signal's confidence).";

@@ -226,6 +226,11 @@ impl Scorer {
             Some(SignatureSignal::Expired) => {
                 fire(Rule::ExpiredSignature, None, "signature expired".into())
             }
+            Some(SignatureSignal::Replayed) => fire(
+                Rule::ReplayedSignature,
+                None,
+                "signature already used".into(),
+            ),
             _ => {}
         }
         // Absent = unknown; null or blank = known to be missing; one no

@@ -22,6 +22,8 @@ pub enum SignatureSignal {
     Excluded,
     /// Validation is disabled.
     NotValidated,
+    /// A genuine signature already used by an earlier click.
+    Replayed,
 }
 
 impl SignatureSignal {
@@ -37,6 +39,12 @@ impl SignatureSignal {
             Outcome::InvalidSignature => Self::InvalidSignature,
             Outcome::NoActiveSecrets => Self::NoActiveSecrets,
             Outcome::Excluded => Self::Excluded,
+            Outcome::Replayed { .. } => Self::Replayed,
+            // A double click or a preview carries a genuine signature; a
+            // full ticket store is no evidence against the click either.
+            Outcome::Duplicate { .. }
+            | Outcome::Preview { .. }
+            | Outcome::TicketStoreFull { .. } => Self::Valid,
             Outcome::NotValidated => return None,
         })
     }

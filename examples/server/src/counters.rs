@@ -76,7 +76,7 @@ mod tests {
         assert_eq!(buffer.flush(&store).unwrap(), 0);
         assert_eq!(
             store.signed_click_report(0, 100).unwrap(),
-            vec![[10, 5, 0, 1, 0, 4, 0], [11, 1, 0, 0, 0, 0, 1]]
+            vec![[10, 5, 0, 1, 0, 4, 0, 0], [11, 1, 0, 0, 0, 0, 1, 0]]
         );
     }
 }

@@ -111,13 +111,16 @@ fn apply_block_changes(state: &AppState, seen: i64, current: i64) -> StoreResult
 /// breaker switch set again would forget the breaker's counts.
 pub fn reconcile_signing(clicks: &ClickVerifier, saved: &ClickSigningState, now: i64) {
     // Click signing starts disabled until a network configures it.
-    let (mode, breaker, tripped) = saved
+    let (mode, breaker, tripped, reenabled_at) = saved
         .settings
         .clone()
-        .unwrap_or_else(|| ("disabled".into(), true, None));
+        .unwrap_or_else(|| ("disabled".into(), true, None, None));
     let mode: Mode = mode.parse().unwrap_or(Mode::Enabled);
-    if clicks.mode() != mode {
-        clicks.set_mode(mode);
+    let reenabled_at = reenabled_at.map(|t| t.max(0) as u64);
+    // Another instance's re-enable holds the breaker here too (and forgets
+    // this instance's failures, as it did there).
+    if clicks.mode() != mode || clicks.reenabled_at() != reenabled_at {
+        clicks.restore_mode(mode, reenabled_at);
     }
     if clicks.circuit_breaker() != breaker {
         clicks.set_circuit_breaker(breaker);

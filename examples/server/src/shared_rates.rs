@@ -21,6 +21,7 @@ use clickfence::click::breaker_shared::{
     decode_breaker_reply, shared_breaker_keys, shared_breaker_source, SharedBreakerCounts,
     BREAKER_LUA,
 };
+use clickfence::click::{Claim, Ticket};
 use clickfence::rate::redis::{
     decode_reply, decode_velocity, script_args, SLIDING_WINDOW_LUA, VELOCITY_LUA,
 };
@@ -35,6 +36,8 @@ pub const DEGRADED_FOR: i64 = 10;
 const IDLE: usize = 16;
 /// Prefix of every key this server writes.
 const PREFIX: &str = "clickfence:rate:";
+/// Prefix of the consumed tickets' keys.
+const TICKET_PREFIX: &str = "clickfence:ticket:";
 
 /// A Redis rate store.
 pub struct SharedRates {
@@ -162,6 +165,39 @@ impl SharedRates {
             decode_breaker_reply(&reply)
                 .map(Some)
                 .map_err(|e| e.to_string())
+        })
+    }
+
+    /// Claims a consumed ticket in Redis (`SET key value NX GET EX ttl`, the
+    /// key, value and lifetime named by the core), or, when Redis cannot
+    /// answer, in `local`'s own store: a replay to another instance during
+    /// an outage is then not caught, which is counted and logged like every
+    /// other fallback (refusing every genuine click while Redis is down
+    /// would be an outage of its own).
+    pub fn claim_ticket(
+        &self,
+        ticket: &Ticket,
+        local: &ClickVerifier,
+        now: u64,
+        metrics: &crate::metrics::Metrics,
+    ) -> Claim {
+        let remote = self.with_connection(|conn| {
+            let reply: Option<String> = redis::cmd("SET")
+                .arg(ticket.shared_key(TICKET_PREFIX))
+                .arg(ticket.shared_value(now))
+                .arg("NX")
+                .arg("GET")
+                .arg("EX")
+                .arg(ticket.shared_ttl(now))
+                .query(conn)
+                .map_err(|e| e.to_string())?;
+            ticket
+                .shared_claim(reply.as_deref(), now)
+                .map_err(|e| e.to_string())
+        });
+        remote.unwrap_or_else(|e| {
+            self.failed("tickets", &e, metrics);
+            local.claim_ticket(ticket, now)
         })
     }
 

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use clickfence::click::{Claim, Ticket};
 use clickfence::ip::{
     client_ip, AccessConfig, AccessPolicy, AutoBlockPolicy, ClientIpSource, ProxyTrust,
 };
@@ -193,6 +194,16 @@ impl AppState {
         }
     }
 
+    /// Claims a consumed ticket: in Redis when `--redis` is set (this
+    /// instance's own store when Redis cannot answer), else this
+    /// instance's store (kept across restarts by the click_tickets table).
+    pub fn claim_ticket(&self, ticket: &Ticket, now: u64) -> Claim {
+        match &self.config.shared_rates {
+            Some(shared) => shared.claim_ticket(ticket, &self.clicks, now, &self.metrics),
+            None => self.clicks.claim_ticket(ticket, now),
+        }
+    }
+
     /// Forgets the breaker's failures in Redis when an operator re-enables
     /// validation or the breaker (the verifier forgets its own).
     pub fn forget_shared_breaker_failures(&self) {
@@ -259,6 +270,7 @@ impl AppState {
         let store_instance = store.instance().to_owned();
         let clicks = ClickVerifier::new(Mode::Disabled, true);
         crate::fleet::reconcile_signing(&clicks, &saved, now());
+        restore_tickets(&store, &clicks, config.shared_rates.is_some())?;
         let state = Self {
             store,
             api_limiter: RateLimiter::new(per_minute(config.api_rate_limit, 60)),
@@ -331,6 +343,9 @@ impl AppState {
             self.clicks.mode().as_str(),
             self.clicks.circuit_breaker(),
             trip.as_deref(),
+            self.clicks
+                .reenabled_at()
+                .map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
         )
     }
 
@@ -385,4 +400,44 @@ pub fn now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// Puts the consumed tickets saved before a restart back into the
+/// verifier's store. With `--redis` the fleet's tickets live in Redis and
+/// the table is not used.
+fn restore_tickets(store: &Store, clicks: &ClickVerifier, shared: bool) -> Result<(), StoreError> {
+    if shared {
+        return Ok(());
+    }
+    let now = now().max(0);
+    let mut kept = 0usize;
+    for (tag, expires_at, consumed_at, fingerprint) in store.live_tickets(now)? {
+        let Some(tag) = decode_tag(&tag) else {
+            continue;
+        };
+        let ticket = Ticket {
+            tag,
+            expires_at: expires_at.max(0) as u64,
+            fingerprint: u64::from_ne_bytes(fingerprint.to_ne_bytes()),
+        };
+        kept += usize::from(clicks.restore_ticket(&ticket, consumed_at.max(0) as u64, now as u64));
+    }
+    if kept > 0 {
+        tracing::info!(tickets = kept, "consumed click tickets restored");
+    }
+    Ok(())
+}
+
+/// 64 hex digits back to a 32-byte tag.
+fn decode_tag(hex: &str) -> Option<[u8; 32]> {
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut tag = [0u8; 32];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        let text = std::str::from_utf8(pair).ok()?;
+        tag[i] = u8::from_str_radix(text, 16).ok()?;
+    }
+    Some(tag)
 }

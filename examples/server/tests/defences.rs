@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use clickfence::ClickSigner;
 use clickfence_server::state::now;
 use clickfence_server::storage::SiteChanges;
-use common::{blocked_event, call, get, Server, ADMIN_TOKEN, API_SECRET, CLICK_BASE};
+use common::{
+    blocked_event, call, enabled_long_ago, get, Server, ADMIN_TOKEN, API_SECRET, CLICK_BASE,
+};
 use hyper::Method;
 
 const CHROME: &str =
@@ -66,9 +68,12 @@ async fn signing_enabled(s: &Server) -> ClickSigner {
     ClickSigner::new(key.json["secret-key"].as_str().unwrap()).unwrap()
 }
 
+/// A fresh signed click (each a new ticket: a genuine signature is valid once).
 fn signed_path(signer: &ClickSigner) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let url = signer
-        .sign(&format!("{CLICK_BASE}{CLICK}"), now() as u64 + 3600)
+        .sign(&format!("{CLICK_BASE}{CLICK}&t={n}"), now() as u64 + 3600)
         .unwrap();
     url.trim_start_matches(CLICK_BASE).to_owned()
 }
@@ -86,10 +91,10 @@ fn network(i: u32) -> String {
 /// be moved, so history goes through the same verifier the intake uses).
 fn history(s: &Server, signer: &ClickSigner, count: u64, from_ago: u64, to_ago: u64) {
     let t = now() as u64;
-    let url = signer
-        .sign(&format!("{CLICK_BASE}{CLICK}"), t + 3600)
-        .unwrap();
     for i in 0..count {
+        let url = signer
+            .sign(&format!("{CLICK_BASE}{CLICK}&n={i}"), t + 3600)
+            .unwrap();
         let at = t - from_ago + (from_ago - to_ago) * i / count;
         let ip: IpAddr = network(i as u32).parse().unwrap();
         assert!(s.state.clicks.verify_from(&url, Some(ip), at).accepted);
@@ -126,6 +131,7 @@ async fn a_forged_flood_from_many_networks_does_not_trip_while_signed_clicks_arr
     // rule with many sources), so the test below can fail.
     let (_d, control, _) = fresh(|_| {}).await;
     signing_enabled(&control).await;
+    enabled_long_ago(&control);
     for i in 0..150 {
         click(&control, &forged_path(), &network(i), CHROME).await;
     }
@@ -134,6 +140,7 @@ async fn a_forged_flood_from_many_networks_does_not_trip_while_signed_clicks_arr
 
     let (_d, s, _) = fresh(|_| {}).await;
     let signer = signing_enabled(&s).await;
+    enabled_long_ago(&s);
     history(&s, &signer, 1000, 6600, 700);
     for i in 0..1000u32 {
         if i % 100 == 0 {
@@ -159,6 +166,7 @@ async fn a_broken_signer_trips_the_breaker_and_the_trip_survives_a_restart() {
     let db = dir.path().join("db");
     let (s, _) = Server::start(&db).await;
     let signer = signing_enabled(&s).await;
+    enabled_long_ago(&s);
     history(&s, &signer, 500, 7000, 3700);
     let broken = ClickSigner::new("the-network-lost-its-key").unwrap();
     let mut statuses = vec![];
@@ -181,12 +189,14 @@ async fn a_broken_signer_trips_the_breaker_and_the_trip_survives_a_restart() {
     let config = mode(&s).await;
     assert_eq!(config["mode"], "report-only", "the trip survived a restart");
     assert_eq!(config["circuit-breaker-config"]["tripped"], trip);
-    // A manual re-enable is not re-tripped by the counts before it.
+    // A manual re-enable holds the breaker for an hour: a broken signer's
+    // failures from 150 networks, with no valid click at all (which trips
+    // a fresh system at once, as above), leave it enabled.
     assert_eq!(
         admin(&s, Method::POST, "/config/mode/enabled").await.status,
         200
     );
-    for i in 0..30 {
+    for i in 0..150 {
         assert_eq!(
             click(&s, &signed_path(&broken), &network(500 + i), CHROME)
                 .await
@@ -194,7 +204,23 @@ async fn a_broken_signer_trips_the_breaker_and_the_trip_survives_a_restart() {
             403
         );
     }
-    assert_eq!(mode(&s).await["mode"], "enabled");
+    let config = mode(&s).await;
+    assert_eq!(config["mode"], "enabled");
+    let reenabled = config["circuit-breaker-config"]["re-enabled-at"].clone();
+    let at = reenabled.as_i64().expect("the re-enable time is shown");
+    assert!((now() - at).abs() < 60, "{config}");
+    s.stop().await;
+    // The hold is stored with the configuration, so it survives a restart
+    // (and reaches every instance of a fleet with it).
+    let (s, _) = Server::start(&db).await;
+    assert_eq!(
+        mode(&s).await["circuit-breaker-config"]["re-enabled-at"],
+        reenabled
+    );
+    for i in 0..150 {
+        click(&s, &signed_path(&broken), &network(800 + i), CHROME).await;
+    }
+    assert_eq!(mode(&s).await["mode"], "enabled", "held after a restart");
     s.stop().await;
 }
 

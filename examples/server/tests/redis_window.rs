@@ -281,8 +281,8 @@ fn the_shared_breaker_trips_exactly_as_the_in_process_one() {
                 trips += 1;
                 tripped_here = true;
                 // The operator re-enables: both forget the failures.
-                local.set_mode(Mode::Enabled);
-                shared.set_mode(Mode::Enabled);
+                local.set_mode(Mode::Enabled, now);
+                shared.set_mode(Mode::Enabled, now);
                 let mut forget = script.key(&keys[0]);
                 forget.key(&keys[1]).arg("forget").arg("-");
                 let _: Vec<i64> = forget.invoke(&mut con).unwrap();

@@ -219,7 +219,7 @@ async fn every_endpoint_and_signed_clicks_counted_per_hour() {
             .to_bytes();
         String::from_utf8(bytes.to_vec()).unwrap()
     };
-    assert_eq!(csv, format!("time,total_clicks,valid_clicks,missing_signature,expired_clicks,invalid_signature,no_active_secrets\n{hour},3,1,1,0,1,0\n"));
+    assert_eq!(csv, format!("time,total_clicks,valid_clicks,missing_signature,expired_clicks,invalid_signature,no_active_secrets,replayed_clicks\n{hour},3,1,1,0,1,0,0\n"));
     assert_eq!(
         api(&s, Method::GET, "/report?start-date=2021-01-07T07", None)
             .await
@@ -246,9 +246,29 @@ async fn every_endpoint_and_signed_clicks_counted_per_hour() {
     assert_eq!(config["circuit-breaker-config"]["status"], "disabled");
     assert_eq!(config["active-key-ids"].as_array().unwrap().len(), 2);
     assert_eq!(config["excluded-app-ids"], json!(["excluded.app"]));
+    // The click sent before the restart is a consumed ticket...
     let r = call(
         Method::GET,
         &s.url(path),
+        None,
+        None,
+        &[chrome, ("referer", "https://news.example/")],
+    )
+    .await;
+    assert_ne!(
+        r.json["status"], "valid",
+        "a ticket is valid once: {}",
+        r.json
+    );
+    // ...and a new one signed with the persisted key verifies.
+    let link = java_sign(
+        &format!("{CLICK_BASE}/com.app.id?site_id=1&pid=adnetwork_int&c=my_campaign&clickid=abd"),
+        &secret,
+        now_ms + 300_000,
+    );
+    let r = call(
+        Method::GET,
+        &s.url(link.trim_start_matches(CLICK_BASE)),
         None,
         None,
         &[chrome, ("referer", "https://news.example/")],

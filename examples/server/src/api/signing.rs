@@ -266,6 +266,11 @@ pub async fn test(
         Outcome::NoActiveSecrets => "No active secret keys",
         Outcome::Excluded => "App is excluded from click signing",
         Outcome::NotValidated => "Not validated",
+        // The test checks the signature only; these need a click.
+        Outcome::Replayed { .. } => "Signature already used",
+        Outcome::Duplicate { .. } => "Repeat of a click just accepted",
+        Outcome::Preview { .. } => "Link preview",
+        Outcome::TicketStoreFull { .. } => "Ticket store full",
     };
     let status = if matches!(outcome, Outcome::Valid { .. }) {
         "Passed"
@@ -306,7 +311,7 @@ pub async fn set_mode(
     let mode = mode
         .parse::<Mode>()
         .map_err(|e| SigningError::invalid(e.to_string()))?;
-    state.clicks.set_mode(mode);
+    state.clicks.set_mode(mode, now().max(0) as u64);
     blocking(move || {
         if mode == Mode::Enabled {
             state.forget_shared_breaker_failures();
@@ -437,6 +442,7 @@ pub async fn report_rows(
                 expired: r[4] as u64,
                 invalid_signature: r[5] as u64,
                 no_active_secrets: r[6] as u64,
+                replayed: r[7] as u64,
             },
         })
         .collect())

@@ -129,12 +129,18 @@ pub enum ClickStatusName {
 /// A click link's answer when it has no `to` target.
 #[derive(Serialize, ToSchema)]
 pub struct ClickAnswer {
-    /// The recorded click.
-    pub click_id: i64,
-    /// `valid`, `flagged` or `blocked` (blocked only in grace mode).
+    /// The recorded click; absent for a `duplicate` or a `preview`, which
+    /// are not recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub click_id: Option<i64>,
+    /// `valid`, `flagged` or `blocked` (blocked only in grace mode); or,
+    /// for a signed click that is not a new click, `duplicate` (a double
+    /// click within 5 s, counted once) or `preview` (a link preview or
+    /// prefetch, never counted).
     pub status: String,
-    /// 0–100.
-    pub fraud_score: i64,
+    /// 0–100; absent for a `duplicate` or a `preview`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fraud_score: Option<i64>,
 }
 
 /// A refused click.
@@ -493,6 +499,10 @@ pub struct BreakerState {
     #[schema(value_type = Option<Object>)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tripped: Option<serde_json::Value>,
+    /// The last manual re-enable (unix seconds): the breaker does not trip
+    /// for an hour after it, on any instance.
+    #[serde(rename = "re-enabled-at", skip_serializing_if = "Option::is_none")]
+    pub reenabled_at: Option<u64>,
 }
 
 /// An active key.

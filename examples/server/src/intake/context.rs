@@ -53,6 +53,9 @@ pub struct ClickContext {
     pub user_agent: Option<String>,
     /// `Referer`.
     pub referrer: Option<String>,
+    /// The prefetch marker: `Sec-Purpose`, or the legacy `Purpose`,
+    /// `X-Purpose` or `X-Moz`, the first present.
+    pub purpose: Option<String>,
     /// Unix seconds.
     pub now: i64,
 }
@@ -106,6 +109,9 @@ pub fn build(
         signed_url,
         user_agent: header("user-agent"),
         referrer: header("referer"),
+        purpose: ["sec-purpose", "purpose", "x-purpose", "x-moz"]
+            .into_iter()
+            .find_map(header),
         now: now(),
     }))
 }

@@ -1,5 +1,6 @@
 //! Step 2: the core's judgement of one click.
 
+use clickfence::click::Fetch;
 use clickfence::score::{Assessment, ClickSignals, ClickStatus, SignatureSignal};
 use clickfence::Verdict;
 
@@ -66,11 +67,20 @@ pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreErr
 
 /// The click-signing check on the URL exactly as the network signed it,
 /// with the client's address so the breaker counts networks, not requests
-/// (the fleet's counts with `--redis`). A trip is persisted and logged at
-/// once.
+/// (the fleet's counts with `--redis`), and its user agent and purpose so
+/// previews and prefetches leave the ticket for the person. The ticket is
+/// claimed in Redis with `--redis`, else in the verifier's own store. A
+/// trip is persisted and logged at once.
 fn verify(state: &AppState, ctx: &ClickContext) -> Result<Verdict, StoreError> {
     let now = ctx.now.max(0) as u64;
-    let (mut verdict, counted) = state.clicks.verify_deferring_breaker(&ctx.signed_url, now);
+    let fetch = Fetch {
+        source: Some(ctx.ip),
+        user_agent: ctx.user_agent.as_deref(),
+        purpose: ctx.purpose.as_deref(),
+    };
+    let inspection = state.clicks.inspect(&ctx.signed_url, &fetch, now);
+    let claim = inspection.ticket().map(|t| state.claim_ticket(t, now));
+    let (mut verdict, counted) = state.clicks.conclude(inspection, claim, now);
     if let Some(valid) = counted {
         verdict.tripped = state.count_breaker(valid, ctx.ip, now);
     }

@@ -141,6 +141,10 @@ fn pipeline(state: &AppState, request: &ClickRequest) -> Result<Response, StoreE
         Err(refusal) => return Ok(refusal),
     };
     let judgement = judge::judge(state, &ctx)?;
+    // A double click or a link preview is answered, never recorded.
+    if !judgement.verdict.outcome.is_new_click() {
+        return Ok(respond::not_a_new_click(&ctx, &judgement));
+    }
     let click_id = reactions::record(state, &ctx, &judgement)?;
     Ok(respond::respond(&ctx, &judgement, click_id))
 }

@@ -20,6 +20,13 @@ pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64
     let click_id = state.write(|tx| {
         resume_if_over(tx, ctx)?;
         let id = insert(tx, ctx, j)?;
+        // The first use of a genuine signature, kept across restarts (a
+        // fleet keeps them in Redis instead).
+        if let Some(ticket) = &j.verdict.ticket {
+            if state.config.shared_rates.is_none() {
+                tx.consume_ticket(ticket, ctx.now)?;
+            }
+        }
         if j.assessment.status == ClickStatus::Blocked {
             emit_fraud(tx, ctx, j, id)?;
         }

@@ -12,13 +12,28 @@ use super::{Store, StoreResult};
 pub struct ClickSigningState {
     /// (id, secret, expires_at).
     pub keys: Vec<(String, String, i64)>,
-    /// (mode, circuit breaker on, last trip as JSON).
-    pub settings: Option<(String, bool, Option<String>)>,
+    /// (mode, circuit breaker on, last trip as JSON, last manual re-enable).
+    pub settings: Option<(String, bool, Option<String>, Option<i64>)>,
     /// Excluded app ids.
     pub excluded: Vec<String>,
 }
 
+/// A consumed ticket as stored: tag in hex, expiry, first use, fingerprint.
+pub type StoredTicket = (String, i64, i64, i64);
+
 impl Store {
+    /// Consumed tickets still live at `now`, after dropping the expired
+    /// ones (read once at start).
+    pub fn live_tickets(&self, now: i64) -> StoreResult<Vec<StoredTicket>> {
+        self.write(|tx| tx.drop_expired_tickets(now))?;
+        let db = self.db()?;
+        db.query_map(
+            "SELECT tag, expires_at, consumed_at, fingerprint FROM click_tickets WHERE expires_at > ?1",
+            params![now],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+    }
+
     /// Saved click-signing state: keys (id, secret, expires_at), mode, breaker, exclusions.
     pub fn click_signing(&self) -> StoreResult<ClickSigningState> {
         let db = self.db()?;
@@ -27,10 +42,10 @@ impl Store {
             params![],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        let settings: Option<(String, bool, Option<String>)> = db.query_opt(
-            "SELECT mode, circuit_breaker, tripped FROM click_signing_settings WHERE id = 1",
+        let settings = db.query_opt(
+            "SELECT mode, circuit_breaker, tripped, reenabled_at FROM click_signing_settings WHERE id = 1",
             params![],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         let excluded = db.query_map(
             "SELECT app_id FROM click_signing_excluded ORDER BY app_id",
@@ -67,19 +82,21 @@ impl Store {
         })
     }
 
-    /// Saves the mode, the breaker switch and its last trip (JSON).
+    /// Saves the mode, the breaker switch, its last trip (JSON) and the
+    /// last manual re-enable.
     pub fn save_signing_settings(
         &self,
         mode: &str,
         circuit_breaker: bool,
         tripped: Option<&str>,
+        reenabled_at: Option<i64>,
     ) -> StoreResult<()> {
         self.changing(Shared::Settings, |db| {
             db.execute(
-                "INSERT INTO click_signing_settings (id, mode, circuit_breaker, tripped) VALUES (1, ?1, ?2, ?3)
+                "INSERT INTO click_signing_settings (id, mode, circuit_breaker, tripped, reenabled_at) VALUES (1, ?1, ?2, ?3, ?4)
                  ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, circuit_breaker = excluded.circuit_breaker,
-                    tripped = excluded.tripped",
-                params![mode, circuit_breaker, tripped],
+                    tripped = excluded.tripped, reenabled_at = excluded.reenabled_at",
+                params![mode, circuit_breaker, tripped, reenabled_at],
             )?;
             Ok(())
         })
@@ -116,10 +133,10 @@ impl Store {
     }
 
     /// Report rows for hours `start..=end` that saw clicks.
-    pub fn signed_click_report(&self, start: i64, end: i64) -> StoreResult<Vec<[i64; 7]>> {
+    pub fn signed_click_report(&self, start: i64, end: i64) -> StoreResult<Vec<[i64; 8]>> {
         let db = self.db()?;
         let rows = db.query_map(
-"SELECT hour, total, valid, missing, expired, invalid, no_active FROM click_signing_report
+"SELECT hour, total, valid, missing, expired, invalid, no_active, replayed FROM click_signing_report
              WHERE hour BETWEEN ?1 AND ?2 AND total > 0 ORDER BY hour",
 params![start, end], |r| {
                 Ok([
@@ -130,6 +147,7 @@ params![start, end], |r| {
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    r.get(7)?,
                 ])
             })?;
         Ok(rows)

@@ -292,12 +292,42 @@ params![
     pub fn add_report_counts(&self, hour: i64, c: &HourCounts) -> StoreResult<()> {
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         self.c().execute(
-            "INSERT INTO click_signing_report (hour, total, valid, missing, expired, invalid, no_active)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO click_signing_report (hour, total, valid, missing, expired, invalid, no_active, replayed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (hour) DO UPDATE SET total = click_signing_report.total + excluded.total, valid = click_signing_report.valid + excluded.valid,
                 missing = click_signing_report.missing + excluded.missing, expired = click_signing_report.expired + excluded.expired,
-                invalid = click_signing_report.invalid + excluded.invalid, no_active = click_signing_report.no_active + excluded.no_active",
-            params![hour, n(c.total), n(c.valid), n(c.missing_signature), n(c.expired), n(c.invalid_signature), n(c.no_active_secrets)],
+                invalid = click_signing_report.invalid + excluded.invalid, no_active = click_signing_report.no_active + excluded.no_active,
+                replayed = click_signing_report.replayed + excluded.replayed",
+            params![hour, n(c.total), n(c.valid), n(c.missing_signature), n(c.expired), n(c.invalid_signature), n(c.no_active_secrets), n(c.replayed)],
+        )?;
+        Ok(())
+    }
+
+    /// Remembers a consumed ticket (a first use), replacing an expired
+    /// entry for the same tag.
+    pub fn consume_ticket(
+        &self,
+        t: &clickfence::click::Ticket,
+        consumed_at: i64,
+    ) -> StoreResult<()> {
+        let tag: String = t.tag.iter().map(|b| format!("{b:02x}")).collect();
+        let expires_at = i64::try_from(t.expires_at).unwrap_or(i64::MAX);
+        // The fingerprint's bits as a signed integer (both backends' BIGINT).
+        let fingerprint = i64::from_ne_bytes(t.fingerprint.to_ne_bytes());
+        self.c().execute(
+            "INSERT INTO click_tickets (tag, expires_at, consumed_at, fingerprint) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tag) DO UPDATE SET expires_at = excluded.expires_at,
+                consumed_at = excluded.consumed_at, fingerprint = excluded.fingerprint",
+            params![tag, expires_at, consumed_at, fingerprint],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets tickets that expired by `now`.
+    pub fn drop_expired_tickets(&self, now: i64) -> StoreResult<()> {
+        self.c().execute(
+            "DELETE FROM click_tickets WHERE expires_at <= ?1",
+            params![now],
         )?;
         Ok(())
     }

@@ -258,6 +258,8 @@ pub struct Resp {
     pub status: u16,
     pub headers: hyper::HeaderMap,
     pub json: Value,
+    /// The body as text (lossy), for answers that are not JSON.
+    pub body: String,
 }
 
 pub async fn call(
@@ -287,6 +289,7 @@ pub async fn call(
         status,
         headers,
         json,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 
@@ -304,4 +307,21 @@ pub fn blocked_event(ip: &str) -> clickfence::webhook::Event {
         fraud_score: None,
         source: clickfence::webhook::BlockSource::Api,
     })
+}
+
+/// Moves the operator's last enable of click signing two hours into the
+/// past, in the database (so no reload undoes it) and in the verifier, as
+/// if the breaker's one-hour hold had passed (the clock cannot be moved).
+/// Returns that time.
+#[allow(dead_code)]
+pub fn enabled_long_ago(s: &Server) -> u64 {
+    let long_ago = clickfence_server::state::now() - 7200;
+    s.state
+        .store
+        .save_signing_settings("enabled", true, None, Some(long_ago))
+        .unwrap();
+    s.state
+        .clicks
+        .restore_mode(clickfence::Mode::Enabled, Some(long_ago as u64));
+    long_ago as u64
 }

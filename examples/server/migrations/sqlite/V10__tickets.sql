@@ -1,0 +1,11 @@
+-- One-time tickets: every genuine signature counted as a person's click is
+-- remembered (its tag in hex) until it could no longer verify, so a replay
+-- is caught across a restart; the report's replayed column; and the last
+-- manual re-enable, after which the circuit breaker holds for an hour on
+-- every instance.
+CREATE TABLE click_tickets (
+    tag TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, consumed_at INTEGER NOT NULL,
+    fingerprint INTEGER NOT NULL);
+CREATE INDEX click_tickets_by_expiry ON click_tickets (expires_at);
+ALTER TABLE click_signing_report ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE click_signing_settings ADD COLUMN reenabled_at INTEGER;

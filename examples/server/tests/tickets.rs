@@ -1,0 +1,255 @@
+//! A genuine signature is a one-time ticket, over real HTTP: a harvested
+//! signed click replayed from many networks is refused (or reported) and
+//! never counted valid, while the person's own click survives a chat app's
+//! preview, a browser's prefetch and a double click; consumed tickets
+//! outlive a restart, are shared by a fleet through Redis, and replays can
+//! neither hold off nor feed the circuit breaker.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use clickfence::ClickSigner;
+use clickfence_server::shared_rates::SharedRates;
+use clickfence_server::state::now;
+use common::{call, get, Server, ADMIN_TOKEN, CLICK_BASE};
+use hyper::Method;
+
+const CHROME: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+const WHATSAPP: &str = "WhatsApp/2.23.20.0 A";
+
+async fn admin(s: &Server, method: Method, path: &str) -> common::Resp {
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    let url = s.url(&format!("/api/p360-click-signing{path}"));
+    call(method, &url, None, None, &[("authorization", &auth)]).await
+}
+
+/// One key and `mode`; returns a signer holding the key.
+async fn signing(s: &Server, mode: &str) -> ClickSigner {
+    let key = admin(s, Method::POST, "/secret?ttlHours=36").await;
+    assert_eq!(key.status, 200);
+    let path = format!("/config/mode/{mode}");
+    assert_eq!(admin(s, Method::POST, &path).await.status, 200);
+    ClickSigner::new(key.json["secret-key"].as_str().unwrap()).unwrap()
+}
+
+/// A fresh signed click path (a new ticket each call).
+fn signed(signer: &ClickSigner) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let url = signer
+        .sign(
+            &format!("{CLICK_BASE}/c/1?pid=net&c=camp&clickid=t{n}"),
+            now() as u64 + 3600,
+        )
+        .unwrap();
+    url.trim_start_matches(CLICK_BASE).to_owned()
+}
+
+async fn click(s: &Server, path: &str, ip: &str, headers: &[(&str, &str)]) -> common::Resp {
+    let mut all = vec![("x-forwarded-for", ip), ("referer", "https://g.example/")];
+    if !headers.iter().any(|(n, _)| *n == "user-agent") {
+        all.push(("user-agent", CHROME));
+    }
+    all.extend_from_slice(headers);
+    call(Method::GET, &s.url(path), None, None, &all).await
+}
+
+/// The site's stats, with the valid count (neither blocked nor flagged).
+async fn stats(s: &Server, token: &str) -> serde_json::Value {
+    let mut data = get(&s.url("/api/v1/sites/1/stats"), Some(token)).await.json["data"].clone();
+    let n = |k: &str| data[k].as_i64().unwrap();
+    let valid = n("total_clicks") - n("blocked_clicks") - n("flagged_clicks");
+    data["valid_clicks"] = valid.into();
+    data
+}
+
+async fn report_row(s: &Server) -> String {
+    let r = admin(s, Method::GET, "/report").await;
+    r.body.lines().last().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_harvested_signed_click_replayed_from_fifty_64s_is_valid_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, token) = Server::start(&dir.path().join("db")).await;
+    let token = token.unwrap();
+    let signer = signing(&s, "enabled").await;
+    let path = signed(&signer);
+    let first = click(&s, &path, "2001:db8:1:ffff::1", &[]).await;
+    assert_eq!(first.status, 200, "{}", first.json);
+    assert_eq!(first.json["status"], "valid");
+    for i in 0..50 {
+        let ip = format!("2001:db8:1:{i:x}::1");
+        let r = click(&s, &path, &ip, &[]).await;
+        assert_eq!(r.status, 403, "replay {i}: {}", r.json);
+        assert_eq!(r.json["signature"], "replayed");
+    }
+    let st = stats(&s, &token).await;
+    assert_eq!(st["total_clicks"], 51, "{st}");
+    assert_eq!(st["valid_clicks"], 1, "{st}");
+    assert_eq!(st["blocked_clicks"], 50, "{st}");
+    // The report's own column, after the spec's, and never valid.
+    assert!(report_row(&s).await.ends_with(",51,1,0,0,0,0,50"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn in_report_only_a_replay_is_reported_flagged_and_never_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, token) = Server::start(&dir.path().join("db")).await;
+    let token = token.unwrap();
+    let signer = signing(&s, "report-only").await;
+    // No click id, so the replay's score is the replayed signature's alone.
+    let url = signer
+        .sign(&format!("{CLICK_BASE}/c/1?pid=net"), now() as u64 + 3600)
+        .unwrap();
+    let path = url.trim_start_matches(CLICK_BASE);
+    assert_eq!(
+        click(&s, path, "198.51.100.7", &[]).await.json["status"],
+        "valid"
+    );
+    let replay = click(&s, path, "203.0.113.9", &[]).await;
+    assert_eq!(replay.status, 200, "report-only refuses nothing");
+    assert_eq!(replay.json["status"], "flagged", "{}", replay.json);
+    let st = stats(&s, &token).await;
+    assert_eq!(
+        (st["total_clicks"].clone(), st["valid_clicks"].clone()),
+        (2.into(), 1.into())
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn previews_prefetches_and_double_clicks_leave_the_persons_click_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, token) = Server::start(&dir.path().join("db")).await;
+    let token = token.unwrap();
+    let signer = signing(&s, "enabled").await;
+    for (i, (name, headers)) in [
+        ("WhatsApp", vec![("user-agent", WHATSAPP)]),
+        ("Slack", vec![("user-agent", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)")]),
+        ("Telegram", vec![("user-agent", "TelegramBot (like TwitterBot)")]),
+        ("Discord", vec![("user-agent", "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)")]),
+        ("iMessage", vec![("user-agent", "facebookexternalhit/1.1 Facebot Twitterbot/1.0")]),
+        ("LinkedIn", vec![("user-agent", "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)")]),
+        ("Sec-Purpose", vec![("sec-purpose", "prefetch;prerender")]),
+        ("Purpose", vec![("purpose", "prefetch")]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = signed(&signer);
+        // Each link is a different person's.
+        let person = format!("198.51.100.{}", i + 1);
+        for _ in 0..3 {
+            let r = click(&s, &path, "31.13.64.1", &headers).await;
+            assert_eq!(r.status, 200, "{name}: {}", r.json);
+            assert_eq!(r.json["status"], "preview", "{name}");
+        }
+        let first = click(&s, &path, &person, &[]).await;
+        assert_eq!(first.json["status"], "valid", "{name}: the person's click");
+        // A double click: the same answer, counted once.
+        let again = click(&s, &path, &person, &[]).await;
+        assert_eq!(again.status, 200, "{name}");
+        assert_eq!(again.json["status"], "duplicate", "{name}");
+    }
+    let st = stats(&s, &token).await;
+    assert_eq!(
+        st["total_clicks"], 8,
+        "previews and duplicates are not clicks: {st}"
+    );
+    assert_eq!(st["valid_clicks"], 8, "{st}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn consumed_tickets_outlive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (s, _) = Server::start(&db).await;
+    let signer = signing(&s, "enabled").await;
+    let path = signed(&signer);
+    assert_eq!(click(&s, &path, "198.51.100.7", &[]).await.status, 200);
+    s.stop().await;
+    let (s, _) = Server::start(&db).await;
+    let r = click(&s, &path, "203.0.113.9", &[]).await;
+    assert_eq!(r.status, 403, "{}", r.json);
+    assert_eq!(r.json["signature"], "replayed");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_shares_consumed_tickets_through_redis() {
+    let (_redis, port) = common::redis_server(None);
+    let url = format!("redis://127.0.0.1:{port}");
+    for shared in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        let mut fleet = Vec::new();
+        for _ in 0..3 {
+            let rates = shared.then(|| Arc::new(SharedRates::new(&url).unwrap()));
+            let (s, _) = Server::start_with(&db, |c| c.shared_rates = rates).await;
+            fleet.push(s);
+        }
+        let signer = signing(&fleet[0], "enabled").await;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let path = signed(&signer);
+        let mut valid = 0;
+        for (i, s) in fleet.iter().enumerate() {
+            let ip = format!("203.0.113.{i}");
+            let r = click(s, &path, &ip, &[]).await;
+            valid += usize::from(r.json["status"] == "valid");
+        }
+        // Without Redis each instance has its own store: the replay passes
+        // on every instance (the control that shows the test can fail).
+        assert_eq!(valid, if shared { 1 } else { 3 }, "shared={shared}");
+        if shared {
+            // A double click reaching another instance is still a duplicate.
+            let path = signed(&signer);
+            assert_eq!(
+                click(&fleet[0], &path, "198.51.100.7", &[]).await.json["status"],
+                "valid"
+            );
+            assert_eq!(
+                click(&fleet[1], &path, "198.51.100.7", &[]).await.json["status"],
+                "duplicate"
+            );
+        }
+        for s in fleet {
+            s.stop().await;
+        }
+    }
+}
+
+/// The signer broke two hours ago: its last genuine click is older than the
+/// breaker's 50 quiet minutes. An attacker replays that harvested click
+/// over HTTP from one address while forged clicks arrive from 150
+/// networks: replays are not valid clicks, so they cannot hold the breaker
+/// off (before one-time tickets they counted as valid and did).
+#[tokio::test]
+async fn replays_cannot_hold_off_the_breaker() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start(&dir.path().join("db")).await;
+    let signer = signing(&s, "enabled").await;
+    let long_ago = common::enabled_long_ago(&s);
+    let path = signed(&signer);
+    let ip = "192.0.2.1".parse().unwrap();
+    let first = s
+        .state
+        .clicks
+        .verify_from(&format!("{CLICK_BASE}{path}"), Some(ip), long_ago);
+    assert_eq!(first.outcome.code(), "valid");
+    let broken = ClickSigner::new("the-network-lost-its-key").unwrap();
+    for i in 0..150u32 {
+        let replay = click(&s, &path, "192.0.2.1", &[]).await;
+        assert_eq!(replay.json["signature"], "replayed", "{}", replay.json);
+        let net = format!("100.{}.{}.9", 64 + i / 256, i % 256);
+        click(&s, &signed(&broken), &net, &[]).await;
+    }
+    let config = admin(&s, Method::GET, "/config").await.json;
+    assert_eq!(config["mode"], "report-only", "{config}");
+    s.stop().await;
+}
