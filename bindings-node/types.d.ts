@@ -108,6 +108,7 @@ export interface ClickSignals {
   clicks_last_minute?: number
   clicks_last_hour?: number
   click_id_repeats?: number
+  click_id_other_networks?: number
   time_to_click_ms?: number
 }
 

@@ -267,6 +267,7 @@ fn fetch<'a>(
         source,
         user_agent,
         purpose,
+        ..Fetch::default()
     })
 }
 

@@ -187,6 +187,7 @@ fn fetch<'a>(
         source,
         user_agent,
         purpose,
+        ..Fetch::default()
     })
 }
 

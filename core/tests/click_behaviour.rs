@@ -305,3 +305,17 @@ fn times_past_year_9999_are_refused_or_read_as_its_end() {
     let _ = v.config(u64::MAX);
     let _ = v.report(ReportRange::LastDay, u64::MAX);
 }
+
+#[test]
+fn exclusions_can_be_ignored_for_clicks_they_do_not_cover() {
+    let v = verifier(Mode::Enabled);
+    v.exclude_app("com.app.id").unwrap();
+    let fetch = clickfence::click::Fetch {
+        ignore_exclusions: true,
+        ..Default::default()
+    };
+    assert_eq!(v.verify(URL, NOW).outcome.code(), "excluded");
+    let verdict = v.verify_fetch(URL, &fetch, NOW);
+    assert_eq!(verdict.outcome.code(), "missing_signature");
+    assert!(!verdict.accepted);
+}

@@ -166,6 +166,7 @@ fn ticket_vectors_consume_once() {
                 source,
                 user_agent: step["user_agent"].as_str(),
                 purpose: step["purpose"].as_str(),
+                ..Fetch::default()
             };
             let now = u64_of(step, "now");
             if str_of(step, "op") == "check" {

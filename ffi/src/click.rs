@@ -610,6 +610,7 @@ unsafe fn fetch_from<'a>(
         user_agent: unsafe { opt_text(user_agent, user_agent_len, "user_agent") }?,
         // SAFETY: the caller's contract.
         purpose: unsafe { opt_text(purpose, purpose_len, "purpose") }?,
+        ..Fetch::default()
     })
 }
 

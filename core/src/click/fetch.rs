@@ -14,6 +14,9 @@
 //! click.
 
 use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
 
 use crate::ip::Granularity;
 
@@ -31,6 +34,10 @@ pub struct Fetch<'a> {
     /// The value of the request's `Sec-Purpose` (or legacy `Purpose`,
     /// `X-Purpose`, `X-Moz`) header, to recognise prefetches.
     pub purpose: Option<&'a str>,
+    /// The click is attributed where the verifier's excluded apps do not
+    /// apply (a multi-tenant server's other tenants): validate it even when
+    /// its app is excluded.
+    pub ignore_exclusions: bool,
 }
 
 /// A repeat of a consumed click from the same client and user agent within
@@ -102,15 +109,20 @@ impl Fetch<'_> {
     }
 }
 
-/// Whether a user agent is a known link-preview fetcher.
+/// Whether a user agent is a known link-preview fetcher. Only the first
+/// 1,024 bytes are read, so an absurd header costs no more than that.
 pub fn is_preview_agent(user_agent: &str) -> bool {
-    // Preview tokens are ASCII; a bounded, lower-cased copy is enough and
-    // keeps an absurd header from costing more than the first 512 bytes.
-    let head = &user_agent.as_bytes()[..user_agent.len().min(512)];
-    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
-    PREVIEW_AGENT_TOKENS
-        .iter()
-        .any(|t| lower.windows(t.len()).any(|w| w == t.as_bytes()))
+    static TOKENS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let head = &user_agent.as_bytes()[..user_agent.len().min(1024)];
+    TOKENS
+        .get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(PREVIEW_AGENT_TOKENS)
+                .ok()
+        })
+        .as_ref()
+        .is_some_and(|ac| ac.is_match(head))
 }
 
 /// Whether a `Sec-Purpose` / `Purpose` / `X-Purpose` / `X-Moz` value marks a
@@ -189,6 +201,7 @@ mod tests {
                 source: Some(ip.parse().unwrap()),
                 user_agent: Some(ua),
                 purpose: None,
+                ..Fetch::default()
             }
             .fingerprint()
         };

@@ -21,8 +21,9 @@
 //! in 16 open-addressed tables (one control byte per bucket, load at most
 //! 7/8): between 49 and 98 bytes an entry depending on where the tables
 //! stand in their doubling; `BENCHMARKS.md` has the measurement at 10
-//! million. **Bound**: at most `capacity` live entries (default
-//! [`DEFAULT_TICKET_CAPACITY`]); a full table first drops expired entries,
+//! million. **Bound**: at most `capacity` live entries in the whole store
+//! (default [`DEFAULT_TICKET_CAPACITY`]; concurrent first uses may pass it
+//! by at most one per thread); a full store first drops expired entries,
 //! and if it is still full the click is answered `ticket_store_full`:
 //! refusing to count a click as valid is preferred to forgetting a ticket,
 //! which would let its replay pass. Only genuine signatures are ever
@@ -30,6 +31,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use super::fetch::DUPLICATE_SECONDS;
@@ -135,6 +137,9 @@ struct Shard {
 pub(crate) struct TicketStore {
     shards: [Mutex<Shard>; SHARDS],
     limits: Mutex<(usize, u64)>,
+    /// Entries held in all shards together: the bound is on the store, not
+    /// on each shard, so an uneven spread never refuses early.
+    held: AtomicUsize,
 }
 
 impl Default for TicketStore {
@@ -142,6 +147,7 @@ impl Default for TicketStore {
         Self {
             shards: Default::default(),
             limits: Mutex::new((DEFAULT_TICKET_CAPACITY, DEFAULT_TICKET_MAX_LIFETIME)),
+            held: AtomicUsize::new(0),
         }
     }
 }
@@ -183,21 +189,37 @@ impl TicketStore {
 
     /// Claims `ticket` at `now`.
     pub(crate) fn claim(&self, ticket: &Ticket, now: u64) -> Claim {
-        let (capacity, _) = self.limits();
-        let per_shard = capacity.div_ceil(SHARDS);
-        let mut shard = self.shard(&ticket.tag);
-        if let Some(e) = shard.map.get(&ticket.tag) {
-            if u64::from(e.expires_at) > now {
-                let used = Used {
-                    consumed_at: u64::from(e.consumed_at),
-                    fingerprint: e.fingerprint,
-                };
-                return used.judge(ticket.fingerprint, now);
+        {
+            let mut shard = self.shard(&ticket.tag);
+            match shard.map.get(&ticket.tag) {
+                Some(e) if u64::from(e.expires_at) > now => {
+                    let used = Used {
+                        consumed_at: u64::from(e.consumed_at),
+                        fingerprint: e.fingerprint,
+                    };
+                    return used.judge(ticket.fingerprint, now);
+                }
+                // An expired entry for the same tag is replaced in place.
+                Some(_) => {
+                    shard.insert(ticket, now);
+                    return Claim::First;
+                }
+                None if self.has_room() => {
+                    shard.insert(ticket, now);
+                    self.held.fetch_add(1, Ordering::Relaxed);
+                    return Claim::First;
+                }
+                None => {}
             }
-        } else if shard.map.len() >= per_shard && !shard.sweep(now, per_shard) {
+        }
+        // Full: drop what has expired everywhere, then look again.
+        self.sweep(now);
+        let mut shard = self.shard(&ticket.tag);
+        if !self.has_room() {
             return Claim::Full;
         }
         shard.insert(ticket, now);
+        self.held.fetch_add(1, Ordering::Relaxed);
         Claim::First
     }
 
@@ -205,16 +227,35 @@ impl TicketStore {
     /// table). Expired or surplus entries are skipped; returns whether it
     /// was kept.
     pub(crate) fn restore(&self, ticket: &Ticket, consumed_at: u64, now: u64) -> bool {
-        let (capacity, _) = self.limits();
+        if ticket.expires_at <= now {
+            return false;
+        }
+        if !self.has_room() {
+            self.sweep(now);
+        }
         let mut shard = self.shard(&ticket.tag);
-        if ticket.expires_at <= now
-            || (shard.map.len() >= capacity.div_ceil(SHARDS)
-                && !shard.sweep(now, capacity.div_ceil(SHARDS)))
-        {
+        let new = !shard.map.contains_key(&ticket.tag);
+        if new && !self.has_room() {
             return false;
         }
         shard.insert(ticket, consumed_at);
+        if new {
+            self.held.fetch_add(1, Ordering::Relaxed);
+        }
         true
+    }
+
+    fn has_room(&self) -> bool {
+        self.held.load(Ordering::Relaxed) < self.limits().0
+    }
+
+    /// Drops expired entries from every shard where any can have expired.
+    fn sweep(&self, now: u64) {
+        for shard in &self.shards {
+            let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            let dropped = shard.sweep(now);
+            self.held.fetch_sub(dropped, Ordering::Relaxed);
+        }
     }
 
     /// Live entries (expired ones not yet swept included).
@@ -250,18 +291,20 @@ impl Shard {
         self.map.insert(ticket.tag, entry);
     }
 
-    /// Drops expired entries if any can have expired; whether there is room.
-    fn sweep(&mut self, now: u64, per_shard: usize) -> bool {
-        if now >= self.next_expiry {
-            self.map.retain(|_, e| u64::from(e.expires_at) > now);
-            self.next_expiry = self
-                .map
-                .values()
-                .map(|e| u64::from(e.expires_at))
-                .min()
-                .unwrap_or(0);
+    /// Drops expired entries if any can have expired; how many went.
+    fn sweep(&mut self, now: u64) -> usize {
+        if self.map.is_empty() || now < self.next_expiry {
+            return 0;
         }
-        self.map.len() < per_shard
+        let before = self.map.len();
+        self.map.retain(|_, e| u64::from(e.expires_at) > now);
+        self.next_expiry = self
+            .map
+            .values()
+            .map(|e| u64::from(e.expires_at))
+            .min()
+            .unwrap_or(0);
+        before - self.map.len()
     }
 }
 
@@ -305,26 +348,40 @@ mod tests {
     #[test]
     fn a_full_store_refuses_instead_of_forgetting() {
         let s = TicketStore::default();
-        s.set_limits(SHARDS, 3600);
-        // Fill every shard (one entry each), all live.
-        let mut n = 0u8;
-        let mut filled = 0;
-        while filled < SHARDS {
-            let t = ticket(n, 5000, 1);
-            if s.claim(&t, 1000) == Claim::First {
-                filled += 1;
-            }
-            n += 1;
+        s.set_limits(3, 3600);
+        // Three live entries, whatever shards they fall in.
+        for n in 0..3 {
+            assert_eq!(s.claim(&ticket(n, 5000, 1), 1000), Claim::First);
         }
-        let full = (0..=255u8)
-            .map(|i| ticket(i, 5000, 1))
-            .find(|t| s.peek(&t.tag, 1000).is_none())
-            .unwrap();
-        assert_eq!(s.claim(&full, 1000), Claim::Full);
+        assert_eq!(s.claim(&ticket(3, 5000, 1), 1000), Claim::Full);
         // Consumed tickets are still known.
         assert_eq!(s.claim(&ticket(0, 5000, 9), 1000), Claim::Replayed);
-        // Once entries expire there is room again.
-        assert_eq!(s.claim(&full, 5000), Claim::First);
+        // Once entries expire there is room again, and the count follows.
+        assert_eq!(s.claim(&ticket(3, 6000, 1), 5000), Claim::First);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.held.load(Ordering::Relaxed), 1);
+        assert_eq!(s.claim(&ticket(4, 6000, 1), 5000), Claim::First);
+    }
+
+    #[test]
+    fn the_bound_is_the_whole_stores() {
+        let s = TicketStore::default();
+        s.set_limits(1000, 3600);
+        let first = (0..2000u32)
+            .filter(|i| {
+                let mut tag = [0u8; TAG_LEN];
+                tag[..4].copy_from_slice(&i.to_le_bytes());
+                // Every tag in one shard: the worst spread.
+                tag[TAG_LEN - 1] = 0;
+                let t = Ticket {
+                    tag,
+                    expires_at: 5000,
+                    fingerprint: 1,
+                };
+                s.claim(&t, 1000) == Claim::First
+            })
+            .count();
+        assert_eq!(first, 1000);
     }
 
     #[test]

@@ -495,7 +495,7 @@ impl ClickVerifier {
     /// is not a preview, the ticket to claim (its outcome is then `valid`).
     fn check_signature(&self, url: &str, fetch: &Fetch<'_>, now: u64) -> (Outcome, Option<Ticket>) {
         let keys = self.read_keys();
-        if app_id(url).is_some_and(|app| keys.excluded.contains(app)) {
+        if !fetch.ignore_exclusions && app_id(url).is_some_and(|app| keys.excluded.contains(app)) {
             return (Outcome::Excluded, None);
         }
         let (message, signature, expires) = match split_signed(url) {

@@ -73,6 +73,7 @@ rules! {
     ClickVelocityMinute = "click_velocity_minute", 25, false, "More than 5 clicks from the IP in the last minute.";
     ClickVelocityHour = "click_velocity_hour", 20, false, "More than 30 clicks from the IP in the last hour.";
     RepeatedClickId = "repeated_click_id", 30, false, "The click id was seen before.";
+    ClickIdOtherNetwork = "click_id_other_network", 40, false, "The click id was used from another network in the last hour (a replayed click).";
     InstantClick = "instant_click", 20, false, "The click came less than 500 ms after page load.";
     NoReferrer = "no_referrer", 5, false, "The Referer is missing or empty.";
 }

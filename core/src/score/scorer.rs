@@ -290,6 +290,13 @@ impl Scorer {
                 format!("click id seen {n} time(s) before"),
             );
         }
+        if let Some(n) = s.click_id_other_networks.filter(|n| *n >= 1) {
+            fire(
+                Rule::ClickIdOtherNetwork,
+                None,
+                format!("click id used from {n} other network(s)"),
+            );
+        }
         if let Some(ms) = s.time_to_click_ms.filter(|ms| *ms < INSTANT_CLICK_MS) {
             fire(
                 Rule::InstantClick,

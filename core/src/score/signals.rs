@@ -125,6 +125,11 @@ pub struct ClickSignals {
     /// Times this click id was seen before.
     #[serde(deserialize_with = "count")]
     pub click_id_repeats: Option<u64>,
+    /// Of those, times it came from another network (IPv4 /24, IPv6 /48)
+    /// in the last hour: a click id is one click, so another network's
+    /// use of it is a replay, whether or not clicks are signed.
+    #[serde(deserialize_with = "count")]
+    pub click_id_other_networks: Option<u64>,
     /// Milliseconds from page load to the click.
     #[serde(deserialize_with = "count")]
     pub time_to_click_ms: Option<u64>,

@@ -183,7 +183,7 @@ async fn consumed_tickets_outlive_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_shares_consumed_tickets_through_redis() {
-    let (_redis, port) = common::redis_server(None);
+    let (mut redis, port) = common::redis_server(None);
     let url = format!("redis://127.0.0.1:{port}");
     for shared in [false, true] {
         let dir = tempfile::tempdir().unwrap();
@@ -217,6 +217,25 @@ async fn a_fleet_shares_consumed_tickets_through_redis() {
                 click(&fleet[1], &path, "198.51.100.7", &[]).await.json["status"],
                 "duplicate"
             );
+            // Redis fails: each instance claims in its own store (counted),
+            // so a genuine click is still accepted and a replay to the
+            // same instance still refused.
+            let _ = redis.0.kill();
+            let _ = redis.0.wait();
+            let path = signed(&signer);
+            assert_eq!(
+                click(&fleet[2], &path, "198.51.100.7", &[]).await.json["status"],
+                "valid"
+            );
+            let replay = click(&fleet[2], &path, "203.0.113.9", &[]).await;
+            assert_eq!(replay.json["signature"], "replayed", "{}", replay.json);
+            let metrics = fleet[2].state.metrics.render(0).unwrap();
+            assert!(
+                metrics.lines().any(|l| l.contains("rate_store_errors")
+                    && l.contains("tickets")
+                    && !l.ends_with(" 0")),
+                "{metrics}"
+            );
         }
         for s in fleet {
             s.stop().await;
@@ -229,19 +248,54 @@ async fn a_fleet_shares_consumed_tickets_through_redis() {
 /// over HTTP from one address while forged clicks arrive from 150
 /// networks: replays are not valid clicks, so they cannot hold the breaker
 /// off (before one-time tickets they counted as valid and did).
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replays_cannot_hold_off_the_breaker() {
+    let (_redis, port) = common::redis_server(None);
+    for shared in [false, true] {
+        let url = format!("redis://127.0.0.1:{port}");
+        let rates = shared.then(|| Arc::new(SharedRates::new(&url).unwrap()));
+        replays_then_broken_signer(rates, &url).await;
+    }
+}
+
+async fn replays_then_broken_signer(rates: Option<Arc<SharedRates>>, redis_url: &str) {
+    let shared = rates.is_some();
     let dir = tempfile::tempdir().unwrap();
-    let (s, _) = Server::start(&dir.path().join("db")).await;
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| c.shared_rates = rates).await;
     let signer = signing(&s, "enabled").await;
     let long_ago = common::enabled_long_ago(&s);
     let path = signed(&signer);
+    // Its first use, two hours ago: in the verifier's own store, or the
+    // fleet's Redis (the key and value the core names).
     let ip = "192.0.2.1".parse().unwrap();
-    let first = s
+    let fetch = clickfence::click::Fetch {
+        source: Some(ip),
+        ..Default::default()
+    };
+    let inspection = s
         .state
         .clicks
-        .verify_from(&format!("{CLICK_BASE}{path}"), Some(ip), long_ago);
-    assert_eq!(first.outcome.code(), "valid");
+        .inspect(&format!("{CLICK_BASE}{path}"), &fetch, long_ago);
+    let ticket = *inspection.ticket().expect("a genuine signature");
+    if shared {
+        let mut con = redis::Client::open(redis_url)
+            .unwrap()
+            .get_connection()
+            .unwrap();
+        let key = ticket.shared_key("clickfence:ticket:");
+        let _: () = redis::cmd("SET")
+            .arg(&key)
+            .arg(ticket.shared_value(long_ago))
+            .arg("EX")
+            .arg(3600)
+            .query(&mut con)
+            .unwrap();
+    } else {
+        assert_eq!(
+            s.state.clicks.claim_ticket(&ticket, long_ago),
+            clickfence::click::Claim::First
+        );
+    }
     let broken = ClickSigner::new("the-network-lost-its-key").unwrap();
     for i in 0..150u32 {
         let replay = click(&s, &path, "192.0.2.1", &[]).await;
@@ -250,6 +304,107 @@ async fn replays_cannot_hold_off_the_breaker() {
         click(&s, &signed(&broken), &net, &[]).await;
     }
     let config = admin(&s, Method::GET, "/config").await.json;
-    assert_eq!(config["mode"], "report-only", "{config}");
+    assert_eq!(config["mode"], "report-only", "redis={shared}: {config}");
+    s.stop().await;
+}
+
+/// Without signatures (mode disabled, or an excluded app) nothing proves a
+/// click is the network's, so a click id is the ticket: its use from
+/// another network is at least flagged; a double click from the same
+/// network, or a chat app's preview before the person's click, is not.
+#[tokio::test]
+async fn unsigned_click_ids_replayed_from_another_network_are_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start(&dir.path().join("db")).await;
+    assert_eq!(
+        admin(&s, Method::POST, "/config/mode/disabled")
+            .await
+            .status,
+        200
+    );
+    let first = click(&s, "/c/1?clickid=abc", "198.51.100.7", &[]).await;
+    assert_eq!(first.json["status"], "valid", "{}", first.json);
+    let again = click(&s, "/c/1?clickid=abc", "198.51.100.8", &[]).await;
+    assert_eq!(again.json["status"], "valid", "same /24: {}", again.json);
+    let other = click(&s, "/c/1?clickid=abc", "203.0.113.9", &[]).await;
+    assert_ne!(
+        other.json["status"], "valid",
+        "another network: {}",
+        other.json
+    );
+    let v6 = click(&s, "/c/1?clickid=abc", "2001:db8:9::1", &[]).await;
+    assert_ne!(v6.json["status"], "valid", "another network: {}", v6.json);
+    // A preview first, then the person from their own network.
+    let preview = click(
+        &s,
+        "/c/1?clickid=xyz",
+        "31.13.64.1",
+        &[("user-agent", WHATSAPP)],
+    )
+    .await;
+    assert!(preview.status < 500);
+    let person = click(&s, "/c/1?clickid=xyz", "198.51.100.20", &[]).await;
+    assert_eq!(person.json["status"], "valid", "{}", person.json);
+    // An excluded app's attribution links are unsigned too.
+    assert_eq!(
+        admin(&s, Method::POST, "/config/mode/enabled").await.status,
+        200
+    );
+    assert_eq!(
+        admin(&s, Method::POST, "/config/excluded-app/com.excluded.app")
+            .await
+            .status,
+        200
+    );
+    let link = "/com.excluded.app?pid=net&clickid=def";
+    assert_eq!(
+        click(&s, link, "198.51.100.7", &[]).await.json["status"],
+        "valid"
+    );
+    let replay = click(&s, link, "203.0.113.9", &[]).await;
+    assert_ne!(replay.json["status"], "valid", "{}", replay.json);
+    s.stop().await;
+}
+
+/// The click-signing configuration is the server's, and its excluded apps
+/// cover the attribution site only: a `site_id` naming any other site
+/// cannot borrow them to get unsigned clicks accepted there.
+#[tokio::test]
+async fn excluded_apps_do_not_cross_to_other_sites() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start(&dir.path().join("db")).await;
+    // Another tenant: its own account and site (the admin command's path).
+    let account =
+        clickfence_server::ops::accounts::create(&s.state, "Other", "pro", now()).unwrap();
+    let other = clickfence_server::ops::sites::create(
+        &s.state,
+        account,
+        "Other",
+        "other-tenant.example",
+        now(),
+    )
+    .unwrap();
+    signing(&s, "enabled").await;
+    let exclude = admin(&s, Method::POST, "/config/excluded-app/com.excluded.app").await;
+    assert_eq!(exclude.status, 200);
+    let own = click(&s, "/com.excluded.app?pid=net", "198.51.100.7", &[]).await;
+    assert_eq!(
+        own.json["status"], "valid",
+        "the attribution site: {}",
+        own.json
+    );
+    let borrowed = format!("/com.excluded.app?site_id={other}&pid=net");
+    let r = click(&s, &borrowed, "198.51.100.8", &[]).await;
+    assert_eq!(r.status, 403, "{}", r.json);
+    assert_eq!(r.json["signature"], "missing_signature");
+    // Nor does naming a site on the /c/ route ("c" as an excluded app).
+    assert_eq!(
+        admin(&s, Method::POST, "/config/excluded-app/c")
+            .await
+            .status,
+        200
+    );
+    let r = click(&s, &format!("/c/{other}"), "198.51.100.9", &[]).await;
+    assert_eq!(r.status, 403, "{}", r.json);
     s.stop().await;
 }

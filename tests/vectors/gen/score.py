@@ -7,7 +7,8 @@ datacenter 35, proxy 20, invalid_signature 45, missing_signature 15,
 expired_signature 20, bot_user_agent 60, missing_user_agent 25,
 automation_detected 60 x confidence%, spy_tool 15, honeypot 70, trap_link 70,
 click_velocity_minute 25 (> 5/min), click_velocity_hour 20 (> 30/h),
-repeated_click_id 30, instant_click 20 (< 500 ms), no_referrer 5.
+repeated_click_id 30, click_id_other_network 40, instant_click 20 (< 500 ms),
+no_referrer 5, replayed_signature 60.
 
 Run: python3 tests/vectors/gen/score.py > tests/vectors/score.json
 """
@@ -66,6 +67,16 @@ cases = [
                                           "signature": "expired"},
          35, "valid", ["expired_signature", "spy_tool"], classification="expired_signature"),
     case("custom thresholds 50/20", {"ip_vpn": True}, 25, "flagged", ["vpn"], thresholds=(50, 20)),
+    case("a click id used from another network is at least flagged",
+         {"click_id_other_networks": 1}, 40, "flagged", ["click_id_other_network"]),
+    case("an unsigned click id repeated from another network blocks",
+         {"click_id_repeats": 1, "click_id_other_networks": 1}, 70, "blocked",
+         ["repeated_click_id", "click_id_other_network"], classification="click_id_other_network"),
+    case("a click id repeated from the same network (a double click) stays valid",
+         {"click_id_repeats": 1, "click_id_other_networks": 0}, 30, "valid", ["repeated_click_id"]),
+    case("a replayed signature is flagged even in report-only",
+         {"signature": "replayed", "user_agent": CHROME, "referrer": "https://g.example/"}, 60, "flagged",
+         ["replayed_signature"]),
     case("excluded and not-validated signatures fire nothing",
          {"signature": "excluded"}, 0, "valid", []),
 ]

@@ -53,6 +53,10 @@ pub struct ClickContext {
     pub user_agent: Option<String>,
     /// `Referer`.
     pub referrer: Option<String>,
+    /// Whether the click-signing exclusions apply: only to clicks
+    /// attributed to the attribution site (`--attribution-site`, else the
+    /// oldest active site), so no other tenant's site can borrow them.
+    pub exclusions_apply: bool,
     /// The prefetch marker: `Sec-Purpose`, or the legacy `Purpose`,
     /// `X-Purpose` or `X-Moz`, the first present.
     pub purpose: Option<String>,
@@ -85,6 +89,13 @@ pub fn build(
         Ok(to) => to,
         Err(why) => return Ok(Err(bad_target(why))),
     };
+    let exclusions_apply = match site_id {
+        None => true,
+        Some(_) => match state.config.attribution_site {
+            Some(id) => id == site.id,
+            None => state.attribution_site()?.is_some_and(|s| s.id == site.id),
+        },
+    };
     let (ip, source) = state.client(peer.ip(), headers);
     let country = state.visitor_country(ip, source, headers);
     let header = |name: &str| {
@@ -109,6 +120,7 @@ pub fn build(
         signed_url,
         user_agent: header("user-agent"),
         referrer: header("referer"),
+        exclusions_apply,
         purpose: ["sec-purpose", "purpose", "x-purpose", "x-moz"]
             .into_iter()
             .find_map(header),

@@ -1,6 +1,7 @@
 //! Step 2: the core's judgement of one click.
 
 use clickfence::click::Fetch;
+use clickfence::rate::VelocityCounts;
 use clickfence::score::{Assessment, ClickSignals, ClickStatus, SignatureSignal};
 use clickfence::Verdict;
 
@@ -19,36 +20,34 @@ pub struct Judgement {
     pub blocked_ip: bool,
 }
 
-/// Judges the click: blocks, velocity, click-id repeats, signature, score.
+/// Judges the click: blocks, signature, velocity, click-id repeats, score.
 pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreError> {
-    let now = ctx.now.max(0) as u64;
     let blocked_ip = state
         .blocks
         .contains(&state.store, ctx.site.id, ctx.ip, ctx.now)?;
-    let velocity = counted(state.record_velocity(
-        "velocity",
-        &state.velocity,
-        &format!("{}|{}", ctx.site.id, ctx.client),
-        now,
-    ));
-    let repeats = ctx.click_id.as_ref().and_then(|id| {
-        counted(state.record_velocity(
-            "click_ids",
-            &state.click_ids,
-            &format!("{}|{}", ctx.site.id, id),
-            now,
-        ))
-        .map(|c| c.last_hour.saturating_sub(1))
-    });
-    let verdict = verify(state, ctx)?;
+    let fetch = Fetch {
+        source: Some(ctx.ip),
+        user_agent: ctx.user_agent.as_deref(),
+        purpose: ctx.purpose.as_deref(),
+        ignore_exclusions: !ctx.exclusions_apply,
+    };
+    let verdict = verify(state, ctx, &fetch)?;
+    // A preview, a prefetch or a double click is not a new click: it must
+    // not make the person's own click look repeated or fast.
+    let counts = if verdict.outcome.is_new_click() && !fetch.is_preview() {
+        repeat_counts(state, ctx)
+    } else {
+        RepeatCounts::default()
+    };
     let signals = ClickSignals {
         blocked_ip,
         signature: SignatureSignal::from_outcome(&verdict.outcome),
         user_agent: Some(ctx.user_agent.clone()),
         referrer: Some(ctx.referrer.clone()),
-        clicks_last_minute: velocity.map(|v| v.last_minute),
-        clicks_last_hour: velocity.map(|v| v.last_hour),
-        click_id_repeats: repeats,
+        clicks_last_minute: counts.velocity.map(|v| v.last_minute),
+        clicks_last_hour: counts.velocity.map(|v| v.last_hour),
+        click_id_repeats: counts.click_id,
+        click_id_other_networks: counts.other_networks,
         ..ClickSignals::default()
     };
     let mut assessment = state
@@ -65,20 +64,57 @@ pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreErr
     })
 }
 
+/// The client's click velocity and the click id's earlier uses.
+#[derive(Debug, Default)]
+struct RepeatCounts {
+    velocity: Option<VelocityCounts>,
+    /// Earlier uses of the click id in the last hour.
+    click_id: Option<u64>,
+    /// Of those, uses from other networks (IPv4 /24, IPv6 /48).
+    other_networks: Option<u64>,
+}
+
+/// Records this click in the client's velocity and the click id's counts
+/// (overall and from this network), so a click id replayed from another
+/// network is seen whether or not clicks are signed.
+fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
+    let now = ctx.now.max(0) as u64;
+    let velocity = counted(state.record_velocity(
+        "velocity",
+        &state.velocity,
+        &format!("{}|{}", ctx.site.id, ctx.client),
+        now,
+    ));
+    let seen = |key: String| {
+        counted(state.record_velocity("click_ids", &state.click_ids, &key, now))
+            .map(|c| c.last_hour.saturating_sub(1))
+    };
+    let Some(id) = &ctx.click_id else {
+        return RepeatCounts {
+            velocity,
+            ..RepeatCounts::default()
+        };
+    };
+    let click_id = seen(format!("{}|{}", ctx.site.id, id));
+    let here = seen(format!("{}|{}|{}", ctx.site.id, id, ctx.network));
+    RepeatCounts {
+        velocity,
+        click_id,
+        other_networks: click_id
+            .zip(here)
+            .map(|(all, here)| all.saturating_sub(here)),
+    }
+}
+
 /// The click-signing check on the URL exactly as the network signed it,
 /// with the client's address so the breaker counts networks, not requests
 /// (the fleet's counts with `--redis`), and its user agent and purpose so
 /// previews and prefetches leave the ticket for the person. The ticket is
 /// claimed in Redis with `--redis`, else in the verifier's own store. A
 /// trip is persisted and logged at once.
-fn verify(state: &AppState, ctx: &ClickContext) -> Result<Verdict, StoreError> {
+fn verify(state: &AppState, ctx: &ClickContext, fetch: &Fetch<'_>) -> Result<Verdict, StoreError> {
     let now = ctx.now.max(0) as u64;
-    let fetch = Fetch {
-        source: Some(ctx.ip),
-        user_agent: ctx.user_agent.as_deref(),
-        purpose: ctx.purpose.as_deref(),
-    };
-    let inspection = state.clicks.inspect(&ctx.signed_url, &fetch, now);
+    let inspection = state.clicks.inspect(&ctx.signed_url, fetch, now);
     let claim = inspection.ticket().map(|t| state.claim_ticket(t, now));
     let (mut verdict, counted) = state.clicks.conclude(inspection, claim, now);
     if let Some(valid) = counted {
