@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-export const ADMIN_TOKEN = 'browser-admin-token';
-export const API_SECRET = 'browser-api-secret';
+export const ADMIN_TOKEN = 'browser-admin-token-Lx4vB8nQ2zK7tP5wM9rC3y';
+export const API_SECRET = 'browser-api-secret-Dj6pW3sN9xF2hT8kV5mR7q';
 
 const bin = process.env.CLICKFENCE_SERVER_BIN ?? 'target/debug/clickfence-server';
 
@@ -28,8 +28,12 @@ export async function freePort() {
  * answers as itself (a port taken by someone else in between is retried).
  */
 export async function startServer() {
+  // A database given from outside (PostgreSQL) outlives an attempt: the demo
+  // token its first start printed is the one to use on a retry.
+  let token;
   for (let attempt = 0; ; attempt += 1) {
-    const server = await startOnce();
+    const server = await startOnce(token);
+    token = server.token;
     const health = await fetch(`${server.url}/healthz`).then((r) => r.json()).catch(() => null);
     if (health?.status === 'ok') return server;
     await server.stop();
@@ -37,7 +41,7 @@ export async function startServer() {
   }
 }
 
-async function startOnce() {
+async function startOnce(earlierToken) {
   const dir = mkdtempSync(join(tmpdir(), 'clickfence-browser-'));
   const db = process.env.CLICKFENCE_BROWSER_DB ?? join(dir, 'dashboard.db');
   // A fixed port rather than 0: signed click links are verified against
@@ -63,7 +67,7 @@ async function startOnce() {
     child.on('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
   });
   const url = await ready;
-  const token = /(mcs_live_[A-Za-z0-9]+)/.exec(stderr)?.[1];
+  const token = /(mcs_live_[A-Za-z0-9]+)/.exec(stderr)?.[1] ?? earlierToken;
   if (!token) throw new Error(`no demo token printed: ${stderr}`);
   return {
     url,

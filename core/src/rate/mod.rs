@@ -4,6 +4,7 @@
 
 mod error;
 mod headers;
+mod key;
 mod limiter;
 mod quota;
 pub mod redis;
@@ -12,6 +13,7 @@ mod velocity;
 mod window;
 
 pub use error::RateError;
+pub use key::{client_key, CLIENT_KEY_MAX};
 pub use limiter::{RateLimiter, DEFAULT_MAX_KEYS};
 pub use quota::{Quota, DEFAULT_LIMIT, DEFAULT_WINDOW};
 pub use store::MAX_KEY_LEN;

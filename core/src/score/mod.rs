@@ -3,6 +3,7 @@
 //! (defaults 70 / 40, as the platform spec's site example shows).
 
 mod agent;
+mod bounds;
 mod error;
 mod pause;
 mod rules;
@@ -10,6 +11,7 @@ mod scorer;
 mod signals;
 mod stats;
 
+pub use bounds::{bounded, oversized, CLICK_ID_MAX, REFERRER_MAX, USER_AGENT_MAX};
 pub use error::ScoreError;
 pub use pause::{PauseWindow, PAUSE_MIN_CLICKS, PAUSE_MIN_SOURCES, PAUSE_SECS, PAUSE_WINDOW_SECS};
 pub use rules::{

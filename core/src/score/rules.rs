@@ -66,6 +66,7 @@ rules! {
     ReplayedSignature = "replayed_signature", 60, false, "The click's genuine signature was already used by an earlier click (a replayed ticket).";
     BotUserAgent = "bot_user_agent", 60, false, "The User-Agent matches a known bot or crawler.";
     MissingUserAgent = "missing_user_agent", 25, false, "The User-Agent is missing or empty.";
+    OversizedHeader = "oversized_header", 40, false, "The User-Agent or Referer is longer than any browser sends (over 512 or 4,096 bytes).";
     AutomationDetected = "automation_detected", 60, false, "The pixel saw automation (points scaled by the strongest signal's confidence).";
     SpyTool = "spy_tool", 15, false, "A store-spy tool was detected.";
     Honeypot = "honeypot", 70, false, "A honeypot field was filled.";

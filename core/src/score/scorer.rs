@@ -233,6 +233,16 @@ impl Scorer {
             ),
             _ => {}
         }
+        if super::bounds::oversized(
+            s.user_agent.as_ref().and_then(|u| u.as_deref()),
+            s.referrer.as_ref().and_then(|r| r.as_deref()),
+        ) {
+            fire(
+                Rule::OversizedHeader,
+                None,
+                "user agent or referrer longer than any browser sends".into(),
+            );
+        }
         // Absent = unknown; null or blank = known to be missing; one no
         // browser would send counts as missing too.
         let ua = s

@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod auth_failures;
 pub mod blocks;
 pub mod cli;
 pub mod counters;
@@ -14,6 +15,7 @@ pub mod fleet;
 pub mod intake;
 pub mod metrics;
 pub mod ops;
+pub mod secrets;
 pub mod shared_rates;
 pub mod state;
 pub mod storage;

@@ -217,10 +217,11 @@ pub async fn tag_route(request: Request, next: Next) -> Response {
 pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
     if let Some(expected) = state.config.metrics_token.as_deref() {
         let given = crate::bearer(request.headers()).unwrap_or("");
-        if !crate::secret_eq(given, expected) {
+        let valid = crate::secret_eq(given, expected);
+        if let Err(refused) = crate::auth_failures::judge_request(&state, &request, valid).await {
             return crate::surface::Surface::Site.error(
-                StatusCode::UNAUTHORIZED,
-                "Missing or invalid metrics token.",
+                refused.status(),
+                refused.message("Missing or invalid metrics token."),
             );
         }
     }

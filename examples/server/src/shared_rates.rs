@@ -93,6 +93,26 @@ impl SharedRates {
         }
     }
 
+    /// Decides `cost` units of `key` under `quota` in Redis only: `None`
+    /// when Redis cannot answer (logged and counted) or refuses the check,
+    /// for callers that keep their own in-process count beside it.
+    pub fn check_remote(
+        &self,
+        what: &str,
+        key: &str,
+        quota: Quota,
+        cost: u32,
+        metrics: &crate::metrics::Metrics,
+    ) -> Option<RateDecision> {
+        match self.remote(key, quota, cost) {
+            Ok(decision) => decision.ok(),
+            Err(e) => {
+                self.failed(what, &e, metrics);
+                None
+            }
+        }
+    }
+
     /// Records one event of `key` in Redis's minute and hour windows and
     /// returns the fleet's counts, or, when Redis cannot answer, records it
     /// in `local` (see the module's documentation).

@@ -20,6 +20,14 @@ pub fn generate() -> Result<String, getrandom::Error> {
     Ok(out)
 }
 
+/// Whether `token` has the shape [`generate`] gives (`mcs_live_` and 40
+/// base62 characters); anything else is wrong without a lookup.
+pub fn well_formed(token: &str) -> bool {
+    token.len() == 49
+        && token.starts_with("mcs_live_")
+        && token.bytes().skip(9).all(|b| b.is_ascii_alphanumeric())
+}
+
 /// The stored form of a token: lower-case hex SHA-256 of its text.
 pub fn hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())

@@ -749,11 +749,14 @@ fn the_database_is_owner_only_and_secrets_stay_out_of_argv_and_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     let secret_file = dir.path().join("api-secret");
-    std::fs::write(&secret_file, "from-a-file\n").unwrap();
+    std::fs::write(&secret_file, "from-a-file-Kq8zN3vX5pL2mR7tW9yB4cF6\n").unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_clickfence-server"))
         .args(["--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
         .env("CLICKFENCE_API_SECRET_FILE", &secret_file)
-        .env("CLICKFENCE_ADMIN_TOKEN", "admin-from-env")
+        .env(
+            "CLICKFENCE_ADMIN_TOKEN",
+            "admin-from-env-Jx4kP8qZ2vN6mT3wR9bY5cL7",
+        )
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -778,9 +781,15 @@ fn the_database_is_owner_only_and_secrets_stay_out_of_argv_and_the_log() {
     let (right, wrong) = rt.block_on(async {
         let url = format!("http://{addr}/api/analytics/summary?shop=x.myshopify.com");
         (
-            call(Method::GET, &url, Some("from-a-file"), None, &[])
-                .await
-                .status,
+            call(
+                Method::GET,
+                &url,
+                Some("from-a-file-Kq8zN3vX5pL2mR7tW9yB4cF6"),
+                None,
+                &[],
+            )
+            .await
+            .status,
             call(Method::GET, &url, Some("guess"), None, &[])
                 .await
                 .status,
@@ -800,8 +809,62 @@ fn the_database_is_owner_only_and_secrets_stay_out_of_argv_and_the_log() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         !stdout.contains("mcs_live_")
-            && !stdout.contains("admin-from-env")
-            && !stdout.contains("from-a-file"),
+            && !stdout.contains("admin-from-env-Jx4kP8qZ2vN6mT3wR9bY5cL7")
+            && !stdout.contains("from-a-file-Kq8zN3vX5pL2mR7tW9yB4cF6"),
         "{stdout}"
     );
+}
+
+/// Clicks with 6 KiB `User-Agent` and `Referer` headers: stored cut to the
+/// core's caps (512 and 4,096 bytes), and the oversized header is itself a
+/// reason (40 points), so such clicks are flagged at least.
+#[tokio::test]
+async fn absurd_headers_are_stored_bounded_and_scored() {
+    let (_d, s, _) = fresh(|_| {}).await;
+    let ua = format!("Mozilla/5.0 {}", "A".repeat(6 * 1024));
+    let referrer = format!("https://g.example/{}", "r".repeat(6 * 1024));
+    for i in 0..20 {
+        let r = call(
+            Method::GET,
+            &s.url("/c/1"),
+            None,
+            None,
+            &[
+                ("user-agent", &ua),
+                ("referer", &referrer),
+                ("x-forwarded-for", &format!("198.51.100.{i}")),
+            ],
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            200,
+            "{}",
+            r.body.chars().take(200).collect::<String>()
+        );
+        assert_ne!(r.json["status"], "valid", "{}", r.json);
+    }
+    let rows = s
+        .state
+        .store
+        .query_rows(
+            "SELECT LENGTH(user_agent), LENGTH(referrer), reasons FROM clicks",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(rows.len(), 20);
+    for row in rows {
+        let n = |v: &clickfence_server::storage::db::Value| match v {
+            clickfence_server::storage::db::Value::Int(n) => *n,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(n(&row[0]), 512);
+        assert_eq!(n(&row[1]), 4096);
+        assert!(
+            format!("{:?}", row[2]).contains("oversized_header"),
+            "{:?}",
+            row[2]
+        );
+    }
+    s.stop().await;
 }

@@ -408,3 +408,41 @@ async fn excluded_apps_do_not_cross_to_other_sites() {
     assert_eq!(r.status, 403, "{}", r.json);
     s.stop().await;
 }
+
+/// A 4,000-byte click id is still counted (its reuse from another network is
+/// flagged), and with `--redis` no key holds the client's text: every key
+/// built from it is bounded by the core (`rate::client_key`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_click_ids_are_counted_and_never_stored_raw() {
+    let (_redis, port) = common::redis_server(None);
+    let url = format!("redis://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let rates = Arc::new(SharedRates::new(&url).unwrap());
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| c.shared_rates = Some(rates)).await;
+    assert_eq!(
+        admin(&s, Method::POST, "/config/mode/disabled")
+            .await
+            .status,
+        200
+    );
+    let path = format!("/c/1?clickid={}", "k".repeat(4000));
+    let first = click(&s, &path, "198.51.100.7", &[]).await;
+    assert_eq!(first.json["status"], "valid", "{}", first.json);
+    let replay = click(&s, &path, "203.0.113.9", &[]).await;
+    assert_ne!(replay.json["status"], "valid", "{}", replay.json);
+    let mut con = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut con).unwrap();
+    assert!(!keys.is_empty());
+    for key in &keys {
+        assert!(
+            key.len() < 200,
+            "a key of {} bytes: {}",
+            key.len(),
+            &key[..80]
+        );
+    }
+    s.stop().await;
+}

@@ -8,7 +8,8 @@ expired_signature 20, bot_user_agent 60, missing_user_agent 25,
 automation_detected 60 x confidence%, spy_tool 15, honeypot 70, trap_link 70,
 click_velocity_minute 25 (> 5/min), click_velocity_hour 20 (> 30/h),
 repeated_click_id 30, click_id_other_network 40, instant_click 20 (< 500 ms),
-no_referrer 5, replayed_signature 60.
+no_referrer 5, replayed_signature 60, oversized_header 40 (User-Agent over
+512 bytes or Referer over 4,096).
 
 Run: python3 tests/vectors/gen/score.py > tests/vectors/score.json
 """
@@ -77,6 +78,12 @@ cases = [
     case("a replayed signature is flagged even in report-only",
          {"signature": "replayed", "user_agent": CHROME, "referrer": "https://g.example/"}, 60, "flagged",
          ["replayed_signature"]),
+    case("a referrer longer than any browser sends",
+         {"user_agent": CHROME, "referrer": "https://g.example/" + "r" * 4100}, 40, "flagged",
+         ["oversized_header"]),
+    case("a user agent of 513 bytes is oversized, one of 512 is not",
+         {"user_agent": CHROME + " " + "x" * (512 - len(CHROME)), "referrer": "https://g.example/"}, 40, "flagged",
+         ["oversized_header"]),
     case("excluded and not-validated signatures fire nothing",
          {"signature": "excluded"}, 0, "valid", []),
 ]

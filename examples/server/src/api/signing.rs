@@ -126,18 +126,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for SigningQuery<T
 }
 
 /// Route layer of the whole API: 401 unless the request carries the admin
-/// token (compared in constant time).
+/// token (compared in constant time first, so a neighbour's guessing never
+/// refuses it), 429 once the address is past the shared failure quota.
 pub async fn require_admin(
     State(state): State<Arc<AppState>>,
     request: Request,
     next: Next,
 ) -> Response {
     let given = crate::bearer(request.headers()).unwrap_or("");
-    match &state.config.admin_token {
-        Some(expected) if crate::secret_eq(given, expected) => next.run(request).await,
-        _ => SigningError {
-            status: StatusCode::UNAUTHORIZED,
-            message: "Not authorized".into(),
+    let valid = state
+        .config
+        .admin_token
+        .as_deref()
+        .is_some_and(|expected| crate::secret_eq(given, expected));
+    match crate::auth_failures::judge_request(&state, &request, valid).await {
+        Ok(()) => next.run(request).await,
+        Err(refused) => SigningError {
+            status: refused.status(),
+            message: refused.message("Not authorized").into(),
         }
         .into_response(),
     }

@@ -32,6 +32,9 @@ pub enum CliError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A secret is too weak to serve with.
+    #[error("{0}")]
+    Weak(String),
 }
 
 fn setup(what: impl std::fmt::Display, why: impl std::fmt::Display) -> CliError {
@@ -418,6 +421,17 @@ fn secret(direct: &Option<String>, file: &Option<PathBuf>) -> Result<Option<Stri
 pub fn run(mut cli: Cli) -> Result<(), CliError> {
     cli.api_secret = secret(&cli.api_secret, &cli.api_secret_file)?;
     cli.admin_token = secret(&cli.admin_token, &cli.admin_token_file)?;
+    if matches!(cli.command, None | Some(Command::Serve)) {
+        for (what, given) in [
+            ("--api-secret", &cli.api_secret),
+            ("--admin-token", &cli.admin_token),
+            ("--metrics-token", &cli.metrics_token),
+        ] {
+            if let Some(secret) = given {
+                crate::secrets::check(what, secret).map_err(CliError::Weak)?;
+            }
+        }
+    }
     let store = Store::open(&cli.db).map_err(|e| setup(crate::storage::describe(&cli.db), e))?;
     let serving = matches!(cli.command, None | Some(Command::Serve));
     let random_secret = || {

@@ -608,6 +608,10 @@ pub enum EdgeSecretErrors {
     /// Missing or wrong API secret.
     #[response(status = 401)]
     Unauthorized(EdgeError),
+    /// Too many failed authentications from this address (a quota every
+    /// secret shares; a right secret is never refused by it).
+    #[response(status = 429)]
+    TooMany(EdgeError),
 }
 
 /// The errors of the click-signing API (400, 401).
@@ -619,4 +623,8 @@ pub enum SigningErrors {
     /// Missing or wrong admin token.
     #[response(status = 401)]
     Unauthorized(MessageError),
+    /// Too many failed authentications from this address (a quota every
+    /// secret shares; a right token is never refused by it).
+    #[response(status = 429)]
+    TooMany(MessageError),
 }

@@ -95,6 +95,9 @@ fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
             ..RepeatCounts::default()
         };
     };
+    // The click id is the client's text: bounded (hashed when long or odd)
+    // before it becomes a key, here or in Redis.
+    let id = clickfence::rate::client_key(id);
     let click_id = seen(format!("{}|{}", ctx.site.id, id));
     let here = seen(format!("{}|{}|{}", ctx.site.id, id, ctx.network));
     RepeatCounts {

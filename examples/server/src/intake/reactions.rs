@@ -3,7 +3,9 @@
 //! with `site.paused` (or the resume with `site.resumed`).
 
 use clickfence::ip::Granularity;
-use clickfence::score::{ClickStatus, PAUSE_SECS, PAUSE_WINDOW_SECS};
+use clickfence::score::{
+    bounded, ClickStatus, PAUSE_SECS, PAUSE_WINDOW_SECS, REFERRER_MAX, USER_AGENT_MAX,
+};
 use clickfence::webhook::{BlockSource, Event, FraudDetected, IpBlocked, SitePaused, SiteResumed};
 
 use super::{ClickContext, Judgement};
@@ -65,8 +67,13 @@ fn insert(tx: &Tx<'_>, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreEr
         classification: j.assessment.classification(),
         score: i64::from(j.assessment.score),
         reasons: &reasons,
-        user_agent: ctx.user_agent.as_deref(),
-        referrer: ctx.referrer.as_deref(),
+        // Cut to the core's caps (the scorer saw them whole: an oversized
+        // header is a reason of its own, `oversized_header`).
+        user_agent: ctx
+            .user_agent
+            .as_deref()
+            .map(|u| bounded(u, USER_AGENT_MAX).0),
+        referrer: ctx.referrer.as_deref().map(|r| bounded(r, REFERRER_MAX).0),
         country: ctx.country.as_deref(),
         at: ctx.now,
     })

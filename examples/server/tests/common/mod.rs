@@ -10,9 +10,9 @@ use clickfence::IpSet;
 use clickfence_server::state::{AppState, ServerConfig};
 
 /// The edge API secret of test servers.
-pub const API_SECRET: &str = "edge-secret";
+pub const API_SECRET: &str = "edge-secret-Hs5nK8qW2xR7vM3tY9bZ4cP6";
 /// The click-signing admin token of test servers.
-pub const ADMIN_TOKEN: &str = "admin-token";
+pub const ADMIN_TOKEN: &str = "admin-token-Vq7rT2mX9kP4wZ6nB3yL8cJ5";
 /// The public base URL test click links are signed under.
 pub const CLICK_BASE: &str = "https://clicks.example.com";
 use clickfence_server::storage::Store;

@@ -165,22 +165,26 @@ pub fn shop(shop: Option<String>) -> EdgeResult<String> {
 }
 
 /// Route layer of sync-ip-blocking-config, analytics, feeds and billing:
-/// `Authorization: Bearer <API_SECRET>`, compared in constant time.
+/// `Authorization: Bearer <API_SECRET>`, compared in constant time first;
+/// wrong ones count in the shared failure quota (429 past it).
 pub async fn require_api_secret(
     State(state): State<Arc<AppState>>,
     request: Request,
     next: Next,
 ) -> Response {
     let given = crate::bearer(request.headers()).unwrap_or("");
-    if state
+    let valid = state
         .config
         .api_secret
         .as_deref()
-        .is_some_and(|s| crate::secret_eq(given, s))
-    {
-        next.run(request).await
-    } else {
-        EdgeError::new(StatusCode::UNAUTHORIZED, "Missing or invalid authorization").into_response()
+        .is_some_and(|s| crate::secret_eq(given, s));
+    match crate::auth_failures::judge_request(&state, &request, valid).await {
+        Ok(()) => next.run(request).await,
+        Err(refused) => EdgeError::new(
+            refused.status(),
+            refused.message("Missing or invalid authorization"),
+        )
+        .into_response(),
     }
 }
 

@@ -10,8 +10,9 @@ use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::request::Parts;
 
 use axum::http::{HeaderMap, StatusCode};
-use clickfence::ip::Granularity;
 use clickfence::rate::RateDecision;
+
+pub use crate::auth_failures::{AuthFailures, Refusal};
 
 use super::error::ApiError;
 use super::rate::RateSlot;
@@ -148,49 +149,26 @@ pub fn authorize(
     Ok(caller)
 }
 
-/// Failed authentications of one client address (the IPv6 /64): past
-/// [`crate::state::AUTH_FAILURES_PER_MINUTE`] a minute, every attempt from
-/// it is refused, so guessing credentials is slow and a flood of bad ones
-/// costs no lookups. Shared by the API and the dashboard's sign-in.
-pub struct AuthFailures<'a> {
-    state: &'a AppState,
-    key: String,
-    now: u64,
-}
-
-impl<'a> AuthFailures<'a> {
-    /// The failure count of the client `headers` and `peer` name.
-    pub fn of(state: &'a AppState, headers: &HeaderMap, peer: SocketAddr, now: i64) -> Self {
-        let (client, _) = state.client(peer.ip(), headers);
-        Self {
-            state,
-            key: format!("auth:{}", Granularity::CLIENT.label(client)),
-            now: now.max(0) as u64,
-        }
-    }
-
-    fn rate(&self, cost: u32) -> Result<RateDecision, clickfence::RateError> {
-        let s = self.state;
-        s.rate("auth_failures", &s.auth_failures, &self.key, cost, self.now)
-    }
-
-    /// 429 when the address is past its quota.
-    pub fn gate(&self) -> Result<(), ApiError> {
-        let failures = self.rate(0).map_err(ApiError::internal)?;
-        if failures.remaining > 0 {
-            return Ok(());
-        }
-        self.state.metrics.refused("auth_failures");
-        Err(ApiError::new(
+/// The API's answer to a refused credential: 429 past the address's
+/// failure quota, else 401 with `message`.
+pub fn refusal(refused: Refusal, message: &'static str) -> ApiError {
+    match refused {
+        Refusal::TooMany(rate) => ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many failed authentications from this address.",
         )
-        .with_rate(self.rate(1).ok()))
+        .with_rate(rate),
+        Refusal::Unauthorized(rate) => {
+            ApiError::new(StatusCode::UNAUTHORIZED, message).with_rate(rate)
+        }
     }
+}
 
-    /// Counts one failure and answers 401 with `message`.
-    pub fn fail(&self, message: &'static str) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, message).with_rate(self.rate(1).ok())
+/// [`AuthFailures::judge`] of a wrong or missing credential, as the API answers it.
+pub fn failed(failures: &AuthFailures<'_>, message: &'static str) -> ApiError {
+    match failures.judge(false) {
+        Err(refused) => refusal(refused, message),
+        Ok(()) => ApiError::new(StatusCode::UNAUTHORIZED, message),
     }
 }
 
@@ -235,12 +213,18 @@ pub fn authenticate_token(
     token: Option<&str>,
 ) -> Result<(Caller, Vec<String>), ApiError> {
     let now = now();
-    failures.gate()?;
+    // The credential first (owners first), then the failure quota; only a
+    // token of the right shape costs a lookup.
     let Some(token) = token else {
-        return Err(failures.fail("Missing bearer token."));
+        return Err(failed(failures, "Missing bearer token."));
     };
-    let Some(record) = live_token(state, &crate::tokens::hash(token), now)? else {
-        return Err(failures.fail("Invalid, expired or revoked token."));
+    let record = if crate::tokens::well_formed(token) {
+        live_token(state, &crate::tokens::hash(token), now)?
+    } else {
+        None
+    };
+    let Some(record) = record else {
+        return Err(failed(failures, "Invalid, expired or revoked token."));
     };
     let token_key = format!("token:{}", record.id);
     let rate = state
