@@ -109,6 +109,7 @@ export interface ClickSignals {
   clicks_last_hour?: number
   click_id_repeats?: number
   click_id_other_networks?: number
+  network_clicks_last_hour?: number
   time_to_click_ms?: number
 }
 

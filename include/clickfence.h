@@ -590,7 +590,7 @@ clickfence_status clickfence_click_verifier_verify(const struct clickfence_click
 
 // `clickfence_click_verifier_verify` for a click from `source` (the client's
 // IP address as text; NULL for unknown). The circuit breaker counts failing
-// networks (IPv4 /24, IPv6 /48), so no single client can trip it. A
+// sources (IPv4 /24, IPv6 /32), so no single client can trip it. A
 // malformed source is `CLICKFENCE_INVALID_IP` and nothing is counted.
 //
 // # Safety

@@ -188,7 +188,7 @@ pub struct ClickVerifyOptions {
     /// Unix seconds (default: the clock).
     pub now: Option<f64>,
     /// The client's IP address. The circuit breaker counts failing networks
-    /// (IPv4 /24, IPv6 /48); failures without a source all count as one, so
+    /// (IPv4 /24, IPv6 /32); failures without a source all count as one, so
     /// pass it wherever you know it. A repeat from the same client (IPv4
     /// address, IPv6 /64) and user agent within 5 s is a `duplicate`.
     pub source: Option<String>,
@@ -251,6 +251,19 @@ impl From<clickfence::Verdict> for ClickVerdict {
             tripped: v.tripped,
         }
     }
+}
+
+/// The request a `verify` or `check` call describes, and its time.
+fn request(o: Option<&ClickVerifyOptions>) -> Result<(Fetch<'_>, u64)> {
+    let Some(o) = o else {
+        return Ok((Fetch::default(), now_or(None)?));
+    };
+    let fetch = fetch(
+        o.source.as_deref(),
+        o.user_agent.as_deref(),
+        o.purpose.as_deref(),
+    )?;
+    Ok((fetch, now_or(o.now)?))
 }
 
 /// The request's source, user agent and purpose for the core.
@@ -386,35 +399,15 @@ impl ClickVerifier {
     /// Verifies a received click URL, consumes its one-time ticket and counts it in the report.
     #[napi(catch_unwind)]
     pub fn verify(&self, url: String, options: Option<ClickVerifyOptions>) -> Result<ClickVerdict> {
-        let o = options.unwrap_or(ClickVerifyOptions {
-            now: None,
-            source: None,
-            user_agent: None,
-            purpose: None,
-        });
-        let fetch = fetch(
-            o.source.as_deref(),
-            o.user_agent.as_deref(),
-            o.purpose.as_deref(),
-        )?;
-        Ok(self.0.verify_fetch(&url, &fetch, now_or(o.now)?).into())
+        let (fetch, now) = request(options.as_ref())?;
+        Ok(self.0.verify_fetch(&url, &fetch, now).into())
     }
 
     /// Looks without consuming or counting: the outcome `verify` would give now (a used ticket reads `replayed` or `duplicate`).
     #[napi(catch_unwind, ts_return_type = "ClickOutcome")]
     pub fn check(&self, url: String, options: Option<ClickVerifyOptions>) -> Result<String> {
-        let o = options.unwrap_or(ClickVerifyOptions {
-            now: None,
-            source: None,
-            user_agent: None,
-            purpose: None,
-        });
-        let fetch = fetch(
-            o.source.as_deref(),
-            o.user_agent.as_deref(),
-            o.purpose.as_deref(),
-        )?;
-        Ok(self.0.check(&url, &fetch, now_or(o.now)?).code().to_owned())
+        let (fetch, now) = request(options.as_ref())?;
+        Ok(self.0.check(&url, &fetch, now).code().to_owned())
     }
 
     /// For a fleet sharing consumed tickets in Redis: checks the signature and names the ticket to claim; pass `SET key value NX GET EX ttl`'s answer to `conclude` (what `RedisClickTickets` does).

@@ -409,7 +409,7 @@ pub const CLICKFENCE_MAX_KEY_ID_LEN: usize = 128;
 
 /// `clickfence_click_verifier_verify` for a click from `source` (the client's
 /// IP address as text; NULL for unknown). The circuit breaker counts failing
-/// networks (IPv4 /24, IPv6 /48), so no single client can trip it. A
+/// sources (IPv4 /24, IPv6 /32), so no single client can trip it. A
 /// malformed source is `CLICKFENCE_INVALID_IP` and nothing is counted.
 ///
 /// # Safety

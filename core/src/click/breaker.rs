@@ -10,7 +10,8 @@
 //! 1. **The spec's rule**: at least [`BREAKER_MIN_CLICKS`] validated clicks,
 //!    of which more than 90% failed.
 //! 2. **Many sources**: the failures came from at least
-//!    [`BREAKER_MIN_SOURCES`] distinct networks (IPv4 /24, IPv6 /48). One
+//!    [`BREAKER_MIN_SOURCES`] distinct sources (IPv4 /24, IPv6 /32: a
+//!    provider's allocation, so rotating inside one buys nothing). One
 //!    client, or a handful, can never trip it. Failures whose source is not
 //!    known all count as one network, so a caller that passes no source
 //!    cannot be tripped at all (fail safe: validation stays on).
@@ -43,7 +44,7 @@ use crate::ip::Granularity;
 
 /// Fewer validated clicks than this in the window never trip the breaker.
 pub const BREAKER_MIN_CLICKS: u64 = 100;
-/// Distinct failing networks (IPv4 /24, IPv6 /48) needed to trip it.
+/// Distinct failing sources (IPv4 /24, IPv6 /32) needed to trip it.
 pub const BREAKER_MIN_SOURCES: usize = 20;
 /// Minutes without any valid click before the breaker may trip.
 pub const BREAKER_QUIET_MINUTES: u64 = 50;
@@ -161,7 +162,7 @@ impl Breaker {
     }
 
     fn note_source(&mut self, source: Option<IpAddr>, minute: u64) {
-        let key = source.map_or(UNKNOWN_SOURCE, |ip| Granularity::NETWORK.key(ip));
+        let key = source.map_or(UNKNOWN_SOURCE, |ip| Granularity::SOURCE.key(ip));
         if self.sources.len() >= MAX_SOURCES && !self.sources.contains_key(&key) {
             self.sources
                 .retain(|_, seen| *seen + WINDOW_MINUTES > minute);

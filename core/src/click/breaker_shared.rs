@@ -98,13 +98,13 @@ pub fn shared_breaker_keys(prefix: &str) -> [String; 2] {
     ]
 }
 
-/// The script's `ARGV[2]` for a failure from `source`: its network (IPv4
-/// /24, IPv6 /48) in hex, or `-` when the source is not known (all such
+/// The script's `ARGV[2]` for a failure from `source`: its source (IPv4
+/// /24, IPv6 /32) in hex, or `-` when the source is not known (all such
 /// failures are one network, as in-process).
 pub fn shared_breaker_source(source: Option<IpAddr>) -> String {
     source.map_or_else(
         || "-".to_owned(),
-        |ip| format!("{:032x}", Granularity::NETWORK.key(ip)),
+        |ip| format!("{:032x}", Granularity::SOURCE.key(ip)),
     )
 }
 

@@ -293,7 +293,7 @@ impl ClickVerifier {
 
     /// [`verify`](Self::verify) for a click from `source` (the client's
     /// address). The circuit breaker counts failing *networks* (IPv4 /24,
-    /// IPv6 /48), so it trips only when failures come from many of them;
+    /// IPv6 /32), so it trips only when failures come from many of them;
     /// failures with no source all count as one network.
     pub fn verify_from(&self, url: &str, source: Option<IpAddr>, now: u64) -> Verdict {
         let fetch = Fetch {

@@ -5,7 +5,7 @@
 //! "new" addresses for free. Velocity, auto-blocks and per-address limits key
 //! a client by [`Granularity::CLIENT`] (the IPv4 address, the IPv6 /64);
 //! counting independent *sources* (the circuit breaker, auto-pause) uses the
-//! coarser [`Granularity::NETWORK`] (IPv4 /24, IPv6 /48), so a handful of
+//! coarser [`Granularity::SOURCE`] (IPv4 /24, IPv6 /32), so a handful of
 //! rented servers in one range count as one source.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -24,8 +24,14 @@ pub struct Granularity {
 impl Granularity {
     /// One client: the IPv4 address (/32), the IPv6 subscriber prefix (/64).
     pub const CLIENT: Self = Self { v4: 32, v6: 64 };
-    /// One network: IPv4 /24, IPv6 /48 (a typical site or provider allocation).
+    /// One network: IPv4 /24, IPv6 /48 (a typical site or provider
+    /// allocation): the aggregate level of per-client counters.
     pub const NETWORK: Self = Self { v4: 24, v6: 48 };
+    /// One independent source, for counting *distinct* sources (the circuit
+    /// breaker, auto-pause): IPv4 /24, IPv6 /32 (a provider's whole
+    /// allocation), so rotating /48s inside one allocation buys no extra
+    /// sources.
+    pub const SOURCE: Self = Self { v4: 24, v6: 32 };
 
     /// Custom lengths: IPv4 at most 32, IPv6 at most 128.
     pub fn new(v4: u8, v6: u8) -> Result<Self, IpError> {

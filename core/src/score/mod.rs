@@ -15,8 +15,8 @@ pub use bounds::{bounded, oversized, CLICK_ID_MAX, REFERRER_MAX, USER_AGENT_MAX}
 pub use error::ScoreError;
 pub use pause::{PauseWindow, PAUSE_MIN_CLICKS, PAUSE_MIN_SOURCES, PAUSE_SECS, PAUSE_WINDOW_SECS};
 pub use rules::{
-    Rule, ScoringRules, DEFAULT_RULES_VERSION, INSTANT_CLICK_MS, VELOCITY_HOUR_LIMIT,
-    VELOCITY_MINUTE_LIMIT,
+    Rule, ScoringRules, DEFAULT_RULES_VERSION, INSTANT_CLICK_MS, NETWORK_VELOCITY_HOUR_LIMIT,
+    VELOCITY_HOUR_LIMIT, VELOCITY_MINUTE_LIMIT,
 };
 pub use scorer::{
     Assessment, ClickStatus, Reason, Scorer, Thresholds, DEFAULT_BLOCK_THRESHOLD,

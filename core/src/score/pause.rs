@@ -2,9 +2,12 @@
 //!
 //! Pausing is a signal (`site.paused` with `paused_until`), never a refusal:
 //! visitors keep being judged one by one. The trigger is driven by traffic an
-//! attacker writes, so it counts *sources* (distinct networks, IPv4 /24,
-//! IPv6 /48) as well as clicks: one client, or a handful, whose clicks are
-//! blocked cannot pause a site however many clicks they send.
+//! attacker writes, so it counts *sources* (distinct allocations, IPv4 /24,
+//! IPv6 /32) as well as clicks: one client, or a handful, whose clicks are
+//! blocked cannot pause a site however many clicks they send, nor rotate
+//! /48s inside one allocation to look like many. Only clicks blocked on
+//! their own evidence count as blocked here (a score at the block
+//! threshold): a click refused only because it is unsigned does not.
 
 /// The window the rule looks back over, seconds.
 pub const PAUSE_WINDOW_SECS: u64 = 600;

@@ -10,6 +10,12 @@ use super::error::ScoreError;
 pub const VELOCITY_MINUTE_LIMIT: u64 = 5;
 /// Clicks per hour from one IP above which `click_velocity_hour` fires.
 pub const VELOCITY_HOUR_LIMIT: u64 = 30;
+/// Clicks per hour from one network (IPv4 /24, IPv6 /48) above which
+/// `click_velocity_network` fires: the aggregate level above the client's
+/// own, so rotating addresses inside an allocation buys no fresh counts,
+/// while a carrier's many real devices (one /64 each, or one address each
+/// behind carrier NAT) stay under it.
+pub const NETWORK_VELOCITY_HOUR_LIMIT: u64 = 60;
 /// A click faster than this after page load fires `instant_click`.
 pub const INSTANT_CLICK_MS: u64 = 500;
 
@@ -73,6 +79,7 @@ rules! {
     TrapLink = "trap_link", 70, false, "A hidden trap link was followed.";
     ClickVelocityMinute = "click_velocity_minute", 25, false, "More than 5 clicks from the IP in the last minute.";
     ClickVelocityHour = "click_velocity_hour", 20, false, "More than 30 clicks from the IP in the last hour.";
+    ClickVelocityNetwork = "click_velocity_network", 40, false, "More than 60 clicks from the IP's network (IPv4 /24, IPv6 /48) in the last hour.";
     RepeatedClickId = "repeated_click_id", 30, false, "The click id was seen before.";
     ClickIdOtherNetwork = "click_id_other_network", 40, false, "The click id was used from another network in the last hour (a replayed click).";
     InstantClick = "instant_click", 20, false, "The click came less than 500 ms after page load.";

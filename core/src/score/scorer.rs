@@ -5,7 +5,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::rules::{
-    Rule, ScoringRules, INSTANT_CLICK_MS, VELOCITY_HOUR_LIMIT, VELOCITY_MINUTE_LIMIT,
+    Rule, ScoringRules, INSTANT_CLICK_MS, NETWORK_VELOCITY_HOUR_LIMIT, VELOCITY_HOUR_LIMIT,
+    VELOCITY_MINUTE_LIMIT,
 };
 use super::signals::{ClickSignals, SignatureSignal};
 use super::ScoreError;
@@ -278,6 +279,16 @@ impl Scorer {
         }
         if s.trap_link {
             fire(Rule::TrapLink, None, "trap link followed".into());
+        }
+        if let Some(n) = s
+            .network_clicks_last_hour
+            .filter(|n| *n > NETWORK_VELOCITY_HOUR_LIMIT)
+        {
+            fire(
+                Rule::ClickVelocityNetwork,
+                None,
+                format!("{n} clicks from the network in the last hour"),
+            );
         }
         if let Some(n) = s.clicks_last_minute.filter(|n| *n > VELOCITY_MINUTE_LIMIT) {
             fire(

@@ -122,6 +122,10 @@ pub struct ClickSignals {
     /// Clicks from this IP in the last hour, this one included.
     #[serde(deserialize_with = "count")]
     pub clicks_last_hour: Option<u64>,
+    /// Clicks from this IP's network (IPv4 /24, IPv6 /48) in the last hour,
+    /// this one included.
+    #[serde(deserialize_with = "count")]
+    pub network_clicks_last_hour: Option<u64>,
     /// Times this click id was seen before.
     #[serde(deserialize_with = "count")]
     pub click_id_repeats: Option<u64>,

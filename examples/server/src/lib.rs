@@ -235,6 +235,11 @@ async fn ready(
         Some(shared) if shared.degraded(state::now()) => "degraded",
         Some(_) => "ok",
     };
+    let eviction = state
+        .config
+        .shared_rates
+        .as_ref()
+        .and_then(|s| s.eviction().map(str::to_owned));
     let database = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
         .await
         .unwrap_or(false);
@@ -253,6 +258,7 @@ async fn ready(
             "webhook_worker": word(worker),
             "instance": instance,
             "rate_store": rate_store,
+            "redis_maxmemory_policy": eviction,
         })),
     )
         .into_response()

@@ -56,6 +56,7 @@ pub struct Metrics {
     refusals: Family<KindLabels, Counter>,
     rate_store_errors: Family<KindLabels, Counter>,
     outbox: Gauge,
+    eviction: Gauge,
 }
 
 impl Default for Metrics {
@@ -71,6 +72,12 @@ impl Default for Metrics {
         let refusals = Family::<KindLabels, Counter>::default();
         let rate_store_errors = Family::<KindLabels, Counter>::default();
         let outbox = Gauge::default();
+        let eviction = Gauge::default();
+        registry.register(
+            "redis_eviction_possible",
+            "1 when the shared Redis's maxmemory-policy is not noeviction (rate windows may be evicted when it is full)",
+            eviction.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by route, method and status",
@@ -111,6 +118,7 @@ impl Default for Metrics {
             refusals,
             rate_store_errors,
             outbox,
+            eviction,
         }
     }
 }
@@ -139,6 +147,11 @@ impl Metrics {
     /// Counts a webhook attempt.
     pub fn attempt(&self, result: &str) {
         self.kind(&self.attempts, result);
+    }
+
+    /// Whether the shared Redis may evict our keys (its policy at start).
+    pub fn eviction_possible(&self, possible: bool) {
+        self.eviction.set(i64::from(possible));
     }
 
     /// Counts a check the shared rate store could not answer.

@@ -48,6 +48,10 @@ pub struct SharedRates {
     breaker: redis::Script,
     breaker_keys: [String; 2],
     last_failure: AtomicI64,
+    /// Redis's `maxmemory-policy` when it is not `noeviction` (read at
+    /// start): under any eviction policy a full Redis drops windows, so
+    /// counts start again from zero.
+    eviction: Option<String>,
 }
 
 impl std::fmt::Debug for SharedRates {
@@ -60,7 +64,7 @@ impl SharedRates {
     /// A store at `url` (`redis://host:port/db`). Only the URL is checked
     /// here: an instance starts (and limits in-process) while Redis is down.
     pub fn new(url: &str) -> Result<Self, redis::RedisError> {
-        Ok(Self {
+        let mut shared = Self {
             client: redis::Client::open(url)?,
             idle: Mutex::new(Vec::new()),
             script: redis::Script::new(SLIDING_WINDOW_LUA),
@@ -68,7 +72,43 @@ impl SharedRates {
             breaker: redis::Script::new(BREAKER_LUA),
             breaker_keys: shared_breaker_keys("clickfence:breaker"),
             last_failure: AtomicI64::new(0),
-        })
+            eviction: None,
+        };
+        shared.eviction = shared.eviction_policy();
+        Ok(shared)
+    }
+
+    /// Redis's `maxmemory-policy` when it may evict our keys: anything but
+    /// `noeviction` (logged). A Redis that cannot be asked now (down, or
+    /// `CONFIG` disabled) is logged and not judged.
+    fn eviction_policy(&self) -> Option<String> {
+        let policy = self.with_connection(|conn| {
+            let reply: Vec<String> = redis::cmd("CONFIG")
+                .arg("GET")
+                .arg("maxmemory-policy")
+                .query(conn)
+                .map_err(|e| e.to_string())?;
+            reply.get(1).cloned().ok_or_else(|| "no answer".to_owned())
+        });
+        match policy {
+            Ok(p) if p == "noeviction" => None,
+            Ok(p) => {
+                tracing::warn!(
+                    policy = %p,
+                    "redis_maxmemory_policy: Redis may evict rate windows when full; set maxmemory-policy noeviction"
+                );
+                Some(p)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "redis_maxmemory_policy: could not read it; set maxmemory-policy noeviction");
+                None
+            }
+        }
+    }
+
+    /// The eviction policy found at start, when it may evict our keys.
+    pub fn eviction(&self) -> Option<&str> {
+        self.eviction.as_deref()
     }
 
     /// Decides `cost` units of `key` under `quota` in Redis, or, when Redis
@@ -262,10 +302,11 @@ impl SharedRates {
         Ok(out)
     }
 
-    /// Whether a check failed in the last [`DEGRADED_FOR`] seconds.
+    /// Whether a check failed in the last [`DEGRADED_FOR`] seconds, or
+    /// Redis may evict our keys.
     pub fn degraded(&self, now: i64) -> bool {
         let last = self.last_failure.load(Ordering::Relaxed);
-        last > 0 && now - last < DEGRADED_FOR
+        self.eviction.is_some() || (last > 0 && now - last < DEGRADED_FOR)
     }
 
     /// The script's decision; the outer error is Redis failing, the inner

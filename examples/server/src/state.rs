@@ -271,6 +271,10 @@ impl AppState {
         let clicks = ClickVerifier::new(Mode::Disabled, true);
         crate::fleet::reconcile_signing(&clicks, &saved, now());
         restore_tickets(&store, &clicks, config.shared_rates.is_some())?;
+        let eviction_possible = config
+            .shared_rates
+            .as_ref()
+            .is_some_and(|s| s.eviction().is_some());
         let state = Self {
             store,
             api_limiter: RateLimiter::new(per_minute(config.api_rate_limit, 60)),
@@ -294,6 +298,7 @@ impl AppState {
             worker_beat: std::sync::atomic::AtomicI64::new(0),
             scorers: Mutex::new(HashMap::new()),
         };
+        state.metrics.eviction_possible(eviction_possible);
         let policies = crate::fleet::load_policies(&state)?;
         *state
             .policies

@@ -266,11 +266,23 @@ async fn one_client_cannot_pause_a_site_and_a_pause_refuses_no_visitor() {
         serde_json::Value::Null,
         "one client paused the site"
     );
-    // Blocked clicks (unsigned while signing is enabled) from many networks:
-    // the spend is paused...
+    // Clicks refused only because they are unsigned, from many networks,
+    // do not pause it by themselves (a score below the block threshold)...
     signing_enabled(&s).await;
     for i in 0..30 {
         assert_eq!(click(&s, CLICK, &network(i % 15), CHROME).await.status, 403);
+    }
+    let site = get(&s.url("/api/v1/sites/1"), Some(&token)).await.json;
+    assert_eq!(
+        site["data"]["paused_until"],
+        serde_json::Value::Null,
+        "{site}"
+    );
+    // ...clicks blocked on their own evidence (a bot's user agent) from
+    // many networks do: the spend is paused...
+    for i in 0..30 {
+        let r = click(&s, CLICK, &network(100 + i % 15), "curl/8.5").await;
+        assert_eq!(r.status, 403);
     }
     assert_eq!(
         admin(&s, Method::POST, "/config/mode/disabled")

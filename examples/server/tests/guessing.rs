@@ -192,3 +192,47 @@ async fn a_lost_redis_window_hands_out_no_fresh_guesses() {
     );
     s.stop().await;
 }
+
+/// A Redis that may evict keys when full (any `maxmemory-policy` but
+/// `noeviction`) is detected at start: `/readyz` says the rate store is
+/// degraded and names the policy (readiness holds), and a metric says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evicting_redis_is_reported_at_start() {
+    let (_redis, port) = common::redis_server(None);
+    let url = format!("redis://127.0.0.1:{port}");
+    for (policy, degraded) in [("noeviction", false), ("allkeys-lru", true)] {
+        let mut con = redis::Client::open(url.as_str())
+            .unwrap()
+            .get_connection()
+            .unwrap();
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("maxmemory-policy")
+            .arg(policy)
+            .query(&mut con)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let rates =
+            std::sync::Arc::new(clickfence_server::shared_rates::SharedRates::new(&url).unwrap());
+        let (s, _) =
+            Server::start_with(&dir.path().join("db"), |c| c.shared_rates = Some(rates)).await;
+        let ready = common::get(&s.url("/readyz"), None).await;
+        assert_eq!(ready.status, 200, "{}", ready.json);
+        let expected = if degraded { "degraded" } else { "ok" };
+        assert_eq!(
+            ready.json["rate_store"], expected,
+            "{policy}: {}",
+            ready.json
+        );
+        let named = if degraded {
+            serde_json::json!(policy)
+        } else {
+            serde_json::Value::Null
+        };
+        assert_eq!(ready.json["redis_maxmemory_policy"], named);
+        let metrics = s.state.metrics.render(0).unwrap();
+        let line = format!("clickfence_redis_eviction_possible {}", u8::from(degraded));
+        assert!(metrics.contains(&line), "{metrics}");
+        s.stop().await;
+    }
+}

@@ -9,7 +9,8 @@ automation_detected 60 x confidence%, spy_tool 15, honeypot 70, trap_link 70,
 click_velocity_minute 25 (> 5/min), click_velocity_hour 20 (> 30/h),
 repeated_click_id 30, click_id_other_network 40, instant_click 20 (< 500 ms),
 no_referrer 5, replayed_signature 60, oversized_header 40 (User-Agent over
-512 bytes or Referer over 4,096).
+512 bytes or Referer over 4,096), click_velocity_network 40 (> 60/h from
+the network, IPv4 /24 or IPv6 /48).
 
 Run: python3 tests/vectors/gen/score.py > tests/vectors/score.json
 """
@@ -84,6 +85,10 @@ cases = [
     case("a user agent of 513 bytes is oversized, one of 512 is not",
          {"user_agent": CHROME + " " + "x" * (512 - len(CHROME)), "referrer": "https://g.example/"}, 40, "flagged",
          ["oversized_header"]),
+    case("61 clicks an hour from one network flags", {"network_clicks_last_hour": 61}, 40, "flagged",
+         ["click_velocity_network"]),
+    case("60 clicks an hour from one network is within the limit", {"network_clicks_last_hour": 60}, 0,
+         "valid", []),
     case("excluded and not-validated signatures fire nothing",
          {"signature": "excluded"}, 0, "valid", []),
 ]

@@ -551,8 +551,12 @@ pub struct Readiness {
     /// operator can tell the instances of a fleet apart.
     pub instance: String,
     /// `local` (no `--redis`), `ok`, or `degraded` (Redis failed a check in
-    /// the last 10 s; quotas are enforced per instance meanwhile).
+    /// the last 10 s, or its `maxmemory-policy` may evict keys; quotas are
+    /// enforced per instance meanwhile).
     pub rate_store: String,
+    /// Redis's `maxmemory-policy` when it is not `noeviction` (read at
+    /// start): a full Redis then drops rate windows; null otherwise.
+    pub redis_maxmemory_policy: Option<String>,
 }
 
 /// The platform API's error answers (401, 402, 403, 404, 422, 429).

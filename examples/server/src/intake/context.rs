@@ -41,8 +41,12 @@ pub struct ClickContext {
     pub country: Option<String>,
     /// The client as velocity, blocks and limits key it (the IPv6 /64).
     pub client: String,
-    /// The client's network (IPv4 /24, IPv6 /48), for counting sources.
+    /// The client's network (IPv4 /24, IPv6 /48): the aggregate level of
+    /// per-client counters.
     pub network: String,
+    /// The client's allocation (IPv4 /24, IPv6 /32), for counting distinct
+    /// sources (the pause rule).
+    pub source: String,
     /// The checked redirect target.
     pub to: Option<Url>,
     /// The click id parameter.
@@ -115,6 +119,7 @@ pub fn build(
         country,
         client: Granularity::CLIENT.label(ip),
         network: Granularity::NETWORK.label(ip),
+        source: Granularity::SOURCE.label(ip),
         to,
         click_id: q.get("clickid").cloned(),
         signed_url,

@@ -46,6 +46,7 @@ pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreErr
         referrer: Some(ctx.referrer.clone()),
         clicks_last_minute: counts.velocity.map(|v| v.last_minute),
         clicks_last_hour: counts.velocity.map(|v| v.last_hour),
+        network_clicks_last_hour: counts.network.map(|v| v.last_hour),
         click_id_repeats: counts.click_id,
         click_id_other_networks: counts.other_networks,
         ..ClickSignals::default()
@@ -68,6 +69,8 @@ pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreErr
 #[derive(Debug, Default)]
 struct RepeatCounts {
     velocity: Option<VelocityCounts>,
+    /// The client's network's clicks (IPv4 /24, IPv6 /48).
+    network: Option<VelocityCounts>,
     /// Earlier uses of the click id in the last hour.
     click_id: Option<u64>,
     /// Of those, uses from other networks (IPv4 /24, IPv6 /48).
@@ -85,6 +88,12 @@ fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
         &format!("{}|{}", ctx.site.id, ctx.client),
         now,
     ));
+    let network = counted(state.record_velocity(
+        "velocity",
+        &state.velocity,
+        &format!("{}|net|{}", ctx.site.id, ctx.network),
+        now,
+    ));
     let seen = |key: String| {
         counted(state.record_velocity("click_ids", &state.click_ids, &key, now))
             .map(|c| c.last_hour.saturating_sub(1))
@@ -92,6 +101,7 @@ fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
     let Some(id) = &ctx.click_id else {
         return RepeatCounts {
             velocity,
+            network,
             ..RepeatCounts::default()
         };
     };
@@ -102,6 +112,7 @@ fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
     let here = seen(format!("{}|{}|{}", ctx.site.id, id, ctx.network));
     RepeatCounts {
         velocity,
+        network,
         click_id,
         other_networks: click_id
             .zip(here)

@@ -17,7 +17,11 @@ pub const AUTO_BLOCK_REASON: &str = "Auto-blocked due to high fraud score";
 
 /// Records the click and its reactions; returns the click's id.
 pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreError> {
-    let pause_due = j.assessment.status == ClickStatus::Blocked && pause_check_due(state, ctx);
+    // Only a click blocked on its own evidence can start a pause: one
+    // refused only because the signing mode wants a signature cannot.
+    let pause_due = j.assessment.status == ClickStatus::Blocked
+        && i64::from(j.assessment.score) >= ctx.site.block_threshold
+        && pause_check_due(state, ctx);
     let mut auto_block = None;
     let click_id = state.write(|tx| {
         resume_if_over(tx, ctx)?;
@@ -62,7 +66,7 @@ fn insert(tx: &Tx<'_>, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreEr
     tx.insert_click(&NewClick {
         site: ctx.site.id,
         ip: &ctx.ip.to_string(),
-        network: &ctx.network,
+        network: &ctx.source,
         status: j.assessment.status.as_str(),
         classification: j.assessment.classification(),
         score: i64::from(j.assessment.score),
@@ -178,7 +182,11 @@ fn pause_check_due(state: &AppState, ctx: &ClickContext) -> bool {
 /// Pauses the site's ad spend when blocked clicks are widespread (see the
 /// core's `PauseWindow`). Visitors keep being served: the pause is a signal.
 fn pause_if_widespread(tx: &Tx<'_>, ctx: &ClickContext) -> Result<(), StoreError> {
-    let window = tx.pause_window(ctx.site.id, ctx.now - PAUSE_WINDOW_SECS as i64)?;
+    let window = tx.pause_window(
+        ctx.site.id,
+        ctx.now - PAUSE_WINDOW_SECS as i64,
+        ctx.site.block_threshold,
+    )?;
     let until = ctx.now + PAUSE_SECS as i64;
     if !window.should_pause() || !tx.pause(ctx.site.id, until, ctx.now)? {
         return Ok(());

@@ -225,14 +225,22 @@ params![
  |r| r.get(0))
     }
 
-    /// A site's clicks since `since`, as the auto-pause rule reads them.
-    pub fn pause_window(&self, site: i64, since: i64) -> StoreResult<PauseWindow> {
+    /// A site's clicks since `since`, as the auto-pause rule reads them:
+    /// blocked means blocked with a score of at least `block_threshold`
+    /// (a click refused only for its missing signature does not count).
+    pub fn pause_window(
+        &self,
+        site: i64,
+        since: i64,
+        block_threshold: i64,
+    ) -> StoreResult<PauseWindow> {
         let count = |r: &Row, i| r.get::<i64>(i).map(|v| v.max(0) as u64);
         self.c().query_row(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' THEN 1 ELSE 0 END), 0), COUNT(DISTINCT network),
-                    COUNT(DISTINCT CASE WHEN status = 'blocked' THEN network END)
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' AND fraud_score >= ?3 THEN 1 ELSE 0 END), 0),
+                    COUNT(DISTINCT network),
+                    COUNT(DISTINCT CASE WHEN status = 'blocked' AND fraud_score >= ?3 THEN network END)
              FROM clicks WHERE site_id = ?1 AND created_at >= ?2",
-            params![site, since],
+            params![site, since, block_threshold],
             |r| {
                 Ok(PauseWindow {
                     clicks: count(r, 0)?,

@@ -1,0 +1,119 @@
+//! Networks are counted by allocation, over real HTTP: rotating IPv6 /64s
+//! inside one /48 buys no fresh counters, /48s inside one provider
+//! allocation (/32) are one source for the pause rule, and a carrier's many
+//! real devices (a /64 each in one /48, or addresses of one carrier-NAT
+//! IPv4 /24) stay valid.
+
+mod common;
+
+use common::{call, get, Server, ADMIN_TOKEN};
+use hyper::Method;
+
+const CHROME: &str =
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36";
+
+async fn start(
+    adjust: impl FnOnce(&mut clickfence_server::state::ServerConfig),
+) -> (tempfile::TempDir, Server, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, token) = Server::start_with(&dir.path().join("db"), adjust).await;
+    (dir, s, token.unwrap())
+}
+
+async fn click(s: &Server, path: &str, ip: &str) -> String {
+    let r = call(
+        Method::GET,
+        &s.url(path),
+        None,
+        None,
+        &[
+            ("user-agent", CHROME),
+            ("referer", "https://news.example/"),
+            ("x-forwarded-for", ip),
+        ],
+    )
+    .await;
+    r.json["status"].as_str().unwrap_or("refused").to_owned()
+}
+
+fn count(statuses: &[String], status: &str) -> usize {
+    statuses.iter().filter(|s| *s == status).count()
+}
+
+#[tokio::test]
+async fn rotating_64s_inside_one_48_buys_no_fresh_counters() {
+    let (_d, s, _) = start(|_| {}).await;
+    let mut statuses = vec![];
+    // 300 clicks from 60 /64s of one /48, five each.
+    for i in 0..300u32 {
+        let ip = format!("2001:db8:77:{:x}::1", i % 60);
+        statuses.push(click(&s, "/c/1", &ip).await);
+    }
+    // The network's 60 a hour are valid, the rest are not.
+    assert_eq!(count(&statuses, "valid"), 60, "{statuses:?}");
+    assert_eq!(
+        count(&statuses, "flagged") + count(&statuses, "blocked"),
+        240
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_carriers_many_devices_stay_valid() {
+    let (_d, s, _) = start(|_| {}).await;
+    // 50 phones, a /64 each in one carrier /48; 50 visitors behind one
+    // carrier-NAT IPv4 /24.
+    for i in 0..50u32 {
+        let v6 = format!("2001:db8:88:{:x}::{:x}", i + 1, i + 7);
+        assert_eq!(click(&s, "/c/1", &v6).await, "valid", "{v6}");
+        let v4 = format!("100.72.9.{}", i + 1);
+        assert_eq!(click(&s, "/c/1", &v4).await, "valid", "{v4}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn forty_clicks_from_ten_48s_of_one_provider_pause_nothing() {
+    let (_d, s, token) = start(|c| c.pause_check_secs = Some(0)).await;
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    let admin = |path: &str| {
+        let url = s.url(&format!("/api/p360-click-signing{path}"));
+        let auth = auth.clone();
+        async move { call(Method::POST, &url, None, None, &[("authorization", &auth)]).await }
+    };
+    assert_eq!(admin("/secret?ttlHours=36").await.status, 200);
+    assert_eq!(admin("/config/mode/enabled").await.status, 200);
+    // Ordinary-looking unsigned clicks from 10 /48s inside one /44: refused
+    // by the signing mode, but neither many sources nor blocked on their
+    // own evidence.
+    for i in 0..40u32 {
+        let ip = format!("2001:db8:50{:x}::{:x}", i % 10, i + 1);
+        assert_eq!(click(&s, "/c/1?pid=net", &ip).await, "blocked");
+    }
+    let site = get(&s.url("/api/v1/sites/1"), Some(&token)).await.json;
+    assert_eq!(
+        site["data"]["paused_until"],
+        serde_json::Value::Null,
+        "{site}"
+    );
+    // The same with a bot's evidence from those 10 /48s is still one source.
+    for i in 0..40u32 {
+        let ip = format!("2001:db8:50{:x}::{:x}", i % 10, i + 100);
+        let r = call(
+            Method::GET,
+            &s.url("/c/1?pid=net"),
+            None,
+            None,
+            &[("user-agent", "curl/8.5"), ("x-forwarded-for", &ip)],
+        )
+        .await;
+        assert_eq!(r.status, 403);
+    }
+    let site = get(&s.url("/api/v1/sites/1"), Some(&token)).await.json;
+    assert_eq!(
+        site["data"]["paused_until"],
+        serde_json::Value::Null,
+        "{site}"
+    );
+    s.stop().await;
+}
