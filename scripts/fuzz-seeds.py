@@ -68,6 +68,13 @@ put("score_json", json.dumps({"version": "v1", "rules": {"tor_exit": 45, "vpn": 
 for r in ["2021-01-17T07\n2021-01-17T09", "2021-01-17T07\n", "9999-12-31T23\n9999-12-31T23"]:
     put("report_range", r)
 
+tickets = json.loads((vectors / "tickets.json").read_text())
+for c in tickets["cases"]:
+    for step in c["steps"]:
+        put("click_ticket", f"{step['user_agent'] or ''}\n{step['purpose'] or ''}")
+for reply in ["1700000000:000000000000002a", "1700000000:0000000000000001", "garbage", ""]:
+    put("click_ticket", reply)
+
 put("rate_window", bytes(range(0, 60)))
 for db in list((vectors / "geoip").glob("*.mmdb")) + list((root / "target" / "maxmind-test-data").rglob("*.mmdb")):
     if db.stat().st_size < 200_000:

@@ -19,7 +19,16 @@ pub struct AutoBlockPolicy {
     pub max_secs: u64,
     /// Auto-blocks a site keeps; at the cap the oldest is removed first.
     pub cap: usize,
+    /// Auto-blocks one network (IPv4 /24, IPv6 /48) may hold on a site.
+    /// Past it, further offenders from that network are not auto-blocked
+    /// (their clicks are still judged, and blocked, one by one), so one
+    /// network's flood can neither fill the cap and evict other networks'
+    /// blocks nor its own first offenders' blocks and history.
+    pub per_network: usize,
 }
+
+/// Auto-blocks one network may hold on a site by default.
+pub const AUTO_BLOCKS_PER_NETWORK: usize = 64;
 
 /// One hour.
 pub const AUTO_BLOCK_BASE_SECS: u64 = 3600;
@@ -35,6 +44,7 @@ impl Default for AutoBlockPolicy {
             factor: 4,
             max_secs: AUTO_BLOCK_MAX_SECS,
             cap: AUTO_BLOCK_CAP,
+            per_network: AUTO_BLOCKS_PER_NETWORK,
         }
     }
 }

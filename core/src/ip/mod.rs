@@ -17,7 +17,10 @@ mod public;
 mod set;
 
 pub use addr::{canonical, canonical_net, parse_ip, parse_prefix};
-pub use autoblock::{AutoBlockPolicy, AUTO_BLOCK_BASE_SECS, AUTO_BLOCK_CAP, AUTO_BLOCK_MAX_SECS};
+pub use autoblock::{
+    AutoBlockPolicy, AUTO_BLOCKS_PER_NETWORK, AUTO_BLOCK_BASE_SECS, AUTO_BLOCK_CAP,
+    AUTO_BLOCK_MAX_SECS,
+};
 pub use block::{BlockKind, BlockRecord};
 pub use blocklist::BlockList;
 pub use client::{client_ip, client_ip_in, ClientIpSource, ProxyTrust};

@@ -117,3 +117,77 @@ async fn forty_clicks_from_ten_48s_of_one_provider_pause_nothing() {
     );
     s.stop().await;
 }
+
+/// A flood of bot clicks from distinct /64s of one /48 cannot flush the
+/// auto-block cap: the network holds only its share, so another network's
+/// block and the offender's own first block (and history) survive.
+#[tokio::test]
+async fn one_networks_flood_cannot_flush_auto_blocks() {
+    let (_d, s, token) = start(|c| {
+        c.auto_blocks.cap = 30;
+        c.auto_blocks.per_network = 10;
+    })
+    .await;
+    // Signing enabled: an unsigned bot's click scores 80, over the block
+    // threshold, so it is auto-blocked.
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    for path in ["/secret?ttlHours=36", "/config/mode/enabled"] {
+        let url = s.url(&format!("/api/p360-click-signing{path}"));
+        let r = call(Method::POST, &url, None, None, &[("authorization", &auth)]).await;
+        assert_eq!(r.status, 200);
+    }
+    let bot = |ip: String| {
+        let url = s.url("/c/1");
+        async move {
+            call(
+                Method::GET,
+                &url,
+                None,
+                None,
+                &[("user-agent", "curl/8.5"), ("x-forwarded-for", &ip)],
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(bot("2001:db8:aa:1::1".into()).await, 403);
+    assert_eq!(bot("198.51.100.5".into()).await, 403);
+    for i in 0..100u32 {
+        bot(format!("2001:db8:aa:{:x}::1", 0x100 + i)).await;
+    }
+    let blocks = get(
+        &s.url("/api/v1/sites/1/blocked-ips?per_page=100"),
+        Some(&token),
+    )
+    .await
+    .json;
+    let ips: Vec<&str> = blocks["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["ip_address"].as_str().unwrap())
+        .collect();
+    assert!(
+        ips.contains(&"198.51.100.5"),
+        "another network's block: {ips:?}"
+    );
+    assert!(
+        ips.contains(&"2001:db8:aa:1::/64"),
+        "the offender's own block: {ips:?}"
+    );
+    assert!(ips.len() <= 11, "{} blocks: {ips:?}", ips.len());
+    // The offender's next click is still refused as blocked.
+    let r = call(
+        Method::GET,
+        &s.url("/c/1"),
+        None,
+        None,
+        &[
+            ("user-agent", CHROME),
+            ("x-forwarded-for", "2001:db8:aa:1::2"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.json);
+    s.stop().await;
+}

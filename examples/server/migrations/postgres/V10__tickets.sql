@@ -9,3 +9,7 @@ CREATE TABLE click_tickets (
 CREATE INDEX click_tickets_by_expiry ON click_tickets (expires_at);
 ALTER TABLE click_signing_report ADD COLUMN replayed BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE click_signing_settings ADD COLUMN reenabled_at BIGINT;
+-- Each auto-block's network (IPv4 /24, IPv6 /48), so one network can hold
+-- only its share of a site's auto-blocks.
+ALTER TABLE blocked_ips ADD COLUMN network TEXT;
+CREATE INDEX blocked_ips_by_network ON blocked_ips (site_id, network);

@@ -129,6 +129,13 @@ fn block(
     }
     let policy = state.config.auto_blocks;
     let offences = tx.auto_block_offences(site, &ctx.client)?;
+    // A network past its share gets no new client blocks: its flood can
+    // never evict another network's blocks, nor its own first offenders'.
+    let known = offences > 0;
+    if !known && tx.auto_blocks_in_network(site, &ctx.network)? >= policy.per_network as u64 {
+        state.metrics.refused("auto_block_network_share");
+        return Ok(None);
+    }
     let expires_at = policy.expires_at(offences, ctx.now.max(0) as u64);
     let (_, fresh) = tx.upsert_block(
         &NewBlock {
@@ -141,6 +148,7 @@ fn block(
         },
         ctx.now,
     )?;
+    tx.set_block_network(site, &ctx.client, &ctx.network)?;
     let evicted = tx.evict_auto_blocks(site, policy.cap)?;
     if fresh {
         let event = Event::IpBlocked(IpBlocked {

@@ -165,6 +165,25 @@ params![site, excess], |r| r.get(0))?;
         Ok(gone)
     }
 
+    /// Auto-blocks `site` holds for clients of `network`.
+    pub fn auto_blocks_in_network(&self, site: i64, network: &str) -> StoreResult<u64> {
+        let n: i64 = self.c().query_row(
+            "SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND network = ?2 AND source = 'auto'",
+            params![site, network],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// Records the network (IPv4 /24, IPv6 /48) of `ip`'s block on `site`.
+    pub fn set_block_network(&self, site: i64, ip: &str, network: &str) -> StoreResult<()> {
+        self.c().execute(
+            "UPDATE blocked_ips SET network = ?3 WHERE site_id = ?1 AND ip_address = ?2",
+            params![site, ip, network],
+        )?;
+        Ok(())
+    }
+
     /// Removes a block by record id or by address; returns the removed record.
     pub fn delete_block(&self, site: i64, id_or_ip: &str) -> StoreResult<Option<BlockedIp>> {
         let id: Option<i64> = id_or_ip.parse().ok();
