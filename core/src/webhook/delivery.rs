@@ -10,6 +10,14 @@ pub const RETRY_DELAYS: [u64; 5] = [0, 30, 120, 300, 1800];
 pub const MAX_ATTEMPTS: u32 = RETRY_DELAYS.len() as u32;
 /// Consecutive failed attempts after which an endpoint is disabled.
 pub const DISABLE_AFTER_FAILURES: u32 = 20;
+/// The wait after a 429 or 503 without a usable `Retry-After`, seconds.
+pub const THROTTLE_DEFAULT_WAIT: u64 = 30;
+/// The longest wait a `Retry-After` can ask for, seconds: one hour.
+pub const THROTTLE_MAX_WAIT: u64 = 3600;
+/// How long after it was queued a delivery may keep being deferred by
+/// throttling answers, seconds: one day. After that a 429 or 503 is an
+/// ordinary failed attempt.
+pub const THROTTLE_MAX_DEFER: u64 = 24 * 3600;
 
 /// What one attempt produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +35,54 @@ impl AttemptResult {
     pub fn is_success(self) -> bool {
         matches!(self, Self::Status(200..=299))
     }
+
+    /// A receiver asking to slow down (429 Too Many Requests, 503 Service
+    /// Unavailable): not a failure of the endpoint. This departs from the
+    /// spec's "non-2xx is a failure" on purpose: counting them let a flood
+    /// of events disable an endpoint that was only rate-limiting.
+    pub fn is_throttling(self) -> bool {
+        matches!(self, Self::Status(429 | 503))
+    }
+}
+
+/// The seconds a `Retry-After` value asks to wait at `now`: delta-seconds
+/// (`120`) or an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`, IMF-fixdate);
+/// `None` for anything else. Not capped here (see [`THROTTLE_MAX_WAIT`]).
+pub fn parse_retry_after(value: &str, now: u64) -> Option<u64> {
+    let value = value.trim();
+    if !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse().ok();
+    }
+    let at = parse_imf_fixdate(value)?;
+    Some(at.saturating_sub(now))
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` as unix seconds.
+fn parse_imf_fixdate(text: &str) -> Option<u64> {
+    let parts: Vec<&str> = text.split(' ').collect();
+    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
+    let (day, year): (u32, i64) = (day.parse().ok()?, year.parse().ok()?);
+    if day.to_string().len() > 2 || !crate::civil::is_valid_date(year, month, day) {
+        return None;
+    }
+    let hms: Vec<u64> = time
+        .split(':')
+        .map(|t| t.parse().ok().filter(|_| t.len() == 2))
+        .collect::<Option<_>>()?;
+    let [h, m, s] = hms.as_slice() else {
+        return None;
+    };
+    if *h > 23 || *m > 59 || *s > 60 {
+        return None;
+    }
+    let days = u64::try_from(crate::civil::days_from_civil(year, month, day)).ok()?;
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
 }
 
 /// Where a delivery stands.
@@ -74,6 +130,31 @@ impl DeliveryState {
         }
     }
 
+    /// Records an answer at `now` for a delivery queued at `queued_at`: a
+    /// throttling answer (429, 503) within [`THROTTLE_MAX_DEFER`] of
+    /// `queued_at` uses no attempt and defers the next one by its
+    /// `retry_after` (default [`THROTTLE_DEFAULT_WAIT`], at most
+    /// [`THROTTLE_MAX_WAIT`]); anything else is [`record`](Self::record).
+    pub fn record_answer(
+        &mut self,
+        result: AttemptResult,
+        retry_after: Option<u64>,
+        queued_at: u64,
+        now: u64,
+    ) -> Next {
+        let now = crate::time::clamp_time(now);
+        let deferrable = queued_at.saturating_add(THROTTLE_MAX_DEFER) > now;
+        if self.status == DeliveryStatus::Pending && result.is_throttling() && deferrable {
+            let wait = retry_after
+                .unwrap_or(THROTTLE_DEFAULT_WAIT)
+                .clamp(1, THROTTLE_MAX_WAIT);
+            let at = now.saturating_add(wait);
+            self.next_attempt_at = Some(at);
+            return Next::RetryAt(at);
+        }
+        self.record(result, now)
+    }
+
     /// Records an attempt that ended at `now`, and says what comes next.
     /// Recording on a finished delivery changes nothing and repeats its end.
     pub fn record(&mut self, result: AttemptResult, now: u64) -> Next {
@@ -115,8 +196,12 @@ pub struct EndpointHealth {
 
 impl EndpointHealth {
     /// Records an attempt's result. Returns `true` when this attempt disabled
-    /// the endpoint (the 20th consecutive failure).
+    /// the endpoint (the 20th consecutive failure). A throttling answer
+    /// (429, 503) neither counts nor resets the count.
     pub fn record(&mut self, result: AttemptResult) -> bool {
+        if result.is_throttling() {
+            return false;
+        }
         if result.is_success() {
             self.consecutive_failures = 0;
             return false;
@@ -184,6 +269,64 @@ mod tests {
         d.record(AttemptResult::TransportError, 0);
         assert_eq!(d.record(AttemptResult::Status(202), 30), Next::Delivered);
         assert_eq!(d.status, DeliveryStatus::Delivered);
+    }
+
+    #[test]
+    fn throttling_defers_without_using_attempts_or_health() {
+        let mut d = DeliveryState::new(1000);
+        assert_eq!(
+            d.record_answer(AttemptResult::Status(429), Some(5), 1000, 1001),
+            Next::RetryAt(1006)
+        );
+        assert_eq!(
+            d.record_answer(AttemptResult::Status(503), None, 1000, 1006),
+            Next::RetryAt(1006 + THROTTLE_DEFAULT_WAIT)
+        );
+        assert_eq!(
+            d.record_answer(AttemptResult::Status(429), Some(999_999), 1000, 1100),
+            Next::RetryAt(1100 + THROTTLE_MAX_WAIT),
+            "capped"
+        );
+        assert_eq!(d.attempts, 0);
+        // A day after it was queued, a 429 is an ordinary failure.
+        let late = 1000 + THROTTLE_MAX_DEFER;
+        assert_eq!(
+            d.record_answer(AttemptResult::Status(429), Some(5), 1000, late),
+            Next::RetryAt(late + 30)
+        );
+        assert_eq!(d.attempts, 1);
+        let mut h = EndpointHealth::default();
+        for _ in 0..100 {
+            assert!(!h.record(AttemptResult::Status(429)));
+            assert!(!h.record(AttemptResult::Status(503)));
+        }
+        assert_eq!(h, EndpointHealth::default());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        assert_eq!(parse_retry_after("120", 0), Some(120));
+        assert_eq!(parse_retry_after(" 0 ", 0), Some(0));
+        // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT (RFC 9110's example).
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_777 - 60),
+            Some(60)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_800),
+            Some(0)
+        );
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+            "99999999999",
+        ] {
+            assert_eq!(parse_retry_after(bad, 0), None, "{bad}");
+        }
     }
 
     #[test]

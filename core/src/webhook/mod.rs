@@ -15,8 +15,9 @@ mod signer;
 mod verifier;
 
 pub use delivery::{
-    AttemptResult, DeliveryState, DeliveryStatus, EndpointHealth, Next, DISABLE_AFTER_FAILURES,
-    MAX_ATTEMPTS, RETRY_DELAYS,
+    parse_retry_after, AttemptResult, DeliveryState, DeliveryStatus, EndpointHealth, Next,
+    DISABLE_AFTER_FAILURES, MAX_ATTEMPTS, RETRY_DELAYS, THROTTLE_DEFAULT_WAIT, THROTTLE_MAX_DEFER,
+    THROTTLE_MAX_WAIT,
 };
 pub use error::WebhookError;
 pub use events::{

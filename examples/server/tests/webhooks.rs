@@ -154,7 +154,8 @@ async fn failures_are_retried_with_the_same_id_and_a_fresh_signature() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let receiver = Arc::new(Receiver::default());
-    *receiver.script.lock().unwrap() = vec![500, 503];
+    // 502, not 503: a 503 asks to slow down and is not a failed attempt.
+    *receiver.script.lock().unwrap() = vec![500, 502];
     start_receiver(listener, Arc::clone(&receiver)).await;
     server
         .state
@@ -404,4 +405,96 @@ async fn a_dead_instances_claim_is_taken_over_when_its_lease_expires() {
     })
     .await;
     s.stop().await;
+}
+
+/// A receiver that answers 429 (or 503) is slowing the sender down, not
+/// failing: its answers use no attempt and never count toward the
+/// 20-failure auto-disable, the endpoint's other deliveries wait with it,
+/// and everything is delivered once it accepts again.
+#[tokio::test]
+async fn a_throttling_receiver_is_slowed_down_not_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = Server::start(&dir.path().join("db")).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let receiver = Arc::new(Receiver::default());
+    *receiver.script.lock().unwrap() = [429, 503].repeat(30);
+    start_receiver(listener, Arc::clone(&receiver)).await;
+    server
+        .state
+        .store
+        .add_endpoint(1, &url, SECRET, &["ip.blocked".into()], now())
+        .unwrap();
+    for i in 0..5 {
+        emit(&server.state, 1, &blocked_event(&format!("198.51.100.{i}"))).unwrap();
+    }
+    server.state.deliveries.notify_one();
+    wait_until(|| receiver.hits.load(Ordering::SeqCst) >= 1).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The first 429 holds every pending delivery of the endpoint back.
+    let due_now = server
+        .state
+        .store
+        .query_rows(
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1",
+            &[&now()],
+        )
+        .unwrap();
+    assert_eq!(
+        format!("{:?}", due_now[0][0]),
+        "Int(0)",
+        "all wait after a 429"
+    );
+    assert_eq!(receiver.hits.load(Ordering::SeqCst), 1);
+    // Sixty throttling answers: three times the auto-disable count.
+    for _ in 0..400 {
+        if receiver.hits.load(Ordering::SeqCst) >= 60 {
+            break;
+        }
+        server.state.store.make_pending_due(now()).unwrap();
+        server.state.deliveries.notify_one();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let endpoint = server.state.store.endpoints_of(1).unwrap()[0].clone();
+    assert!(!endpoint.disabled, "a throttling receiver is not disabled");
+    assert_eq!(endpoint.consecutive_failures, 0);
+    // It accepts again: every event arrives.
+    for _ in 0..400 {
+        let delivered = server
+            .state
+            .store
+            .query_rows(
+                "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'",
+                &[],
+            )
+            .unwrap();
+        if format!("{:?}", delivered[0][0]) == "Int(5)" {
+            break;
+        }
+        server.state.store.make_pending_due(now()).unwrap();
+        server.state.deliveries.notify_one();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let events: Vec<String> = receiver
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.0.clone())
+        .collect();
+    let mut distinct = events.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 5, "{events:?}");
+    let attempts = server
+        .state
+        .store
+        .query_rows("SELECT MAX(attempts) FROM deliveries", &[])
+        .unwrap();
+    assert_eq!(
+        format!("{:?}", attempts[0][0]),
+        "Int(1)",
+        "throttling used no attempt"
+    );
+    server.stop().await;
 }

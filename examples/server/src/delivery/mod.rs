@@ -175,7 +175,7 @@ impl Worker {
     async fn attempt(&self, d: Delivery) {
         let now = now();
         let started = std::time::Instant::now();
-        let (result, error) = post(
+        let (result, error, retry_after) = post(
             &self.client,
             &d,
             now,
@@ -188,7 +188,18 @@ impl Worker {
             next_attempt_at: Some(now as u64),
             status: DeliveryStatus::Pending,
         };
-        let next = delivery.record(result, now as u64);
+        // A 429 or 503 slows the endpoint (its Retry-After, capped) and
+        // uses no attempt; the core decides, as for every other answer.
+        let next =
+            delivery.record_answer(result, retry_after, d.queued_at.max(0) as u64, now as u64);
+        let hold_endpoint_until = match next {
+            Next::RetryAt(t)
+                if result.is_throttling() && delivery.attempts == d.attempts as u32 =>
+            {
+                Some(t as i64)
+            }
+            _ => None,
+        };
         let (status, next_at) = match next {
             Next::Delivered => ("delivered", None),
             Next::GaveUp => ("failed", None),
@@ -217,6 +228,7 @@ impl Worker {
                 latency_ms,
                 error: error.as_deref(),
                 at: now,
+                hold_endpoint_until,
             };
             s.store.record_attempt(&record, |failures, disabled| {
                 let mut health = EndpointHealth {
@@ -244,15 +256,16 @@ impl Worker {
     }
 }
 
-/// Makes one attempt: its result and, when it is not a 2xx, what went
-/// wrong in words (for the dashboard's attempt list; never the body).
+/// Makes one attempt: its result, when it is not a 2xx what went wrong in
+/// words (for the dashboard's attempt list; never the body), and the
+/// seconds a `Retry-After` asked for.
 async fn post(
     client: &HttpClient,
     d: &Delivery,
     now: i64,
     allow_private: bool,
-) -> (AttemptResult, Option<String>) {
-    let refused = |why: String| (AttemptResult::TransportError, Some(why));
+) -> (AttemptResult, Option<String>, Option<u64>) {
+    let refused = |why: String| (AttemptResult::TransportError, Some(why), None);
     // Checked again at every attempt: a URL stored before this rule, or by
     // hand, is never requested.
     let url = match check_url(&d.endpoint.url, allow_private) {
@@ -279,12 +292,18 @@ async fn post(
         Err(_) => (
             AttemptResult::Timeout,
             Some(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())),
+            None,
         ),
         Ok(Err(e)) => refused(transport_error(&e)),
         Ok(Ok(response)) => {
             let status = response.status();
             let error = (!status.is_success()).then(|| format!("HTTP {status}"));
-            (AttemptResult::Status(status.as_u16()), error)
+            let retry_after = response
+                .headers()
+                .get(hyper::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| clickfence::webhook::parse_retry_after(v, now.max(0) as u64));
+            (AttemptResult::Status(status.as_u16()), error, retry_after)
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct Delivery {
     pub body: Vec<u8>,
     /// Attempts so far.
     pub attempts: i64,
+    /// When it was queued, unix seconds.
+    pub queued_at: i64,
 }
 
 /// One finished attempt, as the worker records it.
@@ -80,6 +82,9 @@ pub struct AttemptRecord<'a> {
     pub error: Option<&'a str>,
     /// When the attempt was made, unix seconds.
     pub at: i64,
+    /// The receiver asked to slow down: the endpoint's other pending
+    /// deliveries wait until then too.
+    pub hold_endpoint_until: Option<i64>,
 }
 
 /// One attempt of a delivery, as the dashboard lists it.
@@ -105,7 +110,7 @@ pub struct Attempt {
 /// failing receiver cannot grow the table without end.
 pub const ATTEMPTS_KEPT: i64 = 50;
 
-const DELIVERY_COLUMNS: &str = "d.id, d.event, d.body, d.attempts, e.id, e.account_id, e.url, e.secret, e.events, e.consecutive_failures, e.disabled";
+const DELIVERY_COLUMNS: &str = "d.id, d.event, d.body, d.attempts, e.id, e.account_id, e.url, e.secret, e.events, e.consecutive_failures, e.disabled, d.created_at";
 
 fn delivery_from(r: &Row) -> StoreResult<Delivery> {
     let events: String = r.get(8)?;
@@ -114,6 +119,7 @@ fn delivery_from(r: &Row) -> StoreResult<Delivery> {
         event: r.get(1)?,
         body: r.get(2)?,
         attempts: r.get(3)?,
+        queued_at: r.get(11)?,
         endpoint: Endpoint {
             id: r.get(4)?,
             account_id: r.get(5)?,
@@ -319,6 +325,13 @@ params![now, limit], |r| r.get(0))?;
         )?;
         if changed == 0 {
             return Ok(None);
+        }
+        if let Some(until) = a.hold_endpoint_until {
+            tx.execute(
+                "UPDATE deliveries SET next_attempt_at = ?2
+                 WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at < ?2 AND claimed_by IS NULL",
+                params![a.endpoint, until],
+            )?;
         }
         let (failures, disabled): (i64, bool) = tx.query_row(
             &format!(
