@@ -10,6 +10,13 @@ pub const RETRY_DELAYS: [u64; 5] = [0, 30, 120, 300, 1800];
 pub const MAX_ATTEMPTS: u32 = RETRY_DELAYS.len() as u32;
 /// Consecutive failed attempts after which an endpoint is disabled.
 pub const DISABLE_AFTER_FAILURES: u32 = 20;
+/// Events held for a disabled endpoint, at most: they are delivered, oldest
+/// first and with their original `sent_at`, once it is re-enabled; past
+/// this bound the oldest held event goes first.
+pub const HELD_MAX_PER_ENDPOINT: usize = 1000;
+/// How long an event is held for a disabled endpoint, seconds: three days.
+/// Older held events are dropped, not delivered late.
+pub const HELD_MAX_AGE: u64 = 3 * 86_400;
 /// The wait after a 429 or 503 without a usable `Retry-After`, seconds.
 pub const THROTTLE_DEFAULT_WAIT: u64 = 30;
 /// The longest wait a `Retry-After` can ask for, seconds: one hour.

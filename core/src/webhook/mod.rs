@@ -16,8 +16,8 @@ mod verifier;
 
 pub use delivery::{
     parse_retry_after, AttemptResult, DeliveryState, DeliveryStatus, EndpointHealth, Next,
-    DISABLE_AFTER_FAILURES, MAX_ATTEMPTS, RETRY_DELAYS, THROTTLE_DEFAULT_WAIT, THROTTLE_MAX_DEFER,
-    THROTTLE_MAX_WAIT,
+    DISABLE_AFTER_FAILURES, HELD_MAX_AGE, HELD_MAX_PER_ENDPOINT, MAX_ATTEMPTS, RETRY_DELAYS,
+    THROTTLE_DEFAULT_WAIT, THROTTLE_MAX_DEFER, THROTTLE_MAX_WAIT,
 };
 pub use error::WebhookError;
 pub use events::{

@@ -237,16 +237,48 @@ async fn twenty_consecutive_failures_disable_the_endpoint() {
     server.state.deliveries.notify_one();
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(receiver.hits.load(Ordering::SeqCst), 20);
+    // Events raised while it is disabled are held, not dropped...
+    for k in 0..3 {
+        emit(&server.state, 1, &blocked_event(&format!("203.0.113.{k}"))).unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     // Re-enabling resets the count and delivery resumes at once: the
     // pending deliveries, waiting out their retry delays, are due now.
     *receiver.script.lock().unwrap() = vec![];
+    let reenabled_at = clickfence::webhook::rfc3339(now() as u64);
     server
         .state
         .store
         .reenable_endpoint(endpoint.id, now())
         .unwrap();
     server.state.deliveries.notify_one();
-    wait_until(|| receiver.hits.load(Ordering::SeqCst) > 20).await;
+    wait_until(|| {
+        let seen = receiver.seen.lock().unwrap();
+        seen.iter().filter(|s| s.3.contains("203.0.113.")).count() == 3
+    })
+    .await;
+    // ...and arrive after the re-enable, oldest first, with the time they
+    // were raised.
+    let seen = receiver.seen.lock().unwrap().clone();
+    let held: Vec<&Seen> = seen.iter().filter(|s| s.3.contains("203.0.113.")).collect();
+    assert_eq!(held.len(), 3, "{seen:?}");
+    for (k, s) in held.iter().enumerate() {
+        assert!(
+            s.3.contains(&format!("203.0.113.{k}")),
+            "oldest first: {held:?}"
+        );
+        let sent_at =
+            s.3.split("\"sent_at\":\"")
+                .nth(1)
+                .unwrap_or("")
+                .get(..25)
+                .unwrap_or("");
+        assert!(
+            sent_at < reenabled_at.as_str(),
+            "raised before the re-enable: {}",
+            s.3
+        );
+    }
     server.stop().await;
 }
 

@@ -364,24 +364,44 @@ params![
     pub fn emit(&self, account: i64, event: &Event, now: i64) -> StoreResult<usize> {
         let name = event.name();
         let body = event.envelope_json(u64::try_from(now).unwrap_or(0));
-        let ids: Vec<i64> = {
+        let endpoints: Vec<(i64, bool)> = {
             let rows = self.c().query_map(
-                "SELECT id, events FROM webhook_endpoints WHERE account_id = ?1 AND disabled = 0",
+                "SELECT id, events, disabled FROM webhook_endpoints WHERE account_id = ?1",
                 params![account],
-                |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+                |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<bool>(2)?)),
             )?;
             rows.into_iter()
-                .filter(|(_, ev)| ev.split(',').any(|e| e == name))
-                .map(|(id, _)| id)
+                .filter(|(_, ev, _)| ev.split(',').any(|e| e == name))
+                .map(|(id, _, disabled)| (id, disabled))
                 .collect()
         };
-        for id in &ids {
+        // A disabled endpoint's events are held (the worker claims nothing
+        // for it) until it is re-enabled, within the core's bounds.
+        for (id, disabled) in &endpoints {
             self.c().execute(
                 "INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
                 params![id, name, body, now],
             )?;
+            if *disabled {
+                self.bound_held(*id, now)?;
+            }
         }
-        self.queued.set(self.queued.get() + ids.len());
-        Ok(ids.len())
+        let queued = endpoints.iter().filter(|(_, disabled)| !disabled).count();
+        self.queued.set(self.queued.get() + queued);
+        Ok(queued)
+    }
+
+    /// Drops a disabled endpoint's held events older than the core's
+    /// `HELD_MAX_AGE`, and the oldest beyond `HELD_MAX_PER_ENDPOINT`.
+    pub fn bound_held(&self, endpoint: i64, now: i64) -> StoreResult<()> {
+        let oldest = now - i64::try_from(clickfence::webhook::HELD_MAX_AGE).unwrap_or(i64::MAX);
+        let keep = i64::try_from(clickfence::webhook::HELD_MAX_PER_ENDPOINT).unwrap_or(i64::MAX);
+        self.c().execute(
+            "DELETE FROM deliveries WHERE endpoint_id = ?1 AND status = 'pending' AND (created_at < ?2
+               OR id <= (SELECT id FROM deliveries WHERE endpoint_id = ?1 AND status = 'pending'
+                         ORDER BY id DESC LIMIT 1 OFFSET ?3))",
+            params![endpoint, oldest, keep],
+        )?;
+        Ok(())
     }
 }

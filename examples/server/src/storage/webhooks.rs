@@ -224,6 +224,12 @@ params![account], endpoint_from)?;
                 "UPDATE webhook_endpoints SET disabled = 0, consecutive_failures = 0 WHERE id = ?1",
                 params![id],
             )? == 1;
+            // Held events past their age are dropped, not delivered late.
+            let oldest = now - i64::try_from(clickfence::webhook::HELD_MAX_AGE).unwrap_or(i64::MAX);
+            tx.execute(
+                "DELETE FROM deliveries WHERE endpoint_id = ?1 AND status = 'pending' AND created_at < ?2",
+                params![id, oldest],
+            )?;
             tx.execute(
                 "UPDATE deliveries SET next_attempt_at = ?2 WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at > ?2",
                 params![id, now],
