@@ -463,20 +463,21 @@ async fn a_throttling_receiver_is_slowed_down_not_disabled() {
     server.state.deliveries.notify_one();
     wait_until(|| receiver.hits.load(Ordering::SeqCst) >= 1).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    // The first 429 holds every pending delivery of the endpoint back.
-    let due_now = server
+    // The first 429 holds the whole endpoint back: none of its other four
+    // deliveries, all due, is attempted meanwhile.
+    let until = server
         .state
         .store
-        .query_rows(
-            "SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1",
-            &[&now()],
-        )
+        .query_rows("SELECT throttled_until FROM webhook_endpoints", &[])
         .unwrap();
-    assert_eq!(
-        format!("{:?}", due_now[0][0]),
-        "Int(0)",
-        "all wait after a 429"
-    );
+    match &until[0][0] {
+        clickfence_server::storage::db::Value::Int(t) => assert!(*t > now(), "{t}"),
+        other => panic!("not throttled: {other:?}"),
+    }
+    for _ in 0..5 {
+        server.state.deliveries.notify_one();
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
     assert_eq!(receiver.hits.load(Ordering::SeqCst), 1);
     // Sixty throttling answers: three times the auto-disable count.
     for _ in 0..400 {

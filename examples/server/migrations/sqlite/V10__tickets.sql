@@ -13,3 +13,5 @@ ALTER TABLE click_signing_settings ADD COLUMN reenabled_at INTEGER;
 -- only its share of a site's auto-blocks.
 ALTER TABLE blocked_ips ADD COLUMN network TEXT;
 CREATE INDEX blocked_ips_by_network ON blocked_ips (site_id, network);
+-- Until when an endpoint whose receiver answered 429 or 503 is left alone.
+ALTER TABLE webhook_endpoints ADD COLUMN throttled_until INTEGER;

@@ -82,8 +82,8 @@ pub struct AttemptRecord<'a> {
     pub error: Option<&'a str>,
     /// When the attempt was made, unix seconds.
     pub at: i64,
-    /// The receiver asked to slow down: the endpoint's other pending
-    /// deliveries wait until then too.
+    /// The receiver asked to slow down: the endpoint is left alone until
+    /// then (its other pending deliveries wait too).
     pub hold_endpoint_until: Option<i64>,
 }
 
@@ -221,7 +221,7 @@ params![account], endpoint_from)?;
     pub fn reenable_endpoint(&self, id: i64, now: i64) -> StoreResult<bool> {
         self.transaction(|tx| {
             let found = tx.execute(
-                "UPDATE webhook_endpoints SET disabled = 0, consecutive_failures = 0 WHERE id = ?1",
+                "UPDATE webhook_endpoints SET disabled = 0, consecutive_failures = 0, throttled_until = NULL WHERE id = ?1",
                 params![id],
             )? == 1;
             // Held events past their age are dropped, not delivered late.
@@ -245,6 +245,7 @@ params![account], endpoint_from)?;
         let rows = db.query_map(
 "SELECT d.endpoint_id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
              WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.disabled = 0
+               AND (e.throttled_until IS NULL OR e.throttled_until <= ?1)
                AND (d.claimed_until IS NULL OR d.claimed_until < ?1)
              GROUP BY d.endpoint_id ORDER BY MIN(d.next_attempt_at) LIMIT ?2",
 params![now, limit], |r| r.get(0))?;
@@ -288,6 +289,7 @@ params![now, limit], |r| r.get(0))?;
                 &format!(
                     "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
                      WHERE d.endpoint_id = ?1 AND d.status = 'pending' AND d.next_attempt_at <= ?2 AND e.disabled = 0
+                       AND (e.throttled_until IS NULL OR e.throttled_until <= ?2)
                      ORDER BY d.next_attempt_at, d.id LIMIT 1"
                 ),
                 params![endpoint, now],
@@ -332,13 +334,6 @@ params![now, limit], |r| r.get(0))?;
         if changed == 0 {
             return Ok(None);
         }
-        if let Some(until) = a.hold_endpoint_until {
-            tx.execute(
-                "UPDATE deliveries SET next_attempt_at = ?2
-                 WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at < ?2 AND claimed_by IS NULL",
-                params![a.endpoint, until],
-            )?;
-        }
         let (failures, disabled): (i64, bool) = tx.query_row(
             &format!(
                 "SELECT consecutive_failures, disabled FROM webhook_endpoints WHERE id = ?1{}",
@@ -348,9 +343,12 @@ params![now, limit], |r| r.get(0))?;
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let (failures, disabled) = update(failures, disabled);
+        // A throttling answer holds the whole endpoint (on its own row, which
+        // this transaction already locks: no other rows to order).
         tx.execute(
-            "UPDATE webhook_endpoints SET consecutive_failures = ?2, disabled = ?3 WHERE id = ?1",
-            params![a.endpoint, failures, disabled],
+            "UPDATE webhook_endpoints SET consecutive_failures = ?2, disabled = ?3,
+                throttled_until = COALESCE(?4, throttled_until) WHERE id = ?1",
+            params![a.endpoint, failures, disabled, a.hold_endpoint_until],
         )?;
         tx.execute(
             "INSERT INTO webhook_attempts (endpoint_id, delivery_id, event, attempt, outcome, latency_ms, error, at)
@@ -388,7 +386,12 @@ params![now, limit], |r| r.get(0))?;
     /// Makes every pending delivery due at `now` (the CLI's `webhook retry-now`,
     /// and tests that cannot wait 30 minutes for the last retry).
     pub fn make_pending_due(&self, now: i64) -> StoreResult<usize> {
-        self.db()?.execute(
+        let db = self.db()?;
+        db.execute(
+            "UPDATE webhook_endpoints SET throttled_until = NULL WHERE throttled_until IS NOT NULL",
+            params![],
+        )?;
+        db.execute(
             "UPDATE deliveries SET next_attempt_at = ?1 WHERE status = 'pending'",
             params![now],
         )
