@@ -1,6 +1,8 @@
 //! The sending side's retry schedule and endpoint auto-disable, as pure state
 //! machines: the caller stores the state and passes `now`.
 
+use super::EventType;
+
 /// Gaps before each attempt, measured from the previous attempt's failure:
 /// attempt 1 immediately, attempt 2 30 s after attempt 1 failed, then 2 min,
 /// 5 min and 30 min. With instant failures the attempts fall at 0 s, 30 s,
@@ -17,6 +19,12 @@ pub const HELD_MAX_PER_ENDPOINT: usize = 1000;
 /// How long an event is held for a disabled endpoint, seconds: three days.
 /// Older held events are dropped, not delivered late.
 pub const HELD_MAX_AGE: u64 = 3 * 86_400;
+/// Deliveries waiting for one enabled endpoint, at most, before
+/// droppable events (see [`EventType::is_droppable`]) are no longer queued
+/// for it. A receiver that keeps up never comes near it; one that a flood
+/// of forged clicks outpaces keeps every `ip.blocked` and `site.paused`
+/// instead of an unbounded queue of `fraud.detected`.
+pub const OUTBOX_MAX_PER_ENDPOINT: usize = 5000;
 /// The wait after a 429 or 503 without a usable `Retry-After`, seconds.
 pub const THROTTLE_DEFAULT_WAIT: u64 = 30;
 /// The longest wait a `Retry-After` can ask for, seconds: one hour.
@@ -25,6 +33,13 @@ pub const THROTTLE_MAX_WAIT: u64 = 3600;
 /// throttling answers, seconds: one day. After that a 429 or 503 is an
 /// ordinary failed attempt.
 pub const THROTTLE_MAX_DEFER: u64 = 24 * 3600;
+
+/// Whether an event of `kind` is queued for an enabled endpoint that already
+/// has `pending` deliveries waiting. Events that are not droppable are
+/// always queued; the caller counts what this refuses.
+pub fn outbox_admits(kind: EventType, pending: usize) -> bool {
+    !kind.is_droppable() || pending < OUTBOX_MAX_PER_ENDPOINT
+}
 
 /// What one attempt produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +245,17 @@ impl EndpointHealth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_outbox_refuses_only_fraud_detected() {
+        let full = OUTBOX_MAX_PER_ENDPOINT;
+        for kind in EventType::ALL {
+            assert!(outbox_admits(kind, full - 1), "{kind}");
+            let kept = kind != EventType::FraudDetected;
+            assert_eq!(outbox_admits(kind, full), kept, "{kind}");
+            assert_eq!(outbox_admits(kind, usize::MAX), kept, "{kind}");
+        }
+    }
 
     #[test]
     fn schedule_is_gaps_between_attempts() {

@@ -49,6 +49,15 @@ impl EventType {
             Self::SubscriptionUpdated => "subscription.updated",
         }
     }
+
+    /// Whether a full outbox may drop this event. Only `fraud.detected`:
+    /// one is raised per fraudulent click, so a flood raises as many as the
+    /// attacker likes, and each is also in the click log. The events a
+    /// receiver acts on (`ip.blocked`, `site.paused`, `site.resumed`, …) are
+    /// raised at most once per block or state change and are never dropped.
+    pub fn is_droppable(self) -> bool {
+        matches!(self, Self::FraudDetected)
+    }
 }
 
 impl FromStr for EventType {

@@ -15,9 +15,10 @@ mod signer;
 mod verifier;
 
 pub use delivery::{
-    parse_retry_after, AttemptResult, DeliveryState, DeliveryStatus, EndpointHealth, Next,
-    DISABLE_AFTER_FAILURES, HELD_MAX_AGE, HELD_MAX_PER_ENDPOINT, MAX_ATTEMPTS, RETRY_DELAYS,
-    THROTTLE_DEFAULT_WAIT, THROTTLE_MAX_DEFER, THROTTLE_MAX_WAIT,
+    outbox_admits, parse_retry_after, AttemptResult, DeliveryState, DeliveryStatus, EndpointHealth,
+    Next, DISABLE_AFTER_FAILURES, HELD_MAX_AGE, HELD_MAX_PER_ENDPOINT, MAX_ATTEMPTS,
+    OUTBOX_MAX_PER_ENDPOINT, RETRY_DELAYS, THROTTLE_DEFAULT_WAIT, THROTTLE_MAX_DEFER,
+    THROTTLE_MAX_WAIT,
 };
 pub use error::WebhookError;
 pub use events::{

@@ -56,6 +56,7 @@ pub struct Metrics {
     refusals: Family<KindLabels, Counter>,
     rate_store_errors: Family<KindLabels, Counter>,
     outbox: Gauge,
+    dropped: Gauge,
     eviction: Gauge,
 }
 
@@ -72,6 +73,7 @@ impl Default for Metrics {
         let refusals = Family::<KindLabels, Counter>::default();
         let rate_store_errors = Family::<KindLabels, Counter>::default();
         let outbox = Gauge::default();
+        let dropped = Gauge::default();
         let eviction = Gauge::default();
         registry.register(
             "redis_eviction_possible",
@@ -109,6 +111,11 @@ impl Default for Metrics {
             "Webhook deliveries waiting to be attempted",
             outbox.clone(),
         );
+        registry.register(
+            "webhook_events_dropped",
+            "fraud.detected events not queued because their endpoint's outbox was full, every instance, since each endpoint was added",
+            dropped.clone(),
+        );
         Self {
             registry,
             requests,
@@ -118,6 +125,7 @@ impl Default for Metrics {
             refusals,
             rate_store_errors,
             outbox,
+            dropped,
             eviction,
         }
     }
@@ -172,9 +180,11 @@ impl Metrics {
             .inc();
     }
 
-    /// The OpenMetrics text, with the outbox depth as of now.
-    pub fn render(&self, outbox_depth: i64) -> Result<String, std::fmt::Error> {
-        self.outbox.set(outbox_depth);
+    /// The OpenMetrics text, with the outbox figures (depth, dropped
+    /// events) as of now.
+    pub fn render(&self, (depth, dropped): (i64, i64)) -> Result<String, std::fmt::Error> {
+        self.outbox.set(depth);
+        self.dropped.set(dropped);
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)
@@ -239,12 +249,12 @@ pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Resp
         }
     }
     let store = Arc::clone(&state);
-    let depth = tokio::task::spawn_blocking(move || store.store.outbox_depth())
+    let figures = tokio::task::spawn_blocking(move || store.store.outbox_figures())
         .await
         .ok()
         .and_then(Result::ok)
-        .unwrap_or(-1);
-    match state.metrics.render(depth) {
+        .unwrap_or((-1, -1));
+    match state.metrics.render(figures) {
         Ok(text) => (
             [(
                 header::CONTENT_TYPE,

@@ -531,3 +531,100 @@ async fn a_throttling_receiver_is_slowed_down_not_disabled() {
     );
     server.stop().await;
 }
+
+/// An enabled endpoint whose receiver falls behind holds at most the core's
+/// bound of deliveries: past it a forged click's `fraud.detected` is counted
+/// and dropped, while an `ip.blocked` is still queued and nothing already
+/// queued is lost.
+#[tokio::test]
+async fn a_full_outbox_drops_fraud_events_and_never_blocks() {
+    use clickfence::webhook::{Event, FraudDetected, OUTBOX_MAX_PER_ENDPOINT};
+    let dir = tempfile::tempdir().unwrap();
+    let (server, token) = Server::start(&dir.path().join("db")).await;
+    let store = &server.state.store;
+    store
+        .add_endpoint(
+            1,
+            "http://127.0.0.1:9/hook",
+            SECRET,
+            &["fraud.detected".into(), "ip.blocked".into()],
+            now(),
+        )
+        .unwrap();
+    // The receiver asked for an hour's quiet: nothing drains the outbox.
+    store
+        .execute_sql(
+            "UPDATE webhook_endpoints SET throttled_until = ?1",
+            &[&(now() + 3600)],
+        )
+        .unwrap();
+    let fraud = |n: u64| {
+        Event::FraudDetected(FraudDetected {
+            site_id: 1,
+            site_domain: "acme-coffee.com".into(),
+            click_id: n,
+            ip_address: "198.51.100.7".into(),
+            fraud_score: 90,
+            status: "blocked".into(),
+            reasons: vec!["bot_user_agent".into()],
+        })
+    };
+    server
+        .state
+        .write(|tx| {
+            for n in 0..OUTBOX_MAX_PER_ENDPOINT as u64 - 1 {
+                tx.emit(1, &fraud(n), now())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    // Bots clicking over HTTP (a bot's user agent, oversized: blocked): the
+    // first one's event fills the outbox, the others' are dropped.
+    let bot = format!("curl/8.5 {}", "x".repeat(600));
+    for i in 0..5 {
+        let r = call(
+            Method::GET,
+            &server.url("/c/1"),
+            None,
+            None,
+            &[
+                ("user-agent", &bot),
+                ("x-forwarded-for", &format!("203.0.113.{}", 10 + i)),
+            ],
+        )
+        .await;
+        assert!(r.status < 500, "click {i}: {}", r.status);
+    }
+    let count = |sql: &str| format!("{:?}", store.query_rows(sql, &[]).unwrap()[0][0]);
+    let blocks = "SELECT COUNT(*) FROM deliveries WHERE event = 'ip.blocked'";
+    let before = count(blocks);
+    let r = call(
+        Method::POST,
+        &server.url("/api/v1/sites/1/blocked-ips"),
+        token.as_deref(),
+        Some(r#"{"ip_address":"203.0.113.42"}"#),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    assert_ne!(
+        count(blocks),
+        before,
+        "an ip.blocked past the bound is queued"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM deliveries WHERE event = 'fraud.detected'"),
+        format!("Int({OUTBOX_MAX_PER_ENDPOINT})")
+    );
+    assert_eq!(
+        count("SELECT dropped_events FROM webhook_endpoints"),
+        "Int(4)"
+    );
+    let metrics = common::get(&server.url("/metrics"), None).await;
+    assert!(
+        metrics.body.contains("clickfence_webhook_events_dropped 4"),
+        "{}",
+        metrics.body
+    );
+    server.stop().await;
+}

@@ -376,19 +376,53 @@ params![
                 .collect()
         };
         // A disabled endpoint's events are held (the worker claims nothing
-        // for it) until it is re-enabled, within the core's bounds.
+        // for it) until it is re-enabled, within the core's bounds; an
+        // enabled endpoint's outbox drops what the core lets it drop.
+        let mut queued = 0;
         for (id, disabled) in &endpoints {
+            if !disabled && !self.outbox_admits(*id, event.kind())? {
+                self.c().execute(
+                    "UPDATE webhook_endpoints SET dropped_events = dropped_events + 1 WHERE id = ?1",
+                    params![id],
+                )?;
+                continue;
+            }
             self.c().execute(
                 "INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
                 params![id, name, body, now],
             )?;
             if *disabled {
                 self.bound_held(*id, now)?;
+            } else {
+                queued += 1;
             }
         }
-        let queued = endpoints.iter().filter(|(_, disabled)| !disabled).count();
         self.queued.set(self.queued.get() + queued);
         Ok(queued)
+    }
+
+    /// Whether the core's outbox bound lets one more event of `kind` wait
+    /// for `endpoint`; counts pending deliveries only as far as the bound,
+    /// and only for events that may be dropped.
+    fn outbox_admits(
+        &self,
+        endpoint: i64,
+        kind: clickfence::webhook::EventType,
+    ) -> StoreResult<bool> {
+        use clickfence::webhook::{outbox_admits, OUTBOX_MAX_PER_ENDPOINT};
+        if !kind.is_droppable() {
+            return Ok(true);
+        }
+        let bound = i64::try_from(OUTBOX_MAX_PER_ENDPOINT).unwrap_or(i64::MAX);
+        let pending: i64 = self.c().query_row(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE endpoint_id = ?1 AND status = 'pending' LIMIT ?2) AS p",
+            params![endpoint, bound],
+            |r| r.get(0),
+        )?;
+        Ok(outbox_admits(
+            kind,
+            usize::try_from(pending).unwrap_or(usize::MAX),
+        ))
     }
 
     /// Drops a disabled endpoint's held events older than the core's

@@ -150,13 +150,21 @@ fn endpoint_from(row: &Row) -> StoreResult<Endpoint> {
 }
 
 impl Store {
-    /// Deliveries waiting for an attempt.
-    pub fn outbox_depth(&self) -> StoreResult<i64> {
-        self.db()?.query_row(
+    /// Deliveries waiting for an attempt, and the events every endpoint's
+    /// full outbox dropped since it was added.
+    pub fn outbox_figures(&self) -> StoreResult<(i64, i64)> {
+        let db = self.db()?;
+        let depth = db.query_row(
             "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'",
             params![],
             |r| r.get(0),
-        )
+        )?;
+        let dropped = db.query_row(
+            "SELECT COALESCE(SUM(dropped_events), 0) FROM webhook_endpoints",
+            params![],
+            |r| r.get(0),
+        )?;
+        Ok((depth, dropped))
     }
 
     /// Adds a webhook endpoint; None past [`MAX_ENDPOINTS`].
