@@ -20,12 +20,14 @@ export const {
   RATE_SCRIPT,
   VELOCITY_SCRIPT,
   clientIp,
+  clientKey,
   decodeRateReply,
   decodeVelocityReply,
   errorCodes,
   fraudRate,
   generateSecretKey,
   rateScriptArgs,
+  sharedRateKey,
   sharedReplayOutcome,
 } = binding
 export default binding

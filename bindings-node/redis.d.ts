@@ -62,7 +62,7 @@ export declare class RedisClickTickets {
   /** `ClickVerifier.verify`, with the ticket claimed in Redis (`SET key value NX GET EX ttl`). Rejects when Redis fails. */
   verify(
     url: string,
-    options?: { now?: number; source?: string; userAgent?: string; purpose?: string },
+    options?: { now?: number; source?: string; asn?: number; userAgent?: string; purpose?: string },
   ): Promise<ClickVerdict>
 }
 

@@ -19,6 +19,7 @@ const {
   rateScriptArgs,
   decodeRateReply,
   decodeVelocityReply,
+  sharedRateKey,
   sharedReplayOutcome,
 } = binding
 
@@ -57,10 +58,11 @@ async function run(redis, script, sha, key, args) {
   }
 }
 
+// The core bounds the key as the in-process limiter does (rate_key_too_long).
 function fullKey(prefix, key) {
-  if (typeof key === 'string') return prefix + key
-  if (Buffer.isBuffer(key)) return Buffer.concat([Buffer.from(prefix), key])
-  throw invalid('key must be a string or a Buffer')
+  if (typeof key !== 'string' && !Buffer.isBuffer(key)) throw invalid('key must be a string or a Buffer')
+  const full = sharedRateKey(prefix, key)
+  return typeof key === 'string' ? full.toString() : full
 }
 
 function integers(reply) {
@@ -167,7 +169,7 @@ class RedisClickTickets {
 
   /** `ClickVerifier.verify`, with the ticket claimed in Redis. */
   async verify(url, opts) {
-    const o = options(opts, ['now', 'source', 'userAgent', 'purpose'], 'verify options') || {}
+    const o = options(opts, ['now', 'source', 'asn', 'userAgent', 'purpose'], 'verify options') || {}
     const inspection = this._verifier.inspect(url, { ...o, prefix: this._prefix })
     let previous = null
     if (inspection.key !== null && inspection.key !== undefined) {

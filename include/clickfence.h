@@ -612,6 +612,9 @@ clickfence_status clickfence_click_verifier_verify_from(const struct clickfence_
 // and consume nothing, and a repeat from the same client and user agent
 // within 5 s is `CLICKFENCE_OUTCOME_DUPLICATE` instead of
 // `CLICKFENCE_OUTCOME_REPLAYED`. Consumes the click's one-time ticket.
+// `asn` is the autonomous system of `source` when an ASN database knows it,
+// else 0: the circuit breaker then counts one source per autonomous system,
+// so rented servers of one provider in many /24s count once.
 //
 // # Safety
 // Pointers valid for their lengths; `out` valid.
@@ -624,6 +627,7 @@ clickfence_status clickfence_click_verifier_verify_fetch(const struct clickfence
                                                          size_t user_agent_len,
                                                          const uint8_t *purpose,
                                                          size_t purpose_len,
+                                                         uint32_t asn,
                                                          uint64_t now,
                                                          struct clickfence_click_verdict *out,
                                                          uint8_t *key_id_buf,
@@ -837,6 +841,21 @@ clickfence_status clickfence_rate_limiter_check(const struct clickfence_rate_lim
                                                 uint32_t cost,
                                                 uint64_t now,
                                                 struct clickfence_rate_decision *out);
+
+// Writes `text` as a key part, NUL-terminated: as it is when it is at most
+// 64 bytes of printable ASCII other than `#`, `|` and `:`, else `#` and 32
+// hex digits of its SHA-256 (33 bytes). Build keys from client text (click
+// ids, shop names) with it, so none becomes an unbounded key. `written`
+// gets the length without the NUL (also when `buf` is too small).
+//
+// # Safety
+// `text` valid for `text_len` bytes (UTF-8); `buf` valid for `buf_len`
+// bytes; `written` valid.
+clickfence_status clickfence_client_key(const uint8_t *text,
+                                        size_t text_len,
+                                        uint8_t *buf,
+                                        size_t buf_len,
+                                        size_t *written);
 
 // Writes the decision's headers as HTTP header lines (`Name: value\r\n`).
 //

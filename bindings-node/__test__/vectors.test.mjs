@@ -16,7 +16,9 @@ import {
   WebhookSigner,
   WebhookVerifier,
   clientIp,
+  clientKey,
   fraudRate,
+  sharedRateKey,
 } from '../index.mjs'
 
 const dir = new URL('../../tests/vectors/', import.meta.url)
@@ -91,6 +93,20 @@ test('ip policy vectors', () => {
   }
 })
 
+test('key vectors', () => {
+  const k = load('keys.json')
+  assert.ok(k.client_keys.length >= 10)
+  for (const c of k.client_keys) assert.equal(clientKey(c.text), c.expected, c.text.slice(0, 40))
+  for (const c of k.shared_keys) {
+    if (c.error) {
+      assert.throws(() => sharedRateKey(c.prefix, c.key), (e) => e.code === c.error)
+    } else {
+      assert.deepEqual(sharedRateKey(c.prefix, c.key), Buffer.from(c.expected))
+      assert.deepEqual(sharedRateKey(c.prefix, Buffer.from(c.key)), Buffer.from(c.expected))
+    }
+  }
+})
+
 test('rate vectors', () => {
   const r = load('rate.json')
   for (const sc of r.scenarios) {
@@ -157,7 +173,7 @@ test('circuit breaker scenarios', () => {
             ? signer.sign(`${all.urls.valid_base}&n=${counter++}`, { expires: all.urls.valid_expires })
             : all.urls[step.kind]
         const src = step.net === null ? undefined : source(step.net + (j % step.nets))
-        if (v.verify(url, { now: step.now, source: src }).tripped) trips++
+        if (v.verify(url, { now: step.now, source: src, asn: step.asn }).tripped) trips++
       }
     }
     assert.equal(v.mode, s.mode, s.name)

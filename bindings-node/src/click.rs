@@ -192,6 +192,10 @@ pub struct ClickVerifyOptions {
     /// pass it wherever you know it. A repeat from the same client (IPv4
     /// address, IPv6 /64) and user agent within 5 s is a `duplicate`.
     pub source: Option<String>,
+    /// The autonomous system of `source`, when an ASN database knows it: the
+    /// circuit breaker then counts one source per autonomous system, so one
+    /// provider's many networks count once.
+    pub asn: Option<u32>,
     /// The `User-Agent` header: link-preview bots do not consume the click.
     pub user_agent: Option<String>,
     /// The `Sec-Purpose` (or `Purpose`) header: prefetches do not consume the click.
@@ -205,6 +209,8 @@ pub struct ClickInspectOptions {
     pub now: Option<f64>,
     /// The client's IP address.
     pub source: Option<String>,
+    /// The autonomous system of `source`, when an ASN database knows it.
+    pub asn: Option<u32>,
     /// The `User-Agent` header.
     pub user_agent: Option<String>,
     /// The `Sec-Purpose` (or `Purpose`) header.
@@ -217,7 +223,7 @@ pub struct ClickInspectOptions {
 #[napi]
 pub struct ClickInspection {
     inner: clickfence::click::Inspection,
-    source: Option<std::net::IpAddr>,
+    source: clickfence::ip::Source,
     claim: Option<(String, String, u64)>,
 }
 
@@ -263,6 +269,10 @@ fn request(o: Option<&ClickVerifyOptions>) -> Result<(Fetch<'_>, u64)> {
         o.user_agent.as_deref(),
         o.purpose.as_deref(),
     )?;
+    let fetch = Fetch {
+        asn: o.asn,
+        ..fetch
+    };
     Ok((fetch, now_or(o.now)?))
 }
 
@@ -420,6 +430,7 @@ impl ClickVerifier {
         let o = options.unwrap_or(ClickInspectOptions {
             now: None,
             source: None,
+            asn: None,
             user_agent: None,
             purpose: None,
             prefix: None,
@@ -429,6 +440,10 @@ impl ClickVerifier {
             o.user_agent.as_deref(),
             o.purpose.as_deref(),
         )?;
+        let fetch = Fetch {
+            asn: o.asn,
+            ..fetch
+        };
         let now = now_or(o.now)?;
         let prefix = o.prefix.as_deref().unwrap_or("clickfence:ticket:");
         let inner = self.0.inspect(&url, &fetch, now);
@@ -437,7 +452,7 @@ impl ClickVerifier {
             .map(|t| (t.shared_key(prefix), t.shared_value(now), t.shared_ttl(now)));
         Ok(ClickInspection {
             inner,
-            source: fetch.source,
+            source: fetch.breaker_source(),
             claim,
         })
     }

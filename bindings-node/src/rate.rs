@@ -235,6 +235,22 @@ pub fn rate_script_args(quota: ScriptQuota, cost: u32) -> Result<Vec<String>> {
     Ok(args.to_vec())
 }
 
+/// The Redis key for `key` under `prefix`; throws `rate_key_too_long` for
+/// a key `RateLimiter.check` refuses (over 1024 bytes).
+#[napi(catch_unwind)]
+pub fn shared_rate_key(prefix: String, key: Either<String, Buffer>) -> Result<Buffer> {
+    let full = clickfence::rate::redis::shared_key(&prefix, bytes(&key)).map_err(core)?;
+    Ok(full.into())
+}
+
+/// `text` as a key part: as it is when it is at most 64 bytes of printable
+/// ASCII other than `#`, `|` and `:`, else `#` and 32 hex digits of its
+/// SHA-256; bounds keys built from client text (click ids, shop names).
+#[napi(catch_unwind)]
+pub fn client_key(text: String) -> String {
+    clickfence::rate::client_key(&text).into_owned()
+}
+
 /// The window script's reply (five integers) as the decision the core
 /// makes; `rate_bad_reply` for a reply of any other shape.
 #[napi(catch_unwind)]

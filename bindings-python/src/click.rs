@@ -139,7 +139,7 @@ impl From<clickfence::Verdict> for ClickVerdict {
 #[pyclass(frozen, module = "clickfence._clickfence")]
 pub struct ClickInspection {
     inner: clickfence::click::Inspection,
-    source: Option<std::net::IpAddr>,
+    source: clickfence::ip::Source,
     claim: Option<(String, String, u64)>,
 }
 
@@ -281,8 +281,9 @@ impl ClickVerifier {
         to_py(py, &self.0.config(now_or(now)?))
     }
 
-    /// Verifies a received click URL (byte for byte as signed) and consumes its one-time ticket, counts it in the report and lets the circuit breaker react; `source` is the client's address (the breaker counts networks, not requests), `user_agent` and `purpose` (the `Sec-Purpose` / `Purpose` header) tell link previews, prefetches and double clicks from replays.
-    #[pyo3(signature = (url, *, now=None, source=None, user_agent=None, purpose=None))]
+    /// Verifies a received click URL (byte for byte as signed) and consumes its one-time ticket, counts it in the report and lets the circuit breaker react; `source` is the client's address (the breaker counts networks, not requests) and `asn` its autonomous system when an ASN database knows it (one provider's many networks then count once), `user_agent` and `purpose` (the `Sec-Purpose` / `Purpose` header) tell link previews, prefetches and double clicks from replays.
+    #[pyo3(signature = (url, *, now=None, source=None, user_agent=None, purpose=None, asn=None))]
+    #[allow(clippy::too_many_arguments)]
     fn verify(
         &self,
         py: Python<'_>,
@@ -291,8 +292,12 @@ impl ClickVerifier {
         source: Option<&str>,
         user_agent: Option<&str>,
         purpose: Option<&str>,
+        asn: Option<u32>,
     ) -> PyResult<ClickVerdict> {
-        let fetch = fetch(py, source, user_agent, purpose)?;
+        let fetch = Fetch {
+            asn,
+            ..fetch(py, source, user_agent, purpose)?
+        };
         let v = self.0.verify_fetch(url, &fetch, now_or(now)?);
         Ok(ClickVerdict::from(v))
     }
@@ -313,7 +318,7 @@ impl ClickVerifier {
     }
 
     /// For a fleet sharing consumed tickets in Redis: checks the signature and names the ticket to claim; pass `SET key value NX GET EX ttl`'s answer to `conclude` (what `clickfence.redis.RedisClickTickets` does).
-    #[pyo3(signature = (url, *, prefix="clickfence:ticket:", now=None, source=None, user_agent=None, purpose=None))]
+    #[pyo3(signature = (url, *, prefix="clickfence:ticket:", now=None, source=None, user_agent=None, purpose=None, asn=None))]
     #[allow(clippy::too_many_arguments)]
     fn inspect(
         &self,
@@ -324,8 +329,12 @@ impl ClickVerifier {
         source: Option<&str>,
         user_agent: Option<&str>,
         purpose: Option<&str>,
+        asn: Option<u32>,
     ) -> PyResult<ClickInspection> {
-        let fetch = fetch(py, source, user_agent, purpose)?;
+        let fetch = Fetch {
+            asn,
+            ..fetch(py, source, user_agent, purpose)?
+        };
         let now = now_or(now)?;
         let inspection = self.0.inspect(url, &fetch, now);
         let claim = inspection
@@ -333,7 +342,7 @@ impl ClickVerifier {
             .map(|t| (t.shared_key(prefix), t.shared_value(now), t.shared_ttl(now)));
         Ok(ClickInspection {
             inner: inspection,
-            source: fetch.source,
+            source: fetch.breaker_source(),
             claim,
         })
     }

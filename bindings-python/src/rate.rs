@@ -143,6 +143,24 @@ fn rate_script_args(py: Python<'_>, limit: u32, window: u64, cost: u32) -> PyRes
     Ok(args.to_vec())
 }
 
+/// The Redis key for `key` under `prefix`; refuses a key the in-process limiter refuses (over 1024 bytes, `rate_key_too_long`).
+#[pyfunction]
+fn shared_rate_key<'py>(
+    py: Python<'py>,
+    prefix: &str,
+    key: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let key = bytes_like(key, "key")?;
+    let out = clickfence::rate::redis::shared_key(prefix, &key).map_err(|e| rate_err(py, e))?;
+    Ok(pyo3::types::PyBytes::new(py, &out))
+}
+
+/// `text` as a key part: as it is when it is at most 64 bytes of printable ASCII other than `#`, `|` and `:`, else `#` and 32 hex digits of its SHA-256; bounds keys built from client text (click ids, shop names).
+#[pyfunction]
+fn client_key(text: &str) -> String {
+    clickfence::rate::client_key(text).into_owned()
+}
+
 /// The window script's reply as the decision the core makes.
 #[pyfunction]
 #[pyo3(signature = (reply, *, limit, window))]
@@ -169,6 +187,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RATE_SCRIPT", clickfence::rate::redis::SLIDING_WINDOW_LUA)?;
     m.add("VELOCITY_SCRIPT", clickfence::rate::redis::VELOCITY_LUA)?;
     m.add_function(wrap_pyfunction!(rate_script_args, m)?)?;
+    m.add_function(wrap_pyfunction!(shared_rate_key, m)?)?;
+    m.add_function(wrap_pyfunction!(client_key, m)?)?;
     m.add_function(wrap_pyfunction!(decode_rate_reply, m)?)?;
     m.add_function(wrap_pyfunction!(decode_velocity_reply, m)?)?;
     m.add_class::<RateLimiter>()?;

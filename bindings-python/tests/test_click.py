@@ -155,7 +155,7 @@ def test_breaker_scenarios(scenario):
             else:
                 url = urls[step["kind"]]
             source = None if step["net"] is None else _source(step["net"] + j % step["nets"])
-            trips += v.verify(url, now=step["now"], source=source).tripped
+            trips += v.verify(url, now=step["now"], source=source, asn=step.get("asn")).tripped
     assert v.mode == scenario["mode"]
     assert trips == scenario["trips"]
 

@@ -7,6 +7,23 @@ from conftest import load
 
 RATE = load("rate.json")
 SCORE = load("score.json")
+KEYS = load("keys.json")
+
+
+def test_key_vectors():
+    from clickfence._clickfence import shared_rate_key
+
+    assert len(KEYS["client_keys"]) >= 10
+    for c in KEYS["client_keys"]:
+        assert cf.client_key(c["text"]) == c["expected"], c["text"][:40]
+    for c in KEYS["shared_keys"]:
+        if "error" in c:
+            with pytest.raises(cf.RateLimitError) as e:
+                shared_rate_key(c["prefix"], c["key"])
+            assert e.value.code == c["error"]
+        else:
+            assert shared_rate_key(c["prefix"], c["key"]) == c["expected"].encode()
+            assert shared_rate_key(c["prefix"], c["key"].encode()) == c["expected"].encode()
 
 
 @pytest.mark.parametrize("scenario", RATE["scenarios"], ids=lambda s: s["name"])

@@ -128,10 +128,14 @@ fn breaker_scenarios_replay_as_the_vectors_say() {
                 } else {
                     str_of(urls, kind).to_owned()
                 };
-                let source = step["net"]
-                    .as_u64()
-                    .map(|net| breaker_source(net + j % nets));
-                trips += u64::from(v.verify_from(&url, source, now).tripped);
+                let fetch = clickfence::click::Fetch {
+                    source: step["net"]
+                        .as_u64()
+                        .map(|net| breaker_source(net + j % nets)),
+                    asn: step["asn"].as_u64().map(|a| u32::try_from(a).unwrap()),
+                    ..Default::default()
+                };
+                trips += u64::from(v.verify_fetch(&url, &fetch, now).tripped);
             }
         }
         assert_eq!(v.mode().as_str(), str_of(scenario, "mode"), "{name}");

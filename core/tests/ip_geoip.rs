@@ -100,6 +100,18 @@ fn asn_db() -> Vec<u8> {
         Value::map(record),
     )
     .unwrap();
+    // One hosting provider's many /24s (the server's pause and breaker
+    // tests send from them).
+    let record: BTreeMap<&str, Value> = [
+        ("autonomous_system_number", Value::from(16509u32)),
+        ("autonomous_system_organization", Value::from("AMAZON-02")),
+    ]
+    .into();
+    w.insert_value(
+        "100.64.0.0/16".parse::<ipnet::IpNet>().unwrap(),
+        Value::map(record),
+    )
+    .unwrap();
     w.to_bytes().unwrap()
 }
 

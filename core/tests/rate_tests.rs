@@ -231,3 +231,31 @@ fn times_past_year_9999_are_refused_and_the_window_still_limits_at_the_edge() {
     assert!(!limiter.check("edge", MAX_UNIX_TIME).unwrap().allowed);
     assert!(!limiter.check("edge", MAX_UNIX_TIME).unwrap().allowed);
 }
+
+/// tests/vectors/keys.json: key parts from client text and shared keys.
+#[test]
+fn key_vectors() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/keys.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases = v["client_keys"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    for c in cases {
+        let text = c["text"].as_str().unwrap();
+        assert_eq!(
+            clickfence::rate::client_key(text),
+            c["expected"].as_str().unwrap(),
+            "{text:.40}"
+        );
+    }
+    for c in v["shared_keys"].as_array().unwrap() {
+        let got = clickfence::rate::redis::shared_key(
+            c["prefix"].as_str().unwrap(),
+            c["key"].as_str().unwrap().as_bytes(),
+        );
+        match c["error"].as_str() {
+            Some(code) => assert_eq!(got.unwrap_err().code(), code),
+            None => assert_eq!(got.unwrap(), c["expected"].as_str().unwrap().as_bytes()),
+        }
+    }
+}

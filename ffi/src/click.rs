@@ -440,6 +440,7 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify_from(
             0,
             std::ptr::null(),
             0,
+            0,
             now,
             out,
             key_id_buf,
@@ -455,6 +456,9 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify_from(
 /// and consume nothing, and a repeat from the same client and user agent
 /// within 5 s is `CLICKFENCE_OUTCOME_DUPLICATE` instead of
 /// `CLICKFENCE_OUTCOME_REPLAYED`. Consumes the click's one-time ticket.
+/// `asn` is the autonomous system of `source` when an ASN database knows it,
+/// else 0: the circuit breaker then counts one source per autonomous system,
+/// so rented servers of one provider in many /24s count once.
 ///
 /// # Safety
 /// Pointers valid for their lengths; `out` valid.
@@ -469,6 +473,7 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify_fetch(
     user_agent_len: usize,
     purpose: *const u8,
     purpose_len: usize,
+    asn: u32,
     now: u64,
     out: *mut clickfence_click_verdict,
     key_id_buf: *mut u8,
@@ -481,7 +486,7 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify_fetch(
         // SAFETY: pointers and lengths are valid per this function's contract.
         let url = tri!(unsafe { text(url, url_len, "url") });
         // SAFETY: as above.
-        let fetch = tri!(unsafe {
+        let mut fetch = tri!(unsafe {
             fetch_from(
                 source,
                 source_len,
@@ -516,6 +521,7 @@ pub unsafe extern "C" fn clickfence_click_verifier_verify_fetch(
             );
         }
         let now = tri!(clickfence::check_time(now).map_err(core_error));
+        fetch.asn = (asn != 0).then_some(asn);
         let verdict = v.0.verify_fetch(url, &fetch, now);
         if !key_id_buf.is_null() {
             let id = verdict.outcome.key_id().unwrap_or("");

@@ -119,6 +119,32 @@ pub unsafe extern "C" fn clickfence_rate_limiter_check(
     })
 }
 
+/// Writes `text` as a key part, NUL-terminated: as it is when it is at most
+/// 64 bytes of printable ASCII other than `#`, `|` and `:`, else `#` and 32
+/// hex digits of its SHA-256 (33 bytes). Build keys from client text (click
+/// ids, shop names) with it, so none becomes an unbounded key. `written`
+/// gets the length without the NUL (also when `buf` is too small).
+///
+/// # Safety
+/// `text` valid for `text_len` bytes (UTF-8); `buf` valid for `buf_len`
+/// bytes; `written` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_client_key(
+    text: *const u8,
+    text_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let text = tri!(unsafe { crate::buf::text(text, text_len, "text") });
+        let key = clickfence::rate::client_key(text);
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { write_str(key.as_bytes(), buf, buf_len, written) }
+    })
+}
+
 /// Writes the decision's headers as HTTP header lines (`Name: value\r\n`).
 ///
 /// # Safety

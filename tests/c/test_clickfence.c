@@ -232,11 +232,12 @@ static void test_breaker(void) {
           snprintf(source, sizeof source, "100.%u.%u.9", (unsigned)(64 + i / 256), (unsigned)(i % 256));
         }
         clickfence_click_verdict verdict = {0, false, false};
-        clickfence_status st = clickfence_click_verifier_verify_from(
-            ver, S(url), source[0] ? (const uint8_t *)source : NULL, strlen(source), u64(step, "now"), &verdict, NULL, 0,
-            NULL);
+        const cJSON *asn = cJSON_GetObjectItem(step, "asn");
+        clickfence_status st = clickfence_click_verifier_verify_fetch(
+            ver, S(url), source[0] ? (const uint8_t *)source : NULL, strlen(source), NULL, 0, NULL, 0,
+            cJSON_IsNumber(asn) ? (uint32_t)asn->valuedouble : 0, u64(step, "now"), &verdict, NULL, 0, NULL);
         if (st != CLICKFENCE_OK) {
-          CHECK(0, "verify_from %s", str(sc, "name"));
+          CHECK(0, "verify_fetch %s", str(sc, "name"));
           break;
         }
         trips += verdict.tripped;
@@ -313,7 +314,7 @@ static void test_tickets(void) {
       } else {
         clickfence_click_verdict verdict = {0, false, false};
         CHECK(clickfence_click_verifier_verify_fetch(ver, S(url), source, source_len, ua, ua_len, purpose, purpose_len,
-                                                     u64(step, "now"), &verdict, NULL, 0, NULL) == CLICKFENCE_OK,
+                                                     0, u64(step, "now"), &verdict, NULL, 0, NULL) == CLICKFENCE_OK,
               "verify_fetch");
         CHECK(strcmp(clickfence_click_outcome_name(verdict.outcome), str(step, "outcome")) == 0, "%s, step %d: %s",
               str(c, "name"), i, clickfence_click_outcome_name(verdict.outcome));
@@ -510,6 +511,29 @@ static void test_ip(void) {
 }
 
 /* ---- rate ---- */
+
+/* ---- key parts from client text: keys.json ---- */
+static void test_keys(void) {
+  cJSON *v = load("keys.json");
+  const cJSON *c;
+  int n = 0;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "client_keys")) {
+    n++;
+    const char *text = str(c, "text");
+    char buf[128];
+    size_t written = 0;
+    CHECK(clickfence_client_key(S(text), (uint8_t *)buf, sizeof buf, &written) == CLICKFENCE_OK, "client_key");
+    CHECK(strcmp(buf, str(c, "expected")) == 0 && written == strlen(buf), "client_key(%.40s): %s", text, buf);
+  }
+  CHECK(n >= 10, "client key cases: %d", n);
+  /* Too small a buffer: the size needed, and an error. */
+  size_t written = 0;
+  char tiny[4];
+  CHECK(clickfence_client_key(S("a-long-enough-key"), (uint8_t *)tiny, sizeof tiny, &written) ==
+            CLICKFENCE_BUFFER_TOO_SMALL && written == 17,
+        "client_key small buffer");
+  cJSON_Delete(v);
+}
 
 static void test_rate(void) {
   cJSON *v = load("rate.json");
@@ -924,6 +948,7 @@ int main(int argc, char **argv) {
   test_webhook();
   test_ip();
   test_rate();
+  test_keys();
   test_state_vectors();
   test_client_ip();
   test_geoip_lookups();

@@ -28,6 +28,7 @@ from ._clickfence import (
     WebhookVerifier,
     __version__,
     client_ip,
+    client_key,
     fraud_rate,
     generate_secret_key,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "WebhookVerifier",
     "__version__",
     "client_ip",
+    "client_key",
     "fraud_rate",
     "generate_secret_key",
 ]

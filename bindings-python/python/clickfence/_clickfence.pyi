@@ -41,11 +41,13 @@ __all__ = [
     "WebhookVerifier",
     "__version__",
     "client_ip",
+    "client_key",
     "decode_rate_reply",
     "decode_velocity_reply",
     "fraud_rate",
     "generate_secret_key",
     "rate_script_args",
+    "shared_rate_key",
     "shared_replay_outcome",
 ]
 
@@ -143,8 +145,9 @@ class ClickVerifier:
         source: Optional[str] = None,
         user_agent: Optional[str] = None,
         purpose: Optional[str] = None,
+        asn: Optional[int] = None,
     ) -> ClickVerdict:
-        """Verifies a received click URL (byte for byte as signed) and consumes its one-time ticket, counts it in the report and lets the circuit breaker react; `source` is the client's address (the breaker counts networks, not requests), `user_agent` and `purpose` (the `Sec-Purpose` / `Purpose` header) tell link previews, prefetches and double clicks from replays."""
+        """Verifies a received click URL (byte for byte as signed) and consumes its one-time ticket, counts it in the report and lets the circuit breaker react; `source` is the client's address (the breaker counts networks, not requests) and `asn` its autonomous system when an ASN database knows it (one provider's many networks then count once), `user_agent` and `purpose` (the `Sec-Purpose` / `Purpose` header) tell link previews, prefetches and double clicks from replays."""
     def check(
         self,
         url: str,
@@ -164,6 +167,7 @@ class ClickVerifier:
         source: Optional[str] = None,
         user_agent: Optional[str] = None,
         purpose: Optional[str] = None,
+        asn: Optional[int] = None,
     ) -> ClickInspection:
         """For a fleet sharing consumed tickets in Redis: checks the signature and names the ticket to claim; pass `SET key value NX GET EX ttl`'s answer to `conclude` (what `clickfence.redis.RedisClickTickets` does)."""
     def conclude(
@@ -330,6 +334,10 @@ def rate_script_args(*, limit: int, window: int, cost: int) -> list[str]:
     """The arguments of the core's window script for one check (as strings);
     refuses what the in-process limiter refuses.
     """
+def shared_rate_key(prefix: str, key: Union[str, bytes]) -> bytes:
+    """The Redis key for `key` under `prefix`; refuses a key the in-process limiter refuses (over 1024 bytes, `rate_key_too_long`)."""
+def client_key(text: str) -> str:
+    """`text` as a key part: as it is when it is at most 64 bytes of printable ASCII other than `#`, `|` and `:`, else `#` and 32 hex digits of its SHA-256; bounds keys built from client text (click ids, shop names)."""
 def decode_rate_reply(reply: list[int], *, limit: int, window: int) -> RateDecision:
     """The window script's reply as the decision the core makes."""
 def decode_velocity_reply(reply: list[int]) -> tuple[int, int]:

@@ -33,6 +33,7 @@ from ._clickfence import (
     decode_rate_reply,
     decode_velocity_reply,
     rate_script_args,
+    shared_rate_key,
     shared_replay_outcome,
 )
 
@@ -52,8 +53,8 @@ _Body = Union[str, bytes, bytearray]
 
 
 def _key(prefix: str, key: _Key) -> bytes:
-    raw = key.encode() if isinstance(key, str) else bytes(key)
-    return prefix.encode() + raw
+    # The core bounds it as the in-process limiter does (rate_key_too_long).
+    return shared_rate_key(prefix, key)
 
 
 class _Limiter:
@@ -203,10 +204,11 @@ class RedisClickTickets(_Tickets):
         super().__init__(client, verifier, prefix=prefix)
 
     def verify(self, url: str, *, now: Optional[float] = None, source: Optional[str] = None,
-               user_agent: Optional[str] = None, purpose: Optional[str] = None) -> ClickVerdict:
+               user_agent: Optional[str] = None, purpose: Optional[str] = None,
+               asn: Optional[int] = None) -> ClickVerdict:
         """``ClickVerifier.verify``, with the ticket claimed in Redis."""
         inspection = self._verifier.inspect(url, prefix=self._prefix, now=now, source=source,
-                                            user_agent=user_agent, purpose=purpose)
+                                            user_agent=user_agent, purpose=purpose, asn=asn)
         previous = None
         if inspection.key is not None:
             previous = self._client.set(inspection.key, inspection.value, nx=True, get=True,
@@ -222,10 +224,11 @@ class AsyncRedisClickTickets(_Tickets):
         super().__init__(client, verifier, prefix=prefix)
 
     async def verify(self, url: str, *, now: Optional[float] = None, source: Optional[str] = None,
-                     user_agent: Optional[str] = None, purpose: Optional[str] = None) -> ClickVerdict:
+                     user_agent: Optional[str] = None, purpose: Optional[str] = None,
+                     asn: Optional[int] = None) -> ClickVerdict:
         """``ClickVerifier.verify``, with the ticket claimed in Redis."""
         inspection = self._verifier.inspect(url, prefix=self._prefix, now=now, source=source,
-                                            user_agent=user_agent, purpose=purpose)
+                                            user_agent=user_agent, purpose=purpose, asn=asn)
         previous = None
         if inspection.key is not None:
             previous = await self._client.set(inspection.key, inspection.value, nx=True, get=True,

@@ -10,7 +10,8 @@
 //! 1. **The spec's rule**: at least [`BREAKER_MIN_CLICKS`] validated clicks,
 //!    of which more than 90% failed.
 //! 2. **Many sources**: the failures came from at least
-//!    [`BREAKER_MIN_SOURCES`] distinct sources (IPv4 /24, IPv6 /32: a
+//!    [`BREAKER_MIN_SOURCES`] distinct sources ([`Source`]: the autonomous
+//!    system where the caller knows it, else IPv4 /24, IPv6 /32, a
 //!    provider's allocation, so rotating inside one buys nothing). One
 //!    client, or a handful, can never trip it. Failures whose source is not
 //!    known all count as one network, so a caller that passes no source
@@ -37,10 +38,9 @@
 //! trips it.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 
 use crate::hour::UtcHour;
-use crate::ip::Granularity;
+use crate::ip::Source;
 
 /// Fewer validated clicks than this in the window never trip the breaker.
 pub const BREAKER_MIN_CLICKS: u64 = 100;
@@ -120,12 +120,7 @@ impl Default for Breaker {
 
 impl Breaker {
     /// Counts one validated click; returns a trip when this failure trips it.
-    pub(crate) fn count(
-        &mut self,
-        valid: bool,
-        source: Option<IpAddr>,
-        now: u64,
-    ) -> Option<BreakerTrip> {
+    pub(crate) fn count(&mut self, valid: bool, source: Source, now: u64) -> Option<BreakerTrip> {
         let minute = now / 60;
         let slot = self.slot(minute);
         if valid {
@@ -161,8 +156,8 @@ impl Breaker {
         slot
     }
 
-    fn note_source(&mut self, source: Option<IpAddr>, minute: u64) {
-        let key = source.map_or(UNKNOWN_SOURCE, |ip| Granularity::SOURCE.key(ip));
+    fn note_source(&mut self, source: Source, minute: u64) {
+        let key = source.key().unwrap_or(UNKNOWN_SOURCE);
         if self.sources.len() >= MAX_SOURCES && !self.sources.contains_key(&key) {
             self.sources
                 .retain(|_, seen| *seen + WINDOW_MINUTES > minute);
@@ -294,8 +289,28 @@ mod tests {
 
     const T0: u64 = 1_700_000_000 - 1_700_000_000 % 3600;
 
-    fn net(i: u32) -> Option<IpAddr> {
-        Some(IpAddr::from([10, (i >> 8) as u8, i as u8, 1]))
+    use std::net::IpAddr;
+
+    fn net(i: u32) -> Source {
+        Source::ip(IpAddr::from([10, (i >> 8) as u8, i as u8, 1]))
+    }
+
+    #[test]
+    fn one_autonomous_system_is_one_source() {
+        // 500 /24s of one hosting provider: never enough sources.
+        let mut b = Breaker::default();
+        for i in 0..5000u32 {
+            let source = Source {
+                asn: Some(16_509),
+                ..net(i % 500)
+            };
+            assert!(b.count(false, source, T0 + u64::from(i)).is_none());
+        }
+        // The same networks without an ASN database trip it.
+        let mut b = Breaker::default();
+        let tripped =
+            (0..5000u32).any(|i| b.count(false, net(i % 500), T0 + u64::from(i)).is_some());
+        assert!(tripped);
     }
 
     #[test]
@@ -329,7 +344,7 @@ mod tests {
         let mut b = Breaker::default();
         for i in 0..5000u64 {
             assert!(
-                b.count(false, None, T0 + i).is_none(),
+                b.count(false, Source::default(), T0 + i).is_none(),
                 "sourceless failures are one network"
             );
         }
@@ -391,7 +406,7 @@ mod tests {
         for i in 0..5_000u32 {
             b.count(
                 false,
-                Some(IpAddr::from([(i >> 16) as u8, (i >> 8) as u8, i as u8, 0])),
+                Source::ip(IpAddr::from([(i >> 16) as u8, (i >> 8) as u8, i as u8, 0])),
                 T0,
             );
         }

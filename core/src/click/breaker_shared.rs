@@ -11,11 +11,9 @@
 //! The two keys share one hash tag (`{prefix}`), so the script is Redis
 //! Cluster safe; both expire by themselves when idle.
 
-use std::net::IpAddr;
-
 use super::breaker::BreakerSums;
 use super::BreakerTrip;
-use crate::ip::Granularity;
+use crate::ip::Source;
 use crate::rate::RateError;
 
 /// The script. `KEYS`: the counts hash and the sources sorted set
@@ -98,14 +96,15 @@ pub fn shared_breaker_keys(prefix: &str) -> [String; 2] {
     ]
 }
 
-/// The script's `ARGV[2]` for a failure from `source`: its source (IPv4
-/// /24, IPv6 /32) in hex, or `-` when the source is not known (all such
+/// The script's `ARGV[2]` for a failure from `source` (an address, an
+/// `Option<IpAddr>`, or a [`Source`] with its autonomous system): its
+/// [`Source::key`] in hex, or `-` when the source is not known (all such
 /// failures are one network, as in-process).
-pub fn shared_breaker_source(source: Option<IpAddr>) -> String {
-    source.map_or_else(
-        || "-".to_owned(),
-        |ip| format!("{:032x}", Granularity::SOURCE.key(ip)),
-    )
+pub fn shared_breaker_source(source: impl Into<Source>) -> String {
+    source
+        .into()
+        .key()
+        .map_or_else(|| "-".to_owned(), |key| format!("{key:032x}"))
 }
 
 /// What the script counted at one failed click.

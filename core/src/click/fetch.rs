@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
-use crate::ip::Granularity;
+use crate::ip::{Granularity, Source};
 
 /// The request that carried a click URL, as far as the verifier needs it.
 /// Every field is optional; the default knows nothing.
@@ -29,6 +29,11 @@ pub struct Fetch<'a> {
     /// from the same client (IPv4 address, IPv6 /64) and user agent within
     /// [`DUPLICATE_SECONDS`] is a double click, not a replay.
     pub source: Option<IpAddr>,
+    /// The autonomous system of `source`, when the caller has an ASN
+    /// database: the breaker then counts one source per autonomous system
+    /// ([`Source`](crate::ip::Source)), so rented servers of one provider in
+    /// many /24s are one source.
+    pub asn: Option<u32>,
     /// The `User-Agent` header, to recognise link-preview bots.
     pub user_agent: Option<&'a str>,
     /// The value of the request's `Sec-Purpose` (or legacy `Purpose`,
@@ -85,6 +90,15 @@ pub const PREVIEW_AGENT_TOKENS: &[&str] = &[
 ];
 
 impl Fetch<'_> {
+    /// The source the circuit breaker counts this request's failure
+    /// against: its autonomous system when known, else its allocation.
+    pub fn breaker_source(&self) -> Source {
+        Source {
+            ip: self.source,
+            asn: self.asn,
+        }
+    }
+
     /// Whether this request is a link preview or a prefetch, which must not
     /// consume the click.
     pub fn is_preview(&self) -> bool {

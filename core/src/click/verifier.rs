@@ -18,6 +18,7 @@ use super::report::{rows_to_csv, Report, ReportRange, ReportRow};
 use super::ticket::{Claim, Ticket, TicketStore};
 use super::url::{app_id, split_signed, SignedUrl};
 use super::ClickError;
+use crate::ip::Source;
 use crate::mac::TAG_LEN;
 
 /// An `expires` at or above this is read as milliseconds, below as seconds.
@@ -309,7 +310,7 @@ impl ClickVerifier {
     pub fn verify_fetch(&self, url: &str, fetch: &Fetch<'_>, now: u64) -> Verdict {
         let (mut verdict, counted) = self.verify_deferring_breaker(url, fetch, now);
         if let Some(valid) = counted {
-            verdict.tripped = self.count_breaker(valid, fetch.source, now);
+            verdict.tripped = self.count_breaker(valid, fetch.breaker_source(), now);
         }
         verdict
     }
@@ -433,12 +434,14 @@ impl ClickVerifier {
         }
     }
 
-    /// Counts a validated click from `source` in this verifier's own breaker;
-    /// returns whether it tripped (the mode is now `report-only`).
-    pub fn count_breaker(&self, valid: bool, source: Option<IpAddr>, now: u64) -> bool {
+    /// Counts a validated click from `source` (an address, an
+    /// [`Option<IpAddr>`], or a [`Source`](crate::ip::Source) with its
+    /// autonomous system) in this verifier's own breaker; returns whether it
+    /// tripped (the mode is now `report-only`).
+    pub fn count_breaker(&self, valid: bool, source: impl Into<Source>, now: u64) -> bool {
         let now = crate::time::clamp_time(now);
         let mut counters = self.lock_counters();
-        match counters.breaker.count(valid, source, now) {
+        match counters.breaker.count(valid, source.into(), now) {
             Some(trip) => self.switch_on_trip(&mut counters, trip),
             None => false,
         }

@@ -25,10 +25,17 @@ pub struct AutoBlockPolicy {
     /// network's flood can neither fill the cap and evict other networks'
     /// blocks nor its own first offenders' blocks and history.
     pub per_network: usize,
+    /// Auto-blocks one source ([`Source`](super::Source): an autonomous
+    /// system where known, else IPv4 /24, IPv6 /32) may hold on a site. A
+    /// provider's /32 holds 65,536 /48s, so the per-network share alone
+    /// would let one allocation fill the cap; this bounds the allocation.
+    pub per_source: usize,
 }
 
 /// Auto-blocks one network may hold on a site by default.
 pub const AUTO_BLOCKS_PER_NETWORK: usize = 64;
+/// Auto-blocks one source may hold on a site by default: 16 full networks.
+pub const AUTO_BLOCKS_PER_SOURCE: usize = 1024;
 
 /// One hour.
 pub const AUTO_BLOCK_BASE_SECS: u64 = 3600;
@@ -45,6 +52,7 @@ impl Default for AutoBlockPolicy {
             max_secs: AUTO_BLOCK_MAX_SECS,
             cap: AUTO_BLOCK_CAP,
             per_network: AUTO_BLOCKS_PER_NETWORK,
+            per_source: AUTO_BLOCKS_PER_SOURCE,
         }
     }
 }
@@ -63,6 +71,13 @@ impl AutoBlockPolicy {
         secs.min(self.max_secs)
     }
 
+    /// Whether a first-time offender may be auto-blocked when its network
+    /// already holds `in_network` of the site's auto-blocks and its source
+    /// `in_source`. A repeat offender (already holding a block) always is.
+    pub fn admits(&self, in_network: u64, in_source: u64) -> bool {
+        in_network < self.per_network as u64 && in_source < self.per_source as u64
+    }
+
     /// When an auto-block made at `now` for a `previous`-time offender ends.
     pub fn expires_at(&self, previous: u32, now: u64) -> u64 {
         now.saturating_add(self.duration(previous))
@@ -72,6 +87,15 @@ impl AutoBlockPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_bound_networks_and_sources() {
+        let p = AutoBlockPolicy::default();
+        assert!(p.admits(0, 0));
+        assert!(p.admits(63, 1023));
+        assert!(!p.admits(64, 0));
+        assert!(!p.admits(0, 1024));
+    }
 
     #[test]
     fn durations_escalate_to_the_cap() {

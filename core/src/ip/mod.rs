@@ -15,11 +15,12 @@ mod network;
 mod policy;
 mod public;
 mod set;
+mod source;
 
 pub use addr::{canonical, canonical_net, parse_ip, parse_prefix};
 pub use autoblock::{
-    AutoBlockPolicy, AUTO_BLOCKS_PER_NETWORK, AUTO_BLOCK_BASE_SECS, AUTO_BLOCK_CAP,
-    AUTO_BLOCK_MAX_SECS,
+    AutoBlockPolicy, AUTO_BLOCKS_PER_NETWORK, AUTO_BLOCKS_PER_SOURCE, AUTO_BLOCK_BASE_SECS,
+    AUTO_BLOCK_CAP, AUTO_BLOCK_MAX_SECS,
 };
 pub use block::{BlockKind, BlockRecord};
 pub use blocklist::BlockList;
@@ -32,3 +33,4 @@ pub use network::Granularity;
 pub use policy::{AccessDecision, AccessPolicy, AccessPolicyBuilder, BlockReason};
 pub use public::is_public;
 pub use set::IpSet;
+pub use source::{is_public_asn, Source};

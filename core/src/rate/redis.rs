@@ -98,6 +98,21 @@ if remaining < 0 then remaining = 0 end
 return { allowed and 1 or 0, remaining, reset, retry, now }
 "#;
 
+/// The Redis key for `key` under `prefix`. A key the in-process store
+/// refuses (over [`MAX_KEY_LEN`](super::MAX_KEY_LEN) bytes) is refused here
+/// too, so a client's text never becomes an unbounded Redis key; build key
+/// parts from client text with [`client_key`](super::client_key), which
+/// hashes what is long or odd.
+pub fn shared_key(prefix: &str, key: &[u8]) -> Result<Vec<u8>, RateError> {
+    if key.len() > super::MAX_KEY_LEN {
+        return Err(RateError::KeyTooLong(key.len()));
+    }
+    let mut out = Vec::with_capacity(prefix.len() + key.len());
+    out.extend_from_slice(prefix.as_bytes());
+    out.extend_from_slice(key);
+    Ok(out)
+}
+
 /// The script's arguments for one check: `[limit, window, cost]`, as the
 /// strings Redis takes. Refuses what [`decide`](super::decide) refuses.
 pub fn script_args(quota: Quota, cost: u32) -> Result<[String; 3], RateError> {
@@ -216,6 +231,15 @@ pub fn decode_velocity(reply: &[i64]) -> Result<super::VelocityCounts, RateError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_keys_are_bounded_as_in_process_keys() {
+        assert_eq!(shared_key("p:", b"k").unwrap(), b"p:k");
+        let longest = vec![b'a'; crate::rate::MAX_KEY_LEN];
+        assert!(shared_key("p:", &longest).is_ok());
+        let err = shared_key("p:", &[b'a'; crate::rate::MAX_KEY_LEN + 1]).unwrap_err();
+        assert_eq!(err.code(), "rate_key_too_long");
+    }
 
     #[test]
     fn replies_decode_and_bad_ones_are_refused() {

@@ -15,13 +15,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use std::net::IpAddr;
-
 use clickfence::click::breaker_shared::{
     decode_breaker_reply, shared_breaker_keys, shared_breaker_source, SharedBreakerCounts,
     BREAKER_LUA,
 };
 use clickfence::click::{Claim, Ticket};
+use clickfence::ip::Source;
 use clickfence::rate::redis::{
     decode_reply, decode_velocity, script_args, SLIDING_WINDOW_LUA, VELOCITY_LUA,
 };
@@ -186,7 +185,7 @@ impl SharedRates {
     pub fn count_breaker(
         &self,
         valid: bool,
-        source: IpAddr,
+        source: Source,
         local: &ClickVerifier,
         now: u64,
         metrics: &crate::metrics::Metrics,
@@ -196,7 +195,7 @@ impl SharedRates {
             Ok(Some(counts)) => local.apply_shared_breaker(&counts),
             Err(e) => {
                 self.failed("breaker", &e, metrics);
-                local.count_breaker(valid, Some(source), now)
+                local.count_breaker(valid, source, now)
             }
         }
     }
@@ -206,10 +205,10 @@ impl SharedRates {
     fn breaker_counts(
         &self,
         valid: bool,
-        source: IpAddr,
+        source: Source,
     ) -> Result<Option<SharedBreakerCounts>, String> {
         let op = if valid { "v" } else { "f" };
-        let source = shared_breaker_source(Some(source));
+        let source = shared_breaker_source(source);
         self.with_connection(|conn| {
             let reply: Vec<i64> = self
                 .breaker

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clickfence::click::{Claim, Ticket};
+use clickfence::ip::Source;
 use clickfence::ip::{
     client_ip, AccessConfig, AccessPolicy, AutoBlockPolicy, ClientIpSource, ProxyTrust,
 };
@@ -38,6 +39,10 @@ pub struct ServerConfig {
     pub geoip: Option<Arc<GeoIp>>,
     /// Anonymous IP database.
     pub anonymous_ip: Option<Arc<GeoIp>>,
+    /// ASN database (MaxMind ASN format): distinct sources (the circuit
+    /// breaker, auto-pause) are counted by autonomous system where it knows
+    /// the address.
+    pub asn_db: Option<Arc<GeoIp>>,
     /// Tor exit list.
     pub tor: Option<Arc<IpSet>>,
     /// VPN ranges.
@@ -187,11 +192,17 @@ impl AppState {
     /// Counts a validated click in the circuit breaker: the fleet's counts
     /// in Redis when `--redis` is set (this instance's own when Redis cannot
     /// answer), else this instance's. Returns whether it tripped.
-    pub fn count_breaker(&self, valid: bool, source: std::net::IpAddr, now: u64) -> bool {
+    pub fn count_breaker(&self, valid: bool, source: Source, now: u64) -> bool {
         match &self.config.shared_rates {
             Some(shared) => shared.count_breaker(valid, source, &self.clicks, now, &self.metrics),
-            None => self.clicks.count_breaker(valid, Some(source), now),
+            None => self.clicks.count_breaker(valid, source, now),
         }
+    }
+
+    /// The autonomous system of `ip`, when `--asn-db` knows it.
+    pub fn asn(&self, ip: std::net::IpAddr) -> Option<u32> {
+        let db = self.config.asn_db.as_ref()?;
+        db.asn(ip).ok().flatten().map(|a| a.number)
     }
 
     /// Claims a consumed ticket: in Redis when `--redis` is set (this

@@ -191,3 +191,60 @@ async fn one_networks_flood_cannot_flush_auto_blocks() {
     assert_eq!(r.status, 403, "{}", r.json);
     s.stop().await;
 }
+
+/// Rotating /48s inside one provider's /32 gets past the per-network share,
+/// not past the allocation's: the /32 holds at most `per_source` blocks, so
+/// another allocation's block survives its flood.
+#[tokio::test]
+async fn one_allocations_many_48s_cannot_flush_auto_blocks() {
+    let (_d, s, token) = start(|c| {
+        c.auto_blocks.cap = 30;
+        c.auto_blocks.per_network = 10;
+        c.auto_blocks.per_source = 15;
+    })
+    .await;
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    for path in ["/secret?ttlHours=36", "/config/mode/enabled"] {
+        let url = s.url(&format!("/api/p360-click-signing{path}"));
+        let r = call(Method::POST, &url, None, None, &[("authorization", &auth)]).await;
+        assert_eq!(r.status, 200);
+    }
+    let bot = |ip: String| {
+        let url = s.url("/c/1");
+        async move {
+            call(
+                Method::GET,
+                &url,
+                None,
+                None,
+                &[("user-agent", "curl/8.5"), ("x-forwarded-for", &ip)],
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(bot("198.51.100.5".into()).await, 403);
+    // 40 /48s of 2001:db8::/32, one /64 each.
+    for i in 0..40u32 {
+        bot(format!("2001:db8:{:x}:1::1", 0x100 + i)).await;
+    }
+    let blocks = get(
+        &s.url("/api/v1/sites/1/blocked-ips?per_page=100"),
+        Some(&token),
+    )
+    .await
+    .json;
+    let ips: Vec<&str> = blocks["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["ip_address"].as_str().unwrap())
+        .collect();
+    assert!(
+        ips.contains(&"198.51.100.5"),
+        "another allocation's block: {ips:?}"
+    );
+    let in_32 = ips.iter().filter(|ip| ip.starts_with("2001:db8:")).count();
+    assert_eq!(in_32, 15, "{ips:?}");
+    s.stop().await;
+}

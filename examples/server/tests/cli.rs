@@ -231,3 +231,24 @@ fn every_option_has_an_env_var_listed_in_the_readme() {
     }
     assert!(seen >= 20, "{seen} options read from --help");
 }
+
+/// `--asn-db` must be an ASN database: a country database is refused at
+/// start with the option named, not at the first click.
+#[test]
+fn an_asn_database_of_the_wrong_kind_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db").display().to_string();
+    let vectors =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/geoip");
+    let out = Command::new(env!("CARGO_BIN_EXE_clickfence-server"))
+        .args(["--db", &db, "--listen", "127.0.0.1:0", "--asn-db"])
+        .arg(vectors.join("country.mmdb"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--asn-db") && stderr.contains("ASN"),
+        "{stderr}"
+    );
+}

@@ -252,6 +252,45 @@ fn subscribe(s: &Server, account: i64, events: &[&str]) {
         .unwrap();
 }
 
+/// With an ASN database, blocked clicks from 15 /24s of one hosting
+/// provider are one source and do not pause the site; the same clicks from
+/// 15 /24s the database does not know do.
+#[tokio::test]
+async fn one_autonomous_system_cannot_pause_a_site() {
+    let asn =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/geoip/asn.mmdb");
+    let (_d, s, token) = fresh(|c| {
+        c.pause_check_secs = Some(0);
+        c.asn_db = Some(Arc::new(clickfence::GeoIp::open(&asn).unwrap()));
+    })
+    .await;
+    subscribe(&s, 1, &["site.paused"]);
+    signing_enabled(&s).await;
+    let paused = || async {
+        let site = get(&s.url("/api/v1/sites/1"), Some(&token)).await.json;
+        site["data"]["paused_until"].is_string()
+    };
+    // 100.64.0.0/16 is AS16509 in the fixture.
+    for i in 0..30 {
+        let r = click(&s, CLICK, &network(100 + i % 15), "curl/8.5").await;
+        assert_eq!(r.status, 403);
+    }
+    assert!(!paused().await, "one autonomous system paused the site");
+    let networks = s
+        .state
+        .store
+        .query_rows("SELECT DISTINCT network FROM clicks", &[])
+        .unwrap();
+    assert_eq!(format!("{networks:?}"), r#"[[Text("AS16509")]]"#);
+    // 100.65.x.0/24s are in no autonomous system the database knows.
+    for i in 0..30 {
+        let r = click(&s, CLICK, &network(300 + i % 15), "curl/8.5").await;
+        assert_eq!(r.status, 403);
+    }
+    assert!(paused().await, "15 unknown /24s are 15 sources");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn one_client_cannot_pause_a_site_and_a_pause_refuses_no_visitor() {
     let (_d, s, token) = fresh(|c| c.pause_check_secs = Some(0)).await;

@@ -10,6 +10,9 @@ with no source when `net` is null. Kinds:
 - `ticket`: the one genuine URL `urls.ticket`, again and again: its first
   use is valid, every later one a replay;
 - `forged`: signed with another key; `unsigned`: no signature.
+A click step may carry `asn`: the autonomous system every one of its
+clicks comes from (as an ASN database would report it); the breaker then
+counts them as one source.
 A `set_mode` step sets the mode at its `now` (enabled = a manual re-enable).
 Expected: the mode at the end and how many verdicts had `tripped`.
 
@@ -34,8 +37,11 @@ def signed(secret: str, url: str, expires: int) -> str:
     return f"{msg}&signature={base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
 
 
-def click(kind, n, now, net, nets=None):
-    return dict(kind=kind, n=n, now=now, net=net, nets=nets if nets is not None else (n if net is not None else 1))
+def click(kind, n, now, net, nets=None, asn=None):
+    step = dict(kind=kind, n=n, now=now, net=net, nets=nets if nets is not None else (n if net is not None else 1))
+    if asn is not None:
+        step["asn"] = asn
+    return step
 
 
 def genuine_then(flood_per_minute, broken, start=0, minutes=120):
@@ -103,6 +109,13 @@ scenarios = [
          mode="report-only", trips=1),
     dict(name="fresh system: 1,000 failures from 5 addresses never trip",
          steps=[click("unsigned", 1000, T + 60, 0, 5)], mode="enabled", trips=0),
+    dict(name="1,000 failures from 500 networks of one autonomous system never trip",
+         steps=[click("unsigned", 1000, T + 60, 0, 500, asn=16509)], mode="enabled", trips=0),
+    dict(name="failures from 100 networks in 100 autonomous systems trip it",
+         steps=[click("unsigned", 1, T + 60, i, 1, asn=16509 + i) for i in range(100)],
+         mode="report-only", trips=1),
+    dict(name="a reserved ASN says nothing: 100 networks still count",
+         steps=[click("unsigned", 100, T + 60, 0, asn=64512)], mode="report-only", trips=1),
     dict(name="failures without a source count as one network",
          steps=[click("unsigned", 1000, T + 60, None)], mode="enabled", trips=0),
     dict(name="steady signed traffic and 9,000 forged clicks from 9,000 networks",

@@ -134,6 +134,10 @@ pub struct Cli {
     /// MaxMind Anonymous IP database.
     #[arg(long, env = "CLICKFENCE_ANONYMOUS_IP", global = true)]
     anonymous_ip: Option<PathBuf>,
+    /// ASN database (MaxMind GeoLite2 / GeoIP2 ASN format): the circuit
+    /// breaker and auto-pause count distinct sources by autonomous system.
+    #[arg(long, env = "CLICKFENCE_ASN_DB", global = true)]
+    asn_db: Option<PathBuf>,
     /// Tor exit list (one IP or CIDR per line).
     #[arg(long, env = "CLICKFENCE_TOR_LIST", global = true)]
     tor_list: Option<PathBuf>,
@@ -466,6 +470,16 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
             })
             .transpose()
     };
+    // An ASN database of the wrong kind is refused at start, not at the
+    // first click (the core names the kinds it reads).
+    let asn_db = |p: &Option<PathBuf>| -> Result<Option<Arc<clickfence::GeoIp>>, CliError> {
+        let Some(db) = db(p)? else { return Ok(None) };
+        let probe = std::net::IpAddr::from([192, 0, 2, 1]);
+        match db.asn(probe) {
+            Err(e) => Err(setup("--asn-db", e)),
+            Ok(_) => Ok(Some(db)),
+        }
+    };
     let config = ServerConfig {
         trusted_proxies: IpSet::from_strs(&cli.trusted_proxies)
             .map_err(|e| setup("--trusted-proxy", e))?,
@@ -484,6 +498,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
             .unwrap_or_else(|| format!("http://{}", cli.listen)),
         geoip: db(&cli.geoip)?,
         anonymous_ip: db(&cli.anonymous_ip)?,
+        asn_db: asn_db(&cli.asn_db)?,
         tor: list(&cli.tor_list)?,
         vpn: list(&cli.vpn_list)?,
         datacenter: list(&cli.datacenter_list)?,

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use clickfence::ip::Granularity;
+use clickfence::ip::{Granularity, Source};
 use serde_json::json;
 use url::Url;
 
@@ -44,8 +44,11 @@ pub struct ClickContext {
     /// The client's network (IPv4 /24, IPv6 /48): the aggregate level of
     /// per-client counters.
     pub network: String,
-    /// The client's allocation (IPv4 /24, IPv6 /32), for counting distinct
-    /// sources (the pause rule).
+    /// The client's autonomous system, when `--asn-db` knows it.
+    pub asn: Option<u32>,
+    /// The client's source for counting distinct sources (the pause rule):
+    /// its autonomous system (`AS16509`) when known, else its allocation
+    /// (IPv4 /24, IPv6 /32).
     pub source: String,
     /// The checked redirect target.
     pub to: Option<Url>,
@@ -102,6 +105,7 @@ pub fn build(
     };
     let (ip, source) = state.client(peer.ip(), headers);
     let country = state.visitor_country(ip, source, headers);
+    let asn = state.asn(ip);
     let header = |name: &str| {
         headers
             .get(name)
@@ -119,7 +123,8 @@ pub fn build(
         country,
         client: Granularity::CLIENT.label(ip),
         network: Granularity::NETWORK.label(ip),
-        source: Granularity::SOURCE.label(ip),
+        asn,
+        source: Source { ip: Some(ip), asn }.label().unwrap_or_default(),
         to,
         click_id: q.get("clickid").cloned(),
         signed_url,

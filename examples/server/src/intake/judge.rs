@@ -27,6 +27,7 @@ pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreErr
         .contains(&state.store, ctx.site.id, ctx.ip, ctx.now)?;
     let fetch = Fetch {
         source: Some(ctx.ip),
+        asn: ctx.asn,
         user_agent: ctx.user_agent.as_deref(),
         purpose: ctx.purpose.as_deref(),
         ignore_exclusions: !ctx.exclusions_apply,
@@ -132,7 +133,7 @@ fn verify(state: &AppState, ctx: &ClickContext, fetch: &Fetch<'_>) -> Result<Ver
     let claim = inspection.ticket().map(|t| state.claim_ticket(t, now));
     let (mut verdict, counted) = state.clicks.conclude(inspection, claim, now);
     if let Some(valid) = counted {
-        verdict.tripped = state.count_breaker(valid, ctx.ip, now);
+        verdict.tripped = state.count_breaker(valid, fetch.breaker_source(), now);
     }
     state.report.record(ctx.now / 3600, &verdict.outcome);
     if verdict.tripped {

@@ -129,12 +129,15 @@ fn block(
     }
     let policy = state.config.auto_blocks;
     let offences = tx.auto_block_offences(site, &ctx.client)?;
-    // A network past its share gets no new client blocks: its flood can
-    // never evict another network's blocks, nor its own first offenders'.
-    let known = offences > 0;
-    if !known && tx.auto_blocks_in_network(site, &ctx.network)? >= policy.per_network as u64 {
-        state.metrics.refused("auto_block_network_share");
-        return Ok(None);
+    // A network or an allocation past its share gets no new client
+    // blocks: its flood can never evict another's blocks, nor its own
+    // first offenders'.
+    if offences == 0 {
+        let (in_network, in_source) = tx.auto_blocks_in(site, &ctx.network, &ctx.source)?;
+        if !policy.admits(in_network, in_source) {
+            state.metrics.refused("auto_block_network_share");
+            return Ok(None);
+        }
     }
     let expires_at = policy.expires_at(offences, ctx.now.max(0) as u64);
     let (_, fresh) = tx.upsert_block(
@@ -148,7 +151,7 @@ fn block(
         },
         ctx.now,
     )?;
-    tx.set_block_network(site, &ctx.client, &ctx.network)?;
+    tx.set_block_network(site, &ctx.client, &ctx.network, &ctx.source)?;
     let evicted = tx.evict_auto_blocks(site, policy.cap)?;
     if fresh {
         let event = Event::IpBlocked(IpBlocked {

@@ -165,21 +165,37 @@ params![site, excess], |r| r.get(0))?;
         Ok(gone)
     }
 
-    /// Auto-blocks `site` holds for clients of `network`.
-    pub fn auto_blocks_in_network(&self, site: i64, network: &str) -> StoreResult<u64> {
-        let n: i64 = self.c().query_row(
-            "SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND network = ?2 AND source = 'auto'",
-            params![site, network],
-            |r| r.get(0),
-        )?;
-        Ok(n.max(0) as u64)
+    /// Auto-blocks `site` holds for clients of `network`, and of
+    /// `allocation` (the client's source: an ASN or IPv4 /24, IPv6 /32).
+    pub fn auto_blocks_in(
+        &self,
+        site: i64,
+        network: &str,
+        allocation: &str,
+    ) -> StoreResult<(u64, u64)> {
+        let count = |column: &str, value: &str| -> StoreResult<u64> {
+            let n: i64 = self.c().query_row(
+                &format!("SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND {column} = ?2 AND source = 'auto'"),
+                params![site, value],
+                |r| r.get(0),
+            )?;
+            Ok(n.max(0) as u64)
+        };
+        Ok((count("network", network)?, count("allocation", allocation)?))
     }
 
-    /// Records the network (IPv4 /24, IPv6 /48) of `ip`'s block on `site`.
-    pub fn set_block_network(&self, site: i64, ip: &str, network: &str) -> StoreResult<()> {
+    /// Records the network (IPv4 /24, IPv6 /48) and the allocation (the
+    /// source) of `ip`'s block on `site`.
+    pub fn set_block_network(
+        &self,
+        site: i64,
+        ip: &str,
+        network: &str,
+        allocation: &str,
+    ) -> StoreResult<()> {
         self.c().execute(
-            "UPDATE blocked_ips SET network = ?3 WHERE site_id = ?1 AND ip_address = ?2",
-            params![site, ip, network],
+            "UPDATE blocked_ips SET network = ?3, allocation = ?4 WHERE site_id = ?1 AND ip_address = ?2",
+            params![site, ip, network, allocation],
         )?;
         Ok(())
     }
