@@ -93,8 +93,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(|| async { "User-agent: *\nDisallow: /\n" }),
         )
         .route_layer(middleware::from_fn(metrics::tag_route))
-        // Bodies are small JSON; pixel bodies are checked against 64 KiB with
-        // the edge API's own error shape, so the transport limit sits above it.
+        // Bodies are small JSON; the storefront routes, which anyone can
+        // call, read at most 64 KiB (their own layer, which wins).
         .layer(DefaultBodyLimit::max(256 * 1024))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -190,6 +190,7 @@ fn storefront(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::edge::heartbeat::heartbeat))
         .routes(routes!(api::edge::access::check_ip_access))
         .routes(routes!(api::edge::protection::protection_config))
+        .layer(DefaultBodyLimit::max(api::edge::STOREFRONT_BODY_MAX))
         .layer(cors)
 }
 

@@ -467,3 +467,78 @@ async fn heartbeat_and_protection_config() {
     );
     s.stop().await;
 }
+
+/// Storefront bodies are limited to 64 KiB while they arrive: a 4 MiB
+/// chunked body (no length announced) is refused with 413 in the edge
+/// shape, and nothing is stored.
+#[tokio::test]
+async fn storefront_bodies_over_64_kib_are_refused_while_reading() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_d, s) = server().await;
+    let addr = s
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    for path in ["/api/pixels", "/api/heartbeat"] {
+        let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let (mut rd, mut wr) = stream.into_split();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+        // The writer runs apart: a server that stops reading must not
+        // stall the test.
+        let writer = tokio::spawn(async move {
+            wr.write_all(head.as_bytes()).await?;
+            let chunk = [b' '; 64 * 1024];
+            for _ in 0..64 {
+                wr.write_all(b"10000\r\n").await?;
+                wr.write_all(&chunk).await?;
+                wr.write_all(b"\r\n").await?;
+            }
+            wr.write_all(b"0\r\n\r\n").await
+        });
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        let read = async {
+            while !String::from_utf8_lossy(&answer).contains("PAYLOAD_TOO_LARGE") {
+                match rd.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => answer.extend_from_slice(&buf[..n]),
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(20), read)
+            .await
+            .unwrap();
+        writer.abort();
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 413"), "{path}: {text:.300}");
+        assert!(text.contains(r#""error":true"#), "{path}: {text:.300}");
+    }
+    // A well-formed heartbeat padded past 64 KiB is refused too; one just
+    // under it is read.
+    let shop = "mystore.myshopify.com";
+    for (pad, status) in [(100 * 1024, 413), (60 * 1024, 200)] {
+        let beat = format!(
+            r#"{{"shop":"{shop}",{}"protections":{{"rightClick":true}}}}"#,
+            " ".repeat(pad)
+        );
+        let r = call(
+            Method::POST,
+            &s.url("/api/heartbeat"),
+            None,
+            Some(&beat),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, status, "{pad} bytes of padding: {}", r.body);
+    }
+    let rows = s
+        .state
+        .store
+        .query_rows("SELECT COUNT(*) FROM pixel_events", &[])
+        .unwrap();
+    assert_eq!(format!("{:?}", rows[0][0]), "Int(0)");
+    s.stop().await;
+}

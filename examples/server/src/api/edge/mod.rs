@@ -36,6 +36,11 @@ use serde_json::json;
 
 use crate::state::AppState;
 
+/// The largest body a storefront route (pixels, heartbeat) reads: 64 KiB,
+/// enforced while the body arrives, so a multi-MiB or endless chunked body
+/// is refused (413) after 64 KiB, not buffered.
+pub const STOREFRONT_BODY_MAX: usize = 64 * 1024;
+
 /// An edge API failure.
 #[derive(Debug)]
 pub struct EdgeError {

@@ -14,8 +14,8 @@ use super::{blocking, day_of, parse_json, visitor, EdgeError, EdgeResult};
 use crate::state::{now, AppState};
 use crate::storage::NewPixel;
 
-/// Largest accepted pixel body.
-pub const MAX_PIXEL_BYTES: usize = 64 * 1024;
+/// Largest accepted pixel body (the storefront routes' limit).
+pub const MAX_PIXEL_BYTES: usize = super::STOREFRONT_BODY_MAX;
 
 /// The seven pixel types and their required fields.
 pub const PIXEL_TYPES: [(&str, &[&str]); 7] = [
