@@ -4,7 +4,7 @@
 // a signing key and signed, unsigned and forged attribution clicks, and a
 // shop's pixel events.
 import { createHmac } from 'node:crypto';
-import { api, until, ADMIN_TOKEN } from './harness.mjs';
+import { api, until, ADMIN_TOKEN, API_SECRET } from './harness.mjs';
 
 export const SHOP = 'demo-shop.myshopify.com';
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -71,7 +71,9 @@ export async function seed(server, hook) {
     if (i % 2 === 0) await fetch(`${server.url}${path}&expires=${expires}&signature=forged${i}`, { headers, redirect: 'manual' });
   }
 
-  // A shop's storefront events.
+  // A shop's storefront events, once its owner enrolled it.
+  const enrolled = await api(server, '/api/shops', { method: 'POST', token: API_SECRET, body: { shop: SHOP } });
+  if (enrolled.status !== 200) throw new Error(`enrol: ${enrolled.status} ${enrolled.text}`);
   const pixel = async (body, ip, country) => {
     const r = await fetch(`${server.url}/api/pixels`, {
       method: 'POST',

@@ -71,11 +71,7 @@ pub fn catch_up(state: &AppState) -> StoreResult<()> {
         .clone();
     if current.settings != seen.settings {
         reconcile_signing(&state.clicks, &state.store.click_signing()?, now());
-        let policies = load_policies(state)?;
-        *state
-            .policies
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = policies;
+        reload_shops(state)?;
     }
     if current.blocks != seen.blocks {
         apply_block_changes(state, seen.blocks, current.blocks)?;
@@ -150,6 +146,21 @@ pub fn reconcile_signing(clicks: &ClickVerifier, saved: &ClickSigningState, now:
     for app in wanted.difference(&excluded) {
         let _ = clicks.exclude_app(app);
     }
+}
+
+/// Reloads the enrolled shops and their compiled policies.
+pub fn reload_shops(state: &AppState) -> StoreResult<()> {
+    let enrolled = state.store.enrolled_shops()?.into_iter().collect();
+    let policies = load_policies(state)?;
+    *state
+        .enrolled
+        .write()
+        .unwrap_or_else(PoisonError::into_inner) = enrolled;
+    *state
+        .policies
+        .write()
+        .unwrap_or_else(PoisonError::into_inner) = policies;
+    Ok(())
 }
 
 /// Every shop's saved policy, compiled. A policy that no longer compiles is

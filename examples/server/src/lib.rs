@@ -123,6 +123,8 @@ fn documented(state: &Arc<AppState>) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::edge::activity::spy_activity))
         .routes(routes!(api::edge::activity::ip_blocking_activity))
         .routes(routes!(api::edge::billing::visitor_count))
+        .routes(routes!(api::edge::protection::set_protection_config))
+        .routes(routes!(api::edge::shops::enrol, api::edge::shops::unenrol))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(state),
             api::edge::require_api_secret,

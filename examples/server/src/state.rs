@@ -99,6 +99,8 @@ pub struct AppState {
     pub pixel_limiter: RateLimiter,
     /// Each shop's compiled IP access policy, swapped whole on sync.
     pub policies: RwLock<HashMap<String, Arc<AccessPolicy>>>,
+    /// The shops enrolled for the edge API (reloaded with the policies).
+    pub enrolled: RwLock<std::collections::HashSet<String>>,
     /// Each site's blocks, in memory.
     pub blocks: BlockCache,
     /// Failed authentications per client address: past the quota, 429.
@@ -297,6 +299,7 @@ impl AppState {
             config,
             clicks,
             policies: RwLock::new(HashMap::new()),
+            enrolled: RwLock::new(std::collections::HashSet::new()),
             blocks: BlockCache::default(),
             auth_failures: RateLimiter::new(per_minute(AUTH_FAILURES_PER_MINUTE, 30)),
             refusal_log: RateLimiter::new(per_minute(REFUSALS_RECORDED_PER_MINUTE, 6)),
@@ -310,12 +313,16 @@ impl AppState {
             scorers: Mutex::new(HashMap::new()),
         };
         state.metrics.eviction_possible(eviction_possible);
-        let policies = crate::fleet::load_policies(&state)?;
-        *state
-            .policies
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = policies;
+        crate::fleet::reload_shops(&state)?;
         Ok(state)
+    }
+
+    /// Whether `shop` is enrolled for the edge API.
+    pub fn is_enrolled(&self, shop: &str) -> bool {
+        self.enrolled
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(shop)
     }
 
     /// Compiles a shop's config with the server's GeoIP databases and lists.

@@ -252,3 +252,27 @@ fn an_asn_database_of_the_wrong_kind_is_refused_at_start() {
         "{stderr}"
     );
 }
+
+/// `shop enroll | list | remove`: the operator's path to enrolment.
+#[test]
+fn shops_are_enrolled_and_removed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let shop = "mystore.myshopify.com";
+    let (ok, out, _) = run(&db, &["shop", "enroll", shop]);
+    assert!(ok && out.contains("enrolled"), "{out}");
+    let (ok, out, _) = run(&db, &["shop", "enroll", shop]);
+    assert!(ok && out.contains("already enrolled"), "{out}");
+    let (ok, out, _) = run(&db, &["shop", "list"]);
+    assert!(ok);
+    assert_eq!(out.trim(), shop);
+    let (ok, _, _) = run(&db, &["shop", "remove", shop]);
+    assert!(ok);
+    let (ok, _, err) = run(&db, &["shop", "remove", shop]);
+    assert!(!ok, "removing a shop that is not enrolled fails");
+    assert!(err.contains(shop), "{err}");
+    let (ok, _, err) = run(&db, &["shop", "enroll", ""]);
+    assert!(!ok && err.contains("shop"), "{err}");
+    let (_, out, _) = run(&db, &["shop", "list"]);
+    assert!(out.trim().is_empty(), "{out}");
+}

@@ -679,7 +679,7 @@ async fn the_shops_page_shows_only_shops_the_server_knows() {
     .await;
     assert_eq!(r.status, 200);
     assert!(!r.body.contains("Call 0800"), "{}", r.body);
-    assert!(r.body.contains("No shop of that name"));
+    assert!(r.body.contains("No enrolled shop of that name"));
     server.stop().await;
 }
 
@@ -713,5 +713,66 @@ async fn pages_forbid_framing_scripts_and_caching() {
         !r.body.contains("<script"),
         "the dashboard runs no JavaScript"
     );
+    server.stop().await;
+}
+
+/// The shops page lists enrolled shops only, and shows the owner's
+/// protection configuration beside the storefront's last report, warning
+/// when they differ (a heartbeat is never applied).
+#[tokio::test]
+async fn the_shops_page_shows_configuration_and_report_side_by_side() {
+    let (_dir, server, _) = demo().await;
+    let shop = "mystore.myshopify.com";
+    let config = serde_json::json!({"shop": shop, "protections": {"rightClick": true}, "spyDetection": true});
+    let r = common::call(
+        Method::POST,
+        &server.url("/api/sync-protection-config"),
+        Some(API_SECRET),
+        Some(&config.to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // A made-up shop's pixel is refused, so it never reaches the list.
+    let r = common::call(
+        Method::POST,
+        &server.url("/api/heartbeat"),
+        None,
+        Some(r#"{"shop":"aaa.myshopify.com","protections":{}}"#),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let (session, _) = sign_in(&server, API_SECRET).await;
+    let page = || async {
+        send(
+            Method::GET,
+            &server.url("/dashboard/shops"),
+            Some(&session),
+            None,
+            &[],
+        )
+        .await
+        .body
+    };
+    let body = page().await;
+    assert!(
+        body.contains(shop) && !body.contains("aaa.myshopify.com"),
+        "{body}"
+    );
+    assert!(body.contains("No heartbeat yet"), "{body}");
+    assert!(!body.contains("differs from the configuration"), "{body}");
+    let off = serde_json::json!({"shop": shop, "protections": {"rightClick": false}, "spyDetection": false});
+    let r = common::call(
+        Method::POST,
+        &server.url("/api/heartbeat"),
+        None,
+        Some(&off.to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let body = page().await;
+    assert!(body.contains("differs from the configuration"), "{body}");
     server.stop().await;
 }

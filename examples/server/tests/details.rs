@@ -90,6 +90,7 @@ async fn a_date_only_until_includes_its_whole_day() {
 async fn the_edge_429_says_when_to_retry_and_request_ids_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let (s, _) = Server::start_with(&dir.path().join("db"), |c| c.pixel_rate_limit = 1).await;
+    common::enrol(&s, "x.myshopify.com").await;
     let body = json!({"type": "session_init", "shop": "x.myshopify.com", "sessionId": "s", "visitorId": "v",
         "timestamp": 1709424000000i64, "page": "/", "userAgent": "Mozilla/5.0", "fingerprint": "fp", "deviceInfo": {}})
     .to_string();

@@ -6,6 +6,10 @@ use common::{call, get, Server, API_SECRET};
 use hyper::Method;
 use serde_json::json;
 
+async fn get_owned(url: String) -> common::Resp {
+    get(&url, None).await
+}
+
 async fn server() -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();
     let (s, _) = Server::start(&dir.path().join("db")).await;
@@ -176,6 +180,7 @@ async fn untrusted_peers_cannot_spoof_cf_headers() {
 async fn pixels_feed_analytics_trend_feeds_and_billing() {
     let (_d, s) = server().await;
     let shop = "mystore.myshopify.com";
+    common::enrol(&s, shop).await;
     let send = |body: serde_json::Value, ip: &'static str| {
         let url = s.url("/api/pixels");
         async move {
@@ -401,24 +406,54 @@ async fn pixels_feed_analytics_trend_feeds_and_billing() {
 async fn heartbeat_and_protection_config() {
     let (_d, s) = server().await;
     let shop = "mystore.myshopify.com";
-    let r = get(&s.url(&format!("/api/protection-config?shop={shop}")), None).await;
-    assert_eq!((r.status, &r.json["code"]), (404, &json!("NOT_FOUND")));
+    let config_of = |shop: &str| get_owned(s.url(&format!("/api/protection-config?shop={shop}")));
     let beat = json!({"shop": shop, "protections": {"rightClick": true, "copy": true, "devTools": false, "viewSource": false, "imageProtection": true, "textSelection": false},
         "botDetection": {"enabled": true, "honeypot": true, "trapLinks": true}, "spyDetection": true, "ipBlocking": true, "version": "1.0.0", "timestamp": 1709424000000i64});
+    let heartbeat = |body: serde_json::Value| {
+        let url = s.url("/api/heartbeat");
+        async move { call(Method::POST, &url, None, Some(&body.to_string()), &[]).await }
+    };
+    // A shop nobody enrolled: the storefront routes answer 404 and keep nothing.
+    let r = heartbeat(beat.clone()).await;
+    assert_eq!((r.status, &r.json["code"]), (404, &json!("NOT_FOUND")));
+    let r = config_of(shop).await;
+    assert_eq!((r.status, &r.json["code"]), (404, &json!("NOT_FOUND")));
+    assert!(s.state.store.report(shop).unwrap().is_none());
+    // The owner sets the configuration with the API secret (enrolling it)...
     let r = call(
         Method::POST,
-        &s.url("/api/heartbeat"),
-        None,
+        &s.url("/api/sync-protection-config"),
+        Some(API_SECRET),
         Some(&beat.to_string()),
         &[],
     )
     .await;
     assert_eq!(r.json, json!({"success": true}));
-    let r = get(&s.url(&format!("/api/protection-config?shop={shop}")), None).await;
+    let owner = json!({"protections": beat["protections"], "botDetection": beat["botDetection"], "spyDetection": true, "ipBlocking": true});
+    assert_eq!(config_of(shop).await.json, owner);
+    // ...and without it nothing is set.
+    let r = call(
+        Method::POST,
+        &s.url("/api/sync-protection-config"),
+        Some("wrong"),
+        Some(&beat.to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    // Anyone's heartbeat with every switch off is kept as a report; the
+    // configuration the storefront reads is untouched.
+    let off = json!({"shop": shop, "protections": {"rightClick": false, "copy": false, "devTools": false, "viewSource": false, "imageProtection": false, "textSelection": false},
+        "botDetection": {"enabled": false, "honeypot": false, "trapLinks": false}, "spyDetection": false, "ipBlocking": false});
+    let r = heartbeat(off).await;
+    assert_eq!(r.json, json!({"success": true}));
     assert_eq!(
-        r.json,
-        json!({"protections": beat["protections"], "botDetection": beat["botDetection"], "spyDetection": true, "ipBlocking": true})
+        config_of(shop).await.json,
+        owner,
+        "a heartbeat changed the config"
     );
+    let (report, _) = s.state.store.report(shop).unwrap().unwrap();
+    assert!(report.contains(r#""spyDetection":false"#), "{report}");
     let r = call(
         Method::POST,
         &s.url("/api/heartbeat"),
@@ -519,6 +554,7 @@ async fn storefront_bodies_over_64_kib_are_refused_while_reading() {
     // A well-formed heartbeat padded past 64 KiB is refused too; one just
     // under it is read.
     let shop = "mystore.myshopify.com";
+    common::enrol(&s, shop).await;
     for (pad, status) in [(100 * 1024, 413), (60 * 1024, 200)] {
         let beat = format!(
             r#"{{"shop":"{shop}",{}"protections":{{"rightClick":true}}}}"#,
@@ -540,5 +576,93 @@ async fn storefront_bodies_over_64_kib_are_refused_while_reading() {
         .query_rows("SELECT COUNT(*) FROM pixel_events", &[])
         .unwrap();
     assert_eq!(format!("{:?}", rows[0][0]), "Int(0)");
+    s.stop().await;
+}
+
+/// Pixels and heartbeats for shops nobody enrolled are refused (404) and
+/// store nothing, however many names an attacker rotates through; the
+/// dashboard lists enrolled shops only; un-enrolment closes the routes
+/// again and check-ip-access then allows everyone.
+#[tokio::test]
+async fn made_up_shops_store_nothing_and_only_the_owner_enrols() {
+    let (_d, s) = server().await;
+    let real = "zz-real.myshopify.com";
+    let pixel = |shop: String| {
+        let url = s.url("/api/pixels");
+        async move {
+            let body = json!({"type": "session_init", "shop": shop, "sessionId": "s", "visitorId": "v",
+                "timestamp": 1709424000000i64, "page": "/", "userAgent": "Mozilla/5.0", "fingerprint": "fp", "deviceInfo": {}});
+            call(
+                Method::POST,
+                &url,
+                None,
+                Some(&body.to_string()),
+                &[("cf-connecting-ip", "198.51.100.9")],
+            )
+            .await
+        }
+    };
+    // Anyone's POST /api/shops without the secret enrols nothing.
+    let r = call(
+        Method::POST,
+        &s.url("/api/shops"),
+        None,
+        Some(&json!({"shop": real}).to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    common::enrol(&s, real).await;
+    for i in 0..100 {
+        let r = pixel(format!("aa-{i:03}.myshopify.com")).await;
+        assert_eq!(
+            (r.status, &r.json["code"]),
+            (404, &json!("NOT_FOUND")),
+            "{i}"
+        );
+    }
+    assert_eq!(pixel(real.into()).await.status, 200);
+    let rows = s
+        .state
+        .store
+        .query_rows("SELECT DISTINCT shop FROM pixel_events", &[])
+        .unwrap();
+    assert_eq!(format!("{rows:?}"), format!("[[Text({real:?})]]"));
+    assert_eq!(
+        s.state.store.enrolled_shops().unwrap(),
+        vec![real.to_owned()]
+    );
+    // Un-enrolled: the storefront routes close, the policy goes.
+    let policy = json!({"shop": real, "config": {"enabled": true, "blockedIPs": ["198.51.100.9"]}});
+    let r = call(
+        Method::POST,
+        &s.url("/api/sync-ip-blocking-config"),
+        Some(API_SECRET),
+        Some(&policy.to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let check = || get_owned(s.url(&format!("/api/check-ip-access?shop={real}")));
+    let r = call(
+        Method::GET,
+        &s.url(&format!("/api/check-ip-access?shop={real}")),
+        None,
+        None,
+        &[("cf-connecting-ip", "198.51.100.9")],
+    )
+    .await;
+    assert_eq!(r.json["allowed"], false, "{}", r.body);
+    let r = call(
+        Method::DELETE,
+        &s.url(&format!("/api/shops?shop={real}")),
+        Some(API_SECRET),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(r.json, json!({"success": true, "removed": true}));
+    assert_eq!(pixel(real.into()).await.status, 404);
+    assert_eq!(check().await.json, json!({"allowed": true}));
     s.stop().await;
 }

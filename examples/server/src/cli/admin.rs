@@ -4,7 +4,7 @@
 use clickfence::ip::{parse_ip, BlockKind};
 use clickfence::webhook::BlockSource;
 
-use super::{AccountCmd, BlockCmd, CliError, SiteCmd, TokenCmd, WebhookCmd};
+use super::{AccountCmd, BlockCmd, CliError, ShopCmd, SiteCmd, TokenCmd, WebhookCmd};
 use crate::ops::accounts::AccountChanges;
 use crate::ops::{self, OpError};
 use crate::state::AppState;
@@ -183,6 +183,42 @@ pub fn block(state: &AppState, cmd: BlockCmd, now: i64) -> Result<(), CliError> 
         BlockCmd::Remove { .. } => {
             ops::unblock_ip(state, &s, &ip.to_string(), BlockSource::Manual, now)?
                 .ok_or_else(|| OpError::not_found("block of", ip))?;
+        }
+    }
+    Ok(())
+}
+
+/// `shop enroll | remove | list`. A running server sees the change at its
+/// next configuration poll.
+pub fn shop(state: &AppState, cmd: ShopCmd, now: i64) -> Result<(), CliError> {
+    let name = |shop: String| {
+        crate::api::edge::shop(Some(shop)).map_err(|_| {
+            OpError::invalid(
+                "shop",
+                "a shop domain of 1 to 255 bytes is required".to_owned(),
+            )
+        })
+    };
+    match cmd {
+        ShopCmd::Enroll { shop } => {
+            let shop = name(shop)?;
+            let new = state.store.enroll_shop(&shop, now)?;
+            println!(
+                "{shop} {}",
+                if new { "enrolled" } else { "already enrolled" }
+            );
+        }
+        ShopCmd::Remove { shop } => {
+            let shop = name(shop)?;
+            if !state.store.unenroll_shop(&shop)? {
+                return Err(OpError::not_found("enrolled shop", &shop).into());
+            }
+            println!("{shop} removed");
+        }
+        ShopCmd::List => {
+            for shop in state.store.enrolled_shops()? {
+                println!("{shop}");
+            }
         }
     }
     Ok(())

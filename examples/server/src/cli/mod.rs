@@ -230,6 +230,27 @@ pub enum Command {
     /// Blocked IPs (manual).
     #[command(subcommand)]
     Block(BlockCmd),
+    /// Shops enrolled for the edge API (storefront routes answer 404 for
+    /// any other shop).
+    #[command(subcommand)]
+    Shop(ShopCmd),
+}
+
+/// Shop commands.
+#[derive(Subcommand)]
+pub enum ShopCmd {
+    /// Enrols a shop (its domain, e.g. mystore.myshopify.com).
+    Enroll {
+        /// The shop domain.
+        shop: String,
+    },
+    /// Un-enrols a shop: its IP policy and protection config are removed.
+    Remove {
+        /// The shop domain.
+        shop: String,
+    },
+    /// Lists the enrolled shops.
+    List,
 }
 
 /// Account commands.
@@ -569,6 +590,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         Command::Token(cmd) => admin::token(&state, cmd, now),
         Command::Webhook(cmd) => admin::webhook(&state, cmd, now),
         Command::Block(cmd) => admin::block(&state, cmd, now),
+        Command::Shop(cmd) => admin::shop(&state, cmd, now),
     }
 }
 

@@ -41,9 +41,11 @@ impl Store {
         Ok(rows)
     }
 
-    /// Saves a shop's IP blocking config (already validated).
+    /// Saves a shop's IP blocking config (already validated), enrolling
+    /// the shop: only its owner (the API secret) gets here.
     pub fn save_shop_policy(&self, shop: &str, config: &str, now: i64) -> StoreResult<()> {
         self.changing(Shared::Settings, |db| {
+            enroll_in(db, shop, now)?;
             db.execute(
                 "INSERT INTO shop_policies (shop, config, updated_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (shop) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
@@ -53,7 +55,32 @@ impl Store {
         })
     }
 
-    /// Saves a shop's protection config from a heartbeat.
+    /// Enrolls a shop for the edge API; returns whether it was new.
+    pub fn enroll_shop(&self, shop: &str, now: i64) -> StoreResult<bool> {
+        self.changing(Shared::Settings, |db| enroll_in(db, shop, now))
+    }
+
+    /// Un-enrolls a shop: its enrolment, IP policy and protection config go
+    /// (its stored events and reports stay for the analytics). Returns
+    /// whether it was enrolled.
+    pub fn unenroll_shop(&self, shop: &str) -> StoreResult<bool> {
+        self.changing(Shared::Settings, |db| {
+            let gone = db.execute("DELETE FROM shops WHERE shop = ?1", params![shop])? > 0;
+            db.execute("DELETE FROM shop_policies WHERE shop = ?1", params![shop])?;
+            db.execute("DELETE FROM shop_protection WHERE shop = ?1", params![shop])?;
+            Ok(gone)
+        })
+    }
+
+    /// Every enrolled shop, by name.
+    pub fn enrolled_shops(&self) -> StoreResult<Vec<String>> {
+        self.db()?
+            .query_map("SELECT shop FROM shops ORDER BY shop", params![], |r| {
+                r.get(0)
+            })
+    }
+
+    /// Saves an enrolled shop's protection config, set by its owner.
     pub fn save_protection(&self, shop: &str, config: &str, now: i64) -> StoreResult<()> {
         self.db()?.execute(
             "INSERT INTO shop_protection (shop, config, updated_at) VALUES (?1, ?2, ?3)
@@ -63,12 +90,31 @@ impl Store {
         Ok(())
     }
 
-    /// A shop's protection config (JSON text).
+    /// A shop's protection config (JSON text), as its owner set it.
     pub fn protection(&self, shop: &str) -> StoreResult<Option<String>> {
         self.db()?.query_opt(
             "SELECT config FROM shop_protection WHERE shop = ?1",
             params![shop],
             |r| r.get(0),
+        )
+    }
+
+    /// Keeps a heartbeat's report: what the storefront says it runs.
+    pub fn save_report(&self, shop: &str, config: &str, now: i64) -> StoreResult<()> {
+        self.db()?.execute(
+            "INSERT INTO shop_reports (shop, config, reported_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (shop) DO UPDATE SET config = excluded.config, reported_at = excluded.reported_at",
+            params![shop, config, now],
+        )?;
+        Ok(())
+    }
+
+    /// A shop's last heartbeat report (JSON text) and when it came.
+    pub fn report(&self, shop: &str) -> StoreResult<Option<(String, i64)>> {
+        self.db()?.query_opt(
+            "SELECT config, reported_at FROM shop_reports WHERE shop = ?1",
+            params![shop],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
     }
 
@@ -98,14 +144,12 @@ impl Store {
             .map(super::db::Row::into_values)
             .collect())
     }
+}
 
-    /// The shops this server knows (a synced policy or pixel events), by
-    /// name, at most 500.
-    pub fn known_shops(&self) -> StoreResult<Vec<String>> {
-        self.db()?.query_map(
-            "SELECT shop FROM shop_policies UNION SELECT shop FROM pixel_events ORDER BY 1 LIMIT 500",
-            params![],
-            |r| r.get(0),
-        )
-    }
+fn enroll_in(db: &super::db::Conn<'_>, shop: &str, now: i64) -> StoreResult<bool> {
+    let added = db.execute(
+        "INSERT INTO shops (shop, enrolled_at) VALUES (?1, ?2) ON CONFLICT (shop) DO NOTHING",
+        params![shop, now],
+    )?;
+    Ok(added > 0)
 }

@@ -325,3 +325,17 @@ pub fn enabled_long_ago(s: &Server) -> u64 {
         .restore_mode(clickfence::Mode::Enabled, Some(long_ago as u64));
     long_ago as u64
 }
+
+/// Enrols `shop` for the edge API as its owner would (API secret).
+#[allow(dead_code)]
+pub async fn enrol(s: &Server, shop: &str) {
+    let r = call(
+        Method::POST,
+        &s.url("/api/shops"),
+        Some(API_SECRET),
+        Some(&serde_json::json!({ "shop": shop }).to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200, "enrol {shop}: {}", r.body);
+}

@@ -143,6 +143,11 @@ pub async fn sync_config(
     let key = shop.clone();
     blocking(move || Ok(saved.store.save_shop_policy(&key, &text, now())?)).await?;
     state
+        .enrolled
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(shop.clone());
+    state
         .policies
         .write()
         .unwrap_or_else(PoisonError::into_inner)

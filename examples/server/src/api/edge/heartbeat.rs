@@ -1,4 +1,5 @@
-//! `POST /api/heartbeat`: the theme extension's protection configuration.
+//! `POST /api/heartbeat`: the theme extension's report of the protection
+//! configuration it runs.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -39,40 +40,51 @@ pub struct Heartbeat {
     pub timestamp: Option<i64>,
 }
 
-/// Stores the shop's configuration, read back by `protection-config`.
+impl Heartbeat {
+    /// The configuration as `protection-config` answers it; refuses more
+    /// than [`MAX_SWITCHES`] switches per group.
+    pub fn config(&self) -> EdgeResult<Value> {
+        if self.protections.len() > MAX_SWITCHES || self.bot_detection.len() > MAX_SWITCHES {
+            return Err(EdgeError::invalid(format!(
+                "at most {MAX_SWITCHES} switches per group"
+            )));
+        }
+        Ok(json!({
+            "protections": self.protections,
+            "botDetection": self.bot_detection,
+            "spyDetection": self.spy_detection,
+            "ipBlocking": self.ip_blocking,
+        }))
+    }
+}
+
+/// Keeps the storefront's report of what it runs. A heartbeat is a report,
+/// never the configuration: anyone can send one, so it changes nothing
+/// `protection-config` answers (the owner sets that, with the API secret or
+/// in the dashboard, which shows the two side by side).
 #[utoipa::path(
     post,
     path = "/api/heartbeat",
     tag = "edge",
     operation_id = "heartbeat",
-    summary = "Send the protection configuration",
-    description = "Public; CORS.",
+    summary = "Report the storefront's protection configuration",
+    description = "Public; CORS. Kept as the shop's last report; it never changes protection-config.",
     request_body(content = Heartbeat, content_type = "application/json"),
     responses(
-        (status = 200, description = "Stored", body = crate::docs::schemas::Success),
+        (status = 200, description = "Report kept", body = crate::docs::schemas::Success),
         (status = 400, description = "Invalid body: every switch must be a JSON boolean", body = crate::docs::schemas::EdgeError),
+        (status = 404, description = "No enrolled shop of that name; nothing stored", body = crate::docs::schemas::EdgeError),
+        (status = 413, description = "Body over 64 KiB", body = crate::docs::schemas::EdgeError),
     )
 )]
 pub async fn heartbeat(
     State(state): State<Arc<AppState>>,
     EdgeJson(beat): EdgeJson<Heartbeat>,
 ) -> EdgeResult<Json<Value>> {
-    let shop = super::shop(Some(beat.shop))?;
-    if beat.protections.len() > MAX_SWITCHES || beat.bot_detection.len() > MAX_SWITCHES {
-        return Err(EdgeError::invalid(format!(
-            "at most {MAX_SWITCHES} switches per group"
-        )));
-    }
-    let config = json!({
-        "protections": beat.protections,
-        "botDetection": beat.bot_detection,
-        "spyDetection": beat.spy_detection,
-        "ipBlocking": beat.ip_blocking,
-    });
+    let shop = super::enrolled_shop(&state, Some(beat.shop.clone()))?;
+    let config = beat.config()?;
     blocking(move || {
-        state
-            .store
-            .save_protection(&shop, &config.to_string(), now())?;
+        state.store.save_report(&shop, &config.to_string(), now())?;
         Ok(Json(json!({ "success": true })))
     })
     .await

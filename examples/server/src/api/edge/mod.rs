@@ -20,6 +20,7 @@ pub mod heartbeat;
 pub mod period;
 pub mod pixels;
 pub mod protection;
+pub mod shops;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -167,6 +168,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for EdgeQuery<T> {
 pub fn shop(shop: Option<String>) -> EdgeResult<String> {
     shop.filter(|s| !s.is_empty() && s.len() <= 255)
         .ok_or_else(|| EdgeError::invalid("shop is required (a shop domain)"))
+}
+
+/// The `shop` parameter of a storefront route, which must name an enrolled
+/// shop: 404 `NOT_FOUND` otherwise, before anything is stored.
+pub fn enrolled_shop(state: &AppState, shop: Option<String>) -> EdgeResult<String> {
+    let shop = self::shop(shop)?;
+    if state.is_enrolled(&shop) {
+        Ok(shop)
+    } else {
+        Err(EdgeError::new(
+            StatusCode::NOT_FOUND,
+            "No enrolled shop of that name",
+        ))
+    }
 }
 
 /// Route layer of sync-ip-blocking-config, analytics, feeds and billing:

@@ -56,6 +56,7 @@ struct Pixel {
     responses(
         (status = 200, description = "Stored", body = crate::docs::schemas::Success),
         (status = 400, description = "Invalid event", body = crate::docs::schemas::EdgeError),
+        (status = 404, description = "No enrolled shop of that name; nothing stored", body = crate::docs::schemas::EdgeError),
         (status = 413, description = "Body over 64 KiB", body = crate::docs::schemas::EdgeError),
         (status = 429, description = "Too many events from this visitor (Retry-After)", body = crate::docs::schemas::EdgeError),
     )
@@ -73,7 +74,7 @@ pub async fn pixels(
         ));
     }
     let pixel: Pixel = parse_json(&body)?;
-    let shop = super::shop(pixel.shop.clone())?;
+    let shop = super::enrolled_shop(&state, pixel.shop.clone())?;
     let kind = check(&pixel)?;
     let (ip, country) = visitor(&state, peer, &headers);
     let now_ms = now() * 1000;

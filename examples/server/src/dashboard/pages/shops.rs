@@ -44,7 +44,7 @@ pub async fn show(
     }
     let q: ShopQuery = query(raw.as_deref())?;
     let s = Arc::clone(&state);
-    let shops = blocking(move || Ok(s.store.known_shops()?)).await?;
+    let shops = blocking(move || Ok(s.store.enrolled_shops()?)).await?;
     let today = now().div_euclid(86_400);
     let start = q
         .start
@@ -70,22 +70,22 @@ pub async fn show(
         form.filters method="get" {
             div.field {
                 label for="shop" { "Shop" }
-                input id="shop" name="shop" list="known-shops" value=[shop.as_deref()] spellcheck="false" autocapitalize="off";
-                datalist id="known-shops" { @for s in &shops { option value=(s) {} } }
+                input id="shop" name="shop" list="enrolled-shops" value=[shop.as_deref()] spellcheck="false" autocapitalize="off";
+                datalist id="enrolled-shops" { @for s in &shops { option value=(s) {} } }
             }
             div.field { label for="start" { "From" } input id="start" name="start" type="date" value=(start); }
             div.field { label for="end" { "To" } input id="end" name="end" type="date" value=(end); }
             button type="submit" { "Show" }
         }
         @if !shops.is_empty() {
-            p { "Known shops: " @for (i, s) in shops.iter().enumerate() {
+            p { "Enrolled shops: " @for (i, s) in shops.iter().enumerate() {
                 @if i > 0 { ", " }
                 a href=(format!("?shop={}", urlencode(s))) { (s) }
             } }
         }
         @match &report {
-            None if unknown => (notice("error", "No shop of that name has sent events or synced a policy.")),
-            None => p { "No shop has sent events or synced a policy yet." },
+            None if unknown => (notice("error", "No enrolled shop of that name.")),
+            None => p { "No shop is enrolled yet: sync its IP policy or set its protection config with the edge API secret, or run clickfence-server shop enroll NAME." },
             Some(r) => (r),
         }
     };
@@ -139,9 +139,14 @@ async fn analytics_of(
     let Json(spies) = activity::spy_activity(State(Arc::clone(state)), EdgeQuery(feed())).await?;
     let Json(blocking_feed) =
         activity::ip_blocking_activity(State(Arc::clone(state)), EdgeQuery(feed())).await?;
+    let s = Arc::clone(state);
+    let key = shop.to_owned();
+    let (config, report) =
+        blocking(move || Ok((s.store.protection(&key)?, s.store.report(&key)?))).await?;
     Ok(html! {
         h2 { (shop) }
         (totals(&summary))
+        (protection(config.as_deref(), report.as_ref()))
         h2 { "Trends" }
         div.grid {
             @for (metric, t) in &trends { section { h3 { (metric.replace('_', " ")) } (trend_chart(metric, t)) } }
@@ -155,6 +160,40 @@ async fn analytics_of(
         h2 { "Spy activity" } (feed_table(&spies, &[("toolName", "Tool"), ("detectionMethod", "Detected by")]))
         h2 { "IP blocking activity" } (feed_table(&blocking_feed, &[("country", "Country"), ("reason", "Reason")]))
     })
+}
+
+/// The configuration the owner set beside what the storefront last
+/// reported (a heartbeat, which anyone can send: shown, never applied).
+fn protection(config: Option<&str>, report: Option<&(String, i64)>) -> Markup {
+    let parse = |t: &str| serde_json::from_str::<Value>(t).unwrap_or(Value::Null);
+    let config = config.map(parse);
+    let reported = report.map(|(t, at)| (parse(t), *at));
+    let differs = matches!((&config, &reported), (Some(c), Some((r, _))) if c != r);
+    html! {
+        h2 { "Protection" }
+        @if differs {
+            (notice("error", "The storefront's last report differs from the configuration set for it. Reports come from shoppers' browsers and are never applied; check the theme extension's settings."))
+        }
+        div.grid {
+            section id="protection-config" {
+                h3 { "Configuration (set by the owner)" }
+                @match &config {
+                    Some(c) => pre { (serde_json::to_string_pretty(c).unwrap_or_default()) },
+                    None => p.muted { "None set: protection-config answers 404 and the storefront keeps its own settings. Set it with sync-protection-config." },
+                }
+            }
+            section id="protection-report" {
+                h3 { "Last report (heartbeat)" }
+                @match &reported {
+                    Some((r, at)) => {
+                        p.muted { "Reported " (words::time(*at)) }
+                        pre { (serde_json::to_string_pretty(r).unwrap_or_default()) }
+                    }
+                    None => p.muted { "No heartbeat yet." },
+                }
+            }
+        }
+    }
 }
 
 /// The summary's totals, by the names the API gives them.
