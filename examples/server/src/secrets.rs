@@ -62,8 +62,7 @@ pub fn check(what: &str, secret: &str) -> Result<(), String> {
     }
     Err(format!(
         "{what}: about {bits:.0} bits of entropy; at least {MIN_SECRET_BITS:.0} are needed \
-         (for example 32 random bytes in base64: `openssl rand -base64 32`), or leave it unset \
-         for a random one"
+         (for example 32 random bytes in base64: `openssl rand -base64 32`)"
     ))
 }
 

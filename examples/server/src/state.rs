@@ -29,6 +29,10 @@ pub struct ServerConfig {
     /// Trust CF-* headers from loopback and private-network peers (local
     /// use only).
     pub trust_cf_headers: bool,
+    /// The secret this deployment's Cloudflare zone sends as
+    /// [`ORIGIN_SECRET_HEADER`]: when set, CF-* headers are believed only
+    /// on requests carrying it.
+    pub cloudflare_origin_secret: Option<String>,
     /// Bearer secret of sync-ip-blocking-config and the analytics endpoints.
     pub api_secret: Option<String>,
     /// Bearer token of the click-signing API.
@@ -395,8 +399,25 @@ impl AppState {
             .collect();
         let cf = headers
             .get("cf-connecting-ip")
-            .and_then(|v| v.to_str().ok());
+            .and_then(|v| v.to_str().ok())
+            .filter(|_| self.through_our_zone(headers));
         client_ip(peer, &xff, cf, &self.trust)
+    }
+
+    /// Whether the request came through this deployment's own Cloudflare
+    /// zone: its origin secret matches (constant time), or none is set.
+    /// Any Cloudflare customer's Worker can reach an origin from
+    /// Cloudflare's ranges with CF-* headers of its choice; only the zone's
+    /// own transform rule adds the secret.
+    fn through_our_zone(&self, headers: &axum::http::HeaderMap) -> bool {
+        let Some(expected) = self.config.cloudflare_origin_secret.as_deref() else {
+            return true;
+        };
+        let given = headers
+            .get(ORIGIN_SECRET_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        crate::secret_eq(given, expected)
     }
 
     /// The scorer for a site's thresholds, compiled once per threshold pair.
@@ -416,6 +437,10 @@ fn per_minute(limit: u32, default: u32) -> Quota {
     let limit = if limit == 0 { default } else { limit };
     Quota::new(limit, 60).unwrap_or_default()
 }
+
+/// The header this deployment's Cloudflare transform rule sets to the
+/// origin secret (`--cloudflare-origin-secret`).
+pub const ORIGIN_SECRET_HEADER: &str = "x-clickfence-origin";
 
 /// Unix seconds now.
 pub fn now() -> i64 {

@@ -276,3 +276,44 @@ fn shops_are_enrolled_and_removed_from_the_command_line() {
     let (_, out, _) = run(&db, &["shop", "list"]);
     assert!(out.trim().is_empty(), "{out}");
 }
+
+/// Serving with Cloudflare's ranges trusted and no origin secret says so at
+/// start (the log line names the option); with the secret it does not.
+#[test]
+fn trusting_cloudflare_without_an_origin_secret_is_warned_at_start() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db").display().to_string();
+    for (secret, warned) in [
+        (None, true),
+        (Some("zone-origin-secret-Qm7tV2xK9pR4wB8n"), false),
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_clickfence-server"));
+        cmd.args(["--db", &db, "--listen", "127.0.0.1:0"])
+            .env_remove("CLICKFENCE_CLOUDFLARE_ORIGIN_SECRET")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if let Some(secret) = secret {
+            cmd.args(["--cloudflare-origin-secret", secret]);
+        }
+        let mut child = cmd.spawn().unwrap();
+        // The banner ends with "Listening" on stderr; the log is on stdout.
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        for line in stderr.lines() {
+            if line.unwrap().starts_with("Listening") {
+                break;
+            }
+        }
+        child.kill().unwrap();
+        let out = child.wait_with_output().unwrap();
+        let log = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            log.contains("cloudflare_origin_secret_unset"),
+            warned,
+            "{log}"
+        );
+        if let Some(secret) = secret {
+            assert!(!log.contains(secret), "the secret is never logged");
+        }
+    }
+}

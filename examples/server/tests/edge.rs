@@ -666,3 +666,51 @@ async fn made_up_shops_store_nothing_and_only_the_owner_enrols() {
     assert_eq!(check().await.json, json!({"allowed": true}));
     s.stop().await;
 }
+
+/// With `--cloudflare-origin-secret`, CF-Connecting-IP and CF-IPCountry are
+/// believed only on requests carrying the zone's secret header: another
+/// Cloudflare customer's Worker (same ranges, headers of its choice, no
+/// secret) cannot pick the address or country a shop's policy sees.
+#[tokio::test]
+async fn cf_headers_are_believed_only_with_this_zones_origin_secret() {
+    const ORIGIN: &str = "zone-origin-secret-Qm7tV2xK9pR4wB8n";
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| {
+        c.cloudflare_origin_secret = Some(ORIGIN.into());
+    })
+    .await;
+    let shop = "mystore.myshopify.com";
+    let policy = json!({"shop": shop, "config": {"enabled": true, "blockedIPs": ["198.51.100.9"], "blockedCountries": ["RU"]}});
+    assert_eq!(sync(&s, &policy, Some(&bearer())).await.status, 200);
+    let check = |ip: &'static str, country: &'static str, secret: Option<&'static str>| {
+        let url = s.url(&format!("/api/check-ip-access?shop={shop}"));
+        async move {
+            let mut h = vec![("cf-connecting-ip", ip), ("cf-ipcountry", country)];
+            if let Some(secret) = secret {
+                h.push(("x-clickfence-origin", secret));
+            }
+            call(Method::GET, &url, None, None, &h).await.json["allowed"].clone()
+        }
+    };
+    // Through this zone: believed.
+    assert_eq!(
+        check("198.51.100.9", "US", Some(ORIGIN)).await,
+        json!(false)
+    );
+    assert_eq!(check("203.0.113.9", "RU", Some(ORIGIN)).await, json!(false));
+    // Another zone's Worker, or a wrong secret: the address is the peer's
+    // and the country unknown, so neither is blocked as claimed.
+    for secret in [None, Some("zone-origin-secret-Qm7tV2xK9pR4wB8N"), Some("")] {
+        assert_eq!(
+            check("198.51.100.9", "US", secret).await,
+            json!(true),
+            "{secret:?}"
+        );
+        assert_eq!(
+            check("203.0.113.9", "RU", secret).await,
+            json!(true),
+            "{secret:?}"
+        );
+    }
+    s.stop().await;
+}

@@ -134,6 +134,7 @@ fn the_server_refuses_to_start_with_a_weak_secret() {
     for (flag, weak) in [
         ("--admin-token", "hunter2hunter2"),
         ("--api-secret", "secret123"),
+        ("--cloudflare-origin-secret", "zone-secret-1"),
         (
             "--metrics-token",
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",

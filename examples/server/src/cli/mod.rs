@@ -88,6 +88,25 @@ pub struct Cli {
     /// Trust CF-Connecting-IP / CF-IPCountry from loopback and private-network peers (local use only).
     #[arg(long, env = "CLICKFENCE_TRUST_CF_HEADERS", global = true)]
     trust_cf_headers: bool,
+    /// Secret your Cloudflare zone adds to every request (a transform rule
+    /// setting the X-Clickfence-Origin header): CF-Connecting-IP and
+    /// CF-IPCountry are believed only with it, since any Cloudflare
+    /// customer's Worker reaches you from Cloudflare's ranges.
+    #[arg(
+        long,
+        env = "CLICKFENCE_CLOUDFLARE_ORIGIN_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    cloudflare_origin_secret: Option<String>,
+    /// File holding the Cloudflare origin secret (first line).
+    #[arg(
+        long,
+        env = "CLICKFENCE_CLOUDFLARE_ORIGIN_SECRET_FILE",
+        global = true,
+        conflicts_with = "cloudflare_origin_secret"
+    )]
+    cloudflare_origin_secret_file: Option<PathBuf>,
     /// Bearer secret of sync-ip-blocking-config and the analytics endpoints
     /// (random if unset, printed to stderr). Prefer the env var or the file:
     /// a command-line value is visible to every user in `ps`.
@@ -446,11 +465,16 @@ fn secret(direct: &Option<String>, file: &Option<PathBuf>) -> Result<Option<Stri
 pub fn run(mut cli: Cli) -> Result<(), CliError> {
     cli.api_secret = secret(&cli.api_secret, &cli.api_secret_file)?;
     cli.admin_token = secret(&cli.admin_token, &cli.admin_token_file)?;
+    cli.cloudflare_origin_secret = secret(
+        &cli.cloudflare_origin_secret,
+        &cli.cloudflare_origin_secret_file,
+    )?;
     if matches!(cli.command, None | Some(Command::Serve)) {
         for (what, given) in [
             ("--api-secret", &cli.api_secret),
             ("--admin-token", &cli.admin_token),
             ("--metrics-token", &cli.metrics_token),
+            ("--cloudflare-origin-secret", &cli.cloudflare_origin_secret),
         ] {
             if let Some(secret) = given {
                 crate::secrets::check(what, secret).map_err(CliError::Weak)?;
@@ -511,6 +535,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
             IpSet::from_strs(&cli.cloudflare_ranges).map_err(|e| setup("--cloudflare-range", e))?
         },
         trust_cf_headers: cli.trust_cf_headers,
+        cloudflare_origin_secret: cli.cloudflare_origin_secret.clone(),
         api_secret: api_secret.clone(),
         admin_token: admin_token.clone(),
         click_base_url: cli
@@ -554,6 +579,11 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
                         .unwrap_or_else(|_| "info".into()),
                 )
                 .init();
+            if cli.cloudflare_origin_secret.is_none() {
+                tracing::warn!(
+                    "cloudflare_origin_secret_unset: CF-Connecting-IP and CF-IPCountry are believed from any request through Cloudflare's ranges, including other Cloudflare customers' Workers; set --cloudflare-origin-secret and add it as X-Clickfence-Origin in a transform rule of your zone"
+                );
+            }
             if let Some(token) = seed_demo(&state.store, now)? {
                 eprintln!("Seeded demo account 1 (Pro plan) with site 1 \"Acme Coffee\".");
                 eprintln!("Demo token (shown once, all five abilities): {token}");
