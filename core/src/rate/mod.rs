@@ -10,6 +10,7 @@ mod quota;
 pub mod redis;
 mod store;
 mod velocity;
+pub mod visitors;
 mod window;
 
 pub use error::RateError;

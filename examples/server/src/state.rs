@@ -99,8 +99,11 @@ pub struct AppState {
     pub config: ServerConfig,
     /// The click-signing verifier (keys, mode, breaker, exclusions).
     pub clicks: ClickVerifier,
-    /// Pixel events per shop and client IP.
+    /// Pixel events per shop and client (IPv4 address, IPv6 /64).
     pub pixel_limiter: RateLimiter,
+    /// Pixel events per shop and network (IPv4 /24, IPv6 /48): ten times
+    /// the client's quota.
+    pub pixel_network_limiter: RateLimiter,
     /// Each shop's compiled IP access policy, swapped whole on sync.
     pub policies: RwLock<HashMap<String, Arc<AccessPolicy>>>,
     /// The shops enrolled for the edge API (reloaded with the policies).
@@ -300,6 +303,10 @@ impl AppState {
             trust,
             deliveries: Notify::new(),
             pixel_limiter: RateLimiter::new(per_minute(config.pixel_rate_limit, 600)),
+            pixel_network_limiter: RateLimiter::new(per_minute(
+                config.pixel_rate_limit.saturating_mul(10),
+                6000,
+            )),
             config,
             clicks,
             policies: RwLock::new(HashMap::new()),

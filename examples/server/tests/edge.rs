@@ -714,3 +714,130 @@ async fn cf_headers_are_believed_only_with_this_zones_origin_secret() {
     }
     s.stop().await;
 }
+
+/// Billing counts billed visitors only: 2,000 invented visitor ids from one
+/// IPv6 /64 add at most 10; 500 visitors from 500 addresses are all billed;
+/// a visitor the shop's policy refuses, or a bot, is never billed; and
+/// `uniqueVisitors` agrees with the bill.
+#[tokio::test]
+async fn invented_visitors_cannot_inflate_the_bill() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| c.pixel_rate_limit = 100_000).await;
+    let shop = "mystore.myshopify.com";
+    let policy = json!({"shop": shop, "config": {"enabled": true, "blockedIPs": ["192.0.2.66"]}});
+    assert_eq!(sync(&s, &policy, Some(&bearer())).await.status, 200);
+    let session = |visitor: String, ip: String, ua: &'static str| {
+        let url = s.url("/api/pixels");
+        async move {
+            let body = json!({"type": "session_init", "shop": shop, "sessionId": format!("s-{visitor}"), "visitorId": visitor,
+                "timestamp": 1709424000000i64, "page": "/", "userAgent": ua, "fingerprint": "fp", "deviceInfo": {}});
+            let r = call(
+                Method::POST,
+                &url,
+                None,
+                Some(&body.to_string()),
+                &[("cf-connecting-ip", &ip), ("user-agent", ua)],
+            )
+            .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+    };
+    const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    for i in 0..2000u32 {
+        session(
+            format!("forged-{i}"),
+            format!("2001:db8:77:1:{:x}::1", i % 500),
+            BROWSER,
+        )
+        .await;
+    }
+    for i in 0..500u32 {
+        session(
+            format!("real-{i}"),
+            format!("198.18.{}.{}", i / 200, 1 + i % 200),
+            BROWSER,
+        )
+        .await;
+    }
+    session("refused".into(), "192.0.2.66".into(), BROWSER).await;
+    session(
+        "crawler".into(),
+        "203.0.113.80".into(),
+        "Googlebot/2.1 (+http://www.google.com/bot.html)",
+    )
+    .await;
+    let today = clickfence_server::storage::rfc3339(clickfence_server::state::now());
+    let period = format!("shop={shop}&start={}&end={}", &today[..10], &today[..10]);
+    let auth = bearer();
+    let bill = call(
+        Method::GET,
+        &s.url(&format!("/api/billing/visitor-count?{period}")),
+        None,
+        None,
+        &[("authorization", &auth)],
+    )
+    .await;
+    assert_eq!(bill.json["count"], 510, "{}", bill.body);
+    let summary = call(
+        Method::GET,
+        &s.url(&format!("/api/analytics/summary?{period}")),
+        None,
+        None,
+        &[("authorization", &auth)],
+    )
+    .await;
+    assert_eq!(
+        summary.json["totals"]["uniqueVisitors"], 510,
+        "{}",
+        summary.body
+    );
+    assert_eq!(
+        summary.json["totals"]["sessions"], 2502,
+        "every event is still stored"
+    );
+    s.stop().await;
+}
+
+/// The pixel quota counts a client (IPv6 /64) and its network (/48, ten
+/// times the quota), so rotating addresses inside one allocation buys no
+/// fresh quota.
+#[tokio::test]
+async fn rotating_addresses_inside_an_allocation_meets_the_pixel_quota() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| c.pixel_rate_limit = 5).await;
+    let shop = "mystore.myshopify.com";
+    common::enrol(&s, shop).await;
+    let pixel = |ip: String| {
+        let url = s.url("/api/pixels");
+        async move {
+            let body = json!({"type": "basic_security", "shop": shop, "sessionId": "s", "visitorId": "v",
+                "timestamp": 1709424000000i64, "page": "/", "userAgent": "Mozilla/5.0", "event": "copy_blocked"});
+            call(
+                Method::POST,
+                &url,
+                None,
+                Some(&body.to_string()),
+                &[("cf-connecting-ip", &ip)],
+            )
+            .await
+            .status
+        }
+    };
+    let mut statuses = Vec::new();
+    for i in 0..10u32 {
+        statuses.push(pixel(format!("2001:db8:5:1::{:x}", i + 1)).await);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        5,
+        "{statuses:?}"
+    );
+    // Other /64s of the same /48: the network's quota (50) runs out too.
+    let mut network = Vec::new();
+    for i in 0..80u32 {
+        network.push(pixel(format!("2001:db8:5:{:x}::1", 0x100 + i)).await);
+    }
+    let accepted = network.iter().filter(|s| **s == 200).count();
+    assert_eq!(accepted, 45, "{network:?}");
+    s.stop().await;
+}

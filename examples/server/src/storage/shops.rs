@@ -29,6 +29,10 @@ pub struct NewPixel<'a> {
     pub at_ms: i64,
     /// The UTC day of `at_ms` (`YYYY-MM-DD`), the analytics' bucket.
     pub day: &'a str,
+    /// The client (IPv4 address, IPv6 /64) that sent it.
+    pub client: Option<&'a str>,
+    /// Whether its visitor is billed (the core's `rate::visitors` rule).
+    pub billed: bool,
 }
 
 impl Store {
@@ -121,11 +125,34 @@ impl Store {
     /// Stores a pixel event; returns its id.
     pub fn insert_pixel(&self, p: &NewPixel<'_>) -> StoreResult<i64> {
         self.db()?.query_row(
-            "INSERT INTO pixel_events (shop, type, session_id, visitor_id, ip, country, page, payload, created_at_ms, day)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-            params![p.shop, p.kind, p.session, p.visitor, p.ip, p.country, p.page, p.payload, p.at_ms, p.day],
+            "INSERT INTO pixel_events (shop, type, session_id, visitor_id, ip, country, page, payload, created_at_ms, day, client, billed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+            params![p.shop, p.kind, p.session, p.visitor, p.ip, p.country, p.page, p.payload, p.at_ms, p.day, p.client, i64::from(p.billed)],
             |r| r.get(0),
         )
+    }
+
+    /// Whether `visitor` is billed for `shop` on `day`, and how many
+    /// distinct visitors `client` already added to the bill that day.
+    pub fn billing_facts(
+        &self,
+        shop: &str,
+        day: &str,
+        visitor: &str,
+        client: &str,
+    ) -> StoreResult<(bool, u64)> {
+        let db = self.db()?;
+        let billed: Option<i64> = db.query_opt(
+            "SELECT 1 FROM pixel_events WHERE shop = ?1 AND day = ?2 AND visitor_id = ?3 AND billed = 1 LIMIT 1",
+            params![shop, day, visitor],
+            |r| r.get(0),
+        )?;
+        let from_client: i64 = db.query_row(
+            "SELECT COUNT(DISTINCT visitor_id) FROM pixel_events WHERE shop = ?1 AND day = ?2 AND client = ?3 AND billed = 1",
+            params![shop, day, client],
+            |r| r.get(0),
+        )?;
+        Ok((billed.is_some(), from_client.max(0) as u64))
     }
 
     /// Runs one statement with positional parameters; returns the rows it

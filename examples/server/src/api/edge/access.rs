@@ -88,6 +88,8 @@ pub async fn check_ip_access(
                 payload: &payload.to_string(),
                 at_ms: now_ms,
                 day: &day_of(now_ms),
+                client: Some(&clickfence::ip::Granularity::CLIENT.label(ip)),
+                billed: false,
             })?;
             Ok(())
         })

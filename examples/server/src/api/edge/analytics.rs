@@ -10,7 +10,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::period::{int, limit, text, Period};
-use super::{blocking, EdgeError, EdgeQuery, EdgeResult};
+use super::{blocking, EdgeError, EdgeQuery, EdgeResult, BILLED_VISITORS};
 use crate::state::AppState;
 
 /// Trend metrics and the events each counts.
@@ -105,9 +105,9 @@ pub async fn summary(
     let (shop, start, end) = (p.shop.clone(), p.start_text(), p.end_text());
     let rows = blocking(move || {
         Ok(state.store.query_rows(
-            "SELECT COALESCE(SUM(CASE WHEN type = 'session_init' THEN 1 ELSE 0 END), 0), COUNT(DISTINCT visitor_id), COALESCE(SUM(CASE WHEN type = 'basic_security' THEN 1 ELSE 0 END), 0),
+            &format!("SELECT COALESCE(SUM(CASE WHEN type = 'session_init' THEN 1 ELSE 0 END), 0), {BILLED_VISITORS}, COALESCE(SUM(CASE WHEN type = 'basic_security' THEN 1 ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN type = 'bot_detection' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN type = 'spy_detection' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN type = 'ip_blocking' THEN 1 ELSE 0 END), 0)
-             FROM pixel_events WHERE shop = ?1 AND day BETWEEN ?2 AND ?3",
+             FROM pixel_events WHERE shop = ?1 AND day BETWEEN ?2 AND ?3"),
             &[&shop, &start, &end],
         )?)
     })
@@ -149,7 +149,7 @@ pub async fn trend(
         )));
     };
     let value = if metric == "unique_visitors" {
-        "COUNT(DISTINCT visitor_id)".to_owned()
+        BILLED_VISITORS.to_owned()
     } else {
         format!("COALESCE(SUM(CASE WHEN {filter} THEN 1 ELSE 0 END), 0)")
     };

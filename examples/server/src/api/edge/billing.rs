@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::analytics::PeriodQuery;
 use super::period::int;
-use super::{blocking, EdgeQuery, EdgeResult};
+use super::{blocking, EdgeQuery, EdgeResult, BILLED_VISITORS};
 use crate::state::AppState;
 
 /// Distinct `visitorId`s over the period.
@@ -33,7 +33,7 @@ pub async fn visitor_count(
     let (shop, start, end) = (p.shop.clone(), p.start_text(), p.end_text());
     let rows = blocking(move || {
         Ok(state.store.query_rows(
-            "SELECT COUNT(DISTINCT visitor_id) FROM pixel_events WHERE shop = ?1 AND day BETWEEN ?2 AND ?3",
+            &format!("SELECT {BILLED_VISITORS} FROM pixel_events WHERE shop = ?1 AND day BETWEEN ?2 AND ?3"),
             &[&shop, &start, &end],
         )?)
     })

@@ -6,7 +6,7 @@
 //!
 //! Counting rules (all by the server's receive time, UTC days, `start` and
 //! `end` inclusive): `sessions` = `session_init` events; `uniqueVisitors` =
-//! distinct `visitorId` over all events; `protectionEvents` = `basic_security`;
+//! billed visitors ([`BILLED_VISITORS`]); `protectionEvents` = `basic_security`;
 //! `botEvents` = `bot_detection`; `spyEvents` = `spy_detection`;
 //! `ipBlockingEvents` = `ip_blocking` (pixels, plus visits refused by
 //! check-ip-access). Top IPs / pages / countries rank *threat events*:
@@ -36,6 +36,11 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::state::AppState;
+
+/// The billed visitors among the selected events: distinct visitor ids
+/// whose `session_init` was billed (the core's `rate::visitors` rule).
+/// Billing and `uniqueVisitors` both count this, so they always agree.
+pub const BILLED_VISITORS: &str = "COUNT(DISTINCT CASE WHEN billed = 1 THEN visitor_id END)";
 
 /// The largest body a storefront route (pixels, heartbeat) reads: 64 KiB,
 /// enforced while the body arrives, so a multi-MiB or endless chunked body

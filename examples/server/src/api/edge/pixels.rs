@@ -1,13 +1,15 @@
 //! `POST /api/pixels`: storefront events, checked per type and limited per
 //! shop and visitor.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use clickfence::ip::Granularity;
+use clickfence::rate::visitors::{is_billable, VisitorFacts};
 use serde_json::{json, Map, Value};
 
 use super::{blocking, day_of, parse_json, visitor, EdgeError, EdgeResult};
@@ -38,7 +40,7 @@ struct Pixel {
     session_id: Option<String>,
     visitor_id: Option<String>,
     page: Option<String>,
-    #[allow(dead_code)] // Checked to be a string; stored with the payload.
+    /// The storefront's `navigator.userAgent` (a bot's is not billed).
     user_agent: Option<String>,
     #[serde(flatten)]
     rest: Map<String, Value>,
@@ -79,26 +81,30 @@ pub async fn pixels(
     let (ip, country) = visitor(&state, peer, &headers);
     let now_ms = now() * 1000;
     let payload = String::from_utf8_lossy(&body).into_owned();
+    let agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     blocking(move || {
-        // On the blocking pool: with --redis this is a Redis round trip.
-        let decision = state
-            .rate(
-                "pixels",
-                &state.pixel_limiter,
-                &format!("{shop}|{ip}"),
-                1,
-                (now_ms / 1000) as u64,
-            )
-            .map_err(EdgeError::internal)?;
-        if !decision.allowed {
-            state.metrics.refused("pixels");
-            let mut refused = EdgeError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many events from this visitor",
-            );
-            refused.retry_after = Some(decision.retry_after.unwrap_or(1));
-            return Err(refused);
-        }
+        // On the blocking pool: with --redis these are Redis round trips.
+        let client = Granularity::CLIENT.label(ip);
+        within_quota(
+            &state,
+            &shop,
+            &client,
+            &Granularity::NETWORK.label(ip),
+            now_ms,
+        )?;
+        let day = day_of(now_ms);
+        let event = Arrival {
+            shop: &shop,
+            ip,
+            country: country.as_deref(),
+            client: &client,
+            day: &day,
+            agents: [agent.as_deref(), pixel.user_agent.as_deref()],
+        };
+        let billed = kind == "session_init" && billed(&state, &event, pixel.visitor_id.as_deref())?;
         state.store.insert_pixel(&NewPixel {
             shop: &shop,
             kind,
@@ -109,11 +115,88 @@ pub async fn pixels(
             page: pixel.page.as_deref(),
             payload: &payload,
             at_ms: now_ms,
-            day: &day_of(now_ms),
+            day: &day,
+            client: Some(&client),
+            billed,
         })?;
         Ok(Json(json!({ "success": true })))
     })
     .await
+}
+
+/// One event's arrival, as the billing rule needs it.
+struct Arrival<'a> {
+    shop: &'a str,
+    ip: IpAddr,
+    country: Option<&'a str>,
+    client: &'a str,
+    day: &'a str,
+    /// The request's `User-Agent` and the event's `userAgent`.
+    agents: [Option<&'a str>; 2],
+}
+
+/// The pixel quotas: per shop and client (IPv4 address, IPv6 /64), and per
+/// shop and network (IPv4 /24, IPv6 /48) at ten times that, so rotating
+/// addresses inside one allocation buys no fresh quota.
+fn within_quota(
+    state: &AppState,
+    shop: &str,
+    client: &str,
+    network: &str,
+    now_ms: i64,
+) -> EdgeResult<()> {
+    let now = (now_ms / 1000) as u64;
+    for (limiter, key) in [
+        (&state.pixel_limiter, format!("{shop}|{client}")),
+        (
+            &state.pixel_network_limiter,
+            format!("{shop}|net|{network}"),
+        ),
+    ] {
+        let decision = state
+            .rate("pixels", limiter, &key, 1, now)
+            .map_err(EdgeError::internal)?;
+        if !decision.allowed {
+            state.metrics.refused("pixels");
+            let mut refused = EdgeError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many events from this visitor",
+            );
+            refused.retry_after = Some(decision.retry_after.unwrap_or(1));
+            return Err(refused);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a `session_init`'s visitor is billed: the core's rule over what
+/// the shop's policy, the bot list and today's stored events say.
+fn billed(state: &AppState, event: &Arrival<'_>, visitor: Option<&str>) -> EdgeResult<bool> {
+    let Some(visitor) = visitor.filter(|v| !v.is_empty()) else {
+        return Ok(false);
+    };
+    let hint = event.country.and_then(|c| c.parse().ok());
+    let allowed = state.policy(event.shop).is_none_or(|p| {
+        p.check(event.ip, hint, now() as u64)
+            .is_ok_and(|d| d.allowed)
+    });
+    let scorer = state.scorer(70, 40);
+    let known_bot = event
+        .agents
+        .iter()
+        .flatten()
+        .any(|ua| scorer.is_bot_user_agent(ua));
+    let (billed_today, billed_from_client) =
+        state
+            .store
+            .billing_facts(event.shop, event.day, visitor, event.client)?;
+    let facts = VisitorFacts {
+        allowed,
+        known_bot,
+        billed_today,
+        billed_from_client,
+    };
+    Ok(is_billable(event.ip, &facts))
 }
 
 /// The event's type, once its required fields are there.
