@@ -18,6 +18,7 @@ export const {
   WebhookSigner,
   WebhookVerifier,
   RATE_SCRIPT,
+  appProxySignature,
   VELOCITY_SCRIPT,
   clientIp,
   clientKey,
@@ -29,5 +30,6 @@ export const {
   rateScriptArgs,
   sharedRateKey,
   sharedReplayOutcome,
+  verifyAppProxy,
 } = binding
 export default binding

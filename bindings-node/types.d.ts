@@ -154,6 +154,8 @@ export type ClickfenceErrorCode =
   | 'bad_ticket_reply'
   | 'missing_header'
   | 'duplicate_header'
+  | 'missing_parameter'
+  | 'duplicate_parameter'
   | 'invalid_timestamp'
   | 'timestamp_too_old'
   | 'timestamp_in_future'

@@ -123,6 +123,10 @@ enum clickfence_status
   CLICKFENCE_UNKNOWN_EVENT = 211,
   // `invalid_header_value`
   CLICKFENCE_INVALID_HEADER_VALUE = 212,
+  // `missing_parameter`
+  CLICKFENCE_MISSING_PARAMETER = 213,
+  // `duplicate_parameter`
+  CLICKFENCE_DUPLICATE_PARAMETER = 214,
   // `invalid_ip`
   CLICKFENCE_INVALID_IP = 300,
   // `invalid_prefix`
@@ -447,6 +451,42 @@ extern "C" {
 
 // The library version, e.g. `"0.1.0"`, static and NUL-terminated.
 const char *clickfence_version(void);
+
+// Verifies an app-proxy request's raw query string (without `?`) with the
+// app's shared secret at `now` (unix seconds): one well-formed `signature`
+// matching in constant time, a `timestamp` within 90 s of `now`, a `shop`.
+// Writes the shop, NUL-terminated, to `shop_buf` (`shop_written` gets its
+// length without the NUL, also when the buffer is too small) and the
+// timestamp to `*timestamp`. Errors: `CLICKFENCE_MISSING_PARAMETER`,
+// `CLICKFENCE_DUPLICATE_PARAMETER`, `CLICKFENCE_INVALID_SIGNATURE_FORMAT`,
+// `CLICKFENCE_SIGNATURE_MISMATCH`, `CLICKFENCE_TIMESTAMP_TOO_OLD`,
+// `CLICKFENCE_TIMESTAMP_IN_FUTURE`, `CLICKFENCE_INVALID_TIMESTAMP`,
+// `CLICKFENCE_EMPTY_SECRET`.
+//
+// # Safety
+// Pointers valid for their lengths; `shop_written` and `timestamp` valid.
+clickfence_status clickfence_app_proxy_verify(const uint8_t *query,
+                                              size_t query_len,
+                                              const uint8_t *secret,
+                                              size_t secret_len,
+                                              uint64_t now,
+                                              uint8_t *shop_buf,
+                                              size_t shop_buf_len,
+                                              size_t *shop_written,
+                                              uint64_t *timestamp);
+
+// Writes the signature Shopify would send for `query`'s other parameters
+// (64 lower-case hex characters and a NUL) to `buf`.
+//
+// # Safety
+// Pointers valid for their lengths; `written` valid.
+clickfence_status clickfence_app_proxy_signature(const uint8_t *query,
+                                                 size_t query_len,
+                                                 const uint8_t *secret,
+                                                 size_t secret_len,
+                                                 uint8_t *buf,
+                                                 size_t buf_len,
+                                                 size_t *written);
 
 // Makes a signer keyed with `secret` (bytes as given, not base64-decoded).
 //

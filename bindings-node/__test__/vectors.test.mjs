@@ -15,10 +15,12 @@ import {
   VelocityCounter,
   WebhookSigner,
   WebhookVerifier,
+  appProxySignature,
   clientIp,
   clientKey,
   fraudRate,
   sharedRateKey,
+  verifyAppProxy,
 } from '../index.mjs'
 
 const dir = new URL('../../tests/vectors/', import.meta.url)
@@ -90,6 +92,24 @@ test('ip policy vectors', () => {
   }
   for (const e of ip.config_errors) {
     assert.throws(() => new AccessPolicy(e.config), (err) => err.code === 'invalid_config' && err.message.includes(e.field), e.field)
+  }
+})
+
+test('app proxy vectors', () => {
+  const all = load('app_proxy.json')
+  assert.ok(all.cases.length >= 15)
+  for (const c of all.cases) {
+    if (c.error) {
+      assert.throws(() => verifyAppProxy(c.query, c.secret, { now: c.now }), (e) => e.code === c.error, c.name)
+    } else {
+      const r = verifyAppProxy(c.query, c.secret, { now: c.now })
+      assert.deepEqual(
+        { shop: r.shop, timestamp: r.timestamp, logged_in_customer_id: r.loggedInCustomerId ?? null, path_prefix: r.pathPrefix ?? null },
+        c.ok,
+        c.name,
+      )
+    }
+    if (c.signature) assert.equal(appProxySignature(c.query, Buffer.from(c.secret)), c.signature, c.name)
   }
 })
 

@@ -193,6 +193,47 @@ pub fn shared_replay_outcome(was_set: bool) -> Result<()> {
     clickfence::webhook::shared_replay_outcome(was_set).map_err(core)
 }
 
+/// A verified app-proxy request's parameters.
+#[napi(object)]
+pub struct AppProxyRequest {
+    /// The `{shop}.myshopify.com` domain the request went through.
+    pub shop: String,
+    /// When Shopify forwarded it, unix seconds.
+    pub timestamp: f64,
+    /// The logged-in customer's id, or null.
+    pub logged_in_customer_id: Option<String>,
+    /// The proxied storefront path prefix.
+    pub path_prefix: Option<String>,
+}
+
+/// Verifies a Shopify app-proxy request's raw query string (without `?`)
+/// with the app's shared secret: one matching `signature`, a `timestamp`
+/// within 90 s of now, a `shop`. It proves which shop the request went
+/// through, never who sent it. Throws `signature_mismatch`,
+/// `timestamp_too_old`, `missing_parameter`, ...
+#[napi(catch_unwind)]
+pub fn verify_app_proxy(
+    query: String,
+    secret: Either<String, Buffer>,
+    options: Option<NowOptions>,
+) -> Result<AppProxyRequest> {
+    let now = now_or(options.and_then(|o| o.now))?;
+    let r = clickfence::webhook::verify_app_proxy(&query, bytes(&secret), now).map_err(core)?;
+    Ok(AppProxyRequest {
+        shop: r.shop,
+        timestamp: r.timestamp as f64,
+        logged_in_customer_id: r.logged_in_customer_id,
+        path_prefix: r.path_prefix,
+    })
+}
+
+/// The signature Shopify would send for the query's other parameters (64
+/// lower-case hex characters).
+#[napi(catch_unwind)]
+pub fn app_proxy_signature(query: String, secret: Either<String, Buffer>) -> Result<String> {
+    clickfence::webhook::app_proxy_signature(&query, bytes(&secret)).map_err(core)
+}
+
 /// Options of `new ReplayGuard`.
 #[napi(object)]
 pub struct ReplayGuardOptions {

@@ -147,6 +147,33 @@ fn shared_replay_outcome(py: Python<'_>, was_set: bool) -> PyResult<()> {
     clickfence::webhook::shared_replay_outcome(was_set).map_err(|e| webhook_err(py, e))
 }
 
+/// Verifies a Shopify app-proxy request's raw query string (without `?`) with the app's shared secret: one matching `signature`, a `timestamp` within 90 s of now, a `shop`. Returns `{"shop", "timestamp", "logged_in_customer_id", "path_prefix"}`; raises `WebhookVerificationError` otherwise. It proves which shop the request went through, never who sent it.
+#[pyfunction]
+#[pyo3(signature = (query, secret, *, now=None))]
+fn verify_app_proxy<'py>(
+    py: Python<'py>,
+    query: &str,
+    secret: &Bound<'py, PyAny>,
+    now: Option<f64>,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    let secret = bytes_like(secret, "secret")?;
+    let r = clickfence::webhook::verify_app_proxy(query, &secret, now_or(now)?)
+        .map_err(|e| webhook_err(py, e))?;
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("shop", r.shop)?;
+    d.set_item("timestamp", r.timestamp)?;
+    d.set_item("logged_in_customer_id", r.logged_in_customer_id)?;
+    d.set_item("path_prefix", r.path_prefix)?;
+    Ok(d)
+}
+
+/// The signature Shopify would send for the query's other parameters (64 lower-case hex characters).
+#[pyfunction]
+fn app_proxy_signature(py: Python<'_>, query: &str, secret: &Bound<'_, PyAny>) -> PyResult<String> {
+    let secret = bytes_like(secret, "secret")?;
+    clickfence::webhook::app_proxy_signature(query, &secret).map_err(|e| webhook_err(py, e))
+}
+
 /// The (name, value) objects of the two headers the verifier reads, kept
 /// alive so their bytes can be borrowed ([`borrowed`]) rather than copied.
 type Signed<'py> = Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>;
@@ -268,5 +295,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<WebhookVerifier>()?;
     m.add_class::<ReplayGuard>()?;
     m.add_function(wrap_pyfunction!(shared_replay_outcome, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_app_proxy, m)?)?;
+    m.add_function(wrap_pyfunction!(app_proxy_signature, m)?)?;
     Ok(())
 }

@@ -25,6 +25,8 @@ pub const ERROR_CODES: &[&str] = &[
     "bad_ticket_reply",
     "missing_header",
     "duplicate_header",
+    "missing_parameter",
+    "duplicate_parameter",
     "invalid_timestamp",
     "timestamp_too_old",
     "timestamp_in_future",

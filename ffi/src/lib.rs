@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod app_proxy;
 mod buf;
 pub mod click;
 pub mod ip;

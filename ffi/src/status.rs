@@ -87,6 +87,10 @@ pub enum clickfence_status {
     ClickfenceUnknownEvent = 211,
     /// `invalid_header_value`
     ClickfenceInvalidHeaderValue = 212,
+    /// `missing_parameter`
+    ClickfenceMissingParameter = 213,
+    /// `duplicate_parameter`
+    ClickfenceDuplicateParameter = 214,
     /// `invalid_ip`
     ClickfenceInvalidIp = 300,
     /// `invalid_prefix`
@@ -172,6 +176,8 @@ impl clickfence_status {
         Self::ClickfenceReplayGuardFull,
         Self::ClickfenceUnknownEvent,
         Self::ClickfenceInvalidHeaderValue,
+        Self::ClickfenceMissingParameter,
+        Self::ClickfenceDuplicateParameter,
         Self::ClickfenceInvalidIp,
         Self::ClickfenceInvalidPrefix,
         Self::ClickfenceHostBitsSet,

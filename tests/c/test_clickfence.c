@@ -535,6 +535,40 @@ static void test_keys(void) {
   cJSON_Delete(v);
 }
 
+/* ---- Shopify app-proxy signatures: app_proxy.json ---- */
+static void test_app_proxy(void) {
+  cJSON *v = load("app_proxy.json");
+  const cJSON *c;
+  int n = 0;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "cases")) {
+    n++;
+    const char *name = str(c, "name"), *query = str(c, "query"), *secret = str(c, "secret");
+    char shop[256];
+    size_t written = 0;
+    uint64_t ts = 0;
+    clickfence_status st = clickfence_app_proxy_verify(S(query), S(secret), u64(c, "now"), (uint8_t *)shop,
+                                                       sizeof shop, &written, &ts);
+    const cJSON *err = cJSON_GetObjectItem(c, "error");
+    if (cJSON_IsString(err)) {
+      CHECK(strcmp(clickfence_status_name(st), err->valuestring) == 0, "%s: %s", name, clickfence_status_name(st));
+    } else {
+      const cJSON *ok = cJSON_GetObjectItem(c, "ok");
+      CHECK(st == CLICKFENCE_OK, "%s: %s", name, clickfence_status_name(st));
+      CHECK(st != CLICKFENCE_OK || (strcmp(shop, str(ok, "shop")) == 0 && ts == u64(ok, "timestamp")), "%s: %s %llu",
+            name, shop, (unsigned long long)ts);
+    }
+    const cJSON *sig = cJSON_GetObjectItem(c, "signature");
+    if (cJSON_IsString(sig)) {
+      char buf[80];
+      CHECK(clickfence_app_proxy_signature(S(query), S(secret), (uint8_t *)buf, sizeof buf, &written) == CLICKFENCE_OK &&
+                strcmp(buf, sig->valuestring) == 0,
+            "%s: signature %s", name, buf);
+    }
+  }
+  CHECK(n >= 15, "app proxy cases: %d", n);
+  cJSON_Delete(v);
+}
+
 static void test_rate(void) {
   cJSON *v = load("rate.json");
   const cJSON *sc;
@@ -949,6 +983,7 @@ int main(int argc, char **argv) {
   test_ip();
   test_rate();
   test_keys();
+  test_app_proxy();
   test_state_vectors();
   test_client_ip();
   test_geoip_lookups();

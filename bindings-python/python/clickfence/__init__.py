@@ -27,10 +27,12 @@ from ._clickfence import (
     WebhookSigner,
     WebhookVerifier,
     __version__,
+    app_proxy_signature,
     client_ip,
     client_key,
     fraud_rate,
     generate_secret_key,
+    verify_app_proxy,
 )
 from .errors import (
     AccessConfigError,
@@ -74,8 +76,10 @@ __all__ = [
     "WebhookVerificationError",
     "WebhookVerifier",
     "__version__",
+    "app_proxy_signature",
     "client_ip",
     "client_key",
     "fraud_rate",
     "generate_secret_key",
+    "verify_app_proxy",
 ]

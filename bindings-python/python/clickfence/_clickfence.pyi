@@ -40,6 +40,7 @@ __all__ = [
     "WebhookSigner",
     "WebhookVerifier",
     "__version__",
+    "app_proxy_signature",
     "client_ip",
     "client_key",
     "decode_rate_reply",
@@ -49,6 +50,7 @@ __all__ = [
     "rate_script_args",
     "shared_rate_key",
     "shared_replay_outcome",
+    "verify_app_proxy",
 ]
 
 @final
@@ -342,6 +344,10 @@ def decode_rate_reply(reply: list[int], *, limit: int, window: int) -> RateDecis
     """The window script's reply as the decision the core makes."""
 def decode_velocity_reply(reply: list[int]) -> tuple[int, int]:
     """The velocity script's reply as (last_minute, last_hour)."""
+def verify_app_proxy(query: str, secret: _Bytes, *, now: Optional[float] = None) -> dict[str, Any]:
+    """Verifies a Shopify app-proxy request's raw query string (without `?`) with the app's shared secret: one matching `signature`, a `timestamp` within 90 s of now, a `shop`. Returns `{"shop", "timestamp", "logged_in_customer_id", "path_prefix"}`; raises `WebhookVerificationError` otherwise. It proves which shop the request went through, never who sent it."""
+def app_proxy_signature(query: str, secret: _Bytes) -> str:
+    """The signature Shopify would send for the query's other parameters (64 lower-case hex characters)."""
 def shared_replay_outcome(was_set: bool) -> None:
     """What `SET key 1 NX` answered: set (a first delivery) returns; already
     there raises `WebhookVerificationError` with code `replayed_delivery`.

@@ -11,8 +11,15 @@ pub enum WebhookError {
     /// A header that must appear once appears more than once.
     #[error("header {0} appears more than once")]
     DuplicateHeader(&'static str),
-    /// The timestamp header is not 1 to 19 ASCII digits.
-    #[error("X-MyClickShield-Timestamp must be unix seconds in ASCII digits")]
+    /// A required query parameter is absent (an app-proxy request's
+    /// `signature`, `timestamp` or `shop`).
+    #[error("missing query parameter {0}")]
+    MissingParameter(&'static str),
+    /// A query parameter that must appear once appears more than once.
+    #[error("query parameter {0} appears more than once")]
+    DuplicateParameter(&'static str),
+    /// The timestamp is not 1 to 19 ASCII digits.
+    #[error("the timestamp must be unix seconds in ASCII digits")]
     InvalidTimestamp,
     /// The timestamp is older than the tolerance allows.
     #[error(
@@ -38,8 +45,8 @@ pub enum WebhookError {
         /// Allowed skew in seconds.
         tolerance: u64,
     },
-    /// The signature header is not 64 lower-case hex characters.
-    #[error("X-MyClickShield-Signature must be 64 lower-case hex characters")]
+    /// The signature is not 64 lower-case hex characters.
+    #[error("the signature must be 64 lower-case hex characters")]
     InvalidSignatureFormat,
     /// No configured secret produces this signature over the raw body.
     #[error("signature does not match the raw body with any configured secret: verify the exact bytes received, not re-serialized JSON")]
@@ -98,6 +105,8 @@ impl WebhookError {
             Self::MissingHeader(_) => "missing_header",
             Self::TimeOutOfRange(_) => "time_out_of_range",
             Self::DuplicateHeader(_) => "duplicate_header",
+            Self::MissingParameter(_) => "missing_parameter",
+            Self::DuplicateParameter(_) => "duplicate_parameter",
             Self::InvalidTimestamp => "invalid_timestamp",
             Self::TimestampTooOld { .. } => "timestamp_too_old",
             Self::TimestampInFuture { .. } => "timestamp_in_future",

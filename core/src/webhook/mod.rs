@@ -5,6 +5,7 @@
 //! hex HMAC-SHA256 of `"{timestamp}.{raw body}"`, keyed with the endpoint
 //! secret's bytes.
 
+mod app_proxy;
 mod delivery;
 mod error;
 mod events;
@@ -14,6 +15,7 @@ mod replay_shared;
 mod signer;
 mod verifier;
 
+pub use app_proxy::{app_proxy_signature, verify_app_proxy, AppProxyRequest, APP_PROXY_MAX_AGE};
 pub use delivery::{
     outbox_admits, parse_retry_after, AttemptResult, DeliveryState, DeliveryStatus, EndpointHealth,
     Next, DISABLE_AFTER_FAILURES, HELD_MAX_AGE, HELD_MAX_PER_ENDPOINT, MAX_ATTEMPTS,

@@ -33,6 +33,10 @@ pub struct ServerConfig {
     /// [`ORIGIN_SECRET_HEADER`]: when set, CF-* headers are believed only
     /// on requests carrying it.
     pub cloudflare_origin_secret: Option<String>,
+    /// The Shopify app's shared secret: heartbeats carrying Shopify's
+    /// app-proxy signature are verified with it and attributed to the shop
+    /// they went through.
+    pub shopify_app_secret: Option<String>,
     /// Bearer secret of sync-ip-blocking-config and the analytics endpoints.
     pub api_secret: Option<String>,
     /// Bearer token of the click-signing API.

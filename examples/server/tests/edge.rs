@@ -452,7 +452,8 @@ async fn heartbeat_and_protection_config() {
         owner,
         "a heartbeat changed the config"
     );
-    let (report, _) = s.state.store.report(shop).unwrap().unwrap();
+    let (report, _, proxied) = s.state.store.report(shop).unwrap().unwrap();
+    assert!(!proxied);
     assert!(report.contains(r#""spyDetection":false"#), "{report}");
     let r = call(
         Method::POST,
@@ -839,5 +840,66 @@ async fn rotating_addresses_inside_an_allocation_meets_the_pixel_quota() {
     }
     let accepted = network.iter().filter(|s| **s == 200).count();
     assert_eq!(accepted, 45, "{network:?}");
+    s.stop().await;
+}
+
+/// A heartbeat through Shopify's app proxy carries Shopify's signature: it
+/// is verified and attributed to the shop it went through, and a correctly
+/// signed, all-false heartbeat still leaves protection-config unchanged;
+/// a bad signature is refused (401) and stores nothing.
+#[tokio::test]
+async fn a_signed_proxied_heartbeat_is_a_report_too() {
+    const APP_SECRET: &str = "shpss_0123456789abcdef0123456789abcdef";
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| {
+        c.shopify_app_secret = Some(APP_SECRET.into());
+    })
+    .await;
+    let shop = "mystore.myshopify.com";
+    let owner = json!({"shop": shop, "protections": {"rightClick": true}, "spyDetection": true, "ipBlocking": true});
+    let r = call(
+        Method::POST,
+        &s.url("/api/sync-protection-config"),
+        Some(API_SECRET),
+        Some(&owner.to_string()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let before = get(&s.url(&format!("/api/protection-config?shop={shop}")), None)
+        .await
+        .json;
+    // Signed the way Shopify signs (clickfence's own signer, checked against
+    // Shopify's published example and Python's hmac in the vectors).
+    let now = clickfence_server::state::now();
+    let unsigned = format!(
+        "shop={shop}&logged_in_customer_id=&path_prefix=%2Fapps%2Fclickfence&timestamp={now}"
+    );
+    let sig = clickfence::webhook::app_proxy_signature(&unsigned, APP_SECRET.as_bytes()).unwrap();
+    let off = json!({"shop": "someone-else.myshopify.com", "protections": {"rightClick": false}, "spyDetection": false, "ipBlocking": false});
+    let url = s.url(&format!("/api/heartbeat?{unsigned}&signature={sig}"));
+    let r = call(Method::POST, &url, None, Some(&off.to_string()), &[]).await;
+    assert_eq!(r.json, json!({"success": true}), "{}", r.body);
+    let after = get(&s.url(&format!("/api/protection-config?shop={shop}")), None)
+        .await
+        .json;
+    assert_eq!(before, after, "a signed heartbeat changed the config");
+    let (report, _, proxied) = s.state.store.report(shop).unwrap().unwrap();
+    assert!(
+        proxied && report.contains(r#""ipBlocking":false"#),
+        "{report}"
+    );
+    // Tampered: refused, nothing stored for the shop named in the query.
+    let forged = s.url(&format!(
+        "/api/heartbeat?{}&signature={sig}",
+        unsigned.replace("mystore", "victim")
+    ));
+    let r = call(Method::POST, &forged, None, Some(&off.to_string()), &[]).await;
+    assert_eq!(
+        (r.status, &r.json["code"]),
+        (401, &json!("UNAUTHORIZED")),
+        "{}",
+        r.body
+    );
     s.stop().await;
 }

@@ -99,6 +99,24 @@ pub struct Cli {
         hide_env_values = true
     )]
     cloudflare_origin_secret: Option<String>,
+    /// The Shopify app's shared secret (API secret key): heartbeats sent
+    /// through the app proxy are verified with it and attributed to the
+    /// shop they went through (they still never change its protection).
+    #[arg(
+        long,
+        env = "CLICKFENCE_SHOPIFY_APP_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    shopify_app_secret: Option<String>,
+    /// File holding the Shopify app's shared secret (first line).
+    #[arg(
+        long,
+        env = "CLICKFENCE_SHOPIFY_APP_SECRET_FILE",
+        global = true,
+        conflicts_with = "shopify_app_secret"
+    )]
+    shopify_app_secret_file: Option<PathBuf>,
     /// File holding the Cloudflare origin secret (first line).
     #[arg(
         long,
@@ -469,6 +487,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         &cli.cloudflare_origin_secret,
         &cli.cloudflare_origin_secret_file,
     )?;
+    cli.shopify_app_secret = secret(&cli.shopify_app_secret, &cli.shopify_app_secret_file)?;
     if matches!(cli.command, None | Some(Command::Serve)) {
         for (what, given) in [
             ("--api-secret", &cli.api_secret),
@@ -536,6 +555,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         },
         trust_cf_headers: cli.trust_cf_headers,
         cloudflare_origin_secret: cli.cloudflare_origin_secret.clone(),
+        shopify_app_secret: cli.shopify_app_secret.clone(),
         api_secret: api_secret.clone(),
         admin_token: admin_token.clone(),
         click_base_url: cli

@@ -103,22 +103,31 @@ impl Store {
         )
     }
 
-    /// Keeps a heartbeat's report: what the storefront says it runs.
-    pub fn save_report(&self, shop: &str, config: &str, now: i64) -> StoreResult<()> {
+    /// Keeps a heartbeat's report: what the storefront says it runs, and
+    /// whether it came through Shopify's app proxy.
+    pub fn save_report(
+        &self,
+        shop: &str,
+        config: &str,
+        proxied: bool,
+        now: i64,
+    ) -> StoreResult<()> {
         self.db()?.execute(
-            "INSERT INTO shop_reports (shop, config, reported_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (shop) DO UPDATE SET config = excluded.config, reported_at = excluded.reported_at",
-            params![shop, config, now],
+            "INSERT INTO shop_reports (shop, config, reported_at, proxied) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (shop) DO UPDATE SET config = excluded.config, reported_at = excluded.reported_at,
+                proxied = excluded.proxied",
+            params![shop, config, now, i64::from(proxied)],
         )?;
         Ok(())
     }
 
-    /// A shop's last heartbeat report (JSON text) and when it came.
-    pub fn report(&self, shop: &str) -> StoreResult<Option<(String, i64)>> {
+    /// A shop's last heartbeat report (JSON text), when it came and
+    /// whether through Shopify's app proxy.
+    pub fn report(&self, shop: &str) -> StoreResult<Option<(String, i64, bool)>> {
         self.db()?.query_opt(
-            "SELECT config, reported_at FROM shop_reports WHERE shop = ?1",
+            "SELECT config, reported_at, proxied FROM shop_reports WHERE shop = ?1",
             params![shop],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<i64>(2)? != 0)),
         )
     }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -73,19 +73,49 @@ impl Heartbeat {
     responses(
         (status = 200, description = "Report kept", body = crate::docs::schemas::Success),
         (status = 400, description = "Invalid body: every switch must be a JSON boolean", body = crate::docs::schemas::EdgeError),
+        (status = 401, description = "Shopify's app-proxy signature present and refused", body = crate::docs::schemas::EdgeError),
         (status = 404, description = "No enrolled shop of that name; nothing stored", body = crate::docs::schemas::EdgeError),
         (status = 413, description = "Body over 64 KiB", body = crate::docs::schemas::EdgeError),
     )
 )]
 pub async fn heartbeat(
     State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
     EdgeJson(beat): EdgeJson<Heartbeat>,
 ) -> EdgeResult<Json<Value>> {
-    let shop = super::enrolled_shop(&state, Some(beat.shop.clone()))?;
+    let (shop, proxied) = match proxied_shop(&state, query.as_deref())? {
+        Some(shop) => (shop, true),
+        None => (beat.shop.clone(), false),
+    };
+    let shop = super::enrolled_shop(&state, Some(shop))?;
     let config = beat.config()?;
     blocking(move || {
-        state.store.save_report(&shop, &config.to_string(), now())?;
+        state
+            .store
+            .save_report(&shop, &config.to_string(), proxied, now())?;
         Ok(Json(json!({ "success": true })))
     })
     .await
+}
+
+/// The shop a request came through when it carries Shopify's app-proxy
+/// signature and `--shopify-app-secret` is set: verified by the core, or
+/// refused (401). Requests without a signature, or with no secret set,
+/// are plain storefront requests (`None`).
+fn proxied_shop(state: &AppState, query: Option<&str>) -> EdgeResult<Option<String>> {
+    let (Some(secret), Some(query)) = (state.config.shopify_app_secret.as_deref(), query) else {
+        return Ok(None);
+    };
+    let signed = url::form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "signature");
+    if !signed {
+        return Ok(None);
+    }
+    clickfence::webhook::verify_app_proxy(query, secret.as_bytes(), now() as u64)
+        .map(|r| Some(r.shop))
+        .map_err(|e| {
+            EdgeError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                format!("app-proxy signature refused: {e}"),
+            )
+        })
 }

@@ -164,11 +164,11 @@ async fn analytics_of(
 
 /// The configuration the owner set beside what the storefront last
 /// reported (a heartbeat, which anyone can send: shown, never applied).
-fn protection(config: Option<&str>, report: Option<&(String, i64)>) -> Markup {
+fn protection(config: Option<&str>, report: Option<&(String, i64, bool)>) -> Markup {
     let parse = |t: &str| serde_json::from_str::<Value>(t).unwrap_or(Value::Null);
     let config = config.map(parse);
-    let reported = report.map(|(t, at)| (parse(t), *at));
-    let differs = matches!((&config, &reported), (Some(c), Some((r, _))) if c != r);
+    let reported = report.map(|(t, at, proxied)| (parse(t), *at, *proxied));
+    let differs = matches!((&config, &reported), (Some(c), Some((r, _, _))) if c != r);
     html! {
         h2 { "Protection" }
         @if differs {
@@ -185,8 +185,11 @@ fn protection(config: Option<&str>, report: Option<&(String, i64)>) -> Markup {
             section id="protection-report" {
                 h3 { "Last report (heartbeat)" }
                 @match &reported {
-                    Some((r, at)) => {
-                        p.muted { "Reported " (words::time(*at)) }
+                    Some((r, at, proxied)) => {
+                        p.muted {
+                            "Reported " (words::time(*at))
+                            @if *proxied { " through Shopify's app proxy (signature verified)" }
+                        }
                         pre { (serde_json::to_string_pretty(r).unwrap_or_default()) }
                     }
                     None => p.muted { "No heartbeat yet." },
