@@ -37,13 +37,11 @@ pub unsafe extern "C" fn clickfence_app_proxy_verify(
         // SAFETY: as above.
         let secret = tri!(unsafe { bytes(secret, secret_len, "secret") });
         let request = tri!(verify_app_proxy(query, secret, now).map_err(core_error));
-        // SAFETY: as above.
-        tri!(
-            match unsafe { put(timestamp, request.timestamp, "timestamp") } {
-                clickfence_status::ClickfenceOk => Ok(()),
-                s => Err(s),
-            }
-        );
+        // SAFETY: `timestamp` is valid (or NULL, refused) per this function's contract.
+        let stored = unsafe { put(timestamp, request.timestamp, "timestamp") };
+        if stored != clickfence_status::ClickfenceOk {
+            return stored;
+        }
         // SAFETY: as above.
         unsafe {
             write_str(
