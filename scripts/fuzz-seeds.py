@@ -76,6 +76,9 @@ for reply in ["1700000000:000000000000002a", "1700000000:0000000000000001", "gar
     put("click_ticket", reply)
 
 put("rate_window", bytes(range(0, 60)))
+proxy = json.loads((vectors / "app_proxy.json").read_text())
+for c in proxy["cases"]:
+    put("app_proxy_verify", c["query"])
 for db in list((vectors / "geoip").glob("*.mmdb")) + list((root / "target" / "maxmind-test-data").rglob("*.mmdb")):
     if db.stat().st_size < 200_000:
         put("geoip", db.read_bytes())
