@@ -2,6 +2,7 @@
 //! counters. Spec: Rate limits in `platform-api.txt` (60 requests per minute
 //! per token).
 
+pub mod budget;
 mod error;
 mod headers;
 mod key;

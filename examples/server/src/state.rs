@@ -37,6 +37,8 @@ pub struct ServerConfig {
     /// app-proxy signature are verified with it and attributed to the shop
     /// they went through.
     pub shopify_app_secret: Option<String>,
+    /// Each shop's daily budget of stored storefront events.
+    pub pixel_budget: clickfence::rate::budget::DailyBudget,
     /// Bearer secret of sync-ip-blocking-config and the analytics endpoints.
     pub api_secret: Option<String>,
     /// Bearer token of the click-signing API.

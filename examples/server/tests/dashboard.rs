@@ -761,6 +761,7 @@ async fn the_shops_page_shows_configuration_and_report_side_by_side() {
         "{body}"
     );
     assert!(body.contains("No heartbeat yet"), "{body}");
+    assert!(body.contains("Today: 0 of 200000 events stored"), "{body}");
     assert!(!body.contains("differs from the configuration"), "{body}");
     let off = serde_json::json!({"shop": shop, "protections": {"rightClick": false}, "spyDetection": false});
     let r = common::call(

@@ -903,3 +903,61 @@ async fn a_signed_proxied_heartbeat_is_a_report_too() {
     );
     s.stop().await;
 }
+
+/// A shop's daily budget: one network (an IPv6 /48 here) stores at most its
+/// share, so its flood cannot blind the shop; other networks keep being
+/// stored up to the shop's total; events past either are counted, not
+/// stored, and the dashboard says so.
+#[tokio::test]
+async fn one_network_cannot_use_up_a_shops_daily_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| {
+        c.pixel_rate_limit = 100_000;
+        c.pixel_budget = clickfence::rate::budget::DailyBudget {
+            events: 100,
+            bytes: 1 << 20,
+            network_percent: 20,
+        };
+    })
+    .await;
+    let shop = "mystore.myshopify.com";
+    common::enrol(&s, shop).await;
+    let pixel = |ip: String| {
+        let url = s.url("/api/pixels");
+        async move {
+            let body = json!({"type": "bot_detection", "shop": shop, "sessionId": "s", "visitorId": "v",
+                "timestamp": 1709424000000i64, "page": "/", "userAgent": "Mozilla/5.0", "signalType": "selenium", "confidence": 90, "details": {}});
+            call(
+                Method::POST,
+                &url,
+                None,
+                Some(&body.to_string()),
+                &[("cf-connecting-ip", &ip)],
+            )
+            .await
+            .status
+        }
+    };
+    let stored = || {
+        let rows = s
+            .state
+            .store
+            .query_rows("SELECT COUNT(*) FROM pixel_events", &[])
+            .unwrap();
+        format!("{:?}", rows[0][0])
+    };
+    // 300 events from 300 /64s of one /48: 20 stored, the rest counted.
+    for i in 0..300u32 {
+        assert_eq!(pixel(format!("2001:db8:66:{:x}::1", i + 1)).await, 200);
+    }
+    assert_eq!(stored(), "Int(20)");
+    // Other networks are still stored, up to the shop's 100.
+    for i in 0..100u32 {
+        assert_eq!(pixel(format!("198.18.{}.9", i)).await, 200);
+    }
+    assert_eq!(stored(), "Int(100)");
+    let today = clickfence_server::storage::rfc3339(clickfence_server::state::now());
+    let (_, _, dropped) = s.state.store.usage_on(shop, &today[..10]).unwrap();
+    assert_eq!(dropped, 300);
+    s.stop().await;
+}

@@ -556,6 +556,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         trust_cf_headers: cli.trust_cf_headers,
         cloudflare_origin_secret: cli.cloudflare_origin_secret.clone(),
         shopify_app_secret: cli.shopify_app_secret.clone(),
+        pixel_budget: clickfence::rate::budget::DailyBudget::default(),
         api_secret: api_secret.clone(),
         admin_token: admin_token.clone(),
         click_base_url: cli

@@ -1,5 +1,7 @@
 //! The edge API's shops: IP policies, protection configs and pixel events.
 
+use clickfence::rate::budget::Usage;
+
 use super::db::{params, Param, Value};
 
 use super::config::Shared;
@@ -162,6 +164,67 @@ impl Store {
             |r| r.get(0),
         )?;
         Ok((billed.is_some(), from_client.max(0) as u64))
+    }
+
+    /// What `shop` stored today (`day`) in all, and from `scope` (the
+    /// sending network).
+    pub fn pixel_usage(&self, shop: &str, day: &str, scope: &str) -> StoreResult<(Usage, Usage)> {
+        let rows: Vec<(String, i64, i64)> = self.db()?.query_map(
+            "SELECT scope, events, bytes FROM pixel_usage WHERE shop = ?1 AND day = ?2 AND scope IN ('', ?3)",
+            params![shop, day, scope],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let mut shop_usage = Usage::default();
+        let mut network = Usage::default();
+        for (row_scope, events, bytes) in rows {
+            let u = Usage {
+                events: events.max(0) as u64,
+                bytes: bytes.max(0) as u64,
+            };
+            if row_scope.is_empty() {
+                shop_usage = u;
+            } else {
+                network = u;
+            }
+        }
+        Ok((shop_usage, network))
+    }
+
+    /// Counts one stored event of `bytes` for the shop and for `scope`.
+    pub fn count_stored(&self, shop: &str, day: &str, scope: &str, bytes: i64) -> StoreResult<()> {
+        let db = self.db()?;
+        for s in ["", scope] {
+            db.execute(
+                "INSERT INTO pixel_usage (shop, day, scope, events, bytes) VALUES (?1, ?2, ?3, 1, ?4)
+                 ON CONFLICT (shop, day, scope) DO UPDATE SET events = pixel_usage.events + 1,
+                    bytes = pixel_usage.bytes + excluded.bytes",
+                params![shop, day, s, bytes],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Counts one event past the shop's budget (not stored).
+    pub fn count_dropped(&self, shop: &str, day: &str) -> StoreResult<()> {
+        self.db()?.execute(
+            "INSERT INTO pixel_usage (shop, day, scope, dropped) VALUES (?1, ?2, '', 1)
+             ON CONFLICT (shop, day, scope) DO UPDATE SET dropped = pixel_usage.dropped + 1",
+            params![shop, day],
+        )?;
+        Ok(())
+    }
+
+    /// The shop's stored events and bytes on `day`, and the events past
+    /// its budget that were counted, not stored.
+    pub fn usage_on(&self, shop: &str, day: &str) -> StoreResult<(i64, i64, i64)> {
+        Ok(self
+            .db()?
+            .query_opt(
+                "SELECT events, bytes, dropped FROM pixel_usage WHERE shop = ?1 AND day = ?2 AND scope = ''",
+                params![shop, day],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?
+            .unwrap_or((0, 0, 0)))
     }
 
     /// Runs one statement with positional parameters; returns the rows it

@@ -104,6 +104,10 @@ pub async fn pixels(
             day: &day,
             agents: [agent.as_deref(), pixel.user_agent.as_deref()],
         };
+        let scope = budget_scope(&state, ip);
+        if !within_budget(&state, &shop, &day, &scope, payload.len())? {
+            return Ok(Json(json!({ "success": true })));
+        }
         let billed = kind == "session_init" && billed(&state, &event, pixel.visitor_id.as_deref())?;
         state.store.insert_pixel(&NewPixel {
             shop: &shop,
@@ -119,6 +123,8 @@ pub async fn pixels(
             client: Some(&client),
             billed,
         })?;
+        let size = i64::try_from(payload.len()).unwrap_or(i64::MAX);
+        state.store.count_stored(&shop, &day, &scope, size)?;
         Ok(Json(json!({ "success": true })))
     })
     .await
@@ -167,6 +173,39 @@ fn within_quota(
         }
     }
     Ok(())
+}
+
+/// The network whose share of a shop's daily budget an event uses: its
+/// autonomous system when `--asn-db` knows it, else IPv6 /48, IPv4 /24.
+fn budget_scope(state: &AppState, ip: IpAddr) -> String {
+    state
+        .asn(ip)
+        .filter(|&n| clickfence::ip::is_public_asn(n))
+        .map_or_else(|| Granularity::NETWORK.label(ip), |n| format!("AS{n}"))
+}
+
+/// Whether the shop's daily budget (the core's `rate::budget`) stores one
+/// more event of `size` bytes from `scope`; an event past it is counted
+/// (shown on the dashboard) and answered as usual, not stored.
+fn within_budget(
+    state: &AppState,
+    shop: &str,
+    day: &str,
+    scope: &str,
+    size: usize,
+) -> EdgeResult<bool> {
+    let (shop_used, network_used) = state.store.pixel_usage(shop, day, scope)?;
+    let size = u64::try_from(size).unwrap_or(u64::MAX);
+    if state
+        .config
+        .pixel_budget
+        .admits(shop_used, network_used, size)
+    {
+        return Ok(true);
+    }
+    state.store.count_dropped(shop, day)?;
+    state.metrics.refused("pixel_budget");
+    Ok(false)
 }
 
 /// Whether a `session_init`'s visitor is billed: the core's rule over what

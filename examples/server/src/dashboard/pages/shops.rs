@@ -141,11 +141,20 @@ async fn analytics_of(
         activity::ip_blocking_activity(State(Arc::clone(state)), EdgeQuery(feed())).await?;
     let s = Arc::clone(state);
     let key = shop.to_owned();
-    let (config, report) =
-        blocking(move || Ok((s.store.protection(&key)?, s.store.report(&key)?))).await?;
+    let today = words::day(now().div_euclid(86_400));
+    let (config, report, usage) = blocking(move || {
+        Ok((
+            s.store.protection(&key)?,
+            s.store.report(&key)?,
+            s.store.usage_on(&key, &today)?,
+        ))
+    })
+    .await?;
+    let budget = state.config.pixel_budget;
     Ok(html! {
         h2 { (shop) }
         (totals(&summary))
+        (budget_today(usage, budget))
         (protection(config.as_deref(), report.as_ref()))
         h2 { "Trends" }
         div.grid {
@@ -160,6 +169,24 @@ async fn analytics_of(
         h2 { "Spy activity" } (feed_table(&spies, &[("toolName", "Tool"), ("detectionMethod", "Detected by")]))
         h2 { "IP blocking activity" } (feed_table(&blocking_feed, &[("country", "Country"), ("reason", "Reason")]))
     })
+}
+
+/// Today's stored events against the shop's daily budget, and what was
+/// counted past it without being stored.
+fn budget_today(
+    (events, bytes, dropped): (i64, i64, i64),
+    budget: clickfence::rate::budget::DailyBudget,
+) -> Markup {
+    html! {
+        p id="budget-today" {
+            "Today: " (events) " of " (budget.events) " events stored ("
+            (bytes / 1024) " of " (budget.bytes / 1024) " KiB); one network may use "
+            (budget.network_percent) " % of each."
+        }
+        @if dropped > 0 {
+            (notice("error", &format!("{dropped} events today were past the daily budget (the shop's, or one network's share of it): counted, not stored, so today's analytics are incomplete.")))
+        }
+    }
 }
 
 /// The configuration the owner set beside what the storefront last
