@@ -52,6 +52,27 @@ pub fn is_billable(ip: IpAddr, facts: &VisitorFacts) -> bool {
     facts.billed_today || facts.billed_from_client < billed_visitor_cap(ip)
 }
 
+/// Billed visitors a shop must reach in a day before a jump is reported.
+pub const JUMP_MIN_VISITORS: u64 = 50;
+/// How many times its recent daily average a shop's billed visitors must
+/// reach to be reported as a jump.
+pub const JUMP_FACTOR: u64 = 3;
+
+/// Whether `today`'s billed visitors jumped against the `previous` days'
+/// (the last seven, days without events as 0): at least
+/// [`JUMP_MIN_VISITORS`] and more than [`JUMP_FACTOR`] times their
+/// average. A jump is a signal for the operator (residential proxies can
+/// still add visitors one address at a time), not a refusal.
+pub fn billed_jump(today: u64, previous: &[u64]) -> bool {
+    if today < JUMP_MIN_VISITORS {
+        return false;
+    }
+    let days = u128::try_from(previous.len().max(1)).unwrap_or(u128::MAX);
+    let sum: u128 = previous.iter().map(|&d| u128::from(d)).sum();
+    // today > factor × sum / days, without dividing.
+    u128::from(today) * days > u128::from(JUMP_FACTOR) * sum
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +105,16 @@ mod tests {
             ..facts(1000)
         };
         assert!(is_billable(v6, &again));
+    }
+
+    #[test]
+    fn jumps_are_large_and_relative() {
+        assert!(!billed_jump(49, &[0; 7]));
+        assert!(billed_jump(50, &[0; 7]));
+        assert!(billed_jump(50, &[]));
+        assert!(!billed_jump(300, &[100; 7]));
+        assert!(billed_jump(301, &[100; 7]));
+        assert!(!billed_jump(u64::MAX, &[u64::MAX; 7]));
     }
 
     #[test]

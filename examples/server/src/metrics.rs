@@ -46,6 +46,25 @@ pub struct KindLabels {
     pub kind: String,
 }
 
+/// One label naming an enrolled shop.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ShopLabels {
+    /// The shop domain.
+    pub shop: String,
+}
+
+/// What the database says at a scrape.
+#[derive(Debug, Default)]
+pub struct StoredFigures {
+    /// Webhook deliveries waiting.
+    pub outbox_depth: i64,
+    /// `fraud.detected` events full outboxes dropped.
+    pub dropped_events: i64,
+    /// Per enrolled shop with events this week: whether today's billed
+    /// visitors jumped (the core's `rate::visitors::billed_jump`).
+    pub billed_jumps: Vec<(String, bool)>,
+}
+
 /// The server's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -57,6 +76,7 @@ pub struct Metrics {
     rate_store_errors: Family<KindLabels, Counter>,
     outbox: Gauge,
     dropped: Gauge,
+    billed_jump: Family<ShopLabels, Gauge>,
     eviction: Gauge,
 }
 
@@ -74,6 +94,7 @@ impl Default for Metrics {
         let rate_store_errors = Family::<KindLabels, Counter>::default();
         let outbox = Gauge::default();
         let dropped = Gauge::default();
+        let billed_jump = Family::<ShopLabels, Gauge>::default();
         let eviction = Gauge::default();
         registry.register(
             "redis_eviction_possible",
@@ -116,6 +137,11 @@ impl Default for Metrics {
             "fraud.detected events not queued because their endpoint's outbox was full, every instance, since each endpoint was added",
             dropped.clone(),
         );
+        registry.register(
+            "billed_visitors_jump",
+            "1 when an enrolled shop's billed visitors today are at least 50 and more than 3 times its average of the previous 7 days (a signal to look, not a refusal)",
+            billed_jump.clone(),
+        );
         Self {
             registry,
             requests,
@@ -126,6 +152,7 @@ impl Default for Metrics {
             rate_store_errors,
             outbox,
             dropped,
+            billed_jump,
             eviction,
         }
     }
@@ -180,15 +207,55 @@ impl Metrics {
             .inc();
     }
 
-    /// The OpenMetrics text, with the outbox figures (depth, dropped
-    /// events) as of now.
-    pub fn render(&self, (depth, dropped): (i64, i64)) -> Result<String, std::fmt::Error> {
-        self.outbox.set(depth);
-        self.dropped.set(dropped);
+    /// The OpenMetrics text, with the stored figures as of now.
+    pub fn render(&self, figures: &StoredFigures) -> Result<String, std::fmt::Error> {
+        self.outbox.set(figures.outbox_depth);
+        self.dropped.set(figures.dropped_events);
+        self.billed_jump.clear();
+        for (shop, jump) in &figures.billed_jumps {
+            self.billed_jump
+                .get_or_create(&ShopLabels { shop: shop.clone() })
+                .set(i64::from(*jump));
+        }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)
     }
+}
+
+/// Reads the figures a scrape shows from the database.
+fn stored_figures(store: &crate::storage::Store) -> crate::storage::StoreResult<StoredFigures> {
+    let (outbox_depth, dropped_events) = store.outbox_figures()?;
+    let today = crate::state::now().div_euclid(86_400);
+    let day = |d: i64| {
+        crate::storage::rfc3339(d * 86_400)
+            .get(..10)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let week: Vec<String> = (1..=7).map(|back| day(today - back)).collect();
+    let mut per_shop: std::collections::BTreeMap<String, (u64, Vec<u64>)> = Default::default();
+    for (shop, d, billed) in store.billed_by_day(&day(today - 7))? {
+        let entry = per_shop.entry(shop).or_insert_with(|| (0, vec![0; 7]));
+        let billed = u64::try_from(billed).unwrap_or(0);
+        if d == day(today) {
+            entry.0 = billed;
+        } else if let Some(i) = week.iter().position(|w| *w == d) {
+            entry.1[i] = billed;
+        }
+    }
+    let billed_jumps = per_shop
+        .into_iter()
+        .map(|(shop, (now, previous))| {
+            let jump = clickfence::rate::visitors::billed_jump(now, &previous);
+            (shop, jump)
+        })
+        .collect();
+    Ok(StoredFigures {
+        outbox_depth,
+        dropped_events,
+        billed_jumps,
+    })
 }
 
 /// The label of a method: the standard ones by name, others `OTHER`.
@@ -249,12 +316,16 @@ pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Resp
         }
     }
     let store = Arc::clone(&state);
-    let figures = tokio::task::spawn_blocking(move || store.store.outbox_figures())
+    let figures = tokio::task::spawn_blocking(move || stored_figures(&store.store))
         .await
         .ok()
         .and_then(Result::ok)
-        .unwrap_or((-1, -1));
-    match state.metrics.render(figures) {
+        .unwrap_or(StoredFigures {
+            outbox_depth: -1,
+            dropped_events: -1,
+            billed_jumps: Vec::new(),
+        });
+    match state.metrics.render(&figures) {
         Ok(text) => (
             [(
                 header::CONTENT_TYPE,

@@ -777,3 +777,70 @@ async fn the_shops_page_shows_configuration_and_report_side_by_side() {
     assert!(body.contains("differs from the configuration"), "{body}");
     server.stop().await;
 }
+
+/// The edge API secret's session enrols and removes shops from the
+/// dashboard (with the session's CSRF token); the storefront routes follow.
+#[tokio::test]
+async fn shops_are_enrolled_and_removed_from_the_dashboard() {
+    let (_dir, server, _) = demo().await;
+    let shop = "fresh.myshopify.com";
+    let (session, csrf) = sign_in(&server, API_SECRET).await;
+    let heartbeat = || async {
+        common::call(
+            Method::POST,
+            &server.url("/api/heartbeat"),
+            None,
+            Some(&serde_json::json!({"shop": shop, "protections": {}}).to_string()),
+            &[],
+        )
+        .await
+        .status
+    };
+    assert_eq!(heartbeat().await, 404);
+    let enrol = server.url("/dashboard/shops/enrol");
+    let r = send(
+        Method::POST,
+        &enrol,
+        Some(&session),
+        Some(&[("csrf", "forged"), ("shop", shop)]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 403, "no CSRF token, no enrolment");
+    assert_eq!(heartbeat().await, 404);
+    let r = send(
+        Method::POST,
+        &enrol,
+        Some(&session),
+        Some(&[("csrf", &csrf), ("shop", shop)]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(heartbeat().await, 200);
+    let page = send(
+        Method::GET,
+        &server.url("/dashboard/shops"),
+        Some(&session),
+        None,
+        &[],
+    )
+    .await;
+    assert!(
+        page.body.contains(&format!("Remove {shop}")),
+        "{}",
+        page.body
+    );
+    let remove = server.url("/dashboard/shops/remove");
+    let r = send(
+        Method::POST,
+        &remove,
+        Some(&session),
+        Some(&[("csrf", &csrf), ("shop", shop)]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(heartbeat().await, 404);
+    server.stop().await;
+}

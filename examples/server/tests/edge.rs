@@ -796,6 +796,24 @@ async fn invented_visitors_cannot_inflate_the_bill() {
         summary.json["totals"]["sessions"], 2502,
         "every event is still stored"
     );
+    // 510 billed visitors on a shop with no history: a jump, on /metrics.
+    let series = format!("clickfence_billed_visitors_jump{{shop=\"{shop}\"}}");
+    let metrics = get(&s.url("/metrics"), None).await.body;
+    assert!(metrics.contains(&format!("{series} 1")), "{metrics}");
+    // The same day on a shop used to 400 a day is not.
+    for back in 1..=7 {
+        let day =
+            clickfence_server::storage::rfc3339(clickfence_server::state::now() - back * 86_400);
+        s.state
+            .store
+            .execute_sql(
+                "INSERT INTO pixel_usage (shop, day, scope, billed) VALUES (?1, ?2, '', 400)",
+                &[&shop, &&day[..10]],
+            )
+            .unwrap();
+    }
+    let metrics = get(&s.url("/metrics"), None).await.body;
+    assert!(metrics.contains(&format!("{series} 0")), "{metrics}");
     s.stop().await;
 }
 

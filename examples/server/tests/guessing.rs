@@ -231,7 +231,7 @@ async fn an_evicting_redis_is_reported_at_start() {
             serde_json::Value::Null
         };
         assert_eq!(ready.json["redis_maxmemory_policy"], named);
-        let metrics = s.state.metrics.render((0, 0)).unwrap();
+        let metrics = s.state.metrics.render(&Default::default()).unwrap();
         let line = format!("clickfence_redis_eviction_possible {}", u8::from(degraded));
         assert!(metrics.contains(&line), "{metrics}");
         s.stop().await;

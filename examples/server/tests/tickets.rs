@@ -229,7 +229,7 @@ async fn a_fleet_shares_consumed_tickets_through_redis() {
             );
             let replay = click(&fleet[2], &path, "203.0.113.9", &[]).await;
             assert_eq!(replay.json["signature"], "replayed", "{}", replay.json);
-            let metrics = fleet[2].state.metrics.render((0, 0)).unwrap();
+            let metrics = fleet[2].state.metrics.render(&Default::default()).unwrap();
             assert!(
                 metrics.lines().any(|l| l.contains("rate_store_errors")
                     && l.contains("tickets")

@@ -59,6 +59,8 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route("/dashboard/signing", get(signing::show))
         .route("/dashboard/shops", get(shops::show))
+        .route("/dashboard/shops/enrol", post(shops::enrol))
+        .route("/dashboard/shops/remove", post(shops::remove))
         .layer(axum::middleware::from_fn(layout::headers))
 }
 

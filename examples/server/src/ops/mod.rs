@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod blocks;
+pub mod shops;
 pub mod sites;
 pub mod tokens;
 pub mod webhooks;

@@ -190,18 +190,37 @@ impl Store {
         Ok((shop_usage, network))
     }
 
-    /// Counts one stored event of `bytes` for the shop and for `scope`.
-    pub fn count_stored(&self, shop: &str, day: &str, scope: &str, bytes: i64) -> StoreResult<()> {
+    /// Counts one stored event of `bytes` for the shop and for `scope`,
+    /// and (for the shop) whether it billed a new visitor.
+    pub fn count_stored(
+        &self,
+        shop: &str,
+        day: &str,
+        scope: &str,
+        bytes: i64,
+        new_billed: bool,
+    ) -> StoreResult<()> {
         let db = self.db()?;
-        for s in ["", scope] {
+        for (s, billed) in [("", i64::from(new_billed)), (scope, 0)] {
             db.execute(
-                "INSERT INTO pixel_usage (shop, day, scope, events, bytes) VALUES (?1, ?2, ?3, 1, ?4)
+                "INSERT INTO pixel_usage (shop, day, scope, events, bytes, billed) VALUES (?1, ?2, ?3, 1, ?4, ?5)
                  ON CONFLICT (shop, day, scope) DO UPDATE SET events = pixel_usage.events + 1,
-                    bytes = pixel_usage.bytes + excluded.bytes",
-                params![shop, day, s, bytes],
+                    bytes = pixel_usage.bytes + excluded.bytes, billed = pixel_usage.billed + excluded.billed",
+                params![shop, day, s, bytes, billed],
             )?;
         }
         Ok(())
+    }
+
+    /// Visitors newly billed per enrolled shop and day, from `since` (a
+    /// `YYYY-MM-DD` day) on.
+    pub fn billed_by_day(&self, since: &str) -> StoreResult<Vec<(String, String, i64)>> {
+        self.db()?.query_map(
+            "SELECT u.shop, u.day, u.billed FROM pixel_usage u JOIN shops s ON s.shop = u.shop
+             WHERE u.scope = '' AND u.day >= ?1",
+            params![since],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
     }
 
     /// Counts one event past the shop's budget (not stored).

@@ -84,6 +84,17 @@ impl EdgeError {
     }
 }
 
+impl From<crate::ops::OpError> for EdgeError {
+    fn from(e: crate::ops::OpError) -> Self {
+        use crate::ops::OpError;
+        match e {
+            OpError::Store(e) => e.into(),
+            OpError::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, e.to_string()),
+            other => Self::invalid(other.to_string()),
+        }
+    }
+}
+
 impl From<crate::storage::StoreError> for EdgeError {
     fn from(e: crate::storage::StoreError) -> Self {
         match crate::surface::storage_status(&e) {
@@ -171,7 +182,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for EdgeQuery<T> {
 
 /// A required, non-empty `shop` of at most 255 bytes.
 pub fn shop(shop: Option<String>) -> EdgeResult<String> {
-    shop.filter(|s| !s.is_empty() && s.len() <= 255)
+    shop.filter(|s| crate::ops::shops::valid(s).is_ok())
         .ok_or_else(|| EdgeError::invalid("shop is required (a shop domain)"))
 }
 

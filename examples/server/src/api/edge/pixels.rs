@@ -108,7 +108,11 @@ pub async fn pixels(
         if !within_budget(&state, &shop, &day, &scope, payload.len())? {
             return Ok(Json(json!({ "success": true })));
         }
-        let billed = kind == "session_init" && billed(&state, &event, pixel.visitor_id.as_deref())?;
+        let (billed, new_billed) = if kind == "session_init" {
+            billed(&state, &event, pixel.visitor_id.as_deref())?
+        } else {
+            (false, false)
+        };
         state.store.insert_pixel(&NewPixel {
             shop: &shop,
             kind,
@@ -124,7 +128,9 @@ pub async fn pixels(
             billed,
         })?;
         let size = i64::try_from(payload.len()).unwrap_or(i64::MAX);
-        state.store.count_stored(&shop, &day, &scope, size)?;
+        state
+            .store
+            .count_stored(&shop, &day, &scope, size, new_billed)?;
         Ok(Json(json!({ "success": true })))
     })
     .await
@@ -208,11 +214,16 @@ fn within_budget(
     Ok(false)
 }
 
-/// Whether a `session_init`'s visitor is billed: the core's rule over what
-/// the shop's policy, the bot list and today's stored events say.
-fn billed(state: &AppState, event: &Arrival<'_>, visitor: Option<&str>) -> EdgeResult<bool> {
+/// Whether a `session_init`'s visitor is billed, and newly so today: the
+/// core's rule over what the shop's policy, the bot list and today's
+/// stored events say.
+fn billed(
+    state: &AppState,
+    event: &Arrival<'_>,
+    visitor: Option<&str>,
+) -> EdgeResult<(bool, bool)> {
     let Some(visitor) = visitor.filter(|v| !v.is_empty()) else {
-        return Ok(false);
+        return Ok((false, false));
     };
     let hint = event.country.and_then(|c| c.parse().ok());
     let allowed = state.policy(event.shop).is_none_or(|p| {
@@ -235,7 +246,8 @@ fn billed(state: &AppState, event: &Arrival<'_>, visitor: Option<&str>) -> EdgeR
         billed_today,
         billed_from_client,
     };
-    Ok(is_billable(event.ip, &facts))
+    let billed = is_billable(event.ip, &facts);
+    Ok((billed, billed && !billed_today))
 }
 
 /// The event's type, once its required fields are there.

@@ -76,15 +76,13 @@ pub async fn set_protection_config(
     EdgeJson(body): EdgeJson<Heartbeat>,
 ) -> EdgeResult<Json<Value>> {
     let _change = Arc::clone(&state.config_lock).lock_owned().await;
-    let shop = super::shop(Some(body.shop.clone()))?;
+    let key = super::shop(Some(body.shop.clone()))?;
     let config = body.config()?.to_string();
     let saved = Arc::clone(&state);
-    let key = shop.clone();
     blocking(move || {
-        saved.store.enroll_shop(&key, now())?;
+        crate::ops::shops::enrol(&saved, &key, now())?;
         Ok(saved.store.save_protection(&key, &config, now())?)
     })
     .await?;
-    super::shops::mark_enrolled(&state, shop);
     Ok(Json(serde_json::json!({ "success": true })))
 }

@@ -4,7 +4,7 @@
 //! 404 for any other shop name and store nothing, so made-up shops cannot
 //! fill the disk, bills or the dashboard.
 
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
@@ -19,16 +19,6 @@ use crate::state::{now, AppState};
 pub struct EnrolBody {
     /// The shop domain.
     pub shop: Option<String>,
-}
-
-/// Notes an enrolment in this instance's memory at once (other instances
-/// see it at their next configuration poll).
-pub fn mark_enrolled(state: &AppState, shop: String) {
-    state
-        .enrolled
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(shop);
 }
 
 /// Enrols a shop.
@@ -51,10 +41,7 @@ pub async fn enrol(
 ) -> EdgeResult<Json<Value>> {
     let _change = Arc::clone(&state.config_lock).lock_owned().await;
     let shop = super::shop(body.shop)?;
-    let saved = Arc::clone(&state);
-    let key = shop.clone();
-    let created = blocking(move || Ok(saved.store.enroll_shop(&key, now())?)).await?;
-    mark_enrolled(&state, shop);
+    let created = blocking(move || Ok(crate::ops::shops::enrol(&state, &shop, now())?)).await?;
     Ok(Json(json!({ "success": true, "created": created })))
 }
 
@@ -79,23 +66,6 @@ pub async fn unenrol(
 ) -> EdgeResult<Json<Value>> {
     let _change = Arc::clone(&state.config_lock).lock_owned().await;
     let shop = super::shop(q.shop)?;
-    let saved = Arc::clone(&state);
-    let key = shop.clone();
-    let removed = blocking(move || Ok(saved.store.unenroll_shop(&key)?)).await?;
-    forget(&state, &shop);
+    let removed = blocking(move || Ok(crate::ops::shops::unenrol(&state, &shop)?)).await?;
     Ok(Json(json!({ "success": true, "removed": removed })))
-}
-
-/// Drops an un-enrolled shop from this instance's memory.
-pub fn forget(state: &AppState, shop: &str) {
-    state
-        .enrolled
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .remove(shop);
-    state
-        .policies
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .remove(shop);
 }

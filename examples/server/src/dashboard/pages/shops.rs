@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use maud::{html, Markup};
 use serde_json::Value;
@@ -17,7 +17,8 @@ use crate::api::edge::activity::{self, FeedQuery};
 use crate::api::edge::analytics::{self, PeriodQuery, TopQuery, TrendQuery, METRICS};
 use crate::api::edge::EdgeQuery;
 use crate::dashboard::chart::{line, Series};
-use crate::dashboard::layout::{notice, page};
+use crate::dashboard::form::Form;
+use crate::dashboard::layout::{csrf, notice, page};
 use crate::dashboard::session::{Credential, Viewer};
 use crate::dashboard::{words, DashError, DashResult};
 use crate::state::{now, AppState};
@@ -31,6 +32,7 @@ pub struct ShopQuery {
     shop: Option<String>,
     start: Option<String>,
     end: Option<String>,
+    done: Option<String>,
 }
 
 /// The shops page: a picker, then the chosen shop's analytics.
@@ -83,6 +85,26 @@ pub async fn show(
                 a href=(format!("?shop={}", urlencode(s))) { (s) }
             } }
         }
+        @match q.done.as_deref() {
+            Some("enrolled") => (notice("ok", "The shop is enrolled: its storefront's events are stored from now on.")),
+            Some("removed") => (notice("ok", "The shop is no longer enrolled: its storefront routes answer 404 and its policy and protection config are gone.")),
+            _ => {}
+        }
+        form.filters method="post" action="/dashboard/shops/enrol" {
+            (csrf(&viewer))
+            div.field {
+                label for="enrol-shop" { "Enrol a shop" }
+                input id="enrol-shop" name="shop" required placeholder="mystore.myshopify.com" spellcheck="false" autocapitalize="off";
+            }
+            button type="submit" { "Enrol" }
+        }
+        @if let (Some(s), false) = (&shop, unknown) {
+            form.inline method="post" action="/dashboard/shops/remove" {
+                (csrf(&viewer))
+                input type="hidden" name="shop" value=(s);
+                button type="submit" { "Remove " (s) }
+            }
+        }
         @match &report {
             None if unknown => (notice("error", "No enrolled shop of that name.")),
             None => p { "No shop is enrolled yet: sync its IP policy or set its protection config with the edge API secret, or run clickfence-server shop enroll NAME." },
@@ -90,6 +112,54 @@ pub async fn show(
         }
     };
     Ok(html(StatusCode::OK, page(Some(&viewer), "Shops", body)))
+}
+
+/// Enrols the shop named in the form (the edge API secret's session).
+pub async fn enrol(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    form: Form,
+) -> DashResult<Response> {
+    change(state, viewer, form, true).await
+}
+
+/// Un-enrols the shop named in the form.
+pub async fn remove(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    form: Form,
+) -> DashResult<Response> {
+    change(state, viewer, form, false).await
+}
+
+async fn change(
+    state: Arc<AppState>,
+    viewer: Viewer,
+    form: Form,
+    enrol: bool,
+) -> DashResult<Response> {
+    if !matches!(viewer.credential, Credential::Shop) {
+        return Err(DashError::needs("the edge API secret"));
+    }
+    viewer.check_csrf(form.get("csrf"))?;
+    let shop = form.get("shop").unwrap_or_default().to_owned();
+    let _change = Arc::clone(&state.config_lock).lock_owned().await;
+    let name = shop.clone();
+    blocking(move || {
+        if enrol {
+            crate::ops::shops::enrol(&state, &name, now())?;
+        } else {
+            crate::ops::shops::unenrol(&state, &name)?;
+        }
+        Ok(())
+    })
+    .await?;
+    let to = if enrol {
+        format!("/dashboard/shops?shop={}&done=enrolled", urlencode(&shop))
+    } else {
+        "/dashboard/shops?done=removed".to_owned()
+    };
+    Ok(Redirect::to(&to).into_response())
 }
 
 fn urlencode(s: &str) -> String {
