@@ -317,3 +317,66 @@ fn trusting_cloudflare_without_an_origin_secret_is_warned_at_start() {
         }
     }
 }
+
+/// `--listen 127.0.0.1:0` binds a free port, and links signed for that
+/// port verify: the default click base URL names the port bound, not 0.
+#[tokio::test]
+async fn a_free_port_is_the_click_base_url_by_default() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db").display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clickfence-server"))
+        .args([
+            "--db",
+            &db,
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-token",
+            common::ADMIN_TOKEN,
+        ])
+        .env_remove("CLICKFENCE_CLICK_BASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let base = stderr
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("Listening on ")
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_owned)
+        })
+        .unwrap();
+    assert!(!base.ends_with(":0"), "{base}");
+    let admin = |path: &str| {
+        let url = format!("{base}/api/p360-click-signing{path}");
+        async move {
+            common::call(
+                hyper::Method::POST,
+                &url,
+                Some(common::ADMIN_TOKEN),
+                None,
+                &[],
+            )
+            .await
+        }
+    };
+    let key = admin("/secret?ttlHours=36").await;
+    let secret = key.json["secret-key"].as_str().unwrap().to_owned();
+    assert_eq!(admin("/config/mode/enabled").await.status, 200);
+    let expires = clickfence_server::state::now() as u64 + 600;
+    let link = clickfence::ClickSigner::new(&secret)
+        .unwrap()
+        .sign(
+            &format!("{base}/com.app.id?pid=net&c=camp&clickid=abc123"),
+            expires,
+        )
+        .unwrap();
+    let chrome = ("user-agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+    let r = common::call(hyper::Method::GET, &link, None, None, &[chrome]).await;
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(r.json["status"], "valid", "{}", r.body);
+}

@@ -515,6 +515,17 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
     } else {
         (cli.api_secret.clone(), cli.admin_token.clone())
     };
+    // Bound before the configuration, so the default click base URL names
+    // the port actually bound (`--listen 127.0.0.1:0` picks a free one).
+    let listener = if serving {
+        Some(std::net::TcpListener::bind(&cli.listen).map_err(|e| setup(&cli.listen, e))?)
+    } else {
+        None
+    };
+    let bound = listener
+        .as_ref()
+        .and_then(|l| l.local_addr().ok())
+        .map_or_else(|| cli.listen.clone(), |a| a.to_string());
     let list = |p: &Option<PathBuf>| -> Result<Option<Arc<IpSet>>, CliError> {
         p.as_ref()
             .map(|p| {
@@ -562,7 +573,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         click_base_url: cli
             .click_base_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", cli.listen)),
+            .unwrap_or_else(|| format!("http://{bound}")),
         geoip: db(&cli.geoip)?,
         anonymous_ip: db(&cli.anonymous_ip)?,
         asn_db: asn_db(&cli.asn_db)?,
@@ -622,9 +633,12 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
                 );
             }
             let runtime = tokio::runtime::Runtime::new().map_err(|e| setup("tokio runtime", e))?;
+            let listener = listener.ok_or_else(|| setup(&cli.listen, "not bound"))?;
+            listener
+                .set_nonblocking(true)
+                .map_err(|e| setup(&cli.listen, e))?;
             runtime.block_on(async {
-                let listener = tokio::net::TcpListener::bind(&cli.listen)
-                    .await
+                let listener = tokio::net::TcpListener::from_std(listener)
                     .map_err(|e| setup(&cli.listen, e))?;
                 eprintln!(
                     "Listening on http://{} (database {})",
