@@ -844,3 +844,29 @@ async fn shops_are_enrolled_and_removed_from_the_dashboard() {
     assert_eq!(heartbeat().await, 404);
     server.stop().await;
 }
+
+/// Two sign-in tabs: the browser sends its sign-in cookie when the second
+/// form loads, and both forms stay valid (the older one used to answer
+/// "expired").
+#[tokio::test]
+async fn two_sign_in_tabs_both_work() {
+    let (_dir, server, token) = demo().await;
+    let login = server.url("/dashboard/login");
+    let first = send(Method::GET, &login, None, None, &[]).await;
+    let cookie = cookie_pair(&first, "cf_signin");
+    let second = send(Method::GET, &login, Some(&cookie), None, &[]).await;
+    // The browser keeps whatever the second page set.
+    let cookie = cookie_pair(&second, "cf_signin");
+    for tab in [&first, &second] {
+        let done = send(
+            Method::POST,
+            &login,
+            Some(&cookie),
+            Some(&[("csrf", &tab.csrf()), ("credential", &token)]),
+            &[],
+        )
+        .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+    }
+    server.stop().await;
+}

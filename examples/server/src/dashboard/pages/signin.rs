@@ -34,10 +34,17 @@ fn render(
     status: StatusCode,
     error: Option<&str>,
 ) -> DashResult<Response> {
-    let nonce = session::random_token().map_err(|_| DashError::Failed {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        message: "No randomness available.".into(),
-    })?;
+    // A sign-in nonce already in the browser is kept (its lifetime renewed),
+    // so every open sign-in tab's form stays valid: a fresh one per render
+    // made all but the newest tab answer "expired".
+    let kept = cookie(headers, SIGNIN_COOKIE).filter(|n| n.len() == 43);
+    let nonce = match kept {
+        Some(n) => n.to_owned(),
+        None => session::random_token().map_err(|_| DashError::Failed {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "No randomness available.".into(),
+        })?,
+    };
     let secure = session::is_https(state, peer, headers);
     let body = html! {
         h1 { "Sign in" }
