@@ -56,12 +56,15 @@ for i in $(seq "$instances"); do
   # the server, not the 60/min quota (which would answer 429s). The banner
   # (demo token, secrets) goes to stderr; the JSON request log to stdout.
   CLICKFENCE_API_SECRET=load-secret-Gz5mQ9wK3xT7bN2vR8pL4c "$bin" --db "$db" --listen 127.0.0.1:$port --trust-cf-headers \
-    --api-rate-limit 1000000 --pixel-rate-limit 1000000 "${redis[@]}" >/dev/null 2>"$dir/out$i" &
+    --api-rate-limit 1000000 --pixel-rate-limit 1000000 \
+    --shop-daily-events 100000000 --shop-daily-bytes 100000000000 --shop-network-percent 100 "${redis[@]}" >/dev/null 2>"$dir/out$i" &
   pids+=($!)
   for _ in $(seq 100); do grep -q Listening "$dir/out$i" && break; sleep 0.1; done
 done
 token=$(grep -ho 'mcs_live_[A-Za-z0-9]*' "$dir"/out*)
-curl -s -X POST "http://127.0.0.1:${ports[0]}/api/sync-ip-blocking-config" -H 'Authorization: Bearer load-secret-Gz5mQ9wK3xT7bN2vR8pL4c' \
+# The policy enrols the shop: the pixel route stores events for enrolled shops only.
+curl -sf -X POST "http://127.0.0.1:${ports[0]}/api/sync-ip-blocking-config" -H 'Authorization: Bearer load-secret-Gz5mQ9wK3xT7bN2vR8pL4c' \
+  -H 'Content-Type: application/json' \
   -d '{"shop":"load.myshopify.com","config":{"enabled":true,"blockedIPs":["1.2.3.4"],"blockedCIDRs":["192.168.0.0/24"],"blockedCountries":["RU"],"allowedIPs":[],"blockVPN":false,"blockDatacenter":false,"blockTor":false}}' >/dev/null
 sleep 1.5 # every instance loads the policy (LISTEN/NOTIFY or its poll)
 cat >"$dir/pixel.lua" <<'LUA'

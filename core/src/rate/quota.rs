@@ -22,9 +22,13 @@ impl Quota {
         window: 60,
     };
 
-    /// `limit` (1 to 1,000,000) per `window` seconds (1 to 86,400).
+    /// The largest limit a quota takes.
+    pub const MAX_LIMIT: u32 = 1_000_000;
+
+    /// `limit` (1 to [`MAX_LIMIT`](Self::MAX_LIMIT)) per `window` seconds
+    /// (1 to 86,400).
     pub fn new(limit: u32, window: u64) -> Result<Self, RateError> {
-        if !(1..=1_000_000).contains(&limit) {
+        if !(1..=Self::MAX_LIMIT).contains(&limit) {
             return Err(RateError::InvalidQuota(
                 "limit must be between 1 and 1000000",
             ));

@@ -446,9 +446,12 @@ impl AppState {
     }
 }
 
+/// `limit` a minute (`default` when 0), at most the largest quota: a
+/// larger setting (or ten times one, for the network level) is the most a
+/// quota can count, never the 60-a-minute default.
 fn per_minute(limit: u32, default: u32) -> Quota {
     let limit = if limit == 0 { default } else { limit };
-    Quota::new(limit, 60).unwrap_or_default()
+    Quota::new(limit.min(Quota::MAX_LIMIT), 60).unwrap_or_default()
 }
 
 /// The header this deployment's Cloudflare transform rule sets to the

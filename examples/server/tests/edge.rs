@@ -979,3 +979,29 @@ async fn one_network_cannot_use_up_a_shops_daily_budget() {
     assert_eq!(dropped, 300);
     s.stop().await;
 }
+
+/// A pixel quota set above the largest a quota can count is that largest,
+/// for the client and for its network (ten times the setting): it never
+/// falls back to the 60-a-minute default.
+#[tokio::test]
+async fn a_very_large_pixel_quota_is_not_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| c.pixel_rate_limit = 200_000).await;
+    let shop = "mystore.myshopify.com";
+    common::enrol(&s, shop).await;
+    let body = json!({"type": "basic_security", "shop": shop, "sessionId": "s", "visitorId": "v",
+        "timestamp": 1709424000000i64, "page": "/", "userAgent": "Mozilla/5.0", "event": "copy_blocked"})
+    .to_string();
+    for i in 0..100 {
+        let r = call(
+            Method::POST,
+            &s.url("/api/pixels"),
+            None,
+            Some(&body),
+            &[("cf-connecting-ip", "198.51.100.9")],
+        )
+        .await;
+        assert_eq!(r.status, 200, "event {i}: {}", r.body);
+    }
+    s.stop().await;
+}

@@ -192,7 +192,8 @@ pub struct Cli {
         global = true
     )]
     api_rate_limit: u32,
-    /// Pixel events per minute per shop and client IP.
+    /// Pixel events per minute per shop and client (IPv6 /64); ten times
+    /// that per shop and network (/48, IPv4 /24).
     #[arg(
         long,
         env = "CLICKFENCE_PIXEL_RATE_LIMIT",
@@ -200,6 +201,32 @@ pub struct Cli {
         global = true
     )]
     pixel_rate_limit: u32,
+    /// Storefront events a shop stores per UTC day; past it (or one
+    /// network's share of it) events are counted, not stored.
+    #[arg(
+        long,
+        env = "CLICKFENCE_SHOP_DAILY_EVENTS",
+        default_value_t = clickfence::rate::budget::DAILY_EVENTS,
+        global = true
+    )]
+    shop_daily_events: u64,
+    /// Storefront payload bytes a shop stores per UTC day.
+    #[arg(
+        long,
+        env = "CLICKFENCE_SHOP_DAILY_BYTES",
+        default_value_t = clickfence::rate::budget::DAILY_BYTES,
+        global = true
+    )]
+    shop_daily_bytes: u64,
+    /// The share of a shop's daily budget one network may use, percent.
+    #[arg(
+        long,
+        env = "CLICKFENCE_SHOP_NETWORK_PERCENT",
+        default_value_t = clickfence::rate::budget::NETWORK_PERCENT,
+        value_parser = clap::value_parser!(u8).range(1..=100),
+        global = true
+    )]
+    shop_network_percent: u8,
     /// Bearer token required by `/metrics` (default: open; set it when the
     /// port is reachable from outside).
     #[arg(
@@ -567,7 +594,11 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         trust_cf_headers: cli.trust_cf_headers,
         cloudflare_origin_secret: cli.cloudflare_origin_secret.clone(),
         shopify_app_secret: cli.shopify_app_secret.clone(),
-        pixel_budget: clickfence::rate::budget::DailyBudget::default(),
+        pixel_budget: clickfence::rate::budget::DailyBudget {
+            events: cli.shop_daily_events,
+            bytes: cli.shop_daily_bytes,
+            network_percent: cli.shop_network_percent,
+        },
         api_secret: api_secret.clone(),
         admin_token: admin_token.clone(),
         click_base_url: cli
