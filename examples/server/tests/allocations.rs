@@ -36,6 +36,37 @@ async fn click(s: &Server, path: &str, ip: &str) -> String {
     r.json["status"].as_str().unwrap_or("refused").to_owned()
 }
 
+/// Signing enabled: an unsigned bot's click scores 80, over the block
+/// threshold, so it is auto-blocked.
+async fn signing_enabled(s: &Server) {
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    for path in ["/secret?ttlHours=36", "/config/mode/enabled"] {
+        let url = s.url(&format!("/api/p360-click-signing{path}"));
+        let r = call(Method::POST, &url, None, None, &[("authorization", &auth)]).await;
+        assert_eq!(r.status, 200);
+    }
+}
+
+/// An unsigned click from `ip` with a bot's user agent; its status code.
+async fn bot_click(s: &Server, ip: String) -> u16 {
+    let headers = [("user-agent", "curl/8.5"), ("x-forwarded-for", ip.as_str())];
+    call(Method::GET, &s.url("/c/1"), None, None, &headers)
+        .await
+        .status
+}
+
+/// The site's blocked addresses and prefixes (first 100).
+async fn blocked_ips(s: &Server, token: &str) -> Vec<String> {
+    let url = s.url("/api/v1/sites/1/blocked-ips?per_page=100");
+    let blocks = get(&url, Some(token)).await.json;
+    blocks["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["ip_address"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn count(statuses: &[String], status: &str) -> usize {
     statuses.iter().filter(|s| *s == status).count()
 }
@@ -128,45 +159,15 @@ async fn one_networks_flood_cannot_flush_auto_blocks() {
         c.auto_blocks.per_network = 10;
     })
     .await;
-    // Signing enabled: an unsigned bot's click scores 80, over the block
-    // threshold, so it is auto-blocked.
-    let auth = format!("Bearer {ADMIN_TOKEN}");
-    for path in ["/secret?ttlHours=36", "/config/mode/enabled"] {
-        let url = s.url(&format!("/api/p360-click-signing{path}"));
-        let r = call(Method::POST, &url, None, None, &[("authorization", &auth)]).await;
-        assert_eq!(r.status, 200);
-    }
-    let bot = |ip: String| {
-        let url = s.url("/c/1");
-        async move {
-            call(
-                Method::GET,
-                &url,
-                None,
-                None,
-                &[("user-agent", "curl/8.5"), ("x-forwarded-for", &ip)],
-            )
-            .await
-            .status
-        }
-    };
+    signing_enabled(&s).await;
+    let bot = |ip: String| bot_click(&s, ip);
     assert_eq!(bot("2001:db8:aa:1::1".into()).await, 403);
     assert_eq!(bot("198.51.100.5".into()).await, 403);
     for i in 0..100u32 {
         bot(format!("2001:db8:aa:{:x}::1", 0x100 + i)).await;
     }
-    let blocks = get(
-        &s.url("/api/v1/sites/1/blocked-ips?per_page=100"),
-        Some(&token),
-    )
-    .await
-    .json;
-    let ips: Vec<&str> = blocks["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["ip_address"].as_str().unwrap())
-        .collect();
+    let blocks = blocked_ips(&s, &token).await;
+    let ips: Vec<&str> = blocks.iter().map(String::as_str).collect();
     assert!(
         ips.contains(&"198.51.100.5"),
         "another network's block: {ips:?}"
@@ -203,43 +204,15 @@ async fn one_allocations_many_48s_cannot_flush_auto_blocks() {
         c.auto_blocks.per_source = 15;
     })
     .await;
-    let auth = format!("Bearer {ADMIN_TOKEN}");
-    for path in ["/secret?ttlHours=36", "/config/mode/enabled"] {
-        let url = s.url(&format!("/api/p360-click-signing{path}"));
-        let r = call(Method::POST, &url, None, None, &[("authorization", &auth)]).await;
-        assert_eq!(r.status, 200);
-    }
-    let bot = |ip: String| {
-        let url = s.url("/c/1");
-        async move {
-            call(
-                Method::GET,
-                &url,
-                None,
-                None,
-                &[("user-agent", "curl/8.5"), ("x-forwarded-for", &ip)],
-            )
-            .await
-            .status
-        }
-    };
+    signing_enabled(&s).await;
+    let bot = |ip: String| bot_click(&s, ip);
     assert_eq!(bot("198.51.100.5".into()).await, 403);
     // 40 /48s of 2001:db8::/32, one /64 each.
     for i in 0..40u32 {
         bot(format!("2001:db8:{:x}:1::1", 0x100 + i)).await;
     }
-    let blocks = get(
-        &s.url("/api/v1/sites/1/blocked-ips?per_page=100"),
-        Some(&token),
-    )
-    .await
-    .json;
-    let ips: Vec<&str> = blocks["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["ip_address"].as_str().unwrap())
-        .collect();
+    let blocks = blocked_ips(&s, &token).await;
+    let ips: Vec<&str> = blocks.iter().map(String::as_str).collect();
     assert!(
         ips.contains(&"198.51.100.5"),
         "another allocation's block: {ips:?}"
