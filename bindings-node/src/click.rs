@@ -266,19 +266,17 @@ fn request(o: Option<&ClickVerifyOptions>) -> Result<(Fetch<'_>, u64)> {
     };
     let fetch = fetch(
         o.source.as_deref(),
+        o.asn,
         o.user_agent.as_deref(),
         o.purpose.as_deref(),
     )?;
-    let fetch = Fetch {
-        asn: o.asn,
-        ..fetch
-    };
     Ok((fetch, now_or(o.now)?))
 }
 
-/// The request's source, user agent and purpose for the core.
+/// The request's source (and its ASN), user agent and purpose for the core.
 fn fetch<'a>(
     source: Option<&str>,
+    asn: Option<u32>,
     user_agent: Option<&'a str>,
     purpose: Option<&'a str>,
 ) -> Result<Fetch<'a>> {
@@ -288,6 +286,7 @@ fn fetch<'a>(
         .map_err(core)?;
     Ok(Fetch {
         source,
+        asn,
         user_agent,
         purpose,
         ..Fetch::default()
@@ -437,13 +436,10 @@ impl ClickVerifier {
         });
         let fetch = fetch(
             o.source.as_deref(),
+            o.asn,
             o.user_agent.as_deref(),
             o.purpose.as_deref(),
         )?;
-        let fetch = Fetch {
-            asn: o.asn,
-            ..fetch
-        };
         let now = now_or(o.now)?;
         let prefix = o.prefix.as_deref().unwrap_or("clickfence:ticket:");
         let inner = self.0.inspect(&url, &fetch, now);

@@ -172,10 +172,11 @@ impl ClickInspection {
     }
 }
 
-/// A request's source, user agent and purpose for the core.
+/// A request's source (and its ASN), user agent and purpose for the core.
 fn fetch<'a>(
     py: Python<'_>,
     source: Option<&str>,
+    asn: Option<u32>,
     user_agent: Option<&'a str>,
     purpose: Option<&'a str>,
 ) -> PyResult<Fetch<'a>> {
@@ -185,6 +186,7 @@ fn fetch<'a>(
         .map_err(|e| ip_err(py, e))?;
     Ok(Fetch {
         source,
+        asn,
         user_agent,
         purpose,
         ..Fetch::default()
@@ -294,10 +296,7 @@ impl ClickVerifier {
         purpose: Option<&str>,
         asn: Option<u32>,
     ) -> PyResult<ClickVerdict> {
-        let fetch = Fetch {
-            asn,
-            ..fetch(py, source, user_agent, purpose)?
-        };
+        let fetch = fetch(py, source, asn, user_agent, purpose)?;
         let v = self.0.verify_fetch(url, &fetch, now_or(now)?);
         Ok(ClickVerdict::from(v))
     }
@@ -313,7 +312,7 @@ impl ClickVerifier {
         user_agent: Option<&str>,
         purpose: Option<&str>,
     ) -> PyResult<&'static str> {
-        let fetch = fetch(py, source, user_agent, purpose)?;
+        let fetch = fetch(py, source, None, user_agent, purpose)?;
         Ok(self.0.check(url, &fetch, now_or(now)?).code())
     }
 
@@ -331,10 +330,7 @@ impl ClickVerifier {
         purpose: Option<&str>,
         asn: Option<u32>,
     ) -> PyResult<ClickInspection> {
-        let fetch = Fetch {
-            asn,
-            ..fetch(py, source, user_agent, purpose)?
-        };
+        let fetch = fetch(py, source, asn, user_agent, purpose)?;
         let now = now_or(now)?;
         let inspection = self.0.inspect(url, &fetch, now);
         let claim = inspection
