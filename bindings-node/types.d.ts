@@ -185,6 +185,7 @@ export type ClickfenceErrorCode =
   | 'invalid_rules'
   | 'invalid_thresholds'
   | 'invalid_signals'
+  | 'invalid_crawler_list'
   | 'time_out_of_range'
   | 'invalid_argument'
   | 'invalid_body'

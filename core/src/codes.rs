@@ -56,5 +56,6 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_rules",
     "invalid_thresholds",
     "invalid_signals",
+    "invalid_crawler_list",
     "time_out_of_range",
 ];

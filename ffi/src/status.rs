@@ -127,6 +127,8 @@ pub enum clickfence_status {
     ClickfenceInvalidThresholds = 501,
     /// `invalid_signals`
     ClickfenceInvalidSignals = 502,
+    /// `invalid_crawler_list`
+    ClickfenceInvalidCrawlerList = 503,
 }
 
 // The enum above is the one table of statuses (cbindgen reads it to write the
@@ -196,6 +198,7 @@ impl clickfence_status {
         Self::ClickfenceInvalidRules,
         Self::ClickfenceInvalidThresholds,
         Self::ClickfenceInvalidSignals,
+        Self::ClickfenceInvalidCrawlerList,
     ];
 
     /// The snake_case code.

@@ -58,8 +58,8 @@ const ANYWHERE: &[&str] = &[
 /// The shortest user agent a browser sends; real ones are far longer.
 const MIN_PLAUSIBLE_LEN: usize = 12;
 
-/// The known-bot list: isbot's patterns plus [`ANYWHERE`] (the
-/// `bot-detection` feature).
+/// The known-bot list: isbot's patterns plus [`ANYWHERE`], and the
+/// `crawler-user-agents` patterns (the `bot-detection` feature).
 #[cfg(feature = "bot-detection")]
 pub(crate) struct BotList(isbot::Bots);
 
@@ -77,9 +77,10 @@ impl BotList {
         Self(bots)
     }
 
-    /// Whether `ua` matches a known bot.
+    /// Whether `ua` matches a known bot: isbot's list, the extra tokens, or
+    /// the embedded `crawler-user-agents` list.
     pub(crate) fn is_bot(&self, ua: &str) -> bool {
-        self.0.is_bot(ua)
+        self.0.is_bot(ua) || super::crawlers::CrawlerList::embedded().is_match(ua)
     }
 }
 

@@ -23,6 +23,15 @@ pub enum ScoreError {
         /// The flag threshold given.
         flag: i64,
     },
+    /// A crawler pattern list is not in the `crawler-user-agents` format, or
+    /// a pattern does not compile.
+    #[error("invalid crawler list at {path}: {message}")]
+    InvalidCrawlerList {
+        /// Where in the JSON (`[12].pattern`).
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The signals JSON does not match `ClickSignals`.
     #[error("invalid click signals at {path}: {message}")]
     InvalidSignals {
@@ -45,6 +54,7 @@ impl ScoreError {
             Self::InvalidRules { .. } => "invalid_rules",
             Self::InvalidThresholds { .. } => "invalid_thresholds",
             Self::InvalidSignals { .. } => "invalid_signals",
+            Self::InvalidCrawlerList { .. } => "invalid_crawler_list",
         }
     }
 }

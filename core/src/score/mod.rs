@@ -4,6 +4,8 @@
 
 mod agent;
 mod bounds;
+#[cfg(feature = "bot-detection")]
+mod crawlers;
 mod error;
 mod pause;
 mod rules;
@@ -12,6 +14,8 @@ mod signals;
 mod stats;
 
 pub use bounds::{bounded, oversized, CLICK_ID_MAX, REFERRER_MAX, USER_AGENT_MAX};
+#[cfg(feature = "bot-detection")]
+pub use crawlers::{CrawlerList, EMBEDDED_SOURCE, MAX_PATTERNS};
 pub use error::ScoreError;
 pub use pause::{PauseWindow, PAUSE_MIN_CLICKS, PAUSE_MIN_SOURCES, PAUSE_SECS, PAUSE_WINDOW_SECS};
 pub use rules::{
