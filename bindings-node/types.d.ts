@@ -103,6 +103,8 @@ export interface ClickSignals {
   referrer?: string | null
   bot_signals?: Array<{ signal_type: string; confidence: number }>
   spy_tools?: Array<{ tool_name: string; detection_method?: string | null }>
+  /** The request is a link preview or a prefetch. */
+  link_preview?: boolean
   honeypot?: boolean
   trap_link?: boolean
   clicks_last_minute?: number
@@ -123,10 +125,12 @@ export interface ScoringRules {
 export interface Assessment {
   score: number
   status: 'valid' | 'flagged' | 'blocked'
-  reasons: Array<{ code: string; points: number; detail: string }>
+  reasons: Array<{ code: string; points: number; detail: string; category: 'givt' | 'sivt' }>
   rules_version: string
   thresholds: { block_threshold: number; flag_threshold: number }
   classification: string
+  /** `givt`: declared invalid traffic, never billed, not fraud; `sivt`: fraud. */
+  category: 'clean' | 'givt' | 'sivt'
   /** Signal fields that were invalid and left out (`path: why`); absent when none. */
   ignored_signals?: string[]
 }

@@ -163,6 +163,8 @@ enum clickfence_status
   CLICKFENCE_INVALID_THRESHOLDS = 501,
   // `invalid_signals`
   CLICKFENCE_INVALID_SIGNALS = 502,
+  // `invalid_crawler_list`
+  CLICKFENCE_INVALID_CRAWLER_LIST = 503,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -236,6 +238,29 @@ enum clickfence_block_reason
 typedef enum clickfence_block_reason clickfence_block_reason;
 #else
 typedef uint32_t clickfence_block_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What a user agent alone says of its client.
+enum clickfence_category
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // A person's browser, as far as the user agent tells.
+  CLICKFENCE_CATEGORY_CLEAN = 0,
+  // General invalid traffic: a declared crawler, monitor, HTTP library or
+  // link preview (never billed, not fraud).
+  CLICKFENCE_CATEGORY_GIVT = 1,
+  // Sophisticated invalid traffic: a headless browser or automation
+  // framework.
+  CLICKFENCE_CATEGORY_SIVT = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum clickfence_category clickfence_category;
+#else
+typedef uint32_t clickfence_category;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -950,6 +975,33 @@ clickfence_status clickfence_scorer_new(const uint8_t *rules_json,
                                         int64_t block_threshold,
                                         int64_t flag_threshold,
                                         struct clickfence_scorer **out);
+
+// Like `clickfence_scorer_new`, matching a crawler pattern list in the
+// `crawler-user-agents` JSON format in place of the embedded snapshot
+// (`crawlers_json` NULL = the embedded one); `source` (UTF-8, NULL = "crawler
+// list") says where it came from. A list that is not in that format, or a
+// pattern that does not compile, is `CLICKFENCE_INVALID_CRAWLER_LIST`.
+//
+// # Safety
+// Each pointer NULL or valid for its length; `out` valid.
+clickfence_status clickfence_scorer_new_with_crawler_list(const uint8_t *rules_json,
+                                                          size_t rules_len,
+                                                          int64_t block_threshold,
+                                                          int64_t flag_threshold,
+                                                          const uint8_t *crawlers_json,
+                                                          size_t crawlers_len,
+                                                          const uint8_t *source,
+                                                          size_t source_len,
+                                                          struct clickfence_scorer **out);
+
+// The category a user agent alone puts its client in.
+//
+// # Safety
+// `scorer` live; `user_agent` valid for `len` bytes; `out` valid.
+clickfence_status clickfence_scorer_user_agent_category(const struct clickfence_scorer *scorer,
+                                                        const uint8_t *user_agent,
+                                                        size_t len,
+                                                        clickfence_category *out);
 
 // Frees a scorer; NULL is a no-op.
 //

@@ -148,7 +148,7 @@ test('score vectors', () => {
   const s = load('score.json')
   for (const c of s.cases) {
     const a = new Scorer({ blockThreshold: c.block_threshold, flagThreshold: c.flag_threshold }).score(c.signals)
-    assert.deepEqual([a.score, a.status, a.classification], [c.score, c.status, c.classification], c.name)
+    assert.deepEqual([a.score, a.status, a.classification, a.category], [c.score, c.status, c.classification, c.category], c.name)
     assert.deepEqual(a.reasons.map((r) => r.code), c.reasons, c.name)
     assert.equal(a.rules_version, s.rules_version)
   }

@@ -15,6 +15,20 @@ pub struct ScorerOptions {
     pub block_threshold: Option<i64>,
     /// Default 40.
     pub flag_threshold: Option<i64>,
+    /// A crawler pattern list in the `crawler-user-agents` JSON format, in
+    /// place of the embedded snapshot.
+    pub crawler_list: Option<String>,
+    /// Where `crawlerList` came from (reported by `crawlerList`).
+    pub crawler_list_source: Option<String>,
+}
+
+/// The crawler list a scorer uses.
+#[napi(object)]
+pub struct CrawlerListInfo {
+    /// Where it came from.
+    pub source: String,
+    /// How many patterns it holds.
+    pub patterns: u32,
 }
 
 /// Scores clicks with a rule set and a site's thresholds.
@@ -30,6 +44,8 @@ impl Scorer {
             rules: None,
             block_threshold: None,
             flag_threshold: None,
+            crawler_list: None,
+            crawler_list_source: None,
         });
         let rules = match o.rules {
             None => ScoringRules::default(),
@@ -43,7 +59,32 @@ impl Scorer {
             o.flag_threshold.unwrap_or(40),
         )
         .map_err(core)?;
-        Ok(Self(clickfence::Scorer::new(rules, t)))
+        let scorer = clickfence::Scorer::new(rules, t);
+        Ok(Self(match o.crawler_list {
+            Some(json) => {
+                let source = o.crawler_list_source.as_deref().unwrap_or("crawler list");
+                let list =
+                    clickfence::score::CrawlerList::from_json(&json, source).map_err(core)?;
+                scorer.with_crawler_list(std::sync::Arc::new(list))
+            }
+            None => scorer,
+        }))
+    }
+
+    /// The crawler list in use: its source and pattern count.
+    #[napi(getter)]
+    pub fn crawler_list(&self) -> CrawlerListInfo {
+        let (source, len) = self.0.crawler_list();
+        CrawlerListInfo {
+            source: source.to_owned(),
+            patterns: u32::try_from(len).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// `givt`, `sivt` or `clean`: what the user agent alone says.
+    #[napi(catch_unwind, ts_return_type = "'clean' | 'givt' | 'sivt'")]
+    pub fn user_agent_category(&self, user_agent: String) -> &'static str {
+        self.0.user_agent_category(&user_agent).as_str()
     }
 
     /// Scores a click from its signals (the core's snake_case field names).
@@ -59,7 +100,8 @@ impl Scorer {
         Ok(value)
     }
 
-    /// Whether a user agent matches the known-bot list.
+    /// Whether a user agent is not a person's browser (a declared crawler,
+    /// library, link preview or automation).
     #[napi(catch_unwind)]
     pub fn is_bot_user_agent(&self, user_agent: String) -> bool {
         self.0.is_bot_user_agent(&user_agent)

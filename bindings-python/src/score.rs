@@ -26,7 +26,12 @@ impl Assessment {
     fn classification(&self) -> &'static str {
         self.0.classification()
     }
-    /// `[{"code", "points", "detail"}, ...]`
+    /// `clean`, `givt` (declared, not fraud) or `sivt` (fraud).
+    #[getter]
+    fn category(&self) -> &'static str {
+        self.0.category.as_str()
+    }
+    /// `[{"code", "points", "detail", "category"}, ...]`
     #[getter]
     fn reasons<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.0.reasons)
@@ -37,9 +42,10 @@ impl Assessment {
     }
     fn __repr__(&self) -> String {
         format!(
-            "Assessment(score={}, status={:?})",
+            "Assessment(score={}, status={:?}, category={:?})",
             self.0.score,
-            self.0.status.as_str()
+            self.0.status.as_str(),
+            self.0.category.as_str()
         )
     }
 }
@@ -51,12 +57,14 @@ pub struct Scorer(core_score::Scorer);
 #[pymethods]
 impl Scorer {
     #[new]
-    #[pyo3(signature = (*, rules=None, block_threshold=70, flag_threshold=40))]
+    #[pyo3(signature = (*, rules=None, block_threshold=70, flag_threshold=40, crawler_list=None, crawler_list_source="crawler list"))]
     fn new(
         py: Python<'_>,
         rules: Option<&Bound<'_, PyAny>>,
         block_threshold: i64,
         flag_threshold: i64,
+        crawler_list: Option<&str>,
+        crawler_list_source: &str,
     ) -> PyResult<Self> {
         let rules = match rules {
             Some(r) => ScoringRules::from_json(&json_text(py, r, "rules")?)
@@ -64,7 +72,21 @@ impl Scorer {
             None => ScoringRules::default(),
         };
         let t = Thresholds::new(block_threshold, flag_threshold).map_err(|e| score_err(py, e))?;
-        Ok(Self(core_score::Scorer::new(rules, t)))
+        let scorer = core_score::Scorer::new(rules, t);
+        Ok(Self(match crawler_list {
+            Some(json) => scorer.with_crawler_list(std::sync::Arc::new(
+                core_score::CrawlerList::from_json(json, crawler_list_source)
+                    .map_err(|e| score_err(py, e))?,
+            )),
+            None => scorer,
+        }))
+    }
+
+    /// Where the crawler list in use came from, and its pattern count.
+    #[getter]
+    fn crawler_list(&self) -> (String, usize) {
+        let (source, len) = self.0.crawler_list();
+        (source.to_owned(), len)
     }
 
     /// Scores a click from its signals (a dict with the core's snake_case names, or JSON).
@@ -74,9 +96,15 @@ impl Scorer {
         Ok(Assessment(self.0.score(&signals)))
     }
 
-    /// Whether a user agent matches the known-bot list.
+    /// Whether a user agent is not a person's browser (a declared crawler,
+    /// library, link preview or automation).
     fn is_bot_user_agent(&self, user_agent: &str) -> bool {
         self.0.is_bot_user_agent(user_agent)
+    }
+
+    /// `givt`, `sivt` or `clean`: what the user agent alone says.
+    fn user_agent_category(&self, user_agent: &str) -> &'static str {
+        self.0.user_agent_category(user_agent).as_str()
     }
 }
 

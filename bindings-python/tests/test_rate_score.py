@@ -74,7 +74,8 @@ def test_velocity():
 def test_score_vectors(case):
     s = cf.Scorer(block_threshold=case["block_threshold"], flag_threshold=case["flag_threshold"])
     a = s.score(case["signals"])
-    assert (a.score, a.status, a.classification) == (case["score"], case["status"], case["classification"])
+    assert (a.score, a.status, a.classification, a.category) == (
+        case["score"], case["status"], case["classification"], case["category"])
     assert [r["code"] for r in a.reasons] == case["reasons"]
     assert a.to_dict()["rules_version"] == SCORE["rules_version"]
 

@@ -1,6 +1,10 @@
 //! Fraud scoring.
 
-use clickfence::score::{ClickSignals, ClickStatus, ScoringRules, Thresholds};
+use std::sync::Arc;
+
+use clickfence::score::{
+    Category, ClickSignals, ClickStatus, CrawlerList, ScoringRules, Thresholds,
+};
 use clickfence::Scorer;
 
 use crate::buf::{free_handle, handle, new_handle, opt_text, put, text, tri, write_str};
@@ -53,6 +57,89 @@ pub unsafe extern "C" fn clickfence_scorer_new(
         let t = tri!(Thresholds::new(block_threshold, flag_threshold).map_err(core_error));
         // SAFETY: pointers and lengths are valid per this function's contract.
         unsafe { new_handle(out, clickfence_scorer(Scorer::new(rules, t))) }
+    })
+}
+
+/// Like `clickfence_scorer_new`, matching a crawler pattern list in the
+/// `crawler-user-agents` JSON format in place of the embedded snapshot
+/// (`crawlers_json` NULL = the embedded one); `source` (UTF-8, NULL = "crawler
+/// list") says where it came from. A list that is not in that format, or a
+/// pattern that does not compile, is `CLICKFENCE_INVALID_CRAWLER_LIST`.
+///
+/// # Safety
+/// Each pointer NULL or valid for its length; `out` valid.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn clickfence_scorer_new_with_crawler_list(
+    rules_json: *const u8,
+    rules_len: usize,
+    block_threshold: i64,
+    flag_threshold: i64,
+    crawlers_json: *const u8,
+    crawlers_len: usize,
+    source: *const u8,
+    source_len: usize,
+    out: *mut *mut clickfence_scorer,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let rules = match tri!(unsafe { opt_text(rules_json, rules_len, "rules_json") }) {
+            Some(json) => tri!(ScoringRules::from_json(json).map_err(core_error)),
+            None => ScoringRules::default(),
+        };
+        let t = tri!(Thresholds::new(block_threshold, flag_threshold).map_err(core_error));
+        // SAFETY: caller contract.
+        let list = tri!(unsafe { opt_text(crawlers_json, crawlers_len, "crawlers_json") });
+        // SAFETY: caller contract.
+        let source =
+            tri!(unsafe { opt_text(source, source_len, "source") }).unwrap_or("crawler list");
+        let mut scorer = Scorer::new(rules, t);
+        if let Some(json) = list {
+            let list = tri!(CrawlerList::from_json(json, source).map_err(core_error));
+            scorer = scorer.with_crawler_list(Arc::new(list));
+        }
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { new_handle(out, clickfence_scorer(scorer)) }
+    })
+}
+
+/// What a user agent alone says of its client.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum clickfence_category {
+    /// A person's browser, as far as the user agent tells.
+    ClickfenceCategoryClean = 0,
+    /// General invalid traffic: a declared crawler, monitor, HTTP library or
+    /// link preview (never billed, not fraud).
+    ClickfenceCategoryGivt = 1,
+    /// Sophisticated invalid traffic: a headless browser or automation
+    /// framework.
+    ClickfenceCategorySivt = 2,
+}
+
+/// The category a user agent alone puts its client in.
+///
+/// # Safety
+/// `scorer` live; `user_agent` valid for `len` bytes; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_scorer_user_agent_category(
+    scorer: *const clickfence_scorer,
+    user_agent: *const u8,
+    len: usize,
+    out: *mut clickfence_category,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let s = tri!(unsafe { handle(scorer, "scorer") });
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        let ua = tri!(unsafe { text(user_agent, len, "user_agent") });
+        let category = match s.0.user_agent_category(ua) {
+            Category::Clean => clickfence_category::ClickfenceCategoryClean,
+            Category::Givt => clickfence_category::ClickfenceCategoryGivt,
+            Category::Sivt => clickfence_category::ClickfenceCategorySivt,
+        };
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { put(out, category, "out") }
     })
 }
 

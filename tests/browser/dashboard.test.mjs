@@ -59,6 +59,8 @@ test('the sites page shows the stats of 1, 7, 30 and 90 days exactly as the API 
     assert.equal(await row.locator('td.valid').textContent(),
       String(stats.total_clicks - stats.blocked_clicks - stats.flagged_clicks));
     assert.equal(await row.locator('td.rate').textContent(), `${stats.fraud_rate.toFixed(2)} %`);
+    assert.equal(await row.locator('td.givt').textContent(), String(stats.givt_clicks));
+    assert.equal(await row.locator('td.sivt').textContent(), String(stats.sivt_clicks));
     assert.ok(stats.total_clicks >= 68, 'the seeded clicks are counted');
   }
 

@@ -623,6 +623,10 @@ static void test_score(void) {
     char out[4096];
     size_t written;
     clickfence_scorer_score_json(s, S(signals), (uint8_t *)out, sizeof out, &written);
+    cJSON *got = cJSON_ParseWithLength(out, written);
+    CHECK(got != NULL && strcmp(str(got, "category"), str(c, "category")) == 0, "category %s: %s",
+          str(c, "name"), got ? str(got, "category") : "?");
+    cJSON_Delete(got);
     const cJSON *r;
     cJSON_ArrayForEach(r, cJSON_GetObjectItem(c, "reasons")) {
       char needle[128];
@@ -636,6 +640,33 @@ static void test_score(void) {
   CHECK(clickfence_scorer_new(S("{\"version\":\"v\",\"rules\":{\"vpnn\":1}}"), 70, 40, &s) == CLICKFENCE_INVALID_RULES,
         "bad rules");
   CHECK(clickfence_scorer_new(NULL, 0, 40, 70, &s) == CLICKFENCE_INVALID_THRESHOLDS, "bad thresholds");
+  /* A crawler list loaded at run time; user agents sorted into categories. */
+  const char *list = "[{\"pattern\": \"AcmeProbe\", \"tags\": [\"monitoring\"]}]";
+  CHECK(clickfence_scorer_new_with_crawler_list(NULL, 0, 70, 40, S(list), S("ours"), &s) == CLICKFENCE_OK, "crawler list");
+  clickfence_category cat = 9;
+  CHECK(clickfence_scorer_user_agent_category(s, S("AcmeProbe/1.0"), &cat) == CLICKFENCE_OK &&
+            cat == CLICKFENCE_CATEGORY_GIVT,
+        "loaded list: %u", cat);
+  CHECK(clickfence_scorer_user_agent_category(
+            s, S("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0 Safari/537.36"), &cat) ==
+                CLICKFENCE_OK &&
+            cat == CLICKFENCE_CATEGORY_SIVT,
+        "automation: %u", cat);
+  CHECK(clickfence_scorer_user_agent_category(
+            s, S("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"),
+            &cat) == CLICKFENCE_OK &&
+            cat == CLICKFENCE_CATEGORY_CLEAN,
+        "browser: %u", cat);
+  clickfence_scorer_free(s);
+  s = NULL;
+  CHECK(clickfence_scorer_new_with_crawler_list(NULL, 0, 70, 40, S("[{\"pattern\": \"a(?=b)\"}]"), NULL, 0, &s) ==
+            CLICKFENCE_INVALID_CRAWLER_LIST && s == NULL,
+        "bad crawler list");
+  CHECK(clickfence_scorer_new_with_crawler_list(NULL, 0, 70, 40, NULL, 0, NULL, 0, &s) == CLICKFENCE_OK, "embedded list");
+  CHECK(clickfence_scorer_user_agent_category(s, S("WhatsApp/2.23.20.0 A"), &cat) == CLICKFENCE_OK &&
+            cat == CLICKFENCE_CATEGORY_GIVT,
+        "preview: %u", cat);
+  clickfence_scorer_free(s);
   /* Invalid fields are dropped and listed; lax JSON is refused. */
   const cJSON *ig;
   cJSON_ArrayForEach(ig, cJSON_GetObjectItem(v, "signal_ignored")) {

@@ -1,7 +1,7 @@
 """Type stubs for the extension module (checked by mypy.stubtest in the tests)."""
 
 import os
-from typing import Any, Iterable, Mapping, Optional, Union, final
+from typing import Any, Iterable, Literal, Mapping, Optional, Union, final
 
 from .types import (
     AccessDecisionDict,
@@ -376,8 +376,11 @@ class Assessment:
     def classification(self) -> str:
         """The heaviest reason's code, or `clean`."""
     @property
+    def category(self) -> Literal["clean", "givt", "sivt"]:
+        """`clean`, `givt` (declared, not fraud) or `sivt` (fraud)."""
+    @property
     def reasons(self) -> list[Reason]:
-        """`[{"code", "points", "detail"}, ...]`"""
+        """`[{"code", "points", "detail", "category"}, ...]`"""
     def to_dict(self) -> dict[str, Any]:
         """The whole assessment as a dict."""
 
@@ -385,13 +388,25 @@ class Assessment:
 class Scorer:
     """Scores clicks with a rule set and a site's thresholds. Thread-safe."""
     def __new__(
-        cls, *, rules: Union[Mapping[str, Any], str, None] = None, block_threshold: int = 70, flag_threshold: int = 40
+        cls,
+        *,
+        rules: Union[Mapping[str, Any], str, None] = None,
+        block_threshold: int = 70,
+        flag_threshold: int = 40,
+        crawler_list: Optional[str] = None,
+        crawler_list_source: str = "crawler list",
     ) -> "Scorer":
         """Scores clicks with a rule set and a site's thresholds. Thread-safe."""
     def score(self, signals: Union[Mapping[str, Any], str]) -> Assessment:
         """Scores a click from its signals (a dict with the core's snake_case names, or JSON)."""
+    @property
+    def crawler_list(self) -> tuple[str, int]:
+        """Where the crawler list in use came from, and its pattern count."""
     def is_bot_user_agent(self, user_agent: str) -> bool:
-        """Whether a user agent matches the known-bot list."""
+        """Whether a user agent is not a person's browser (a declared crawler,
+        library, link preview or automation)."""
+    def user_agent_category(self, user_agent: str) -> Literal["clean", "givt", "sivt"]:
+        """`givt`, `sivt` or `clean`: what the user agent alone says."""
 
 def fraud_rate(total_clicks: int, blocked_clicks: int) -> float:
     """Blocked clicks as a percentage of all, two decimals (the stats endpoint's `fraud_rate`)."""

@@ -94,6 +94,7 @@ class Reason(TypedDict):
     code: str
     points: int
     detail: str
+    category: Literal["givt", "sivt"]
 
 
 class _AccessAllowed(TypedDict):

@@ -8,13 +8,19 @@
 //! against the list plus automation and HTTP-library tokens anywhere, at a
 //! word boundary. A user agent no browser would send (too short, or without
 //! any `product/version` token) is implausible and scores like a missing one.
+//!
+//! The `crawler-user-agents` list ([`CrawlerList`](super::CrawlerList)) is
+//! matched too, and each match is sorted into what it is: a link preview,
+//! automation posing as a browser (`sivt`), or a declared crawler or HTTP
+//! library (`givt`).
 
 use std::borrow::Cow;
 
-/// Tokens of HTTP libraries and automation tools, matched anywhere at a
-/// word boundary (regex fragments, lower case).
+/// Tokens of HTTP libraries, matched anywhere at a word boundary (regex
+/// fragments, lower case): a client that names its library declares it is
+/// not a browser.
 #[cfg(feature = "bot-detection")]
-const ANYWHERE: &[&str] = &[
+const LIBRARIES: &[&str] = &[
     "curl",
     "wget",
     "libcurl",
@@ -39,13 +45,6 @@ const ANYWHERE: &[&str] = &[
     "deno/",
     "bun/",
     "scrapy",
-    "playwright",
-    "puppeteer",
-    "phantomjs",
-    "slimerjs",
-    "selenium",
-    "webdriver",
-    "headless",
     "electron-fetch",
     "postmanruntime",
     "insomnia",
@@ -55,52 +54,129 @@ const ANYWHERE: &[&str] = &[
     "winhttp",
 ];
 
+/// Tokens of headless browsers and automation frameworks, matched anywhere
+/// at a word boundary: a browser driven by a program, which is automation
+/// posing as a person however browser-like the rest of the string is.
+#[cfg(feature = "bot-detection")]
+const AUTOMATION: &[&str] = &[
+    "playwright",
+    "puppeteer",
+    "phantomjs",
+    "slimerjs",
+    "selenium",
+    "webdriver",
+    "headless",
+];
+
 /// The shortest user agent a browser sends; real ones are far longer.
 const MIN_PLAUSIBLE_LEN: usize = 12;
 
-/// The known-bot list: isbot's patterns plus [`ANYWHERE`], and the
-/// `crawler-user-agents` patterns (the `bot-detection` feature).
-#[cfg(feature = "bot-detection")]
-pub(crate) struct BotList(isbot::Bots);
+/// What a user agent says about its client, when it is not a person's
+/// browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "bot-detection"), allow(dead_code))]
+pub(crate) enum AgentKind {
+    /// A chat or social app's link-preview fetcher (`givt`).
+    LinkPreview,
+    /// A headless browser or automation framework (`sivt`).
+    Automation,
+    /// A declared crawler, monitor or HTTP library (`givt`).
+    Declared,
+}
 
-#[cfg(feature = "bot-detection")]
+/// The known-bot lists: isbot's patterns, the `crawler-user-agents` list
+/// and the [`LIBRARIES`] and [`AUTOMATION`] tokens (the `bot-detection`
+/// feature). Link previews are recognised in every build.
+pub(crate) struct BotList {
+    #[cfg(feature = "bot-detection")]
+    isbot: isbot::Bots,
+    #[cfg(feature = "bot-detection")]
+    automation: Option<regex::Regex>,
+    #[cfg(feature = "bot-detection")]
+    crawlers: std::sync::Arc<super::CrawlerList>,
+}
+
 impl BotList {
-    /// The list with the extra tokens.
+    /// The lists, with the embedded crawler snapshot.
     pub(crate) fn new() -> Self {
-        let mut bots = isbot::Bots::default();
-        let fragments: Vec<String> = ANYWHERE
-            .iter()
-            .map(|t| format!("(?:^|[^a-z0-9]){t}"))
-            .collect();
-        let refs: Vec<&str> = fragments.iter().map(String::as_str).collect();
-        bots.append(&refs);
-        Self(bots)
+        Self {
+            #[cfg(feature = "bot-detection")]
+            isbot: isbot_with(LIBRARIES),
+            #[cfg(feature = "bot-detection")]
+            automation: anywhere(AUTOMATION),
+            #[cfg(feature = "bot-detection")]
+            crawlers: super::CrawlerList::embedded(),
+        }
     }
 
-    /// Whether `ua` matches a known bot: isbot's list, the extra tokens, or
-    /// the embedded `crawler-user-agents` list.
+    /// The same lists with another crawler list in place of the embedded one.
+    #[cfg(feature = "bot-detection")]
+    pub(crate) fn with_crawlers(mut self, crawlers: std::sync::Arc<super::CrawlerList>) -> Self {
+        self.crawlers = crawlers;
+        self
+    }
+
+    /// The crawler list in use.
+    #[cfg(feature = "bot-detection")]
+    pub(crate) fn crawlers(&self) -> &super::CrawlerList {
+        &self.crawlers
+    }
+
+    /// What the (visible) user agent is, or `None` for a browser.
+    pub(crate) fn kind(&self, ua: &str) -> Option<AgentKind> {
+        if crate::click::is_preview_agent(ua) {
+            return Some(AgentKind::LinkPreview);
+        }
+        self.listed(ua)
+    }
+
+    #[cfg(feature = "bot-detection")]
+    fn listed(&self, ua: &str) -> Option<AgentKind> {
+        let crawler = self.crawlers.classify(ua);
+        if self.automation.as_ref().is_some_and(|a| a.is_match(ua))
+            || crawler.as_ref().is_some_and(|c| c.is_automation())
+        {
+            return Some(AgentKind::Automation);
+        }
+        (crawler.is_some() || self.isbot.is_bot(ua)).then_some(AgentKind::Declared)
+    }
+
+    /// Without the `bot-detection` feature only link previews are known.
+    #[cfg(not(feature = "bot-detection"))]
+    fn listed(&self, _ua: &str) -> Option<AgentKind> {
+        None
+    }
+
+    /// Whether `ua` is any kind of bot.
     pub(crate) fn is_bot(&self, ua: &str) -> bool {
-        self.0.is_bot(ua) || super::crawlers::CrawlerList::embedded().is_match(ua)
+        self.kind(ua).is_some()
     }
 }
 
-/// Without the `bot-detection` feature there is no list: no user agent is a
-/// known bot, so the `known_bot` rule never fires (the other user-agent
-/// rules still do).
-#[cfg(not(feature = "bot-detection"))]
-pub(crate) struct BotList;
+/// isbot's list plus `tokens` anywhere at a word boundary.
+#[cfg(feature = "bot-detection")]
+fn isbot_with(tokens: &[&str]) -> isbot::Bots {
+    let mut bots = isbot::Bots::default();
+    let fragments: Vec<String> = tokens.iter().map(|t| at_word(t)).collect();
+    let refs: Vec<&str> = fragments.iter().map(String::as_str).collect();
+    bots.append(&refs);
+    bots
+}
 
-#[cfg(not(feature = "bot-detection"))]
-impl BotList {
-    /// The empty list.
-    pub(crate) fn new() -> Self {
-        Self
-    }
+/// One case-insensitive regex for `tokens` anywhere at a word boundary.
+/// The tokens are constants tested to compile (`None` would match nothing).
+#[cfg(feature = "bot-detection")]
+fn anywhere(tokens: &[&str]) -> Option<regex::Regex> {
+    let alternation: Vec<String> = tokens.iter().map(|t| at_word(t)).collect();
+    regex::RegexBuilder::new(&alternation.join("|"))
+        .case_insensitive(true)
+        .build()
+        .ok()
+}
 
-    /// Always false: this build has no bot list.
-    pub(crate) fn is_bot(&self, _ua: &str) -> bool {
-        false
-    }
+#[cfg(feature = "bot-detection")]
+fn at_word(token: &str) -> String {
+    format!("(?:^|[^a-z0-9]){token}")
 }
 
 /// The user agent without invisible or control characters, trimmed.
@@ -152,6 +228,24 @@ mod tests {
         assert!(!bots.is_bot(&visible(
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
         )));
+    }
+
+    #[test]
+    #[cfg(feature = "bot-detection")]
+    fn each_bot_is_sorted_into_its_kind() {
+        let bots = BotList::new();
+        for (ua, kind) in [
+            ("WhatsApp/2.23.20.0 A", AgentKind::LinkPreview),
+            ("facebookexternalhit/1.1 Facebot Twitterbot/1.0", AgentKind::LinkPreview),
+            ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36", AgentKind::Automation),
+            ("Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Safari/537.36 PhantomJS/2.1", AgentKind::Automation),
+            ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", AgentKind::Declared),
+            ("Mozilla/5.0 (compatible; GoogleOther)", AgentKind::Declared),
+            ("RuxitSynthetic/1.0", AgentKind::Declared),
+            ("python-requests/2.31.0", AgentKind::Declared),
+        ] {
+            assert_eq!(bots.kind(&visible(ua)), Some(kind), "{ua}");
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 mod agent;
 mod bounds;
+mod category;
+#[cfg(feature = "bot-detection")]
 #[cfg(feature = "bot-detection")]
 mod crawlers;
 mod error;
@@ -14,8 +16,13 @@ mod signals;
 mod stats;
 
 pub use bounds::{bounded, oversized, CLICK_ID_MAX, REFERRER_MAX, USER_AGENT_MAX};
+pub use category::Category;
 #[cfg(feature = "bot-detection")]
-pub use crawlers::{CrawlerList, EMBEDDED_SOURCE, MAX_PATTERNS};
+#[cfg(feature = "bot-detection")]
+pub use crawlers::{
+    CrawlerList, CrawlerMatch, AUTOMATION_TAG, EMBEDDED_SOURCE as EMBEDDED_CRAWLER_LIST,
+    MAX_PATTERNS as MAX_CRAWLER_PATTERNS,
+};
 pub use error::ScoreError;
 pub use pause::{PauseWindow, PAUSE_MIN_CLICKS, PAUSE_MIN_SOURCES, PAUSE_SECS, PAUSE_WINDOW_SECS};
 pub use rules::{

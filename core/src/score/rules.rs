@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::error::ScoreError;
+use super::Category;
 
 /// Clicks per minute from one IP above which `click_velocity_minute` fires.
 pub const VELOCITY_MINUTE_LIMIT: u64 = 5;
@@ -20,7 +21,7 @@ pub const NETWORK_VELOCITY_HOUR_LIMIT: u64 = 60;
 pub const INSTANT_CLICK_MS: u64 = 500;
 
 macro_rules! rules {
-    ($( $variant:ident = $code:literal, $points:literal, $hard:literal, $doc:literal; )*) => {
+    ($( $variant:ident = $code:literal, $points:literal, $hard:literal, $cat:ident, $doc:literal; )*) => {
         /// A scoring rule. Its `code` is the reason code in assessments.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Rule {
@@ -46,6 +47,13 @@ macro_rules! rules {
                 match self { $( Rule::$variant => $hard, )* }
             }
 
+            /// The rule's category of invalid traffic ([`Category`]). The
+            /// `datacenter` rule's depends on the user agent: see
+            /// [`Scorer`](super::Scorer).
+            pub fn category(self) -> Category {
+                match self { $( Rule::$variant => Category::$cat, )* }
+            }
+
             /// What the rule looks for.
             pub fn description(self) -> &'static str {
                 match self { $( Rule::$variant => $doc, )* }
@@ -60,34 +68,36 @@ macro_rules! rules {
 }
 
 rules! {
-    BlockedIp = "blocked_ip", 100, true, "The IP is on the site's block list (hard: always blocked).";
-    BlockedCountry = "blocked_country", 100, true, "The visitor's country is blocked (hard: always blocked).";
-    TorExit = "tor_exit", 45, false, "The IP is a Tor exit node.";
-    Vpn = "vpn", 25, false, "The IP is an anonymous VPN exit.";
-    Datacenter = "datacenter", 35, false, "The IP belongs to a hosting / datacenter range.";
-    Proxy = "proxy", 20, false, "The IP is a public proxy.";
-    InvalidSignature = "invalid_signature", 45, false, "The click signature is forged, tampered or malformed.";
-    MissingSignature = "missing_signature", 15, false, "The click carries no signature.";
-    ExpiredSignature = "expired_signature", 20, false, "The click signature is genuine but expired.";
-    ReplayedSignature = "replayed_signature", 60, false, "The click's genuine signature was already used by an earlier click (a replayed ticket).";
-    BotUserAgent = "bot_user_agent", 60, false, "The User-Agent matches a known bot or crawler.";
-    MissingUserAgent = "missing_user_agent", 25, false, "The User-Agent is missing or empty.";
-    OversizedHeader = "oversized_header", 40, false, "The User-Agent or Referer is longer than any browser sends (over 512 or 4,096 bytes).";
-    AutomationDetected = "automation_detected", 60, false, "The pixel saw automation (points scaled by the strongest signal's confidence).";
-    SpyTool = "spy_tool", 15, false, "A store-spy tool was detected.";
-    Honeypot = "honeypot", 70, false, "A honeypot field was filled.";
-    TrapLink = "trap_link", 70, false, "A hidden trap link was followed.";
-    ClickVelocityMinute = "click_velocity_minute", 25, false, "More than 5 clicks from the IP in the last minute.";
-    ClickVelocityHour = "click_velocity_hour", 20, false, "More than 30 clicks from the IP in the last hour.";
-    ClickVelocityNetwork = "click_velocity_network", 40, false, "More than 60 clicks from the IP's network (IPv4 /24, IPv6 /48) in the last hour.";
-    RepeatedClickId = "repeated_click_id", 30, false, "The click id was seen before.";
-    ClickIdOtherNetwork = "click_id_other_network", 40, false, "The click id was used from another network in the last hour (a replayed click).";
-    InstantClick = "instant_click", 20, false, "The click came less than 500 ms after page load.";
-    NoReferrer = "no_referrer", 5, false, "The Referer is missing or empty.";
+    BlockedIp = "blocked_ip", 100, true, Sivt, "The IP is on the site's block list (hard: always blocked).";
+    BlockedCountry = "blocked_country", 100, true, Givt, "The visitor's country is blocked (hard: always blocked).";
+    TorExit = "tor_exit", 45, false, Sivt, "The IP is a Tor exit node.";
+    Vpn = "vpn", 25, false, Sivt, "The IP is an anonymous VPN exit.";
+    Datacenter = "datacenter", 35, false, Givt, "The IP belongs to a hosting / datacenter range.";
+    Proxy = "proxy", 20, false, Sivt, "The IP is a public proxy.";
+    InvalidSignature = "invalid_signature", 45, false, Sivt, "The click signature is forged, tampered or malformed.";
+    MissingSignature = "missing_signature", 15, false, Givt, "The click carries no signature.";
+    ExpiredSignature = "expired_signature", 20, false, Givt, "The click signature is genuine but expired.";
+    ReplayedSignature = "replayed_signature", 60, false, Sivt, "The click's genuine signature was already used by an earlier click (a replayed ticket).";
+    BotUserAgent = "bot_user_agent", 60, false, Givt, "The User-Agent declares a crawler, monitor or HTTP library (isbot's list, the crawler-user-agents list, library tokens).";
+    AutomationUserAgent = "automation_user_agent", 60, false, Sivt, "The User-Agent names a headless browser or automation framework (HeadlessChrome, Playwright, Selenium, PhantomJS, ...).";
+    LinkPreview = "link_preview", 0, false, Givt, "The request is a chat or social app's link preview or a browser's prefetch: not a person's click.";
+    MissingUserAgent = "missing_user_agent", 25, false, Givt, "The User-Agent is missing or empty.";
+    OversizedHeader = "oversized_header", 40, false, Sivt, "The User-Agent or Referer is longer than any browser sends (over 512 or 4,096 bytes).";
+    AutomationDetected = "automation_detected", 60, false, Sivt, "The pixel saw automation (points scaled by the strongest signal's confidence).";
+    SpyTool = "spy_tool", 15, false, Givt, "A store-spy tool was detected.";
+    Honeypot = "honeypot", 70, false, Sivt, "A honeypot field was filled.";
+    TrapLink = "trap_link", 70, false, Sivt, "A hidden trap link was followed.";
+    ClickVelocityMinute = "click_velocity_minute", 25, false, Sivt, "More than 5 clicks from the IP in the last minute.";
+    ClickVelocityHour = "click_velocity_hour", 20, false, Sivt, "More than 30 clicks from the IP in the last hour.";
+    ClickVelocityNetwork = "click_velocity_network", 40, false, Sivt, "More than 60 clicks from the IP's network (IPv4 /24, IPv6 /48) in the last hour.";
+    RepeatedClickId = "repeated_click_id", 30, false, Sivt, "The click id was seen before.";
+    ClickIdOtherNetwork = "click_id_other_network", 40, false, Sivt, "The click id was used from another network in the last hour (a replayed click).";
+    InstantClick = "instant_click", 20, false, Sivt, "The click came less than 500 ms after page load.";
+    NoReferrer = "no_referrer", 5, false, Givt, "The Referer is missing or empty.";
 }
 
 /// The version string of the default rule set.
-pub const DEFAULT_RULES_VERSION: &str = "clickfence-default-1";
+pub const DEFAULT_RULES_VERSION: &str = "clickfence-default-2";
 
 /// A validated rule set: a version string and points per enabled rule.
 ///

@@ -4,12 +4,13 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::agent::AgentKind;
 use super::rules::{
     Rule, ScoringRules, INSTANT_CLICK_MS, NETWORK_VELOCITY_HOUR_LIMIT, VELOCITY_HOUR_LIMIT,
     VELOCITY_MINUTE_LIMIT,
 };
 use super::signals::{ClickSignals, SignatureSignal};
-use super::ScoreError;
+use super::{Category, ScoreError};
 
 /// The spec's default `block_threshold`.
 pub const DEFAULT_BLOCK_THRESHOLD: u8 = 70;
@@ -82,6 +83,11 @@ pub struct Reason {
     pub points: u8,
     /// What was seen.
     pub detail: String,
+    /// `givt` or `sivt`: the rule's [`category`](Rule::category), except
+    /// `datacenter`, which is `sivt` when the user agent claims a person's
+    /// browser (a hosting network does not browse) and `givt` when it
+    /// declares a crawler, preview or library.
+    pub category: Category,
 }
 
 /// The scorer's verdict on one click.
@@ -97,6 +103,9 @@ pub struct Assessment {
     pub rules_version: Arc<str>,
     /// The thresholds used.
     pub thresholds: Thresholds,
+    /// `clean`, `givt` or `sivt`, from the reasons (see
+    /// [`Category`](super::Category) for the rule).
+    pub category: Category,
     /// Signal fields that were invalid and left out (`time_to_click_ms:
     /// ...`), from [`ClickSignals::ignored`]; absent from JSON when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -167,19 +176,60 @@ impl Scorer {
         self.thresholds
     }
 
-    /// Whether `user_agent` matches the known-bot list.
-    /// Invisible characters are ignored and automation tokens match anywhere.
+    /// The same scorer matching `crawlers` in place of the embedded
+    /// `crawler-user-agents` snapshot (a newer list loaded at run time).
+    #[cfg(feature = "bot-detection")]
+    pub fn with_crawler_list(mut self, crawlers: Arc<super::CrawlerList>) -> Self {
+        self.bots = self.bots.with_crawlers(crawlers);
+        self
+    }
+
+    /// Where the crawler list in use came from
+    /// ([`EMBEDDED_CRAWLER_LIST`](super::EMBEDDED_CRAWLER_LIST) unless
+    /// replaced), and how many patterns it holds.
+    #[cfg(feature = "bot-detection")]
+    pub fn crawler_list(&self) -> (&str, usize) {
+        let list = self.bots.crawlers();
+        (list.source(), list.len())
+    }
+
+    /// Whether `user_agent` is not a person's browser: a declared crawler,
+    /// monitor or HTTP library, a link preview, or automation. Invisible
+    /// characters are ignored and library and automation tokens match
+    /// anywhere.
     pub fn is_bot_user_agent(&self, user_agent: &str) -> bool {
         self.bots.is_bot(&super::agent::visible(user_agent))
     }
 
+    /// The category a user agent alone puts a client in: `givt` for a
+    /// declared crawler, monitor, library or link preview, `sivt` for
+    /// automation, `clean` for a browser (or an empty string).
+    pub fn user_agent_category(&self, user_agent: &str) -> Category {
+        match self.bots.kind(&super::agent::visible(user_agent)) {
+            Some(AgentKind::Automation) => Category::Sivt,
+            Some(AgentKind::Declared | AgentKind::LinkPreview) => Category::Givt,
+            None => Category::Clean,
+        }
+    }
+
     /// Scores one click. Same input, same output.
     pub fn score(&self, s: &ClickSignals) -> Assessment {
+        // Absent = unknown; null or blank = known to be missing.
+        let ua = s
+            .user_agent
+            .as_ref()
+            .map(|ua| super::agent::visible(ua.as_deref().unwrap_or("")));
+        let kind = ua.as_deref().and_then(|ua| self.bots.kind(ua));
+        let datacenter = datacenter_category(ua.as_deref(), kind);
         let mut reasons = Vec::new();
         let mut hard = false;
         let mut fire = |rule: Rule, scale: Option<u8>, detail: String| {
             let Some(points) = self.rules.points(rule) else {
                 return;
+            };
+            let category = match rule {
+                Rule::Datacenter => datacenter,
+                _ => rule.category(),
             };
             let points = match scale {
                 // Rounded to nearest; scale is 0..=100 so this stays in 0..=100.
@@ -191,6 +241,7 @@ impl Scorer {
                 code: rule.code(),
                 points,
                 detail,
+                category,
             });
         };
         if s.blocked_ip {
@@ -244,20 +295,28 @@ impl Scorer {
                 "user agent or referrer longer than any browser sends".into(),
             );
         }
-        // Absent = unknown; null or blank = known to be missing; one no
-        // browser would send counts as missing too.
-        let ua = s
-            .user_agent
-            .as_ref()
-            .map(|ua| super::agent::visible(ua.as_deref().unwrap_or("")));
-        match ua.as_deref() {
-            Some("") => fire(Rule::MissingUserAgent, None, "no user agent".into()),
-            Some(ua) if self.bots.is_bot(ua) => fire(
+        if s.link_preview || kind == Some(AgentKind::LinkPreview) {
+            fire(
+                Rule::LinkPreview,
+                None,
+                "link preview or prefetch, not a person's click".into(),
+            );
+        }
+        // One no browser would send counts as missing.
+        match (ua.as_deref(), kind) {
+            (Some(""), _) => fire(Rule::MissingUserAgent, None, "no user agent".into()),
+            (_, Some(AgentKind::LinkPreview)) => {}
+            (_, Some(AgentKind::Automation)) => fire(
+                Rule::AutomationUserAgent,
+                None,
+                "user agent names a headless browser or automation framework".into(),
+            ),
+            (_, Some(AgentKind::Declared)) => fire(
                 Rule::BotUserAgent,
                 None,
-                "user agent matches a known bot".into(),
+                "user agent declares a crawler, monitor or HTTP library".into(),
             ),
-            Some(ua) if super::agent::implausible(ua) => fire(
+            (Some(ua), None) if super::agent::implausible(ua) => fire(
                 Rule::MissingUserAgent,
                 None,
                 "user agent no browser would send".into(),
@@ -340,13 +399,47 @@ impl Scorer {
         } else {
             ClickStatus::Valid
         };
+        let category = category_of(&reasons, hard || score >= t.flag_threshold);
         Assessment {
             score,
             status,
             reasons,
             rules_version: Arc::clone(&self.version),
             thresholds: t,
+            category,
             ignored_signals: s.ignored.clone(),
         }
+    }
+}
+
+/// `datacenter`'s category for this user agent: `givt` when the client
+/// declares it is not a person (a crawler, preview or library, no user
+/// agent, or one no browser sends) or nothing is known of it; `sivt` when
+/// it claims a person's browser or is automation.
+fn datacenter_category(ua: Option<&str>, kind: Option<AgentKind>) -> Category {
+    match (ua, kind) {
+        (_, Some(AgentKind::Automation)) => Category::Sivt,
+        (_, Some(_)) | (None, None) => Category::Givt,
+        (Some(ua), None) if ua.is_empty() || super::agent::implausible(ua) => Category::Givt,
+        (Some(_), None) => Category::Sivt,
+    }
+}
+
+/// The click's category from its reasons; `evident` when its evidence
+/// reached the flag threshold (or a hard rule fired). See [`Category`].
+fn category_of(reasons: &[Reason], evident: bool) -> Category {
+    let has = |c: Category| reasons.iter().any(|r| r.category == c);
+    let declared = reasons.iter().any(|r| {
+        matches!(
+            Rule::from_code(r.code),
+            Some(Rule::BotUserAgent | Rule::LinkPreview | Rule::MissingUserAgent)
+        )
+    });
+    if evident && has(Category::Sivt) {
+        Category::Sivt
+    } else if declared || (evident && has(Category::Givt)) {
+        Category::Givt
+    } else {
+        Category::Clean
     }
 }

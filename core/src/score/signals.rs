@@ -112,6 +112,10 @@ pub struct ClickSignals {
     pub bot_signals: Vec<BotSignal>,
     /// Spy tools detected.
     pub spy_tools: Vec<SpyTool>,
+    /// The request is a link preview or a prefetch
+    /// ([`Fetch::is_preview`](crate::click::Fetch::is_preview)): fires
+    /// `link_preview`, as a preview fetcher's own user agent does.
+    pub link_preview: bool,
     /// A honeypot field was filled.
     pub honeypot: bool,
     /// A hidden trap link was followed.

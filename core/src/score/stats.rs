@@ -2,7 +2,9 @@
 
 /// `fraud_rate` as the platform's stats endpoint reports it: blocked clicks as
 /// a percentage of all clicks, rounded half-up to two decimals; 0 when there
-/// are no clicks. Flagged clicks are not fraud until blocked.
+/// are no clicks. Flagged clicks are not fraud until blocked, and only
+/// fraud counts as `blocked_clicks` here: blocked `sivt` clicks, not a
+/// declared crawler refused ([`Category`](super::Category)).
 ///
 /// The spec's example: 312 blocked of 4128 gives 7.56.
 ///

@@ -243,6 +243,9 @@ async fn ready(
         .shared_rates
         .as_ref()
         .and_then(|s| s.eviction().map(str::to_owned));
+    let scorer = state.scorer(70, 40);
+    let (source, patterns) = scorer.crawler_list();
+    let crawler_list = serde_json::json!({ "source": source, "patterns": patterns });
     let database = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
         .await
         .unwrap_or(false);
@@ -262,6 +265,7 @@ async fn ready(
             "instance": instance,
             "rate_store": rate_store,
             "redis_maxmemory_policy": eviction,
+            "crawler_list": crawler_list,
         })),
     )
         .into_response()

@@ -53,6 +53,9 @@ pub struct ServerConfig {
     /// breaker, auto-pause) are counted by autonomous system where it knows
     /// the address.
     pub asn_db: Option<Arc<GeoIp>>,
+    /// A crawler pattern list (the `crawler-user-agents` JSON format) in
+    /// place of the core's embedded snapshot.
+    pub crawler_list: Option<Arc<clickfence::score::CrawlerList>>,
     /// Tor exit list.
     pub tor: Option<Arc<IpSet>>,
     /// VPN ranges.
@@ -435,14 +438,24 @@ impl AppState {
 
     /// The scorer for a site's thresholds, compiled once per threshold pair.
     pub fn scorer(&self, block: i64, flag: i64) -> Arc<Scorer> {
+        // One scorer per threshold pair: the crawler list compiles once each.
         let t = Thresholds::new(block, flag).unwrap_or_default();
         let key = (t.block_threshold, t.flag_threshold);
         let mut scorers = self.scorers.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(
             scorers
                 .entry(key)
-                .or_insert_with(|| Arc::new(Scorer::new(ScoringRules::default(), t))),
+                .or_insert_with(|| Arc::new(self.new_scorer(t))),
         )
+    }
+
+    /// A scorer with the default rules, `t` and the configured crawler list.
+    fn new_scorer(&self, t: Thresholds) -> Scorer {
+        let scorer = Scorer::new(ScoringRules::default(), t);
+        match &self.config.crawler_list {
+            Some(list) => scorer.with_crawler_list(Arc::clone(list)),
+            None => scorer,
+        }
     }
 }
 

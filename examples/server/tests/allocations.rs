@@ -9,6 +9,9 @@ mod common;
 use common::{call, get, Server, ADMIN_TOKEN};
 use hyper::Method;
 
+/// A headless browser: automation posing as a person (`sivt`), the fraud
+/// that auto-blocks and pauses (a declared crawler, `givt`, never does).
+const HEADLESS: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36";
 const CHROME: &str =
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36";
 
@@ -47,9 +50,10 @@ async fn signing_enabled(s: &Server) {
     }
 }
 
-/// An unsigned click from `ip` with a bot's user agent; its status code.
+/// An unsigned click from `ip` with a headless browser's user agent; its
+/// status code.
 async fn bot_click(s: &Server, ip: String) -> u16 {
-    let headers = [("user-agent", "curl/8.5"), ("x-forwarded-for", ip.as_str())];
+    let headers = [("user-agent", HEADLESS), ("x-forwarded-for", ip.as_str())];
     call(Method::GET, &s.url("/c/1"), None, None, &headers)
         .await
         .status
@@ -135,7 +139,7 @@ async fn forty_clicks_from_ten_48s_of_one_provider_pause_nothing() {
             &s.url("/c/1?pid=net"),
             None,
             None,
-            &[("user-agent", "curl/8.5"), ("x-forwarded-for", &ip)],
+            &[("user-agent", HEADLESS), ("x-forwarded-for", &ip)],
         )
         .await;
         assert_eq!(r.status, 403);

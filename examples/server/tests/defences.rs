@@ -20,6 +20,9 @@ use hyper::Method;
 const CHROME: &str =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 const CLICK: &str = "/c/1?pid=net&c=camp";
+/// A headless browser: automation posing as a person (`sivt`), the fraud
+/// that auto-blocks and pauses (a declared crawler, `givt`, never does).
+const HEADLESS: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36";
 
 async fn fresh(
     adjust: impl FnOnce(&mut clickfence_server::state::ServerConfig),
@@ -272,7 +275,7 @@ async fn one_autonomous_system_cannot_pause_a_site() {
     };
     // 100.64.0.0/16 is AS16509 in the fixture.
     for i in 0..30 {
-        let r = click(&s, CLICK, &network(100 + i % 15), "curl/8.5").await;
+        let r = click(&s, CLICK, &network(100 + i % 15), HEADLESS).await;
         assert_eq!(r.status, 403);
     }
     assert!(!paused().await, "one autonomous system paused the site");
@@ -284,7 +287,7 @@ async fn one_autonomous_system_cannot_pause_a_site() {
     assert_eq!(format!("{networks:?}"), r#"[[Text("AS16509")]]"#);
     // 100.65.x.0/24s are in no autonomous system the database knows.
     for i in 0..30 {
-        let r = click(&s, CLICK, &network(300 + i % 15), "curl/8.5").await;
+        let r = click(&s, CLICK, &network(300 + i % 15), HEADLESS).await;
         assert_eq!(r.status, 403);
     }
     assert!(paused().await, "15 unknown /24s are 15 sources");
@@ -296,7 +299,7 @@ async fn one_client_cannot_pause_a_site_and_a_pause_refuses_no_visitor() {
     let (_d, s, token) = fresh(|c| c.pause_check_secs = Some(0)).await;
     subscribe(&s, 1, &["site.paused", "site.resumed"]);
     for i in 0..25 {
-        let r = click(&s, "/c/1", "198.51.100.66", "curl/8.5").await;
+        let r = click(&s, "/c/1", "198.51.100.66", HEADLESS).await;
         assert_ne!(r.status, 503, "click {i}");
     }
     let site = get(&s.url("/api/v1/sites/1"), Some(&token)).await.json;
@@ -317,10 +320,10 @@ async fn one_client_cannot_pause_a_site_and_a_pause_refuses_no_visitor() {
         serde_json::Value::Null,
         "{site}"
     );
-    // ...clicks blocked on their own evidence (a bot's user agent) from
-    // many networks do: the spend is paused...
+    // ...clicks blocked on their own evidence (a headless browser's user
+    // agent) from many networks do: the spend is paused...
     for i in 0..30 {
-        let r = click(&s, CLICK, &network(100 + i % 15), "curl/8.5").await;
+        let r = click(&s, CLICK, &network(100 + i % 15), HEADLESS).await;
         assert_eq!(r.status, 403);
     }
     assert_eq!(
@@ -916,6 +919,88 @@ async fn absurd_headers_are_stored_bounded_and_scored() {
             "{:?}",
             row[2]
         );
+    }
+    s.stop().await;
+}
+
+/// Declared crawlers (`givt`) from many networks are refused and counted,
+/// but never auto-blocked, never pause the site, never raise `fraud_rate`
+/// and never send `fraud.detected`: a crawler operator's shared addresses
+/// are not an attacker's. A headless browser (`sivt`) from as many networks
+/// does all of those.
+#[tokio::test]
+async fn declared_crawlers_are_refused_but_are_not_fraud() {
+    const GOOGLEBOT: &str =
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    let (_d, s, token) = fresh(|c| c.pause_check_secs = Some(0)).await;
+    subscribe(&s, 1, &["fraud.detected", "site.paused", "ip.blocked"]);
+    signing_enabled(&s).await;
+    let stats = || async {
+        get(&s.url("/api/v1/sites/1/stats"), Some(&token))
+            .await
+            .json["data"]
+            .clone()
+    };
+    let auto_blocks = || async {
+        let list = get(&s.url("/api/v1/sites/1/blocked-ips"), Some(&token))
+            .await
+            .json;
+        list["data"].as_array().unwrap().len()
+    };
+    for i in 0..30 {
+        assert_eq!(
+            click(&s, CLICK, &network(i % 15), GOOGLEBOT).await.status,
+            403
+        );
+    }
+    let st = stats().await;
+    assert_eq!(
+        (
+            &st["blocked_clicks"],
+            &st["givt_clicks"],
+            &st["sivt_clicks"],
+            &st["fraud_rate"]
+        ),
+        (
+            &serde_json::json!(30),
+            &serde_json::json!(30),
+            &serde_json::json!(0),
+            &serde_json::json!(0.0)
+        ),
+        "{st}"
+    );
+    assert_eq!(
+        auto_blocks().await,
+        0,
+        "a declared crawler was auto-blocked"
+    );
+    assert!(outbox_events(&s).is_empty(), "{:?}", outbox_events(&s));
+    let clicks = get(&s.url("/api/v1/sites/1/clicks?limit=1"), Some(&token))
+        .await
+        .json;
+    assert_eq!(clicks["data"][0]["category"], "givt", "{clicks}");
+    for i in 0..30 {
+        assert_eq!(
+            click(&s, CLICK, &network(100 + i % 15), HEADLESS)
+                .await
+                .status,
+            403
+        );
+    }
+    let st = stats().await;
+    assert_eq!(
+        (&st["sivt_clicks"], &st["fraud_rate"]),
+        (&serde_json::json!(30), &serde_json::json!(50.0)),
+        "{st}"
+    );
+    assert_eq!(
+        auto_blocks().await,
+        15,
+        "one auto-block per headless client"
+    );
+    let events = outbox_events(&s);
+    for e in ["fraud.detected", "site.paused", "ip.blocked"] {
+        assert!(events.iter().any(|x| x == e), "{e} missing from {events:?}");
     }
     s.stop().await;
 }

@@ -767,6 +767,20 @@ async fn invented_visitors_cannot_inflate_the_bill() {
         "Googlebot/2.1 (+http://www.google.com/bot.html)",
     )
     .await;
+    // A chat app's link preview and a crawler only the crawler-user-agents
+    // list knows are not people either (givt: never billed).
+    session(
+        "preview".into(),
+        "203.0.113.81".into(),
+        "WhatsApp/2.23.20.0 A",
+    )
+    .await;
+    session(
+        "ruxit".into(),
+        "203.0.113.82".into(),
+        "RuxitSynthetic/1.0 v7329409562 t8581934316185460519 athe94ac249 altpub cvcv=2 smf=0",
+    )
+    .await;
     let today = clickfence_server::storage::rfc3339(clickfence_server::state::now());
     let period = format!("shop={shop}&start={}&end={}", &today[..10], &today[..10]);
     let auth = bearer();
@@ -793,7 +807,7 @@ async fn invented_visitors_cannot_inflate_the_bill() {
         summary.body
     );
     assert_eq!(
-        summary.json["totals"]["sessions"], 2502,
+        summary.json["totals"]["sessions"], 2504,
         "every event is still stored"
     );
     // 510 billed visitors on a shop with no history: a jump, on /metrics.

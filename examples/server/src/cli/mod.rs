@@ -175,6 +175,10 @@ pub struct Cli {
     /// breaker and auto-pause count distinct sources by autonomous system.
     #[arg(long, env = "CLICKFENCE_ASN_DB", global = true)]
     asn_db: Option<PathBuf>,
+    /// Crawler user-agent patterns in the crawler-user-agents JSON format
+    /// (a newer release than the embedded snapshot, or your own).
+    #[arg(long, env = "CLICKFENCE_CRAWLER_LIST", global = true)]
+    crawler_list: Option<PathBuf>,
     /// Tor exit list (one IP or CIDR per line).
     #[arg(long, env = "CLICKFENCE_TOR_LIST", global = true)]
     tor_list: Option<PathBuf>,
@@ -582,6 +586,17 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
             Ok(_) => Ok(Some(db)),
         }
     };
+    let crawler_list = cli
+        .crawler_list
+        .as_ref()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).map_err(|e| setup(p.display(), e))?;
+            let source = format!("{} (--crawler-list)", p.display());
+            clickfence::score::CrawlerList::from_json(&text, &source)
+                .map(Arc::new)
+                .map_err(|e| setup("--crawler-list", e))
+        })
+        .transpose()?;
     let config = ServerConfig {
         trusted_proxies: IpSet::from_strs(&cli.trusted_proxies)
             .map_err(|e| setup("--trusted-proxy", e))?,
@@ -608,6 +623,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         geoip: db(&cli.geoip)?,
         anonymous_ip: db(&cli.anonymous_ip)?,
         asn_db: asn_db(&cli.asn_db)?,
+        crawler_list,
         tor: list(&cli.tor_list)?,
         vpn: list(&cli.vpn_list)?,
         datacenter: list(&cli.datacenter_list)?,

@@ -68,7 +68,13 @@ pub struct Stats {
     pub blocked_clicks: i64,
     /// Flagged clicks.
     pub flagged_clicks: i64,
-    /// Blocked ÷ total, in percent with two decimals.
+    /// General invalid traffic (declared crawlers, HTTP libraries, link
+    /// previews fetched through a click URL): invalid, not fraud. An
+    /// addition to the platform spec.
+    pub givt_clicks: i64,
+    /// Sophisticated invalid traffic: fraud. An addition to the platform spec.
+    pub sivt_clicks: i64,
+    /// Blocked `sivt` clicks ÷ total, in percent with two decimals.
     pub fraud_rate: f64,
 }
 
@@ -557,6 +563,19 @@ pub struct Readiness {
     /// Redis's `maxmemory-policy` when it is not `noeviction` (read at
     /// start): a full Redis then drops rate windows; null otherwise.
     pub redis_maxmemory_policy: Option<String>,
+    /// The crawler user-agent list in use: the core's embedded
+    /// `crawler-user-agents` snapshot (its version and date) or
+    /// `--crawler-list`'s file, and its pattern count.
+    pub crawler_list: CrawlerListInfo,
+}
+
+/// Where a crawler list came from.
+#[derive(Serialize, ToSchema)]
+pub struct CrawlerListInfo {
+    /// e.g. `crawler-user-agents 1.60.0 (npm, 2026-08-10)`.
+    pub source: String,
+    /// How many patterns it holds.
+    pub patterns: u64,
 }
 
 /// The platform API's error answers (401, 402, 403, 404, 422, 429).

@@ -17,11 +17,10 @@ pub const AUTO_BLOCK_REASON: &str = "Auto-blocked due to high fraud score";
 
 /// Records the click and its reactions; returns the click's id.
 pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreError> {
-    // Only a click blocked on its own evidence can start a pause: one
-    // refused only because the signing mode wants a signature cannot.
-    let pause_due = j.assessment.status == ClickStatus::Blocked
-        && i64::from(j.assessment.score) >= ctx.site.block_threshold
-        && pause_check_due(state, ctx);
+    // Only fraud blocked on its own evidence can start a pause: a click
+    // refused only because the signing mode wants a signature cannot, nor
+    // can a declared crawler (givt).
+    let pause_due = is_blocked_fraud(ctx, j) && pause_check_due(state, ctx);
     let mut auto_block = None;
     let click_id = state.write(|tx| {
         resume_if_over(tx, ctx)?;
@@ -33,7 +32,7 @@ pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64
                 tx.consume_ticket(ticket, ctx.now)?;
             }
         }
-        if j.assessment.status == ClickStatus::Blocked {
+        if j.assessment.status == ClickStatus::Blocked && j.assessment.category.is_fraud() {
             emit_fraud(tx, ctx, j, id)?;
         }
         if should_auto_block(ctx, j) {
@@ -69,6 +68,7 @@ fn insert(tx: &Tx<'_>, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreEr
         network: &ctx.source,
         status: j.assessment.status.as_str(),
         classification: j.assessment.classification(),
+        category: j.assessment.category.as_str(),
         score: i64::from(j.assessment.score),
         reasons: &reasons,
         // Cut to the core's caps (the scorer saw them whole: an oversized
@@ -106,11 +106,19 @@ fn emit_fraud(
     tx.emit(ctx.site.account_id, &event, ctx.now).map(drop)
 }
 
-/// A blocked click at or above the block threshold, from a client not yet
-/// blocked, auto-blocks its client (the address, or the IPv6 /64).
+/// A blocked fraud (`sivt`) click at or above the block threshold, from a
+/// client not yet blocked, auto-blocks its client (the address, or the IPv6
+/// /64). A declared crawler (`givt`) is refused, never blocked: its address
+/// is often an operator's shared one.
 fn should_auto_block(ctx: &ClickContext, j: &Judgement) -> bool {
+    is_blocked_fraud(ctx, j) && !j.blocked_ip
+}
+
+/// Blocked as fraud (`sivt`) on its own evidence: at or above the block
+/// threshold, not only for the signing mode.
+fn is_blocked_fraud(ctx: &ClickContext, j: &Judgement) -> bool {
     j.assessment.status == ClickStatus::Blocked
-        && !j.blocked_ip
+        && j.assessment.category.is_fraud()
         && i64::from(j.assessment.score) >= ctx.site.block_threshold
 }
 

@@ -18,6 +18,9 @@ pub struct Click {
     pub status: String,
     /// Heaviest reason code, or clean.
     pub classification: String,
+    /// clean | givt | sivt: the category of invalid traffic (an addition to
+    /// the platform API's click record).
+    pub category: String,
     /// 0–100.
     pub fraud_score: i64,
     /// Reason codes.
@@ -48,6 +51,8 @@ pub struct NewClick<'a> {
     pub status: &'a str,
     /// Heaviest reason code, or clean.
     pub classification: &'a str,
+    /// clean | givt | sivt.
+    pub category: &'a str,
     /// 0–100.
     pub score: i64,
     /// Reason codes.
@@ -77,6 +82,23 @@ pub struct ClickFilter {
     pub until: Option<i64>,
 }
 
+/// A site's clicks by status and category.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClickCounts {
+    /// Every recorded click.
+    pub total: i64,
+    /// Blocked ones.
+    pub blocked: i64,
+    /// Flagged ones.
+    pub flagged: i64,
+    /// General invalid traffic (declared crawlers, libraries).
+    pub givt: i64,
+    /// Sophisticated invalid traffic.
+    pub sivt: i64,
+    /// Blocked `sivt` clicks: what `fraud_rate` counts.
+    pub blocked_sivt: i64,
+}
+
 impl Store {
     /// Clicks of a site, newest first, with ids below `before` (the cursor).
     pub fn clicks(
@@ -88,7 +110,7 @@ impl Store {
     ) -> StoreResult<Vec<Click>> {
         let db = self.db()?;
         let rows = db.query_map(
-"SELECT id, site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, country
+"SELECT id, site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, country, category
              FROM clicks WHERE site_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR id < ?2) AND (CAST(?3 AS TEXT) IS NULL OR status = ?3)
                AND (CAST(?4 AS TEXT) IS NULL OR classification = ?4) AND (CAST(?5 AS TEXT) IS NULL OR ip = ?5)
                AND (CAST(?6 AS BIGINT) IS NULL OR created_at >= ?6) AND (CAST(?7 AS BIGINT) IS NULL OR created_at <= ?7)
@@ -122,20 +144,33 @@ impl Store {
                         referrer: r.get(8)?,
                         created_at: rfc3339(r.get(9)?),
                         country: r.get(10)?,
+                        category: r.get(11)?,
                     })
                 },
             )?;
         Ok(rows)
     }
 
-    /// (total, blocked, flagged) clicks of a site since `since`.
-    pub fn click_counts(&self, site: i64, since: i64) -> StoreResult<(i64, i64, i64)> {
+    /// A site's click counts since `since`.
+    pub fn click_counts(&self, site: i64, since: i64) -> StoreResult<ClickCounts> {
         self.db()?.query_row(
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN status = 'flagged' THEN 1 ELSE 0 END), 0)
+                    COALESCE(SUM(CASE WHEN status = 'flagged' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN category = 'givt' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN category = 'sivt' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN status = 'blocked' AND category = 'sivt' THEN 1 ELSE 0 END), 0)
              FROM clicks WHERE site_id = ?1 AND created_at >= ?2",
             params![site, since],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| {
+                Ok(ClickCounts {
+                    total: r.get(0)?,
+                    blocked: r.get(1)?,
+                    flagged: r.get(2)?,
+                    givt: r.get(3)?,
+                    sivt: r.get(4)?,
+                    blocked_sivt: r.get(5)?,
+                })
+            },
         )
     }
 

@@ -25,7 +25,7 @@ pub use accounts::Account;
 pub(crate) use accounts::{account_from, ACCOUNT_COLUMNS};
 pub use blocks::BlockedIp;
 pub(crate) use blocks::{block_from, BLOCK_COLUMNS};
-pub use clicks::{Click, ClickFilter, NewClick};
+pub use clicks::{Click, ClickCounts, ClickFilter, NewClick};
 pub use config::{BlockChange, ConfigVersions, Shared};
 use db::{Backend, Conn};
 pub use sessions::SessionRecord;

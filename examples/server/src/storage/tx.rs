@@ -242,8 +242,8 @@ params![site, excess], |r| r.get(0))?;
     /// Records a click; returns its id.
     pub fn insert_click(&self, c: &NewClick<'_>) -> StoreResult<i64> {
         self.c().query_row(
-"INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+"INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
 params![
             c.site,
             c.ip,
@@ -256,13 +256,15 @@ params![
             c.at,
             c.network,
             c.country,
+            c.category,
         ],
  |r| r.get(0))
     }
 
     /// A site's clicks since `since`, as the auto-pause rule reads them:
-    /// blocked means blocked with a score of at least `block_threshold`
-    /// (a click refused only for its missing signature does not count).
+    /// blocked means blocked `sivt` with a score of at least
+    /// `block_threshold` (a click refused only for its missing signature,
+    /// or a declared crawler's, does not count).
     pub fn pause_window(
         &self,
         site: i64,
@@ -271,9 +273,9 @@ params![
     ) -> StoreResult<PauseWindow> {
         let count = |r: &Row, i| r.get::<i64>(i).map(|v| v.max(0) as u64);
         self.c().query_row(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' AND fraud_score >= ?3 THEN 1 ELSE 0 END), 0),
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' AND category = 'sivt' AND fraud_score >= ?3 THEN 1 ELSE 0 END), 0),
                     COUNT(DISTINCT network),
-                    COUNT(DISTINCT CASE WHEN status = 'blocked' AND fraud_score >= ?3 THEN network END)
+                    COUNT(DISTINCT CASE WHEN status = 'blocked' AND category = 'sivt' AND fraud_score >= ?3 THEN network END)
              FROM clicks WHERE site_id = ?1 AND created_at >= ?2",
             params![site, since, block_threshold],
             |r| {

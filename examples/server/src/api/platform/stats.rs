@@ -50,6 +50,8 @@ pub async fn stats(
         "total_clicks": stats.total,
         "blocked_clicks": stats.blocked,
         "flagged_clicks": stats.flagged,
+        "givt_clicks": stats.givt,
+        "sivt_clicks": stats.sivt,
         "fraud_rate": stats.fraud_rate,
     }})))
 }
@@ -66,7 +68,12 @@ pub struct SiteStats {
     pub flagged: i64,
     /// Blocked clicks.
     pub blocked: i64,
-    /// The core's fraud rate (percent of clicks blocked).
+    /// General invalid traffic: declared crawlers, libraries (not fraud).
+    pub givt: i64,
+    /// Sophisticated invalid traffic (fraud).
+    pub sivt: i64,
+    /// The core's fraud rate: blocked `sivt` clicks, in percent of all
+    /// (a declared crawler refused is not fraud).
     pub fraud_rate: f64,
 }
 
@@ -78,13 +85,18 @@ impl SiteStats {
         days: i64,
         now: i64,
     ) -> crate::storage::StoreResult<Self> {
-        let (total, blocked, flagged) = store.click_counts(site, now - days * 86_400)?;
+        let c = store.click_counts(site, now - days * 86_400)?;
         Ok(Self {
-            total,
-            valid: total - blocked - flagged,
-            flagged,
-            blocked,
-            fraud_rate: clickfence::score::fraud_rate(total.max(0) as u64, blocked.max(0) as u64),
+            total: c.total,
+            valid: c.total - c.blocked - c.flagged,
+            flagged: c.flagged,
+            blocked: c.blocked,
+            givt: c.givt,
+            sivt: c.sivt,
+            fraud_rate: clickfence::score::fraud_rate(
+                c.total.max(0) as u64,
+                c.blocked_sivt.max(0) as u64,
+            ),
         })
     }
 }

@@ -156,14 +156,18 @@ fn stats_table(site: i64, rows: &[(i64, SiteStats)]) -> Markup {
             caption.visually-hidden { "Clicks by window" }
             thead { tr {
                 th scope="col" { "Window" } th scope="col" { "Total" } th scope="col" { "Valid" }
-                th scope="col" { "Flagged" } th scope="col" { "Blocked" } th scope="col" { "Fraud rate" }
+                th scope="col" { "Flagged" } th scope="col" { "Blocked" }
+                th scope="col" title="General invalid traffic: declared crawlers, libraries, previews (not fraud)" { "Declared bots" }
+                th scope="col" title="Sophisticated invalid traffic: automation, forgeries, replays, floods" { "Fraud" }
+                th scope="col" { "Fraud rate" }
             } }
             tbody {
                 @for (days, s) in rows {
                     tr data-days=(days) {
                         th scope="row" { "Last " (days) @if *days == 1 { " day" } @else { " days" } }
                         td.total { (s.total) } td.valid { (s.valid) } td.flagged { (s.flagged) }
-                        td.blocked { (s.blocked) } td.rate { (words::percent(s.fraud_rate)) }
+                        td.blocked { (s.blocked) } td.givt { (s.givt) } td.sivt { (s.sivt) }
+                        td.rate { (words::percent(s.fraud_rate)) }
                     }
                 }
             }
