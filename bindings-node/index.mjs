@@ -8,6 +8,7 @@ export const {
   AccessPolicy,
   ClickSigner,
   ClickVerifier,
+  CrawlerVerifier,
   ClickfenceError,
   GeoIp,
   IpSet,

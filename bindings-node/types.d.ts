@@ -105,6 +105,8 @@ export interface ClickSignals {
   spy_tools?: Array<{ tool_name: string; detection_method?: string | null }>
   /** The request is a link preview or a prefetch. */
   link_preview?: boolean
+  /** What checking a claimed major crawler concluded (`CrawlerVerifier`). */
+  crawler?: 'verified_bot' | 'impersonator' | 'unverified' 
   honeypot?: boolean
   trap_link?: boolean
   clicks_last_minute?: number
@@ -119,6 +121,16 @@ export interface ClickSignals {
 export interface ScoringRules {
   version: string
   rules: Record<string, number>
+}
+
+/** An answer to a crawler check's question. */
+export type CrawlerAnswer = { names: string[] } | { addresses: string[] } | 'not_found' | 'no_answer'
+
+/** Where a crawler check stands. */
+export interface CrawlerCheckState {
+  operator: string
+  verdict?: 'verified_bot' | 'impersonator' | 'unverified'
+  question?: { ptr: string } | { addresses: string }
 }
 
 /** The scorer's verdict. */
@@ -190,6 +202,8 @@ export type ClickfenceErrorCode =
   | 'invalid_thresholds'
   | 'invalid_signals'
   | 'invalid_crawler_list'
+  | 'invalid_crawler_ranges'
+  | 'invalid_crawler_answers'
   | 'time_out_of_range'
   | 'invalid_argument'
   | 'invalid_body'

@@ -165,6 +165,10 @@ enum clickfence_status
   CLICKFENCE_INVALID_SIGNALS = 502,
   // `invalid_crawler_list`
   CLICKFENCE_INVALID_CRAWLER_LIST = 503,
+  // `invalid_crawler_ranges`
+  CLICKFENCE_INVALID_CRAWLER_RANGES = 504,
+  // `invalid_crawler_answers`
+  CLICKFENCE_INVALID_CRAWLER_ANSWERS = 505,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -315,6 +319,10 @@ typedef struct clickfence_click_signer clickfence_click_signer;
 // Verifies clicks: key ring, mode, breaker, exclusions, report (opaque;
 // thread-safe: share one verifier between threads).
 typedef struct clickfence_click_verifier clickfence_click_verifier;
+
+// Published crawler ranges per operator (opaque). Load them before sharing
+// the handle between threads; checks only read it.
+typedef struct clickfence_crawler_verifier clickfence_crawler_verifier;
 
 // An opened MaxMind DB (opaque; thread-safe). A policy keeps its own
 // reference, so the reader may be freed after building policies.
@@ -746,6 +754,50 @@ clickfence_status clickfence_click_verifier_report_csv(const struct clickfence_c
                                                        uint8_t *buf,
                                                        size_t buf_len,
                                                        size_t *written);
+
+// Makes a verifier with no ranges loaded (every claim goes to DNS).
+//
+// # Safety
+// `out` valid.
+clickfence_status clickfence_crawler_verifier_new(struct clickfence_crawler_verifier **out);
+
+// Frees a verifier; NULL is a no-op.
+//
+// # Safety
+// NULL or a live verifier, freed once.
+void clickfence_crawler_verifier_free(struct clickfence_crawler_verifier *verifier);
+
+// Loads `operator`'s published ranges (`google`, `bing`, ...; Google's and
+// Bing's JSON format). A bad file is `CLICKFENCE_INVALID_CRAWLER_RANGES`
+// and leaves the loaded ranges as they were.
+//
+// # Safety
+// `verifier` live and not used by another thread meanwhile; pointers
+// valid for their lengths.
+clickfence_status clickfence_crawler_verifier_load_ranges(struct clickfence_crawler_verifier *verifier,
+                                                          const uint8_t *operator_,
+                                                          size_t operator_len,
+                                                          const uint8_t *json,
+                                                          size_t json_len);
+
+// Where the check of `ip`'s claim stands after `answers_json` (a JSON
+// array of answers: `{"names": [...]}`, `{"addresses": [...]}`,
+// `"not_found"`, `"no_answer"`; NULL = none yet), as JSON: `null` when the
+// user agent claims no known crawler, `{"operator", "verdict"}`, or
+// `{"operator", "question": {"ptr": ip} | {"addresses": name}}`.
+//
+// # Safety
+// `verifier` live; pointers valid for their lengths.
+clickfence_status clickfence_crawler_verifier_check_json(const struct clickfence_crawler_verifier *verifier,
+                                                         const uint8_t *user_agent,
+                                                         size_t user_agent_len,
+                                                         const uint8_t *ip,
+                                                         size_t ip_len,
+                                                         const uint8_t *answers_json,
+                                                         size_t answers_len,
+                                                         uint8_t *buf,
+                                                         size_t buf_len,
+                                                         size_t *written);
 
 // Opens a MaxMind DB file (path as bytes, no NUL needed).
 //

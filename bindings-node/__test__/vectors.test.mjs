@@ -7,6 +7,7 @@ import {
   AccessPolicy,
   ClickSigner,
   ClickVerifier,
+  CrawlerVerifier,
   GeoIp,
   IpSet,
   RateLimiter,
@@ -303,4 +304,30 @@ test('GeoIP anonymous and ASN lookup vectors', () => {
   const asn = new GeoIp(new URL(all.asn_db, dir).pathname)
   for (const c of all.anonymous) assert.deepEqual({ ...anon.anonymous(c.ip) }, c.flags, c.ip)
   for (const c of all.asn) assert.deepEqual(asn.asn(c.ip) ?? null, c.asn, c.ip)
+})
+
+test('crawler check vectors', () => {
+  const v = load('crawlers.json')
+  const operators = ['google', 'bing', 'apple', 'yandex', 'baidu', 'duckduckgo', 'facebook']
+  const verifier = (files) => {
+    const cv = new CrawlerVerifier()
+    for (const f of files) {
+      const text = readFileSync(new URL(`../../tests/vectors/crawlers/${f}`, import.meta.url), 'utf8')
+      cv.loadRanges(operators.find((o) => f.startsWith(o)), text)
+    }
+    return cv
+  }
+  for (const c of v.scenarios) {
+    assert.deepEqual(verifier(c.ranges).check(c.user_agent, c.ip, c.answers), c.expect, c.name)
+    assert.deepEqual(verifier(c.ranges).check(c.user_agent, c.ip, JSON.stringify(c.answers)), c.expect, c.name)
+  }
+  for (const c of v.errors) {
+    assert.throws(() => verifier(c.ranges).check(c.user_agent, c.ip, c.answers), (e) => e.code === c.code, c.name)
+  }
+  for (const c of v.range_errors) {
+    assert.throws(() => new CrawlerVerifier().loadRanges(c.operator, c.json), (e) => e.code === 'invalid_crawler_ranges' && e.message.includes(c.path))
+  }
+  assert.equal(verifier(['googlebot.json']).rangesDate('google'), '2026-11-30T23:00:17.000000')
+  assert.equal(new CrawlerVerifier().rangesDate('google'), null)
+  assert.throws(() => new CrawlerVerifier().check('Googlebot/2.1', 'not-an-ip'), (e) => typeof e.code === 'string')
 })

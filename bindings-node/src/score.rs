@@ -108,6 +108,63 @@ impl Scorer {
     }
 }
 
+/// Checks clients that claim a major crawler (Googlebot, Bingbot, ...) the
+/// way the operators document: published ranges, else forward-confirmed
+/// reverse DNS. Sans-I/O: `check` returns the lookup it needs; resolve it
+/// (`dns.promises.reverse`, `dns.promises.lookup`) and call again with one
+/// more answer.
+#[napi]
+pub struct CrawlerVerifier(clickfence::score::CrawlerRanges);
+
+#[napi]
+impl CrawlerVerifier {
+    /// No ranges loaded: every claim goes to DNS.
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        Self(clickfence::score::CrawlerRanges::new())
+    }
+
+    /// Loads an operator's published ranges (Google's / Bing's JSON format).
+    #[napi(catch_unwind)]
+    pub fn load_ranges(&mut self, operator: String, json: String) -> Result<()> {
+        self.0.load(&operator, &json).map_err(core)
+    }
+
+    /// The `creationTime` of an operator's loaded ranges.
+    #[napi(catch_unwind)]
+    pub fn ranges_date(&self, operator: String) -> Option<String> {
+        self.0.date(&operator).map(str::to_owned)
+    }
+
+    /// Where the check of `ip`'s claim stands after `answers` (an array, or
+    /// its JSON): `null` when the user agent claims no known crawler, else
+    /// `{ operator, verdict }` or `{ operator, question: { ptr } | { addresses } }`.
+    #[napi(catch_unwind, ts_return_type = "CrawlerCheckState | null")]
+    pub fn check(
+        &self,
+        user_agent: String,
+        ip: String,
+        #[napi(ts_arg_type = "CrawlerAnswer[] | string")] answers: Option<serde_json::Value>,
+    ) -> Result<serde_json::Value> {
+        let ip = clickfence::ip::parse_ip(&ip).map_err(core)?;
+        let text = match answers {
+            None => "[]".to_owned(),
+            Some(serde_json::Value::String(text)) => text,
+            Some(value) => value.to_string(),
+        };
+        let answers = clickfence::score::answers_from_json(&text).map_err(core)?;
+        let state =
+            clickfence::score::check_crawler(&user_agent, ip, &self.0, &answers).map_err(core)?;
+        Ok(serde_json::to_value(state).unwrap_or_default())
+    }
+}
+
+impl Default for CrawlerVerifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Blocked clicks as a percentage of all, two decimals.
 #[napi(catch_unwind)]
 pub fn fraud_rate(total_clicks: f64, blocked_clicks: f64) -> f64 {

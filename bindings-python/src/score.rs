@@ -108,6 +108,62 @@ impl Scorer {
     }
 }
 
+/// Checks clients that claim a major crawler (Googlebot, Bingbot, ...) the
+/// way the operators document: published ranges, else forward-confirmed
+/// reverse DNS. Sans-I/O: `check` returns the lookup it needs; resolve it
+/// and call again with one more answer. Thread-safe.
+#[pyclass(module = "clickfence._clickfence")]
+pub struct CrawlerVerifier(core_score::CrawlerRanges);
+
+#[pymethods]
+impl CrawlerVerifier {
+    #[new]
+    fn new() -> Self {
+        Self(core_score::CrawlerRanges::new())
+    }
+
+    /// Loads an operator's published ranges (Google's / Bing's JSON format).
+    fn load_ranges(&mut self, py: Python<'_>, operator: &str, json: &str) -> PyResult<()> {
+        self.0.load(operator, json).map_err(|e| score_err(py, e))
+    }
+
+    /// The `creationTime` of an operator's loaded ranges.
+    fn ranges_date(&self, operator: &str) -> Option<String> {
+        self.0.date(operator).map(str::to_owned)
+    }
+
+    /// Where the check of `ip`'s claim stands after `answers`: `None` when
+    /// the user agent claims no known crawler, else `{"operator", "verdict"}`
+    /// or `{"operator", "question": {"ptr": ip} | {"addresses": name}}`.
+    #[pyo3(signature = (user_agent, ip, answers=None))]
+    fn check<'py>(
+        &self,
+        py: Python<'py>,
+        user_agent: &str,
+        ip: &str,
+        answers: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let ip = clickfence::ip::parse_ip(ip).map_err(|e| crate::convert::ip_err(py, e))?;
+        let answers = match answers {
+            Some(a) => {
+                let text = if a.is_instance_of::<pyo3::types::PyList>() {
+                    py.import("json")?
+                        .getattr("dumps")?
+                        .call1((a,))?
+                        .extract()?
+                } else {
+                    json_text(py, a, "answers")?
+                };
+                core_score::answers_from_json(&text).map_err(|e| score_err(py, e))?
+            }
+            None => Vec::new(),
+        };
+        let state = core_score::check_crawler(user_agent, ip, &self.0, &answers)
+            .map_err(|e| score_err(py, e))?;
+        to_py(py, &state)
+    }
+}
+
 /// Blocked clicks as a percentage of all, two decimals (the stats endpoint's `fraud_rate`).
 #[pyfunction]
 fn fraud_rate(total_clicks: u64, blocked_clicks: u64) -> f64 {
@@ -117,6 +173,7 @@ fn fraud_rate(total_clicks: u64, blocked_clicks: u64) -> f64 {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Scorer>()?;
     m.add_class::<Assessment>()?;
+    m.add_class::<CrawlerVerifier>()?;
     m.add_function(wrap_pyfunction!(fraud_rate, m)?)?;
     Ok(())
 }

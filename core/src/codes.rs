@@ -57,5 +57,7 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_thresholds",
     "invalid_signals",
     "invalid_crawler_list",
+    "invalid_crawler_ranges",
+    "invalid_crawler_answers",
     "time_out_of_range",
 ];

@@ -9,6 +9,7 @@
 pub mod app_proxy;
 mod buf;
 pub mod click;
+pub mod crawlers;
 pub mod ip;
 pub mod rate;
 pub mod score;

@@ -129,6 +129,10 @@ pub enum clickfence_status {
     ClickfenceInvalidSignals = 502,
     /// `invalid_crawler_list`
     ClickfenceInvalidCrawlerList = 503,
+    /// `invalid_crawler_ranges`
+    ClickfenceInvalidCrawlerRanges = 504,
+    /// `invalid_crawler_answers`
+    ClickfenceInvalidCrawlerAnswers = 505,
 }
 
 // The enum above is the one table of statuses (cbindgen reads it to write the
@@ -199,6 +203,8 @@ impl clickfence_status {
         Self::ClickfenceInvalidThresholds,
         Self::ClickfenceInvalidSignals,
         Self::ClickfenceInvalidCrawlerList,
+        Self::ClickfenceInvalidCrawlerRanges,
+        Self::ClickfenceInvalidCrawlerAnswers,
     ];
 
     /// The snake_case code.

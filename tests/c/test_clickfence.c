@@ -604,6 +604,81 @@ static void test_rate(void) {
   cJSON_Delete(v);
 }
 
+/* ---- verified crawlers ---- */
+
+static clickfence_crawler_verifier *crawler_verifier(const cJSON *files) {
+  static const char *ops[] = {"google", "bing", "apple", "yandex", "baidu", "duckduckgo", "facebook"};
+  clickfence_crawler_verifier *v = NULL;
+  CHECK(clickfence_crawler_verifier_new(&v) == CLICKFENCE_OK, "crawler verifier");
+  const cJSON *f;
+  cJSON_ArrayForEach(f, files) {
+    char path[256];
+    snprintf(path, sizeof path, "crawlers/%s", f->valuestring);
+    char *text = read_file(path, NULL);
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+      if (strncmp(f->valuestring, ops[i], strlen(ops[i])) == 0) {
+        CHECK(clickfence_crawler_verifier_load_ranges(v, S(ops[i]), S(text)) == CLICKFENCE_OK, "ranges %s", path);
+        break;
+      }
+    }
+    free(text);
+  }
+  return v;
+}
+
+static void test_crawlers(void) {
+  cJSON *v = load("crawlers.json");
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "scenarios")) {
+    clickfence_crawler_verifier *cv = crawler_verifier(cJSON_GetObjectItem(c, "ranges"));
+    char *answers = cJSON_PrintUnformatted(cJSON_GetObjectItem(c, "answers"));
+    char out[1024];
+    size_t n = 0;
+    CHECK(clickfence_crawler_verifier_check_json(cv, S(str(c, "user_agent")), S(str(c, "ip")), S(answers),
+                                                 (uint8_t *)out, sizeof out, &n) == CLICKFENCE_OK,
+          "crawler check %s", str(c, "name"));
+    cJSON *got = cJSON_ParseWithLength(out, n);
+    CHECK(got != NULL && cJSON_Compare(got, cJSON_GetObjectItem(c, "expect"), 1), "crawler %s: %.*s", str(c, "name"),
+          (int)n, out);
+    cJSON_Delete(got);
+    free(answers);
+    clickfence_crawler_verifier_free(cv);
+  }
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "errors")) {
+    clickfence_crawler_verifier *cv = crawler_verifier(cJSON_GetObjectItem(c, "ranges"));
+    char out[1024];
+    size_t n = 0;
+    clickfence_status st = clickfence_crawler_verifier_check_json(cv, S(str(c, "user_agent")), S(str(c, "ip")),
+                                                                  S(str(c, "answers")), (uint8_t *)out, sizeof out, &n);
+    CHECK(st == CLICKFENCE_INVALID_CRAWLER_ANSWERS, "crawler error %s: %d", str(c, "name"), (int)st);
+    clickfence_crawler_verifier_free(cv);
+  }
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "range_errors")) {
+    clickfence_crawler_verifier *cv = NULL;
+    clickfence_crawler_verifier_new(&cv);
+    CHECK(clickfence_crawler_verifier_load_ranges(cv, S(str(c, "operator")), S(str(c, "json"))) ==
+              CLICKFENCE_INVALID_CRAWLER_RANGES,
+          "range error %s", str(c, "json"));
+    clickfence_crawler_verifier_free(cv);
+  }
+  /* NULL answers = none yet; a bad address and NULL handles are errors. */
+  clickfence_crawler_verifier *cv = NULL;
+  clickfence_crawler_verifier_new(&cv);
+  char out[256];
+  size_t n = 0;
+  CHECK(clickfence_crawler_verifier_check_json(cv, S("Googlebot/2.1"), S("66.249.66.1"), NULL, 0, (uint8_t *)out,
+                                               sizeof out, &n) == CLICKFENCE_OK &&
+            strncmp(out, "{\"operator\":\"google\",\"question\":{\"ptr\":\"66.249.66.1\"}}", n) == 0,
+        "no answers: %.*s", (int)n, out);
+  CHECK(clickfence_crawler_verifier_check_json(cv, S("Googlebot/2.1"), S("66.249.66"), NULL, 0, (uint8_t *)out,
+                                               sizeof out, &n) != CLICKFENCE_OK,
+        "bad address");
+  CHECK(clickfence_crawler_verifier_load_ranges(NULL, S("google"), S("{}")) == CLICKFENCE_NULL_ARGUMENT, "NULL verifier");
+  clickfence_crawler_verifier_free(cv);
+  clickfence_crawler_verifier_free(NULL);
+  cJSON_Delete(v);
+}
+
 /* ---- scoring ---- */
 
 static void test_score(void) {
@@ -1019,6 +1094,7 @@ int main(int argc, char **argv) {
   test_client_ip();
   test_geoip_lookups();
   test_score();
+  test_crawlers();
   test_threads();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;

@@ -408,5 +408,23 @@ class Scorer:
     def user_agent_category(self, user_agent: str) -> Literal["clean", "givt", "sivt"]:
         """`givt`, `sivt` or `clean`: what the user agent alone says."""
 
+@final
+class CrawlerVerifier:
+    """Checks clients that claim a major crawler (Googlebot, Bingbot, ...) the
+    way the operators document: published ranges, else forward-confirmed
+    reverse DNS. Sans-I/O: `check` returns the lookup it needs; resolve it
+    and call again with one more answer. Thread-safe."""
+    def __new__(cls) -> "CrawlerVerifier": ...
+    def load_ranges(self, operator: str, json: str) -> None:
+        """Loads an operator's published ranges (Google's / Bing's JSON format)."""
+    def ranges_date(self, operator: str) -> Optional[str]:
+        """The `creationTime` of an operator's loaded ranges."""
+    def check(
+        self, user_agent: str, ip: str, answers: Union[list[Any], str, None] = None
+    ) -> Optional[dict[str, Any]]:
+        """Where the check of `ip`'s claim stands after `answers`: `None` when
+        the user agent claims no known crawler, else `{"operator", "verdict"}`
+        or `{"operator", "question": {"ptr": ip} | {"addresses": name}}`."""
+
 def fraud_rate(total_clicks: int, blocked_clicks: int) -> float:
     """Blocked clicks as a percentage of all, two decimals (the stats endpoint's `fraud_rate`)."""

@@ -32,6 +32,22 @@ pub enum ScoreError {
         /// What is wrong.
         message: String,
     },
+    /// A crawler range file is not in Google's and Bing's JSON format, or
+    /// names an operator this does not know.
+    #[error("invalid crawler ranges at {path}: {message}")]
+    InvalidCrawlerRanges {
+        /// Where in the JSON (`prefixes[3]`).
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Answers to a crawler check that are not JSON answers, or more than
+    /// the check asked for.
+    #[error("invalid crawler check answers: {message}")]
+    InvalidCrawlerAnswers {
+        /// What is wrong.
+        message: String,
+    },
     /// The signals JSON does not match `ClickSignals`.
     #[error("invalid click signals at {path}: {message}")]
     InvalidSignals {
@@ -55,6 +71,8 @@ impl ScoreError {
             Self::InvalidThresholds { .. } => "invalid_thresholds",
             Self::InvalidSignals { .. } => "invalid_signals",
             Self::InvalidCrawlerList { .. } => "invalid_crawler_list",
+            Self::InvalidCrawlerRanges { .. } => "invalid_crawler_ranges",
+            Self::InvalidCrawlerAnswers { .. } => "invalid_crawler_answers",
         }
     }
 }

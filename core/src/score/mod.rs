@@ -14,6 +14,7 @@ mod rules;
 mod scorer;
 mod signals;
 mod stats;
+mod verified;
 
 pub use bounds::{bounded, oversized, CLICK_ID_MAX, REFERRER_MAX, USER_AGENT_MAX};
 pub use category::Category;
@@ -35,3 +36,7 @@ pub use scorer::{
 };
 pub use signals::{BotSignal, ClickSignals, SignatureSignal, SpyTool};
 pub use stats::fraud_rate;
+pub use verified::{
+    answers_from_json, check_crawler, claimed_operator, Answer, CheckState, CrawlerCheck,
+    CrawlerRanges, CrawlerVerdict, Operator, Question, Step, OPERATORS,
+};

@@ -78,9 +78,12 @@ rules! {
     MissingSignature = "missing_signature", 15, false, Givt, "The click carries no signature.";
     ExpiredSignature = "expired_signature", 20, false, Givt, "The click signature is genuine but expired.";
     ReplayedSignature = "replayed_signature", 60, false, Sivt, "The click's genuine signature was already used by an earlier click (a replayed ticket).";
+    LinkPreview = "link_preview", 0, false, Givt, "The request is a chat or social app's link preview or a browser's prefetch: not a person's click.";
+    VerifiedCrawler = "verified_crawler", 0, false, Givt, "A major crawler verified by its operator's published ranges or forward-confirmed reverse DNS: a real crawler, never fraud.";
+    UnverifiedCrawler = "unverified_crawler", 0, false, Givt, "The user agent claims a major crawler; its operator's check gave no answer in time (neither believed nor refused).";
+    CrawlerImpersonation = "crawler_impersonation", 70, false, Sivt, "The user agent claims a major crawler (Googlebot, Bingbot, Applebot, ...) from an address its operator does not own.";
     BotUserAgent = "bot_user_agent", 60, false, Givt, "The User-Agent declares a crawler, monitor or HTTP library (isbot's list, the crawler-user-agents list, library tokens).";
     AutomationUserAgent = "automation_user_agent", 60, false, Sivt, "The User-Agent names a headless browser or automation framework (HeadlessChrome, Playwright, Selenium, PhantomJS, ...).";
-    LinkPreview = "link_preview", 0, false, Givt, "The request is a chat or social app's link preview or a browser's prefetch: not a person's click.";
     MissingUserAgent = "missing_user_agent", 25, false, Givt, "The User-Agent is missing or empty.";
     OversizedHeader = "oversized_header", 40, false, Sivt, "The User-Agent or Referer is longer than any browser sends (over 512 or 4,096 bytes).";
     AutomationDetected = "automation_detected", 60, false, Sivt, "The pixel saw automation (points scaled by the strongest signal's confidence).";

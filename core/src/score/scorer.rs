@@ -10,7 +10,7 @@ use super::rules::{
     VELOCITY_MINUTE_LIMIT,
 };
 use super::signals::{ClickSignals, SignatureSignal};
-use super::{Category, ScoreError};
+use super::{Category, CrawlerVerdict, ScoreError};
 
 /// The spec's default `block_threshold`.
 pub const DEFAULT_BLOCK_THRESHOLD: u8 = 70;
@@ -285,22 +285,30 @@ impl Scorer {
             ),
             _ => {}
         }
-        if super::bounds::oversized(
-            s.user_agent.as_ref().and_then(|u| u.as_deref()),
-            s.referrer.as_ref().and_then(|r| r.as_deref()),
-        ) {
-            fire(
-                Rule::OversizedHeader,
-                None,
-                "user agent or referrer longer than any browser sends".into(),
-            );
-        }
         if s.link_preview || kind == Some(AgentKind::LinkPreview) {
             fire(
                 Rule::LinkPreview,
                 None,
                 "link preview or prefetch, not a person's click".into(),
             );
+        }
+        match s.crawler {
+            Some(CrawlerVerdict::VerifiedBot) => fire(
+                Rule::VerifiedCrawler,
+                None,
+                "crawler verified by its operator".into(),
+            ),
+            Some(CrawlerVerdict::Unverified) => fire(
+                Rule::UnverifiedCrawler,
+                None,
+                "claimed crawler: no answer from its operator's check in time".into(),
+            ),
+            Some(CrawlerVerdict::Impersonator) => fire(
+                Rule::CrawlerImpersonation,
+                None,
+                "claims a major crawler from an address its operator does not own".into(),
+            ),
+            None => {}
         }
         // One no browser would send counts as missing.
         match (ua.as_deref(), kind) {
@@ -322,6 +330,16 @@ impl Scorer {
                 "user agent no browser would send".into(),
             ),
             _ => {}
+        }
+        if super::bounds::oversized(
+            s.user_agent.as_ref().and_then(|u| u.as_deref()),
+            s.referrer.as_ref().and_then(|r| r.as_deref()),
+        ) {
+            fire(
+                Rule::OversizedHeader,
+                None,
+                "user agent or referrer longer than any browser sends".into(),
+            );
         }
         if let Some(strongest) = s.bot_signals.iter().max_by_key(|b| b.confidence) {
             let detail = format!(
@@ -432,10 +450,21 @@ fn category_of(reasons: &[Reason], evident: bool) -> Category {
     let declared = reasons.iter().any(|r| {
         matches!(
             Rule::from_code(r.code),
-            Some(Rule::BotUserAgent | Rule::LinkPreview | Rule::MissingUserAgent)
+            Some(
+                Rule::BotUserAgent
+                    | Rule::LinkPreview
+                    | Rule::MissingUserAgent
+                    | Rule::UnverifiedCrawler
+            )
         )
     });
-    if evident && has(Category::Sivt) {
+    // A crawler its operator vouches for is not fraud, however fast.
+    let verified = reasons
+        .iter()
+        .any(|r| r.code == Rule::VerifiedCrawler.code());
+    if verified {
+        Category::Givt
+    } else if evident && has(Category::Sivt) {
         Category::Sivt
     } else if declared || (evident && has(Category::Givt)) {
         Category::Givt

@@ -116,6 +116,10 @@ pub struct ClickSignals {
     /// ([`Fetch::is_preview`](crate::click::Fetch::is_preview)): fires
     /// `link_preview`, as a preview fetcher's own user agent does.
     pub link_preview: bool,
+    /// What checking a claimed major crawler concluded
+    /// ([`CrawlerCheck`](super::CrawlerCheck)): `verified_bot`,
+    /// `impersonator` or `unverified`.
+    pub crawler: Option<super::CrawlerVerdict>,
     /// A honeypot field was filled.
     pub honeypot: bool,
     /// A hidden trap link was followed.

@@ -8,14 +8,16 @@ expired_signature 20, bot_user_agent 60, missing_user_agent 25,
 automation_detected 60 x confidence%, spy_tool 15, honeypot 70, trap_link 70,
 click_velocity_minute 25 (> 5/min), click_velocity_hour 20 (> 30/h),
 repeated_click_id 30, click_id_other_network 40, instant_click 20 (< 500 ms),
-no_referrer 5, replayed_signature 60, automation_user_agent 60, link_preview 0, oversized_header 40 (User-Agent over
+no_referrer 5, replayed_signature 60, automation_user_agent 60, link_preview 0,
+verified_crawler 0, unverified_crawler 0, crawler_impersonation 70, oversized_header 40 (User-Agent over
 512 bytes or Referer over 4,096), click_velocity_network 40 (> 60/h from
 the network, IPv4 /24 or IPv6 /48).
 
 Each case's category (clean / givt / sivt) follows the documented rule: with
 evidence at or above the flag threshold, any sivt reason makes it sivt; else
-a declaration (bot_user_agent, link_preview, missing_user_agent) or givt
-evidence at the threshold makes it givt; else clean. datacenter is givt
+a declaration (bot_user_agent, link_preview, missing_user_agent,
+unverified_crawler) or givt evidence at the threshold makes it givt; else
+clean. A verified crawler is givt whatever else fired. datacenter is givt
 unless the user agent claims a person's browser or is automation.
 
 Run: python3 tests/vectors/gen/score.py > tests/vectors/score.json
@@ -128,6 +130,16 @@ cases = [
     case("a crawler over the velocity limit is sivt", {"user_agent": GOOGLEBOT, "clicks_last_minute": 6},
          85, "blocked", ["bot_user_agent", "click_velocity_minute"], classification="bot_user_agent",
          category="sivt"),
+    case("a verified crawler is givt however fast", {"user_agent": GOOGLEBOT, "crawler": "verified_bot",
+                                                     "clicks_last_minute": 6},
+         85, "blocked", ["verified_crawler", "bot_user_agent", "click_velocity_minute"],
+         classification="bot_user_agent", category="givt"),
+    case("an impersonated Googlebot is sivt", {"user_agent": GOOGLEBOT, "crawler": "impersonator",
+                                               "referrer": "https://g.example/"},
+         100, "blocked", ["crawler_impersonation", "bot_user_agent"], classification="crawler_impersonation",
+         category="sivt"),
+    case("an unverified crawler is neither believed nor refused", {"user_agent": GOOGLEBOT, "crawler": "unverified"},
+         60, "flagged", ["unverified_crawler", "bot_user_agent"], classification="bot_user_agent", category="givt"),
     case("a VPN below the flag threshold is clean", {"ip_vpn": True, "user_agent": CHROME, "referrer": None},
          30, "valid", ["vpn", "no_referrer"], classification="vpn"),
 ]
