@@ -19,6 +19,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 # Shared rate windows are tested against a real Redis (a throwaway
 # redis-server per test run, on a free loopback port).
 command -v redis-server >/dev/null || need+=(redis-server)
+# Verified crawlers are tested against a real DNS server on loopback
+# (dnsmasq-base: the binary, no system service).
+[ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 # The dashboard's browser tests and the screenshot scripts drive Debian's
 # Chromium (headless) through playwright-core from npm.
 command -v chromium >/dev/null || need+=(chromium)

@@ -97,7 +97,7 @@ test('the clicks page pages and filters exactly as the API does, with reasons in
     assert.equal(cells[i][4], c.status);
   });
   assert.ok(cells.some((r) => r[2] === 'DE'), 'countries from CF-IPCountry are shown');
-  assert.ok(cells.some((r) => r[5].includes('The User-Agent matches a known bot or crawler.')), 'reasons in words');
+  assert.ok(cells.some((r) => r[5].includes('The User-Agent declares a crawler, monitor or HTTP library')), 'reasons in words');
 
   await page.getByRole('link', { name: 'Older clicks →' }).click();
   const next = (await api(server, `/api/v1/sites/1/clicks?per_page=50&cursor=${first.meta?.next_cursor ?? first.next_cursor}`, { token: server.token })).json;

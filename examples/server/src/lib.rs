@@ -7,6 +7,7 @@ pub mod auth_failures;
 pub mod blocks;
 pub mod cli;
 pub mod counters;
+pub mod crawler_dns;
 pub mod dashboard;
 pub mod delivery;
 pub mod docs;

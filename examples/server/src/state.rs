@@ -56,6 +56,9 @@ pub struct ServerConfig {
     /// A crawler pattern list (the `crawler-user-agents` JSON format) in
     /// place of the core's embedded snapshot.
     pub crawler_list: Option<Arc<clickfence::score::CrawlerList>>,
+    /// Verification of clients that claim a major crawler (published
+    /// ranges and DNS); `None`: claims are not checked.
+    pub crawler_dns: Option<Arc<crate::crawler_dns::CrawlerDns>>,
     /// Tor exit list.
     pub tor: Option<Arc<IpSet>>,
     /// VPN ranges.

@@ -179,6 +179,24 @@ pub struct Cli {
     /// (a newer release than the embedded snapshot, or your own).
     #[arg(long, env = "CLICKFENCE_CRAWLER_LIST", global = true)]
     crawler_list: Option<PathBuf>,
+    /// Where clients claiming a major crawler are checked by DNS: `system`
+    /// (the system resolver), `off`, or a resolver's address with its port.
+    #[arg(
+        long,
+        env = "CLICKFENCE_CRAWLER_DNS",
+        global = true,
+        default_value = "system"
+    )]
+    crawler_dns: crate::crawler_dns::DnsServers,
+    /// An operator's published crawler ranges, `OPERATOR=PATH` (Google's and
+    /// Bing's JSON format: `google=googlebot.json`); repeatable.
+    #[arg(
+        long,
+        env = "CLICKFENCE_CRAWLER_RANGES",
+        global = true,
+        value_delimiter = ','
+    )]
+    crawler_ranges: Vec<String>,
     /// Tor exit list (one IP or CIDR per line).
     #[arg(long, env = "CLICKFENCE_TOR_LIST", global = true)]
     tor_list: Option<PathBuf>,
@@ -597,6 +615,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
                 .map_err(|e| setup("--crawler-list", e))
         })
         .transpose()?;
+    let crawler_dns = crawler_dns(&cli.crawler_dns, &cli.crawler_ranges)?;
     let config = ServerConfig {
         trusted_proxies: IpSet::from_strs(&cli.trusted_proxies)
             .map_err(|e| setup("--trusted-proxy", e))?,
@@ -624,6 +643,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         anonymous_ip: db(&cli.anonymous_ip)?,
         asn_db: asn_db(&cli.asn_db)?,
         crawler_list,
+        crawler_dns: Some(crawler_dns),
         tor: list(&cli.tor_list)?,
         vpn: list(&cli.vpn_list)?,
         datacenter: list(&cli.datacenter_list)?,
@@ -719,4 +739,38 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// The crawler verification: each `OPERATOR=PATH` range file loaded (a bad
+/// one refused at start, naming it), lookups through `servers`.
+fn crawler_dns(
+    servers: &crate::crawler_dns::DnsServers,
+    ranges: &[String],
+) -> Result<Arc<crate::crawler_dns::CrawlerDns>, CliError> {
+    let mut loaded = clickfence::score::CrawlerRanges::new();
+    for item in ranges {
+        let Some((operator, path)) = item.split_once('=') else {
+            return Err(setup(
+                "--crawler-ranges",
+                format!("'{item}' is not OPERATOR=PATH"),
+            ));
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| setup(path, e))?;
+        loaded
+            .load(operator, &text)
+            .map_err(|e| setup("--crawler-ranges", e))?;
+    }
+    match crate::crawler_dns::CrawlerDns::new(loaded.clone(), servers) {
+        Ok(dns) => Ok(Arc::new(dns)),
+        // A machine without a resolver configuration still serves: claims
+        // the ranges do not decide stay unverified, and the log says why.
+        Err(e) if *servers == crate::crawler_dns::DnsServers::System => {
+            eprintln!("warning: --crawler-dns system: {e}; crawler claims are not looked up");
+            let off = crate::crawler_dns::DnsServers::Off;
+            crate::crawler_dns::CrawlerDns::new(loaded, &off)
+                .map(Arc::new)
+                .map_err(|e| setup("--crawler-dns", e))
+        }
+        Err(e) => Err(setup("--crawler-dns", e)),
+    }
 }

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clickfence::ip::{Granularity, Source};
+use clickfence::score::CrawlerVerdict;
 use serde_json::json;
 use url::Url;
 
@@ -28,6 +29,9 @@ pub struct ClickRequest {
     pub query: HashMap<String, String>,
     /// The URI exactly as received (the signed text).
     pub uri: Uri,
+    /// What checking a claimed major crawler concluded (resolved before
+    /// the pipeline, within its DNS budget).
+    pub crawler: Option<CrawlerVerdict>,
 }
 
 /// One click request, as the later steps need it.
@@ -67,6 +71,8 @@ pub struct ClickContext {
     /// The prefetch marker: `Sec-Purpose`, or the legacy `Purpose`,
     /// `X-Purpose` or `X-Moz`, the first present.
     pub purpose: Option<String>,
+    /// What checking a claimed major crawler concluded.
+    pub crawler: Option<CrawlerVerdict>,
     /// Unix seconds.
     pub now: i64,
 }
@@ -83,6 +89,7 @@ pub fn build(
         site_id,
         query: q,
         uri,
+        crawler,
     } = request;
     let site = match site_id.as_deref().map(str::parse::<i64>) {
         Some(Ok(id)) => state.store.site(id)?,
@@ -134,6 +141,7 @@ pub fn build(
         purpose: ["sec-purpose", "purpose", "x-purpose", "x-moz"]
             .into_iter()
             .find_map(header),
+        crawler: *crawler,
         now: now(),
     }))
 }

@@ -44,6 +44,7 @@ pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreErr
         blocked_ip,
         signature: SignatureSignal::from_outcome(&verdict.outcome),
         link_preview: fetch.is_preview(),
+        crawler: ctx.crawler,
         user_agent: Some(ctx.user_agent.clone()),
         referrer: Some(ctx.referrer.clone()),
         clicks_last_minute: counts.velocity.map(|v| v.last_minute),

@@ -110,12 +110,14 @@ async fn run(
     query: HashMap<String, String>,
     uri: Uri,
 ) -> Response {
+    let crawler = verify_crawler(&state, peer, &headers).await;
     let request = ClickRequest {
         peer,
         headers,
         site_id,
         query,
         uri,
+        crawler,
     };
     let work = tokio::task::spawn_blocking(move || pipeline(&state, &request));
     match work.await {
@@ -132,6 +134,19 @@ async fn run(
         Ok(Err(e)) => internal(&e.to_string()),
         Err(e) => internal(&e.to_string()),
     }
+}
+
+/// The check of a client that claims a major crawler, within its DNS
+/// budget, before the pipeline takes a blocking thread.
+async fn verify_crawler(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Option<clickfence::score::CrawlerVerdict> {
+    let dns = state.config.crawler_dns.as_ref()?;
+    let ua = headers.get(axum::http::header::USER_AGENT)?.to_str().ok()?;
+    let (ip, _) = state.client(peer.ip(), headers);
+    dns.verify(ua, ip).await
 }
 
 /// The whole pipeline for one click.
