@@ -6,8 +6,9 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use clickfence::ip::Granularity;
 use clickfence::score::{Answer, CrawlerCheck, CrawlerRanges, CrawlerVerdict, Question, Step};
@@ -56,9 +57,34 @@ impl std::str::FromStr for DnsServers {
     }
 }
 
+/// How often the range files are checked for a newer version.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
+
+/// An operator's range file, reloaded when it changes.
+#[derive(Debug, Clone)]
+pub struct RangeFile {
+    /// `google`, `bing`, ...
+    pub operator: String,
+    /// Where it is.
+    pub path: PathBuf,
+    modified: Option<SystemTime>,
+}
+
+impl RangeFile {
+    /// The file `path` of `operator`'s ranges.
+    pub fn new(operator: impl Into<String>, path: impl Into<PathBuf>) -> Self {
+        Self {
+            operator: operator.into(),
+            path: path.into(),
+            modified: None,
+        }
+    }
+}
+
 /// The server's crawler verification.
 pub struct CrawlerDns {
-    ranges: CrawlerRanges,
+    ranges: RwLock<CrawlerRanges>,
+    files: Mutex<Vec<RangeFile>>,
     resolver: Option<TokioResolver>,
     cache: Mutex<HashMap<IpAddr, (CrawlerVerdict, Instant)>>,
     quota: Mutex<HashMap<String, (u64, u32)>>,
@@ -94,22 +120,77 @@ impl CrawlerDns {
             }
         };
         Ok(Self {
-            ranges,
+            ranges: RwLock::new(ranges),
+            files: Mutex::new(Vec::new()),
             resolver,
             cache: Mutex::new(HashMap::new()),
             quota: Mutex::new(HashMap::new()),
         })
     }
 
-    /// The loaded ranges (for their dates).
-    pub fn ranges(&self) -> &CrawlerRanges {
-        &self.ranges
+    /// Loads each operator's range file now (an error names the file and
+    /// loads nothing), and keeps them to [`refresh`](Self::refresh).
+    pub fn with_files(self, files: Vec<RangeFile>) -> Result<Self, String> {
+        *self.files.lock().unwrap_or_else(|e| e.into_inner()) = files;
+        match self.refresh() {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
+
+    /// Reloads the range files that changed since they were read. A file
+    /// that no longer reads or parses keeps its operator's last ranges;
+    /// the first such error is returned (and logged by the caller).
+    pub fn refresh(&self) -> Option<String> {
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut first_error = None;
+        for file in files.iter_mut() {
+            let modified = std::fs::metadata(&file.path)
+                .and_then(|m| m.modified())
+                .ok();
+            if modified.is_some() && modified == file.modified {
+                continue;
+            }
+            let loaded = std::fs::read_to_string(&file.path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    let mut ranges = self.ranges.write().unwrap_or_else(|e| e.into_inner());
+                    ranges
+                        .load(&file.operator, &text)
+                        .map_err(|e| e.to_string())
+                });
+            match loaded {
+                Ok(()) => {
+                    file.modified = modified;
+                    // Verdicts reached under the old ranges are forgotten.
+                    self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+                }
+                Err(e) => {
+                    first_error.get_or_insert(format!("{}: {e}", file.path.display()));
+                }
+            }
+        }
+        first_error
+    }
+
+    /// The date of each loaded operator's ranges (`creationTime`).
+    pub fn range_dates(&self) -> Vec<(String, String)> {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let ranges = self.ranges.read().unwrap_or_else(|e| e.into_inner());
+        files
+            .iter()
+            .filter_map(|f| Some((f.operator.clone(), ranges.date(&f.operator)?.to_owned())))
+            .collect()
     }
 
     /// The verdict on `ip`'s claim to be the crawler `user_agent` names;
     /// `None` when it claims none.
     pub async fn verify(&self, user_agent: &str, ip: IpAddr) -> Option<CrawlerVerdict> {
-        let mut step = match CrawlerCheck::start(user_agent, ip, &self.ranges)? {
+        let start = {
+            let ranges = self.ranges.read().unwrap_or_else(|e| e.into_inner());
+            CrawlerCheck::start(user_agent, ip, &ranges)?
+        };
+        let mut step = match start {
             Step::Done(_, verdict) => return Some(verdict),
             lookup => lookup,
         };

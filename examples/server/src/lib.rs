@@ -247,6 +247,15 @@ async fn ready(
     let scorer = state.scorer(70, 40);
     let (source, patterns) = scorer.crawler_list();
     let crawler_list = serde_json::json!({ "source": source, "patterns": patterns });
+    let crawler_ranges: serde_json::Map<String, serde_json::Value> = state
+        .config
+        .crawler_dns
+        .as_ref()
+        .map(|d| d.range_dates())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(op, date)| (op, date.into()))
+        .collect();
     let database = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
         .await
         .unwrap_or(false);
@@ -267,6 +276,7 @@ async fn ready(
             "rate_store": rate_store,
             "redis_maxmemory_policy": eviction,
             "crawler_list": crawler_list,
+            "crawler_ranges": crawler_ranges,
         })),
     )
         .into_response()
@@ -331,7 +341,8 @@ pub async fn serve(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(delivery::run(Arc::clone(&state), stop_rx.clone()));
     let flusher = tokio::spawn(flush_counters(Arc::clone(&state), stop_rx.clone()));
-    let follower = tokio::spawn(fleet::follow(Arc::clone(&state), stop_rx));
+    let follower = tokio::spawn(fleet::follow(Arc::clone(&state), stop_rx.clone()));
+    let ranges = tokio::spawn(refresh_crawler_ranges(Arc::clone(&state), stop_rx));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -340,7 +351,30 @@ pub async fn serve(
     let _ = worker.await;
     let _ = flusher.await;
     let _ = follower.await;
+    let _ = ranges.await;
     result
+}
+
+/// Reloads changed crawler range files every
+/// [`crawler_dns::REFRESH_EVERY`]; a file that stops parsing keeps the
+/// operator's last ranges and is logged.
+async fn refresh_crawler_ranges(
+    state: Arc<AppState>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let Some(dns) = state.config.crawler_dns.clone() else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(crawler_dns::REFRESH_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+        let d = Arc::clone(&dns);
+        if let Ok(Some(error)) = tokio::task::spawn_blocking(move || d.refresh()).await {
+            tracing::warn!(%error, "crawler ranges not reloaded; the last ones stay");
+        }
+    }
 }
 
 /// Writes the report counters every [`counters::FLUSH_EVERY`], and once more

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use clickfence::score::CrawlerRanges;
-use clickfence_server::crawler_dns::{CrawlerDns, DnsServers, LOOKUPS_PER_NETWORK_MINUTE};
+use clickfence_server::crawler_dns::{
+    CrawlerDns, DnsServers, RangeFile, LOOKUPS_PER_NETWORK_MINUTE,
+};
 use common::{call, get, Server};
 use hyper::Method;
 use serde_json::Value;
@@ -208,26 +210,73 @@ async fn a_silent_resolver_costs_a_bounded_wait_and_bounded_queries() {
     s.stop().await;
 }
 
-/// Published ranges decide without DNS; a claim from outside them with
-/// lookups off is unverified.
+/// Published ranges decide without DNS, and a changed file is reloaded;
+/// a broken one keeps the last good ranges.
 #[tokio::test]
-async fn published_ranges_verify_without_dns() {
-    let mut ranges = CrawlerRanges::new();
-    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+async fn published_ranges_verify_without_dns_and_reload_when_changed() {
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("googlebot.json");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/vectors/crawlers/googlebot.json");
-    ranges
-        .load("google", &std::fs::read_to_string(file).unwrap())
-        .unwrap();
-    let (_d, s, token) = start(DnsServers::Off, ranges).await;
-    click(&s, "66.249.64.5").await;
-    assert!(last_click(&s, &token)
+    std::fs::copy(fixture, &file).unwrap();
+    let dns = Arc::new(
+        CrawlerDns::new(CrawlerRanges::new(), &DnsServers::Off)
+            .unwrap()
+            .with_files(vec![RangeFile::new("google", &file)])
+            .unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = Arc::clone(&dns);
+    let (s, token) = Server::start_with(&dir.path().join("db"), |c| c.crawler_dns = Some(d)).await;
+    let token = token.unwrap();
+    let reasons = |ip: &'static str| {
+        let s = &s;
+        let token = &token;
+        async move {
+            click(s, ip).await;
+            last_click(s, token).await.1
+        }
+    };
+    assert!(reasons("66.249.64.5")
         .await
-        .1
         .contains(&"verified_crawler".to_owned()));
-    click(&s, "203.0.113.5").await;
-    assert!(last_click(&s, &token)
+    assert!(reasons("203.0.113.5")
         .await
-        .1
         .contains(&"unverified_crawler".to_owned()));
+    // A newer file: reloaded.
+    let rewrite = |text: &str, secs: u64| {
+        std::fs::write(&file, text).unwrap();
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(secs);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+    };
+    rewrite(
+        r#"{"creationTime": "2026-12-04T00:00:00.000000", "prefixes": [{"ipv4Prefix": "203.0.113.0/24"}]}"#,
+        5,
+    );
+    assert_eq!(dns.refresh(), None);
+    assert!(reasons("203.0.113.6")
+        .await
+        .contains(&"verified_crawler".to_owned()));
+    assert_eq!(
+        dns.range_dates(),
+        vec![("google".to_owned(), "2026-12-04T00:00:00.000000".to_owned())]
+    );
+    let ready = get(&s.url("/readyz"), None).await.json;
+    assert_eq!(
+        ready["crawler_ranges"]["google"], "2026-12-04T00:00:00.000000",
+        "{ready}"
+    );
+    assert_eq!(ready["crawler_list"]["patterns"], 1500, "{ready}");
+    // A broken file: the last ranges stay, and the error names the file.
+    rewrite("{", 10);
+    assert!(dns.refresh().unwrap().contains("googlebot.json"));
+    assert!(reasons("203.0.113.7")
+        .await
+        .contains(&"verified_crawler".to_owned()));
     s.stop().await;
 }

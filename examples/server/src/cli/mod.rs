@@ -742,12 +742,14 @@ async fn shutdown_signal() {
 }
 
 /// The crawler verification: each `OPERATOR=PATH` range file loaded (a bad
-/// one refused at start, naming it), lookups through `servers`.
+/// one refused at start, naming it) and reloaded when it changes, lookups
+/// through `servers`.
 fn crawler_dns(
     servers: &crate::crawler_dns::DnsServers,
     ranges: &[String],
 ) -> Result<Arc<crate::crawler_dns::CrawlerDns>, CliError> {
-    let mut loaded = clickfence::score::CrawlerRanges::new();
+    use crate::crawler_dns::{CrawlerDns, DnsServers, RangeFile};
+    let mut files = Vec::new();
     for item in ranges {
         let Some((operator, path)) = item.split_once('=') else {
             return Err(setup(
@@ -755,22 +757,20 @@ fn crawler_dns(
                 format!("'{item}' is not OPERATOR=PATH"),
             ));
         };
-        let text = std::fs::read_to_string(path).map_err(|e| setup(path, e))?;
-        loaded
-            .load(operator, &text)
-            .map_err(|e| setup("--crawler-ranges", e))?;
+        files.push(RangeFile::new(operator, path));
     }
-    match crate::crawler_dns::CrawlerDns::new(loaded.clone(), servers) {
-        Ok(dns) => Ok(Arc::new(dns)),
+    let empty = clickfence::score::CrawlerRanges::new;
+    let dns = match CrawlerDns::new(empty(), servers) {
+        Ok(dns) => dns,
         // A machine without a resolver configuration still serves: claims
         // the ranges do not decide stay unverified, and the log says why.
-        Err(e) if *servers == crate::crawler_dns::DnsServers::System => {
+        Err(e) if *servers == DnsServers::System => {
             eprintln!("warning: --crawler-dns system: {e}; crawler claims are not looked up");
-            let off = crate::crawler_dns::DnsServers::Off;
-            crate::crawler_dns::CrawlerDns::new(loaded, &off)
-                .map(Arc::new)
-                .map_err(|e| setup("--crawler-dns", e))
+            CrawlerDns::new(empty(), &DnsServers::Off).map_err(|e| setup("--crawler-dns", e))?
         }
-        Err(e) => Err(setup("--crawler-dns", e)),
-    }
+        Err(e) => return Err(setup("--crawler-dns", e)),
+    };
+    dns.with_files(files)
+        .map(Arc::new)
+        .map_err(|e| setup("--crawler-ranges", e))
 }

@@ -567,6 +567,9 @@ pub struct Readiness {
     /// `crawler-user-agents` snapshot (its version and date) or
     /// `--crawler-list`'s file, and its pattern count.
     pub crawler_list: CrawlerListInfo,
+    /// Each loaded operator's published crawler ranges (`--crawler-ranges`)
+    /// and its file's `creationTime`.
+    pub crawler_ranges: std::collections::BTreeMap<String, String>,
 }
 
 /// Where a crawler list came from.
