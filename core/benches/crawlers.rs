@@ -30,6 +30,12 @@ fn crawlers(c: &mut Criterion) {
             b.iter(|| isbot.is_bot(black_box(ua)))
         });
     }
+    let list = CrawlerList::embedded();
+    for (name, ua) in [("chrome", CHROME), ("ahrefs", AHREFS)] {
+        c.bench_function(&format!("crawler_list/is_match/{name}"), |b| {
+            b.iter(|| list.is_match(black_box(ua)))
+        });
+    }
     let json = include_str!("../data/crawler-user-agents.json");
     let mut g = c.benchmark_group("crawler_list");
     g.sample_size(10);

@@ -29,6 +29,7 @@ __all__ = [
     "ClickSigner",
     "ClickVerdict",
     "ClickVerifier",
+    "CrawlerVerifier",
     "GeoIp",
     "IpSet",
     "RateDecision",
@@ -414,7 +415,11 @@ class CrawlerVerifier:
     way the operators document: published ranges, else forward-confirmed
     reverse DNS. Sans-I/O: `check` returns the lookup it needs; resolve it
     and call again with one more answer. Thread-safe."""
-    def __new__(cls) -> "CrawlerVerifier": ...
+    def __new__(cls) -> "CrawlerVerifier":
+        """Checks clients that claim a major crawler (Googlebot, Bingbot, ...) the
+        way the operators document: published ranges, else forward-confirmed
+        reverse DNS. Sans-I/O: `check` returns the lookup it needs; resolve it
+        and call again with one more answer. Thread-safe."""
     def load_ranges(self, operator: str, json: str) -> None:
         """Loads an operator's published ranges (Google's / Bing's JSON format)."""
     def ranges_date(self, operator: str) -> Optional[str]:

@@ -16,9 +16,9 @@
 
 use std::borrow::Cow;
 
-/// Tokens of HTTP libraries, matched anywhere at a word boundary (regex
-/// fragments, lower case): a client that names its library declares it is
-/// not a browser.
+/// Tokens of HTTP libraries, matched anywhere at a word boundary (lower
+/// case, ASCII case-insensitively): a client that names its library
+/// declares it is not a browser.
 #[cfg(feature = "bot-detection")]
 const LIBRARIES: &[&str] = &[
     "curl",
@@ -41,7 +41,7 @@ const LIBRARIES: &[&str] = &[
     "node-fetch",
     "undici",
     "axios",
-    "node\\.js",
+    "node.js",
     "deno/",
     "bun/",
     "scrapy",
@@ -91,7 +91,7 @@ pub(crate) struct BotList {
     #[cfg(feature = "bot-detection")]
     isbot: isbot::Bots,
     #[cfg(feature = "bot-detection")]
-    automation: Option<regex::Regex>,
+    tokens: Tokens,
     #[cfg(feature = "bot-detection")]
     crawlers: std::sync::Arc<super::CrawlerList>,
 }
@@ -101,9 +101,9 @@ impl BotList {
     pub(crate) fn new() -> Self {
         Self {
             #[cfg(feature = "bot-detection")]
-            isbot: isbot_with(LIBRARIES),
+            isbot: isbot::Bots::default(),
             #[cfg(feature = "bot-detection")]
-            automation: anywhere(AUTOMATION),
+            tokens: Tokens::new(),
             #[cfg(feature = "bot-detection")]
             crawlers: super::CrawlerList::embedded(),
         }
@@ -123,28 +123,23 @@ impl BotList {
     }
 
     /// What the (visible) user agent is, or `None` for a browser.
+    #[cfg(feature = "bot-detection")]
     pub(crate) fn kind(&self, ua: &str) -> Option<AgentKind> {
-        if crate::click::is_preview_agent(ua) {
+        let found = self.tokens.scan(ua);
+        if found.preview {
             return Some(AgentKind::LinkPreview);
         }
-        self.listed(ua)
-    }
-
-    #[cfg(feature = "bot-detection")]
-    fn listed(&self, ua: &str) -> Option<AgentKind> {
         let crawler = self.crawlers.classify(ua);
-        if self.automation.as_ref().is_some_and(|a| a.is_match(ua))
-            || crawler.as_ref().is_some_and(|c| c.is_automation())
-        {
+        if found.automation || crawler.as_ref().is_some_and(|c| c.is_automation()) {
             return Some(AgentKind::Automation);
         }
-        (crawler.is_some() || self.isbot.is_bot(ua)).then_some(AgentKind::Declared)
+        (found.library || crawler.is_some() || self.isbot.is_bot(ua)).then_some(AgentKind::Declared)
     }
 
     /// Without the `bot-detection` feature only link previews are known.
     #[cfg(not(feature = "bot-detection"))]
-    fn listed(&self, _ua: &str) -> Option<AgentKind> {
-        None
+    pub(crate) fn kind(&self, ua: &str) -> Option<AgentKind> {
+        crate::click::is_preview_agent(ua).then_some(AgentKind::LinkPreview)
     }
 
     /// Whether `ua` is any kind of bot.
@@ -153,35 +148,70 @@ impl BotList {
     }
 }
 
-/// isbot's list plus `tokens` anywhere at a word boundary.
+/// Link-preview, automation and library tokens in one Aho-Corasick pass,
+/// ASCII case-insensitively: preview tokens anywhere in the first 1,024
+/// bytes (as [`is_preview_agent`](crate::click::is_preview_agent) reads
+/// them), the others at the start of a word (the byte before is not an
+/// ASCII letter or digit).
 #[cfg(feature = "bot-detection")]
-fn isbot_with(tokens: &[&str]) -> isbot::Bots {
-    let mut bots = isbot::Bots::default();
-    let fragments: Vec<String> = tokens.iter().map(|t| at_word(t)).collect();
-    let refs: Vec<&str> = fragments.iter().map(String::as_str).collect();
-    bots.append(&refs);
-    bots
+struct Tokens {
+    ac: Option<aho_corasick::AhoCorasick>,
+    /// Per pattern: what it says.
+    kinds: Vec<AgentKind>,
 }
 
-/// One case-insensitive regex for `tokens` anywhere at a word boundary.
-/// The tokens are constants tested to compile (`None` would match nothing).
+/// What a scan found.
 #[cfg(feature = "bot-detection")]
-fn anywhere(tokens: &[&str]) -> Option<regex::Regex> {
-    let alternation: Vec<String> = tokens.iter().map(|t| at_word(t)).collect();
-    regex::RegexBuilder::new(&alternation.join("|"))
-        .case_insensitive(true)
-        .build()
-        .ok()
+#[derive(Debug, Default)]
+struct Found {
+    preview: bool,
+    automation: bool,
+    library: bool,
 }
 
 #[cfg(feature = "bot-detection")]
-fn at_word(token: &str) -> String {
-    format!("(?:^|[^a-z0-9]){token}")
+impl Tokens {
+    /// The tokens are constants tested to work (`None` would find nothing).
+    fn new() -> Self {
+        let lists = [
+            (crate::click::PREVIEW_AGENT_TOKENS, AgentKind::LinkPreview),
+            (AUTOMATION, AgentKind::Automation),
+            (LIBRARIES, AgentKind::Declared),
+        ];
+        let patterns: Vec<&str> = lists.iter().flat_map(|(l, _)| l.iter().copied()).collect();
+        let kinds = lists
+            .iter()
+            .flat_map(|(l, k)| std::iter::repeat_n(*k, l.len()))
+            .collect();
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(patterns)
+            .ok();
+        Self { ac, kinds }
+    }
+
+    fn scan(&self, text: &str) -> Found {
+        let mut found = Found::default();
+        let Some(ac) = &self.ac else { return found };
+        let bytes = text.as_bytes();
+        for m in ac.find_overlapping_iter(text) {
+            let at_word = m.start() == 0 || !bytes[m.start() - 1].is_ascii_alphanumeric();
+            match self.kinds.get(m.pattern().as_usize()) {
+                Some(AgentKind::LinkPreview) if m.end() <= 1024 => found.preview = true,
+                Some(AgentKind::Automation) if at_word => found.automation = true,
+                Some(AgentKind::Declared) if at_word => found.library = true,
+                _ => {}
+            }
+        }
+        found
+    }
 }
 
 /// The user agent without invisible or control characters, trimmed.
 pub(crate) fn visible(ua: &str) -> Cow<'_, str> {
-    if ua.chars().all(|c| !is_invisible(c)) {
+    // Nearly every user agent is printable ASCII: one byte test each.
+    if ua.bytes().all(|b| (0x20..0x7f).contains(&b)) || ua.chars().all(|c| !is_invisible(c)) {
         return Cow::Borrowed(ua.trim());
     }
     Cow::Owned(

@@ -86,6 +86,7 @@ pub struct CrawlerList {
     /// Per pattern: the index in `browsers` of its browser exception.
     exception: Vec<Option<usize>>,
     browsers: Vec<Option<regex::Regex>>,
+    prefilter: super::prefilter::Prefilter,
     source: String,
 }
 
@@ -125,6 +126,10 @@ impl CrawlerList {
             .size_limit(SIZE_LIMIT)
             .build()
             .map_err(|err| invalid(".".into(), err.to_string()))?;
+        let prefilter = super::prefilter::Prefilter::new(
+            entries.iter().map(|e| e.pattern.as_str()),
+            SIZE_LIMIT,
+        );
         let browsers = browser_exceptions();
         let exception = entries
             .iter()
@@ -139,6 +144,7 @@ impl CrawlerList {
             tags: entries.into_iter().map(|e| e.tags).collect(),
             exception,
             browsers,
+            prefilter,
             source: source.to_owned(),
         })
     }
@@ -149,20 +155,22 @@ impl CrawlerList {
             tags: Vec::new(),
             exception: Vec::new(),
             browsers: Vec::new(),
+            prefilter: super::prefilter::Prefilter::new([], SIZE_LIMIT),
             source: String::new(),
         }
     }
 
     /// Whether `ua` matches a pattern (browser exceptions applied).
     pub fn is_match(&self, ua: &str) -> bool {
-        // Nearly every user agent matches nothing: one pass decides.
-        self.set.is_match(ua) && self.classify(ua).is_some()
+        self.classify(ua).is_some()
     }
 
     /// What `ua` matches, or `None`: the matched patterns' tags, without
     /// patterns whose browser exception matches too.
     pub fn classify(&self, ua: &str) -> Option<CrawlerMatch<'_>> {
-        if !self.set.is_match(ua) {
+        // Nearly every user agent is a browser that matches nothing: the
+        // literal pass proves that without the whole set.
+        if !self.prefilter.may_match(ua) {
             return None;
         }
         let mut tags: Vec<&str> = Vec::new();
@@ -189,6 +197,12 @@ impl CrawlerList {
     /// (empty when it matches none).
     pub fn tags(&self, ua: &str) -> Vec<&str> {
         self.classify(ua).map(|m| m.tags).unwrap_or_default()
+    }
+
+    /// How many patterns have no literal the prefilter can use, and are
+    /// matched on every user agent.
+    pub fn unfiltered(&self) -> usize {
+        self.prefilter.unfiltered()
     }
 
     /// How many patterns the list holds.
@@ -273,5 +287,31 @@ mod tests {
             .classify("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36")
             .unwrap();
         assert!(headless.is_automation(), "{headless:?}");
+    }
+
+    #[test]
+    fn the_prefilter_never_hides_a_match() {
+        let list = CrawlerList::embedded();
+        let corpus: serde_json::Value =
+            serde_json::from_str(include_str!("../../../tests/vectors/user-agents.json")).unwrap();
+        let mut checked = 0;
+        for key in ["browsers", "current_browsers", "bots", "crawlers"] {
+            for ua in corpus[key].as_array().unwrap() {
+                let ua = ua.as_str().unwrap();
+                if list.set.is_match(ua) {
+                    assert!(list.prefilter.may_match(ua), "{ua}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 500);
+        assert!(
+            list.unfiltered() < 100,
+            "{} patterns unfiltered",
+            list.unfiltered()
+        );
+        assert!(!list.prefilter.may_match(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+        ));
     }
 }

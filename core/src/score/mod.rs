@@ -10,6 +10,8 @@ mod category;
 mod crawlers;
 mod error;
 mod pause;
+#[cfg(feature = "bot-detection")]
+mod prefilter;
 mod rules;
 mod scorer;
 mod signals;
