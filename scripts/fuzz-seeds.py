@@ -79,6 +79,19 @@ put("rate_window", bytes(range(0, 60)))
 proxy = json.loads((vectors / "app_proxy.json").read_text())
 for c in proxy["cases"]:
     put("app_proxy_verify", c["query"])
+crawlers = json.loads((vectors / "crawlers.json").read_text())
+for c in crawlers["scenarios"]:
+    put("crawlers", json.dumps(c["answers"]))
+    put("crawlers", c["user_agent"])
+for c in crawlers["errors"]:
+    put("crawlers", c["answers"])
+for f in (vectors / "crawlers").glob("*.json"):
+    put("crawlers", f.read_text())
+put("crawlers", '[{"pattern": "Googlebot\\/", "tags": ["search-engine"]}]')
+ua = json.loads((vectors / "user-agents.json").read_text())
+for key in ["bots", "crawlers"]:
+    for u in ua[key][:40]:
+        put("crawlers", u)
 for db in list((vectors / "geoip").glob("*.mmdb")) + list((root / "target" / "maxmind-test-data").rglob("*.mmdb")):
     if db.stat().st_size < 200_000:
         put("geoip", db.read_bytes())
