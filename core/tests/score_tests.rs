@@ -329,3 +329,17 @@ fn disguised_and_implausible_user_agents_are_not_browsers() {
         0
     );
 }
+
+#[test]
+fn other_thresholds_share_the_compiled_lists() {
+    let base = default_scorer();
+    let strict = base.with_thresholds(Thresholds::new(50, 20).unwrap());
+    let s = ClickSignals {
+        ip_vpn: true,
+        ..Default::default()
+    };
+    assert_eq!(base.score(&s).status.as_str(), "valid");
+    assert_eq!(strict.score(&s).status.as_str(), "flagged");
+    assert_eq!(strict.crawler_list(), base.crawler_list());
+    assert!(strict.is_bot_user_agent("Mozilla/5.0 (compatible; GoogleOther)"));
+}

@@ -84,14 +84,15 @@ pub(crate) enum AgentKind {
     Declared,
 }
 
-/// The known-bot lists: isbot's patterns, the `crawler-user-agents` list
+/// The known-bot lists (compiled once; clones share them): isbot's patterns, the `crawler-user-agents` list
 /// and the [`LIBRARIES`] and [`AUTOMATION`] tokens (the `bot-detection`
 /// feature). Link previews are recognised in every build.
+#[derive(Clone)]
 pub(crate) struct BotList {
     #[cfg(feature = "bot-detection")]
-    isbot: isbot::Bots,
+    isbot: std::sync::Arc<isbot::Bots>,
     #[cfg(feature = "bot-detection")]
-    tokens: Tokens,
+    tokens: std::sync::Arc<Tokens>,
     #[cfg(feature = "bot-detection")]
     crawlers: std::sync::Arc<super::CrawlerList>,
 }
@@ -101,9 +102,9 @@ impl BotList {
     pub(crate) fn new() -> Self {
         Self {
             #[cfg(feature = "bot-detection")]
-            isbot: isbot::Bots::default(),
+            isbot: std::sync::Arc::new(isbot::Bots::default()),
             #[cfg(feature = "bot-detection")]
-            tokens: Tokens::new(),
+            tokens: std::sync::Arc::new(Tokens::new()),
             #[cfg(feature = "bot-detection")]
             crawlers: super::CrawlerList::embedded(),
         }

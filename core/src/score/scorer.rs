@@ -171,6 +171,18 @@ impl Scorer {
         }
     }
 
+    /// The same rules and compiled bot lists with other thresholds: cheap,
+    /// the lists are shared (a server with a scorer per site's thresholds
+    /// compiles them once).
+    pub fn with_thresholds(&self, thresholds: Thresholds) -> Self {
+        Self {
+            rules: self.rules.clone(),
+            version: Arc::clone(&self.version),
+            thresholds,
+            bots: self.bots.clone(),
+        }
+    }
+
     /// The thresholds.
     pub fn thresholds(&self) -> Thresholds {
         self.thresholds

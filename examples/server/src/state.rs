@@ -145,6 +145,9 @@ pub struct AppState {
     /// not started), for `/readyz`.
     pub worker_beat: std::sync::atomic::AtomicI64,
     scorers: Mutex<HashMap<(u8, u8), Arc<Scorer>>>,
+    /// The default rules with the configured crawler list, compiled once;
+    /// each threshold pair's scorer shares its lists.
+    base_scorer: Scorer,
 }
 
 /// The peers `--trust-cf-headers` believes CF-* headers from: loopback and
@@ -297,6 +300,7 @@ impl AppState {
                 std::mem::take(&mut config.cloudflare)
             },
         };
+        let base_scorer = base_scorer(config.crawler_list.as_ref());
         let saved = store.click_signing()?;
         let seen = store.config_versions()?;
         let store_instance = store.instance().to_owned();
@@ -334,6 +338,7 @@ impl AppState {
             instance: store_instance,
             worker_beat: std::sync::atomic::AtomicI64::new(0),
             scorers: Mutex::new(HashMap::new()),
+            base_scorer,
         };
         state.metrics.eviction_possible(eviction_possible);
         crate::fleet::reload_shops(&state)?;
@@ -441,24 +446,24 @@ impl AppState {
 
     /// The scorer for a site's thresholds, compiled once per threshold pair.
     pub fn scorer(&self, block: i64, flag: i64) -> Arc<Scorer> {
-        // One scorer per threshold pair: the crawler list compiles once each.
+        // One scorer per threshold pair, all sharing the compiled lists.
         let t = Thresholds::new(block, flag).unwrap_or_default();
         let key = (t.block_threshold, t.flag_threshold);
         let mut scorers = self.scorers.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(
             scorers
                 .entry(key)
-                .or_insert_with(|| Arc::new(self.new_scorer(t))),
+                .or_insert_with(|| Arc::new(self.base_scorer.with_thresholds(t))),
         )
     }
+}
 
-    /// A scorer with the default rules, `t` and the configured crawler list.
-    fn new_scorer(&self, t: Thresholds) -> Scorer {
-        let scorer = Scorer::new(ScoringRules::default(), t);
-        match &self.config.crawler_list {
-            Some(list) => scorer.with_crawler_list(Arc::clone(list)),
-            None => scorer,
-        }
+/// The default rules with `crawler_list` in place of the embedded one.
+fn base_scorer(crawler_list: Option<&Arc<clickfence::score::CrawlerList>>) -> Scorer {
+    let scorer = Scorer::new(ScoringRules::default(), Thresholds::default());
+    match crawler_list {
+        Some(list) => scorer.with_crawler_list(Arc::clone(list)),
+        None => scorer,
     }
 }
 
