@@ -193,6 +193,7 @@ export type ClickfenceErrorCode =
   | 'geoip_open_failed'
   | 'geoip_lookup_failed'
   | 'wrong_database_type'
+  | 'invalid_ranges'
   | 'invalid_quota'
   | 'cost_exceeds_limit'
   | 'rate_key_too_long'

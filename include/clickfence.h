@@ -147,6 +147,8 @@ enum clickfence_status
   CLICKFENCE_GEOIP_LOOKUP_FAILED = 308,
   // `wrong_database_type`
   CLICKFENCE_WRONG_DATABASE_TYPE = 309,
+  // `invalid_ranges`
+  CLICKFENCE_INVALID_RANGES = 310,
   // `invalid_quota`
   CLICKFENCE_INVALID_QUOTA = 400,
   // `cost_exceeds_limit`
@@ -854,6 +856,30 @@ clickfence_status clickfence_geoip_asn(const struct clickfence_geoip *geoip,
 clickfence_status clickfence_ip_set_from_lines(const uint8_t *lines,
                                                size_t len,
                                                struct clickfence_ip_set **out);
+
+// Loads a published range file in its publisher's format (`format`:
+// `aws`, `google-cloud`, `azure`, `oracle`, `digitalocean`, `tor-exits`,
+// `spamhaus-drop`). A bad entry or an unknown format is
+// `CLICKFENCE_INVALID_RANGES`, its message naming the entry. The file's
+// own date: `clickfence_ip_set_date`.
+//
+// # Safety
+// Pointers valid for their lengths; `out` valid.
+clickfence_status clickfence_ip_set_from_published(const uint8_t *format,
+                                                   size_t format_len,
+                                                   const uint8_t *file,
+                                                   size_t file_len,
+                                                   struct clickfence_ip_set **out);
+
+// Writes the date a published file gave itself (`clickfence_ip_set_from_published`);
+// an empty string when it gave none or the set is not from such a file.
+//
+// # Safety
+// `set` live; `buf` valid for `buf_len` bytes; `written` valid.
+clickfence_status clickfence_ip_set_date(const struct clickfence_ip_set *set,
+                                         uint8_t *buf,
+                                         size_t buf_len,
+                                         size_t *written);
 
 // Frees a set; NULL is a no-op.
 //

@@ -331,3 +331,18 @@ test('crawler check vectors', () => {
   assert.equal(new CrawlerVerifier().rangesDate('google'), null)
   assert.throws(() => new CrawlerVerifier().check('Googlebot/2.1', 'not-an-ip'), (e) => typeof e.code === 'string')
 })
+
+test('published range files', () => {
+  const v = load('ranges.json')
+  for (const f of v.files) {
+    const s = IpSet.fromPublished(f.format, readFileSync(new URL(`ranges/${f.file}`, dir), 'utf8'))
+    assert.equal(s.date, f.date, f.file)
+    for (const ip of f.inside) assert.equal(s.has(ip), true, `${ip} in ${f.file}`)
+    for (const ip of f.outside) assert.equal(s.has(ip), false, `${ip} not in ${f.file}`)
+  }
+  for (const e of v.errors) {
+    assert.throws(() => IpSet.fromPublished(e.format, e.text), (err) => err.code === 'invalid_ranges' && err.message.includes(e.path), e.path)
+  }
+  assert.throws(() => IpSet.fromPublished('gcp', '{}'), (err) => err.code === 'invalid_ranges')
+  assert.equal(new IpSet(['192.0.2.1']).date, null)
+})

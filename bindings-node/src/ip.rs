@@ -98,7 +98,7 @@ impl GeoIp {
 
 /// An immutable set of addresses and CIDRs.
 #[napi]
-pub struct IpSet(Arc<clickfence::IpSet>);
+pub struct IpSet(Arc<clickfence::IpSet>, Option<String>);
 
 #[napi]
 impl IpSet {
@@ -106,7 +106,7 @@ impl IpSet {
     #[napi(constructor, catch_unwind)]
     pub fn new(items: Option<Vec<String>>) -> Result<Self> {
         clickfence::IpSet::from_strs(items.unwrap_or_default())
-            .map(|s| Self(Arc::new(s)))
+            .map(|s| Self(Arc::new(s), None))
             .map_err(core)
     }
 
@@ -114,8 +114,24 @@ impl IpSet {
     #[napi(factory, catch_unwind)]
     pub fn from_lines(text: String) -> Result<Self> {
         clickfence::IpSet::from_lines(&text)
-            .map(|s| Self(Arc::new(s)))
+            .map(|s| Self(Arc::new(s), None))
             .map_err(core)
+    }
+
+    /// Loads a published range file in its publisher's format (`aws`,
+    /// `google-cloud`, `azure`, `oracle`, `digitalocean`, `tor-exits`,
+    /// `spamhaus-drop`); `date` is the date the file gives itself. Throws
+    /// `invalid_ranges` naming a bad entry.
+    #[napi(factory, catch_unwind)]
+    pub fn from_published(format: String, text: String) -> Result<Self> {
+        let r = core_ip::PublishedRanges::parse_named(&format, &text).map_err(core)?;
+        Ok(Self(Arc::new(r.set), r.date))
+    }
+
+    /// The date a published file gave itself (`fromPublished`), else null.
+    #[napi(getter)]
+    pub fn date(&self) -> Option<String> {
+        self.1.clone()
     }
 
     /// Whether `ip` is in the set.

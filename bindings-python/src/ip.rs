@@ -55,7 +55,7 @@ impl GeoIp {
 
 /// An immutable set of addresses and CIDRs. `ip in ipset`.
 #[pyclass(frozen, module = "clickfence._clickfence")]
-pub struct IpSet(Arc<clickfence::IpSet>);
+pub struct IpSet(Arc<clickfence::IpSet>, Option<String>);
 
 #[pymethods]
 impl IpSet {
@@ -74,7 +74,7 @@ impl IpSet {
             }
         }
         clickfence::IpSet::from_strs(list)
-            .map(|s| Self(Arc::new(s)))
+            .map(|s| Self(Arc::new(s), None))
             .map_err(|e| ip_err(py, e))
     }
 
@@ -82,8 +82,24 @@ impl IpSet {
     #[staticmethod]
     fn from_lines(py: Python<'_>, text: &str) -> PyResult<Self> {
         clickfence::IpSet::from_lines(text)
-            .map(|s| Self(Arc::new(s)))
+            .map(|s| Self(Arc::new(s), None))
             .map_err(|e| ip_err(py, e))
+    }
+
+    /// Loads a published range file in its publisher's format (`aws`,
+    /// `google-cloud`, `azure`, `oracle`, `digitalocean`, `tor-exits`,
+    /// `spamhaus-drop`); `date` is the date the file gives itself. Raises
+    /// `IpAccessError` (`invalid_ranges`) naming a bad entry.
+    #[staticmethod]
+    fn from_published(py: Python<'_>, format: &str, text: &str) -> PyResult<Self> {
+        let r = core_ip::PublishedRanges::parse_named(format, text).map_err(|e| ip_err(py, e))?;
+        Ok(Self(Arc::new(r.set), r.date))
+    }
+
+    /// The date a published file gave itself (`from_published`), else `None`.
+    #[getter]
+    fn date(&self) -> Option<String> {
+        self.1.clone()
     }
 
     fn __contains__(&self, py: Python<'_>, ip: &str) -> PyResult<bool> {

@@ -14,7 +14,7 @@ use crate::webhook::clickfence_bytes;
 pub struct clickfence_geoip(Arc<GeoIp>);
 
 /// A compiled set of addresses and CIDRs (opaque; thread-safe).
-pub struct clickfence_ip_set(Arc<IpSet>);
+pub struct clickfence_ip_set(Arc<IpSet>, Option<String>);
 
 /// A compiled IP access policy (opaque; thread-safe).
 pub struct clickfence_access_policy(AccessPolicy);
@@ -249,7 +249,56 @@ pub unsafe extern "C" fn clickfence_ip_set_from_lines(
         let lines = tri!(unsafe { text(lines, len, "lines") });
         let set = tri!(IpSet::from_lines(lines).map_err(core_error));
         // SAFETY: pointers and lengths are valid per this function's contract.
-        unsafe { new_handle(out, clickfence_ip_set(Arc::new(set))) }
+        unsafe { new_handle(out, clickfence_ip_set(Arc::new(set), None)) }
+    })
+}
+
+/// Loads a published range file in its publisher's format (`format`:
+/// `aws`, `google-cloud`, `azure`, `oracle`, `digitalocean`, `tor-exits`,
+/// `spamhaus-drop`). A bad entry or an unknown format is
+/// `CLICKFENCE_INVALID_RANGES`, its message naming the entry. The file's
+/// own date: `clickfence_ip_set_date`.
+///
+/// # Safety
+/// Pointers valid for their lengths; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_ip_set_from_published(
+    format: *const u8,
+    format_len: usize,
+    file: *const u8,
+    file_len: usize,
+    out: *mut *mut clickfence_ip_set,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let format = tri!(unsafe { text(format, format_len, "format") });
+        // SAFETY: caller contract.
+        let file = tri!(unsafe { text(file, file_len, "file") });
+        let r =
+            tri!(clickfence::ip::PublishedRanges::parse_named(format, file).map_err(core_error));
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { new_handle(out, clickfence_ip_set(Arc::new(r.set), r.date)) }
+    })
+}
+
+/// Writes the date a published file gave itself (`clickfence_ip_set_from_published`);
+/// an empty string when it gave none or the set is not from such a file.
+///
+/// # Safety
+/// `set` live; `buf` valid for `buf_len` bytes; `written` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_ip_set_date(
+    set: *const clickfence_ip_set,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let s = tri!(unsafe { handle(set, "set") });
+        let date = s.1.as_deref().unwrap_or("");
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { write_str(date.as_bytes(), buf, buf_len, written) }
     })
 }
 

@@ -111,6 +111,8 @@ pub enum clickfence_status {
     ClickfenceGeoipLookupFailed = 308,
     /// `wrong_database_type`
     ClickfenceWrongDatabaseType = 309,
+    /// `invalid_ranges`
+    ClickfenceInvalidRanges = 310,
     /// `invalid_quota`
     ClickfenceInvalidQuota = 400,
     /// `cost_exceeds_limit`
@@ -194,6 +196,7 @@ impl clickfence_status {
         Self::ClickfenceGeoipOpenFailed,
         Self::ClickfenceGeoipLookupFailed,
         Self::ClickfenceWrongDatabaseType,
+        Self::ClickfenceInvalidRanges,
         Self::ClickfenceInvalidQuota,
         Self::ClickfenceCostExceedsLimit,
         Self::ClickfenceRateKeyTooLong,

@@ -604,6 +604,52 @@ static void test_rate(void) {
   cJSON_Delete(v);
 }
 
+/* ---- published range files ---- */
+
+static void test_published_ranges(void) {
+  cJSON *v = load("ranges.json");
+  const cJSON *f;
+  cJSON_ArrayForEach(f, cJSON_GetObjectItem(v, "files")) {
+    char path[256];
+    snprintf(path, sizeof path, "ranges/%s", str(f, "file"));
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    clickfence_ip_set *set = NULL;
+    CHECK(clickfence_ip_set_from_published(S(str(f, "format")), (const uint8_t *)text, len, &set) == CLICKFENCE_OK,
+          "published %s", path);
+    const cJSON *ip;
+    cJSON_ArrayForEach(ip, cJSON_GetObjectItem(f, "inside")) {
+      bool in = false;
+      CHECK(clickfence_ip_set_contains(set, S(ip->valuestring), &in) == CLICKFENCE_OK && in, "%s in %s",
+            ip->valuestring, path);
+    }
+    cJSON_ArrayForEach(ip, cJSON_GetObjectItem(f, "outside")) {
+      bool in = true;
+      CHECK(clickfence_ip_set_contains(set, S(ip->valuestring), &in) == CLICKFENCE_OK && !in, "%s not in %s",
+            ip->valuestring, path);
+    }
+    char date[128];
+    size_t n = 0;
+    CHECK(clickfence_ip_set_date(set, (uint8_t *)date, sizeof date, &n) == CLICKFENCE_OK, "date %s", path);
+    const cJSON *want = cJSON_GetObjectItem(f, "date");
+    CHECK(cJSON_IsNull(want) ? n == 0 : (n == strlen(want->valuestring) && memcmp(date, want->valuestring, n) == 0),
+          "date of %s: %.*s", path, (int)n, date);
+    clickfence_ip_set_free(set);
+    free(text);
+  }
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(v, "errors")) {
+    clickfence_ip_set *set = NULL;
+    CHECK(clickfence_ip_set_from_published(S(str(e, "format")), S(str(e, "text")), &set) ==
+                  CLICKFENCE_INVALID_RANGES &&
+              set == NULL,
+          "bad %s file", str(e, "format"));
+  }
+  clickfence_ip_set *set = NULL;
+  CHECK(clickfence_ip_set_from_published(S("gcp"), S("{}"), &set) == CLICKFENCE_INVALID_RANGES, "unknown format");
+  cJSON_Delete(v);
+}
+
 /* ---- verified crawlers ---- */
 
 static clickfence_crawler_verifier *crawler_verifier(const cJSON *files) {
@@ -1095,6 +1141,7 @@ int main(int argc, char **argv) {
   test_geoip_lookups();
   test_score();
   test_crawlers();
+  test_published_ranges();
   test_threads();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;

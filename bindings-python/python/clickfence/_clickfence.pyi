@@ -245,6 +245,15 @@ class IpSet:
     @staticmethod
     def from_lines(text: str) -> "IpSet":
         """Parses one IP or CIDR per line, with `#` comments and blank lines."""
+    @staticmethod
+    def from_published(format: str, text: str) -> "IpSet":
+        """Loads a published range file in its publisher's format (`aws`,
+        `google-cloud`, `azure`, `oracle`, `digitalocean`, `tor-exits`,
+        `spamhaus-drop`); `date` is the date the file gives itself. Raises
+        `IpAccessError` (`invalid_ranges`) naming a bad entry."""
+    @property
+    def date(self) -> Optional[str]:
+        """The date a published file gave itself (`from_published`), else `None`."""
     def __contains__(self, key: str, /) -> bool:
         """Return key in self."""
     def __len__(self) -> int:

@@ -65,6 +65,15 @@ pub enum IpError {
         /// What was asked for.
         wanted: &'static str,
     },
+    /// A published range file that is not in its format, or holds a bad
+    /// prefix.
+    #[error("invalid range file at {path}: {message}")]
+    InvalidRanges {
+        /// Where: `prefixes[3]`, `line 12`.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// `now` is after the end of year 9999 (see [`crate::MAX_UNIX_TIME`]).
     #[error(
         "time {0} is out of range: the latest accepted is 253402300799 (the end of year 9999)"
@@ -101,6 +110,7 @@ impl IpError {
             Self::GeoIpOpen(_) => "geoip_open_failed",
             Self::GeoIpLookup(_) => "geoip_lookup_failed",
             Self::WrongDatabaseType { .. } => "wrong_database_type",
+            Self::InvalidRanges { .. } => "invalid_ranges",
         }
     }
 }

@@ -14,6 +14,7 @@ mod geo;
 mod network;
 mod policy;
 mod public;
+mod published;
 mod set;
 mod source;
 
@@ -32,5 +33,6 @@ pub use geo::{AnonymousFlags, AsnInfo, GeoIp};
 pub use network::Granularity;
 pub use policy::{AccessDecision, AccessPolicy, AccessPolicyBuilder, BlockReason};
 pub use public::is_public;
+pub use published::{PublishedRanges, RangeFormat};
 pub use set::IpSet;
 pub use source::{is_public_asn, Source};
