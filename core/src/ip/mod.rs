@@ -3,6 +3,7 @@
 //! blocked IPs in `platform-api.txt`.
 
 mod addr;
+mod asn_table;
 mod autoblock;
 mod block;
 mod blocklist;
@@ -11,6 +12,7 @@ mod config;
 mod country;
 mod error;
 mod geo;
+mod hosting;
 mod network;
 mod policy;
 mod public;
@@ -19,6 +21,7 @@ mod set;
 mod source;
 
 pub use addr::{canonical, canonical_net, parse_ip, parse_prefix};
+pub use asn_table::{AsnTable, MAX_ASN_ROWS};
 pub use autoblock::{
     AutoBlockPolicy, AUTO_BLOCKS_PER_NETWORK, AUTO_BLOCKS_PER_SOURCE, AUTO_BLOCK_BASE_SECS,
     AUTO_BLOCK_CAP, AUTO_BLOCK_MAX_SECS,
@@ -30,6 +33,7 @@ pub use config::AccessConfig;
 pub use country::CountryCode;
 pub use error::IpError;
 pub use geo::{AnonymousFlags, AsnInfo, GeoIp};
+pub use hosting::{hosting_asn, HostingAsn, HostingNetworks, HOSTING_ASNS};
 pub use network::Granularity;
 pub use policy::{AccessDecision, AccessPolicy, AccessPolicyBuilder, BlockReason};
 pub use public::is_public;

@@ -5,7 +5,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::addr::{canonical, parse_ip, parse_prefix};
-use super::{AccessConfig, AnonymousFlags, BlockRecord, CountryCode, GeoIp, IpError, IpSet};
+use super::{
+    AccessConfig, AnonymousFlags, BlockRecord, CountryCode, GeoIp, HostingNetworks, IpError, IpSet,
+};
 
 /// Why a visitor was blocked, in the spec's spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -86,6 +88,7 @@ pub struct AccessPolicyBuilder {
     tor: Option<Arc<IpSet>>,
     vpn: Option<Arc<IpSet>>,
     datacenter: Option<Arc<IpSet>>,
+    hosting: Option<Arc<HostingNetworks>>,
     blocks: Vec<BlockRecord>,
 }
 
@@ -117,6 +120,15 @@ impl AccessPolicyBuilder {
     /// A list of datacenter / hosting ranges.
     pub fn datacenter(mut self, list: Arc<IpSet>) -> Self {
         self.datacenter = Some(list);
+        self
+    }
+
+    /// Hosting networks from free ASN data ([`HostingNetworks`]): an
+    /// address of a listed hosting provider's autonomous system is
+    /// data-center traffic; a privacy relay's egress never is (not even on
+    /// the datacenter list or by the Anonymous IP database).
+    pub fn hosting(mut self, networks: Arc<HostingNetworks>) -> Self {
+        self.hosting = Some(networks);
         self
     }
 
@@ -188,6 +200,7 @@ impl AccessPolicyBuilder {
             tor: self.tor,
             vpn: self.vpn,
             datacenter: self.datacenter,
+            hosting: self.hosting,
         })
     }
 }
@@ -229,6 +242,7 @@ pub struct AccessPolicy {
     tor: Option<Arc<IpSet>>,
     vpn: Option<Arc<IpSet>>,
     datacenter: Option<Arc<IpSet>>,
+    hosting: Option<Arc<HostingNetworks>>,
 }
 
 impl AccessPolicy {
@@ -287,9 +301,7 @@ impl AccessPolicy {
             Some(BlockReason::BlockedTor)
         } else if self.block_vpn && self.is_listed(&self.vpn, &mut visitor, |f| f.vpn)? {
             Some(BlockReason::BlockedVpn)
-        } else if self.block_datacenter
-            && self.is_listed(&self.datacenter, &mut visitor, |f| f.hosting)?
-        {
+        } else if self.block_datacenter && self.is_datacenter(raw, &mut visitor)? {
             Some(BlockReason::BlockedDatacenter)
         } else {
             None
@@ -364,6 +376,18 @@ impl AccessPolicy {
             return Ok(true);
         }
         self.is_listed(&self.tor, v, |f| f.tor)
+    }
+
+    /// A hosting network's address, by list, Anonymous IP database or
+    /// ASN, unless it is a privacy relay's egress.
+    fn is_datacenter(&self, raw: IpAddr, v: &mut Visitor) -> Result<bool, IpError> {
+        let Some(hosting) = &self.hosting else {
+            return self.is_listed(&self.datacenter, v, |f| f.hosting);
+        };
+        if hosting.is_relay(raw) {
+            return Ok(false);
+        }
+        Ok(hosting.hosting(raw).is_some() || self.is_listed(&self.datacenter, v, |f| f.hosting)?)
     }
 
     fn is_listed(

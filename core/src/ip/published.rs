@@ -25,6 +25,9 @@ pub enum RangeFormat {
     Oracle,
     /// DigitalOcean's geofeed CSV (RFC 8805: `prefix,country,region,city,`).
     DigitalOcean,
+    /// Apple's iCloud Private Relay egress ranges (`egress-ip-ranges.csv`,
+    /// the same geofeed format): privacy relays, never hosting.
+    ApplePrivateRelay,
     /// The Tor Project's bulk exit list (one address per line).
     TorExits,
     /// Spamhaus DROP, text (`1.10.16.0/20 ; SBL256894`, `;` comments) or
@@ -40,6 +43,7 @@ impl RangeFormat {
         ("azure", Self::Azure),
         ("oracle", Self::Oracle),
         ("digitalocean", Self::DigitalOcean),
+        ("apple-private-relay", Self::ApplePrivateRelay),
         ("tor-exits", Self::TorExits),
         ("spamhaus-drop", Self::SpamhausDrop),
     ];
@@ -78,7 +82,9 @@ impl PublishedRanges {
             RangeFormat::GoogleCloud => google(text),
             RangeFormat::Azure => azure(text),
             RangeFormat::Oracle => oracle(text),
-            RangeFormat::DigitalOcean => lines(text, |l| l.split(',').next(), '#'),
+            RangeFormat::DigitalOcean | RangeFormat::ApplePrivateRelay => {
+                lines(text, |l| l.split(',').next(), '#')
+            }
             RangeFormat::TorExits => lines(text, Some, '#'),
             RangeFormat::SpamhausDrop => spamhaus(text),
         }

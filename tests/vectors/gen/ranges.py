@@ -18,6 +18,8 @@ files = [
      "inside": ["129.146.0.1", "134.70.24.9"], "outside": ["129.146.8.0"]},
     {"file": "digitalocean-geofeed.csv", "format": "digitalocean", "date": None,
      "inside": ["5.101.96.1", "5.101.107.255", "2a03:b0c0:0:1010::9"], "outside": ["5.101.108.0"]},
+    {"file": "apple-egress-ip-ranges.csv", "format": "apple-private-relay", "date": None,
+     "inside": ["172.224.226.1", "172.224.226.63", "2a02:26f7:b3c0:4000::1"], "outside": ["172.224.226.64"]},
     {"file": "tor-bulk-exit-list.txt", "format": "tor-exits", "date": None,
      "inside": ["171.25.193.77", "2001:67c:e60:c0c:192:42:116:16"], "outside": ["171.25.193.78"]},
     {"file": "spamhaus-drop.txt", "format": "spamhaus-drop", "date": "Thu, 04 Dec 2026 08:33:10 GMT",
