@@ -53,6 +53,11 @@ pub struct ServerConfig {
     /// breaker, auto-pause) are counted by autonomous system where it knows
     /// the address.
     pub asn_db: Option<Arc<GeoIp>>,
+    /// ASN data from ip-location-db CSV files (`--asn-db *.csv`).
+    pub asn_table: Option<Arc<clickfence::ip::AsnTable>>,
+    /// Hosting networks by ASN, minus privacy relays: data-center traffic
+    /// for access policies and the scorer.
+    pub hosting: Option<Arc<clickfence::ip::HostingNetworks>>,
     /// A crawler pattern list (the `crawler-user-agents` JSON format) in
     /// place of the core's embedded snapshot.
     pub crawler_list: Option<Arc<clickfence::score::CrawlerList>>,
@@ -225,8 +230,29 @@ impl AppState {
 
     /// The autonomous system of `ip`, when `--asn-db` knows it.
     pub fn asn(&self, ip: std::net::IpAddr) -> Option<u32> {
-        let db = self.config.asn_db.as_ref()?;
-        db.asn(ip).ok().flatten().map(|a| a.number)
+        let from_db = self
+            .config
+            .asn_db
+            .as_ref()
+            .and_then(|db| db.asn(ip).ok().flatten());
+        from_db
+            .or_else(|| self.config.asn_table.as_ref()?.lookup(ip))
+            .map(|a| a.number)
+    }
+
+    /// Whether `ip` is data-center traffic: on the datacenter list, or in a
+    /// hosting provider's autonomous system; never a privacy relay's egress.
+    pub fn is_datacenter(&self, ip: std::net::IpAddr) -> bool {
+        let hosting = self.config.hosting.as_deref();
+        if hosting.is_some_and(|h| h.is_relay(ip)) {
+            return false;
+        }
+        hosting.is_some_and(|h| h.hosting(ip).is_some())
+            || self
+                .config
+                .datacenter
+                .as_ref()
+                .is_some_and(|d| d.contains(ip))
     }
 
     /// Claims a consumed ticket: in Redis when `--redis` is set (this
@@ -371,6 +397,9 @@ impl AppState {
         }
         if let Some(l) = &c.datacenter {
             b = b.datacenter(Arc::clone(l));
+        }
+        if let Some(h) = &c.hosting {
+            b = b.hosting(Arc::clone(h));
         }
         b.build()
     }

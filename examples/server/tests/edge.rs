@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::{call, get, Server, API_SECRET};
 use hyper::Method;
 use serde_json::json;
@@ -1017,5 +1019,77 @@ async fn a_very_large_pixel_quota_is_not_the_default() {
         .await;
         assert_eq!(r.status, 200, "event {i}: {}", r.body);
     }
+    s.stop().await;
+}
+
+/// With the free ip-location-db ASN rows and Apple's relay egress list,
+/// hosting addresses are data-center traffic for a shop's blockDatacenter
+/// and for the click scorer; relay egresses and residential ISPs are not.
+#[tokio::test]
+async fn hosting_networks_from_free_asn_data_are_data_centers_and_relays_are_people() {
+    use clickfence::ip::{AsnTable, HostingNetworks, PublishedRanges, RangeFormat};
+    let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
+    let mut table = AsnTable::new();
+    for f in ["asn/asn-ipv4.csv", "asn/asn-ipv6.csv"] {
+        table
+            .load_csv(&std::fs::read_to_string(vectors.join(f)).unwrap())
+            .unwrap();
+    }
+    let relay_text =
+        std::fs::read_to_string(vectors.join("ranges/apple-egress-ip-ranges.csv")).unwrap();
+    let relays = PublishedRanges::parse(RangeFormat::ApplePrivateRelay, &relay_text).unwrap();
+    let hosting = Arc::new(HostingNetworks::new(Arc::new(table)).relay(Arc::new(relays.set)));
+    let dir = tempfile::tempdir().unwrap();
+    let (s, token) =
+        Server::start_with(&dir.path().join("db"), |c| c.hosting = Some(hosting)).await;
+    let token = token.unwrap();
+    let shop = "mystore.myshopify.com";
+    let config = json!({"shop": shop, "config": {"enabled": true, "blockDatacenter": true}});
+    assert_eq!(sync(&s, &config, Some(&bearer())).await.status, 200);
+    let check = |ip: &'static str| {
+        let url = s.url(&format!("/api/check-ip-access?shop={shop}"));
+        async move {
+            call(
+                Method::GET,
+                &url,
+                None,
+                None,
+                &[("cf-connecting-ip", ip), ("cf-ipcountry", "DE")],
+            )
+            .await
+            .json["allowed"]
+                .clone()
+        }
+    };
+    for ip in ["5.9.10.10", "1.44.96.7", "2620:dd:a000::1"] {
+        assert_eq!(check(ip).await, json!(false), "{ip} is hosting");
+    }
+    for ip in ["172.224.226.1", "23.24.1.1", "2001:558::1"] {
+        assert_eq!(check(ip).await, json!(true), "{ip} is a person's");
+    }
+    const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    let reasons = |ip: &'static str| {
+        let (s, token) = (&s, &token);
+        async move {
+            call(
+                Method::GET,
+                &s.url("/c/1"),
+                None,
+                None,
+                &[
+                    ("user-agent", CHROME),
+                    ("x-forwarded-for", ip),
+                    ("referer", "https://g.example/"),
+                ],
+            )
+            .await;
+            let list = get(&s.url("/api/v1/sites/1/clicks?limit=1"), Some(token))
+                .await
+                .json;
+            list["data"][0]["reasons"].clone()
+        }
+    };
+    assert_eq!(reasons("5.9.10.10").await, json!(["datacenter"]));
+    assert_eq!(reasons("172.224.226.1").await, json!([]));
     s.stop().await;
 }

@@ -171,10 +171,21 @@ pub struct Cli {
     /// MaxMind Anonymous IP database.
     #[arg(long, env = "CLICKFENCE_ANONYMOUS_IP", global = true)]
     anonymous_ip: Option<PathBuf>,
-    /// ASN database (MaxMind GeoLite2 / GeoIP2 ASN format): the circuit
-    /// breaker and auto-pause count distinct sources by autonomous system.
-    #[arg(long, env = "CLICKFENCE_ASN_DB", global = true)]
-    asn_db: Option<PathBuf>,
+    /// ASN data: a MaxMind GeoLite2 / GeoIP2 ASN database, or ip-location-db
+    /// CSV files (`asn-ipv4.csv,asn-ipv6.csv`). The breaker and auto-pause
+    /// count sources by autonomous system, and hosting networks are
+    /// data-center traffic.
+    #[arg(long, env = "CLICKFENCE_ASN_DB", global = true, value_delimiter = ',')]
+    asn_db: Vec<PathBuf>,
+    /// Privacy relays' egress ranges (Apple's iCloud Private Relay
+    /// `egress-ip-ranges.csv`): never data-center traffic.
+    #[arg(
+        long,
+        env = "CLICKFENCE_PRIVACY_RELAYS",
+        global = true,
+        value_delimiter = ','
+    )]
+    privacy_relays: Vec<PathBuf>,
     /// Crawler user-agent patterns in the crawler-user-agents JSON format
     /// (a newer release than the embedded snapshot, or your own).
     #[arg(long, env = "CLICKFENCE_CRAWLER_LIST", global = true)]
@@ -604,6 +615,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
             Ok(_) => Ok(Some(db)),
         }
     };
+    let asn = asn_sources(&cli.asn_db, &cli.privacy_relays)?;
     let crawler_list = cli
         .crawler_list
         .as_ref()
@@ -641,7 +653,9 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
             .unwrap_or_else(|| format!("http://{bound}")),
         geoip: db(&cli.geoip)?,
         anonymous_ip: db(&cli.anonymous_ip)?,
-        asn_db: asn_db(&cli.asn_db)?,
+        asn_db: asn_db(&asn.maxmind)?,
+        asn_table: asn.table,
+        hosting: asn.hosting,
         crawler_list,
         crawler_dns: Some(crawler_dns),
         tor: list(&cli.tor_list)?,
@@ -773,4 +787,46 @@ fn crawler_dns(
     dns.with_files(files)
         .map(Arc::new)
         .map_err(|e| setup("--crawler-ranges", e))
+}
+
+/// What `--asn-db` and `--privacy-relays` give: a MaxMind ASN database,
+/// an ip-location-db ASN table, and the hosting detection over them.
+struct AsnSources {
+    maxmind: Option<PathBuf>,
+    table: Option<Arc<clickfence::ip::AsnTable>>,
+    hosting: Option<Arc<clickfence::ip::HostingNetworks>>,
+}
+
+/// Sorts `--asn-db` paths into CSV files (ip-location-db, loaded into one
+/// table) and at most one MaxMind database; loads the relay files.
+fn asn_sources(paths: &[PathBuf], relays: &[PathBuf]) -> Result<AsnSources, CliError> {
+    use clickfence::ip::{AsnTable, HostingNetworks, PublishedRanges, RangeFormat};
+    let is_csv = |p: &&PathBuf| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let (csv, mmdb): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(is_csv);
+    if mmdb.len() > 1 {
+        return Err(setup("--asn-db", "at most one MaxMind database"));
+    }
+    let mut table = AsnTable::new();
+    for p in &csv {
+        let text = std::fs::read_to_string(p).map_err(|e| setup(p.display(), e))?;
+        table
+            .load_csv(&text)
+            .map_err(|e| setup(format!("--asn-db {}", p.display()), e))?;
+    }
+    let table = (!csv.is_empty()).then(|| Arc::new(table));
+    let mut hosting = table.as_ref().map_or_else(HostingNetworks::default, |t| {
+        HostingNetworks::new(Arc::clone(t))
+    });
+    for p in relays {
+        let text = std::fs::read_to_string(p).map_err(|e| setup(p.display(), e))?;
+        let r = PublishedRanges::parse(RangeFormat::ApplePrivateRelay, &text)
+            .map_err(|e| setup(format!("--privacy-relays {}", p.display()), e))?;
+        hosting = hosting.relay(Arc::new(r.set));
+    }
+    let hosting = (table.is_some() || !relays.is_empty()).then(|| Arc::new(hosting));
+    Ok(AsnSources {
+        maxmind: mmdb.first().map(|p| (*p).clone()),
+        table,
+        hosting,
+    })
 }

@@ -43,6 +43,7 @@ pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreErr
     let signals = ClickSignals {
         blocked_ip,
         signature: SignatureSignal::from_outcome(&verdict.outcome),
+        ip_datacenter: state.is_datacenter(ctx.ip),
         link_preview: fetch.is_preview(),
         crawler: ctx.crawler,
         user_agent: Some(ctx.user_agent.clone()),
