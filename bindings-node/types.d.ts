@@ -21,6 +21,10 @@ export interface AccessSources {
   vpn?: IpSet
   datacenter?: IpSet
   blocks?: BlockInput[]
+  /** ASN data (ip-location-db CSV): listed hosting networks are data-center traffic. */
+  asnTable?: AsnTable
+  /** Privacy relays' egress ranges: never data-center traffic. */
+  privacyRelays?: IpSet[]
 }
 
 /** Exactly the spec's check-ip-access answer. */

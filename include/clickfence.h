@@ -315,6 +315,9 @@ typedef uint32_t clickfence_click_mode;
 // A compiled IP access policy (opaque; thread-safe).
 typedef struct clickfence_access_policy clickfence_access_policy;
 
+// An ASN table (opaque). Load before sharing; lookups only read it.
+typedef struct clickfence_asn_table clickfence_asn_table;
+
 // Signs click URLs with one secret (opaque; thread-safe).
 typedef struct clickfence_click_signer clickfence_click_signer;
 
@@ -329,6 +332,10 @@ typedef struct clickfence_crawler_verifier clickfence_crawler_verifier;
 // An opened MaxMind DB (opaque; thread-safe). A policy keeps its own
 // reference, so the reader may be freed after building policies.
 typedef struct clickfence_geoip clickfence_geoip;
+
+// Hosting detection over an ASN table, minus privacy relays (opaque;
+// thread-safe).
+typedef struct clickfence_hosting_networks clickfence_hosting_networks;
 
 // A compiled set of addresses and CIDRs (opaque; thread-safe).
 typedef struct clickfence_ip_set clickfence_ip_set;
@@ -801,6 +808,68 @@ clickfence_status clickfence_crawler_verifier_check_json(const struct clickfence
                                                          size_t buf_len,
                                                          size_t *written);
 
+// Makes an empty ASN table.
+//
+// # Safety
+// `out` valid.
+clickfence_status clickfence_asn_table_new(struct clickfence_asn_table **out);
+
+// Frees a table; NULL is a no-op.
+//
+// # Safety
+// NULL or a live table, freed once.
+void clickfence_asn_table_free(struct clickfence_asn_table *table);
+
+// Adds the rows of one ip-location-db CSV file (`start,end,asn,org`). A
+// bad row refuses the whole file (`CLICKFENCE_INVALID_RANGES`, naming the
+// line) and leaves the table as it was.
+//
+// # Safety
+// `table` live and not used by another thread meanwhile; `csv` valid for
+// `len` bytes.
+clickfence_status clickfence_asn_table_load_csv(struct clickfence_asn_table *table,
+                                                const uint8_t *csv,
+                                                size_t len);
+
+// The AS number announcing `ip` (0 when no row holds it).
+//
+// # Safety
+// `table` live; `ip` valid for `len` bytes; `asn` valid.
+clickfence_status clickfence_asn_table_lookup(const struct clickfence_asn_table *table,
+                                              const uint8_t *ip,
+                                              size_t len,
+                                              uint32_t *asn);
+
+// Makes hosting detection over a copy of `table` (NULL = none) with
+// `relay_count` privacy-relay egress sets (`relays` may be NULL when 0).
+//
+// # Safety
+// `table` NULL or live; `relays` valid for `relay_count` live sets; `out`
+// valid.
+clickfence_status clickfence_hosting_networks_new(const struct clickfence_asn_table *table,
+                                                  const struct clickfence_ip_set *const *relays,
+                                                  size_t relay_count,
+                                                  struct clickfence_hosting_networks **out);
+
+// Frees hosting detection; NULL is a no-op.
+//
+// # Safety
+// NULL or live, freed once.
+void clickfence_hosting_networks_free(struct clickfence_hosting_networks *h);
+
+// Writes the hosting provider `ip` belongs to (`Hetzner`, `Amazon Web
+// Services`, ...), or an empty string when it is none's or a relay's.
+//
+// # Safety
+// `h` live; `ip` valid for `len` bytes; `buf` valid for `buf_len`;
+// `written` valid.
+clickfence_status clickfence_hosting_networks_operator(const struct clickfence_hosting_networks *h,
+                                                       const uint8_t *ip,
+                                                       size_t len,
+                                                       uint8_t *buf,
+                                                       size_t buf_len,
+                                                       size_t *written);
+
 // Opens a MaxMind DB file (path as bytes, no NUL needed).
 //
 // # Safety
@@ -906,6 +975,18 @@ clickfence_status clickfence_access_policy_from_json(const uint8_t *json,
                                                      size_t json_len,
                                                      const struct clickfence_access_sources *sources,
                                                      struct clickfence_access_policy **out);
+
+// [`clickfence_access_policy_from_json`] with hosting detection from free
+// ASN data (`hosting` NULL = none): `blockDatacenter` then blocks the
+// addresses of listed hosting networks, never a privacy relay's egress.
+//
+// # Safety
+// As `clickfence_access_policy_from_json`; `hosting` NULL or live.
+clickfence_status clickfence_access_policy_from_json_with_hosting(const uint8_t *json,
+                                                                  size_t json_len,
+                                                                  const struct clickfence_access_sources *sources,
+                                                                  const struct clickfence_hosting_networks *hosting,
+                                                                  struct clickfence_access_policy **out);
 
 // Frees a policy; NULL is a no-op.
 //

@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import {
   AccessPolicy,
   ClickSigner,
+  AsnTable,
   ClickVerifier,
   CrawlerVerifier,
   GeoIp,
@@ -20,6 +21,7 @@ import {
   clientIp,
   clientKey,
   fraudRate,
+  hostingAsn,
   sharedRateKey,
   verifyAppProxy,
 } from '../index.mjs'
@@ -345,4 +347,20 @@ test('published range files', () => {
   }
   assert.throws(() => IpSet.fromPublished('gcp', '{}'), (err) => err.code === 'invalid_ranges')
   assert.equal(new IpSet(['192.0.2.1']).date, null)
+})
+
+test('hosting networks from free ASN data, relays never data centers', () => {
+  const t = new AsnTable()
+  for (const f of ['asn-ipv4.csv', 'asn-ipv6.csv']) t.loadCsv(readFileSync(new URL(`asn/${f}`, dir), 'utf8'))
+  assert.deepEqual(t.lookup('5.9.10.10'), { asn: 24940, organization: 'Hetzner Online GmbH' })
+  assert.equal(t.lookup('198.51.100.1'), null)
+  const rows = t.length
+  assert.throws(() => t.loadCsv('5.9.0.0,5.9.255.255,x,H\n'), (e) => e.code === 'invalid_ranges' && e.message.includes('line 1'))
+  assert.equal(t.length, rows)
+  assert.equal(hostingAsn(14061).operator, 'DigitalOcean')
+  assert.equal(hostingAsn(13335), null)
+  const relays = IpSet.fromPublished('apple-private-relay', readFileSync(new URL('ranges/apple-egress-ip-ranges.csv', dir), 'utf8'))
+  const p = new AccessPolicy({ enabled: true, blockDatacenter: true }, { asnTable: t, privacyRelays: [relays] })
+  assert.equal(p.check('1.44.96.7').reason, 'blocked_datacenter')
+  for (const ip of ['172.224.226.1', '23.24.1.1', '2001:558::1']) assert.equal(p.check(ip).allowed, true, ip)
 })

@@ -147,6 +147,79 @@ impl IpSet {
     }
 }
 
+/// Address → autonomous system from the free ip-location-db ASN CSV
+/// (`asn-ipv4.csv`, `asn-ipv6.csv`).
+#[napi]
+pub struct AsnTable(Arc<core_ip::AsnTable>);
+
+/// A row's autonomous system.
+#[napi(object)]
+pub struct AsnRow {
+    /// The AS number.
+    pub asn: u32,
+    /// Its registered organization.
+    pub organization: Option<String>,
+}
+
+#[napi]
+impl AsnTable {
+    /// An empty table.
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        Self(Arc::new(core_ip::AsnTable::new()))
+    }
+
+    /// Adds the rows of one CSV file; a bad row refuses the whole file
+    /// (`invalid_ranges`, naming the line).
+    #[napi(catch_unwind)]
+    pub fn load_csv(&mut self, text: String) -> Result<()> {
+        Arc::make_mut(&mut self.0).load_csv(&text).map_err(core)
+    }
+
+    /// The row holding `ip`, or null.
+    #[napi(catch_unwind)]
+    pub fn lookup(&self, ip: String) -> Result<Option<AsnRow>> {
+        let ip = core_ip::parse_ip(&ip).map_err(core)?;
+        Ok(self.0.lookup(ip).map(|a| AsnRow {
+            asn: a.number,
+            organization: a.organization,
+        }))
+    }
+
+    /// How many rows it holds.
+    #[napi(getter)]
+    pub fn length(&self) -> u32 {
+        u32::try_from(self.0.len()).unwrap_or(u32::MAX)
+    }
+}
+
+impl Default for AsnTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A listed hosting provider.
+#[napi(object)]
+pub struct HostingAsn {
+    /// The AS number.
+    pub asn: u32,
+    /// Who runs it.
+    pub operator: String,
+    /// Where the classification comes from.
+    pub source: String,
+}
+
+/// The listed hosting provider of an AS number, or null.
+#[napi(catch_unwind)]
+pub fn hosting_asn(asn: u32) -> Option<HostingAsn> {
+    core_ip::hosting_asn(asn).map(|h| HostingAsn {
+        asn: h.asn,
+        operator: h.operator.to_owned(),
+        source: h.source.to_owned(),
+    })
+}
+
 /// Options of `AccessPolicy.check`.
 #[napi(object)]
 pub struct CheckOptions {
@@ -193,6 +266,20 @@ impl AccessPolicy {
             }
             if let Some(l) = s.get::<ClassInstance<IpSet>>("datacenter").map_err(js)? {
                 b = b.datacenter(Arc::clone(&l.0));
+            }
+            let table = s.get::<ClassInstance<AsnTable>>("asnTable").map_err(js)?;
+            let relays = s
+                .get::<Vec<ClassInstance<IpSet>>>("privacyRelays")
+                .map_err(js)?;
+            if table.is_some() || relays.is_some() {
+                let mut h = match &table {
+                    Some(t) => core_ip::HostingNetworks::new(Arc::clone(&t.0)),
+                    None => core_ip::HostingNetworks::default(),
+                };
+                for r in relays.iter().flatten() {
+                    h = h.relay(Arc::clone(&r.0));
+                }
+                b = b.hosting(Arc::new(h));
             }
             if let Some(blocks) = s.get::<Vec<BlockInput>>("blocks").map_err(js)? {
                 let mut records = Vec::with_capacity(blocks.len());

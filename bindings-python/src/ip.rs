@@ -143,6 +143,51 @@ impl AccessDecision {
     }
 }
 
+/// Address → autonomous system from the free ip-location-db ASN CSV
+/// (`asn-ipv4.csv`, `asn-ipv6.csv`).
+#[pyclass(module = "clickfence._clickfence")]
+pub struct AsnTable(Arc<core_ip::AsnTable>);
+
+#[pymethods]
+impl AsnTable {
+    #[new]
+    fn new() -> Self {
+        Self(Arc::new(core_ip::AsnTable::new()))
+    }
+
+    /// Adds the rows of one CSV file; a bad row refuses the whole file
+    /// (`IpAccessError`, `invalid_ranges`, naming the line).
+    fn load_csv(&mut self, py: Python<'_>, text: &str) -> PyResult<()> {
+        Arc::make_mut(&mut self.0)
+            .load_csv(text)
+            .map_err(|e| ip_err(py, e))
+    }
+
+    /// `(asn, organization)` of the row holding `ip`, or `None`.
+    fn lookup(&self, py: Python<'_>, ip: &str) -> PyResult<Option<(u32, Option<String>)>> {
+        let ip = core_ip::parse_ip(ip).map_err(|e| ip_err(py, e))?;
+        Ok(self.0.lookup(ip).map(|a| (a.number, a.organization)))
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// The listed hosting provider of an AS number: `{"asn", "operator",
+/// "source"}`, or `None`.
+#[pyfunction]
+fn hosting_asn<'py>(py: Python<'py>, asn: u32) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let Some(h) = core_ip::hosting_asn(asn) else {
+        return Ok(None);
+    };
+    let d = PyDict::new(py);
+    d.set_item("asn", h.asn)?;
+    d.set_item("operator", h.operator)?;
+    d.set_item("source", h.source)?;
+    Ok(Some(d))
+}
+
 /// A compiled IP access policy. Thread-safe.
 #[pyclass(frozen, module = "clickfence._clickfence")]
 pub struct AccessPolicy(CorePolicy);
@@ -150,7 +195,7 @@ pub struct AccessPolicy(CorePolicy);
 #[pymethods]
 impl AccessPolicy {
     #[new]
-    #[pyo3(signature = (config, *, geoip=None, anonymous_ip=None, tor=None, vpn=None, datacenter=None, blocks=None))]
+    #[pyo3(signature = (config, *, geoip=None, anonymous_ip=None, tor=None, vpn=None, datacenter=None, blocks=None, asn_table=None, privacy_relays=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -161,10 +206,22 @@ impl AccessPolicy {
         vpn: Option<PyRef<'_, IpSet>>,
         datacenter: Option<PyRef<'_, IpSet>>,
         blocks: Option<&Bound<'_, PyAny>>,
+        asn_table: Option<PyRef<'_, AsnTable>>,
+        privacy_relays: Option<Vec<PyRef<'_, IpSet>>>,
     ) -> PyResult<Self> {
         let config = AccessConfig::from_json(&json_text(py, config, "config")?)
             .map_err(|e| ip_err(py, e))?;
         let mut b = CorePolicy::builder(config);
+        if asn_table.is_some() || privacy_relays.is_some() {
+            let mut h = match &asn_table {
+                Some(t) => core_ip::HostingNetworks::new(Arc::clone(&t.0)),
+                None => core_ip::HostingNetworks::default(),
+            };
+            for r in privacy_relays.iter().flatten() {
+                h = h.relay(Arc::clone(&r.0));
+            }
+            b = b.hosting(Arc::new(h));
+        }
         if let Some(g) = geoip {
             b = b.geoip(Arc::clone(&g.0));
         }
@@ -256,6 +313,8 @@ fn client_ip(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<GeoIp>()?;
     m.add_class::<IpSet>()?;
+    m.add_class::<AsnTable>()?;
+    m.add_function(wrap_pyfunction!(hosting_asn, m)?)?;
     m.add_class::<AccessPolicy>()?;
     m.add_class::<AccessDecision>()?;
     m.add_function(wrap_pyfunction!(client_ip, m)?)?;

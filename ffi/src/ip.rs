@@ -14,7 +14,7 @@ use crate::webhook::clickfence_bytes;
 pub struct clickfence_geoip(Arc<GeoIp>);
 
 /// A compiled set of addresses and CIDRs (opaque; thread-safe).
-pub struct clickfence_ip_set(Arc<IpSet>, Option<String>);
+pub struct clickfence_ip_set(pub(crate) Arc<IpSet>, Option<String>);
 
 /// A compiled IP access policy (opaque; thread-safe).
 pub struct clickfence_access_policy(AccessPolicy);
@@ -346,11 +346,49 @@ pub unsafe extern "C" fn clickfence_access_policy_from_json(
     sources: *const clickfence_access_sources,
     out: *mut *mut clickfence_access_policy,
 ) -> clickfence_status {
+    // SAFETY: forwarded contract; no hosting detection.
+    unsafe { policy_from_json(json, json_len, sources, None, out) }
+}
+
+/// [`clickfence_access_policy_from_json`] with hosting detection from free
+/// ASN data (`hosting` NULL = none): `blockDatacenter` then blocks the
+/// addresses of listed hosting networks, never a privacy relay's egress.
+///
+/// # Safety
+/// As `clickfence_access_policy_from_json`; `hosting` NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_access_policy_from_json_with_hosting(
+    json: *const u8,
+    json_len: usize,
+    sources: *const clickfence_access_sources,
+    hosting: *const crate::hosting::clickfence_hosting_networks,
+    out: *mut *mut clickfence_access_policy,
+) -> clickfence_status {
+    // SAFETY: caller contract.
+    let hosting = unsafe { hosting.as_ref() }.map(|h| Arc::clone(&h.0));
+    // SAFETY: forwarded contract.
+    unsafe { policy_from_json(json, json_len, sources, hosting, out) }
+}
+
+/// The policy of both constructors.
+///
+/// # Safety
+/// As `clickfence_access_policy_from_json`.
+unsafe fn policy_from_json(
+    json: *const u8,
+    json_len: usize,
+    sources: *const clickfence_access_sources,
+    hosting: Option<Arc<clickfence::ip::HostingNetworks>>,
+    out: *mut *mut clickfence_access_policy,
+) -> clickfence_status {
     guard(|| {
         // SAFETY: caller contract for every pointer below.
         let json = tri!(unsafe { text(json, json_len, "json") });
         let config = tri!(AccessConfig::from_json(json).map_err(core_error));
         let mut builder = AccessPolicy::builder(config);
+        if let Some(h) = hosting {
+            builder = builder.hosting(h);
+        }
         // SAFETY: pointers and lengths are valid per this function's contract.
         if let Some(s) = unsafe { sources.as_ref() } {
             // SAFETY: pointers and lengths are valid per this function's contract.

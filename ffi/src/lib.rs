@@ -10,6 +10,7 @@ pub mod app_proxy;
 mod buf;
 pub mod click;
 pub mod crawlers;
+pub mod hosting;
 pub mod ip;
 pub mod rate;
 pub mod score;

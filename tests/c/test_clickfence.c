@@ -650,6 +650,57 @@ static void test_published_ranges(void) {
   cJSON_Delete(v);
 }
 
+/* ---- hosting networks from free ASN data ---- */
+
+static void test_hosting(void) {
+  clickfence_asn_table *table = NULL;
+  CHECK(clickfence_asn_table_new(&table) == CLICKFENCE_OK, "asn table");
+  const char *files[] = {"asn/asn-ipv4.csv", "asn/asn-ipv6.csv"};
+  for (int i = 0; i < 2; i++) {
+    size_t len = 0;
+    char *csv = read_file(files[i], &len);
+    CHECK(clickfence_asn_table_load_csv(table, (const uint8_t *)csv, len) == CLICKFENCE_OK, "load %s", files[i]);
+    free(csv);
+  }
+  CHECK(clickfence_asn_table_load_csv(table, S("5.9.0.0,5.9.255.255,x,H\n")) == CLICKFENCE_INVALID_RANGES, "bad row");
+  uint32_t asn = 0;
+  CHECK(clickfence_asn_table_lookup(table, S("5.9.10.10"), &asn) == CLICKFENCE_OK && asn == 24940, "AS %u", asn);
+  CHECK(clickfence_asn_table_lookup(table, S("198.51.100.1"), &asn) == CLICKFENCE_OK && asn == 0, "no row: %u", asn);
+  size_t len = 0;
+  char *egress = read_file("ranges/apple-egress-ip-ranges.csv", &len);
+  clickfence_ip_set *relay = NULL;
+  CHECK(clickfence_ip_set_from_published(S("apple-private-relay"), (const uint8_t *)egress, len, &relay) == CLICKFENCE_OK,
+        "relays");
+  free(egress);
+  const clickfence_ip_set *relays[] = {relay};
+  clickfence_hosting_networks *hosting = NULL;
+  CHECK(clickfence_hosting_networks_new(table, relays, 1, &hosting) == CLICKFENCE_OK, "hosting");
+  clickfence_asn_table_free(table); /* the detection keeps its own copy */
+  char op[64];
+  size_t n = 0;
+  CHECK(clickfence_hosting_networks_operator(hosting, S("5.9.10.10"), (uint8_t *)op, sizeof op, &n) == CLICKFENCE_OK &&
+            n == 7 && memcmp(op, "Hetzner", 7) == 0,
+        "operator: %.*s", (int)n, op);
+  CHECK(clickfence_hosting_networks_operator(hosting, S("172.224.226.1"), (uint8_t *)op, sizeof op, &n) == CLICKFENCE_OK &&
+            n == 0,
+        "a relay is no one's hosting");
+  clickfence_access_policy *policy = NULL;
+  CHECK(clickfence_access_policy_from_json_with_hosting(S("{\"enabled\": true, \"blockDatacenter\": true}"), NULL,
+                                                        hosting, &policy) == CLICKFENCE_OK,
+        "policy with hosting");
+  clickfence_access_decision d;
+  CHECK(clickfence_access_policy_check(policy, S("1.44.96.7"), NULL, 0, 0, &d) == CLICKFENCE_OK && !d.allowed &&
+            d.reason == CLICKFENCE_REASON_BLOCKED_DATACENTER,
+        "AWS is a data center");
+  CHECK(clickfence_access_policy_check(policy, S("172.224.226.1"), NULL, 0, 0, &d) == CLICKFENCE_OK && d.allowed,
+        "a relay is a person");
+  CHECK(clickfence_access_policy_check(policy, S("23.24.1.1"), NULL, 0, 0, &d) == CLICKFENCE_OK && d.allowed,
+        "Comcast is people");
+  clickfence_access_policy_free(policy);
+  clickfence_hosting_networks_free(hosting);
+  clickfence_ip_set_free(relay);
+}
+
 /* ---- verified crawlers ---- */
 
 static clickfence_crawler_verifier *crawler_verifier(const cJSON *files) {
@@ -1142,6 +1193,7 @@ int main(int argc, char **argv) {
   test_score();
   test_crawlers();
   test_published_ranges();
+  test_hosting();
   test_threads();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;

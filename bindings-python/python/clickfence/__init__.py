@@ -12,6 +12,7 @@ from ._clickfence import (
     AccessDecision,
     AccessPolicy,
     Assessment,
+    AsnTable,
     ClickSigner,
     ClickInspection,
     ClickVerdict,
@@ -33,6 +34,7 @@ from ._clickfence import (
     client_key,
     fraud_rate,
     generate_secret_key,
+    hosting_asn,
     verify_app_proxy,
 )
 from .errors import (
@@ -53,6 +55,7 @@ __all__ = [
     "AccessDecision",
     "AccessPolicy",
     "Assessment",
+    "AsnTable",
     "ClickSigner",
     "ClickSigningError",
     "ClickInspection",
@@ -80,6 +83,7 @@ __all__ = [
     "__version__",
     "app_proxy_signature",
     "client_ip",
+    "hosting_asn",
     "client_key",
     "fraud_rate",
     "generate_secret_key",

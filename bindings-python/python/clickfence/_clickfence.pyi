@@ -24,6 +24,7 @@ __all__ = [
     "VELOCITY_SCRIPT",
     "AccessDecision",
     "AccessPolicy",
+    "AsnTable",
     "Assessment",
     "ClickInspection",
     "ClickSigner",
@@ -48,6 +49,7 @@ __all__ = [
     "decode_velocity_reply",
     "fraud_rate",
     "generate_secret_key",
+    "hosting_asn",
     "rate_script_args",
     "shared_rate_key",
     "shared_replay_outcome",
@@ -278,6 +280,25 @@ class AccessDecision:
         """Exactly the spec's JSON object."""
 
 @final
+class AsnTable:
+    """Address → autonomous system from the free ip-location-db ASN CSV
+    (`asn-ipv4.csv`, `asn-ipv6.csv`)."""
+    def __new__(cls) -> "AsnTable":
+        """Address → autonomous system from the free ip-location-db ASN CSV
+        (`asn-ipv4.csv`, `asn-ipv6.csv`)."""
+    def load_csv(self, text: str) -> None:
+        """Adds the rows of one CSV file; a bad row refuses the whole file
+        (`IpAccessError`, `invalid_ranges`, naming the line)."""
+    def lookup(self, ip: str) -> Optional[tuple[int, Optional[str]]]:
+        """`(asn, organization)` of the row holding `ip`, or `None`."""
+    def __len__(self) -> int:
+        """Return len(self)."""
+
+def hosting_asn(asn: int) -> Optional[dict[str, Any]]:
+    """The listed hosting provider of an AS number: `{"asn", "operator",
+    "source"}`, or `None`."""
+
+@final
 class AccessPolicy:
     """A compiled IP access policy. Thread-safe."""
     def __new__(
@@ -290,6 +311,8 @@ class AccessPolicy:
         vpn: Optional[IpSet] = None,
         datacenter: Optional[IpSet] = None,
         blocks: Optional[Iterable[Mapping[str, Any]]] = None,
+        asn_table: Optional[AsnTable] = None,
+        privacy_relays: Optional[list[IpSet]] = None,
     ) -> "AccessPolicy":
         """A compiled IP access policy. Thread-safe."""
     def check(self, ip: str, *, country: Optional[str] = None, now: Optional[float] = None) -> AccessDecision:

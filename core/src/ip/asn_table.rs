@@ -3,7 +3,10 @@
 //! npm package `@ip-location-db/asn`, CC BY 4.0), with no MaxMind account.
 //!
 //! Rows are kept sorted by start address per family and looked up by
-//! binary search; organization names are stored once each.
+//! binary search; organization names are stored once each. The published
+//! data has a few overlapping rows (one network announced inside
+//! another's): the row starting closest before the address that holds it
+//! answers, so a more specific announcement wins.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -17,9 +20,45 @@ pub const MAX_ASN_ROWS: usize = 4_000_000;
 /// An ASN table loaded from ip-location-db CSV files.
 #[derive(Debug, Clone, Default)]
 pub struct AsnTable {
-    v4: Vec<(u32, u32, u32, u32)>,
-    v6: Vec<(u128, u128, u32, u32)>,
+    v4: Rows<u32>,
+    v6: Rows<u128>,
     orgs: Vec<String>,
+}
+
+/// Rows `(start, end, asn, org)` sorted by start, and the greatest end of
+/// each prefix of them (so a lookup knows when no earlier row can reach).
+#[derive(Debug, Clone, Default)]
+struct Rows<T> {
+    rows: Vec<(T, T, u32, u32)>,
+    reach: Vec<T>,
+}
+
+impl<T: Ord + Copy> Rows<T> {
+    fn finish(&mut self) {
+        self.rows.sort_unstable();
+        self.reach.clear();
+        let mut max = None;
+        for r in &self.rows {
+            let m = max.map_or(r.1, |m: T| m.max(r.1));
+            self.reach.push(m);
+            max = Some(m);
+        }
+    }
+
+    fn find(&self, ip: T) -> Option<(u32, u32)> {
+        let mut i = self.rows.partition_point(|r| r.0 <= ip);
+        while i > 0 {
+            i -= 1;
+            if *self.reach.get(i)? < ip {
+                return None;
+            }
+            let r = self.rows.get(i)?;
+            if ip <= r.1 {
+                return Some((r.2, r.3));
+            }
+        }
+        None
+    }
 }
 
 impl AsnTable {
@@ -30,8 +69,7 @@ impl AsnTable {
 
     /// Adds the rows of one CSV file (IPv4, IPv6 or both). A row that does
     /// not parse, or whose end is before its start, refuses the whole file
-    /// (naming its line) and leaves the table as it was; overlapping rows
-    /// are refused too, as a lookup could not tell which one holds.
+    /// (naming its line) and leaves the table as it was.
     pub fn load_csv(&mut self, text: &str) -> Result<(), IpError> {
         let mut next = self.clone();
         let mut interned: HashMap<String, u32> = next
@@ -60,25 +98,19 @@ impl AsnTable {
             };
             match (canonical(row.0), canonical(row.1)) {
                 (IpAddr::V4(a), IpAddr::V4(b)) if a <= b => {
-                    next.v4.push((a.into(), b.into(), row.2, org))
+                    next.v4.rows.push((a.into(), b.into(), row.2, org))
                 }
                 (IpAddr::V6(a), IpAddr::V6(b)) if a <= b => {
-                    next.v6.push((a.into(), b.into(), row.2, org))
+                    next.v6.rows.push((a.into(), b.into(), row.2, org))
                 }
                 _ => return Err(bad("start and end must be one family, start first")),
             }
-            if next.v4.len() + next.v6.len() > MAX_ASN_ROWS {
+            if next.v4.rows.len() + next.v6.rows.len() > MAX_ASN_ROWS {
                 return Err(bad(&format!("more than {MAX_ASN_ROWS} rows")));
             }
         }
-        next.v4.sort_unstable();
-        next.v6.sort_unstable();
-        if let Some(w) = next.v4.windows(2).find(|w| w[1].0 <= w[0].1) {
-            return Err(overlap(std::net::Ipv4Addr::from(w[1].0)));
-        }
-        if let Some(w) = next.v6.windows(2).find(|w| w[1].0 <= w[0].1) {
-            return Err(overlap(std::net::Ipv6Addr::from(w[1].0)));
-        }
+        next.v4.finish();
+        next.v6.finish();
         *self = next;
         Ok(())
     }
@@ -86,8 +118,8 @@ impl AsnTable {
     /// The autonomous system announcing `ip`, if a row holds it.
     pub fn lookup(&self, ip: IpAddr) -> Option<AsnInfo> {
         let (asn, org) = match canonical(ip) {
-            IpAddr::V4(a) => find(&self.v4, u32::from(a))?,
-            IpAddr::V6(a) => find(&self.v6, u128::from(a))?,
+            IpAddr::V4(a) => self.v4.find(u32::from(a))?,
+            IpAddr::V6(a) => self.v6.find(u128::from(a))?,
         };
         Some(AsnInfo {
             number: asn,
@@ -97,26 +129,13 @@ impl AsnTable {
 
     /// How many rows the table holds.
     pub fn len(&self) -> usize {
-        self.v4.len() + self.v6.len()
+        self.v4.rows.len() + self.v6.rows.len()
     }
 
     /// Whether the table holds no row.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-fn overlap(start: impl std::fmt::Display) -> IpError {
-    IpError::InvalidRanges {
-        path: format!("row starting {start}"),
-        message: "overlaps the row before it".into(),
-    }
-}
-
-fn find<T: Ord + Copy>(rows: &[(T, T, u32, u32)], ip: T) -> Option<(u32, u32)> {
-    let i = rows.partition_point(|r| r.0 <= ip).checked_sub(1)?;
-    let r = rows.get(i)?;
-    (ip <= r.1).then_some((r.2, r.3))
 }
 
 /// `start,end,asn,organization`; the organization may be quoted (with
@@ -170,12 +189,26 @@ mod tests {
             ("5.9.0.0,5.9.255.255,x,H\n", "line 1"),
             ("5.9.255.255,5.9.0.0,24940,H\n", "line 1"),
             ("5.9.0.0,2001::,24940,H\n", "line 1"),
-            ("1.0.0.128,1.0.1.0,1,H\n", "row starting 1.0.0.128"),
         ] {
             let e = t.load_csv(text).unwrap_err();
             assert_eq!(e.code(), "invalid_ranges");
             assert!(e.to_string().contains(path), "{text}: {e}");
         }
         assert_eq!(t.len(), 1, "nothing of a refused file is kept");
+    }
+
+    #[test]
+    fn overlapping_rows_answer_with_the_closest_start() {
+        // As in the published data: one network announced inside another.
+        let mut t = AsnTable::new();
+        t.load_csv("214.95.0.0,215.0.255.255,749,A\n215.0.0.0,215.1.3.255,721,B\n10.0.0.0,10.255.255.255,1,Outer\n10.1.0.0,10.1.0.255,2,Inner\n")
+            .unwrap();
+        let asn = |ip: &str| t.lookup(ip.parse().unwrap()).map(|a| a.number);
+        assert_eq!(asn("214.99.0.0"), Some(749));
+        assert_eq!(asn("215.0.5.0"), Some(721));
+        assert_eq!(asn("215.1.0.0"), Some(721));
+        assert_eq!(asn("10.1.0.9"), Some(2), "the more specific");
+        assert_eq!(asn("10.2.0.0"), Some(1), "the outer row past the inner one");
+        assert_eq!(asn("215.1.4.0"), None);
     }
 }
