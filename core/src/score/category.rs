@@ -11,8 +11,10 @@
 //! `sivt` is fraud. The rules of one click decide its category:
 //!
 //! - evidence that reached the flag threshold with any `sivt` reason makes
-//!   the click `sivt` (so a data-center bot farm sending browser user agents
-//!   is `sivt`, never excused as data-center `givt`);
+//!   the click `sivt`, and so does a browser user agent from a hosting
+//!   network at any score (so a data-center bot farm sending browser user
+//!   agents is `sivt`, never excused as data-center `givt`; the click is
+//!   labelled, not refused, for it);
 //! - else a declaration (a crawler's, preview's or library's own user
 //!   agent, or none at all) makes it `givt` whatever its score, and so does
 //!   `givt` evidence that reached the flag threshold;

@@ -474,9 +474,14 @@ fn category_of(reasons: &[Reason], evident: bool) -> Category {
     let verified = reasons
         .iter()
         .any(|r| r.code == Rule::VerifiedCrawler.code());
+    // A person's browser from a hosting network is a contradiction, not
+    // weak evidence: sivt at any score (the click is not refused for it).
+    let posing = reasons
+        .iter()
+        .any(|r| r.code == Rule::Datacenter.code() && r.category == Category::Sivt);
     if verified {
         Category::Givt
-    } else if evident && has(Category::Sivt) {
+    } else if posing || (evident && has(Category::Sivt)) {
         Category::Sivt
     } else if declared || (evident && has(Category::Givt)) {
         Category::Givt

@@ -17,7 +17,8 @@ Each case's category (clean / givt / sivt) follows the documented rule: with
 evidence at or above the flag threshold, any sivt reason makes it sivt; else
 a declaration (bot_user_agent, link_preview, missing_user_agent,
 unverified_crawler) or givt evidence at the threshold makes it givt; else
-clean. A verified crawler is givt whatever else fired. datacenter is givt
+clean. A verified crawler is givt whatever else fired; a browser user agent
+from a hosting network (datacenter as sivt) is sivt at any score. datacenter is givt
 unless the user agent claims a person's browser or is automation.
 
 Run: python3 tests/vectors/gen/score.py > tests/vectors/score.json
@@ -121,6 +122,9 @@ cases = [
          {"ip_datacenter": True, "user_agent": CHROME, "signature": "missing_signature",
           "referrer": "https://g.example/"}, 50, "flagged", ["datacenter", "missing_signature"],
          category="sivt"),
+    case("a browser user agent from a hosting network is sivt below the flag threshold",
+         {"ip_datacenter": True, "user_agent": CHROME, "signature": "valid", "referrer": "https://g.example/"},
+         35, "valid", ["datacenter"], category="sivt"),
     case("a declared crawler from a hosting network is givt even when blocked",
          {"ip_datacenter": True, "user_agent": GOOGLEBOT, "signature": "missing_signature", "referrer": None},
          100, "blocked", ["datacenter", "missing_signature", "bot_user_agent", "no_referrer"],
