@@ -56,3 +56,32 @@ fn a_malformed_file_is_refused_naming_the_entry() {
     }
     assert_eq!(RangeFormat::from_name("gcp"), None);
 }
+
+#[test]
+fn the_files_own_dates_read_as_unix_days() {
+    let v = load();
+    let want = [
+        ("aws-ip-ranges.json", Some(1_796_256_000)),
+        ("gcp-cloud.json", Some(1_796_256_000)),
+        ("oracle-public_ip_ranges.json", Some(1_796_083_200)),
+        ("spamhaus-drop.txt", Some(1_796_342_400)),
+        ("spamhaus-drop_v4.json", Some(1_764_837_190)),
+        ("azure-servicetags.json", None),
+        ("tor-bulk-exit-list.txt", None),
+    ];
+    for (file, unix) in want {
+        let f = v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["file"] == file)
+            .unwrap();
+        let format = RangeFormat::from_name(f["format"].as_str().unwrap()).unwrap();
+        let text = std::fs::read_to_string(dir().join("ranges").join(file)).unwrap();
+        assert_eq!(
+            PublishedRanges::parse(format, &text).unwrap().unix_date(),
+            unix,
+            "{file}"
+        );
+    }
+}

@@ -164,6 +164,7 @@ pub fn hosting_asn(asn: u32) -> Option<&'static HostingAsn> {
 #[derive(Debug, Clone, Default)]
 pub struct HostingNetworks {
     asns: Option<Arc<AsnTable>>,
+    ranges: Vec<Arc<IpSet>>,
     relays: Vec<Arc<IpSet>>,
 }
 
@@ -172,8 +173,17 @@ impl HostingNetworks {
     pub fn new(asns: Arc<AsnTable>) -> Self {
         Self {
             asns: Some(asns),
+            ranges: Vec::new(),
             relays: Vec::new(),
         }
+    }
+
+    /// Adds a provider's published ranges (AWS `ip-ranges.json`, ...,
+    /// loaded with [`PublishedRanges`](super::PublishedRanges)): hosting
+    /// too, whatever the ASN data says.
+    pub fn ranges(mut self, provider: Arc<IpSet>) -> Self {
+        self.ranges.push(provider);
+        self
     }
 
     /// Adds a privacy relay's egress ranges: never hosting.
@@ -187,13 +197,21 @@ impl HostingNetworks {
         self.relays.iter().any(|r| r.contains(ip))
     }
 
-    /// The hosting provider `ip` belongs to, unless it is a relay's egress.
+    /// The hosting provider `ip` belongs to by its ASN, unless it is a
+    /// relay's egress.
     pub fn hosting(&self, ip: IpAddr) -> Option<&'static HostingAsn> {
         if self.is_relay(ip) {
             return None;
         }
         let asn = self.asns.as_ref()?.lookup(ip)?;
         hosting_asn(asn.number)
+    }
+
+    /// Whether `ip` is hosting traffic: a listed provider's ASN or a
+    /// provider's published ranges, never a relay's egress.
+    pub fn is_hosting(&self, ip: IpAddr) -> bool {
+        !self.is_relay(ip)
+            && (self.hosting(ip).is_some() || self.ranges.iter().any(|r| r.contains(ip)))
     }
 }
 

@@ -387,7 +387,7 @@ impl AccessPolicy {
         if hosting.is_relay(raw) {
             return Ok(false);
         }
-        Ok(hosting.hosting(raw).is_some() || self.is_listed(&self.datacenter, v, |f| f.hosting)?)
+        Ok(hosting.is_hosting(raw) || self.is_listed(&self.datacenter, v, |f| f.hosting)?)
     }
 
     fn is_listed(

@@ -107,6 +107,52 @@ impl PublishedRanges {
     }
 }
 
+impl PublishedRanges {
+    /// The file's own date as unix seconds (midnight UTC of its day), when
+    /// it gives one this can read: `2026-12-03...` (AWS, Google, Oracle),
+    /// `Thu, 04 Dec 2026 ...` (Spamhaus text) or unix seconds (Spamhaus
+    /// JSON). `None` for formats without a date (Azure gives a change
+    /// number; a geofeed and the Tor list give nothing): use the file's
+    /// modification time then.
+    pub fn unix_date(&self) -> Option<u64> {
+        let date = self.date.as_deref()?.trim();
+        if let Ok(secs) = date.parse::<u64>() {
+            return Some(secs);
+        }
+        let (y, m, d) = iso_day(date).or_else(|| mail_day(date))?;
+        let days = crate::civil::days_from_civil(y, m, d);
+        u64::try_from(days).ok().map(|d| d * 86_400)
+    }
+}
+
+/// `YYYY-MM-DD` at the start.
+fn iso_day(s: &str) -> Option<(i64, u32, u32)> {
+    let head = s.get(..10)?;
+    let mut p = head.split('-');
+    let (y, m, d) = (
+        p.next()?.parse().ok()?,
+        p.next()?.parse().ok()?,
+        p.next()?.parse().ok()?,
+    );
+    crate::civil::is_valid_date(y, m, d).then_some((y, m, d))
+}
+
+/// `Thu, 04 Dec 2026 08:33:10 GMT` (RFC 5322).
+fn mail_day(s: &str) -> Option<(i64, u32, u32)> {
+    let mut p = s
+        .split_once(',')
+        .map_or(s, |(_, rest)| rest)
+        .split_whitespace();
+    let d: u32 = p.next()?.parse().ok()?;
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = p.next()?;
+    let m = months.iter().position(|x| *x == month)? as u32 + 1;
+    let y: i64 = p.next()?.parse().ok()?;
+    crate::civil::is_valid_date(y, m, d).then_some((y, m, d))
+}
+
 fn invalid(path: impl Into<String>, message: impl ToString) -> IpError {
     IpError::InvalidRanges {
         path: path.into(),

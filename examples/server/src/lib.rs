@@ -256,6 +256,7 @@ async fn ready(
         .into_iter()
         .map(|(op, date)| (op, date.into()))
         .collect();
+    let data = state.data_freshness(state::now());
     let database = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
         .await
         .unwrap_or(false);
@@ -277,6 +278,7 @@ async fn ready(
             "redis_maxmemory_policy": eviction,
             "crawler_list": crawler_list,
             "crawler_ranges": crawler_ranges,
+            "data": data,
         })),
     )
         .into_response()

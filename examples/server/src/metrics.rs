@@ -63,6 +63,15 @@ pub struct StoredFigures {
     /// Per enrolled shop with events this week: whether today's billed
     /// visitors jumped (the core's `rate::visitors::billed_jump`).
     pub billed_jumps: Vec<(String, bool)>,
+    /// Per published data file: whether it is older than the configured age.
+    pub data_degraded: Vec<(String, bool)>,
+}
+
+/// One label naming a data source.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceLabels {
+    /// `FORMAT:PATH`.
+    pub source: String,
 }
 
 /// The server's metrics.
@@ -78,6 +87,7 @@ pub struct Metrics {
     dropped: Gauge,
     billed_jump: Family<ShopLabels, Gauge>,
     eviction: Gauge,
+    data_degraded: Family<SourceLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -96,6 +106,7 @@ impl Default for Metrics {
         let dropped = Gauge::default();
         let billed_jump = Family::<ShopLabels, Gauge>::default();
         let eviction = Gauge::default();
+        let data_degraded = Family::<SourceLabels, Gauge>::default();
         registry.register(
             "redis_eviction_possible",
             "1 when the shared Redis's maxmemory-policy is not noeviction (rate windows may be evicted when it is full)",
@@ -142,6 +153,11 @@ impl Default for Metrics {
             "1 when an enrolled shop's billed visitors today are at least 50 and more than 3 times its average of the previous 7 days (a signal to look, not a refusal)",
             billed_jump.clone(),
         );
+        registry.register(
+            "data_degraded",
+            "1 when a published data file (--published-ranges) is older than --data-max-age-days by its own date, else its modification time (readiness is not failed)",
+            data_degraded.clone(),
+        );
         Self {
             registry,
             requests,
@@ -154,6 +170,7 @@ impl Default for Metrics {
             dropped,
             billed_jump,
             eviction,
+            data_degraded,
         }
     }
 }
@@ -217,6 +234,13 @@ impl Metrics {
                 .get_or_create(&ShopLabels { shop: shop.clone() })
                 .set(i64::from(*jump));
         }
+        for (source, degraded) in &figures.data_degraded {
+            self.data_degraded
+                .get_or_create(&SourceLabels {
+                    source: source.clone(),
+                })
+                .set(i64::from(*degraded));
+        }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)
@@ -255,6 +279,7 @@ fn stored_figures(store: &crate::storage::Store) -> crate::storage::StoreResult<
         outbox_depth,
         dropped_events,
         billed_jumps,
+        data_degraded: Vec::new(),
     })
 }
 
@@ -316,7 +341,7 @@ pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Resp
         }
     }
     let store = Arc::clone(&state);
-    let figures = tokio::task::spawn_blocking(move || stored_figures(&store.store))
+    let mut figures = tokio::task::spawn_blocking(move || stored_figures(&store.store))
         .await
         .ok()
         .and_then(Result::ok)
@@ -324,7 +349,13 @@ pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Resp
             outbox_depth: -1,
             dropped_events: -1,
             billed_jumps: Vec::new(),
+            data_degraded: Vec::new(),
         });
+    figures.data_degraded = state
+        .data_freshness(crate::state::now())
+        .into_iter()
+        .map(|d| (d.source, d.degraded))
+        .collect();
     match state.metrics.render(&figures) {
         Ok(text) => (
             [(

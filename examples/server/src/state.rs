@@ -64,6 +64,11 @@ pub struct ServerConfig {
     /// Verification of clients that claim a major crawler (published
     /// ranges and DNS); `None`: claims are not checked.
     pub crawler_dns: Option<Arc<crate::crawler_dns::CrawlerDns>>,
+    /// Published data files (`--published-ranges`) and their dates, for
+    /// `/readyz`'s freshness report.
+    pub data_files: Vec<DataFile>,
+    /// Data older than this many days is reported as degraded.
+    pub data_max_age_days: u64,
     /// Tor exit list.
     pub tor: Option<Arc<IpSet>>,
     /// VPN ranges.
@@ -240,6 +245,24 @@ impl AppState {
             .map(|a| a.number)
     }
 
+    /// How old each published data file is, and whether it is older than
+    /// `--data-max-age-days` (a file whose age is unknown is degraded).
+    pub fn data_freshness(&self, now: i64) -> Vec<Freshness> {
+        self.config
+            .data_files
+            .iter()
+            .map(|f| {
+                let age = f.age_days(now);
+                Freshness {
+                    source: f.source.clone(),
+                    date: f.date.clone(),
+                    age_days: age,
+                    degraded: age.is_none_or(|a| a > self.config.data_max_age_days),
+                }
+            })
+            .collect()
+    }
+
     /// Whether `ip` is data-center traffic: on the datacenter list, or in a
     /// hosting provider's autonomous system; never a privacy relay's egress.
     pub fn is_datacenter(&self, ip: std::net::IpAddr) -> bool {
@@ -247,7 +270,7 @@ impl AppState {
         if hosting.is_some_and(|h| h.is_relay(ip)) {
             return false;
         }
-        hosting.is_some_and(|h| h.hosting(ip).is_some())
+        hosting.is_some_and(|h| h.is_hosting(ip))
             || self
                 .config
                 .datacenter
@@ -493,6 +516,39 @@ fn base_scorer(crawler_list: Option<&Arc<clickfence::score::CrawlerList>>) -> Sc
     match crawler_list {
         Some(list) => scorer.with_crawler_list(Arc::clone(list)),
         None => scorer,
+    }
+}
+
+/// How fresh one data file is.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Freshness {
+    /// `FORMAT:PATH`.
+    pub source: String,
+    /// The date the file gives itself, as written.
+    pub date: Option<String>,
+    /// Whole days since its data's date.
+    pub age_days: Option<u64>,
+    /// Older than `--data-max-age-days`, or of unknown age.
+    pub degraded: bool,
+}
+
+/// A published data file the server loaded, and how old its data is.
+#[derive(Debug, Clone)]
+pub struct DataFile {
+    /// `FORMAT:PATH`.
+    pub source: String,
+    /// The date the file gives itself, as written.
+    pub date: Option<String>,
+    /// Unix seconds the data is from: its own date, else the file's
+    /// modification time.
+    pub as_of: Option<u64>,
+}
+
+impl DataFile {
+    /// Whole days since the data's date at `now`.
+    pub fn age_days(&self, now: i64) -> Option<u64> {
+        let now = u64::try_from(now).ok()?;
+        Some(now.saturating_sub(self.as_of?) / 86_400)
     }
 }
 

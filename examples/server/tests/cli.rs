@@ -380,3 +380,93 @@ async fn a_free_port_is_the_click_base_url_by_default() {
     let _ = child.wait();
     assert_eq!(r.json["status"], "valid", "{}", r.body);
 }
+
+/// `--published-ranges` loads each publisher's file at start (a bad one is
+/// refused, naming it), and `/readyz` reports each file's date, age and
+/// whether it is older than `--data-max-age-days`, without failing
+/// readiness.
+#[tokio::test]
+async fn published_ranges_load_at_start_and_readiness_reports_their_age() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db").display().to_string();
+    let ranges =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/ranges");
+    let file = |f: &str| ranges.join(f).display().to_string();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"prefixes": [{"ip_prefix": "3.4.12.4/33"}]}"#).unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_clickfence-server"))
+        .args(["--db", &db, "--listen", "127.0.0.1:0", "--published-ranges"])
+        .arg(format!("aws={}", bad.display()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && err.contains("prefixes[0]"),
+        "{err}"
+    );
+    let list = format!(
+        "aws={},tor-exits={},apple-private-relay={}",
+        file("aws-ip-ranges.json"),
+        file("tor-bulk-exit-list.txt"),
+        file("apple-egress-ip-ranges.csv")
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clickfence-server"))
+        .args([
+            "--db",
+            &db,
+            "--listen",
+            "127.0.0.1:0",
+            "--published-ranges",
+            &list,
+        ])
+        .args(["--data-max-age-days", "3650"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let base = stderr
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("Listening on ")
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_owned)
+        })
+        .unwrap();
+    let ready = common::get(&format!("{base}/readyz"), None).await;
+    child.kill().unwrap();
+    let _ = child.wait();
+    let data = ready.json["data"].as_array().unwrap().clone();
+    assert_eq!(data.len(), 3, "{}", ready.json);
+    let aws = data
+        .iter()
+        .find(|d| d["source"].as_str().unwrap().starts_with("aws:"))
+        .unwrap();
+    assert_eq!(aws["date"], "2026-12-03-23-20-07");
+    assert_eq!(aws["degraded"], false, "{aws}");
+    assert!(aws["age_days"].as_u64().is_some());
+    let tor = data
+        .iter()
+        .find(|d| d["source"].as_str().unwrap().starts_with("tor-exits:"))
+        .unwrap();
+    assert_eq!(
+        tor["date"],
+        serde_json::Value::Null,
+        "no date: its modification time counts"
+    );
+    assert_eq!(ready.status, 200);
+}
+
+/// Data older than the configured age is degraded, and readiness holds.
+#[test]
+fn data_older_than_the_limit_is_degraded() {
+    let f = clickfence_server::state::DataFile {
+        source: "aws:x".into(),
+        date: Some("2026-11-01".into()),
+        as_of: Some(1_793_491_200),
+    };
+    assert_eq!(f.age_days(1_793_491_200 + 31 * 86_400), Some(31));
+    assert_eq!(f.age_days(1_793_491_200 - 5), Some(0));
+}

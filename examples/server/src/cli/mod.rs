@@ -186,6 +186,25 @@ pub struct Cli {
         value_delimiter = ','
     )]
     privacy_relays: Vec<PathBuf>,
+    /// Published range files, `FORMAT=PATH` (`aws`, `google-cloud`, `azure`,
+    /// `oracle`, `digitalocean`: hosting networks; `tor-exits`: Tor exits;
+    /// `apple-private-relay`: privacy relays); repeatable.
+    #[arg(
+        long,
+        env = "CLICKFENCE_PUBLISHED_RANGES",
+        global = true,
+        value_delimiter = ','
+    )]
+    published_ranges: Vec<String>,
+    /// Data files older than this many days (by their own date, else their
+    /// modification time) are reported as degraded in /readyz and a metric.
+    #[arg(
+        long,
+        env = "CLICKFENCE_DATA_MAX_AGE_DAYS",
+        global = true,
+        default_value_t = 30
+    )]
+    data_max_age_days: u64,
     /// Crawler user-agent patterns in the crawler-user-agents JSON format
     /// (a newer release than the embedded snapshot, or your own).
     #[arg(long, env = "CLICKFENCE_CRAWLER_LIST", global = true)]
@@ -615,7 +634,8 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
             Ok(_) => Ok(Some(db)),
         }
     };
-    let asn = asn_sources(&cli.asn_db, &cli.privacy_relays)?;
+    let published = published_sources(&cli.published_ranges)?;
+    let asn = asn_sources(&cli.asn_db, &cli.privacy_relays, &published)?;
     let crawler_list = cli
         .crawler_list
         .as_ref()
@@ -658,7 +678,17 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         hosting: asn.hosting,
         crawler_list,
         crawler_dns: Some(crawler_dns),
-        tor: list(&cli.tor_list)?,
+        tor: match (list(&cli.tor_list)?, published.tor.clone()) {
+            (Some(_), Some(_)) => {
+                return Err(setup(
+                    "--published-ranges",
+                    "tor-exits and --tor-list: give one",
+                ))
+            }
+            (a, b) => a.or(b),
+        },
+        data_files: published.files.clone(),
+        data_max_age_days: cli.data_max_age_days,
         vpn: list(&cli.vpn_list)?,
         datacenter: list(&cli.datacenter_list)?,
         api_rate_limit: cli.api_rate_limit,
@@ -799,7 +829,11 @@ struct AsnSources {
 
 /// Sorts `--asn-db` paths into CSV files (ip-location-db, loaded into one
 /// table) and at most one MaxMind database; loads the relay files.
-fn asn_sources(paths: &[PathBuf], relays: &[PathBuf]) -> Result<AsnSources, CliError> {
+fn asn_sources(
+    paths: &[PathBuf],
+    relays: &[PathBuf],
+    published: &Published,
+) -> Result<AsnSources, CliError> {
     use clickfence::ip::{AsnTable, HostingNetworks, PublishedRanges, RangeFormat};
     let is_csv = |p: &&PathBuf| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let (csv, mmdb): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(is_csv);
@@ -823,10 +857,70 @@ fn asn_sources(paths: &[PathBuf], relays: &[PathBuf]) -> Result<AsnSources, CliE
             .map_err(|e| setup(format!("--privacy-relays {}", p.display()), e))?;
         hosting = hosting.relay(Arc::new(r.set));
     }
-    let hosting = (table.is_some() || !relays.is_empty()).then(|| Arc::new(hosting));
+    for r in &published.relays {
+        hosting = hosting.relay(Arc::clone(r));
+    }
+    for r in &published.hosting {
+        hosting = hosting.ranges(Arc::clone(r));
+    }
+    let any = table.is_some()
+        || !relays.is_empty()
+        || !published.relays.is_empty()
+        || !published.hosting.is_empty();
+    let hosting = any.then(|| Arc::new(hosting));
     Ok(AsnSources {
         maxmind: mmdb.first().map(|p| (*p).clone()),
         table,
         hosting,
     })
+}
+
+/// What `--published-ranges` loads, sorted by use, and each file's date.
+#[derive(Default)]
+struct Published {
+    hosting: Vec<Arc<clickfence::IpSet>>,
+    relays: Vec<Arc<clickfence::IpSet>>,
+    tor: Option<Arc<clickfence::IpSet>>,
+    files: Vec<crate::state::DataFile>,
+}
+
+/// Loads each `FORMAT=PATH`; a bad file or an unknown format is refused at
+/// start, naming it.
+fn published_sources(items: &[String]) -> Result<Published, CliError> {
+    use clickfence::ip::{PublishedRanges, RangeFormat};
+    let mut out = Published::default();
+    for item in items {
+        let Some((format, path)) = item.split_once('=') else {
+            return Err(setup(
+                "--published-ranges",
+                format!("'{item}' is not FORMAT=PATH"),
+            ));
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| setup(path, e))?;
+        let r = PublishedRanges::parse_named(format, &text)
+            .map_err(|e| setup(format!("--published-ranges {item}"), e))?;
+        let modified = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs());
+        out.files.push(crate::state::DataFile {
+            source: format!("{format}:{path}"),
+            date: r.date.clone(),
+            as_of: r.unix_date().or(modified),
+        });
+        let set = Arc::new(r.set);
+        match RangeFormat::from_name(format) {
+            Some(RangeFormat::TorExits) => out.tor = Some(set),
+            Some(RangeFormat::ApplePrivateRelay) => out.relays.push(set),
+            Some(RangeFormat::SpamhausDrop) => {
+                return Err(setup(
+                    "--published-ranges",
+                    "spamhaus-drop is not used by the server (load it with the library)",
+                ))
+            }
+            _ => out.hosting.push(set),
+        }
+    }
+    Ok(out)
 }

@@ -570,6 +570,23 @@ pub struct Readiness {
     /// Each loaded operator's published crawler ranges (`--crawler-ranges`)
     /// and its file's `creationTime`.
     pub crawler_ranges: std::collections::BTreeMap<String, String>,
+    /// Each published data file (`--published-ranges`): its date, its age
+    /// in days and whether it is older than `--data-max-age-days`
+    /// (degraded data never fails readiness).
+    pub data: Vec<DataFreshness>,
+}
+
+/// How fresh one data file is.
+#[derive(Serialize, ToSchema)]
+pub struct DataFreshness {
+    /// `FORMAT:PATH`.
+    pub source: String,
+    /// The date the file gives itself, as written.
+    pub date: Option<String>,
+    /// Whole days since its data's date.
+    pub age_days: Option<u64>,
+    /// Older than `--data-max-age-days`, or of unknown age.
+    pub degraded: bool,
 }
 
 /// Where a crawler list came from.
