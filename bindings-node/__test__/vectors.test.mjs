@@ -363,4 +363,7 @@ test('hosting networks from free ASN data, relays never data centers', () => {
   const p = new AccessPolicy({ enabled: true, blockDatacenter: true }, { asnTable: t, privacyRelays: [relays] })
   assert.equal(p.check('1.44.96.7').reason, 'blocked_datacenter')
   for (const ip of ['172.224.226.1', '23.24.1.1', '2001:558::1']) assert.equal(p.check(ip).allowed, true, ip)
+  const cases = load('hosting.json').cases
+  assert.ok(new Set(cases.map((c) => c.operator).filter(Boolean)).size >= 10)
+  for (const c of cases) assert.equal(p.check(c.ip).allowed, c.operator === null, `${c.ip}: ${c.why}`)
 })

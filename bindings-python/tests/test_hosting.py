@@ -4,7 +4,7 @@
 import pytest
 
 import clickfence as cf
-from conftest import VECTORS
+from conftest import VECTORS, load
 
 
 def table():
@@ -26,6 +26,16 @@ def test_lookup_and_a_bad_file():
     assert len(t) == rows
     assert cf.hosting_asn(16509)["operator"] == "Amazon Web Services"
     assert cf.hosting_asn(13335) is None
+
+
+TABLE = table()
+
+
+@pytest.mark.parametrize("case", load("hosting.json")["cases"], ids=lambda c: c["ip"])
+def test_hosting_vectors_through_block_datacenter(case):
+    relays = cf.IpSet.from_published("apple-private-relay", (VECTORS / "ranges" / "apple-egress-ip-ranges.csv").read_text())
+    p = cf.AccessPolicy({"enabled": True, "blockDatacenter": True}, asn_table=TABLE, privacy_relays=[relays])
+    assert p.check(case["ip"]).allowed == (case["operator"] is None), case["why"]
 
 
 def test_block_datacenter_with_free_data_and_relays():

@@ -80,3 +80,32 @@ fn a_relay_egress_is_never_a_data_center() {
     assert!(p.check_str("5.9.1.7", None, 0).unwrap().allowed);
     assert!(!p.check_str("5.9.2.7", None, 0).unwrap().allowed);
 }
+
+#[test]
+fn each_listed_provider_and_no_person_from_the_vectors() {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors().join("hosting.json")).unwrap())
+            .unwrap();
+    let h = HostingNetworks::new(Arc::new(table())).relay(relays());
+    let p = policy(h.clone());
+    let cases = v["cases"].as_array().unwrap();
+    let providers: std::collections::BTreeSet<&str> = cases
+        .iter()
+        .filter_map(|c| c["operator"].as_str())
+        .collect();
+    assert!(providers.len() >= 10, "{providers:?}");
+    for c in cases {
+        let ip = c["ip"].as_str().unwrap();
+        let want = c["operator"].as_str();
+        assert_eq!(
+            h.hosting(ip.parse().unwrap()).map(|x| x.operator),
+            want,
+            "{c}"
+        );
+        assert_eq!(
+            p.check_str(ip, None, 0).unwrap().allowed,
+            want.is_none(),
+            "{c}"
+        );
+    }
+}

@@ -696,6 +696,21 @@ static void test_hosting(void) {
         "a relay is a person");
   CHECK(clickfence_access_policy_check(policy, S("23.24.1.1"), NULL, 0, 0, &d) == CLICKFENCE_OK && d.allowed,
         "Comcast is people");
+  /* Every case of the shared vectors: the operator, and the policy's verdict. */
+  cJSON *v = load("hosting.json");
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "cases")) {
+    const cJSON *want = cJSON_GetObjectItem(c, "operator");
+    n = 0;
+    CHECK(clickfence_hosting_networks_operator(hosting, S(str(c, "ip")), (uint8_t *)op, sizeof op, &n) == CLICKFENCE_OK,
+          "operator of %s", str(c, "ip"));
+    CHECK(cJSON_IsNull(want) ? n == 0 : (n == strlen(want->valuestring) && memcmp(op, want->valuestring, n) == 0),
+          "%s: %.*s", str(c, "ip"), (int)n, op);
+    CHECK(clickfence_access_policy_check(policy, S(str(c, "ip")), NULL, 0, 0, &d) == CLICKFENCE_OK &&
+              d.allowed == cJSON_IsNull(want),
+          "policy on %s", str(c, "ip"));
+  }
+  cJSON_Delete(v);
   clickfence_access_policy_free(policy);
   clickfence_hosting_networks_free(hosting);
   clickfence_ip_set_free(relay);
