@@ -48,16 +48,20 @@ pub unsafe extern "C" fn clickfence_scorer_new(
     flag_threshold: i64,
     out: *mut *mut clickfence_scorer,
 ) -> clickfence_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let rules = match tri!(unsafe { opt_text(rules_json, rules_len, "rules_json") }) {
-            Some(json) => tri!(ScoringRules::from_json(json).map_err(core_error)),
-            None => ScoringRules::default(),
-        };
-        let t = tri!(Thresholds::new(block_threshold, flag_threshold).map_err(core_error));
-        // SAFETY: pointers and lengths are valid per this function's contract.
-        unsafe { new_handle(out, clickfence_scorer(Scorer::new(rules, t))) }
-    })
+    // SAFETY: forwarded contract; no crawler list given: the embedded one.
+    unsafe {
+        clickfence_scorer_new_with_crawler_list(
+            rules_json,
+            rules_len,
+            block_threshold,
+            flag_threshold,
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            out,
+        )
+    }
 }
 
 /// Like `clickfence_scorer_new`, matching a crawler pattern list in the

@@ -322,7 +322,6 @@ fn trusting_cloudflare_without_an_origin_secret_is_warned_at_start() {
 /// port verify: the default click base URL names the port bound, not 0.
 #[tokio::test]
 async fn a_free_port_is_the_click_base_url_by_default() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db").display().to_string();
     let mut child = Command::new(env!("CARGO_BIN_EXE_clickfence-server"))
@@ -339,16 +338,8 @@ async fn a_free_port_is_the_click_base_url_by_default() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let base = stderr
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.strip_prefix("Listening on ")
-                .and_then(|r| r.split_whitespace().next())
-                .map(str::to_owned)
-        })
-        .unwrap();
+    // The pipe stays open while the server runs: it may still write to it.
+    let (base, _stderr) = base_url(&mut child);
     assert!(!base.ends_with(":0"), "{base}");
     let admin = |path: &str| {
         let url = format!("{base}/api/p360-click-signing{path}");
@@ -387,7 +378,6 @@ async fn a_free_port_is_the_click_base_url_by_default() {
 /// readiness.
 #[tokio::test]
 async fn published_ranges_load_at_start_and_readiness_reports_their_age() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db").display().to_string();
     let ranges =
@@ -425,16 +415,8 @@ async fn published_ranges_load_at_start_and_readiness_reports_their_age() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let base = stderr
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.strip_prefix("Listening on ")
-                .and_then(|r| r.split_whitespace().next())
-                .map(str::to_owned)
-        })
-        .unwrap();
+    // The pipe stays open while the server runs: it may still write to it.
+    let (base, _stderr) = base_url(&mut child);
     let ready = common::get(&format!("{base}/readyz"), None).await;
     child.kill().unwrap();
     let _ = child.wait();
@@ -469,4 +451,25 @@ fn data_older_than_the_limit_is_degraded() {
     };
     assert_eq!(f.age_days(1_793_491_200 + 31 * 86_400), Some(31));
     assert_eq!(f.age_days(1_793_491_200 - 5), Some(0));
+}
+
+/// The base URL a started server prints on stderr ("Listening on ..."),
+/// and the rest of its stderr.
+fn base_url(
+    child: &mut std::process::Child,
+) -> (String, std::io::BufReader<std::process::ChildStderr>) {
+    use std::io::{BufRead, BufReader};
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the server exited"
+        );
+        if let Some(rest) = line.strip_prefix("Listening on ") {
+            let base = rest.split_whitespace().next().unwrap().to_owned();
+            return (base, stderr);
+        }
+    }
 }
