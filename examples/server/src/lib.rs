@@ -257,6 +257,11 @@ async fn ready(
         .map(|(op, date)| (op, date.into()))
         .collect();
     let data = state.data_freshness(state::now());
+    let clock = if state.config.simulated_clock {
+        "simulated"
+    } else {
+        "system"
+    };
     let database = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
         .await
         .unwrap_or(false);
@@ -279,6 +284,7 @@ async fn ready(
             "crawler_list": crawler_list,
             "crawler_ranges": crawler_ranges,
             "data": data,
+            "clock": clock,
         })),
     )
         .into_response()

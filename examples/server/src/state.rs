@@ -93,6 +93,12 @@ pub struct ServerConfig {
     /// The site that attribution links without a `site_id` parameter are
     /// recorded on; `None`: the oldest active site.
     pub attribution_site: Option<i64>,
+    /// Judge each click at the time its `X-Clickfence-Simulated-Time`
+    /// header gives (Unix seconds), so a recorded or generated day can be
+    /// played through the server in minutes (the labelled benchmark).
+    /// Never in production: any client could then choose the time its
+    /// click is judged at, so the CLI allows it on loopback addresses only.
+    pub simulated_clock: bool,
     /// Seconds between two runs of one site's auto-pause rule (default
     /// [`PAUSE_CHECK_SECS`]; tests set 0).
     pub pause_check_secs: Option<i64>,

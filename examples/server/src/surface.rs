@@ -24,6 +24,18 @@ use serde_json::json;
 
 use crate::state::AppState;
 
+/// A header's value as text. Bytes that are not visible ASCII (a device
+/// name in UTF-8, an app's mojibake) are kept, decoded lossily: a real
+/// browser's user agent with them is that user agent, never a missing one.
+pub fn header_text(
+    headers: &axum::http::HeaderMap,
+    name: impl axum::http::header::AsHeaderName,
+) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
 /// Longest request target accepted (path and query), in bytes.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// Largest header block accepted (names and values), in bytes.

@@ -453,6 +453,18 @@ fn data_older_than_the_limit_is_degraded() {
     assert_eq!(f.age_days(1_793_491_200 - 5), Some(0));
 }
 
+/// A simulated clock lets any client choose when its click is judged, so
+/// it is refused on an address others can reach.
+#[test]
+fn a_simulated_clock_is_refused_off_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (ok, _, err) = run(&db, &["--simulated-clock", "--listen", "0.0.0.0:0"]);
+    assert!(!ok);
+    assert!(err.contains("--simulated-clock"), "{err}");
+    assert!(err.contains("loopback"), "{err}");
+}
+
 /// The base URL a started server prints on stderr ("Listening on ..."),
 /// and the rest of its stderr.
 fn base_url(

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::UdpSocket;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -12,61 +12,11 @@ use clickfence::score::CrawlerRanges;
 use clickfence_server::crawler_dns::{
     CrawlerDns, DnsServers, RangeFile, LOOKUPS_PER_NETWORK_MINUTE,
 };
-use common::{call, get, Server};
+use common::{call, dnsmasq, get, Server};
 use hyper::Method;
 use serde_json::Value;
 
 const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
-
-/// A dnsmasq answering only for its own records (authoritative for `arpa`
-/// and `com`: other names there are NXDOMAIN), killed on drop.
-struct Dnsmasq(std::process::Child, SocketAddr);
-
-impl Drop for Dnsmasq {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn dnsmasq(records: &[&str]) -> Dnsmasq {
-    let bin = ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("dnsmasq is needed: run scripts/setup.sh");
-    for _ in 0..20 {
-        let port = UdpSocket::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = std::process::Command::new(bin)
-            .args([
-                "--keep-in-foreground",
-                &format!("--port={port}"),
-                "--listen-address=127.0.0.1",
-                "--bind-interfaces",
-                "--no-resolv",
-                "--no-hosts",
-                "--conf-file=/dev/null",
-                "--pid-file=",
-                "--user=root",
-                "--local=/arpa/",
-                "--local=/com/",
-                "--local=/example/",
-            ])
-            .args(records)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        if child.try_wait().unwrap().is_none() {
-            return Dnsmasq(child, SocketAddr::from(([127, 0, 0, 1], port)));
-        }
-    }
-    panic!("dnsmasq did not start");
-}
 
 async fn start(dns: DnsServers, ranges: CrawlerRanges) -> (tempfile::TempDir, Server, String) {
     let dir = tempfile::tempdir().unwrap();

@@ -162,6 +162,10 @@ pub struct Cli {
     /// Let webhook endpoints be loopback or private addresses (local development only).
     #[arg(long, env = "CLICKFENCE_ALLOW_PRIVATE_WEBHOOKS", global = true)]
     allow_private_webhooks: bool,
+    /// Judge clicks at the time their X-Clickfence-Simulated-Time header gives
+    /// (benchmarks and replays of a recorded day; loopback listen addresses only).
+    #[arg(long, env = "CLICKFENCE_SIMULATED_CLOCK", global = true)]
+    simulated_clock: bool,
     /// Public base URL that signed click links point at (default http://LISTEN).
     #[arg(long, env = "CLICKFENCE_CLICK_BASE_URL", global = true)]
     click_base_url: Option<String>,
@@ -648,6 +652,12 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
         })
         .transpose()?;
     let crawler_dns = crawler_dns(&cli.crawler_dns, &cli.crawler_ranges)?;
+    if cli.simulated_clock && !bound_to_loopback(&bound) {
+        return Err(setup(
+            "--simulated-clock",
+            "only on a loopback listen address: any client could choose the time its click is judged at",
+        ));
+    }
     let config = ServerConfig {
         trusted_proxies: IpSet::from_strs(&cli.trusted_proxies)
             .map_err(|e| setup("--trusted-proxy", e))?,
@@ -710,7 +720,11 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
             .map(|o| axum::http::HeaderValue::from_str(o).map_err(|e| setup("--cors-origin", e)))
             .collect::<Result<_, _>>()?,
         pause_check_secs: None,
+        simulated_clock: cli.simulated_clock,
     };
+    if cli.simulated_clock {
+        eprintln!("warning: --simulated-clock: clicks are judged at the time their request names");
+    }
     let state = Arc::new(AppState::new(store, config)?);
     let now = now();
     match cli.command.unwrap_or(Command::Serve) {
@@ -923,4 +937,10 @@ fn published_sources(items: &[String]) -> Result<Published, CliError> {
         }
     }
     Ok(out)
+}
+
+/// Whether `addr` (`host:port` as bound) is a loopback address.
+fn bound_to_loopback(addr: &str) -> bool {
+    addr.parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| a.ip().is_loopback())
 }

@@ -574,6 +574,9 @@ pub struct Readiness {
     /// in days and whether it is older than `--data-max-age-days`
     /// (degraded data never fails readiness).
     pub data: Vec<DataFreshness>,
+    /// `system`, or `simulated` under `--simulated-clock` (clicks judged at
+    /// the time their request names: a benchmark, never production).
+    pub clock: String,
 }
 
 /// How fresh one data file is.

@@ -32,6 +32,10 @@ pub struct ClickRequest {
     /// What checking a claimed major crawler concluded (resolved before
     /// the pipeline, within its DNS budget).
     pub crawler: Option<CrawlerVerdict>,
+    /// The time to judge the click at (Unix seconds); `None`: now. Set by
+    /// the simulated clock and by a seeded demo day, never by a client of
+    /// a production server.
+    pub at: Option<i64>,
 }
 
 /// One click request, as the later steps need it.
@@ -90,6 +94,7 @@ pub fn build(
         query: q,
         uri,
         crawler,
+        at,
     } = request;
     let site = match site_id.as_deref().map(str::parse::<i64>) {
         Some(Ok(id)) => state.store.site(id)?,
@@ -113,12 +118,7 @@ pub fn build(
     let (ip, source) = state.client(peer.ip(), headers);
     let country = state.visitor_country(ip, source, headers);
     let asn = state.asn(ip);
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| crate::surface::header_text(headers, name);
     let signed_url = format!(
         "{}{}",
         state.config.click_base_url.trim_end_matches('/'),
@@ -142,7 +142,7 @@ pub fn build(
             .into_iter()
             .find_map(header),
         crawler: *crawler,
-        now: now(),
+        now: at.unwrap_or_else(now),
     }))
 }
 

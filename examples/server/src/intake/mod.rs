@@ -111,6 +111,7 @@ async fn run(
     uri: Uri,
 ) -> Response {
     let crawler = verify_crawler(&state, peer, &headers).await;
+    let at = simulated_time(&state, &headers);
     let request = ClickRequest {
         peer,
         headers,
@@ -118,6 +119,7 @@ async fn run(
         query,
         uri,
         crawler,
+        at,
     };
     let work = tokio::task::spawn_blocking(move || pipeline(&state, &request));
     match work.await {
@@ -144,9 +146,27 @@ async fn verify_crawler(
     headers: &HeaderMap,
 ) -> Option<clickfence::score::CrawlerVerdict> {
     let dns = state.config.crawler_dns.as_ref()?;
-    let ua = headers.get(axum::http::header::USER_AGENT)?.to_str().ok()?;
+    let ua = crate::surface::header_text(headers, axum::http::header::USER_AGENT)?;
     let (ip, _) = state.client(peer.ip(), headers);
-    dns.verify(ua, ip).await
+    dns.verify(&ua, ip).await
+}
+
+/// The header a simulated clock reads (`--simulated-clock`).
+pub const SIMULATED_TIME_HEADER: &str = "x-clickfence-simulated-time";
+
+/// The click's time from [`SIMULATED_TIME_HEADER`] when the server runs on
+/// a simulated clock; otherwise the header is ignored.
+fn simulated_time(state: &AppState, headers: &HeaderMap) -> Option<i64> {
+    if !state.config.simulated_clock {
+        return None;
+    }
+    headers
+        .get(SIMULATED_TIME_HEADER)?
+        .to_str()
+        .ok()?
+        .parse::<i64>()
+        .ok()
+        .filter(|t| *t >= 0)
 }
 
 /// The whole pipeline for one click.

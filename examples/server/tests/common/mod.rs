@@ -339,3 +339,53 @@ pub async fn enrol(s: &Server, shop: &str) {
     .await;
     assert_eq!(r.status, 200, "enrol {shop}: {}", r.body);
 }
+
+/// A dnsmasq answering only for its own records (authoritative for `arpa`
+/// and `com`: other names there are NXDOMAIN), killed on drop.
+pub struct Dnsmasq(std::process::Child, pub SocketAddr);
+
+impl Drop for Dnsmasq {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn dnsmasq(records: &[&str]) -> Dnsmasq {
+    let bin = ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("dnsmasq is needed: run scripts/setup.sh");
+    for _ in 0..20 {
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = std::process::Command::new(bin)
+            .args([
+                "--keep-in-foreground",
+                &format!("--port={port}"),
+                "--listen-address=127.0.0.1",
+                "--bind-interfaces",
+                "--no-resolv",
+                "--no-hosts",
+                "--conf-file=/dev/null",
+                "--pid-file=",
+                "--user=root",
+                "--local=/arpa/",
+                "--local=/com/",
+                "--local=/example/",
+            ])
+            .args(records)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        if child.try_wait().unwrap().is_none() {
+            return Dnsmasq(child, SocketAddr::from(([127, 0, 0, 1], port)));
+        }
+    }
+    panic!("dnsmasq did not start");
+}

@@ -81,10 +81,7 @@ pub async fn pixels(
     let (ip, country) = visitor(&state, peer, &headers);
     let now_ms = now() * 1000;
     let payload = String::from_utf8_lossy(&body).into_owned();
-    let agent = headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let agent = crate::surface::header_text(&headers, axum::http::header::USER_AGENT);
     blocking(move || {
         // On the blocking pool: with --redis these are Redis round trips.
         let client = Granularity::CLIENT.label(ip);
