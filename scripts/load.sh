@@ -6,6 +6,8 @@
 #   scripts/load.sh                   SQLite and PostgreSQL, 1 and 2 instances
 #   scripts/load.sh sqlite 1          one configuration
 #   scripts/load.sh sqlite 2 redis    with --redis (a throwaway redis-server)
+#   scripts/load.sh compare REV       this checkout against revision REV, side
+#                                     by side (scripts/load-compare.sh)
 #
 # PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh). With two
 # instances, each gets half the connections from its own wrk and the
@@ -13,6 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ "${1:-}" = compare ]; then
+  shift
+  exec bash scripts/load-compare.sh "$@"
+fi
 if [ $# -eq 0 ]; then
   cargo build --release --locked -p clickfence-server
   for instances in 1 2; do

@@ -8,9 +8,10 @@
 //! what moved: the click-signing key ring, mode, breaker and exclusions are
 //! reconciled in place (so the breaker's live counts survive), the shops'
 //! compiled policies are rebuilt and swapped whole, and the per-site block
-//! lists are dropped to be reloaded on their next click. Tokens, sites,
-//! thresholds and pauses are read from the database on every request, so
-//! they need no reload.
+//! lists are dropped to be reloaded on their next click, and the cache of
+//! successful token lookups is emptied when a token or an account changed.
+//! Sites, thresholds and pauses are read from the database on every
+//! request, so they need no reload.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, PoisonError};
@@ -75,6 +76,9 @@ pub fn catch_up(state: &AppState) -> StoreResult<()> {
     }
     if current.blocks != seen.blocks {
         apply_block_changes(state, seen.blocks, current.blocks)?;
+    }
+    if current.credentials != seen.credentials {
+        state.store.credentials().forget();
     }
     *state.seen.lock().unwrap_or_else(PoisonError::into_inner) = current;
     Ok(())

@@ -170,12 +170,55 @@ async fn policies_blocks_and_revocations_reach_the_other_instance() {
     .await;
     assert_eq!(b.state.blocks.loads(), 1, "B reloaded its block list");
 
-    // A token revoked through A is refused by B at once (tokens are read
-    // from the database on every request).
-    assert_eq!(get(&b.url("/api/v1/sites"), Some(&token)).await.status, 200);
+    // A token revoked through A is refused by A at once and by B within
+    // the second, although both answered it from their caches of
+    // successful lookups.
+    for s in [&a, &b] {
+        assert_eq!(get(&s.url("/api/v1/sites"), Some(&token)).await.status, 200);
+        assert_eq!(s.state.store.credentials().len(), 1);
+    }
     let id = a.state.store.tokens_of(1).unwrap()[0].id;
     clickfence_server::ops::tokens::revoke(&a.state, id, clickfence_server::state::now()).unwrap();
-    assert_eq!(get(&b.url("/api/v1/sites"), Some(&token)).await.status, 401);
+    assert_eq!(get(&a.url("/api/v1/sites"), Some(&token)).await.status, 401);
+    within_a_second("token revocation", || async {
+        get(&b.url("/api/v1/sites"), Some(&token)).await.status == 401
+    })
+    .await;
+    a.stop().await;
+    b.stop().await;
+}
+
+/// A plan change made through one instance ends API access on the other
+/// within the second, though the token's lookup was cached there; tokens
+/// that are not live never enter the cache, so a spray of them cannot
+/// fill it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_changes_reach_the_other_instances_cached_lookups() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (a, token) = Server::start(&db).await;
+    let (b, _) = Server::start(&db).await;
+    let token = token.unwrap();
+    assert_eq!(get(&b.url("/api/v1/sites"), Some(&token)).await.status, 200);
+    for i in 0..200 {
+        let random = format!("mcs_live_{i:040}");
+        let status = get(&b.url("/api/v1/sites"), Some(&random)).await.status;
+        assert!(status == 401 || status == 429, "{status}");
+    }
+    assert_eq!(
+        b.state.store.credentials().len(),
+        1,
+        "only the live token is kept"
+    );
+    a.state
+        .store
+        .update_account(1, Some("starter"), None, None)
+        .unwrap();
+    assert_eq!(get(&a.url("/api/v1/sites"), Some(&token)).await.status, 402);
+    within_a_second("plan change", || async {
+        get(&b.url("/api/v1/sites"), Some(&token)).await.status == 402
+    })
+    .await;
     a.stop().await;
     b.stop().await;
 }

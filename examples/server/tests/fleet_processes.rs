@@ -302,10 +302,14 @@ async fn three_processes_one_killed_mid_delivery() {
         clickfence_server::storage::db::Value::Int(n) => n.to_string(),
         other => panic!("{other:?}"),
     };
+    // Revoked by another process: refused within the second, though the
+    // instance answered the token from its cache of successful lookups.
     cli(&db, &["token", "revoke", "--token-id", &id]);
     let revoked_at = Instant::now();
-    assert_eq!(get(&sites, Some(&extra)).await.status, 401);
-    assert!(revoked_at.elapsed() < Duration::from_secs(1));
+    while get(&sites, Some(&extra)).await.status != 401 {
+        assert!(revoked_at.elapsed() < Duration::from_secs(1), "still accepted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let admin = format!("Bearer {ADMIN_TOKEN}");
     let r = call(

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
 use super::{DashError, DashResult};
-use crate::api::platform::auth::{authenticate_token, live_token, token_account, AuthFailures};
+use crate::api::platform::auth::{authenticate_token, credential, token_account, AuthFailures};
 use crate::state::{now, AppState};
 use crate::storage::{Account, SessionRecord, ABILITIES};
 use crate::tokens::hash;
@@ -150,9 +150,9 @@ fn resolve(state: &AppState, id_hash: String, now: i64) -> DashResult<Viewer> {
     };
     let credential = match record.kind.as_str() {
         "platform" => {
-            let token =
-                live_token(state, &record.credential_hash, now)?.ok_or(DashError::SignIn)?;
-            let account = token_account(state, &token)?;
+            let (token, account) =
+                credential(state, &record.credential_hash, now)?.ok_or(DashError::SignIn)?;
+            let account = token_account(account)?;
             Credential::Platform {
                 account,
                 abilities: token.abilities,

@@ -14,6 +14,8 @@ pub struct ConfigVersions {
     pub settings: i64,
     /// Blocked IPs.
     pub blocks: i64,
+    /// Tokens and accounts (what authenticating a token reads).
+    pub credentials: i64,
     /// The instance that made the last blocks change.
     pub blocks_by: Option<String>,
 }
@@ -25,6 +27,8 @@ pub enum Shared {
     Settings,
     /// A blocked IP.
     Blocks,
+    /// A token's revocation or expiry, an account's plan or status.
+    Credentials,
 }
 
 /// Bumps a version on `conn` (inside the caller's transaction), as
@@ -38,6 +42,10 @@ pub(crate) fn bump(conn: &Conn<'_>, what: Shared, instance: &str) -> StoreResult
         Shared::Blocks => conn.execute(
             "UPDATE config_versions SET blocks = blocks + 1, blocks_by = ?1 WHERE id = 1",
             params![instance],
+        )?,
+        Shared::Credentials => conn.execute(
+            "UPDATE config_versions SET credentials = credentials + 1 WHERE id = 1",
+            params![],
         )?,
     };
     conn.announce()
@@ -134,13 +142,14 @@ impl Store {
     /// The current versions.
     pub fn config_versions(&self) -> StoreResult<ConfigVersions> {
         self.db()?.query_row(
-            "SELECT settings, blocks, blocks_by FROM config_versions WHERE id = 1",
+            "SELECT settings, blocks, blocks_by, credentials FROM config_versions WHERE id = 1",
             params![],
             |r| {
                 Ok(ConfigVersions {
                     settings: r.get(0)?,
                     blocks: r.get(1)?,
                     blocks_by: r.get(2)?,
+                    credentials: r.get(3)?,
                 })
             },
         )
@@ -152,10 +161,19 @@ impl Store {
         what: Shared,
         f: impl FnOnce(&Conn<'_>) -> StoreResult<R>,
     ) -> StoreResult<R> {
-        self.transaction(|c| {
+        let out = self.transaction(|c| {
             let out = f(c)?;
             bump(c, what, &self.instance)?;
             Ok(out)
-        })
+        })?;
+        if what == Shared::Credentials {
+            self.credentials.forget();
+        }
+        Ok(out)
+    }
+
+    /// The cache of successful token lookups.
+    pub fn credentials(&self) -> &super::credentials::Credentials {
+        &self.credentials
     }
 }

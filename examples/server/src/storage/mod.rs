@@ -12,6 +12,7 @@ mod accounts;
 mod blocks;
 mod clicks;
 mod config;
+pub mod credentials;
 pub mod db;
 mod sessions;
 mod shops;
@@ -144,6 +145,8 @@ pub struct Store {
     backend: Backend,
     /// This process's name in claims and version bumps (random per open).
     instance: String,
+    /// Successful token lookups ([`credentials`]).
+    credentials: credentials::Credentials,
 }
 
 /// Creates `path` as 0600 if missing, and narrows it (and an existing
@@ -245,6 +248,7 @@ impl Store {
         Ok(Self {
             backend,
             instance: uuid::Uuid::new_v4().to_string(),
+            credentials: credentials::Credentials::default(),
         })
     }
 
@@ -310,7 +314,11 @@ impl Store {
     pub fn write<R>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<(R, usize)> {
         let tx = Tx::new(self.db()?.begin()?, &self.instance);
         let out = f(&tx)?;
+        let credentials = tx.changed_credentials();
         let queued = tx.commit()?;
+        if credentials {
+            self.credentials.forget();
+        }
         Ok((out, queued))
     }
 }

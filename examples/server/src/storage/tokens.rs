@@ -2,7 +2,7 @@
 
 use super::db::{params, Lock, Row};
 
-use super::{Store, StoreResult, MAX_TOKENS};
+use super::{Shared, Store, StoreResult, MAX_TOKENS};
 
 /// A token as the auth layer needs it.
 #[derive(Debug, Clone)]
@@ -83,18 +83,22 @@ impl Store {
 
     /// Revokes a token; returns whether it existed unrevoked.
     pub fn revoke_token(&self, id: i64, now: i64) -> StoreResult<bool> {
-        Ok(self.db()?.execute(
-            "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-            params![id, now],
-        )? == 1)
+        self.changing(Shared::Credentials, |db| {
+            Ok(db.execute(
+                "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id, now],
+            )? == 1)
+        })
     }
 
     /// Marks a token's expiry (tests of expired tokens).
     pub fn set_token_expiry(&self, id: i64, expires_at: i64) -> StoreResult<()> {
-        self.db()?.execute(
-            "UPDATE tokens SET expires_at = ?2 WHERE id = ?1",
-            params![id, expires_at],
-        )?;
-        Ok(())
+        self.changing(Shared::Credentials, |db| {
+            db.execute(
+                "UPDATE tokens SET expires_at = ?2 WHERE id = ?1",
+                params![id, expires_at],
+            )?;
+            Ok(())
+        })
     }
 }

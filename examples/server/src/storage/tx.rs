@@ -25,6 +25,8 @@ pub struct Tx<'a> {
     tx: Transaction<'a>,
     queued: Cell<usize>,
     instance: &'a str,
+    /// Whether a credential changed (the cache is emptied on commit).
+    credentials: Cell<bool>,
 }
 
 /// How a source is stored (`blocked_ips.source`).
@@ -59,7 +61,13 @@ impl<'a> Tx<'a> {
             tx,
             queued: Cell::new(0),
             instance,
+            credentials: Cell::new(false),
         }
+    }
+
+    /// Whether the transaction changed a token or an account.
+    pub(super) fn changed_credentials(&self) -> bool {
+        self.credentials.get()
     }
 
     fn c(&self) -> &Conn<'a> {
@@ -326,6 +334,8 @@ params![
             "UPDATE accounts SET plan = COALESCE(?2, plan), status = COALESCE(?3, status), click_limit = COALESCE(?4, click_limit) WHERE id = ?1",
             params![id, plan, status, click_limit],
         )?;
+        super::config::bump(self.c(), super::Shared::Credentials, self.instance)?;
+        self.credentials.set(true);
         self.c().query_opt(
             &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
             params![id],

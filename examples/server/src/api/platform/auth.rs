@@ -17,6 +17,7 @@ pub use crate::auth_failures::{AuthFailures, Refusal};
 use super::error::ApiError;
 use super::rate::RateSlot;
 use crate::state::{now, AppState};
+use crate::storage::credentials::Credential;
 use crate::storage::{Account, Site, TokenRecord};
 
 /// A token ability, as a type, so a handler's signature says what it needs.
@@ -69,10 +70,13 @@ impl<A: Ability> FromRequestParts<Arc<AppState>> for Authorized<A> {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0)
             .ok_or_else(|| ApiError::internal("no peer address"))?;
-        let headers = parts.headers.clone();
-        let state = Arc::clone(state);
-        let result =
-            super::blocking(move || Ok(authorize(&state, &headers, peer, A::NAME))).await?;
+        let result = if cached_locally(state, &parts.headers) {
+            authorize(state, &parts.headers, peer, A::NAME)
+        } else {
+            let headers = parts.headers.clone();
+            let state = Arc::clone(state);
+            super::blocking(move || Ok(authorize(&state, &headers, peer, A::NAME))).await?
+        };
         let rate = match &result {
             Ok(caller) => Some(caller.rate),
             Err(e) => e.rate,
@@ -85,6 +89,22 @@ impl<A: Ability> FromRequestParts<Arc<AppState>> for Authorized<A> {
             ability: PhantomData,
         })
     }
+}
+
+/// Whether authorizing this request touches neither the database nor the
+/// network (its token's lookup is cached and quotas are this instance's),
+/// so it can run on the async worker without a hop to the blocking pool.
+/// Should the entry lapse in between, the lookup runs there once.
+fn cached_locally(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config.shared_rates.is_none()
+        && crate::bearer(headers).is_some_and(|token| {
+            crate::tokens::well_formed(token)
+                && state
+                    .store
+                    .credentials()
+                    .get(&crate::tokens::hash(token), now())
+                    .is_some()
+        })
 }
 
 /// The site of the path's `{id}`, which a caller with ability `A` may
@@ -179,10 +199,37 @@ pub fn live_token(state: &AppState, hash: &str, now: i64) -> Result<Option<Token
     Ok(record.filter(|r| r.revoked_at.is_none() && r.expires_at > now))
 }
 
+/// The live token stored under `hash` and its account (`None` for a token
+/// whose account is gone): from the cache of successful lookups when it
+/// holds them, else from the database, kept for the next request.
+pub fn credential(
+    state: &AppState,
+    hash: &str,
+    now: i64,
+) -> Result<Option<(TokenRecord, Option<Account>)>, ApiError> {
+    let cache = state.store.credentials();
+    if let Some(c) = cache.get(hash, now) {
+        return Ok(Some((c.token, Some(c.account))));
+    }
+    let generation = cache.generation();
+    let Some(token) = live_token(state, hash, now)? else {
+        return Ok(None);
+    };
+    let account = state.store.account(token.account_id)?;
+    if let Some(account) = &account {
+        let kept = Credential {
+            token: token.clone(),
+            account: account.clone(),
+        };
+        cache.keep(generation, hash, kept, now);
+    }
+    Ok(Some((token, account)))
+}
+
 /// The account a live token acts for, when its plan includes API access:
 /// 401 for a token whose account is gone, 402 on the Starter plan.
-pub fn token_account(state: &AppState, record: &TokenRecord) -> Result<Account, ApiError> {
-    let Some(account) = state.store.account(record.account_id)? else {
+pub fn token_account(account: Option<Account>) -> Result<Account, ApiError> {
+    let Some(account) = account else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "Invalid token."));
     };
     if account.plan == "starter" {
@@ -218,12 +265,12 @@ pub fn authenticate_token(
     let Some(token) = token else {
         return Err(failed(failures, "Missing bearer token."));
     };
-    let record = if crate::tokens::well_formed(token) {
-        live_token(state, &crate::tokens::hash(token), now)?
+    let found = if crate::tokens::well_formed(token) {
+        credential(state, &crate::tokens::hash(token), now)?
     } else {
         None
     };
-    let Some(record) = record else {
+    let Some((record, account)) = found else {
         return Err(failed(failures, "Invalid, expired or revoked token."));
     };
     let token_key = format!("token:{}", record.id);
@@ -238,6 +285,6 @@ pub fn authenticate_token(
         )
         .with_rate(Some(rate)));
     }
-    let account = token_account(state, &record).map_err(|e| e.with_rate(Some(rate)))?;
+    let account = token_account(account).map_err(|e| e.with_rate(Some(rate)))?;
     Ok((Caller { account, rate }, record.abilities))
 }

@@ -1,0 +1,86 @@
+//! Successful token lookups kept in memory, so an authenticated platform
+//! read costs no database round trip for its credential.
+//!
+//! Only a live token whose account exists is ever kept, so a spray of
+//! random or revoked tokens cannot fill the cache; it holds at most
+//! [`CAPACITY`] entries (past that, lookups simply go to the database).
+//! Every write that changes what a lookup would answer (a revocation, a
+//! token's expiry, an account's plan or status) bumps the `credentials`
+//! version in its transaction and empties this instance's cache on commit;
+//! other instances empty theirs when they see the version move (within a
+//! second, [`crate::fleet`]). An entry also lapses after [`MAX_AGE_SECS`]
+//! and at its token's own expiry, whatever happens to the fleet's polling.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use super::{Account, TokenRecord};
+
+/// The most entries kept: far above the live tokens of a deployment.
+pub const CAPACITY: usize = 10_000;
+/// The longest an entry is believed without asking the database again.
+pub const MAX_AGE_SECS: i64 = 60;
+
+/// A token and its account, as last read.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    /// The token.
+    pub token: TokenRecord,
+    /// Its account.
+    pub account: Account,
+}
+
+/// The cache: entries by token hash, and a generation that every
+/// invalidation moves, so a lookup that raced a change is not kept.
+#[derive(Debug, Default)]
+pub struct Credentials {
+    entries: Mutex<HashMap<String, (Credential, i64)>>,
+    generation: AtomicU64,
+}
+
+impl Credentials {
+    /// The live credential stored under `hash` at `now`, if kept.
+    pub fn get(&self, hash: &str, now: i64) -> Option<Credential> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (c, at) = entries.get(hash)?;
+        let live = c.token.revoked_at.is_none() && c.token.expires_at > now;
+        (live && now - at < MAX_AGE_SECS && *at <= now).then(|| c.clone())
+    }
+
+    /// The generation to pass to [`keep`](Self::keep), read before the
+    /// database is.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Keeps a successful lookup read at `generation`, unless something
+    /// changed since (or the cache is full).
+    pub fn keep(&self, generation: u64, hash: &str, credential: Credential, now: i64) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.generation.load(Ordering::Acquire) != generation || entries.len() >= CAPACITY {
+            return;
+        }
+        entries.insert(hash.to_owned(), (credential, now));
+    }
+
+    /// Forgets everything: a credential changed here or elsewhere.
+    pub fn forget(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+
+    /// How many entries are kept.
+    pub fn len(&self) -> usize {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
