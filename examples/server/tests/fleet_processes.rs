@@ -307,7 +307,10 @@ async fn three_processes_one_killed_mid_delivery() {
     cli(&db, &["token", "revoke", "--token-id", &id]);
     let revoked_at = Instant::now();
     while get(&sites, Some(&extra)).await.status != 401 {
-        assert!(revoked_at.elapsed() < Duration::from_secs(1), "still accepted");
+        assert!(
+            revoked_at.elapsed() < Duration::from_secs(1),
+            "still accepted"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 

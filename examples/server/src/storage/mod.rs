@@ -147,6 +147,8 @@ pub struct Store {
     instance: String,
     /// Successful token lookups ([`credentials`]).
     credentials: credentials::Credentials,
+    /// Statements sent, for tests that count a route's round trips.
+    statements: std::sync::atomic::AtomicU64,
 }
 
 /// Creates `path` as 0600 if missing, and narrows it (and an existing
@@ -249,6 +251,7 @@ impl Store {
             backend,
             instance: uuid::Uuid::new_v4().to_string(),
             credentials: credentials::Credentials::default(),
+            statements: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -284,7 +287,13 @@ impl Store {
 
     /// A connection for one statement.
     pub(crate) fn db(&self) -> StoreResult<Conn<'_>> {
-        self.backend.conn()
+        self.backend.conn(&self.statements)
+    }
+
+    /// How many statements this store has sent (BEGIN and COMMIT
+    /// included): on PostgreSQL, its round trips.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs `f` in one write transaction, committed if it returns `Ok`.

@@ -7,6 +7,7 @@
 //! must differ (row locks, advisory locks, notifications) are methods here,
 //! so no module above branches on the backend.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 mod postgres;
@@ -29,13 +30,15 @@ pub(crate) enum Backend {
 }
 
 impl Backend {
-    /// A connection for one statement or transaction.
-    pub(crate) fn conn(&self) -> StoreResult<Conn<'_>> {
-        Ok(match self {
+    /// A connection for one statement or transaction, counting its
+    /// statements in `statements`.
+    pub(crate) fn conn<'a>(&'a self, statements: &'a AtomicU64) -> StoreResult<Conn<'a>> {
+        let link = match self {
             // A panic mid-statement leaves SQLite consistent (it rolls back).
-            Self::Sqlite(c) => Conn::Sqlite(c.lock().unwrap_or_else(PoisonError::into_inner)),
-            Self::Postgres(pg) => Conn::Postgres(Box::new(pg.conn()?)),
-        })
+            Self::Sqlite(c) => Link::Sqlite(c.lock().unwrap_or_else(PoisonError::into_inner)),
+            Self::Postgres(pg) => Link::Postgres(Box::new(pg.conn()?)),
+        };
+        Ok(Conn { link, statements })
     }
 }
 
@@ -62,28 +65,41 @@ impl Lock {
     }
 }
 
-/// A connection: SQLite's one (held under its lock) or a pooled PostgreSQL one.
-pub(crate) enum Conn<'a> {
+/// SQLite's one connection (held under its lock) or a pooled PostgreSQL one.
+enum Link<'a> {
     /// SQLite.
     Sqlite(MutexGuard<'a, rusqlite::Connection>),
     /// PostgreSQL.
     Postgres(Box<postgres::PgConn>),
 }
 
+/// A connection, counting the statements sent on it (on PostgreSQL, each
+/// is a round trip), so tests can hold a route to its count.
+pub(crate) struct Conn<'a> {
+    link: Link<'a>,
+    statements: &'a AtomicU64,
+}
+
 impl Conn<'_> {
+    fn sent(&self) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Runs `sql` and returns every row.
     pub fn query(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<Vec<Row>> {
-        match self {
-            Self::Sqlite(c) => sqlite::query(c, sql, params),
-            Self::Postgres(c) => c.query(sql, params),
+        self.sent();
+        match &self.link {
+            Link::Sqlite(c) => sqlite::query(c, sql, params),
+            Link::Postgres(c) => c.query(sql, params),
         }
     }
 
     /// Runs `sql`; returns how many rows it changed.
     pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<usize> {
-        let n = match self {
-            Self::Sqlite(c) => sqlite::execute(c, sql, params)?,
-            Self::Postgres(c) => c.execute(sql, params)?,
+        self.sent();
+        let n = match &self.link {
+            Link::Sqlite(c) => sqlite::execute(c, sql, params)?,
+            Link::Postgres(c) => c.execute(sql, params)?,
         };
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
@@ -120,15 +136,16 @@ impl Conn<'_> {
 
     /// Statements without parameters, run as one batch.
     pub fn batch(&self, sql: &str) -> StoreResult<()> {
-        match self {
-            Self::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Self::Postgres(c) => c.batch(sql),
+        self.sent();
+        match &self.link {
+            Link::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Link::Postgres(c) => c.batch(sql),
         }
     }
 
     /// Whether this is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        matches!(self, Self::Postgres(_))
+        matches!(self.link, Link::Postgres(_))
     }
 
     /// The row-lock clause to end a `SELECT` with when the rows read will be

@@ -1,0 +1,107 @@
+//! Database statements per request, counted by the store (on PostgreSQL
+//! each is a round trip). Background work (the configuration poll, the
+//! delivery worker, the report flush) also sends a few, so each route is
+//! called `N` times in a row and its count read as "fewer than
+//! `per_request + 1` per call".
+
+mod common;
+
+use common::{call, enrol, get, Server, API_SECRET};
+use hyper::Method;
+
+const N: u64 = 200;
+
+/// Statements sent while `call` runs `N` times, per call, rounded down.
+async fn per_call<F, Fut>(s: &Server, mut call: F) -> u64
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
+    let before = s.state.store.statements();
+    for _ in 0..N {
+        let status = call().await;
+        assert!(status < 400, "{status}");
+    }
+    (s.state.store.statements() - before) / N
+}
+
+#[tokio::test]
+async fn an_authenticated_read_is_one_statement_and_an_access_check_none() {
+    let dir = tempfile::tempdir().unwrap();
+    // Quotas raised: the count is what is measured, not the 60 a minute.
+    let (s, token) = Server::start_with(&dir.path().join("db"), |c| {
+        c.api_rate_limit = 1_000_000;
+        c.pixel_rate_limit = 1_000_000;
+    })
+    .await;
+    let token = token.unwrap();
+    let sites = s.url("/api/v1/sites");
+    // The first call looks the token and its account up; later ones find
+    // them cached and read only the sites.
+    let first = s.state.store.statements();
+    assert_eq!(get(&sites, Some(&token)).await.status, 200);
+    assert!(s.state.store.statements() - first >= 3);
+    assert_eq!(
+        per_call(&s, || async { get(&sites, Some(&token)).await.status }).await,
+        1
+    );
+    let site = s.url("/api/v1/sites/1");
+    assert_eq!(
+        per_call(&s, || async { get(&site, Some(&token)).await.status }).await,
+        1
+    );
+
+    enrol(&s, "rt.myshopify.com").await;
+    let config = r#"{"shop":"rt.myshopify.com","config":{"enabled":true,"blockedIPs":["1.2.3.4"],"blockedCIDRs":[],"blockedCountries":["RU"],"allowedIPs":[],"blockVPN":false,"blockDatacenter":false,"blockTor":false}}"#;
+    let r = call(
+        Method::POST,
+        &s.url("/api/sync-ip-blocking-config"),
+        Some(API_SECRET),
+        Some(config),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let access = s.url("/api/check-ip-access?shop=rt.myshopify.com");
+    let check = || async {
+        call(
+            Method::GET,
+            &access,
+            None,
+            None,
+            &[("x-forwarded-for", "203.0.113.9")],
+        )
+        .await
+        .status
+    };
+    assert_eq!(per_call(&s, check).await, 0);
+    s.stop().await;
+}
+
+/// A click today: its row, counters and reactions in one transaction
+/// (BEGIN, the statements, COMMIT) plus the site's lookup. Held here so a
+/// change that adds statements to the hot path shows.
+#[tokio::test]
+async fn a_click_is_at_most_five_statements() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start(&dir.path().join("db")).await;
+    let click = s.url("/c/1");
+    let mut i = 0u32;
+    let per = per_call(&s, || {
+        i += 1;
+        let ip = format!("2001:db8:{:x}::1", i);
+        let click = click.clone();
+        async move {
+            let headers = [
+                ("x-forwarded-for", ip.as_str()),
+                ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"),
+                ("referer", "https://www.google.com/"),
+            ];
+            call(Method::GET, &click, None, None, &headers).await.status
+        }
+    })
+    .await;
+    println!("statements per click: {per}");
+    assert!(per <= 5, "{per}");
+    s.stop().await;
+}
