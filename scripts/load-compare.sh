@@ -52,12 +52,17 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 measure() {
   local bin=$1 label=$2 round=$3
   rm -rf "$dir/db" "$dir/db-wal" "$dir/db-shm"
+  # Older servers print their banner on stdout, newer ones on stderr (and
+  # log each request as JSON on stdout): the first 4 KiB of stdout are
+  # kept for the banner, the rest is thrown away as it comes.
+  rm -f "$dir/out" "$dir/err"
   CLICKFENCE_API_SECRET=$secret "$bin" --db "$dir/db" --listen "127.0.0.1:$port" --trust-cf-headers \
-    --api-rate-limit 1000000 --pixel-rate-limit 1000000 >/dev/null 2>"$dir/err" &
+    --api-rate-limit 1000000 --pixel-rate-limit 1000000 \
+    > >({ stdbuf -o0 head -c 4096 >"$dir/out"; cat >/dev/null; }) 2>"$dir/err" &
   pid=$!
-  for _ in $(seq 150); do grep -q Listening "$dir/err" && break; sleep 0.1; done
+  for _ in $(seq 150); do grep -qs Listening "$dir/out" "$dir/err" && break; sleep 0.1; done
   local token
-  token=$(grep -ho 'mcs_live_[A-Za-z0-9]*' "$dir/err" | head -1)
+  token=$(cat "$dir/out" "$dir/err" 2>/dev/null | grep -o 'mcs_live_[A-Za-z0-9]*' | head -1)
   curl -sf -X POST "http://127.0.0.1:$port/api/sync-ip-blocking-config" -H "Authorization: Bearer $secret" \
     -H 'Content-Type: application/json' \
     -d '{"shop":"load.myshopify.com","config":{"enabled":true,"blockedIPs":["1.2.3.4"],"blockedCIDRs":["192.168.0.0/24"],"blockedCountries":["RU"],"allowedIPs":[],"blockVPN":false,"blockDatacenter":false,"blockTor":false}}' >/dev/null

@@ -14,8 +14,10 @@
 //! 4. [`respond`]: 403 for a blocked click (unless grace mode), else a
 //!    redirect to `to` or the click as JSON.
 //!
-//! The pipeline is synchronous and runs on tokio's blocking pool, so a slow
-//! disk never stalls the async workers that serve other tenants.
+//! The pipeline is synchronous and runs where the store runs its work
+//! ([`crate::storage::work`]: SQLite's own thread, else tokio's blocking
+//! pool), so a slow disk never stalls the async workers that serve other
+//! tenants.
 
 mod context;
 mod judge;
@@ -121,8 +123,14 @@ async fn run(
         crawler,
         at,
     };
-    let work = tokio::task::spawn_blocking(move || pipeline(&state, &request));
-    match work.await {
+    // With --redis a click makes Redis round trips: the blocking pool's,
+    // never the SQLite thread's.
+    let work = if state.config.shared_rates.is_some() {
+        crate::storage::work::Work::pool()
+    } else {
+        state.store.work()
+    };
+    match work.run(move || pipeline(&state, &request)).await {
         Ok(Ok(response)) => response,
         Ok(Err(e)) if e.is_unavailable() => {
             crate::surface::storage_status(&e);

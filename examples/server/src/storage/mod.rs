@@ -21,6 +21,7 @@ mod sites;
 mod tokens;
 mod tx;
 mod webhooks;
+pub mod work;
 
 pub use accounts::Account;
 pub(crate) use accounts::{account_from, ACCOUNT_COLUMNS};
@@ -149,6 +150,8 @@ pub struct Store {
     credentials: credentials::Credentials,
     /// Statements sent, for tests that count a route's round trips.
     statements: std::sync::atomic::AtomicU64,
+    /// Where the hot paths' work on this store runs ([`work`]).
+    work: work::Work,
 }
 
 /// Creates `path` as 0600 if missing, and narrows it (and an existing
@@ -247,7 +250,17 @@ impl Store {
             Some(url) if is_postgres_url(url) => Backend::Postgres(Box::new(db::Pg::connect(url)?)),
             _ => Backend::Sqlite(Mutex::new(Self::open_sqlite(db)?)),
         };
+        let work = match backend {
+            Backend::Postgres(_) => work::Work::pool(),
+            Backend::Sqlite(_) => {
+                work::Work::dedicated("clickfence-sqlite").map_err(|source| StoreError::File {
+                    path: db.display().to_string(),
+                    source,
+                })?
+            }
+        };
         Ok(Self {
+            work,
             backend,
             instance: uuid::Uuid::new_v4().to_string(),
             credentials: credentials::Credentials::default(),
@@ -288,6 +301,11 @@ impl Store {
     /// A connection for one statement.
     pub(crate) fn db(&self) -> StoreResult<Conn<'_>> {
         self.backend.conn(&self.statements)
+    }
+
+    /// Where this store's hot-path work runs: [`work::Work::run`] it.
+    pub fn work(&self) -> work::Work {
+        self.work.clone()
     }
 
     /// How many statements this store has sent (BEGIN and COMMIT

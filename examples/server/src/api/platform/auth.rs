@@ -75,7 +75,12 @@ impl<A: Ability> FromRequestParts<Arc<AppState>> for Authorized<A> {
         } else {
             let headers = parts.headers.clone();
             let state = Arc::clone(state);
-            super::blocking(move || Ok(authorize(&state, &headers, peer, A::NAME))).await?
+            // With --redis the quota is a Redis round trip: the blocking
+            // pool's, never the SQLite thread's.
+            super::blocking(crate::storage::work::Work::pool(), move || {
+                Ok(authorize(&state, &headers, peer, A::NAME))
+            })
+            .await?
         };
         let rate = match &result {
             Ok(caller) => Some(caller.rate),
@@ -132,7 +137,7 @@ impl<A: Ability> FromRequestParts<Arc<AppState>> for SiteOf<A> {
             .and_then(|id| id.parse().ok())
             .ok_or_else(ApiError::not_found)?;
         let (state, account) = (Arc::clone(state), caller.account.id);
-        let site = super::blocking(move || {
+        let site = super::blocking(state.store.work(), move || {
             state
                 .store
                 .site_for(account, id)?

@@ -63,7 +63,10 @@ pub async fn list(
     let per_page = in_range("per_page", q.per_page, PER_PAGE, DEFAULT_PER_PAGE)?;
     let after = decode_cursor(q.cursor.as_deref(), "blocked-ips")?;
     let site = access.site.id;
-    let rows = blocking(move || Ok(state.store.blocks(site, now(), after, per_page + 1)?)).await?;
+    let rows = blocking(state.store.work(), move || {
+        Ok(state.store.blocks(site, now(), after, per_page + 1)?)
+    })
+    .await?;
     Ok(Json(page(rows, per_page, "blocked-ips", |b| b.id)))
 }
 
@@ -92,7 +95,7 @@ pub async fn block(
     let now = now();
     let request = read_block(body, now)?;
     let site = access.site;
-    let (record, fresh) = blocking(move || {
+    let (record, fresh) = blocking(state.store.work(), move || {
         Ok(crate::ops::block_ip(
             &state,
             &crate::ops::BlockRequest {
@@ -183,7 +186,7 @@ pub async fn unblock(
         .map(|ip| ip.to_string())
         .unwrap_or(blocked);
     let site = access.site;
-    let record = blocking(move || {
+    let record = blocking(state.store.work(), move || {
         crate::ops::unblock_ip(&state, &site, &key, BlockSource::Api, now())?
             .ok_or_else(ApiError::not_found)
     })

@@ -76,7 +76,9 @@ pub async fn list(
         until: q.until.map(|s| datetime_until("until", &s)).transpose()?,
     };
     let site = access.site.id;
-    let rows =
-        blocking(move || Ok(state.store.clicks(site, &filter, before, per_page + 1)?)).await?;
+    let rows = blocking(state.store.work(), move || {
+        Ok(state.store.clicks(site, &filter, before, per_page + 1)?)
+    })
+    .await?;
     Ok(Json(page(rows, per_page, "clicks", |c| c.id)))
 }

@@ -20,12 +20,14 @@ pub mod stats;
 
 use error::ApiError;
 
-/// Runs database work on tokio's blocking pool, so a wait for the disk
+/// Runs database work where the store runs it ([`crate::storage::work`]:
+/// SQLite's own thread, PostgreSQL's blocking pool), so a wait for the disk
 /// never stalls the async workers that serve other requests.
 pub async fn blocking<R: Send + 'static>(
+    work: crate::storage::work::Work,
     f: impl FnOnce() -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
-    tokio::task::spawn_blocking(f)
+    work.run(f)
         .await
         .unwrap_or_else(|e| Err(ApiError::internal(e)))
 }

@@ -30,7 +30,10 @@ pub async fn list(
     caller: Authorized<SitesRead>,
 ) -> Result<Json<Value>, ApiError> {
     let account = caller.account.id;
-    let sites = blocking(move || Ok(state.store.sites_for(account)?)).await?;
+    let sites = blocking(state.store.work(), move || {
+        Ok(state.store.sites_for(account)?)
+    })
+    .await?;
     Ok(Json(json!({ "data": sites })))
 }
 

@@ -43,7 +43,10 @@ pub async fn stats(
 ) -> Result<Json<Value>, ApiError> {
     let days = in_range("days", q.days, (1, 90), 30)?;
     let site = access.site.id;
-    let stats = blocking(move || Ok(SiteStats::of(&state.store, site, days, now())?)).await?;
+    let stats = blocking(state.store.work(), move || {
+        Ok(SiteStats::of(&state.store, site, days, now())?)
+    })
+    .await?;
     Ok(Json(json!({ "data": {
         "site_id": site,
         "window_days": days,
