@@ -13,14 +13,15 @@
 # and 64 connections. Printed: requests/s and p99 per route and binary,
 # the median of the rounds, and the ratio this/REV. Not part of the test
 # command (it release-builds an old revision). ROUTE is any of sites,
-# click, access (default all three).
+# click (one client, soon refused), clicks (a random client per request,
+# each written), access (default all four).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rev=${1:?usage: scripts/load.sh compare REV [sites|click|access ...]}
+rev=${1:?usage: scripts/load.sh compare REV [sites|click|clicks|access ...]}
 shift
 routes=("$@")
-[ ${#routes[@]} -gt 0 ] || routes=(sites click access)
+[ ${#routes[@]} -gt 0 ] || routes=(sites click clicks access)
 rounds=${ROUNDS:-3}
 seconds=${SECONDS_PER_ROUTE:-8}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -71,8 +72,11 @@ measure() {
     case $route in
       sites) args=(-H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/sites") ;;
       click) args=(-H "CF-Connecting-IP: 198.51.100.7" -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36" "http://127.0.0.1:$port/c/1") ;;
+      # Clicks from many clients (a random address per request), so each is
+      # judged and written rather than refused as the one blocked address.
+      clicks) args=(-s "$dir/clicks.lua" "http://127.0.0.1:$port/c/1") ;;
       access) args=(-H "CF-Connecting-IP: 203.0.113.9" -H "CF-IPCountry: DE" "http://127.0.0.1:$port/api/check-ip-access?shop=load.myshopify.com") ;;
-      *) echo "compare: unknown route $route (sites, click, access)" >&2; exit 2 ;;
+      *) echo "compare: unknown route $route (sites, click, clicks, access)" >&2; exit 2 ;;
     esac
     wrk -t2 -c64 -d"${seconds}s" --latency "${args[@]}" >"$dir/wrk-$label-$route-$round"
   done
@@ -80,6 +84,18 @@ measure() {
   wait "$pid" 2>/dev/null || true
   pid=
 }
+
+cat >"$dir/clicks.lua" <<'LUA'
+math.randomseed(7)
+request = function()
+  local ip = string.format("23.%d.%d.%d", math.random(24, 99), math.random(0, 255), math.random(1, 254))
+  return wrk.format("GET", nil, {
+    ["CF-Connecting-IP"] = ip,
+    ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+    ["Referer"] = "https://www.google.com/",
+  })
+end
+LUA
 
 for round in $(seq "$rounds"); do
   if [ $((round % 2)) -eq 1 ]; then
