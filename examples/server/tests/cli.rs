@@ -453,6 +453,39 @@ fn data_older_than_the_limit_is_degraded() {
     assert_eq!(f.age_days(1_793_491_200 - 5), Some(0));
 }
 
+/// Listening on every address, the default click base URL would name an
+/// address no visitor can reach: the server says so and names the flag.
+#[test]
+fn a_wildcard_listen_address_asks_for_a_click_base_url() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db").display().to_string();
+    for (base, warned) in [(None, true), (Some("https://clicks.example.com"), false)] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_clickfence-server"));
+        cmd.args(["--db", &db, "--listen", "0.0.0.0:0"])
+            .env_remove("CLICKFENCE_CLICK_BASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        if let Some(base) = base {
+            cmd.args(["--click-base-url", base]);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut seen = String::new();
+        for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+            let line = line.unwrap();
+            let done = line.starts_with("Listening");
+            seen.push_str(&line);
+            seen.push('\n');
+            if done {
+                break;
+            }
+        }
+        child.kill().unwrap();
+        let _ = child.wait();
+        assert_eq!(seen.contains("--click-base-url"), warned, "{seen}");
+    }
+}
+
 /// A simulated clock lets any client choose when its click is judged, so
 /// it is refused on an address others can reach.
 #[test]

@@ -757,6 +757,11 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
                     admin_token.unwrap_or_default()
                 );
             }
+            if cli.click_base_url.is_none() && bound_to_wildcard(&bound) {
+                eprintln!(
+                    "warning: listening on every address, so signed click links would point at http://{bound}; set --click-base-url (CLICKFENCE_CLICK_BASE_URL) to the address visitors reach"
+                );
+            }
             let runtime = tokio::runtime::Runtime::new().map_err(|e| setup("tokio runtime", e))?;
             let listener = listener.ok_or_else(|| setup(&cli.listen, "not bound"))?;
             listener
@@ -937,6 +942,13 @@ fn published_sources(items: &[String]) -> Result<Published, CliError> {
         }
     }
     Ok(out)
+}
+
+/// Whether `addr` (`host:port` as bound) is every address (`0.0.0.0`,
+/// `[::]`), which no visitor can be sent to.
+fn bound_to_wildcard(addr: &str) -> bool {
+    addr.parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| a.ip().is_unspecified())
 }
 
 /// Whether `addr` (`host:port` as bound) is a loopback address.
