@@ -49,6 +49,8 @@ async function startOnce(earlierToken) {
   const port = await freePort();
   const args = [
     '--db', db, '--listen', `127.0.0.1:${port}`, '--trust-cf-headers', '--allow-private-webhooks',
+    // The tests seed their own clicks; the demo day would only add to them.
+    '--no-demo',
   ];
   const env = {
     ...process.env,

@@ -10,6 +10,7 @@ pub mod counters;
 pub mod crawler_dns;
 pub mod dashboard;
 pub mod delivery;
+pub mod demo;
 pub mod docs;
 pub mod events;
 pub mod fleet;

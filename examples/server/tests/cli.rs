@@ -453,6 +453,135 @@ fn data_older_than_the_limit_is_degraded() {
     assert_eq!(f.age_days(1_793_491_200 - 5), Some(0));
 }
 
+/// Starts the real binary on a free port over `db`; returns the child, its
+/// base URL and its stderr up to the "Listening" line.
+fn start(db: &str, extra: &[&str]) -> (std::process::Child, String, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clickfence-server"))
+        .args([
+            "--db",
+            db,
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-token",
+            common::ADMIN_TOKEN,
+        ])
+        .args(extra)
+        .env_remove("CLICKFENCE_NO_DEMO")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(rest) = line.strip_prefix("Listening on ") {
+            let base = rest.split_whitespace().next().unwrap().to_owned();
+            // The pipe stays open (and drained) while the server runs.
+            std::thread::spawn(move || lines.for_each(drop));
+            return (child, base, banner);
+        }
+    }
+    let _ = child.wait();
+    panic!("the server exited: {banner}");
+}
+
+/// A new database starts with yesterday's demo day played through the
+/// click pipeline: valid, flagged and blocked clicks with their reasons,
+/// both categories of invalid traffic, and nothing reacted to (no block,
+/// pause, delivery, signing key or report count). `demo remove` deletes
+/// them; `--no-demo` starts empty; an existing database is never seeded.
+#[tokio::test]
+async fn a_new_database_shows_a_demo_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::database(&dir.path().join("db"))
+        .display()
+        .to_string();
+    let (mut child, base, banner) = start(&db, &[]);
+    let token = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("mcs_live_"))
+        .unwrap()
+        .to_owned();
+    assert!(banner.contains("demo remove"), "{banner}");
+    let stats = common::get(&format!("{base}/api/v1/sites/1/stats?days=7"), Some(&token)).await;
+    let s = &stats.json["data"];
+    let n = |k: &str| s[k].as_i64().unwrap_or(-1);
+    assert!(n("total_clicks") > 300, "{s}");
+    for k in [
+        "flagged_clicks",
+        "blocked_clicks",
+        "givt_clicks",
+        "sivt_clicks",
+    ] {
+        assert!(n(k) > 0, "{k}: {s}");
+    }
+    let clicks = common::get(
+        &format!("{base}/api/v1/sites/1/clicks?status=flagged"),
+        Some(&token),
+    )
+    .await;
+    assert!(!clicks.json["data"][0]["reasons"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let site = common::get(&format!("{base}/api/v1/sites/1"), Some(&token)).await;
+    assert!(site.json["data"]["paused_until"].is_null(), "{}", site.json);
+    assert_eq!(
+        common::get(&format!("{base}/api/v1/sites/1/blocked-ips"), Some(&token))
+            .await
+            .json["data"],
+        serde_json::json!([])
+    );
+    let auth = format!("Bearer {}", common::ADMIN_TOKEN);
+    let config = common::call(
+        hyper::Method::GET,
+        &format!("{base}/api/p360-click-signing/config"),
+        None,
+        None,
+        &[("authorization", &auth)],
+    )
+    .await;
+    assert_eq!(
+        config.json["active-key-ids"],
+        serde_json::json!([]),
+        "{}",
+        config.json
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    // An existing database is left as it is.
+    let (mut again, _, banner) = start(&db, &[]);
+    assert!(!banner.contains("demo day"), "{banner}");
+    again.kill().unwrap();
+    let _ = again.wait();
+    let (ok, out, err) = run(&dir.path().join("db"), &["demo", "remove"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("removed {} demo clicks", n("total_clicks"))),
+        "{out}"
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let db = common::database(&empty.path().join("db"))
+        .display()
+        .to_string();
+    let (mut child, base, banner) = start(&db, &["--no-demo"]);
+    let token = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("mcs_live_"))
+        .unwrap()
+        .to_owned();
+    let stats = common::get(&format!("{base}/api/v1/sites/1/stats"), Some(&token)).await;
+    assert_eq!(stats.json["data"]["total_clicks"], 0, "{}", stats.json);
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
 /// Listening on every address, the default click base URL would name an
 /// address no visitor can reach: the server says so and names the flag.
 #[test]

@@ -162,6 +162,9 @@ pub struct Cli {
     /// Let webhook endpoints be loopback or private addresses (local development only).
     #[arg(long, env = "CLICKFENCE_ALLOW_PRIVATE_WEBHOOKS", global = true)]
     allow_private_webhooks: bool,
+    /// Start a new database empty: no demo day of clicks.
+    #[arg(long, env = "CLICKFENCE_NO_DEMO", global = true)]
+    no_demo: bool,
     /// Judge clicks at the time their X-Clickfence-Simulated-Time header gives
     /// (benchmarks and replays of a recorded day; loopback listen addresses only).
     #[arg(long, env = "CLICKFENCE_SIMULATED_CLOCK", global = true)]
@@ -354,6 +357,16 @@ pub enum Command {
     /// any other shop).
     #[command(subcommand)]
     Shop(ShopCmd),
+    /// The demo day a new database is seeded with.
+    #[command(subcommand)]
+    Demo(DemoCmd),
+}
+
+/// Demo commands.
+#[derive(Subcommand)]
+pub enum DemoCmd {
+    /// Deletes the demo day's clicks.
+    Remove,
 }
 
 /// Shop commands.
@@ -744,6 +757,7 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
             if let Some(token) = seed_demo(&state.store, now)? {
                 eprintln!("Seeded demo account 1 (Pro plan) with site 1 \"Acme Coffee\".");
                 eprintln!("Demo token (shown once, all five abilities): {token}");
+                demo_day(&state, cli.no_demo, now);
             }
             if cli.api_secret.is_none() {
                 eprintln!(
@@ -779,6 +793,11 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
                     .await
                     .map_err(|e| setup("serving", e))
             })
+        }
+        Command::Demo(DemoCmd::Remove) => {
+            let n = state.store.remove_demo_clicks()?;
+            println!("removed {n} demo clicks");
+            Ok(())
         }
         Command::Account(cmd) => admin::account(&state, cmd, now),
         Command::Site(cmd) => admin::site(&state, cmd, now),
@@ -942,6 +961,22 @@ fn published_sources(items: &[String]) -> Result<Published, CliError> {
         }
     }
     Ok(out)
+}
+
+/// Seeds a new database's demo day (unless `--no-demo`, or a fleet's
+/// shared counters are in use: a demo's clicks stay out of Redis) and says
+/// so; a failure is reported and the server starts anyway.
+fn demo_day(state: &AppState, no_demo: bool, now: i64) {
+    if no_demo || state.config.shared_rates.is_some() {
+        return;
+    }
+    match crate::demo::seed(state, 1, now) {
+        Ok(n) => eprintln!(
+            "Seeded a demo day: {n} clicks yesterday on site 1 (people, crawlers, a bot farm, replays). \
+             Remove them with `clickfence-server demo remove`; start with --no-demo for an empty database."
+        ),
+        Err(e) => eprintln!("warning: no demo day: {e}"),
+    }
 }
 
 /// Whether `addr` (`host:port` as bound) is every address (`0.0.0.0`,

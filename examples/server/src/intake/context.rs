@@ -36,6 +36,10 @@ pub struct ClickRequest {
     /// the simulated clock and by a seeded demo day, never by a client of
     /// a production server.
     pub at: Option<i64>,
+    /// Set when the click is part of a seeded demo day: judged by the
+    /// demo's own verifier and counters, recorded as demo, and never
+    /// reacted to (no webhook, block, pause or breaker count).
+    pub demo: Option<std::sync::Arc<crate::demo::Demo>>,
 }
 
 /// One click request, as the later steps need it.
@@ -79,6 +83,8 @@ pub struct ClickContext {
     pub crawler: Option<CrawlerVerdict>,
     /// Unix seconds.
     pub now: i64,
+    /// The demo day this click belongs to, if any.
+    pub demo: Option<std::sync::Arc<crate::demo::Demo>>,
 }
 
 /// Reads the request; `Ok(Err(response))` refuses it before anything is
@@ -95,6 +101,7 @@ pub fn build(
         uri,
         crawler,
         at,
+        demo,
     } = request;
     let site = match site_id.as_deref().map(str::parse::<i64>) {
         Some(Ok(id)) => state.store.site(id)?,
@@ -143,6 +150,7 @@ pub fn build(
             .find_map(header),
         crawler: *crawler,
         now: at.unwrap_or_else(now),
+        demo: demo.clone(),
     }))
 }
 

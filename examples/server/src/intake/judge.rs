@@ -86,22 +86,29 @@ struct RepeatCounts {
 /// network is seen whether or not clicks are signed.
 fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
     let now = ctx.now.max(0) as u64;
-    let velocity = counted(state.record_velocity(
-        "velocity",
-        &state.velocity,
-        &format!("{}|{}", ctx.site.id, ctx.client),
-        now,
-    ));
-    let network = counted(state.record_velocity(
-        "velocity",
-        &state.velocity,
-        &format!("{}|net|{}", ctx.site.id, ctx.network),
-        now,
-    ));
-    let seen = |key: String| {
-        counted(state.record_velocity("click_ids", &state.click_ids, &key, now))
-            .map(|c| c.last_hour.saturating_sub(1))
+    // A demo day counts in its own counters, never the live ones (or
+    // Redis's).
+    let record = |what: &str, key: &str| match &ctx.demo {
+        Some(demo) => demo.counter(what).record(key.as_bytes(), now),
+        None => {
+            let local = if what == "click_ids" {
+                &state.click_ids
+            } else {
+                &state.velocity
+            };
+            state.record_velocity(what, local, key, now)
+        }
     };
+    let velocity = counted(record(
+        "velocity",
+        &format!("{}|{}", ctx.site.id, ctx.client),
+    ));
+    let network = counted(record(
+        "velocity",
+        &format!("{}|net|{}", ctx.site.id, ctx.network),
+    ));
+    let seen =
+        |key: String| counted(record("click_ids", &key)).map(|c| c.last_hour.saturating_sub(1));
     let Some(id) = &ctx.click_id else {
         return RepeatCounts {
             velocity,
@@ -132,6 +139,15 @@ fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
 /// trip is persisted and logged at once.
 fn verify(state: &AppState, ctx: &ClickContext, fetch: &Fetch<'_>) -> Result<Verdict, StoreError> {
     let now = ctx.now.max(0) as u64;
+    if let Some(demo) = &ctx.demo {
+        // A demo day is judged by its own verifier and feeds neither the
+        // breaker nor the report.
+        let inspection = demo.verifier.inspect(&ctx.signed_url, fetch, now);
+        let claim = inspection
+            .ticket()
+            .map(|t| demo.verifier.claim_ticket(t, now));
+        return Ok(demo.verifier.conclude(inspection, claim, now).0);
+    }
     let inspection = state.clicks.inspect(&ctx.signed_url, fetch, now);
     let claim = inspection.ticket().map(|t| state.claim_ticket(t, now));
     let (mut verdict, counted) = state.clicks.conclude(inspection, claim, now);

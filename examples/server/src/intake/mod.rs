@@ -122,6 +122,7 @@ async fn run(
         uri,
         crawler,
         at,
+        demo: None,
     };
     // With --redis a click makes Redis round trips: the blocking pool's,
     // never the SQLite thread's.
@@ -178,7 +179,7 @@ fn simulated_time(state: &AppState, headers: &HeaderMap) -> Option<i64> {
 }
 
 /// The whole pipeline for one click.
-fn pipeline(state: &AppState, request: &ClickRequest) -> Result<Response, StoreError> {
+pub fn pipeline(state: &AppState, request: &ClickRequest) -> Result<Response, StoreError> {
     let ctx = match context::build(state, request)? {
         Ok(ctx) => ctx,
         Err(refusal) => return Ok(refusal),

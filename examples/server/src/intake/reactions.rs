@@ -17,6 +17,11 @@ pub const AUTO_BLOCK_REASON: &str = "Auto-blocked due to high fraud score";
 
 /// Records the click and its reactions; returns the click's id.
 pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreError> {
+    if ctx.demo.is_some() {
+        // A demo click is only recorded: no ticket kept, no webhook, no
+        // block, no pause, no metric.
+        return state.write(|tx| insert(tx, ctx, j));
+    }
     // Only fraud blocked on its own evidence can start a pause: a click
     // refused only because the signing mode wants a signature cannot, nor
     // can a declared crawler (givt).
@@ -80,6 +85,7 @@ fn insert(tx: &Tx<'_>, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreEr
         referrer: ctx.referrer.as_deref().map(|r| bounded(r, REFERRER_MAX).0),
         country: ctx.country.as_deref(),
         at: ctx.now,
+        demo: ctx.demo.is_some(),
     })
 }
 

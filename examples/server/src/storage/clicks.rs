@@ -65,6 +65,8 @@ pub struct NewClick<'a> {
     pub country: Option<&'a str>,
     /// Unix seconds.
     pub at: i64,
+    /// Part of a seeded demo day.
+    pub demo: bool,
 }
 
 /// Filters of the clicks list.
@@ -100,6 +102,21 @@ pub struct ClickCounts {
 }
 
 impl Store {
+    /// Deletes the seeded demo day's clicks; returns how many.
+    pub fn remove_demo_clicks(&self) -> StoreResult<usize> {
+        self.db()?
+            .execute("DELETE FROM clicks WHERE demo = 1", params![])
+    }
+
+    /// How many of the seeded demo day's clicks are left.
+    pub fn demo_clicks(&self) -> StoreResult<i64> {
+        self.db()?.query_row(
+            "SELECT COUNT(*) FROM clicks WHERE demo = 1",
+            params![],
+            |r| r.get(0),
+        )
+    }
+
     /// Clicks of a site, newest first, with ids below `before` (the cursor).
     pub fn clicks(
         &self,

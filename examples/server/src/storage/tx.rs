@@ -250,8 +250,8 @@ params![site, excess], |r| r.get(0))?;
     /// Records a click; returns its id.
     pub fn insert_click(&self, c: &NewClick<'_>) -> StoreResult<i64> {
         self.c().query_row(
-"INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+"INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category, demo)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
 params![
             c.site,
             c.ip,
@@ -265,6 +265,7 @@ params![
             c.network,
             c.country,
             c.category,
+            i64::from(c.demo),
         ],
  |r| r.get(0))
     }
