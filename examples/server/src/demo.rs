@@ -18,7 +18,7 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use clickfence::rate::VelocityCounter;
 use clickfence::{ClickSigner, ClickVerifier, Mode};
-use clickfence_traffic::{day, Corpus, Ticket, Visit, DAY, TICKET_SECS};
+use clickfence_traffic::{day, forge, Corpus, Ticket, Visit, DAY, TICKET_SECS};
 
 use crate::intake::{pipeline, ClickRequest};
 use crate::state::AppState;
@@ -93,6 +93,11 @@ pub fn seed(state: &AppState, account: i64, now: i64) -> Result<usize, DemoError
                 .map_err(|e| DemoError::Setup(e.to_string()))?,
             Ticket::Unsigned => unsigned,
             Ticket::ReplayOf(i) => urls[i].clone(),
+            Ticket::Forged => forge(
+                &signer
+                    .sign(&unsigned, (at as u64) + TICKET_SECS)
+                    .map_err(|e| DemoError::Setup(e.to_string()))?,
+            ),
         };
         let request = request(v, &url, &base, site.id, at, &demo);
         urls.push(url);

@@ -19,7 +19,7 @@ use clickfence_server::crawler_dns::{CrawlerDns, DnsServers};
 use clickfence_server::intake::SIMULATED_TIME_HEADER;
 use clickfence_traffic::floors::{MAX_PEOPLE_FLAGGED, SERVER};
 use clickfence_traffic::{
-    day, library, Class, Corpus, Report, Ticket, Visit, GOOGLEBOT_RANGES, TICKET_SECS,
+    day, forge, library, Class, Corpus, Report, Ticket, Visit, GOOGLEBOT_RANGES, TICKET_SECS,
 };
 use common::{call, dnsmasq, get, Server, ADMIN_TOKEN, CLICK_BASE};
 use hyper::Method;
@@ -76,6 +76,7 @@ async fn play(s: &Server, signer: &ClickSigner, visits: &[Visit]) -> Vec<Option<
             Ticket::Genuine => signer.sign(&unsigned, v.at + TICKET_SECS).unwrap(),
             Ticket::Unsigned => unsigned,
             Ticket::ReplayOf(i) => paths[i].clone(),
+            Ticket::Forged => forge(&signer.sign(&unsigned, v.at + TICKET_SECS).unwrap()),
         };
         let path = url.trim_start_matches(CLICK_BASE).to_owned();
         let (ip, at) = (v.ip.to_string(), v.at.to_string());

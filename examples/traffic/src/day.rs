@@ -9,7 +9,7 @@
 //! farm with browser user agents (Hetzner AS24940, Amazon AS16509, Tencent
 //! AS132203 rows), impersonated Googlebot, headless automation, automation
 //! with a browser user agent, /64 rotation inside one /48, replays of
-//! genuine signed URLs, a click flood from one app, and a residential proxy
+//! genuine signed URLs, forged signatures, a click flood from one app, and a residential proxy
 //! with a real browser and human timing (which nothing here can catch:
 //! reported, not hidden).
 
@@ -208,6 +208,16 @@ impl Day<'_> {
         }
     }
 
+    fn forged(&mut self, scale: usize) {
+        for _ in 0..scale {
+            let (at, ip, ua) = (self.any_time(), comcast_v4(&mut self.rng), self.browser());
+            let timing = 2000 + self.rng.below(5000);
+            let v = self.push(Class::Forged, at, ip, ua);
+            v.ticket = Ticket::Forged;
+            v.time_to_click_ms = Some(timing);
+        }
+    }
+
     fn rotation_and_flood(&mut self, scale: usize) {
         let start = DAY + 3 * 3600;
         for i in 0..100 * scale as u64 {
@@ -262,6 +272,7 @@ pub fn day(seed: u64, people: usize, corpus: &Corpus) -> Vec<Visit> {
     d.crawlers_and_previews(scale);
     d.farms_and_automation(scale);
     d.rotation_and_flood(scale);
+    d.forged(scale);
     d.replays(scale);
     // Sort again with the replays in, keeping each replay's index right.
     let mut order: Vec<usize> = (0..d.visits.len()).collect();

@@ -13,6 +13,7 @@ pub const LIBRARY: &[(Class, f64)] = &[
     (Class::Webdriver, 0.95),
     (Class::Rotation, 0.5),
     (Class::Replay, 1.0),
+    (Class::Forged, 1.0),
     (Class::AppFlood, 0.7),
 ];
 
@@ -30,6 +31,7 @@ pub const SERVER: &[(Class, f64)] = &[
     (Class::Headless, 0.95),
     (Class::Rotation, 0.5),
     (Class::Replay, 1.0),
+    (Class::Forged, 1.0),
     (Class::AppFlood, 0.45),
 ];
 

@@ -18,4 +18,4 @@ pub use corpus::{Corpus, GOOGLEBOT_RANGES};
 pub use day::{day, DAY, TICKET_SECS};
 pub use report::Report;
 pub use rng::Rng;
-pub use visit::{Class, Ticket, Visit};
+pub use visit::{forge, Class, Ticket, Visit};

@@ -45,6 +45,7 @@ fn base_signals(v: &Visit) -> ClickSignals {
             Ticket::Genuine => SignatureSignal::Valid,
             Ticket::Unsigned => SignatureSignal::MissingSignature,
             Ticket::ReplayOf(_) => SignatureSignal::Replayed,
+            Ticket::Forged => SignatureSignal::InvalidSignature,
         }),
         time_to_click_ms: v.time_to_click_ms,
         link_preview: fetch.is_preview(),

@@ -26,6 +26,9 @@ pub enum Class {
     Rotation,
     /// A genuine signed URL sent again from another address.
     Replay,
+    /// A signed URL whose signature was made up (a guessed or altered
+    /// click sold as a real one).
+    Forged,
     /// Many clicks a minute from one app on one address.
     AppFlood,
     /// A residential proxy with a real browser and human timing.
@@ -34,7 +37,7 @@ pub enum Class {
 
 impl Class {
     /// Every class, in report order.
-    pub const ALL: [Class; 11] = [
+    pub const ALL: [Class; 12] = [
         Class::Person,
         Class::DeclaredCrawler,
         Class::LinkPreview,
@@ -44,6 +47,7 @@ impl Class {
         Class::Webdriver,
         Class::Rotation,
         Class::Replay,
+        Class::Forged,
         Class::AppFlood,
         Class::ResidentialProxy,
     ];
@@ -60,6 +64,7 @@ impl Class {
             Class::Webdriver => "automation with a browser UA (webdriver)",
             Class::Rotation => "/64 rotation in one /48",
             Class::Replay => "replayed signed URLs",
+            Class::Forged => "forged signatures",
             Class::AppFlood => "click flood from one app",
             Class::ResidentialProxy => "residential proxy, real browser (undetectable)",
         }
@@ -84,6 +89,8 @@ pub enum Ticket {
     Unsigned,
     /// The URL of the earlier visit at this index, sent again.
     ReplayOf(usize),
+    /// A signature of the right shape that no key made.
+    Forged,
 }
 
 /// One generated click, as a receiving server sees the request.
@@ -111,4 +118,25 @@ pub struct Visit {
     /// What checking a claimed major crawler against its operator's
     /// published ranges concludes.
     pub crawler: Option<CrawlerVerdict>,
+}
+
+/// `signed_url` with its signature replaced by one of the same shape that
+/// no key made (each base64url character moved one place on), as a forger
+/// who alters a genuine link would send it.
+pub fn forge(signed_url: &str) -> String {
+    let Some(at) = signed_url.rfind("signature=") else {
+        return signed_url.to_owned();
+    };
+    let (head, sig) = signed_url.split_at(at + "signature=".len());
+    let forged: String = sig
+        .chars()
+        .map(|c| match c {
+            'z' => 'A',
+            'Z' => '0',
+            '9' => 'a',
+            c if c.is_ascii_alphanumeric() => (c as u8 + 1) as char,
+            c => c,
+        })
+        .collect();
+    format!("{head}{forged}")
 }

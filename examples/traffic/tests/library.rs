@@ -33,6 +33,7 @@ fn a_floor_fails_when_its_rule_is_removed() {
         ("automation_detected", Class::Webdriver),
         ("automation_user_agent", Class::Headless),
         ("replayed_signature", Class::Replay),
+        ("invalid_signature", Class::Forged),
         ("crawler_impersonation", Class::ImpersonatedGooglebot),
         ("click_velocity_network", Class::Rotation),
         ("datacenter", Class::DataCenterFarm),

@@ -972,7 +972,7 @@ fn demo_day(state: &AppState, no_demo: bool, now: i64) {
     }
     match crate::demo::seed(state, 1, now) {
         Ok(n) => eprintln!(
-            "Seeded a demo day: {n} clicks yesterday on site 1 (people, crawlers, a bot farm, replays). \
+            "Seeded a demo day: {n} clicks yesterday on site 1 (people, crawlers, a bot farm, replayed and forged signed clicks). \
              Remove them with `clickfence-server demo remove`; start with --no-demo for an empty database."
         ),
         Err(e) => eprintln!("warning: no demo day: {e}"),
