@@ -20,6 +20,9 @@ python3 scripts/check-versions.py
 cargo package -p clickfence -p clickfence-ffi --no-verify --allow-dirty --quiet
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The published crates' API docs build without a warning (broken or
+# redundant intra-doc links included).
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -q -p clickfence -p clickfence-ffi
 cargo test --workspace --locked
 # The server's whole suite again on PostgreSQL (a throwaway cluster).
 bash scripts/with-postgres.sh cargo test -p clickfence-server --locked

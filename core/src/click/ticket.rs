@@ -5,7 +5,7 @@
 //! a person's click (its decoded 32-byte HMAC tag) until it could no longer
 //! verify anyway, and answers a repeat with `replayed` (or `duplicate` for a
 //! double click from the same client and user agent within
-//! [`DUPLICATE_SECONDS`](super::DUPLICATE_SECONDS)).
+//! [`DUPLICATE_SECONDS`]).
 //!
 //! **Lifetime.** An entry lives until the earliest of the URL's `expires`,
 //! its key's expiry and `now + max_lifetime` (default
@@ -64,7 +64,7 @@ pub enum Claim {
     /// First use: the ticket is now consumed.
     First,
     /// Used before by the same client and user agent within
-    /// [`DUPLICATE_SECONDS`](super::DUPLICATE_SECONDS) of its first use.
+    /// [`DUPLICATE_SECONDS`] of its first use.
     Duplicate,
     /// Used before, by another client or longer ago.
     Replayed,
