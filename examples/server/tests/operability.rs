@@ -251,3 +251,26 @@ async fn an_unreachable_database_answers_503_and_loses_nothing() {
     assert_eq!(ready.json["database"], "ok");
     s.stop().await;
 }
+
+/// `--db-pool` is fitted to what the PostgreSQL server allows, so a large
+/// setting waits for connections instead of failing on "too many clients";
+/// SQLite has one connection whatever the setting.
+#[test]
+fn the_pool_is_fitted_to_the_servers_connections() {
+    use clickfence_server::storage::db::fitted_pool_size;
+    assert_eq!(fitted_pool_size(16, 100, 3), 16);
+    assert_eq!(fitted_pool_size(1000, 100, 3), 94);
+    assert_eq!(fitted_pool_size(8, 2, 3), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let store = clickfence_server::storage::Store::open_with_pool(
+        &common::database(&dir.path().join("db")),
+        1000,
+    )
+    .unwrap();
+    if common::on_postgres() {
+        let size = store.pool_size();
+        assert!((1..1000).contains(&size), "{size}");
+    } else {
+        assert_eq!(store.pool_size(), 1);
+    }
+}

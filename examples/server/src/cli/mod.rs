@@ -162,6 +162,11 @@ pub struct Cli {
     /// Let webhook endpoints be loopback or private addresses (local development only).
     #[arg(long, env = "CLICKFENCE_ALLOW_PRIVATE_WEBHOOKS", global = true)]
     allow_private_webhooks: bool,
+    /// Most PostgreSQL connections this instance holds (fitted to the
+    /// server's max_connections; SQLite has one).
+    #[arg(long, env = "CLICKFENCE_DB_POOL", global = true, default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    db_pool: u32,
     /// Start a new database empty: no demo day of clicks.
     #[arg(long, env = "CLICKFENCE_NO_DEMO", global = true)]
     no_demo: bool,
@@ -596,7 +601,8 @@ pub fn run(mut cli: Cli) -> Result<(), CliError> {
             }
         }
     }
-    let store = Store::open(&cli.db).map_err(|e| setup(crate::storage::describe(&cli.db), e))?;
+    let store = Store::open_with_pool(&cli.db, cli.db_pool as usize)
+        .map_err(|e| setup(crate::storage::describe(&cli.db), e))?;
     let serving = matches!(cli.command, None | Some(Command::Serve));
     let random_secret = || {
         tokens::generate()

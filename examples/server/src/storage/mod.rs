@@ -246,8 +246,16 @@ impl Store {
     /// created owner-only (0600), and an existing one is narrowed to that;
     /// SQLite gives its `-wal` and `-shm` files the database's mode.
     pub fn open(db: &Path) -> StoreResult<Self> {
+        Self::open_with_pool(db, db::DEFAULT_POOL_SIZE)
+    }
+
+    /// [`open`](Self::open) with at most `pool_size` PostgreSQL connections
+    /// (fitted to the server's `max_connections`; SQLite has one).
+    pub fn open_with_pool(db: &Path, pool_size: usize) -> StoreResult<Self> {
         let backend = match db.to_str() {
-            Some(url) if is_postgres_url(url) => Backend::Postgres(Box::new(db::Pg::connect(url)?)),
+            Some(url) if is_postgres_url(url) => {
+                Backend::Postgres(Box::new(db::Pg::connect(url, pool_size)?))
+            }
             _ => Backend::Sqlite(Mutex::new(Self::open_sqlite(db)?)),
         };
         let work = match backend {
@@ -277,6 +285,15 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate_sqlite(&mut conn)?;
         Ok(conn)
+    }
+
+    /// Connections this store may hold at once: its pool's size on
+    /// PostgreSQL, 1 on SQLite.
+    pub fn pool_size(&self) -> usize {
+        match &self.backend {
+            Backend::Postgres(pg) => pg.pool_size(),
+            Backend::Sqlite(_) => 1,
+        }
     }
 
     /// Whether the store is PostgreSQL.

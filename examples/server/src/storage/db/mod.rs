@@ -14,7 +14,7 @@ mod postgres;
 mod sqlite;
 mod value;
 
-pub use postgres::Pg;
+pub use postgres::{fitted_pool_size, Pg, DEFAULT_POOL_SIZE};
 pub(crate) use value::params;
 
 pub use value::{FromValue, Param, Row, Value};

@@ -20,8 +20,13 @@ use tokio_postgres::{AsyncMessage, NoTls};
 use super::value::{Param, Row, Value};
 use crate::storage::{StoreError, StoreResult};
 
-/// Connections per instance. Work waits for one beyond this.
-const POOL_SIZE: usize = 16;
+/// Connections per instance by default (`--db-pool`). Work waits for one
+/// beyond the pool's size.
+pub const DEFAULT_POOL_SIZE: usize = 16;
+/// Connections left to others when the pool is fitted to the server's
+/// `max_connections`: this instance's listener and migration connections,
+/// and an operator's `psql`.
+const LEFT_FOR_OTHERS: usize = 3;
 /// How long a caller waits for a connection (or a new one to be made)
 /// before the database counts as unavailable.
 const WAIT: Duration = Duration::from_secs(3);
@@ -38,6 +43,13 @@ pub struct Pg {
     rt: Option<tokio::runtime::Runtime>,
     pool: Pool,
     config: tokio_postgres::Config,
+}
+
+/// `wanted`, at most what the server allows beyond its reserved
+/// connections and [`LEFT_FOR_OTHERS`], and at least 1.
+pub fn fitted_pool_size(wanted: usize, max_connections: usize, reserved: usize) -> usize {
+    let room = max_connections.saturating_sub(reserved + LEFT_FOR_OTHERS);
+    wanted.min(room).max(1)
 }
 
 impl Drop for Pg {
@@ -70,7 +82,7 @@ fn classify(e: tokio_postgres::Error) -> StoreError {
 impl Pg {
     /// Connects to `url` and brings its schema up to date (one instance at
     /// a time, under an advisory lock, so a fleet can start together).
-    pub fn connect(url: &str) -> StoreResult<Self> {
+    pub fn connect(url: &str, pool_size: usize) -> StoreResult<Self> {
         let config: tokio_postgres::Config = url.parse().map_err(StoreError::Postgres)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -86,7 +98,7 @@ impl Pg {
             },
         );
         let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
+            .max_size(pool_size.max(1))
             .runtime(Runtime::Tokio1)
             .wait_timeout(Some(WAIT))
             .create_timeout(Some(WAIT))
@@ -99,7 +111,53 @@ impl Pg {
             config,
         };
         pg.migrate()?;
+        pg.fit_pool(pool_size)?;
         Ok(pg)
+    }
+
+    /// Shrinks the pool to what the server's `max_connections` allows, so
+    /// a large `--db-pool` waits for a connection rather than failing on
+    /// "too many clients".
+    fn fit_pool(&self, wanted: usize) -> StoreResult<()> {
+        let config = self.config.clone();
+        let limits = self.run(async move {
+            let (client, connection) = config.connect(NoTls).await.map_err(unavailable)?;
+            let driver = tokio::spawn(connection);
+            let setting = |name: &'static str| {
+                let client = &client;
+                async move {
+                    let row = client
+                        .query_one(&format!("SHOW {name}"), &[])
+                        .await
+                        .map_err(classify)?;
+                    let text: String = row.try_get(0).map_err(classify)?;
+                    Ok::<usize, StoreError>(text.trim().parse().unwrap_or(0))
+                }
+            };
+            let limits = (
+                setting("max_connections").await?,
+                setting("superuser_reserved_connections").await?,
+            );
+            drop(client);
+            let _ = driver.await;
+            Ok::<_, StoreError>(limits)
+        })??;
+        let size = fitted_pool_size(wanted, limits.0, limits.1);
+        if size < wanted {
+            tracing::warn!(
+                wanted,
+                size,
+                max_connections = limits.0,
+                "db_pool_fitted: the pool is smaller than --db-pool asked"
+            );
+        }
+        self.pool.resize(size);
+        Ok(())
+    }
+
+    /// The pool's size.
+    pub fn pool_size(&self) -> usize {
+        self.pool.status().max_size
     }
 
     /// Runs `f` to completion on this runtime and waits for it, from any
