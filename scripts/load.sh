@@ -9,7 +9,9 @@
 #   scripts/load.sh compare REV       this checkout against revision REV, side
 #                                     by side (scripts/load-compare.sh)
 #
-# PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh). With two
+# PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh); its
+# processes' CPU time (user + system, from /proc) is read before and after
+# each route and printed per request. With two
 # instances, each gets half the connections from its own wrk and the
 # requests/s are summed (p99 is the worse of the two).
 set -euo pipefail
@@ -79,32 +81,63 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["CF-Connecting-IP"] = "198.51.100.7"
 wrk.body = '{"type":"bot_detection","shop":"load.myshopify.com","sessionId":"s1","visitorId":"v1","timestamp":1709424000000,"page":"/p","userAgent":"Mozilla/5.0","signalType":"selenium","confidence":95,"details":{}}'
 LUA
+# CPU seconds (user + system) of every process named NAME so far, from
+# /proc: the database server's cost of a route, read before and after it.
+cpu_of() {
+  python3 - "$1" <<'PY'
+import os, sys
+tick = os.sysconf("SC_CLK_TCK")
+total = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        continue
+    comm = stat[stat.index("(") + 1:stat.rindex(")")]
+    if comm == sys.argv[1] or comm.startswith(sys.argv[1] + ":"):
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+print(total / tick)
+PY
+}
 # run NAME PATH wrk-args...: one wrk per instance, in parallel.
 run() {
   local name=$1 path=$2
   shift 2
   local conns=$((64 / instances)) threads=$((2 / instances > 0 ? 2 / instances : 1))
+  local cpu_before=0
+  [ "$kind" = postgres ] && cpu_before=$(cpu_of postgres)
   for i in $(seq "$instances"); do
     wrk -t"$threads" -c"$conns" -d10s --latency "$@" "http://127.0.0.1:${ports[$((i - 1))]}$path" >"$dir/wrk$i" &
   done
   wait $(jobs -p | grep -v -x -F -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
-  python3 - "$name" "$dir" "$instances" <<'PY'
+  local cpu=""
+  [ "$kind" = postgres ] && cpu=$(python3 -c "print($(cpu_of postgres) - $cpu_before)")
+  python3 - "$name" "$dir" "$instances" "$cpu" <<'PY'
 import re, sys
 name, d, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-rps, p99, non2xx = 0.0, 0.0, 0
+pg_cpu = float(sys.argv[4]) if sys.argv[4] else None
+rps, p99, non2xx, requests = 0.0, 0.0, 0, 0
 unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 for i in range(1, n + 1):
     t = open(f"{d}/wrk{i}").read()
     rps += float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+    requests += int(re.search(r"(\d+) requests in", t).group(1))
     v, u = re.search(r"99%\s+([\d.]+)(us|ms|s)", t).groups()
     p99 = max(p99, float(v) * unit[u])
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
     non2xx += int(m.group(1)) if m else 0
-print(f"| {name} | {rps:,.0f} | {p99:.1f} ms | {non2xx} |")
+cpu = f" {pg_cpu * 1e6 / max(requests, 1):,.0f} µs |" if pg_cpu is not None else ""
+print(f"| {name} | {rps:,.0f} | {p99:.1f} ms | {non2xx} |{cpu}")
 PY
 }
-echo "| route | requests/s | p99 | non-2xx/3xx |"
-echo "|---|---|---|---|"
+if [ "$kind" = postgres ]; then
+  echo "| route | requests/s | p99 | non-2xx/3xx | PostgreSQL CPU per request |"
+  echo "|---|---|---|---|---|"
+else
+  echo "| route | requests/s | p99 | non-2xx/3xx |"
+  echo "|---|---|---|---|"
+fi
 run "GET /api/v1/sites" /api/v1/sites -H "Authorization: Bearer $token"
 run "GET /c/1 (click intake)" "/c/1?to=https://acme-coffee.com/" -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36"
 run "GET /api/check-ip-access" "/api/check-ip-access?shop=load.myshopify.com" -H "CF-Connecting-IP: 203.0.113.9" -H "CF-IPCountry: DE"
