@@ -119,20 +119,24 @@ class AccessPolicy extends binding.AccessPolicy {
 class WebhookVerifier extends binding.WebhookVerifier {
   #handle
 
+  #fast
+
   constructor(secrets, opts) {
     super(secrets, opts)
     this.#handle = this.handle()
+    this.#fast = this.scheme === 'myclickshield'
   }
 
   /** Verifies a delivery: `headers` is a plain object (Express `req.headers`)
    * or a WHATWG `Headers`; `body` the raw Buffer or string. Returns the index
    * of the secret that matched; throws with `err.code` otherwise. */
   verify(headers, body, opts) {
-    // Node's req.headers: read the two lower-case names here (a property
-    // read is cheap on this side); anything else goes the addon's general
-    // way (Headers, arrays of repeated headers, other spellings, absence).
+    // Node's req.headers: read the default scheme's two lower-case names
+    // here (a property read is cheap on this side); anything else goes the
+    // addon's general way (other schemes, Headers, arrays of repeated
+    // headers, other spellings, absence).
     if (opts !== undefined && opts !== null) options(opts, ['now'], 'verify')
-    if (headers !== null && typeof headers === 'object' && typeof headers.get !== 'function') {
+    if (this.#fast && headers !== null && typeof headers === 'object' && typeof headers.get !== 'function') {
       const ts = headers['x-myclickshield-timestamp']
       const sig = headers['x-myclickshield-signature']
       if (typeof ts === 'string' && typeof sig === 'string') {

@@ -151,6 +151,9 @@ export interface Assessment {
   ignored_signals?: string[]
 }
 
+/** How a webhook verifier reads headers, secrets and signatures: this platform's, Standard Webhooks (and Svix), Stripe, GitHub or Shopify. */
+export type WebhookScheme = 'myclickshield' | 'standard' | 'stripe' | 'github' | 'shopify'
+
 /** Every code an error thrown by clickfence carries (`errorCodes()` at run time; a test keeps the two equal). */
 export type ClickfenceErrorCode =
   | 'empty_url'
@@ -187,6 +190,10 @@ export type ClickfenceErrorCode =
   | 'replay_guard_full'
   | 'unknown_event'
   | 'invalid_header_value'
+  | 'unknown_scheme'
+  | 'unsupported_signature_version'
+  | 'invalid_secret'
+  | 'unsupported_scheme'
   | 'invalid_ip'
   | 'invalid_prefix'
   | 'host_bits_set'

@@ -127,6 +127,14 @@ enum clickfence_status
   CLICKFENCE_MISSING_PARAMETER = 213,
   // `duplicate_parameter`
   CLICKFENCE_DUPLICATE_PARAMETER = 214,
+  // `unknown_scheme`
+  CLICKFENCE_UNKNOWN_SCHEME = 215,
+  // `unsupported_signature_version`
+  CLICKFENCE_UNSUPPORTED_SIGNATURE_VERSION = 216,
+  // `invalid_secret`
+  CLICKFENCE_INVALID_SECRET = 217,
+  // `unsupported_scheme`
+  CLICKFENCE_UNSUPPORTED_SCHEME = 218,
   // `invalid_ip`
   CLICKFENCE_INVALID_IP = 300,
   // `invalid_prefix`
@@ -1209,6 +1217,45 @@ clickfence_status clickfence_webhook_signer_new(const uint8_t *secret,
                                                 size_t secret_len,
                                                 struct clickfence_webhook_signer **out);
 
+// Makes a signer in `scheme`'s format (`"myclickshield"` or `"standard"`,
+// as bytes): a Standard Webhooks secret is `whsec_` and base64. Other
+// schemes are signed by their providers: `CLICKFENCE_UNSUPPORTED_SCHEME`.
+//
+// # Safety
+// `scheme` valid for `scheme_len` bytes, `secret` for `secret_len`; `out`
+// valid.
+clickfence_status clickfence_webhook_signer_new_with_scheme(const uint8_t *scheme,
+                                                            size_t scheme_len,
+                                                            const uint8_t *secret,
+                                                            size_t secret_len,
+                                                            struct clickfence_webhook_signer **out);
+
+// Makes a new signer that also signs with `previous` (the secret being
+// rotated out) for deliveries timestamped up to `until`, unix seconds:
+// Standard Webhooks only (`CLICKFENCE_UNSUPPORTED_SCHEME` otherwise). The
+// original signer is left as it was.
+//
+// # Safety
+// `signer` a live signer; `previous` valid for `previous_len` bytes; `out`
+// valid.
+clickfence_status clickfence_webhook_signer_with_previous(const struct clickfence_webhook_signer *signer,
+                                                          const uint8_t *previous,
+                                                          size_t previous_len,
+                                                          uint64_t until,
+                                                          struct clickfence_webhook_signer **out);
+
+// Writes a new random secret for `scheme` (`whsec_` and base64 for
+// `"standard"`, `whsec_` and hex otherwise; at most 64 bytes with the NUL).
+//
+// # Safety
+// `scheme` valid for `scheme_len` bytes; `buf` for `buf_len`; `written`
+// valid.
+clickfence_status clickfence_webhook_generate_secret(const uint8_t *scheme,
+                                                     size_t scheme_len,
+                                                     uint8_t *buf,
+                                                     size_t buf_len,
+                                                     size_t *written);
+
 // Frees a signer; NULL is a no-op.
 //
 // # Safety
@@ -1228,9 +1275,11 @@ clickfence_status clickfence_webhook_signer_sign(const struct clickfence_webhook
                                                  size_t buf_len,
                                                  size_t *written);
 
-// Writes a delivery's five headers as HTTP header lines
-// (`Name: value\r\n` each): Content-Type and the four X-MyClickShield-*.
-// Call it for every attempt with that attempt's `timestamp`.
+// Writes a delivery's headers as HTTP header lines (`Name: value\r\n`
+// each): Content-Type and the four X-MyClickShield-*, or for a
+// `"standard"` signer `webhook-id`, `webhook-timestamp` and
+// `webhook-signature`. Call it for every attempt with that attempt's
+// `timestamp`.
 //
 // # Safety
 // Pointers valid for their lengths.
@@ -1255,6 +1304,22 @@ clickfence_status clickfence_webhook_verifier_new(const struct clickfence_bytes 
                                                   size_t count,
                                                   uint64_t tolerance,
                                                   struct clickfence_webhook_verifier **out);
+
+// Makes a verifier of `scheme`'s deliveries (`"myclickshield"`,
+// `"standard"`, `"stripe"`, `"github"` or `"shopify"`, as bytes) for
+// `count` secrets, each turned into a key the scheme's way, with
+// `tolerance` seconds (0 = the default 300; `github` and `shopify` carry no
+// timestamp and ignore it).
+//
+// # Safety
+// `scheme` valid for `scheme_len` bytes; `secrets` valid for `count`
+// entries, each valid for its length; `out` valid.
+clickfence_status clickfence_webhook_verifier_new_with_scheme(const uint8_t *scheme,
+                                                              size_t scheme_len,
+                                                              const struct clickfence_bytes *secrets,
+                                                              size_t count,
+                                                              uint64_t tolerance,
+                                                              struct clickfence_webhook_verifier **out);
 
 // Frees a verifier; NULL is a no-op.
 //

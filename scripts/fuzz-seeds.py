@@ -37,6 +37,19 @@ for c in webhook.get("verify", []):
     put("webhook_verify", "\n".join([h.get("x-myclickshield-timestamp", ""), h.get("x-myclickshield-signature", ""),
                                       h.get("x-myclickshield-delivery", "1")]).encode() + b"\n" + body)
 
+schemes = json.loads((vectors / "webhook_schemes.json").read_text())
+names = {"myclickshield": ["x-myclickshield-timestamp", "x-myclickshield-signature"],
+         "standard": ["webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp",
+                      "svix-signature"],
+         "stripe": ["stripe-signature"],
+         "github": ["x-hub-signature-256", "x-hub-signature", "x-github-delivery"],
+         "shopify": ["x-shopify-hmac-sha256", "x-shopify-webhook-id"]}
+order = list(names)
+for c in schemes["cases"]:
+    h = {k.lower(): v for k, v in c["headers"]}
+    lines = "\n".join(h.get(n, "") for n in names[c["scheme"]])
+    put("webhook_schemes", bytes([order.index(c["scheme"])]) + lines.encode() + b"\n" + bytes.fromhex(c["body_hex"]))
+
 ip = json.loads((vectors / "ip.json").read_text())
 def strings(v):
     if isinstance(v, str):

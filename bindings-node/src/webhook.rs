@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use clickfence::webhook::Scheme;
 use clickfence::{WebhookSigner as CoreSigner, WebhookVerifier as CoreVerifier};
 use napi::bindgen_prelude::{Buffer, Either, Function, JsObjectValue, Object};
 use napi_derive::napi;
@@ -11,15 +12,13 @@ use crate::convert::{
     bytes, core, invalid, known_options, now_or, option, raw_body, whole, Body, Result,
 };
 
-// The lower-case forms of the core's TIMESTAMP_HEADER / SIGNATURE_HEADER:
-// Node's IncomingMessage keys headers in lower case, so the direct lookup
-// below hits without scanning every key.
-const TIMESTAMP: &str = "x-myclickshield-timestamp";
-const SIGNATURE: &str = "x-myclickshield-signature";
-const _: () = assert!(
-    TIMESTAMP.len() == clickfence::webhook::TIMESTAMP_HEADER.len()
-        && SIGNATURE.len() == clickfence::webhook::SIGNATURE_HEADER.len()
-);
+/// The scheme named in `options.scheme` (default `myclickshield`).
+fn scheme_option(o: Option<&Object>) -> Result<Scheme> {
+    match option::<String>(o, "scheme")? {
+        Some(name) => Scheme::from_name(&name).map_err(core),
+        None => Ok(Scheme::MyClickShield),
+    }
+}
 
 /// Options of `WebhookSigner.headers`.
 #[napi(object)]
@@ -37,9 +36,49 @@ pub struct WebhookSigner(CoreSigner);
 #[napi]
 impl WebhookSigner {
     /// Builds the object; throws an Error with `err.code` on bad input.
+    /// `scheme`: `myclickshield` (default) or `standard`; `previousSecret`
+    /// with `previousUntil` (unix seconds) also signs with the secret being
+    /// rotated out (Standard Webhooks only).
     #[napi(constructor, catch_unwind)]
-    pub fn new(secret: Either<String, Buffer>) -> Result<Self> {
-        CoreSigner::new(bytes(&secret)).map(Self).map_err(core)
+    pub fn new(
+        secret: Either<String, Buffer>,
+        #[napi(ts_arg_type = "WebhookSignerOptions")] options: Option<Object>,
+    ) -> Result<Self> {
+        let o = options.as_ref();
+        known_options(
+            o,
+            &["scheme", "previousSecret", "previousUntil"],
+            "WebhookSigner",
+        )?;
+        let mut signer =
+            CoreSigner::with_scheme(scheme_option(o)?, bytes(&secret)).map_err(core)?;
+        let previous = option::<Either<String, Buffer>>(o, "previousSecret")?;
+        match (previous, option::<f64>(o, "previousUntil")?) {
+            (Some(old), Some(until)) => {
+                signer = signer
+                    .with_previous_secret(bytes(&old), whole(until, "previousUntil")?)
+                    .map_err(core)?;
+            }
+            (None, None) => {}
+            _ => return Err(invalid("give previousSecret and previousUntil together")),
+        }
+        Ok(Self(signer))
+    }
+
+    /// A new random secret for `scheme` (`whsec_` and base64 for `standard`).
+    #[napi(catch_unwind, ts_args_type = "scheme?: WebhookScheme")]
+    pub fn generate_secret(scheme: Option<String>) -> Result<String> {
+        let scheme = match scheme {
+            Some(name) => Scheme::from_name(&name).map_err(core)?,
+            None => Scheme::MyClickShield,
+        };
+        CoreSigner::generate_secret(scheme).map_err(core)
+    }
+
+    /// The scheme's name.
+    #[napi(getter, ts_return_type = "WebhookScheme")]
+    pub fn scheme(&self) -> &'static str {
+        self.0.scheme().name()
     }
 
     /// Lower-case hex HMAC-SHA256 over `${timestamp}.${body}`.
@@ -77,10 +116,27 @@ impl WebhookSigner {
     }
 }
 
+/// Options of `new WebhookSigner`. Unknown keys throw `invalid_argument`.
+#[napi(object)]
+pub struct WebhookSignerOptions {
+    /// `myclickshield` (default) or `standard`.
+    #[napi(ts_type = "'myclickshield' | 'standard'")]
+    pub scheme: Option<String>,
+    /// The secret being rotated out (Standard Webhooks).
+    pub previous_secret: Option<Either<String, Buffer>>,
+    /// The last unix second it still signs.
+    pub previous_until: Option<f64>,
+}
+
 /// Options of `new WebhookVerifier`. Unknown keys throw `invalid_argument`.
 #[napi(object)]
 pub struct WebhookVerifierOptions {
+    /// How headers, secrets and signatures are read (default
+    /// `myclickshield`).
+    #[napi(ts_type = "WebhookScheme")]
+    pub scheme: Option<String>,
     /// Allowed clock skew in seconds, both directions (default 300).
+    /// Ignored by `github` and `shopify`, whose deliveries carry no time.
     pub tolerance: Option<f64>,
 }
 
@@ -97,12 +153,13 @@ impl WebhookVerifier {
         #[napi(ts_arg_type = "WebhookVerifierOptions")] options: Option<Object>,
     ) -> Result<Self> {
         let o = options.as_ref();
-        known_options(o, &["tolerance"], "WebhookVerifier")?;
+        known_options(o, &["scheme", "tolerance"], "WebhookVerifier")?;
         let list: Vec<Either<String, Buffer>> = match secrets {
             Either::A(one) => vec![one],
             Either::B(many) => many,
         };
-        let v = CoreVerifier::new(list.iter().map(bytes)).map_err(core)?;
+        let v =
+            CoreVerifier::with_scheme(scheme_option(o)?, list.iter().map(bytes)).map_err(core)?;
         let tolerance = whole(
             option::<f64>(o, "tolerance")?.unwrap_or(clickfence::webhook::DEFAULT_TOLERANCE as f64),
             "tolerance",
@@ -126,6 +183,12 @@ impl WebhookVerifier {
         let now = now_or(options.and_then(|o| o.now))?;
         let verified = verify_headers(&self.0, headers, &body, now)?;
         Ok(verified.secret_index as u32)
+    }
+
+    /// The scheme's name.
+    #[napi(getter, ts_return_type = "WebhookScheme")]
+    pub fn scheme(&self) -> &'static str {
+        self.0.scheme().name()
     }
 
     /// Internal (use `verify`): the verifier as an external handle, for
@@ -156,7 +219,7 @@ impl WebhookVerifier {
         let prefix = prefix.as_deref().unwrap_or(DEFAULT_REPLAY_PREFIX);
         Ok(SharedReplayKey {
             secret_index: verified.secret_index as u32,
-            key: clickfence::webhook::shared_replay_key(prefix, &verified),
+            key: clickfence::webhook::shared_replay_key(prefix, &verified).map_err(core)?,
             ttl: clickfence::webhook::shared_replay_ttl(&verified, self.0.tolerance(), now)
                 .map_err(core)? as f64,
         })
@@ -289,7 +352,7 @@ fn verify_headers(
 ) -> Result<clickfence::webhook::Verified> {
     let headers = headers
         .ok_or_else(|| invalid("headers must be an object (req.headers) or a Headers instance"))?;
-    let pairs = header_pairs(&headers)?;
+    let pairs = header_pairs(&headers, verifier.scheme().headers())?;
     verifier
         .verify(
             pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
@@ -299,11 +362,9 @@ fn verify_headers(
         .map_err(core)
 }
 
-/// The two signed headers out of a plain object or a `Headers` instance.
+/// The scheme's headers out of a plain object or a `Headers` instance.
 ///
-/// Node delivers `req.headers` with lower-case names, so those are read
-/// directly; only when one is absent are all names scanned case-insensitively.
-fn header_pairs(headers: &Object) -> Result<Vec<(String, String)>> {
+fn header_pairs(headers: &Object, names: &[&str]) -> Result<Vec<(String, String)>> {
     let js = |e: napi::Error| invalid(e.to_string());
     // WHATWG Headers: names are case-insensitive through its own get().
     if headers.has_named_property("get").map_err(js)? {
@@ -312,30 +373,19 @@ fn header_pairs(headers: &Object) -> Result<Vec<(String, String)>> {
             .map_err(js)?
             .ok_or_else(|| invalid("headers.get is not a function"))?;
         let mut out = Vec::new();
-        for name in [TIMESTAMP, SIGNATURE] {
-            if let Some(value) = get.apply(headers, name.to_owned()).map_err(js)? {
-                out.push((name.to_owned(), value));
+        for name in names {
+            if let Some(value) = get.apply(headers, (*name).to_owned()).map_err(js)? {
+                out.push(((*name).to_owned(), value));
             }
         }
         return Ok(out);
     }
+    // Every key is looked at: a name spelt in two cases is two headers, and
+    // the core reports the repeat. (main.cjs reads the default scheme's two
+    // lower-case names itself before coming here.)
     let mut out = Vec::new();
-    let mut found = 0;
-    for name in [TIMESTAMP, SIGNATURE] {
-        if let Some(value) = headers
-            .get::<Either<String, Vec<String>>>(name)
-            .map_err(js)?
-        {
-            push_values(&mut out, name, value);
-            found += 1;
-        }
-    }
-    if found == 2 {
-        return Ok(out);
-    }
-    out.clear();
     for name in Object::keys(headers).map_err(js)? {
-        if !(name.eq_ignore_ascii_case(TIMESTAMP) || name.eq_ignore_ascii_case(SIGNATURE)) {
+        if !names.iter().any(|n| name.eq_ignore_ascii_case(n)) {
             continue;
         }
         if let Some(value) = headers

@@ -1,8 +1,6 @@
 //! Webhook signing and verification.
 
-use clickfence::webhook::{
-    DEFAULT_REPLAY_CAPACITY, DEFAULT_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
-};
+use clickfence::webhook::{Scheme, DEFAULT_REPLAY_CAPACITY, DEFAULT_TOLERANCE};
 
 // Literal keyword defaults (shown by Python's signature and the stubs),
 // checked against the core's values at compile time.
@@ -22,13 +20,53 @@ use crate::convert::{bytes_like, now_or, raw_body, webhook_err};
 #[pyclass(frozen, module = "clickfence._clickfence")]
 pub struct WebhookSigner(CoreSigner);
 
+/// The scheme called `name`, or the core's `unknown_scheme` error.
+fn scheme(py: Python<'_>, name: &str) -> PyResult<Scheme> {
+    Scheme::from_name(name).map_err(|e| webhook_err(py, e))
+}
+
 #[pymethods]
 impl WebhookSigner {
     #[new]
-    fn new(py: Python<'_>, secret: &Bound<'_, PyAny>) -> PyResult<Self> {
-        CoreSigner::new(bytes_like(secret, "secret")?)
-            .map(Self)
-            .map_err(|e| webhook_err(py, e))
+    #[pyo3(signature = (secret, *, scheme="myclickshield", previous_secret=None, previous_until=None))]
+    fn new(
+        py: Python<'_>,
+        secret: &Bound<'_, PyAny>,
+        scheme: &str,
+        previous_secret: Option<&Bound<'_, PyAny>>,
+        previous_until: Option<u64>,
+    ) -> PyResult<Self> {
+        let err = |e| webhook_err(py, e);
+        let mut signer =
+            CoreSigner::with_scheme(self::scheme(py, scheme)?, bytes_like(secret, "secret")?)
+                .map_err(err)?;
+        match (previous_secret, previous_until) {
+            (Some(old), Some(until)) => {
+                signer = signer
+                    .with_previous_secret(bytes_like(old, "previous_secret")?, until)
+                    .map_err(err)?;
+            }
+            (None, None) => {}
+            _ => {
+                return Err(PyTypeError::new_err(
+                    "give previous_secret and previous_until together",
+                ))
+            }
+        }
+        Ok(Self(signer))
+    }
+
+    /// A new random secret for `scheme` (`whsec_` and base64 for `standard`).
+    #[staticmethod]
+    #[pyo3(signature = (scheme="myclickshield"))]
+    fn generate_secret(py: Python<'_>, scheme: &str) -> PyResult<String> {
+        CoreSigner::generate_secret(self::scheme(py, scheme)?).map_err(|e| webhook_err(py, e))
+    }
+
+    /// The scheme's name.
+    #[getter]
+    fn scheme(&self) -> &'static str {
+        self.0.scheme().name()
     }
 
     /// Lower-case hex HMAC-SHA256 over `"{timestamp}.{body}"`.
@@ -65,8 +103,13 @@ pub struct WebhookVerifier(CoreVerifier);
 #[pymethods]
 impl WebhookVerifier {
     #[new]
-    #[pyo3(signature = (secrets, *, tolerance=300))]
-    fn new(py: Python<'_>, secrets: &Bound<'_, PyAny>, tolerance: u64) -> PyResult<Self> {
+    #[pyo3(signature = (secrets, *, scheme="myclickshield", tolerance=300))]
+    fn new(
+        py: Python<'_>,
+        secrets: &Bound<'_, PyAny>,
+        scheme: &str,
+        tolerance: u64,
+    ) -> PyResult<Self> {
         let mut list: Vec<Vec<u8>> = Vec::new();
         if secrets.is_instance_of::<PyList>() || secrets.is_instance_of::<PyTuple>() {
             for item in secrets.try_iter()? {
@@ -75,7 +118,8 @@ impl WebhookVerifier {
         } else {
             list.push(bytes_like(secrets, "secrets")?.into_owned());
         }
-        let v = CoreVerifier::new(list).map_err(|e| webhook_err(py, e))?;
+        let v = CoreVerifier::with_scheme(self::scheme(py, scheme)?, list)
+            .map_err(|e| webhook_err(py, e))?;
         v.with_tolerance(tolerance)
             .map(Self)
             .map_err(|e| webhook_err(py, e))
@@ -92,7 +136,7 @@ impl WebhookVerifier {
         body: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<usize> {
-        let found = header_pairs(headers)?;
+        let found = header_pairs(headers, self.0.scheme())?;
         let pairs = borrowed(&found)?;
         let body = raw_body(body)?;
         let now = now_or(now)?;
@@ -106,6 +150,12 @@ impl WebhookVerifier {
         result
             .map(|v| v.secret_index)
             .map_err(|e| webhook_err(py, e))
+    }
+
+    /// The scheme's name.
+    #[getter]
+    fn scheme(&self) -> &'static str {
+        self.0.scheme().name()
     }
 
     /// Verifies like `verify`, then names the Redis key that remembers this
@@ -122,7 +172,7 @@ impl WebhookVerifier {
         prefix: &str,
         now: Option<f64>,
     ) -> PyResult<(usize, String, u64)> {
-        let found = header_pairs(headers)?;
+        let found = header_pairs(headers, self.0.scheme())?;
         let pairs = borrowed(&found)?;
         let body = raw_body(body)?;
         let now = now_or(now)?;
@@ -132,11 +182,9 @@ impl WebhookVerifier {
             .map_err(|e| webhook_err(py, e))?;
         let ttl = clickfence::webhook::shared_replay_ttl(&verified, self.0.tolerance(), now)
             .map_err(|e| webhook_err(py, e))?;
-        Ok((
-            verified.secret_index,
-            clickfence::webhook::shared_replay_key(prefix, &verified),
-            ttl,
-        ))
+        let key = clickfence::webhook::shared_replay_key(prefix, &verified)
+            .map_err(|e| webhook_err(py, e))?;
+        Ok((verified.secret_index, key, ttl))
     }
 }
 
@@ -178,15 +226,16 @@ fn app_proxy_signature(py: Python<'_>, query: &str, secret: &Bound<'_, PyAny>) -
 /// alive so their bytes can be borrowed ([`borrowed`]) rather than copied.
 type Signed<'py> = Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>;
 
-/// Only the two headers the verifier reads are taken out of the mapping.
-fn header_pairs<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Signed<'py>> {
+/// Only the headers the scheme reads are taken out of the mapping.
+fn header_pairs<'py>(headers: &Bound<'py, PyAny>, scheme: Scheme) -> PyResult<Signed<'py>> {
+    let names = scheme.headers();
     // A plain dict is read directly (no `.items()` view, no tuple per
     // header); its keys are unique, so this sees what `.items()` would.
     // Subclasses may override `items`, so they go the general way.
-    let mut out = Vec::with_capacity(2);
+    let mut out = Vec::with_capacity(names.len());
     if let Ok(dict) = headers.cast_exact::<PyDict>() {
         for (name, value) in dict.iter() {
-            push_signed(&mut out, name, value)?;
+            push_signed(&mut out, names, name, value)?;
         }
         return Ok(out);
     }
@@ -195,7 +244,7 @@ fn header_pairs<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Signed<'py>> {
     })?;
     for item in items.try_iter()? {
         let (name, value): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
-        push_signed(&mut out, name, value)?;
+        push_signed(&mut out, names, name, value)?;
     }
     Ok(out)
 }
@@ -216,29 +265,28 @@ fn borrowed<'a>(found: &'a Signed<'_>) -> PyResult<Vec<Pair<'a>>> {
         .collect()
 }
 
-// Both signed header names are 25 ASCII characters (see push_signed).
-const _: () = assert!(TIMESTAMP_HEADER.len() == 25 && SIGNATURE_HEADER.len() == 25);
-
-/// Keeps `(name, value)` when `name` is one of the two signed headers
-/// (case-insensitively).
+/// Keeps `(name, value)` when `name` is one of `names` (case-insensitively).
 fn push_signed<'py>(
     out: &mut Signed<'py>,
+    names: &[&str],
     name: Bound<'py, PyAny>,
     value: Bound<'py, PyAny>,
 ) -> PyResult<()> {
-    // A str of another length cannot match a 25-character ASCII name:
-    // skipped before anything is read.
+    // A str whose length no wanted name has cannot match: skipped before
+    // anything is read.
     if let Ok(s) = name.cast::<PyString>() {
-        if s.len()? != TIMESTAMP_HEADER.len() {
+        let len = s.len()?;
+        if !names.iter().any(|n| n.len() == len) {
             return Ok(());
         }
     }
-    let signed = {
+    let wanted = {
         let text = bytes_like(&name, "header name")?;
-        text.eq_ignore_ascii_case(TIMESTAMP_HEADER.as_bytes())
-            || text.eq_ignore_ascii_case(SIGNATURE_HEADER.as_bytes())
+        names
+            .iter()
+            .any(|n| text.eq_ignore_ascii_case(n.as_bytes()))
     };
-    if signed {
+    if wanted {
         // A value of the wrong type is refused here, as before.
         bytes_like(&value, "header value")?;
         out.push((name, value));
@@ -266,7 +314,8 @@ impl ReplayGuard {
     }
 
     /// Verifies like `WebhookVerifier.verify`, then refuses a second delivery
-    /// with the same timestamp and signature (`replayed_delivery`).
+    /// with the same timestamp and signature, or for GitHub and Shopify the
+    /// same delivery id (`replayed_delivery`).
     #[pyo3(signature = (headers, body, *, now=None))]
     fn verify(
         &self,
@@ -275,11 +324,11 @@ impl ReplayGuard {
         body: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<usize> {
-        let found = header_pairs(headers)?;
+        let verifier = &self.verifier.bind(py).get().0;
+        let found = header_pairs(headers, verifier.scheme())?;
         let pairs = borrowed(&found)?;
         let body = raw_body(body)?;
         let now = now_or(now)?;
-        let verifier = &self.verifier.bind(py).get().0;
         let verified = verifier
             .verify(pairs.iter().map(|(n, v)| (n, v)), &body, now)
             .map_err(|e| webhook_err(py, e))?;

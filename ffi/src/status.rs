@@ -91,6 +91,14 @@ pub enum clickfence_status {
     ClickfenceMissingParameter = 213,
     /// `duplicate_parameter`
     ClickfenceDuplicateParameter = 214,
+    /// `unknown_scheme`
+    ClickfenceUnknownScheme = 215,
+    /// `unsupported_signature_version`
+    ClickfenceUnsupportedSignatureVersion = 216,
+    /// `invalid_secret`
+    ClickfenceInvalidSecret = 217,
+    /// `unsupported_scheme`
+    ClickfenceUnsupportedScheme = 218,
     /// `invalid_ip`
     ClickfenceInvalidIp = 300,
     /// `invalid_prefix`
@@ -186,6 +194,10 @@ impl clickfence_status {
         Self::ClickfenceInvalidHeaderValue,
         Self::ClickfenceMissingParameter,
         Self::ClickfenceDuplicateParameter,
+        Self::ClickfenceUnknownScheme,
+        Self::ClickfenceUnsupportedSignatureVersion,
+        Self::ClickfenceInvalidSecret,
+        Self::ClickfenceUnsupportedScheme,
         Self::ClickfenceInvalidIp,
         Self::ClickfenceInvalidPrefix,
         Self::ClickfenceHostBitsSet,

@@ -1,6 +1,6 @@
 //! Webhook signing and verification.
 
-use clickfence::webhook::{ReplayGuard, Verified, DEFAULT_REPLAY_CAPACITY, MAX_SECRETS};
+use clickfence::webhook::{ReplayGuard, Scheme, Verified, DEFAULT_REPLAY_CAPACITY, MAX_SECRETS};
 use clickfence::{WebhookError, WebhookSigner, WebhookVerifier};
 
 use crate::buf::{bytes, free_handle, handle, new_handle, put, text, tri, write_str};
@@ -61,6 +61,96 @@ pub unsafe extern "C" fn clickfence_webhook_signer_new(
     })
 }
 
+/// Makes a signer in `scheme`'s format (`"myclickshield"` or `"standard"`,
+/// as bytes): a Standard Webhooks secret is `whsec_` and base64. Other
+/// schemes are signed by their providers: `CLICKFENCE_UNSUPPORTED_SCHEME`.
+///
+/// # Safety
+/// `scheme` valid for `scheme_len` bytes, `secret` for `secret_len`; `out`
+/// valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_signer_new_with_scheme(
+    scheme: *const u8,
+    scheme_len: usize,
+    secret: *const u8,
+    secret_len: usize,
+    out: *mut *mut clickfence_webhook_signer,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let scheme = tri!(unsafe { scheme_arg(scheme, scheme_len) });
+        // SAFETY: caller contract.
+        let secret = tri!(unsafe { bytes(secret, secret_len, "secret") });
+        let s = tri!(WebhookSigner::with_scheme(scheme, secret).map_err(core_error));
+        // SAFETY: `out` valid per this function's contract.
+        unsafe { new_handle(out, clickfence_webhook_signer(s)) }
+    })
+}
+
+/// Makes a new signer that also signs with `previous` (the secret being
+/// rotated out) for deliveries timestamped up to `until`, unix seconds:
+/// Standard Webhooks only (`CLICKFENCE_UNSUPPORTED_SCHEME` otherwise). The
+/// original signer is left as it was.
+///
+/// # Safety
+/// `signer` a live signer; `previous` valid for `previous_len` bytes; `out`
+/// valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_signer_with_previous(
+    signer: *const clickfence_webhook_signer,
+    previous: *const u8,
+    previous_len: usize,
+    until: u64,
+    out: *mut *mut clickfence_webhook_signer,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let s = tri!(unsafe { handle(signer, "signer") });
+        // SAFETY: caller contract.
+        let previous = tri!(unsafe { bytes(previous, previous_len, "previous") });
+        let rotating = tri!(s
+            .0
+            .clone()
+            .with_previous_secret(previous, until)
+            .map_err(core_error));
+        // SAFETY: `out` valid per this function's contract.
+        unsafe { new_handle(out, clickfence_webhook_signer(rotating)) }
+    })
+}
+
+/// Writes a new random secret for `scheme` (`whsec_` and base64 for
+/// `"standard"`, `whsec_` and hex otherwise; at most 64 bytes with the NUL).
+///
+/// # Safety
+/// `scheme` valid for `scheme_len` bytes; `buf` for `buf_len`; `written`
+/// valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_generate_secret(
+    scheme: *const u8,
+    scheme_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let scheme = tri!(unsafe { scheme_arg(scheme, scheme_len) });
+        let secret = tri!(WebhookSigner::generate_secret(scheme).map_err(core_error));
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { write_str(secret.as_bytes(), buf, buf_len, written) }
+    })
+}
+
+/// The scheme named by a C argument.
+///
+/// # Safety
+/// `name` valid for `len` bytes.
+unsafe fn scheme_arg(name: *const u8, len: usize) -> Result<Scheme, clickfence_status> {
+    // SAFETY: caller contract.
+    let name = unsafe { text(name, len, "scheme") }?;
+    Scheme::from_name(name).map_err(core_error)
+}
+
 /// Frees a signer; NULL is a no-op.
 ///
 /// # Safety
@@ -97,9 +187,11 @@ pub unsafe extern "C" fn clickfence_webhook_signer_sign(
     })
 }
 
-/// Writes a delivery's five headers as HTTP header lines
-/// (`Name: value\r\n` each): Content-Type and the four X-MyClickShield-*.
-/// Call it for every attempt with that attempt's `timestamp`.
+/// Writes a delivery's headers as HTTP header lines (`Name: value\r\n`
+/// each): Content-Type and the four X-MyClickShield-*, or for a
+/// `"standard"` signer `webhook-id`, `webhook-timestamp` and
+/// `webhook-signature`. Call it for every attempt with that attempt's
+/// `timestamp`.
 ///
 /// # Safety
 /// Pointers valid for their lengths.
@@ -149,32 +241,76 @@ pub unsafe extern "C" fn clickfence_webhook_verifier_new(
     out: *mut *mut clickfence_webhook_verifier,
 ) -> clickfence_status {
     guard(|| {
-        // The count is checked before anything is sized by it.
-        if !(1..=MAX_SECRETS).contains(&count) {
-            return core_error(WebhookError::SecretCount {
-                got: count,
-                max: MAX_SECRETS,
-            });
-        }
-        if secrets.is_null() {
-            return fail(clickfence_status::ClickfenceNullArgument, "secrets is NULL");
-        }
-        // SAFETY: caller contract: `count` valid entries.
-        let entries = unsafe { std::slice::from_raw_parts(secrets, count) };
-        let mut list = Vec::with_capacity(count);
-        for (i, e) in entries.iter().enumerate() {
-            // SAFETY: caller contract.
-            list.push(tri!(unsafe {
-                bytes(e.ptr, e.len, &format!("secrets[{i}]"))
-            }));
-        }
-        let mut v = tri!(WebhookVerifier::new(list).map_err(core_error));
-        if tolerance != 0 {
-            v = tri!(v.with_tolerance(tolerance).map_err(core_error));
-        }
+        // SAFETY: caller contract.
+        let v = tri!(unsafe { verifier_from(Scheme::MyClickShield, secrets, count, tolerance) });
         // SAFETY: pointers and lengths are valid per this function's contract.
         unsafe { new_handle(out, clickfence_webhook_verifier(v)) }
     })
+}
+
+/// Makes a verifier of `scheme`'s deliveries (`"myclickshield"`,
+/// `"standard"`, `"stripe"`, `"github"` or `"shopify"`, as bytes) for
+/// `count` secrets, each turned into a key the scheme's way, with
+/// `tolerance` seconds (0 = the default 300; `github` and `shopify` carry no
+/// timestamp and ignore it).
+///
+/// # Safety
+/// `scheme` valid for `scheme_len` bytes; `secrets` valid for `count`
+/// entries, each valid for its length; `out` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_verifier_new_with_scheme(
+    scheme: *const u8,
+    scheme_len: usize,
+    secrets: *const clickfence_bytes,
+    count: usize,
+    tolerance: u64,
+    out: *mut *mut clickfence_webhook_verifier,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let scheme = tri!(unsafe { scheme_arg(scheme, scheme_len) });
+        // SAFETY: caller contract.
+        let v = tri!(unsafe { verifier_from(scheme, secrets, count, tolerance) });
+        // SAFETY: `out` valid per this function's contract.
+        unsafe { new_handle(out, clickfence_webhook_verifier(v)) }
+    })
+}
+
+/// The core verifier for C secrets.
+///
+/// # Safety
+/// `secrets` valid for `count` entries, each valid for its length.
+unsafe fn verifier_from(
+    scheme: Scheme,
+    secrets: *const clickfence_bytes,
+    count: usize,
+    tolerance: u64,
+) -> Result<WebhookVerifier, clickfence_status> {
+    // The count is checked before anything is sized by it.
+    if !(1..=MAX_SECRETS).contains(&count) {
+        return Err(core_error(WebhookError::SecretCount {
+            got: count,
+            max: MAX_SECRETS,
+        }));
+    }
+    if secrets.is_null() {
+        return Err(fail(
+            clickfence_status::ClickfenceNullArgument,
+            "secrets is NULL",
+        ));
+    }
+    // SAFETY: caller contract: `count` valid entries.
+    let entries = unsafe { std::slice::from_raw_parts(secrets, count) };
+    let mut list = Vec::with_capacity(count);
+    for (i, e) in entries.iter().enumerate() {
+        // SAFETY: caller contract.
+        list.push(unsafe { bytes(e.ptr, e.len, &format!("secrets[{i}]")) }?);
+    }
+    let mut v = WebhookVerifier::with_scheme(scheme, list).map_err(core_error)?;
+    if tolerance != 0 {
+        v = v.with_tolerance(tolerance).map_err(core_error)?;
+    }
+    Ok(v)
 }
 
 /// Frees a verifier; NULL is a no-op.

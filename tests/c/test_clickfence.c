@@ -413,6 +413,132 @@ static void test_webhook(void) {
   cJSON_Delete(v);
 }
 
+/* ---- webhook schemes (tests/vectors/webhook_schemes.json) ---- */
+
+/* The secrets of a case as C byte strings (at most 8). */
+static size_t secrets_of(const cJSON *c, clickfence_bytes list[8]) {
+  const cJSON *secrets = cJSON_GetObjectItem(c, "secrets");
+  size_t n = (size_t)cJSON_GetArraySize(secrets);
+  for (size_t i = 0; i < n && i < 8; i++) {
+    const char *sec = cJSON_GetArrayItem(secrets, (int)i)->valuestring;
+    list[i].ptr = (const uint8_t *)sec;
+    list[i].len = strlen(sec);
+  }
+  return n;
+}
+
+/* The [name, value] pairs of `hs` as C headers (at most 8). */
+static size_t headers_of(const cJSON *hs, clickfence_header headers[8]) {
+  size_t hn = (size_t)cJSON_GetArraySize(hs);
+  for (size_t i = 0; i < hn && i < 8; i++) {
+    const cJSON *h = cJSON_GetArrayItem(hs, (int)i);
+    const char *name = cJSON_GetArrayItem(h, 0)->valuestring, *value = cJSON_GetArrayItem(h, 1)->valuestring;
+    headers[i].name.ptr = (const uint8_t *)name;
+    headers[i].name.len = strlen(name);
+    headers[i].value.ptr = (const uint8_t *)value;
+    headers[i].value.len = strlen(value);
+  }
+  return hn;
+}
+
+static void test_webhook_schemes(void) {
+  cJSON *v = load("webhook_schemes.json");
+  const cJSON *c;
+  clickfence_bytes list[8];
+  clickfence_header headers[8];
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "cases")) {
+    size_t n = secrets_of(c, list);
+    clickfence_webhook_verifier *ver = NULL;
+    CHECK(clickfence_webhook_verifier_new_with_scheme(S(str(c, "scheme")), list, n, u64(c, "tolerance"), &ver) ==
+              CLICKFENCE_OK,
+          "%s: verifier", str(c, "name"));
+    size_t hn = headers_of(cJSON_GetObjectItem(c, "headers"), headers);
+    size_t body_len;
+    uint8_t *body = unhex(str(c, "body_hex"), &body_len);
+    clickfence_webhook_verified out = {99, 0};
+    clickfence_status st = clickfence_webhook_verifier_verify(ver, headers, hn, body, body_len, u64(c, "now"), &out);
+    const char *code = str(c, "code");
+    if (code) {
+      CHECK(strcmp(clickfence_status_name(st), code) == 0, "%s: got %s", str(c, "name"), clickfence_status_name(st));
+    } else {
+      CHECK(st == CLICKFENCE_OK && out.secret_index == u64(c, "secret_index"), "%s: got %s", str(c, "name"),
+            clickfence_status_name(st));
+    }
+    free(body);
+    clickfence_webhook_verifier_free(ver);
+  }
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "construct")) {
+    size_t n = secrets_of(c, list);
+    clickfence_webhook_verifier *ver = NULL;
+    clickfence_status st = clickfence_webhook_verifier_new_with_scheme(S(str(c, "scheme")), list, n, 0, &ver);
+    CHECK(strcmp(clickfence_status_name(st), str(c, "code")) == 0 && ver == NULL, "%s: got %s", str(c, "name"),
+          clickfence_status_name(st));
+  }
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "replay")) {
+    size_t n = secrets_of(c, list);
+    clickfence_webhook_verifier *ver = NULL;
+    clickfence_replay_guard *guard = NULL;
+    clickfence_webhook_verifier_new_with_scheme(S(str(c, "scheme")), list, n, 0, &ver);
+    clickfence_replay_guard_new(ver, 0, &guard);
+    const cJSON *step;
+    int i = 0;
+    cJSON_ArrayForEach(step, cJSON_GetObjectItem(c, "steps")) {
+      size_t hn = headers_of(cJSON_GetObjectItem(step, "headers"), headers);
+      size_t body_len;
+      uint8_t *body = unhex(str(step, "body_hex"), &body_len);
+      clickfence_status st = clickfence_replay_guard_verify(guard, headers, hn, body, body_len, u64(step, "now"), NULL);
+      const char *code = str(step, "code");
+      CHECK(code ? strcmp(clickfence_status_name(st), code) == 0 : st == CLICKFENCE_OK, "replay %s step %d: got %s",
+            str(c, "scheme"), i, clickfence_status_name(st));
+      free(body);
+      i++;
+    }
+    clickfence_replay_guard_free(guard);
+    clickfence_webhook_verifier_free(ver);
+  }
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "sign")) {
+    clickfence_webhook_signer *s = NULL, *rotating = NULL;
+    CHECK(clickfence_webhook_signer_new_with_scheme(S(str(c, "scheme")), S(str(c, "secret")), &s) == CLICKFENCE_OK,
+          "%s: signer", str(c, "name"));
+    if (str(c, "previous_secret")) {
+      CHECK(clickfence_webhook_signer_with_previous(s, S(str(c, "previous_secret")), u64(c, "previous_until"),
+                                                    &rotating) == CLICKFENCE_OK,
+            "%s: rotating", str(c, "name"));
+    }
+    size_t body_len, written;
+    uint8_t *body = unhex(str(c, "body_hex"), &body_len);
+    char block[1024], expected[1024] = "";
+    const cJSON *h;
+    cJSON_ArrayForEach(h, cJSON_GetObjectItem(c, "headers")) {
+      size_t at = strlen(expected);
+      snprintf(expected + at, sizeof expected - at, "%s: %s\r\n", cJSON_GetArrayItem(h, 0)->valuestring,
+               cJSON_GetArrayItem(h, 1)->valuestring);
+    }
+    clickfence_status st =
+        clickfence_webhook_signer_headers(rotating ? rotating : s, S(str(c, "event")), S(str(c, "delivery_id")),
+                                          u64(c, "timestamp"), body, body_len, (uint8_t *)block, sizeof block, &written);
+    CHECK(st == CLICKFENCE_OK && strcmp(block, expected) == 0, "%s: headers", str(c, "name"));
+    free(body);
+    clickfence_webhook_signer_free(rotating);
+    clickfence_webhook_signer_free(s);
+  }
+  /* Providers' formats are signed by their libraries; a generated Standard
+     Webhooks secret signs what it verifies. */
+  clickfence_webhook_signer *s = NULL;
+  CHECK(clickfence_webhook_signer_new_with_scheme(S("stripe"), S("k"), &s) == CLICKFENCE_UNSUPPORTED_SCHEME && !s,
+        "stripe signer refused");
+  char secret[64];
+  size_t written;
+  CHECK(clickfence_webhook_generate_secret(S("standard"), (uint8_t *)secret, sizeof secret, &written) ==
+                CLICKFENCE_OK &&
+            written == 38 && strncmp(secret, "whsec_", 6) == 0,
+        "generated standard secret");
+  CHECK(clickfence_webhook_generate_secret(S("svix"), (uint8_t *)secret, sizeof secret, &written) ==
+            CLICKFENCE_UNKNOWN_SCHEME,
+        "unknown scheme");
+  cJSON_Delete(v);
+}
+
 /* ---- IP access ---- */
 
 static clickfence_ip_set *list_from(const cJSON *items) {
@@ -1198,6 +1324,7 @@ int main(int argc, char **argv) {
   test_breaker();
   test_tickets();
   test_webhook();
+  test_webhook_schemes();
   test_ip();
   test_rate();
   test_keys();

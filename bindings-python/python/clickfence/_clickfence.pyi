@@ -14,6 +14,7 @@ from .types import (
     Headers,
     Mode,
     Reason,
+    WebhookScheme,
 )
 
 _Bytes = Union[bytes, bytearray, str]
@@ -189,8 +190,14 @@ class ClickVerifier:
 @final
 class WebhookSigner:
     """Signs deliveries with one endpoint secret."""
-    def __new__(cls, secret: _Bytes) -> "WebhookSigner":
+    def __new__(cls, secret: _Bytes, *, scheme: Literal["myclickshield", "standard"] = "myclickshield", previous_secret: Optional[_Bytes] = None, previous_until: Optional[int] = None) -> "WebhookSigner":
         """Signs deliveries with one endpoint secret."""
+    @staticmethod
+    def generate_secret(scheme: WebhookScheme = "myclickshield") -> str:
+        """A new random secret for `scheme` (`whsec_` and base64 for `standard`)."""
+    @property
+    def scheme(self) -> WebhookScheme:
+        """The scheme's name."""
     def sign(self, timestamp: int, body: _Bytes) -> str:
         """Lower-case hex HMAC-SHA256 over `"{timestamp}.{body}"`."""
     def headers(self, event: str, body: _Bytes, *, delivery_id: str, timestamp: Optional[int] = None) -> dict[str, str]:
@@ -199,8 +206,11 @@ class WebhookSigner:
 @final
 class WebhookVerifier:
     """Verifies deliveries against one or more secrets (rotation). Thread-safe."""
-    def __new__(cls, secrets: Union[_Bytes, list[_Bytes], tuple[_Bytes, ...]], *, tolerance: int = 300) -> "WebhookVerifier":
+    def __new__(cls, secrets: Union[_Bytes, list[_Bytes], tuple[_Bytes, ...]], *, scheme: WebhookScheme = "myclickshield", tolerance: int = 300) -> "WebhookVerifier":
         """Verifies deliveries against one or more secrets (rotation). Thread-safe."""
+    @property
+    def scheme(self) -> WebhookScheme:
+        """The scheme's name."""
     def verify(self, headers: Headers, body: _Bytes, *, now: Optional[float] = None) -> int:
         """Verifies `headers` (any mapping with `.items()`, names case-insensitive)
         and the raw `body`; returns the index of the secret that matched.
@@ -221,7 +231,8 @@ class ReplayGuard:
         """Remembers accepted deliveries within the tolerance to refuse replays."""
     def verify(self, headers: Headers, body: _Bytes, *, now: Optional[float] = None) -> int:
         """Verifies like `WebhookVerifier.verify`, then refuses a second delivery
-        with the same timestamp and signature (`replayed_delivery`).
+        with the same timestamp and signature, or for GitHub and Shopify the
+        same delivery id (`replayed_delivery`).
         """
 
 @final

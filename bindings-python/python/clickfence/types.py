@@ -28,6 +28,10 @@ __all__ = [
 #: A click-signing mode (``click-signing.txt``).
 Mode = Literal["disabled", "report-only", "enabled"]
 
+#: How a ``WebhookVerifier`` reads headers, secrets and signatures: this
+#: platform's, Standard Webhooks (and Svix), Stripe, GitHub or Shopify.
+WebhookScheme = Literal["myclickshield", "standard", "stripe", "github", "shopify"]
+
 #: What ``ClickVerifier.verify`` found.
 ClickOutcome = Literal[
     "valid",

@@ -77,6 +77,26 @@ pub enum WebhookError {
     /// A header value that cannot be sent (control characters, non-ASCII).
     #[error("{0} value must be visible ASCII")]
     InvalidHeaderValue(&'static str),
+    /// A scheme name none of the schemes has.
+    #[error(
+        "unknown webhook scheme '{0}': use myclickshield, standard, stripe, github or shopify"
+    )]
+    UnknownScheme(String),
+    /// The delivery's signatures are all of versions this scheme's verifier
+    /// does not check (Standard Webhooks without `v1`, Stripe without `v1`,
+    /// GitHub's SHA-1 header alone).
+    #[error("no signature of a supported version (v1 / sha256): the delivery's signatures are all of other versions")]
+    UnsupportedSignatureVersion,
+    /// A secret the scheme cannot use (a Standard Webhooks secret that is
+    /// not base64 after `whsec_`).
+    #[error("this secret is not a valid {0} secret (Standard Webhooks secrets are whsec_ followed by base64)")]
+    InvalidSecret(&'static str),
+    /// Signing in a provider's format, which is that provider's library's job.
+    #[error("clickfence signs in the myclickshield and standard formats; {0} deliveries are signed by {0}'s own library")]
+    UnsupportedScheme(&'static str),
+    /// The operating system's random source failed.
+    #[error("the operating system's random source failed")]
+    RandomFailure,
     /// `now` is after the end of year 9999 (see [`crate::MAX_UNIX_TIME`]).
     #[error(
         "time {0} is out of range: the latest accepted is 253402300799 (the end of year 9999)"
@@ -96,6 +116,10 @@ impl WebhookError {
                 | Self::InvalidTolerance(_)
                 | Self::UnknownEvent(_)
                 | Self::InvalidHeaderValue(_)
+                | Self::UnknownScheme(_)
+                | Self::InvalidSecret(_)
+                | Self::UnsupportedScheme(_)
+                | Self::RandomFailure
         )
     }
 
@@ -119,6 +143,11 @@ impl WebhookError {
             Self::ReplayGuardFull(_) => "replay_guard_full",
             Self::UnknownEvent(_) => "unknown_event",
             Self::InvalidHeaderValue(_) => "invalid_header_value",
+            Self::UnknownScheme(_) => "unknown_scheme",
+            Self::UnsupportedSignatureVersion => "unsupported_signature_version",
+            Self::InvalidSecret(_) => "invalid_secret",
+            Self::UnsupportedScheme(_) => "unsupported_scheme",
+            Self::RandomFailure => "random_failure",
         }
     }
 }

@@ -10,9 +10,12 @@ mod delivery;
 mod error;
 mod events;
 mod hex;
+mod received;
 mod replay;
 mod replay_shared;
+mod scheme;
 mod signer;
+mod verified;
 mod verifier;
 
 pub use app_proxy::{app_proxy_signature, verify_app_proxy, AppProxyRequest, APP_PROXY_MAX_AGE};
@@ -29,8 +32,10 @@ pub use events::{
 };
 pub use replay::{ReplayGuard, DEFAULT_REPLAY_CAPACITY};
 pub use replay_shared::{shared_replay_key, shared_replay_outcome, shared_replay_ttl};
+pub use scheme::{Scheme, SCHEMES};
 pub use signer::{
     SignedDelivery, WebhookSigner, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
+    STANDARD_ID_HEADER, STANDARD_SIGNATURE_HEADER, STANDARD_TIMESTAMP_HEADER, TIMESTAMP_HEADER,
 };
-pub use verifier::{Verified, WebhookVerifier, DEFAULT_TOLERANCE, MAX_SECRETS, MAX_TOLERANCE};
+pub use verified::{Signature, Verified, DELIVERY_ID_TTL};
+pub use verifier::{WebhookVerifier, DEFAULT_TOLERANCE, MAX_SECRETS, MAX_TOLERANCE};

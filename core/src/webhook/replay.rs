@@ -1,24 +1,37 @@
 //! A bounded memory of accepted deliveries, so a replay inside the tolerance
 //! window is refused even when it carries a new delivery id (the id header is
-//! not signed).
+//! not signed). GitHub and Shopify sign neither a time nor an id: their
+//! deliveries are remembered by delivery id for [`DELIVERY_ID_TTL`]
+//! (see [`Verified::replay_name`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::{Mutex, PoisonError};
 
+#[cfg(doc)]
+use super::DELIVERY_ID_TTL;
 use super::{Verified, WebhookError};
 
-/// Remembers `(timestamp, signature)` of accepted deliveries until the
-/// verifier's tolerance would reject them anyway.
+/// Remembers accepted deliveries until the verifier's tolerance would reject
+/// them anyway.
 ///
-/// Memory: at most `capacity` entries of 40 bytes each plus B-tree overhead
-/// (about 64 bytes an entry in all). When full of live entries it refuses
+/// Memory: at most `capacity` entries, each held twice (by expiry to forget
+/// in order, by name to look up): about 120 bytes an entry in all. When full of live entries it refuses
 /// (`replay_guard_full`) instead of forgetting, so it fails closed: the sender
 /// retries later.
 #[derive(Debug)]
 pub struct ReplayGuard {
     tolerance: u64,
     capacity: usize,
-    seen: Mutex<BTreeSet<(u64, [u8; 32])>>,
+    seen: Mutex<Seen>,
+}
+
+/// The remembered deliveries: a delivery's name (its replay digest) is
+/// looked up without its expiry, because a GitHub or Shopify replay
+/// verified later has a later expiry than the original.
+#[derive(Debug, Default)]
+struct Seen {
+    by_expiry: BTreeSet<(u64, [u8; 32])>,
+    names: HashSet<[u8; 32]>,
 }
 
 /// Entries a replay guard holds by default.
@@ -38,20 +51,27 @@ impl ReplayGuard {
     /// Records a verified delivery; `replayed_delivery` if it was seen before.
     pub fn check(&self, verified: &Verified, now: u64) -> Result<(), WebhookError> {
         let now = crate::check_time(now)?;
-        // A panic cannot leave a B-tree set half-inserted, so a poisoned lock is safe.
+        let name = verified.replay_digest()?;
+        // Inserts and removals below keep both sets equal whatever panics
+        // (none can: no user code runs under the lock), so a poisoned lock
+        // is safe.
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        let horizon = now.saturating_sub(self.tolerance);
-        while seen.first().is_some_and(|(ts, _)| *ts < horizon) {
-            seen.pop_first();
+        while let Some(&(until, old)) = seen.by_expiry.first() {
+            if until >= now {
+                break;
+            }
+            seen.by_expiry.pop_first();
+            seen.names.remove(&old);
         }
-        let entry = (verified.timestamp, verified.signature);
-        if seen.contains(&entry) {
+        if seen.names.contains(&name) {
             return Err(WebhookError::Replayed);
         }
-        if seen.len() >= self.capacity {
-            return Err(WebhookError::ReplayGuardFull(seen.len()));
+        if seen.names.len() >= self.capacity {
+            return Err(WebhookError::ReplayGuardFull(seen.names.len()));
         }
-        seen.insert(entry);
+        seen.names.insert(name);
+        seen.by_expiry
+            .insert((verified.remember_until(self.tolerance), name));
         Ok(())
     }
 
@@ -60,6 +80,7 @@ impl ReplayGuard {
         self.seen
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .names
             .len()
     }
 
@@ -74,11 +95,7 @@ mod tests {
     use super::*;
 
     fn delivery(ts: u64, n: u8) -> Verified {
-        Verified {
-            secret_index: 0,
-            timestamp: ts,
-            signature: [n; 32],
-        }
+        Verified::new(0, ts, [n; 32])
     }
 
     #[test]
@@ -111,5 +128,34 @@ mod tests {
         );
         // Room again once the window has passed.
         g.check(&delivery(1400, 3), 1400).unwrap();
+    }
+
+    #[test]
+    fn deliveries_without_a_timestamp_are_remembered_by_id() {
+        use crate::webhook::{Scheme, DELIVERY_ID_TTL};
+        let g = ReplayGuard::new(300, 10);
+        let github = |id: u8, sig: u8, now: u64| Verified {
+            scheme: Scheme::GitHub,
+            delivery_id: Some([id; 32]),
+            ..Verified::new(0, now, [sig; 32])
+        };
+        g.check(&github(1, 1, 1000), 1000).unwrap();
+        // The same body under another delivery id is another delivery.
+        g.check(&github(2, 1, 1000), 1000).unwrap();
+        let again = g.check(
+            &github(1, 1, 1000 + DELIVERY_ID_TTL),
+            1000 + DELIVERY_ID_TTL,
+        );
+        assert_eq!(again.unwrap_err().code(), "replayed_delivery");
+        g.check(
+            &github(1, 1, 1001 + DELIVERY_ID_TTL),
+            1001 + DELIVERY_ID_TTL,
+        )
+        .unwrap();
+        let no_id = Verified {
+            delivery_id: None,
+            ..github(0, 0, 5000)
+        };
+        assert_eq!(g.check(&no_id, 5000).unwrap_err().code(), "missing_header");
     }
 }

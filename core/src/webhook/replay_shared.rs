@@ -7,18 +7,18 @@
 
 use super::{Verified, WebhookError};
 
-/// The key remembering `verified`: `prefix`, the timestamp and the
-/// signature in hex (one key per delivery: Redis Cluster safe).
-pub fn shared_replay_key(prefix: &str, verified: &Verified) -> String {
-    let hex = super::hex::encode(&verified.signature);
-    // Hex digits are ASCII.
-    let hex = String::from_utf8_lossy(&hex);
-    format!("{prefix}{}:{hex}", verified.timestamp)
+/// The key remembering `verified`: `prefix` and its
+/// [`replay_name`](Verified::replay_name) (the timestamp and signature in
+/// hex; one key per delivery: Redis Cluster safe). `missing_header` for a
+/// GitHub or Shopify delivery without its delivery id.
+pub fn shared_replay_key(prefix: &str, verified: &Verified) -> Result<String, WebhookError> {
+    Ok(format!("{prefix}{}", verified.replay_name()?))
 }
 
 /// Seconds the key must live at `now`: through the last second a verifier
-/// with `tolerance` accepts the timestamp (`timestamp + tolerance`), and at
-/// least 1.
+/// with `tolerance` accepts the timestamp (`timestamp + tolerance`; for
+/// GitHub and Shopify, [`DELIVERY_ID_TTL`](super::DELIVERY_ID_TTL) after it
+/// was verified), and at least 1.
 pub fn shared_replay_ttl(
     verified: &Verified,
     tolerance: u64,
@@ -26,8 +26,7 @@ pub fn shared_replay_ttl(
 ) -> Result<u64, WebhookError> {
     let now = crate::check_time(now)?;
     Ok(verified
-        .timestamp
-        .saturating_add(tolerance)
+        .remember_until(tolerance)
         .saturating_add(1)
         .saturating_sub(now)
         .max(1))
@@ -49,12 +48,8 @@ mod tests {
 
     #[test]
     fn keys_and_lifetimes() {
-        let v = Verified {
-            secret_index: 0,
-            timestamp: 1000,
-            signature: [0xab; 32],
-        };
-        let key = shared_replay_key("cf:replay:", &v);
+        let v = Verified::new(0, 1000, [0xab; 32]);
+        let key = shared_replay_key("cf:replay:", &v).unwrap();
         assert_eq!(key, format!("cf:replay:1000:{}", "ab".repeat(32)));
         assert_eq!(shared_replay_ttl(&v, 300, 1000).unwrap(), 301);
         assert_eq!(shared_replay_ttl(&v, 300, 1300).unwrap(), 1);

@@ -1,7 +1,11 @@
-//! The sending side: signing a delivery and building its headers.
+//! The sending side: signing a delivery and building its headers, in this
+//! platform's format or Standard Webhooks'.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 
 use super::events::Event;
-use super::{hex, WebhookError};
+use super::{hex, Scheme, WebhookError};
 use crate::mac::HmacKey;
 
 /// Header carrying the event name.
@@ -12,6 +16,12 @@ pub const TIMESTAMP_HEADER: &str = "X-MyClickShield-Timestamp";
 pub const SIGNATURE_HEADER: &str = "X-MyClickShield-Signature";
 /// Header carrying the delivery id.
 pub const DELIVERY_HEADER: &str = "X-MyClickShield-Delivery";
+/// Standard Webhooks' delivery id header (signed; stable across retries).
+pub const STANDARD_ID_HEADER: &str = "webhook-id";
+/// Standard Webhooks' timestamp header.
+pub const STANDARD_TIMESTAMP_HEADER: &str = "webhook-timestamp";
+/// Standard Webhooks' signature header: `v1,<base64>`, space-separated.
+pub const STANDARD_SIGNATURE_HEADER: &str = "webhook-signature";
 
 /// Signs webhook deliveries with one endpoint secret, keyed once.
 ///
@@ -22,9 +32,26 @@ pub const DELIVERY_HEADER: &str = "X-MyClickShield-Delivery";
 /// assert_eq!(sig.len(), 64);
 /// # Ok::<(), clickfence::WebhookError>(())
 /// ```
+///
+/// A Standard Webhooks signer, rotating: until `until`, each delivery carries
+/// a signature by the new secret and one by the old, so receivers holding
+/// either verify it.
+///
+/// ```
+/// use clickfence::{webhook::Scheme, WebhookSigner};
+/// let signer = WebhookSigner::with_scheme(Scheme::Standard, "whsec_bmV3LXNlY3JldA==")?
+///     .with_previous_secret("whsec_b2xkLXNlY3JldA==", 1_777_900_000)?;
+/// let headers = signer.headers("ip.blocked", "msg_1", 1_777_896_000, b"{}")?;
+/// let (_, signature) = &headers[3];
+/// assert_eq!(signature.split(' ').count(), 2);
+/// # Ok::<(), clickfence::WebhookError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct WebhookSigner {
+    scheme: Scheme,
     key: HmacKey,
+    /// The secret being rotated out, and the last unix second it still signs.
+    previous: Option<(HmacKey, u64)>,
 }
 
 /// A delivery ready to send: the exact body bytes and its headers.
@@ -33,22 +60,68 @@ pub struct SignedDelivery {
     /// The JSON body, byte for byte as signed.
     pub body: Vec<u8>,
     /// `(name, value)` headers, in a fixed order.
-    pub headers: [(&'static str, String); 5],
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl WebhookSigner {
-    /// Keys a signer with `secret`'s bytes as given.
+    /// Keys a signer of this platform's format with `secret`'s bytes as given.
     pub fn new(secret: impl AsRef<[u8]>) -> Result<Self, WebhookError> {
-        let secret = secret.as_ref();
-        if secret.is_empty() {
-            return Err(WebhookError::EmptySecret);
+        Self::with_scheme(Scheme::MyClickShield, secret)
+    }
+
+    /// A signer in `scheme`'s format: `myclickshield` or `standard` (whose
+    /// secret is `whsec_` and base64). The providers' own formats are for
+    /// their libraries to sign: `unsupported_scheme`.
+    pub fn with_scheme(scheme: Scheme, secret: impl AsRef<[u8]>) -> Result<Self, WebhookError> {
+        if !matches!(scheme, Scheme::MyClickShield | Scheme::Standard) {
+            return Err(WebhookError::UnsupportedScheme(scheme.name()));
         }
         Ok(Self {
-            key: HmacKey::new(secret),
+            scheme,
+            key: scheme.key(secret.as_ref())?,
+            previous: None,
         })
     }
 
-    /// Lower-case hex HMAC-SHA256 over `"{timestamp}.{body}"`.
+    /// Also signs with `previous` (the secret being replaced) for deliveries
+    /// timestamped up to `until`, unix seconds: Standard Webhooks carries
+    /// both signatures. This platform's header holds one signature, so a
+    /// `myclickshield` signer refuses (`unsupported_scheme`): rotate it on
+    /// the receiving side, with a verifier holding both secrets.
+    pub fn with_previous_secret(
+        mut self,
+        previous: impl AsRef<[u8]>,
+        until: u64,
+    ) -> Result<Self, WebhookError> {
+        if self.scheme != Scheme::Standard {
+            return Err(WebhookError::UnsupportedScheme(self.scheme.name()));
+        }
+        let until = crate::check_time(until)?;
+        self.previous = Some((self.scheme.key(previous.as_ref())?, until));
+        Ok(self)
+    }
+
+    /// The scheme this signer writes.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// A new random secret for `scheme`: `whsec_` and 24 random bytes, as
+    /// base64 for `standard` (what its libraries expect) and as 48 hex
+    /// characters otherwise.
+    pub fn generate_secret(scheme: Scheme) -> Result<String, WebhookError> {
+        let mut bytes = [0u8; 24];
+        getrandom::fill(&mut bytes).map_err(|_| WebhookError::RandomFailure)?;
+        let body = match scheme {
+            Scheme::Standard => BASE64.encode(bytes),
+            _ => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        };
+        Ok(format!("whsec_{body}"))
+    }
+
+    /// Lower-case hex HMAC-SHA256 over `"{timestamp}.{body}"`: this
+    /// platform's signature (use [`headers`](Self::headers) for Standard
+    /// Webhooks).
     pub fn sign(&self, timestamp: u64, body: &[u8]) -> String {
         let hex = hex::encode(&self.tag(timestamp, body));
         // Hex digits are ASCII.
@@ -61,17 +134,20 @@ impl WebhookSigner {
         self.key.tag(&[ts.as_bytes(), b".", body])
     }
 
-    /// The five headers of a delivery: the four spec headers and
-    /// `Content-Type: application/json`. Call it again for every attempt, with
-    /// that attempt's `timestamp`: a retry 30 minutes later must carry a fresh
-    /// timestamp to pass the receiver's 5-minute window, and keeps `delivery_id`.
+    /// A delivery's headers, `Content-Type: application/json` first. This
+    /// platform's format: the four spec headers. Standard Webhooks:
+    /// `webhook-id` (the delivery id), `webhook-timestamp`,
+    /// `webhook-signature`; the event name is in the body only. Call it again
+    /// for every attempt, with that attempt's `timestamp`: a retry 30 minutes
+    /// later must carry a fresh timestamp to pass the receiver's 5-minute
+    /// window, and keeps `delivery_id`.
     pub fn headers(
         &self,
         event: &str,
         delivery_id: &str,
         timestamp: u64,
         body: &[u8],
-    ) -> Result<[(&'static str, String); 5], WebhookError> {
+    ) -> Result<Vec<(&'static str, String)>, WebhookError> {
         crate::check_time(timestamp)?;
         let visible = |s: &str| !s.is_empty() && s.bytes().all(|b| (0x21..=0x7e).contains(&b));
         if !visible(event) {
@@ -80,13 +156,39 @@ impl WebhookSigner {
         if !visible(delivery_id) {
             return Err(WebhookError::InvalidHeaderValue(DELIVERY_HEADER));
         }
-        Ok([
-            ("Content-Type", "application/json".to_owned()),
-            (EVENT_HEADER, event.to_owned()),
-            (TIMESTAMP_HEADER, timestamp.to_string()),
-            (SIGNATURE_HEADER, self.sign(timestamp, body)),
-            (DELIVERY_HEADER, delivery_id.to_owned()),
-        ])
+        let json = ("Content-Type", "application/json".to_owned());
+        Ok(match self.scheme {
+            Scheme::Standard => vec![
+                json,
+                (STANDARD_ID_HEADER, delivery_id.to_owned()),
+                (STANDARD_TIMESTAMP_HEADER, timestamp.to_string()),
+                (
+                    STANDARD_SIGNATURE_HEADER,
+                    self.standard_signatures(delivery_id, timestamp, body),
+                ),
+            ],
+            _ => vec![
+                json,
+                (EVENT_HEADER, event.to_owned()),
+                (TIMESTAMP_HEADER, timestamp.to_string()),
+                (SIGNATURE_HEADER, self.sign(timestamp, body)),
+                (DELIVERY_HEADER, delivery_id.to_owned()),
+            ],
+        })
+    }
+
+    /// `v1,<base64>` by the secret, then by the previous one while rotating.
+    fn standard_signatures(&self, id: &str, timestamp: u64, body: &[u8]) -> String {
+        let ts = timestamp.to_string();
+        let parts: [&[u8]; 5] = [id.as_bytes(), b".", ts.as_bytes(), b".", body];
+        let mut value = format!("v1,{}", BASE64.encode(self.key.tag(&parts)));
+        if let Some((previous, until)) = &self.previous {
+            if timestamp <= *until {
+                value.push_str(" v1,");
+                value.push_str(&BASE64.encode(previous.tag(&parts)));
+            }
+        }
+        value
     }
 
     /// Serializes `event` in its envelope (`sent_at` = `now`) and signs the

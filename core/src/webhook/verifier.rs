@@ -1,9 +1,11 @@
-//! The receiving side: checking a delivery's signature and freshness.
+//! The receiving side: checking a delivery's signature and freshness, in
+//! any [`Scheme`].
 
 use subtle::{Choice, ConstantTimeEq};
 
-use super::signer::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use super::{hex, WebhookError};
+use super::received::{self, Received, Tag};
+use super::verified::id_digest;
+use super::{Scheme, Verified, WebhookError};
 use crate::decimal::parse_decimal;
 use crate::mac::HmacKey;
 
@@ -14,18 +16,10 @@ pub const MAX_SECRETS: usize = 8;
 /// Largest accepted tolerance: one day.
 pub const MAX_TOLERANCE: u64 = 86_400;
 
-/// A delivery that passed verification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Verified {
-    /// Index, in the order given, of the secret that matched.
-    pub secret_index: usize,
-    /// The delivery's timestamp, unix seconds.
-    pub timestamp: u64,
-    /// The verified signature, for a [`ReplayGuard`](super::ReplayGuard).
-    pub signature: [u8; 32],
-}
+/// Most headers any scheme reads (Standard Webhooks under both names).
+const MAX_SCHEME_HEADERS: usize = 6;
 
-/// Verifies deliveries against one or more endpoint secrets.
+/// Verifies deliveries against one or more endpoint secrets, in one scheme.
 ///
 /// ```
 /// use clickfence::{WebhookSigner, WebhookVerifier};
@@ -36,37 +30,62 @@ pub struct Verified {
 /// assert_eq!(verified.secret_index, 0);
 /// # Ok::<(), clickfence::WebhookError>(())
 /// ```
+///
+/// Another provider's deliveries, GitHub's documented example:
+///
+/// ```
+/// use clickfence::{webhook::Scheme, WebhookVerifier};
+/// let verifier = WebhookVerifier::with_scheme(Scheme::GitHub, ["It's a Secret to Everybody"])?;
+/// let sig = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+/// verifier.verify([("X-Hub-Signature-256", sig)], b"Hello, World!", 1_777_896_000)?;
+/// # Ok::<(), clickfence::WebhookError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct WebhookVerifier {
+    scheme: Scheme,
     keys: Vec<HmacKey>,
     tolerance: u64,
 }
 
 impl WebhookVerifier {
-    /// A verifier for `secrets` (bytes as given; any one matching passes), with
-    /// the default 300 s tolerance.
+    /// A verifier of this platform's deliveries for `secrets` (bytes as
+    /// given; any one matching passes), with the default 300 s tolerance.
     pub fn new<S: AsRef<[u8]>>(secrets: impl IntoIterator<Item = S>) -> Result<Self, WebhookError> {
+        Self::with_scheme(Scheme::MyClickShield, secrets)
+    }
+
+    /// A verifier of `scheme`'s deliveries for `secrets`, each turned into a
+    /// key the scheme's way (see [`Scheme`]), with the default tolerance.
+    pub fn with_scheme<S: AsRef<[u8]>>(
+        scheme: Scheme,
+        secrets: impl IntoIterator<Item = S>,
+    ) -> Result<Self, WebhookError> {
         let mut keys = Vec::new();
         for secret in secrets {
-            let secret = secret.as_ref();
-            if secret.is_empty() {
-                return Err(WebhookError::EmptySecret);
+            if keys.len() == MAX_SECRETS {
+                return Err(WebhookError::SecretCount {
+                    got: MAX_SECRETS + 1,
+                    max: MAX_SECRETS,
+                });
             }
-            keys.push(HmacKey::new(secret));
+            keys.push(scheme.key(secret.as_ref())?);
         }
-        if keys.is_empty() || keys.len() > MAX_SECRETS {
+        if keys.is_empty() {
             return Err(WebhookError::SecretCount {
-                got: keys.len(),
+                got: 0,
                 max: MAX_SECRETS,
             });
         }
         Ok(Self {
+            scheme,
             keys,
             tolerance: DEFAULT_TOLERANCE,
         })
     }
 
-    /// Sets the tolerance in seconds (1 to 86400), applied in both directions.
+    /// Sets the tolerance in seconds (1 to 86400), applied in both
+    /// directions. Schemes without a timestamp (GitHub, Shopify) ignore it:
+    /// nothing in their deliveries says when they were sent.
     pub fn with_tolerance(mut self, tolerance: u64) -> Result<Self, WebhookError> {
         if !(1..=MAX_TOLERANCE).contains(&tolerance) {
             return Err(WebhookError::InvalidTolerance(tolerance));
@@ -78,6 +97,11 @@ impl WebhookVerifier {
     /// The tolerance in seconds.
     pub fn tolerance(&self) -> u64 {
         self.tolerance
+    }
+
+    /// The scheme this verifier reads.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
     }
 
     /// Verifies a delivery from its headers (names matched case-insensitively,
@@ -92,27 +116,27 @@ impl WebhookVerifier {
         N: AsRef<[u8]>,
         V: AsRef<[u8]>,
     {
-        let mut timestamp: Option<V> = None;
-        let mut signature: Option<V> = None;
+        let names = self.scheme.headers();
+        let mut slots: [Option<V>; MAX_SCHEME_HEADERS] = std::array::from_fn(|_| None);
         for (name, value) in headers {
             let name = name.as_ref();
-            let (slot, label) = if name.eq_ignore_ascii_case(TIMESTAMP_HEADER.as_bytes()) {
-                (&mut timestamp, TIMESTAMP_HEADER)
-            } else if name.eq_ignore_ascii_case(SIGNATURE_HEADER.as_bytes()) {
-                (&mut signature, SIGNATURE_HEADER)
-            } else {
+            let Some(i) = names
+                .iter()
+                .position(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+            else {
                 continue;
             };
-            if slot.replace(value).is_some() {
-                return Err(WebhookError::DuplicateHeader(label));
+            if slots[i].replace(value).is_some() {
+                return Err(WebhookError::DuplicateHeader(names[i]));
             }
         }
-        let timestamp = timestamp.ok_or(WebhookError::MissingHeader(TIMESTAMP_HEADER))?;
-        let signature = signature.ok_or(WebhookError::MissingHeader(SIGNATURE_HEADER))?;
-        self.verify_parts(timestamp.as_ref(), signature.as_ref(), body, now)
+        let values = slots.each_ref().map(|v| v.as_ref().map(AsRef::as_ref));
+        let received = received::read(self.scheme, &values[..names.len()])?;
+        self.check(&received, body, now)
     }
 
-    /// Verifies a delivery from the two header values directly.
+    /// Verifies the default scheme's two header values directly (a verifier
+    /// of another scheme refuses with `unsupported_signature_version`).
     ///
     /// Checks run cheapest first, and no HMAC is computed for malformed or
     /// stale input: timestamp digits, tolerance, signature format, then the
@@ -124,8 +148,52 @@ impl WebhookVerifier {
         body: &[u8],
         now: u64,
     ) -> Result<Verified, WebhookError> {
+        if self.scheme != Scheme::MyClickShield {
+            return Err(WebhookError::UnsupportedSignatureVersion);
+        }
+        self.check(&received::myclickshield(timestamp, signature)?, body, now)
+    }
+
+    /// Freshness, then every secret against every candidate signature.
+    fn check(
+        &self,
+        received: &Received<'_>,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Verified, WebhookError> {
         let now = crate::check_time(now)?;
-        let ts = parse_decimal(timestamp).ok_or(WebhookError::InvalidTimestamp)?;
+        let timestamp = match received.timestamp {
+            Some(digits) => self.fresh(digits, now)?,
+            None => now,
+        };
+        // The signed text holds the timestamp exactly as received, so "0123"
+        // verifies only if it was signed as "0123", as in the spec's sample.
+        let ts = received.timestamp.unwrap_or_default();
+        let id = received.id.unwrap_or_default();
+        let parts: &[&[u8]] = match self.scheme {
+            Scheme::MyClickShield | Scheme::Stripe => &[ts, b".", body],
+            Scheme::Standard => &[id, b".", ts, b".", body],
+            Scheme::GitHub | Scheme::Shopify => &[body],
+        };
+        let (secret_index, tag) = self
+            .first_match(parts, received.tags.as_ref().map_err(Clone::clone)?)
+            .ok_or(WebhookError::SignatureMismatch)?;
+        let delivery_id = match self.scheme.has_timestamp() {
+            true => None,
+            false => received.id.map(id_digest),
+        };
+        Ok(Verified {
+            secret_index,
+            timestamp,
+            signature: tag.into(),
+            scheme: self.scheme,
+            delivery_id,
+        })
+    }
+
+    /// The timestamp's value when within the tolerance of `now`.
+    fn fresh(&self, digits: &[u8], now: u64) -> Result<u64, WebhookError> {
+        let ts = parse_decimal(digits).ok_or(WebhookError::InvalidTimestamp)?;
         let tolerance = self.tolerance;
         if ts < now.saturating_sub(tolerance) {
             return Err(WebhookError::TimestampTooOld {
@@ -141,31 +209,31 @@ impl WebhookVerifier {
                 tolerance,
             });
         }
-        let expected = hex::decode(signature).ok_or(WebhookError::InvalidSignatureFormat)?;
-        // The signed text is the timestamp exactly as received, so "0123"
-        // verifies only if it was signed as "0123", as in the spec's sample.
+        Ok(ts)
+    }
+
+    /// The first secret (in order) whose tag over `parts` equals one of
+    /// `candidates`. Every pair is compared in constant time, with no early
+    /// exit, so timing says nothing of which secret or candidate matched.
+    fn first_match(&self, parts: &[&[u8]], candidates: &[Tag]) -> Option<(usize, Tag)> {
         let mut matched = None;
         for (i, key) in self.keys.iter().enumerate() {
-            let tag = key.tag(&[timestamp, b".", body]);
-            let equal: Choice = tag.ct_eq(&expected);
-            if bool::from(equal) && matched.is_none() {
-                matched = Some(i);
+            let tag = key.tag(parts);
+            for candidate in candidates {
+                let equal: Choice = tag.ct_eq(candidate);
+                if bool::from(equal) && matched.is_none() {
+                    matched = Some((i, tag));
+                }
             }
         }
-        match matched {
-            Some(secret_index) => Ok(Verified {
-                secret_index,
-                timestamp: ts,
-                signature: expected,
-            }),
-            None => Err(WebhookError::SignatureMismatch),
-        }
+        matched
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
     use crate::WebhookSigner;
 
     const NOW: u64 = 1_777_896_000;

@@ -186,7 +186,7 @@ fn the_shared_replay_guard_accepts_each_delivery_once_within_the_tolerance() {
     };
     let mut shared = |v: &Verified, at: u64| {
         let was_set: Option<String> = redis::cmd("SET")
-            .arg(shared_replay_key(&prefix, v))
+            .arg(shared_replay_key(&prefix, v).unwrap())
             .arg(1)
             .arg("NX")
             .arg("EX")
@@ -197,11 +197,7 @@ fn the_shared_replay_guard_accepts_each_delivery_once_within_the_tolerance() {
     };
     let start = now();
     let deliveries: Vec<Verified> = (0..20u8)
-        .map(|n| Verified {
-            secret_index: 0,
-            timestamp: start,
-            signature: [n; 32],
-        })
+        .map(|n| Verified::new(0, start, [n; 32]))
         .collect();
     for round in 0..3 {
         for v in &deliveries {
