@@ -120,11 +120,13 @@ class WebhookVerifier extends binding.WebhookVerifier {
   #handle
 
   #fast
+  #names
 
   constructor(secrets, opts) {
     super(secrets, opts)
     this.#handle = this.handle()
     this.#fast = this.scheme === 'myclickshield'
+    this.#names = binding.webhookSchemeHeaders(this.#handle)
   }
 
   /** Verifies a delivery: `headers` is a plain object (Express `req.headers`)
@@ -141,6 +143,30 @@ class WebhookVerifier extends binding.WebhookVerifier {
       const sig = headers['x-myclickshield-signature']
       if (typeof ts === 'string' && typeof sig === 'string') {
         return binding.webhookVerifyParts(this.#handle, ts, sig, body, opts === undefined || opts === null ? undefined : opts.now)
+      }
+    }
+    // Other schemes: their lower-case names read here too, when each is a
+    // single string or absent. A header missing under its lower-case name
+    // may be there in another case: the general way decides then.
+    if (!this.#fast && headers !== null && typeof headers === 'object' && typeof headers.get !== 'function') {
+      const values = []
+      // A name spelt in another case too is a repeat the core must see.
+      let plain = true
+      for (const key in headers) {
+        const lower = key.toLowerCase()
+        if (lower !== key && this.#names.includes(lower)) plain = false
+      }
+      for (const name of this.#names) {
+        const v = headers[name]
+        if (v !== undefined && typeof v !== 'string') plain = false
+        values.push(v === undefined ? null : v)
+      }
+      if (plain) {
+        try {
+          return binding.webhookVerifyValues(this.#handle, values, body, opts === undefined || opts === null ? undefined : opts.now)
+        } catch (err) {
+          if (!(err instanceof Error) || err.code !== 'missing_header') throw err
+        }
       }
     }
     return super.verify(headers, body, opts)

@@ -1,6 +1,6 @@
 """Each clickfence call beside what a Python user would otherwise write or install.
 
-    pip install ./bindings-python standardwebhooks maxminddb limits
+    pip install ./bindings-python standardwebhooks stripe maxminddb limits
     python bindings-python/bench.py
 
 Prints microseconds per call (the best of 7 rounds, ours and theirs
@@ -85,13 +85,28 @@ compare("webhook verify 300 B", lambda: verifier.verify(headers, body, now=NOW),
 try:
     from standardwebhooks.webhooks import Webhook
 
-    wh = Webhook(base64.b64encode(b"x" * 32).decode())
+    # The same Standard Webhooks delivery, verified by each (scheme="standard").
+    sw_secret = "whsec_" + base64.b64encode(b"x" * 32).decode()
+    wh = Webhook(sw_secret)
     sw_headers = {"webhook-id": "msg_1", "webhook-timestamp": str(NOW)}
     sw_headers["webhook-signature"] = wh.sign("msg_1", __import__("datetime").datetime.fromtimestamp(NOW), body.decode())
-    compare("webhook verify 300 B", lambda: verifier.verify(headers, body, now=NOW),
+    ours_sw = cf.WebhookVerifier(sw_secret, scheme="standard")
+    compare("standard verify 300 B", lambda: ours_sw.verify(sw_headers, body, now=NOW),
             lambda: wh.verify(body, sw_headers), "standardwebhooks", number=5000)
 except ImportError:
     print("(standardwebhooks not installed)")
+try:
+    import stripe
+
+    st_secret = "whsec_stripe_bench"
+    st_header = f"t={NOW},v1=" + hmac.new(st_secret.encode(), f"{NOW}.".encode() + body, hashlib.sha256).hexdigest()
+    ours_st = cf.WebhookVerifier(st_secret, scheme="stripe")
+    st_headers = {"stripe-signature": st_header}
+    compare("stripe verify 300 B", lambda: ours_st.verify(st_headers, body, now=NOW),
+            lambda: stripe.WebhookSignature.verify_header(body.decode(), st_header, st_secret, tolerance=300),
+            "stripe", number=5000)
+except ImportError:
+    print("(stripe not installed)")
 
 # IP access over the same rules.
 config = {"enabled": True, "blockedIPs": [f"198.51.100.{i}" for i in range(50)],

@@ -31,3 +31,7 @@ cd bindings-python
 cd tests/types_check
 "../../../$venv/bin/python" -m mypy --strict frameworks.py ../../../examples/python
 "../../../$venv/bin/pyright" --pythonpath "../../../$venv/bin/python" -p pyrightconfig.json
+# The reference server's Standard Webhooks deliveries, verified by the
+# standardwebhooks library from PyPI against a real server on loopback.
+cd ../../..
+"$venv/bin/python" examples/server/tests/standard_webhooks.py

@@ -53,3 +53,49 @@ test('the click-signing script signs and verifies', () => {
   assert.match(out, /valid \(accepted=true/)
   assert.match(out, /refused: unencoded_character/)
 })
+
+test("the providers' receiver takes each provider's deliveries, made by their own libraries", async () => {
+  const { createHmac } = require('node:crypto')
+  const { Webhook } = require('standardwebhooks')
+  const Stripe = require('stripe')
+  const { createApp: providers } = require(path.join(examples, 'providers-receiver.js'))
+  const secrets = {
+    standard: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    stripe: 'whsec_test_secret',
+    github: "It's a Secret to Everybody",
+    shopify: 'shopify-client-secret',
+  }
+  const server = providers(secrets).listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const base = `http://127.0.0.1:${server.address().port}/webhooks`
+  const { sign: octokitSign } = await import('@octokit/webhooks-methods')
+  const body = '{"id":"evt_1","type":"test"}'
+  const now = Math.floor(Date.now() / 1000)
+  const signed = {
+    standard: {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(now),
+      'webhook-signature': new Webhook(secrets.standard).sign('msg_1', new Date(now * 1000), body),
+    },
+    stripe: { 'stripe-signature': new Stripe('sk_test_x').webhooks.generateTestHeaderString({ payload: body, secret: secrets.stripe }) },
+    github: { 'x-hub-signature-256': await octokitSign(secrets.github, body), 'x-github-delivery': '72d3162e' },
+    shopify: {
+      'x-shopify-hmac-sha256': createHmac('sha256', secrets.shopify).update(body).digest('base64'),
+      'x-shopify-webhook-id': 'b54557e4',
+    },
+  }
+  try {
+    for (const [provider, headers] of Object.entries(signed)) {
+      const post = (b) => fetch(`${base}/${provider}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: b })
+      let res = await post(body)
+      assert.deepEqual([res.status, await res.json()], [200, { received: provider }], provider)
+      res = await post(body)
+      assert.deepEqual([res.status, await res.json()], [200, { duplicate: provider }], provider)
+      res = await post(body + ' ')
+      assert.deepEqual([res.status, await res.json()], [400, { error: 'signature_mismatch' }], provider)
+    }
+    assert.equal((await fetch(`${base}/paypal`, { method: 'POST', body })).status, 404)
+  } finally {
+    server.close()
+  }
+})

@@ -52,7 +52,7 @@ test('bad settings carry codes', () => {
   }
   assert.throws(() => new WebhookVerifier('k', { schema: 'stripe' }), (e) => e.code === 'invalid_argument')
   assert.throws(() => new WebhookSigner('k', { scheme: 'github' }), (e) => e.code === 'unsupported_scheme')
-  assert.throws(() => new WebhookSigner('whsec_AQID', { scheme: 'standard', previousSecret: 'whsec_AQID' }),
+  assert.throws(() => new WebhookSigner('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', { scheme: 'standard', previousSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
     (e) => e.code === 'invalid_argument')
 })
 

@@ -407,6 +407,40 @@ fn push_values(out: &mut Vec<(String, String)>, name: &str, value: Either<String
     }
 }
 
+/// Internal (use `WebhookVerifier.verify`): the header names the scheme
+/// reads, lower-case, in the order `webhookVerifyValues` takes their values.
+#[napi(catch_unwind)]
+pub fn webhook_scheme_headers(
+    #[napi(ts_arg_type = "unknown")] verifier: &napi::bindgen_prelude::External<
+        std::sync::Arc<CoreVerifier>,
+    >,
+) -> Vec<&'static str> {
+    verifier.scheme().headers().to_vec()
+}
+
+/// Internal (use `WebhookVerifier.verify`): verifies a delivery from the
+/// values of the scheme's headers (`webhookSchemeHeaders` order; null when
+/// absent), which main.cjs reads from a plain `req.headers`.
+#[napi(catch_unwind)]
+pub fn webhook_verify_values(
+    #[napi(ts_arg_type = "unknown")] verifier: &napi::bindgen_prelude::External<
+        std::sync::Arc<CoreVerifier>,
+    >,
+    values: Vec<Option<String>>,
+    #[napi(ts_arg_type = "Buffer | string")] body: Body,
+    now: Option<f64>,
+) -> Result<u32> {
+    let names = verifier.scheme().headers();
+    let pairs = names
+        .iter()
+        .zip(&values)
+        .filter_map(|(n, v)| v.as_deref().map(|v| (*n, v)));
+    let verified = verifier
+        .verify(pairs, raw_body(&body)?, now_or(now)?)
+        .map_err(core)?;
+    Ok(verified.secret_index as u32)
+}
+
 /// Internal (use `WebhookVerifier.verify`): verifies a delivery from the
 /// two signed headers' values, which main.cjs reads from a plain
 /// `req.headers`, through a free function over an external handle.

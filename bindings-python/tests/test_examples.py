@@ -42,3 +42,36 @@ def test_fastapi_receiver_verifies_raw_bodies():
     assert replay.status_code == 400 and replay.json() == {"error": "replayed_delivery"}
     tampered = client.post("/webhooks/myclickshield", content=body + b" ", headers=headers)
     assert tampered.json() == {"error": "signature_mismatch"}
+
+
+def test_providers_receiver_takes_each_providers_deliveries():
+    import base64
+    import datetime
+    import hashlib
+    import hmac
+
+    import standardwebhooks.webhooks as sw
+
+    app = runpy.run_path(str(EXAMPLES / "providers_receiver.py"))["app"]
+    client = app.test_client()
+    body = b'{"id":"evt_1","type":"test"}'
+    now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
+    mac = lambda key, msg: hmac.new(key, msg, hashlib.sha256)  # noqa: E731
+    standard = sw.Webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    signed = {
+        "standard": {"webhook-id": "msg_1", "webhook-timestamp": str(now),
+                     "webhook-signature": standard.sign("msg_1", datetime.datetime.fromtimestamp(now), body.decode())},
+        "stripe": {"Stripe-Signature": f"t={now},v1=" + mac(b"whsec_test_secret", f"{now}.".encode() + body).hexdigest()},
+        "github": {"X-Hub-Signature-256": "sha256=" + mac(b"It's a Secret to Everybody", body).hexdigest(),
+                   "X-GitHub-Delivery": "72d3162e"},
+        "shopify": {"X-Shopify-Hmac-Sha256": base64.b64encode(mac(b"shopify-client-secret", body).digest()).decode(),
+                    "X-Shopify-Webhook-Id": "b54557e4"},
+    }
+    for provider, headers in signed.items():
+        ok = client.post(f"/webhooks/{provider}", data=body, headers=headers)
+        assert (ok.status_code, ok.json) == (200, {"received": provider}), provider
+        again = client.post(f"/webhooks/{provider}", data=body, headers=headers)
+        assert (again.status_code, again.json) == (200, {"duplicate": provider}), provider
+        tampered = client.post(f"/webhooks/{provider}", data=body + b" ", headers=headers)
+        assert (tampered.status_code, tampered.json) == (400, {"error": "signature_mismatch"}), provider
+    assert client.post("/webhooks/paypal", data=body).status_code == 404

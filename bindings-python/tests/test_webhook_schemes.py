@@ -74,7 +74,8 @@ def test_providers_formats_are_signed_by_their_libraries():
         cf.WebhookSigner("k", scheme="stripe")  # type: ignore[arg-type]
     assert e.value.code == "unsupported_scheme"
     with pytest.raises(TypeError):
-        cf.WebhookSigner("whsec_AQID", scheme="standard", previous_secret="whsec_AQID")
+        cf.WebhookSigner("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", scheme="standard",
+                         previous_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 
 
 def test_standardwebhooks_deliveries_verify_here():

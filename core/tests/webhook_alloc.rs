@@ -65,3 +65,48 @@ fn verify_of_a_300_byte_body_does_not_allocate() {
     drop(WebhookVerifier::new(["other"]).unwrap());
     assert!(allocations() > before);
 }
+
+#[test]
+fn verify_in_every_scheme_does_not_allocate() {
+    use clickfence::webhook::Scheme;
+    // The first case of each scheme in the shared vectors that verifies.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/webhook_schemes.json"
+    );
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut seen = Vec::new();
+    for case in all["cases"].as_array().unwrap() {
+        let scheme = Scheme::from_name(case["scheme"].as_str().unwrap()).unwrap();
+        if !case["code"].is_null() || seen.contains(&scheme) {
+            continue;
+        }
+        seen.push(scheme);
+        let secrets: Vec<&str> = case["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        let verifier = WebhookVerifier::with_scheme(scheme, secrets).unwrap();
+        let headers: Vec<(&str, &str)> = case["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h[0].as_str().unwrap(), h[1].as_str().unwrap()))
+            .collect();
+        let hex = case["body_hex"].as_str().unwrap();
+        let body: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let now = case["now"].as_u64().unwrap();
+        let before = allocations();
+        for _ in 0..100 {
+            assert!(verifier.verify(headers.iter().copied(), &body, now).is_ok());
+        }
+        assert_eq!(allocations() - before, 0, "{scheme}");
+    }
+    assert_eq!(seen.len(), 5);
+}

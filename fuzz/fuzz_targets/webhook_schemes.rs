@@ -21,11 +21,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let body = parts.next().unwrap_or_default();
-    let secrets = ["whsec_ZnV6eg==", "It's a Secret"];
+    let secrets = ["whsec_ZnV6ei1mdXp6LWZ1enotZnV6eg==", "It's a Secret"];
     let Ok(v) = WebhookVerifier::with_scheme(scheme, secrets) else {
         // Only the Standard scheme decodes, and the first secret is base64.
         assert!(scheme == Scheme::Standard, "{scheme} refused plain secrets");
-        let Ok(v) = WebhookVerifier::with_scheme(scheme, ["whsec_ZnV6eg=="]) else { return };
+        let Ok(v) = WebhookVerifier::with_scheme(scheme, ["whsec_ZnV6ei1mdXp6LWZ1enotZnV6eg=="]) else { return };
         let _ = v.verify(headers.iter().copied(), body, 1_777_896_000);
         return;
     };

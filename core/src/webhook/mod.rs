@@ -32,7 +32,7 @@ pub use events::{
 };
 pub use replay::{ReplayGuard, DEFAULT_REPLAY_CAPACITY};
 pub use replay_shared::{shared_replay_key, shared_replay_outcome, shared_replay_ttl};
-pub use scheme::{Scheme, SCHEMES};
+pub use scheme::{Scheme, MIN_STANDARD_KEY, SCHEMES};
 pub use signer::{
     SignedDelivery, WebhookSigner, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER,
     STANDARD_ID_HEADER, STANDARD_SIGNATURE_HEADER, STANDARD_TIMESTAMP_HEADER, TIMESTAMP_HEADER,

@@ -39,6 +39,10 @@ pub enum Scheme {
     Shopify,
 }
 
+/// Fewest bytes a Standard Webhooks key may decode to (its libraries make
+/// 24 to 64).
+pub const MIN_STANDARD_KEY: usize = 16;
+
 /// Every scheme, in documentation order.
 pub const SCHEMES: [Scheme; 5] = [
     Scheme::MyClickShield,
@@ -123,6 +127,11 @@ impl Scheme {
                 if key.is_empty() {
                     return Err(WebhookError::EmptySecret);
                 }
+                // A typo'd or placeholder secret that decodes to a few bytes
+                // would still "verify": refuse keys a guess could find.
+                if key.len() < MIN_STANDARD_KEY {
+                    return Err(WebhookError::InvalidSecret(self.name()));
+                }
                 Ok(HmacKey::new(&key))
             }
             _ => Ok(HmacKey::new(secret)),
@@ -166,14 +175,23 @@ mod tests {
 
     #[test]
     fn standard_keys_are_decoded_and_others_are_not() {
-        let decoded = HmacKey::new(b"\x01\x02\x03");
+        // "0123456789abcdef" in base64.
+        let decoded = HmacKey::new(b"0123456789abcdef");
         let tag = |k: &HmacKey| k.tag(&[b"m"]);
-        let standard = Scheme::Standard.key(b"whsec_AQID").unwrap();
+        let standard = Scheme::Standard
+            .key(b"whsec_MDEyMzQ1Njc4OWFiY2RlZg==")
+            .unwrap();
         assert_eq!(tag(&standard), tag(&decoded));
         // The prefix is optional, as in the reference libraries.
-        assert_eq!(tag(&Scheme::Standard.key(b"AQID").unwrap()), tag(&decoded));
+        let bare = Scheme::Standard.key(b"MDEyMzQ1Njc4OWFiY2RlZg==").unwrap();
+        assert_eq!(tag(&bare), tag(&decoded));
         let stripe = Scheme::Stripe.key(b"whsec_AQID").unwrap();
         assert_eq!(tag(&stripe), tag(&HmacKey::new(b"whsec_AQID")));
+        // Three bytes decode cleanly but are a key anyone could guess.
+        assert_eq!(
+            Scheme::Standard.key(b"whsec_AQID").unwrap_err().code(),
+            "invalid_secret"
+        );
         assert_eq!(
             Scheme::Standard
                 .key(b"whsec_not base64!")

@@ -39,8 +39,8 @@ pub const STANDARD_SIGNATURE_HEADER: &str = "webhook-signature";
 ///
 /// ```
 /// use clickfence::{webhook::Scheme, WebhookSigner};
-/// let signer = WebhookSigner::with_scheme(Scheme::Standard, "whsec_bmV3LXNlY3JldA==")?
-///     .with_previous_secret("whsec_b2xkLXNlY3JldA==", 1_777_900_000)?;
+/// let signer = WebhookSigner::with_scheme(Scheme::Standard, "whsec_dGhlIG5ldyBzZWNyZXQsIDI0IGJ5dGVz")?
+///     .with_previous_secret("whsec_dGhlIG9sZCBzZWNyZXQsIDI0IGJ5dGVz", 1_777_900_000)?;
 /// let headers = signer.headers("ip.blocked", "msg_1", 1_777_896_000, b"{}")?;
 /// let (_, signature) = &headers[3];
 /// assert_eq!(signature.split(' ').count(), 2);

@@ -628,3 +628,89 @@ async fn a_full_outbox_drops_fraud_events_and_never_blocks() {
     );
     server.stop().await;
 }
+
+/// Standard Webhooks' receiver algorithm, written from its specification:
+/// the key is the base64 decoding of the secret after `whsec_`, the signed
+/// text `"{webhook-id}.{webhook-timestamp}.{body}"`, the header a
+/// space-separated list of `v1,<base64>`.
+fn standard_accepts(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let key = b64.decode(secret.trim_start_matches("whsec_")).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{}.{}.", h("webhook-id"), h("webhook-timestamp")).as_bytes());
+    mac.update(body);
+    let expected = format!("v1,{}", b64.encode(mac.finalize().into_bytes()));
+    h("webhook-signature").split(' ').any(|s| s == expected)
+}
+
+#[tokio::test]
+async fn standard_deliveries_verify_and_keep_their_id_across_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = Server::start(&dir.path().join("db")).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let seen: Arc<Mutex<Vec<(HeaderMap, Bytes)>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let record = Arc::clone(&record);
+            async move {
+                let mut all = record.lock().unwrap();
+                all.push((headers, body));
+                // The first attempt fails, so a retry is made.
+                if all.len() == 1 {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::OK
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let state = Arc::clone(&server.state);
+    let (_, secret) = tokio::task::spawn_blocking(move || {
+        clickfence_server::ops::webhooks::add(
+            &state,
+            1,
+            &url,
+            &["ip.blocked".into()],
+            clickfence::webhook::Scheme::Standard,
+            now(),
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+
+    emit(&server.state, 1, &blocked_event("198.51.100.7")).unwrap();
+    wait_until(|| seen.lock().unwrap().len() == 1).await;
+    wait_until(|| {
+        if seen.lock().unwrap().len() < 2
+            && server.state.store.deliveries().unwrap()[0].attempts == 1
+        {
+            server.state.store.make_pending_due(now()).unwrap();
+            server.state.deliveries.notify_one();
+        }
+        seen.lock().unwrap().len() == 2
+    })
+    .await;
+    let seen = seen.lock().unwrap().clone();
+    let verifier =
+        clickfence::WebhookVerifier::with_scheme(clickfence::webhook::Scheme::Standard, [&secret])
+            .unwrap();
+    for (headers, body) in &seen {
+        assert!(standard_accepts(&secret, headers, body), "{headers:?}");
+        let pairs = headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes()));
+        verifier.verify(pairs, body, now() as u64).unwrap();
+        assert!(headers.get("x-myclickshield-signature").is_none());
+        let json: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(json["event"], "ip.blocked");
+    }
+    let id = |i: usize| seen[i].0.get("webhook-id").unwrap().clone();
+    assert_eq!(id(0), id(1), "webhook-id is stable across retries");
+    server.stop().await;
+}

@@ -185,6 +185,8 @@ construct = [
          code="invalid_secret"),
     dict(name="standard secret empty after whsec_", scheme="standard", secrets=["whsec_"],
          code="empty_secret"),
+    dict(name="standard secret decoding to 3 bytes (guessable)", scheme="standard", secrets=["whsec_AQID"],
+         code="invalid_secret"),
     dict(name="empty github secret", scheme="github", secrets=[""], code="empty_secret"),
 ]
 

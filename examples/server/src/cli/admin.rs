@@ -138,16 +138,20 @@ pub fn webhook(state: &AppState, cmd: WebhookCmd, now: i64) -> Result<(), CliErr
             account,
             url,
             events,
+            format,
         } => {
-            let (_, secret) = ops::webhooks::add(state, account, &url, &events, now)?;
+            let format = clickfence::webhook::Scheme::from_name(&format)
+                .map_err(|e| OpError::invalid("format", e.to_string()))?;
+            let (_, secret) = ops::webhooks::add(state, account, &url, &events, format, now)?;
             println!("{secret}");
         }
         WebhookCmd::List { account } => {
             for e in state.store.endpoints_of(account)? {
                 println!(
-                    "{}\t{}\t{}\tfailures={}\t{}",
+                    "{}\t{}\t{}\t{}\tfailures={}\t{}",
                     e.id,
                     if e.disabled { "disabled" } else { "enabled" },
+                    e.format,
                     e.url,
                     e.consecutive_failures,
                     e.events.join(",")

@@ -523,6 +523,13 @@ pub enum WebhookCmd {
         /// Event types (comma-separated).
         #[arg(long, value_delimiter = ',')]
         events: Vec<String>,
+        /// How deliveries are signed: `myclickshield` (the spec's
+        /// X-MyClickShield-* headers) or `standard` (Standard Webhooks:
+        /// webhook-id, webhook-timestamp, webhook-signature; the secret is
+        /// whsec_ and base64, as its libraries expect).
+        #[arg(long, default_value = "myclickshield",
+              value_parser = ["myclickshield", "standard"])]
+        format: String,
     },
     /// Lists an account's endpoints.
     List {

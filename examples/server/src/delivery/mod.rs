@@ -16,7 +16,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use clickfence::webhook::{AttemptResult, DeliveryState, DeliveryStatus, EndpointHealth, Next};
+use clickfence::webhook::{
+    AttemptResult, DeliveryState, DeliveryStatus, EndpointHealth, Next, Scheme,
+};
 use clickfence::WebhookSigner;
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -275,7 +277,10 @@ async fn post(
             return refused(format!("URL refused: {why}"));
         }
     };
-    let Ok(signer) = WebhookSigner::new(&d.endpoint.secret) else {
+    let Ok(format) = Scheme::from_name(&d.endpoint.format) else {
+        return refused(format!("unknown delivery format {:?}", d.endpoint.format));
+    };
+    let Ok(signer) = WebhookSigner::with_scheme(format, &d.endpoint.secret) else {
         return refused("the endpoint's secret cannot sign".into());
     };
     let Ok(headers) = signer.headers(&d.event, &d.id.to_string(), now as u64, &d.body) else {

@@ -1,19 +1,23 @@
 //! Webhook endpoints: public http(s) URLs only (unless private ones are
 //! allowed), known event types, at most [`MAX_ENDPOINTS`] per account.
 
-use clickfence::webhook::EventType;
+use clickfence::webhook::{EventType, Scheme};
+use clickfence::WebhookSigner;
 
 use super::{OpError, OpResult};
 use crate::delivery::target::check_url;
 use crate::state::AppState;
 use crate::storage::MAX_ENDPOINTS;
 
-/// Adds an endpoint; returns its id and signing secret (shown once).
+/// Adds an endpoint whose deliveries are signed in `format` (the spec's
+/// `myclickshield`, or `standard` for Standard Webhooks); returns its id
+/// and signing secret (shown once).
 pub fn add(
     state: &AppState,
     account: i64,
     url: &str,
     events: &[String],
+    format: Scheme,
     now: i64,
 ) -> OpResult<(i64, String)> {
     state
@@ -30,12 +34,17 @@ pub fn add(
         e.parse::<EventType>()
             .map_err(|err| OpError::invalid("events", err.to_string()))?;
     }
-    let random =
-        crate::tokens::generate().map_err(|e| crate::storage::StoreError::Random(e.to_string()))?;
-    let secret = format!("whsec_{}", random.trim_start_matches("mcs_live_"));
+    if !matches!(format, Scheme::MyClickShield | Scheme::Standard) {
+        return Err(OpError::invalid(
+            "format",
+            "deliveries are signed as myclickshield or standard",
+        ));
+    }
+    let secret = WebhookSigner::generate_secret(format)
+        .map_err(|e| crate::storage::StoreError::Random(e.to_string()))?;
     let id = state
         .store
-        .add_endpoint(account, &url, &secret, events, now)?
+        .add_endpoint_in(account, &url, &secret, events, format.name(), now)?
         .ok_or_else(|| {
             OpError::Limit(format!(
                 "an account may hold at most {MAX_ENDPOINTS} webhook endpoints"

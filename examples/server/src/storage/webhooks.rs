@@ -38,6 +38,8 @@ pub struct Endpoint {
     pub consecutive_failures: i64,
     /// Auto-disabled.
     pub disabled: bool,
+    /// How deliveries are signed: `myclickshield` or `standard`.
+    pub format: String,
 }
 
 /// A delivery due for an attempt.
@@ -110,7 +112,7 @@ pub struct Attempt {
 /// failing receiver cannot grow the table without end.
 pub const ATTEMPTS_KEPT: i64 = 50;
 
-const DELIVERY_COLUMNS: &str = "d.id, d.event, d.body, d.attempts, e.id, e.account_id, e.url, e.secret, e.events, e.consecutive_failures, e.disabled, d.created_at";
+const DELIVERY_COLUMNS: &str = "d.id, d.event, d.body, d.attempts, e.id, e.account_id, e.url, e.secret, e.events, e.consecutive_failures, e.disabled, d.created_at, e.format";
 
 fn delivery_from(r: &Row) -> StoreResult<Delivery> {
     let events: String = r.get(8)?;
@@ -128,6 +130,7 @@ fn delivery_from(r: &Row) -> StoreResult<Delivery> {
             events: events.split(',').map(str::to_owned).collect(),
             consecutive_failures: r.get(9)?,
             disabled: r.get(10)?,
+            format: r.get(12)?,
         },
     })
 }
@@ -146,6 +149,7 @@ fn endpoint_from(row: &Row) -> StoreResult<Endpoint> {
             .collect(),
         consecutive_failures: row.get(5)?,
         disabled: row.get(6)?,
+        format: row.get(7)?,
     })
 }
 
@@ -167,13 +171,28 @@ impl Store {
         Ok((depth, dropped))
     }
 
-    /// Adds a webhook endpoint; None past [`MAX_ENDPOINTS`].
+    /// Adds a webhook endpoint signed in the spec's format; None past
+    /// [`MAX_ENDPOINTS`].
     pub fn add_endpoint(
         &self,
         account: i64,
         url: &str,
         secret: &str,
         events: &[String],
+        now: i64,
+    ) -> StoreResult<Option<i64>> {
+        self.add_endpoint_in(account, url, secret, events, "myclickshield", now)
+    }
+
+    /// Adds a webhook endpoint whose deliveries are signed in `format`
+    /// (`myclickshield` or `standard`); None past [`MAX_ENDPOINTS`].
+    pub fn add_endpoint_in(
+        &self,
+        account: i64,
+        url: &str,
+        secret: &str,
+        events: &[String],
+        format: &str,
         now: i64,
     ) -> StoreResult<Option<i64>> {
         self.transaction(|db| {
@@ -187,8 +206,8 @@ impl Store {
             return Ok(None);
         }
         db.query_row(
-            "INSERT INTO webhook_endpoints (account_id, url, secret, events, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            params![account, url, secret, events.join(","), now],
+            "INSERT INTO webhook_endpoints (account_id, url, secret, events, created_at, format) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            params![account, url, secret, events.join(","), now, format],
             |r| r.get(0),
         ).map(Some)
         })
@@ -198,7 +217,7 @@ impl Store {
     pub fn endpoints_of(&self, account: i64) -> StoreResult<Vec<Endpoint>> {
         let db = self.db()?;
         let rows = db.query_map(
-"SELECT id, account_id, url, secret, events, consecutive_failures, disabled FROM webhook_endpoints WHERE account_id = ?1 ORDER BY id",
+"SELECT id, account_id, url, secret, events, consecutive_failures, disabled, format FROM webhook_endpoints WHERE account_id = ?1 ORDER BY id",
 params![account], endpoint_from)?;
         Ok(rows)
     }

@@ -55,6 +55,7 @@ pub async fn list(
                     @else { span.badge.ok { "Enabled" } " " span.muted { (e.consecutive_failures) " consecutive failures" } }
                 }
                 p { "Events: " (e.events.join(", ")) }
+                p { "Signed as: " (format_words(&e.format)) }
                 @if e.disabled {
                     form.inline method="post" action=(format!("/dashboard/webhooks/{}/enable", e.id)) {
                         (csrf(&viewer))
@@ -86,6 +87,14 @@ pub async fn list(
         }
     };
     Ok(html(StatusCode::OK, page(Some(&viewer), "Webhooks", body)))
+}
+
+/// How an endpoint's deliveries are signed, for a receiver's developer.
+fn format_words(format: &str) -> &'static str {
+    match format {
+        "standard" => "Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature)",
+        _ => "X-MyClickShield-* headers (the API's format)",
+    }
 }
 
 /// Re-enables one of the account's endpoints.
