@@ -151,8 +151,8 @@ export interface Assessment {
   ignored_signals?: string[]
 }
 
-/** How a webhook verifier reads headers, secrets and signatures: this platform's, Standard Webhooks (and Svix), Stripe, GitHub or Shopify. */
-export type WebhookScheme = 'myclickshield' | 'standard' | 'stripe' | 'github' | 'shopify'
+/** How a webhook verifier reads headers, secrets and signatures: this platform's, Standard Webhooks (and Svix), Standard Webhooks' asymmetric v1a (experimental), Stripe, GitHub or Shopify. */
+export type WebhookScheme = 'myclickshield' | 'standard' | 'standard-v1a-experimental' | 'stripe' | 'github' | 'shopify'
 
 /** Every code an error thrown by clickfence carries (`errorCodes()` at run time; a test keeps the two equal). */
 export type ClickfenceErrorCode =

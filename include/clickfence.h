@@ -1217,9 +1217,11 @@ clickfence_status clickfence_webhook_signer_new(const uint8_t *secret,
                                                 size_t secret_len,
                                                 struct clickfence_webhook_signer **out);
 
-// Makes a signer in `scheme`'s format (`"myclickshield"` or `"standard"`,
-// as bytes): a Standard Webhooks secret is `whsec_` and base64. Other
-// schemes are signed by their providers: `CLICKFENCE_UNSUPPORTED_SCHEME`.
+// Makes a signer in `scheme`'s format (`"myclickshield"`, `"standard"` or,
+// experimental, `"standard-v1a-experimental"`, as bytes): a Standard
+// Webhooks secret is `whsec_` and base64, a v1a secret key `whsk_` and
+// base64. Other schemes are signed by their providers:
+// `CLICKFENCE_UNSUPPORTED_SCHEME`.
 //
 // # Safety
 // `scheme` valid for `scheme_len` bytes, `secret` for `secret_len`; `out`
@@ -1244,8 +1246,20 @@ clickfence_status clickfence_webhook_signer_with_previous(const struct clickfenc
                                                           uint64_t until,
                                                           struct clickfence_webhook_signer **out);
 
+// Writes the `whpk_` public key receivers verify a
+// `"standard-v1a-experimental"` signer's deliveries with (at most 50 bytes
+// with the NUL); an HMAC signer has none: `CLICKFENCE_UNSUPPORTED_SCHEME`.
+//
+// # Safety
+// `signer` a live signer; `buf` valid for `buf_len` bytes; `written` valid.
+clickfence_status clickfence_webhook_signer_public_key(const struct clickfence_webhook_signer *signer,
+                                                       uint8_t *buf,
+                                                       size_t buf_len,
+                                                       size_t *written);
+
 // Writes a new random secret for `scheme` (`whsec_` and base64 for
-// `"standard"`, `whsec_` and hex otherwise; at most 64 bytes with the NUL).
+// `"standard"`, `whsk_` and base64 for `"standard-v1a-experimental"`,
+// `whsec_` and hex otherwise; at most 64 bytes with the NUL).
 //
 // # Safety
 // `scheme` valid for `scheme_len` bytes; `buf` for `buf_len`; `written`
@@ -1306,7 +1320,8 @@ clickfence_status clickfence_webhook_verifier_new(const struct clickfence_bytes 
                                                   struct clickfence_webhook_verifier **out);
 
 // Makes a verifier of `scheme`'s deliveries (`"myclickshield"`,
-// `"standard"`, `"stripe"`, `"github"` or `"shopify"`, as bytes) for
+// `"standard"`, `"standard-v1a-experimental"` with `whpk_` public keys,
+// `"stripe"`, `"github"` or `"shopify"`, as bytes) for
 // `count` secrets, each turned into a key the scheme's way, with
 // `tolerance` seconds (0 = the default 300; `github` and `shopify` carry no
 // timestamp and ignore it).

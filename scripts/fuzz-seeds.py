@@ -41,10 +41,12 @@ schemes = json.loads((vectors / "webhook_schemes.json").read_text())
 names = {"myclickshield": ["x-myclickshield-timestamp", "x-myclickshield-signature"],
          "standard": ["webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp",
                       "svix-signature"],
+         "standard-v1a-experimental": ["webhook-id", "webhook-timestamp", "webhook-signature", "svix-id",
+                                       "svix-timestamp", "svix-signature"],
          "stripe": ["stripe-signature"],
          "github": ["x-hub-signature-256", "x-hub-signature", "x-github-delivery"],
          "shopify": ["x-shopify-hmac-sha256", "x-shopify-webhook-id"]}
-order = list(names)
+order = list(names)  # Scheme's SCHEMES order: the fuzz target's first byte
 for c in schemes["cases"]:
     h = {k.lower(): v for k, v in c["headers"]}
     lines = "\n".join(h.get(n, "") for n in names[c["scheme"]])

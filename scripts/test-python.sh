@@ -9,7 +9,7 @@ venv=target/py
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "pytest>=8" "mypy>=1.10" "flask>=3" "maxminddb>=2.6" "redis>=5" \
   "fastapi>=0.110" "httpx>=0.27" "django-stubs>=5" "pyright>=1.1.380" "typing_extensions>=4.7" \
-  "crawler-user-agents==1.67.0" "standardwebhooks>=1.1" "stripe>=10"
+  "crawler-user-agents==1.67.0" "standardwebhooks>=1.1" "stripe>=10" "cryptography>=42"
 # MaxMind's published test databases ship in the maxminddb source distribution.
 data=target/maxmind-test-data
 if [ ! -d "$data/test-data" ]; then

@@ -161,3 +161,35 @@ test('standardwebhooks: theirs verify here, ours verify there, rotation included
   const later = signer.headers('ip.blocked', payload, { deliveryId: 'msg_rot2', timestamp: now + 61 })
   assert.throws(() => new StandardWebhook(secret).verify(payload, later))
 })
+
+test("v1a (experimental) both ways against node:crypto's Ed25519", async () => {
+  const { generateKeyPairSync, sign, verify } = await import('node:crypto')
+  const scheme = 'standard-v1a-experimental'
+  const b64url = (s) => Buffer.from(s, 'base64url').toString('base64')
+  const payload = Buffer.from('{"type":"ip.blocked"}')
+  for (let n = 0; n < 20; n++) {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519')
+    const jwk = privateKey.export({ format: 'jwk' })
+    const pub = `whpk_${b64url(jwk.x)}`
+    const ts = 1_777_896_000 + n
+    const signed = Buffer.concat([Buffer.from(`msg_${n}.${ts}.`), payload])
+    const headers = { 'webhook-id': `msg_${n}`, 'webhook-timestamp': String(ts), 'webhook-signature': `v1a,${sign(null, signed, privateKey).toString('base64')}` }
+    assert.equal(new WebhookVerifier(pub, { scheme }).verify(headers, payload, { now: ts }), 0)
+    assert.throws(() => new WebhookVerifier(pub, { scheme }).verify(headers, Buffer.concat([payload, Buffer.from(' ')]), { now: ts }),
+      (e) => e.code === 'signature_mismatch')
+    const ours = new WebhookSigner(`whsk_${b64url(jwk.d)}`, { scheme })
+    assert.equal(ours.publicKey, pub)
+    const out = ours.headers('ip.blocked', payload, { deliveryId: `msg_${n}`, timestamp: ts })
+    const [version, sig] = out['webhook-signature'].split(',')
+    assert.equal(version, 'v1a')
+    assert.equal(verify(null, signed, publicKey, Buffer.from(sig, 'base64')), true)
+    assert.equal(verify(null, Buffer.concat([signed, Buffer.from(' ')]), publicKey, Buffer.from(sig, 'base64')), false)
+  }
+})
+
+test('standard vectors carry a public key for v1a', () => {
+  for (const c of V.sign.filter((c) => c.public_key)) {
+    assert.equal(new WebhookSigner(c.secret, { scheme: c.scheme }).publicKey, c.public_key, c.name)
+  }
+  assert.equal(new WebhookSigner('k').publicKey, null)
+})

@@ -81,6 +81,13 @@ impl WebhookSigner {
         self.0.scheme().name()
     }
 
+    /// The `whpk_` public key receivers verify an Ed25519 (`v1a`) signer's
+    /// deliveries with; null for the HMAC schemes.
+    #[napi(getter)]
+    pub fn public_key(&self) -> Option<String> {
+        self.0.public_key()
+    }
+
     /// Lower-case hex HMAC-SHA256 over `${timestamp}.${body}`.
     #[napi(catch_unwind)]
     pub fn sign(
@@ -119,8 +126,8 @@ impl WebhookSigner {
 /// Options of `new WebhookSigner`. Unknown keys throw `invalid_argument`.
 #[napi(object)]
 pub struct WebhookSignerOptions {
-    /// `myclickshield` (default) or `standard`.
-    #[napi(ts_type = "'myclickshield' | 'standard'")]
+    /// `myclickshield` (default), `standard` or `standard-v1a-experimental`.
+    #[napi(ts_type = "'myclickshield' | 'standard' | 'standard-v1a-experimental'")]
     pub scheme: Option<String>,
     /// The secret being rotated out (Standard Webhooks).
     pub previous_secret: Option<Either<String, Buffer>>,

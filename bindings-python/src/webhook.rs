@@ -69,6 +69,13 @@ impl WebhookSigner {
         self.0.scheme().name()
     }
 
+    /// The `whpk_` public key receivers verify an Ed25519 (`v1a`) signer's
+    /// deliveries with; None for the HMAC schemes.
+    #[getter]
+    fn public_key(&self) -> Option<String> {
+        self.0.public_key()
+    }
+
     /// Lower-case hex HMAC-SHA256 over `"{timestamp}.{body}"`.
     fn sign(&self, timestamp: u64, body: &Bound<'_, PyAny>) -> PyResult<String> {
         Ok(self.0.sign(timestamp, &raw_body(body)?))

@@ -131,3 +131,38 @@ def test_stripes_library_agrees_with_the_stripe_vectors(case, monkeypatch):
         assert all(verdicts)
     else:
         assert not any(verdicts)
+
+
+def test_v1a_against_an_independent_ed25519():
+    """Standard Webhooks' experimental v1a, both ways, against `cryptography`
+    (OpenSSL's Ed25519): the reference libraries do not implement v1a."""
+    import base64
+
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+    scheme = "standard-v1a-experimental"
+    b64 = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+    body = b'{"type":"ip.blocked"}'
+    for n in range(20):
+        theirs = Ed25519PrivateKey.generate()
+        public = "whpk_" + b64(theirs.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+        ts = 1_777_896_000 + n
+        signed = f"msg_{n}.{ts}.".encode() + body
+        headers = {"webhook-id": f"msg_{n}", "webhook-timestamp": str(ts),
+                   "webhook-signature": "v1a," + b64(theirs.sign(signed))}
+        assert cf.WebhookVerifier(public, scheme=scheme).verify(headers, body, now=ts) == 0
+        with pytest.raises(cf.WebhookVerificationError) as e:
+            cf.WebhookVerifier(public, scheme=scheme).verify(headers, body + b" ", now=ts)
+        assert e.value.code == "signature_mismatch"
+        # Ours signs with their secret key; their public key verifies it.
+        seed = theirs.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        ours = cf.WebhookSigner("whsk_" + b64(seed), scheme=scheme)
+        assert ours.public_key == public
+        out = ours.headers("ip.blocked", body, delivery_id=f"msg_{n}", timestamp=ts)
+        version, sig = out["webhook-signature"].split(",")
+        assert version == "v1a"
+        theirs.public_key().verify(base64.b64decode(sig), signed)
+        with pytest.raises(InvalidSignature):
+            theirs.public_key().verify(base64.b64decode(sig), signed + b" ")

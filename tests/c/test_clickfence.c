@@ -518,6 +518,18 @@ static void test_webhook_schemes(void) {
         clickfence_webhook_signer_headers(rotating ? rotating : s, S(str(c, "event")), S(str(c, "delivery_id")),
                                           u64(c, "timestamp"), body, body_len, (uint8_t *)block, sizeof block, &written);
     CHECK(st == CLICKFENCE_OK && strcmp(block, expected) == 0, "%s: headers", str(c, "name"));
+    if (str(c, "public_key")) {
+      char public_key[64];
+      CHECK(clickfence_webhook_signer_public_key(s, (uint8_t *)public_key, sizeof public_key, &written) ==
+                    CLICKFENCE_OK &&
+                strcmp(public_key, str(c, "public_key")) == 0,
+            "%s: public key", str(c, "name"));
+    } else {
+      char public_key[64];
+      CHECK(clickfence_webhook_signer_public_key(s, (uint8_t *)public_key, sizeof public_key, &written) ==
+                CLICKFENCE_UNSUPPORTED_SCHEME,
+            "%s: an HMAC signer has no public key", str(c, "name"));
+    }
     free(body);
     clickfence_webhook_signer_free(rotating);
     clickfence_webhook_signer_free(s);

@@ -190,7 +190,7 @@ class ClickVerifier:
 @final
 class WebhookSigner:
     """Signs deliveries with one endpoint secret."""
-    def __new__(cls, secret: _Bytes, *, scheme: Literal["myclickshield", "standard"] = "myclickshield", previous_secret: Optional[_Bytes] = None, previous_until: Optional[int] = None) -> "WebhookSigner":
+    def __new__(cls, secret: _Bytes, *, scheme: Literal["myclickshield", "standard", "standard-v1a-experimental"] = "myclickshield", previous_secret: Optional[_Bytes] = None, previous_until: Optional[int] = None) -> "WebhookSigner":
         """Signs deliveries with one endpoint secret."""
     @staticmethod
     def generate_secret(scheme: WebhookScheme = "myclickshield") -> str:
@@ -198,6 +198,11 @@ class WebhookSigner:
     @property
     def scheme(self) -> WebhookScheme:
         """The scheme's name."""
+    @property
+    def public_key(self) -> Optional[str]:
+        """The `whpk_` public key receivers verify an Ed25519 (`v1a`) signer's
+        deliveries with; None for the HMAC schemes.
+        """
     def sign(self, timestamp: int, body: _Bytes) -> str:
         """Lower-case hex HMAC-SHA256 over `"{timestamp}.{body}"`."""
     def headers(self, event: str, body: _Bytes, *, delivery_id: str, timestamp: Optional[int] = None) -> dict[str, str]:

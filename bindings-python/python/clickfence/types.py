@@ -29,8 +29,9 @@ __all__ = [
 Mode = Literal["disabled", "report-only", "enabled"]
 
 #: How a ``WebhookVerifier`` reads headers, secrets and signatures: this
-#: platform's, Standard Webhooks (and Svix), Stripe, GitHub or Shopify.
-WebhookScheme = Literal["myclickshield", "standard", "stripe", "github", "shopify"]
+#: platform's, Standard Webhooks (and Svix), Standard Webhooks' asymmetric
+#: ``v1a`` (experimental), Stripe, GitHub or Shopify.
+WebhookScheme = Literal["myclickshield", "standard", "standard-v1a-experimental", "stripe", "github", "shopify"]
 
 #: What ``ClickVerifier.verify`` found.
 ClickOutcome = Literal[

@@ -79,7 +79,7 @@ pub enum WebhookError {
     InvalidHeaderValue(&'static str),
     /// A scheme name none of the schemes has.
     #[error(
-        "unknown webhook scheme '{0}': use myclickshield, standard, stripe, github or shopify"
+        "unknown webhook scheme '{0}': use myclickshield, standard, standard-v1a-experimental, stripe, github or shopify"
     )]
     UnknownScheme(String),
     /// The delivery's signatures are all of versions this scheme's verifier
@@ -89,7 +89,7 @@ pub enum WebhookError {
     UnsupportedSignatureVersion,
     /// A secret the scheme cannot use (a Standard Webhooks secret that is
     /// not base64 after `whsec_`).
-    #[error("this secret is not a valid {0} secret (Standard Webhooks secrets are whsec_ followed by base64)")]
+    #[error("this secret is not a valid {0} key (Standard Webhooks secrets are whsec_ and base64 of at least 16 bytes; v1a keys whpk_ or whsk_ and base64 of an Ed25519 key)")]
     InvalidSecret(&'static str),
     /// Signing in a provider's format, which is that provider's library's job.
     #[error("clickfence signs in the myclickshield and standard formats; {0} deliveries are signed by {0}'s own library")]

@@ -7,6 +7,7 @@
 
 mod app_proxy;
 mod delivery;
+mod ed25519;
 mod error;
 mod events;
 mod hex;

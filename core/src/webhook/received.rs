@@ -7,15 +7,16 @@ use base64::Engine;
 use smallvec::SmallVec;
 
 use super::signer::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use super::{hex, Scheme, WebhookError};
+use super::{hex, Scheme, Signature, WebhookError};
 
 /// Most signatures one delivery may carry (Standard Webhooks and Stripe
 /// send one per active secret; a few is rotation, hundreds is an attack on
 /// the verifier's time).
 pub(crate) const MAX_SIGNATURES: usize = 16;
 
-/// A candidate HMAC-SHA256 tag.
-pub(crate) type Tag = [u8; 32];
+/// A candidate signature: a 32-byte HMAC-SHA256 tag, or a 64-byte Ed25519
+/// signature (`v1a`).
+pub(crate) type Tag = Signature;
 
 /// A delivery's signed parts as received.
 #[derive(Debug)]
@@ -35,8 +36,10 @@ pub(crate) struct Received<'a> {
 /// Candidate tags: one, or a few in rotation.
 pub(crate) type Tags = SmallVec<[Tag; 2]>;
 
-fn one(tag: Tag) -> Tags {
-    SmallVec::from_buf_and_len([tag, [0; 32]], 1)
+fn one(tag: [u8; 32]) -> Tags {
+    let mut tags = SmallVec::new();
+    tags.push(tag.into());
+    tags
 }
 
 /// Reads `values`, the scheme's headers in [`Scheme::headers`] order.
@@ -51,10 +54,15 @@ pub(crate) fn read<'a>(
             let signature = at(1).ok_or(WebhookError::MissingHeader(SIGNATURE_HEADER))?;
             myclickshield(timestamp, signature)
         }
-        Scheme::Standard => standard(
+        Scheme::Standard | Scheme::StandardV1aExperimental => standard(
             either(at(0), at(3), "webhook-id")?,
             either(at(1), at(4), "webhook-timestamp")?,
             either(at(2), at(5), "webhook-signature")?,
+            if scheme == Scheme::Standard {
+                Version::V1
+            } else {
+                Version::V1a
+            },
         ),
         Scheme::Stripe => stripe(at(0).ok_or(WebhookError::MissingHeader("Stripe-Signature"))?),
         Scheme::GitHub => github(at(0), at(1), at(2)),
@@ -90,22 +98,32 @@ fn either<'a>(
     }
 }
 
-/// `v1,<base64>` entries separated by spaces.
+/// Which Standard Webhooks signatures a verifier reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Version {
+    /// `v1,<base64 of 32 bytes>`: HMAC-SHA256.
+    V1,
+    /// `v1a,<base64 of 64 bytes>`: Ed25519.
+    V1a,
+}
+
+/// `v1,<base64>` (or `v1a,<base64>`) entries separated by spaces.
 fn standard<'a>(
     id: &'a [u8],
     timestamp: &'a [u8],
     signature: &[u8],
+    version: Version,
 ) -> Result<Received<'a>, WebhookError> {
     Ok(Received {
         timestamp: Some(timestamp),
         id: Some(id),
-        tags: standard_tags(signature),
+        tags: standard_tags(signature, version),
     })
 }
 
-/// The `v1` entries' tags; other versions are skipped, and a header without
-/// any `v1` says so.
-fn standard_tags(signature: &[u8]) -> Result<Tags, WebhookError> {
+/// The entries of `version`; other versions are skipped, and a header
+/// without any says so.
+fn standard_tags(signature: &[u8], wanted: Version) -> Result<Tags, WebhookError> {
     let mut tags = SmallVec::new();
     let mut entries = 0;
     for entry in signature.split(|&b| b == b' ').filter(|e| !e.is_empty()) {
@@ -118,8 +136,10 @@ fn standard_tags(signature: &[u8]) -> Result<Tags, WebhookError> {
             .position(|&b| b == b',')
             .ok_or(WebhookError::InvalidSignatureFormat)?;
         let (version, value) = (&entry[..comma], &entry[comma + 1..]);
-        if version == b"v1" {
-            tags.push(base64_tag(value)?);
+        match (version, wanted) {
+            (b"v1", Version::V1) => tags.push(base64_tag(value)?.into()),
+            (b"v1a", Version::V1a) => tags.push(base64_ed25519(value)?),
+            _ => {}
         }
     }
     if entries == 0 {
@@ -161,7 +181,11 @@ fn stripe(header: &[u8]) -> Result<Received<'_>, WebhookError> {
         (true, false) => Err(WebhookError::InvalidSignatureFormat),
         (false, _) => signatures
             .iter()
-            .map(|v| hex::decode(v).ok_or(WebhookError::InvalidSignatureFormat))
+            .map(|v| {
+                hex::decode(v)
+                    .map(Signature::from)
+                    .ok_or(WebhookError::InvalidSignatureFormat)
+            })
             .collect(),
     };
     Ok(Received {
@@ -208,8 +232,21 @@ fn shopify<'a>(
     })
 }
 
+/// Standard base64 (padded) of exactly 64 bytes: an Ed25519 signature.
+fn base64_ed25519(text: &[u8]) -> Result<Signature, WebhookError> {
+    // 64 bytes are 88 characters.
+    if text.len() != 88 {
+        return Err(WebhookError::InvalidSignatureFormat);
+    }
+    let mut sig = [0u8; 64];
+    match BASE64.decode_slice(text, &mut sig) {
+        Ok(64) => Ok(Signature::new(&sig)),
+        _ => Err(WebhookError::InvalidSignatureFormat),
+    }
+}
+
 /// Standard base64 (padded) of exactly 32 bytes.
-fn base64_tag(text: &[u8]) -> Result<Tag, WebhookError> {
+fn base64_tag(text: &[u8]) -> Result<[u8; 32], WebhookError> {
     // 32 bytes are 44 characters; checking first bounds the decode.
     if text.len() != 44 {
         return Err(WebhookError::InvalidSignatureFormat);

@@ -25,6 +25,13 @@ pub enum Scheme {
     /// `"{id}.{timestamp}.{body}"`. The key is the base64 *decoding* of the
     /// part after `whsec_`, not the string's bytes.
     Standard,
+    /// **Experimental.** Standard Webhooks' asymmetric `v1a` signatures:
+    /// the same headers, `v1a,<base64 Ed25519 signature>` entries, verified
+    /// with `whpk_` public keys and signed with `whsk_` secret keys (base64
+    /// of the 32-byte key, or of the 64-byte seed-and-public-key pair). The
+    /// reference libraries do not implement it yet; its name says so, and it
+    /// may change with the specification.
+    StandardV1aExperimental,
     /// Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>]` over
     /// `"{t}.{body}"`. The key is the whole `whsec_...` string's bytes, not
     /// decoded.
@@ -44,21 +51,24 @@ pub enum Scheme {
 pub const MIN_STANDARD_KEY: usize = 16;
 
 /// Every scheme, in documentation order.
-pub const SCHEMES: [Scheme; 5] = [
+pub const SCHEMES: [Scheme; 6] = [
     Scheme::MyClickShield,
     Scheme::Standard,
+    Scheme::StandardV1aExperimental,
     Scheme::Stripe,
     Scheme::GitHub,
     Scheme::Shopify,
 ];
 
 impl Scheme {
-    /// The scheme's stable name (`"myclickshield"`, `"standard"`, `"stripe"`,
-    /// `"github"`, `"shopify"`), as every binding spells it.
+    /// The scheme's stable name (`"myclickshield"`, `"standard"`,
+    /// `"standard-v1a-experimental"`, `"stripe"`, `"github"`, `"shopify"`),
+    /// as every binding spells it.
     pub fn name(self) -> &'static str {
         match self {
             Self::MyClickShield => "myclickshield",
             Self::Standard => "standard",
+            Self::StandardV1aExperimental => "standard-v1a-experimental",
             Self::Stripe => "stripe",
             Self::GitHub => "github",
             Self::Shopify => "shopify",
@@ -78,7 +88,7 @@ impl Scheme {
     pub fn headers(self) -> &'static [&'static str] {
         match self {
             Self::MyClickShield => &["x-myclickshield-timestamp", "x-myclickshield-signature"],
-            Self::Standard => &[
+            Self::Standard | Self::StandardV1aExperimental => &[
                 "webhook-id",
                 "webhook-timestamp",
                 "webhook-signature",
@@ -113,12 +123,14 @@ impl Scheme {
     }
 
     /// The HMAC key of `secret` in this scheme: the one place each
-    /// provider's key derivation lives.
+    /// provider's key derivation lives (the Ed25519 scheme's keys are
+    /// [`super::ed25519`]'s).
     pub(crate) fn key(self, secret: &[u8]) -> Result<HmacKey, WebhookError> {
         if secret.is_empty() {
             return Err(WebhookError::EmptySecret);
         }
         match self {
+            Self::StandardV1aExperimental => Err(WebhookError::InvalidSecret(self.name())),
             Self::Standard => {
                 let encoded = secret.strip_prefix(b"whsec_").unwrap_or(secret);
                 let key = BASE64

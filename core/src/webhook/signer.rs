@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 
 use super::events::Event;
-use super::{hex, Scheme, WebhookError};
+use super::{ed25519, hex, Scheme, WebhookError};
 use crate::mac::HmacKey;
 
 /// Header carrying the event name.
@@ -49,9 +49,44 @@ pub const STANDARD_SIGNATURE_HEADER: &str = "webhook-signature";
 #[derive(Debug, Clone)]
 pub struct WebhookSigner {
     scheme: Scheme,
-    key: HmacKey,
+    key: SignKey,
     /// The secret being rotated out, and the last unix second it still signs.
-    previous: Option<(HmacKey, u64)>,
+    previous: Option<(SignKey, u64)>,
+}
+
+/// A signer's key: an HMAC secret, or an Ed25519 secret key for `v1a`.
+#[derive(Clone)]
+enum SignKey {
+    Hmac(HmacKey),
+    Ed25519(Box<ed25519_dalek::SigningKey>),
+}
+
+impl SignKey {
+    fn of(scheme: Scheme, secret: &[u8]) -> Result<Self, WebhookError> {
+        match scheme {
+            Scheme::StandardV1aExperimental => {
+                ed25519::signing_key(secret).map(|k| Self::Ed25519(Box::new(k)))
+            }
+            _ => scheme.key(secret).map(Self::Hmac),
+        }
+    }
+
+    /// This key's Standard Webhooks signature entry over `parts`.
+    fn standard_entry(&self, parts: &[&[u8]]) -> String {
+        match self {
+            Self::Hmac(key) => format!("v1,{}", BASE64.encode(key.tag(parts))),
+            Self::Ed25519(key) => format!("v1a,{}", BASE64.encode(ed25519::sign(key, parts))),
+        }
+    }
+}
+
+impl std::fmt::Debug for SignKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Hmac(_) => "Hmac(<redacted>)",
+            Self::Ed25519(_) => "Ed25519(<redacted>)",
+        })
+    }
 }
 
 /// A delivery ready to send: the exact body bytes and its headers.
@@ -69,16 +104,21 @@ impl WebhookSigner {
         Self::with_scheme(Scheme::MyClickShield, secret)
     }
 
-    /// A signer in `scheme`'s format: `myclickshield` or `standard` (whose
-    /// secret is `whsec_` and base64). The providers' own formats are for
-    /// their libraries to sign: `unsupported_scheme`.
+    /// A signer in `scheme`'s format: `myclickshield`, `standard` (whose
+    /// secret is `whsec_` and base64) or, experimental,
+    /// `standard-v1a-experimental` (a `whsk_` Ed25519 secret key). The
+    /// providers' own formats are for their libraries to sign:
+    /// `unsupported_scheme`.
     pub fn with_scheme(scheme: Scheme, secret: impl AsRef<[u8]>) -> Result<Self, WebhookError> {
-        if !matches!(scheme, Scheme::MyClickShield | Scheme::Standard) {
+        if !matches!(
+            scheme,
+            Scheme::MyClickShield | Scheme::Standard | Scheme::StandardV1aExperimental
+        ) {
             return Err(WebhookError::UnsupportedScheme(scheme.name()));
         }
         Ok(Self {
             scheme,
-            key: scheme.key(secret.as_ref())?,
+            key: SignKey::of(scheme, secret.as_ref())?,
             previous: None,
         })
     }
@@ -93,12 +133,21 @@ impl WebhookSigner {
         previous: impl AsRef<[u8]>,
         until: u64,
     ) -> Result<Self, WebhookError> {
-        if self.scheme != Scheme::Standard {
+        if self.scheme == Scheme::MyClickShield {
             return Err(WebhookError::UnsupportedScheme(self.scheme.name()));
         }
         let until = crate::check_time(until)?;
-        self.previous = Some((self.scheme.key(previous.as_ref())?, until));
+        self.previous = Some((SignKey::of(self.scheme, previous.as_ref())?, until));
         Ok(self)
+    }
+
+    /// The `whpk_` public key receivers verify a `v1a` signer's deliveries
+    /// with; `None` for the HMAC schemes, whose secret is shared.
+    pub fn public_key(&self) -> Option<String> {
+        match &self.key {
+            SignKey::Ed25519(key) => Some(ed25519::public_text(key)),
+            SignKey::Hmac(_) => None,
+        }
     }
 
     /// The scheme this signer writes.
@@ -108,20 +157,26 @@ impl WebhookSigner {
 
     /// A new random secret for `scheme`: `whsec_` and 24 random bytes, as
     /// base64 for `standard` (what its libraries expect) and as 48 hex
-    /// characters otherwise.
+    /// characters otherwise; for `standard-v1a-experimental`, `whsk_` and a
+    /// random 32-byte Ed25519 seed in base64 (give receivers
+    /// [`public_key`](Self::public_key)).
     pub fn generate_secret(scheme: Scheme) -> Result<String, WebhookError> {
-        let mut bytes = [0u8; 24];
-        getrandom::fill(&mut bytes).map_err(|_| WebhookError::RandomFailure)?;
-        let body = match scheme {
-            Scheme::Standard => BASE64.encode(bytes),
-            _ => bytes.iter().map(|b| format!("{b:02x}")).collect(),
-        };
-        Ok(format!("whsec_{body}"))
+        let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+        getrandom::fill(&mut bytes[..]).map_err(|_| WebhookError::RandomFailure)?;
+        Ok(match scheme {
+            Scheme::StandardV1aExperimental => format!("whsk_{}", BASE64.encode(&bytes[..])),
+            Scheme::Standard => format!("whsec_{}", BASE64.encode(&bytes[..24])),
+            _ => {
+                let hex: String = bytes[..24].iter().map(|b| format!("{b:02x}")).collect();
+                format!("whsec_{hex}")
+            }
+        })
     }
 
     /// Lower-case hex HMAC-SHA256 over `"{timestamp}.{body}"`: this
-    /// platform's signature (use [`headers`](Self::headers) for Standard
-    /// Webhooks).
+    /// platform's signature. Standard Webhooks deliveries are signed by
+    /// [`headers`](Self::headers); for those signers this value is not one
+    /// any receiver checks.
     pub fn sign(&self, timestamp: u64, body: &[u8]) -> String {
         let hex = hex::encode(&self.tag(timestamp, body));
         // Hex digits are ASCII.
@@ -131,7 +186,16 @@ impl WebhookSigner {
     pub(crate) fn tag(&self, timestamp: u64, body: &[u8]) -> [u8; 32] {
         let mut digits = [0u8; 20];
         let ts = crate::decimal::write_decimal(timestamp, &mut digits);
-        self.key.tag(&[ts.as_bytes(), b".", body])
+        let parts: [&[u8]; 3] = [ts.as_bytes(), b".", body];
+        match &self.key {
+            SignKey::Hmac(key) => key.tag(&parts),
+            // An Ed25519 signer has no HMAC: its "tag" is the SHA-256 of its
+            // signature, never sent (headers() writes v1a entries).
+            SignKey::Ed25519(key) => {
+                use sha2::Digest;
+                sha2::Sha256::digest(ed25519::sign(key, &parts)).into()
+            }
+        }
     }
 
     /// A delivery's headers, `Content-Type: application/json` first. This
@@ -156,9 +220,18 @@ impl WebhookSigner {
         if !visible(delivery_id) {
             return Err(WebhookError::InvalidHeaderValue(DELIVERY_HEADER));
         }
+        let standard = matches!(
+            self.scheme,
+            Scheme::Standard | Scheme::StandardV1aExperimental
+        );
+        // The specification: an id with a '.' would let "{id}.{ts}.{body}"
+        // be read with another split.
+        if standard && delivery_id.contains('.') {
+            return Err(WebhookError::InvalidHeaderValue(STANDARD_ID_HEADER));
+        }
         let json = ("Content-Type", "application/json".to_owned());
         Ok(match self.scheme {
-            Scheme::Standard => vec![
+            Scheme::Standard | Scheme::StandardV1aExperimental => vec![
                 json,
                 (STANDARD_ID_HEADER, delivery_id.to_owned()),
                 (STANDARD_TIMESTAMP_HEADER, timestamp.to_string()),
@@ -177,15 +250,16 @@ impl WebhookSigner {
         })
     }
 
-    /// `v1,<base64>` by the secret, then by the previous one while rotating.
+    /// `v1,<base64>` (`v1a,` for Ed25519) by the secret, then by the
+    /// previous one while rotating.
     fn standard_signatures(&self, id: &str, timestamp: u64, body: &[u8]) -> String {
         let ts = timestamp.to_string();
         let parts: [&[u8]; 5] = [id.as_bytes(), b".", ts.as_bytes(), b".", body];
-        let mut value = format!("v1,{}", BASE64.encode(self.key.tag(&parts)));
+        let mut value = self.key.standard_entry(&parts);
         if let Some((previous, until)) = &self.previous {
             if timestamp <= *until {
-                value.push_str(" v1,");
-                value.push_str(&BASE64.encode(previous.tag(&parts)));
+                value.push(' ');
+                value.push_str(&previous.standard_entry(&parts));
             }
         }
         value

@@ -5,7 +5,7 @@ use subtle::{Choice, ConstantTimeEq};
 
 use super::received::{self, Received, Tag};
 use super::verified::id_digest;
-use super::{Scheme, Verified, WebhookError};
+use super::{ed25519, Scheme, Verified, WebhookError};
 use crate::decimal::parse_decimal;
 use crate::mac::HmacKey;
 
@@ -43,8 +43,24 @@ const MAX_SCHEME_HEADERS: usize = 6;
 #[derive(Debug, Clone)]
 pub struct WebhookVerifier {
     scheme: Scheme,
-    keys: Vec<HmacKey>,
+    keys: Vec<Key>,
     tolerance: u64,
+}
+
+/// A verifier's key: a secret for HMAC, or a public key for `v1a`.
+#[derive(Debug, Clone)]
+enum Key {
+    Hmac(HmacKey),
+    Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+impl Key {
+    fn of(scheme: Scheme, secret: &[u8]) -> Result<Self, WebhookError> {
+        match scheme {
+            Scheme::StandardV1aExperimental => ed25519::public_key(secret).map(Self::Ed25519),
+            _ => scheme.key(secret).map(Self::Hmac),
+        }
+    }
 }
 
 impl WebhookVerifier {
@@ -68,7 +84,7 @@ impl WebhookVerifier {
                     max: MAX_SECRETS,
                 });
             }
-            keys.push(scheme.key(secret.as_ref())?);
+            keys.push(Key::of(scheme, secret.as_ref())?);
         }
         if keys.is_empty() {
             return Err(WebhookError::SecretCount {
@@ -172,7 +188,7 @@ impl WebhookVerifier {
         let id = received.id.unwrap_or_default();
         let parts: &[&[u8]] = match self.scheme {
             Scheme::MyClickShield | Scheme::Stripe => &[ts, b".", body],
-            Scheme::Standard => &[id, b".", ts, b".", body],
+            Scheme::Standard | Scheme::StandardV1aExperimental => &[id, b".", ts, b".", body],
             Scheme::GitHub | Scheme::Shopify => &[body],
         };
         let (secret_index, tag) = self
@@ -185,7 +201,7 @@ impl WebhookVerifier {
         Ok(Verified {
             secret_index,
             timestamp,
-            signature: tag.into(),
+            signature: tag,
             scheme: self.scheme,
             delivery_id,
         })
@@ -215,14 +231,26 @@ impl WebhookVerifier {
     /// The first secret (in order) whose tag over `parts` equals one of
     /// `candidates`. Every pair is compared in constant time, with no early
     /// exit, so timing says nothing of which secret or candidate matched.
+    /// (An Ed25519 check involves no secret: it needs no constant time.)
     fn first_match(&self, parts: &[&[u8]], candidates: &[Tag]) -> Option<(usize, Tag)> {
         let mut matched = None;
         for (i, key) in self.keys.iter().enumerate() {
-            let tag = key.tag(parts);
-            for candidate in candidates {
-                let equal: Choice = tag.ct_eq(candidate);
-                if bool::from(equal) && matched.is_none() {
-                    matched = Some((i, tag));
+            match key {
+                Key::Hmac(key) => {
+                    let tag = key.tag(parts);
+                    for candidate in candidates {
+                        let equal: Choice = candidate.as_bytes().ct_eq(&tag);
+                        if bool::from(equal) && matched.is_none() {
+                            matched = Some((i, *candidate));
+                        }
+                    }
+                }
+                Key::Ed25519(key) => {
+                    for candidate in candidates {
+                        if matched.is_none() && ed25519::verify(key, parts, candidate.as_bytes()) {
+                            matched = Some((i, *candidate));
+                        }
+                    }
                 }
             }
         }

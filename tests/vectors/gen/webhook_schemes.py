@@ -14,12 +14,21 @@ Shopify documents the computation (base64 HMAC-SHA256 of the raw body with the
 app's client secret) but no value; Stripe publishes neither, so the Node suite
 also checks a header made by stripe-node's generateTestHeaderString.
 
-Run: python3 tests/vectors/gen/webhook_schemes.py > tests/vectors/webhook_schemes.json
+Standard Webhooks' experimental asymmetric `v1a` (Ed25519) cases are signed by
+the `cryptography` package (Ed25519 signatures are deterministic, so the
+output is stable), with RFC 8032's first test key; the reference libraries do
+not implement v1a.
+
+Run: pip install cryptography
+     python3 tests/vectors/gen/webhook_schemes.py > tests/vectors/webhook_schemes.json
 """
 import base64
 import hashlib
 import hmac
 import json
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 NOW = 1777896000  # 2026-05-04T12:00:00Z
 BODY = b'{"event":"ip.blocked","data":{"ip_address":"203.0.113.42"}}'
@@ -178,6 +187,40 @@ cases = [
          BODY, NOW, secret_index=0),
 ]
 
+# --- Standard Webhooks v1a (experimental): Ed25519 over id.ts.body --------------
+V1A_SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")  # RFC 8032 test 1
+v1a_key = Ed25519PrivateKey.from_private_bytes(V1A_SEED)
+V1A_PUBLIC = "whpk_" + b64(v1a_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+V1A_SECRET = "whsk_" + b64(V1A_SEED)
+assert V1A_PUBLIC == "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+other_v1a = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+OTHER_PUBLIC = "whpk_" + b64(other_v1a.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def v1a_sig(key, msg_id, ts, body):
+    return "v1a," + b64(key.sign(f"{msg_id}.{ts}.".encode() + body))
+
+
+good_v1a = v1a_sig(v1a_key, SW_ID, SW_TS, SW_BODY)
+X = "standard-v1a-experimental"
+cases += [
+    case("v1a: valid", X, [V1A_PUBLIC], sw(good_v1a), SW_BODY, SW_TS, secret_index=0),
+    case("v1a: beside a v1 signature", X, [V1A_PUBLIC], sw(good_sw + " " + good_v1a), SW_BODY, SW_TS,
+         secret_index=0),
+    case("v1a: rotated, second key matches", X, [OTHER_PUBLIC, V1A_PUBLIC], sw(good_v1a), SW_BODY, SW_TS,
+         secret_index=1),
+    case("v1a: tampered body", X, [V1A_PUBLIC], sw(good_v1a), SW_BODY + b" ", SW_TS, code="signature_mismatch"),
+    case("v1a: another key's signature", X, [V1A_PUBLIC], sw(v1a_sig(other_v1a, SW_ID, SW_TS, SW_BODY)),
+         SW_BODY, SW_TS, code="signature_mismatch"),
+    case("v1a: stale", X, [V1A_PUBLIC], sw(good_v1a), SW_BODY, SW_TS + 301, code="timestamp_too_old"),
+    case("v1a: only v1 signatures", X, [V1A_PUBLIC], sw(good_sw), SW_BODY, SW_TS,
+         code="unsupported_signature_version"),
+    case("v1a: a 32-byte value", X, [V1A_PUBLIC], sw("v1a," + good_sw[3:]), SW_BODY, SW_TS,
+         code="invalid_signature_format"),
+    case("standard: v1a entries are skipped", "standard", [SW_SECRET], sw(good_v1a), SW_BODY, SW_TS,
+         code="unsupported_signature_version"),
+]
+
 construct = [
     dict(name="unknown scheme", scheme="svix", secrets=["k"], code="unknown_scheme"),
     dict(name="scheme names are lower-case", scheme="Stripe", secrets=["k"], code="unknown_scheme"),
@@ -188,6 +231,8 @@ construct = [
     dict(name="standard secret decoding to 3 bytes (guessable)", scheme="standard", secrets=["whsec_AQID"],
          code="invalid_secret"),
     dict(name="empty github secret", scheme="github", secrets=[""], code="empty_secret"),
+    dict(name="v1a verifier given a whsec_ secret", scheme=X, secrets=[SW_SECRET], code="invalid_secret"),
+    dict(name="v1a public key of 31 bytes", scheme=X, secrets=["whpk_" + b64(bytes(31))], code="invalid_secret"),
 ]
 
 # A replay guard fed these deliveries in order: GitHub and Shopify are
@@ -230,6 +275,14 @@ sign = [
          headers=[["Content-Type", "application/json"], ["webhook-id", "msg_5823"],
                   ["webhook-timestamp", str(NOW)],
                   ["webhook-signature", standard_sig(NEW, "msg_5823", NOW, BODY)]]),
+]
+
+sign += [
+    dict(name="v1a (experimental)", scheme=X, secret=V1A_SECRET, event="ip.blocked", delivery_id="msg_5824",
+         timestamp=NOW, body_hex=BODY.hex(), public_key=V1A_PUBLIC,
+         headers=[["Content-Type", "application/json"], ["webhook-id", "msg_5824"],
+                  ["webhook-timestamp", str(NOW)],
+                  ["webhook-signature", v1a_sig(v1a_key, "msg_5824", NOW, BODY)]]),
 ]
 
 print(json.dumps(dict(
