@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Screenshots of every dashboard page at desktop (1280 px) and phone
-# (390 px) widths, from a seeded demo database, in Debian's headless
-# Chromium, so anyone can look at them without running a server.
+# (390 px) widths, from a new database with its demo day (what a new user
+# sees first), in Debian's headless Chromium, so anyone can look at them
+# without running a server. The guide's pictures (docs/src/screenshots/)
+# are copies of some of these.
 #   bash scripts/dashboard-screenshots.sh [out-dir]   # default: target/screenshots
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -26,6 +26,8 @@ if ldd "$out/click_signer" | grep -q libclickfence; then
   exit 1
 fi
 echo "C examples built (static) and ran"
+# The README's and the guide's C samples, compiled strictly and run.
+python3 scripts/doc-samples-c.py
 
 body='{"event":"ip.blocked","data":{"site_id":17}}'
 ts=$(date +%s)

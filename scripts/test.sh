@@ -23,6 +23,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The published crates' API docs build without a warning (broken or
 # redundant intra-doc links included).
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -q -p clickfence -p clickfence-ffi
+# The guide (mdBook, offline) and every link in it and the README. Its Rust
+# samples run as doctests below, its C, Python and Node samples in
+# test-c.sh, test-python.sh and test-node.sh.
+bash scripts/docs.sh
 cargo test --workspace --locked
 # The server's whole suite again on PostgreSQL (a throwaway cluster).
 bash scripts/with-postgres.sh cargo test -p clickfence-server --locked

@@ -45,3 +45,13 @@ pub use rate::{Quota, RateError, RateLimiter};
 pub use score::{Assessment, ClickSignals, ScoreError, Scorer};
 pub use time::{check_time, TimeOutOfRange, MAX_UNIX_TIME};
 pub use webhook::{WebhookError, WebhookSigner, WebhookVerifier};
+
+/// The README's Rust sample, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeSamples;
+
+/// The guide's Rust chapter, its samples compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/src/surfaces/rust.md")]
+pub struct GuideRustSamples;

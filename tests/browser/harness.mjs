@@ -27,12 +27,12 @@ export async function freePort() {
  * Starts the server over a fresh database; resolves once it listens and
  * answers as itself (a port taken by someone else in between is retried).
  */
-export async function startServer() {
+export async function startServer({ demo = false } = {}) {
   // A database given from outside (PostgreSQL) outlives an attempt: the demo
   // token its first start printed is the one to use on a retry.
   let token;
   for (let attempt = 0; ; attempt += 1) {
-    const server = await startOnce(token);
+    const server = await startOnce(token, demo);
     token = server.token;
     const health = await fetch(`${server.url}/healthz`).then((r) => r.json()).catch(() => null);
     if (health?.status === 'ok') return server;
@@ -41,7 +41,7 @@ export async function startServer() {
   }
 }
 
-async function startOnce(earlierToken) {
+async function startOnce(earlierToken, demo) {
   const dir = mkdtempSync(join(tmpdir(), 'clickfence-browser-'));
   const db = process.env.CLICKFENCE_BROWSER_DB ?? join(dir, 'dashboard.db');
   // A fixed port rather than 0: signed click links are verified against
@@ -50,7 +50,7 @@ async function startOnce(earlierToken) {
   const args = [
     '--db', db, '--listen', `127.0.0.1:${port}`, '--trust-cf-headers', '--allow-private-webhooks',
     // The tests seed their own clicks; the demo day would only add to them.
-    '--no-demo',
+    ...(demo ? [] : ['--no-demo']),
   ];
   const env = {
     ...process.env,

@@ -1,8 +1,9 @@
-// Screenshots of every dashboard page at desktop and phone widths, from a
-// seeded demo database (the browser tests' seed; clicks then spread over
-// the last 30 days so the charts have a shape).
+// Screenshots of every dashboard page at desktop and phone widths, from what
+// a new user sees: a new database with its demo day (people, crawlers, a
+// link preview, a bot farm, forged and replayed signed clicks, judged by
+// the real pipeline), plus the browser tests' seed for blocks, tokens and a
+// webhook endpoint.
 //   node tests/browser/screenshots.mjs [out-dir]   (scripts/dashboard-screenshots.sh)
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, API_SECRET, launch, receiver, signIn, startServer } from './harness.mjs';
@@ -12,15 +13,9 @@ const out = process.argv[2] ?? 'target/screenshots';
 mkdirSync(out, { recursive: true });
 
 const hook = await receiver();
-const server = await startServer();
+const server = await startServer({ demo: true });
 try {
   await seed(server, hook);
-  // Spread the clicks over 30 days (the database file is SQLite here).
-  execFileSync('python3', ['-c', `
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute("UPDATE clicks SET created_at = created_at - ((id * 7) % 30) * 86400 - (id % 24) * 3600")
-db.commit()`, server.db]);
   const pages = [
     [server.token, [['sites', '/dashboard/sites'], ['site', '/dashboard/sites/1'], ['clicks', '/dashboard/sites/1/clicks'],
       ['blocked-ips', '/dashboard/sites/1/blocked-ips'], ['tokens', '/dashboard/tokens'], ['webhooks', '/dashboard/webhooks']]],

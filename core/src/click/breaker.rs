@@ -31,7 +31,7 @@
 //! the ticket store could not take are neither, so harvested tickets can
 //! neither feed the valid count nor the failures.
 //!
-//! Open by construction (the README's threat model): a flood timed into a
+//! Open by construction (the guide's threat model): a flood timed into a
 //! natural gap of 50 minutes without a single valid click (quiet hours, a
 //! small network) looks exactly like a broken signer; a signer that breaks
 //! only partly, or whose failures come from fewer than 20 networks, never

@@ -320,7 +320,7 @@ impl AppState {
             .map(str::to_uppercase);
         if country.is_none() {
             // Cloudflare never sends this: a proxy in front is misconfigured.
-            // Read as unknown (the README's rule: never an error a caller
+            // Read as unknown (the guide's rule: never an error a caller
             // could fail open on), and said once per request so an operator
             // sees it.
             tracing::warn!(?hint, %ip, "country_hint_ignored: malformed CF-IPCountry read as unknown");

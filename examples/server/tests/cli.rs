@@ -198,7 +198,7 @@ fn admin_commands() {
     assert!(ok);
 }
 
-/// Every global option has an environment variable, and the README's table
+/// Every global option has an environment variable, and the guide's table
 /// lists each with it.
 #[test]
 fn every_option_has_an_env_var_listed_in_the_readme() {
@@ -207,8 +207,11 @@ fn every_option_has_an_env_var_listed_in_the_readme() {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let readme = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/src/server/configuration.md"
+    ))
+    .unwrap();
     let lines: Vec<&str> = help.lines().collect();
     let mut seen = 0;
     for (i, line) in lines.iter().enumerate() {
@@ -226,7 +229,10 @@ fn every_option_has_an_env_var_listed_in_the_readme() {
             .and_then(|e| e.split([']', '=']).next())
             .unwrap_or_else(|| panic!("--{option} has no environment variable"));
         let row = format!("| `--{option}` | `{env}` |");
-        assert!(readme.contains(&row), "README lacks the row {row}");
+        assert!(
+            readme.contains(&row),
+            "docs/src/server/configuration.md lacks the row {row}"
+        );
         seen += 1;
     }
     assert!(seen >= 20, "{seen} options read from --help");
