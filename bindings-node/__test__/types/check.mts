@@ -4,7 +4,7 @@
 import { ClickVerifier, ClickfenceError, RateLimiter, VelocityCounter, WebhookVerifier, clientIp, IpSet } from 'clickfence'
 import cf from 'clickfence'
 import { RedisRateLimiter, RedisReplayGuard } from 'clickfence/redis'
-import type { ClickfenceErrorCode, RateDecision, VelocityCounts, ClientIp } from 'clickfence'
+import type { ClickfenceErrorCode, RateDecision, VelocityCounts, ClientIp, WebhookScheme } from 'clickfence'
 
 const webhook = new WebhookVerifier(['whsec_new', 'whsec_old'], { tolerance: 300 })
 const index: number = webhook.verify({ 'x-myclickshield-timestamp': '1' }, Buffer.from('{}'))
@@ -22,6 +22,9 @@ const replay: Promise<number> = new RedisReplayGuard(redis, webhook).verify({}, 
 
 // @ts-expect-error a click verifier's option given to the webhook verifier
 new WebhookVerifier('s', { mode: 'enabled' })
+// @ts-expect-error scheme names are lower-case
+new WebhookVerifier('s', { scheme: 'Stripe' })
+const scheme: WebhookScheme = new WebhookVerifier('s', { scheme: 'github' }).scheme
 // @ts-expect-error a webhook verifier's option given to the click verifier
 new ClickVerifier({ tolerance: 300 })
 // @ts-expect-error snake_case option names are not the Node spelling

@@ -67,3 +67,5 @@ def mistakes(v: cf.ClickVerifier, g: cf.GeoIp) -> None:
     verifier.verify({}, {"parsed": "json"})  # type: ignore[arg-type]
     g.anonymous("203.0.113.9")["is_tor"]  # type: ignore[typeddict-item]
     cf.WebhookVerifier("s", mode="enabled")  # type: ignore[call-arg]
+    cf.WebhookVerifier("s", scheme="Stripe")  # type: ignore[arg-type]
+    cf.WebhookSigner("s", scheme="stripe")  # type: ignore[arg-type]
