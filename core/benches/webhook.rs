@@ -87,7 +87,7 @@ fn schemes(c: &mut Criterion) {
     let ts = NOW.to_string();
     let standard_key = b"0123456789abcdef0123456789abcdef";
     let standard_secret = format!("whsec_{}", b64.encode(standard_key));
-    let cases: Vec<(Scheme, String, Headers)> = vec![
+    let mut cases: Vec<(Scheme, String, Headers)> = vec![
         (
             Scheme::MyClickShield,
             "whsec_3f9c2a7e1b".into(),
@@ -145,6 +145,12 @@ fn schemes(c: &mut Criterion) {
             ],
         ),
     ];
+    // Experimental v1a: an Ed25519 signature, verified with the public key.
+    let v1a = Scheme::StandardV1aExperimental;
+    let signer =
+        WebhookSigner::with_scheme(v1a, WebhookSigner::generate_secret(v1a).unwrap()).unwrap();
+    let headers = signer.headers("ip.blocked", "msg_1", NOW, &body).unwrap();
+    cases.push((v1a, signer.public_key().unwrap(), headers));
     let mut group = c.benchmark_group("webhook/scheme");
     for (scheme, secret, headers) in &cases {
         let verifier = WebhookVerifier::with_scheme(*scheme, [secret]).unwrap();
@@ -163,24 +169,6 @@ fn schemes(c: &mut Criterion) {
             })
         });
     }
-    // Experimental v1a: an Ed25519 signature, verified with the public key.
-    let scheme = Scheme::StandardV1aExperimental;
-    let signer =
-        WebhookSigner::with_scheme(scheme, WebhookSigner::generate_secret(scheme).unwrap())
-            .unwrap();
-    let headers = signer.headers("ip.blocked", "msg_1", NOW, &body).unwrap();
-    let verifier = WebhookVerifier::with_scheme(scheme, [signer.public_key().unwrap()]).unwrap();
-    group.bench_function(scheme.name(), |b| {
-        b.iter(|| {
-            verifier
-                .verify(
-                    black_box(headers.iter().map(|(n, v)| (*n, v.as_str()))),
-                    black_box(&body),
-                    NOW,
-                )
-                .unwrap()
-        })
-    });
     group.finish();
 }
 

@@ -331,6 +331,32 @@ static void test_tickets(void) {
 
 /* ---- webhooks ---- */
 
+/* The secrets of a case as C byte strings (at most 8). */
+static size_t secrets_of(const cJSON *c, clickfence_bytes list[8]) {
+  const cJSON *secrets = cJSON_GetObjectItem(c, "secrets");
+  size_t n = (size_t)cJSON_GetArraySize(secrets);
+  for (size_t i = 0; i < n && i < 8; i++) {
+    const char *sec = cJSON_GetArrayItem(secrets, (int)i)->valuestring;
+    list[i].ptr = (const uint8_t *)sec;
+    list[i].len = strlen(sec);
+  }
+  return n;
+}
+
+/* The [name, value] pairs of `hs` as C headers (at most 8). */
+static size_t headers_of(const cJSON *hs, clickfence_header headers[8]) {
+  size_t hn = (size_t)cJSON_GetArraySize(hs);
+  for (size_t i = 0; i < hn && i < 8; i++) {
+    const cJSON *h = cJSON_GetArrayItem(hs, (int)i);
+    const char *name = cJSON_GetArrayItem(h, 0)->valuestring, *value = cJSON_GetArrayItem(h, 1)->valuestring;
+    headers[i].name.ptr = (const uint8_t *)name;
+    headers[i].name.len = strlen(name);
+    headers[i].value.ptr = (const uint8_t *)value;
+    headers[i].value.len = strlen(value);
+  }
+  return hn;
+}
+
 static void test_webhook(void) {
   cJSON *v = load("webhook.json");
   char sig[65];
@@ -349,27 +375,12 @@ static void test_webhook(void) {
     free(body);
   }
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(v, "verify")) {
-    const cJSON *secrets = cJSON_GetObjectItem(c, "secrets");
-    size_t n = (size_t)cJSON_GetArraySize(secrets);
     clickfence_bytes list[8];
-    for (size_t i = 0; i < n; i++) {
-      const char *sec = cJSON_GetArrayItem(secrets, (int)i)->valuestring;
-      list[i].ptr = (const uint8_t *)sec;
-      list[i].len = strlen(sec);
-    }
+    size_t n = secrets_of(c, list);
     clickfence_webhook_verifier *ver = NULL;
     CHECK(clickfence_webhook_verifier_new(list, n, u64(c, "tolerance"), &ver) == CLICKFENCE_OK, "verifier_new");
-    const cJSON *hs = cJSON_GetObjectItem(c, "headers");
-    size_t hn = (size_t)cJSON_GetArraySize(hs);
     clickfence_header headers[8];
-    for (size_t i = 0; i < hn; i++) {
-      const cJSON *h = cJSON_GetArrayItem(hs, (int)i);
-      const char *name = cJSON_GetArrayItem(h, 0)->valuestring, *value = cJSON_GetArrayItem(h, 1)->valuestring;
-      headers[i].name.ptr = (const uint8_t *)name;
-      headers[i].name.len = strlen(name);
-      headers[i].value.ptr = (const uint8_t *)value;
-      headers[i].value.len = strlen(value);
-    }
+    size_t hn = headers_of(cJSON_GetObjectItem(c, "headers"), headers);
     size_t body_len;
     uint8_t *body = unhex(str(c, "body_hex"), &body_len);
     clickfence_webhook_verified out = {99, 0};
@@ -414,33 +425,6 @@ static void test_webhook(void) {
 }
 
 /* ---- webhook schemes (tests/vectors/webhook_schemes.json) ---- */
-
-/* The secrets of a case as C byte strings (at most 8). */
-static size_t secrets_of(const cJSON *c, clickfence_bytes list[8]) {
-  const cJSON *secrets = cJSON_GetObjectItem(c, "secrets");
-  size_t n = (size_t)cJSON_GetArraySize(secrets);
-  for (size_t i = 0; i < n && i < 8; i++) {
-    const char *sec = cJSON_GetArrayItem(secrets, (int)i)->valuestring;
-    list[i].ptr = (const uint8_t *)sec;
-    list[i].len = strlen(sec);
-  }
-  return n;
-}
-
-/* The [name, value] pairs of `hs` as C headers (at most 8). */
-static size_t headers_of(const cJSON *hs, clickfence_header headers[8]) {
-  size_t hn = (size_t)cJSON_GetArraySize(hs);
-  for (size_t i = 0; i < hn && i < 8; i++) {
-    const cJSON *h = cJSON_GetArrayItem(hs, (int)i);
-    const char *name = cJSON_GetArrayItem(h, 0)->valuestring, *value = cJSON_GetArrayItem(h, 1)->valuestring;
-    headers[i].name.ptr = (const uint8_t *)name;
-    headers[i].name.len = strlen(name);
-    headers[i].value.ptr = (const uint8_t *)value;
-    headers[i].value.len = strlen(value);
-  }
-  return hn;
-}
-
 static void test_webhook_schemes(void) {
   cJSON *v = load("webhook_schemes.json");
   const cJSON *c;
