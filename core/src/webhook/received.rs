@@ -137,8 +137,8 @@ fn standard_tags(signature: &[u8], wanted: Version) -> Result<Tags, WebhookError
             .ok_or(WebhookError::InvalidSignatureFormat)?;
         let (version, value) = (&entry[..comma], &entry[comma + 1..]);
         match (version, wanted) {
-            (b"v1", Version::V1) => tags.push(base64_tag(value)?.into()),
-            (b"v1a", Version::V1a) => tags.push(base64_ed25519(value)?),
+            (b"v1", Version::V1) => tags.push(base64_exact::<32>(value)?.into()),
+            (b"v1a", Version::V1a) => tags.push(Signature::new(&base64_exact::<64>(value)?)),
             _ => {}
         }
     }
@@ -228,32 +228,21 @@ fn shopify<'a>(
     Ok(Received {
         timestamp: None,
         id: webhook_id,
-        tags: base64_tag(signature).map(one),
+        tags: base64_exact::<32>(signature).map(one),
     })
 }
 
-/// Standard base64 (padded) of exactly 64 bytes: an Ed25519 signature.
-fn base64_ed25519(text: &[u8]) -> Result<Signature, WebhookError> {
-    // 64 bytes are 88 characters.
-    if text.len() != 88 {
+/// Standard base64 (padded) of exactly `N` bytes: a 32-byte HMAC tag or a
+/// 64-byte Ed25519 signature.
+fn base64_exact<const N: usize>(text: &[u8]) -> Result<[u8; N], WebhookError> {
+    // Padded base64 of N bytes is 4 * ceil(N / 3) characters; checking the
+    // length first bounds the decode.
+    if text.len() != N.div_ceil(3) * 4 {
         return Err(WebhookError::InvalidSignatureFormat);
     }
-    let mut sig = [0u8; 64];
-    match BASE64.decode_slice(text, &mut sig) {
-        Ok(64) => Ok(Signature::new(&sig)),
-        _ => Err(WebhookError::InvalidSignatureFormat),
-    }
-}
-
-/// Standard base64 (padded) of exactly 32 bytes.
-fn base64_tag(text: &[u8]) -> Result<[u8; 32], WebhookError> {
-    // 32 bytes are 44 characters; checking first bounds the decode.
-    if text.len() != 44 {
-        return Err(WebhookError::InvalidSignatureFormat);
-    }
-    let mut tag = [0u8; 32];
-    match BASE64.decode_slice(text, &mut tag) {
-        Ok(32) => Ok(tag),
+    let mut out = [0u8; N];
+    match BASE64.decode_slice(text, &mut out) {
+        Ok(n) if n == N => Ok(out),
         _ => Err(WebhookError::InvalidSignatureFormat),
     }
 }
