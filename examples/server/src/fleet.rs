@@ -80,6 +80,9 @@ pub fn catch_up(state: &AppState) -> StoreResult<()> {
     if current.credentials != seen.credentials {
         state.store.credentials().forget();
     }
+    if current.sites != seen.sites {
+        state.store.forget_sites();
+    }
     *state.seen.lock().unwrap_or_else(PoisonError::into_inner) = current;
     Ok(())
 }

@@ -222,3 +222,40 @@ async fn plan_changes_reach_the_other_instances_cached_lookups() {
     a.stop().await;
     b.stop().await;
 }
+
+/// Click intake keeps site rows in memory; a site switched off through one
+/// instance stops taking clicks there at once and on the other within the
+/// second. Unknown site ids are never kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn site_changes_reach_the_other_instances_kept_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (a, _) = Server::start(&db).await;
+    let (b, _) = Server::start(&db).await;
+    let click = |s: &Server| {
+        let url = s.url("/c/1");
+        async move {
+            let headers = [(
+                "user-agent",
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+            )];
+            call(Method::GET, &url, None, None, &headers).await.status
+        }
+    };
+    for s in [&a, &b] {
+        assert_ne!(click(s).await, 404);
+        let unknown = call(Method::GET, &s.url("/c/999"), None, None, &[])
+            .await
+            .status;
+        assert_eq!(unknown, 404);
+    }
+    let changes = clickfence_server::storage::SiteChanges {
+        is_active: Some(false),
+        ..Default::default()
+    };
+    a.state.store.update_site(1, &changes).unwrap();
+    assert_eq!(click(&a).await, 404, "switched off here at once");
+    within_a_second("site switched off", || async { click(&b).await == 404 }).await;
+    a.stop().await;
+    b.stop().await;
+}

@@ -79,10 +79,11 @@ async fn an_authenticated_read_is_one_statement_and_an_access_check_none() {
 }
 
 /// A click today: its row, counters and reactions in one transaction
-/// (BEGIN, the statements, COMMIT) plus the site's lookup. Held here so a
-/// change that adds statements to the hot path shows.
+/// (BEGIN, the statements, COMMIT); its site is kept in memory after the
+/// first click. Held here so a change that adds statements to the hot
+/// path shows.
 #[tokio::test]
-async fn a_click_is_at_most_five_statements() {
+async fn a_click_is_at_most_four_statements() {
     let dir = tempfile::tempdir().unwrap();
     let (s, _) = Server::start(&dir.path().join("db")).await;
     let click = s.url("/c/1");
@@ -102,6 +103,6 @@ async fn a_click_is_at_most_five_statements() {
     })
     .await;
     println!("statements per click: {per}");
-    assert!(per <= 5, "{per}");
+    assert!(per <= 4, "{per}");
     s.stop().await;
 }

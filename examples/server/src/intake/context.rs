@@ -104,7 +104,8 @@ pub fn build(
         demo,
     } = request;
     let site = match site_id.as_deref().map(str::parse::<i64>) {
-        Some(Ok(id)) => state.store.site(id)?,
+        // Kept rows age by the wall clock, whatever time the click is judged at.
+        Some(Ok(id)) => state.store.site_kept(id, now())?,
         Some(Err(_)) => None,
         None => state.attribution_site()?,
     };

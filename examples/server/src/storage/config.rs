@@ -1,7 +1,8 @@
 //! Versions of the configuration instances keep in memory, bumped in the
 //! transaction of every change: `settings` (click-signing keys, mode,
-//! breaker, exclusions; shops' IP policies) and `blocks` (sites' blocked
-//! IPs). Each instance polls them and reloads what moved.
+//! breaker, exclusions; shops' IP policies), `blocks` (sites' blocked
+//! IPs), `credentials` (tokens, accounts) and `sites` (site rows). Each
+//! instance polls them and reloads or forgets what moved.
 
 use super::db::{params, Conn};
 
@@ -16,6 +17,8 @@ pub struct ConfigVersions {
     pub blocks: i64,
     /// Tokens and accounts (what authenticating a token reads).
     pub credentials: i64,
+    /// Site rows (settings and pauses; what click intake reads).
+    pub sites: i64,
     /// The instance that made the last blocks change.
     pub blocks_by: Option<String>,
 }
@@ -29,6 +32,8 @@ pub enum Shared {
     Blocks,
     /// A token's revocation or expiry, an account's plan or status.
     Credentials,
+    /// A site's settings or pause.
+    Sites,
 }
 
 /// Bumps a version on `conn` (inside the caller's transaction), as
@@ -45,6 +50,10 @@ pub(crate) fn bump(conn: &Conn<'_>, what: Shared, instance: &str) -> StoreResult
         )?,
         Shared::Credentials => conn.execute(
             "UPDATE config_versions SET credentials = credentials + 1 WHERE id = 1",
+            params![],
+        )?,
+        Shared::Sites => conn.execute(
+            "UPDATE config_versions SET sites = sites + 1 WHERE id = 1",
             params![],
         )?,
     };
@@ -142,7 +151,7 @@ impl Store {
     /// The current versions.
     pub fn config_versions(&self) -> StoreResult<ConfigVersions> {
         self.db()?.query_row(
-            "SELECT settings, blocks, blocks_by, credentials FROM config_versions WHERE id = 1",
+            "SELECT settings, blocks, blocks_by, credentials, sites FROM config_versions WHERE id = 1",
             params![],
             |r| {
                 Ok(ConfigVersions {
@@ -150,6 +159,7 @@ impl Store {
                     blocks: r.get(1)?,
                     blocks_by: r.get(2)?,
                     credentials: r.get(3)?,
+                    sites: r.get(4)?,
                 })
             },
         )
@@ -166,8 +176,10 @@ impl Store {
             bump(c, what, &self.instance)?;
             Ok(out)
         })?;
-        if what == Shared::Credentials {
-            self.credentials.forget();
+        match what {
+            Shared::Credentials => self.credentials.forget(),
+            Shared::Sites => self.sites.forget(),
+            Shared::Settings | Shared::Blocks => {}
         }
         Ok(out)
     }

@@ -11,10 +11,7 @@
 //! second, [`crate::fleet`]). An entry also lapses after [`MAX_AGE_SECS`]
 //! and at its token's own expiry, whatever happens to the fleet's polling.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
-
+use super::kept::Kept;
 use super::{Account, TokenRecord};
 
 /// The most entries kept: far above the live tokens of a deployment.
@@ -31,56 +28,48 @@ pub struct Credential {
     pub account: Account,
 }
 
-/// The cache: entries by token hash, and a generation that every
-/// invalidation moves, so a lookup that raced a change is not kept.
-#[derive(Debug, Default)]
-pub struct Credentials {
-    entries: Mutex<HashMap<String, (Credential, i64)>>,
-    generation: AtomicU64,
+/// The cache: credentials by token hash.
+#[derive(Debug)]
+pub struct Credentials(Kept<String, Credential>);
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Self(Kept::new(CAPACITY, MAX_AGE_SECS))
+    }
 }
 
 impl Credentials {
     /// The live credential stored under `hash` at `now`, if kept.
     pub fn get(&self, hash: &str, now: i64) -> Option<Credential> {
-        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        let (c, at) = entries.get(hash)?;
+        let c = self.0.get(hash, now)?;
         let live = c.token.revoked_at.is_none() && c.token.expires_at > now;
-        (live && now - at < MAX_AGE_SECS && *at <= now).then(|| c.clone())
+        live.then_some(c)
     }
 
     /// The generation to pass to [`keep`](Self::keep), read before the
     /// database is.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.0.generation()
     }
 
     /// Keeps a successful lookup read at `generation`, unless something
     /// changed since (or the cache is full).
     pub fn keep(&self, generation: u64, hash: &str, credential: Credential, now: i64) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.generation.load(Ordering::Acquire) != generation || entries.len() >= CAPACITY {
-            return;
-        }
-        entries.insert(hash.to_owned(), (credential, now));
+        self.0.keep(generation, hash.to_owned(), credential, now);
     }
 
     /// Forgets everything: a credential changed here or elsewhere.
     pub fn forget(&self) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.clear();
+        self.0.forget();
     }
 
     /// How many entries are kept.
     pub fn len(&self) -> usize {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.0.len()
     }
 
     /// Whether none is kept.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.0.is_empty()
     }
 }

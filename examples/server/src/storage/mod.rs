@@ -14,6 +14,7 @@ mod clicks;
 mod config;
 pub mod credentials;
 pub mod db;
+mod kept;
 mod sessions;
 mod shops;
 mod signing;
@@ -140,6 +141,10 @@ pub const TOKEN_DAYS: [u64; 5] = [30, 90, 180, 365, 730];
 pub const MAX_TOKENS: i64 = 20;
 /// Webhook endpoints per account.
 pub const MAX_ENDPOINTS: i64 = 10;
+/// Site rows kept for click intake at most: far above a deployment's sites.
+const SITES_KEPT: usize = 10_000;
+/// The longest a kept site row is believed without reading it again.
+const SITE_MAX_AGE_SECS: i64 = 60;
 
 /// The server's records, in SQLite or PostgreSQL.
 pub struct Store {
@@ -148,6 +153,8 @@ pub struct Store {
     instance: String,
     /// Successful token lookups ([`credentials`]).
     credentials: credentials::Credentials,
+    /// Site rows as click intake reads them ([`Store::site_kept`]).
+    sites: kept::Kept<i64, Site>,
     /// Statements sent, for tests that count a route's round trips.
     statements: std::sync::atomic::AtomicU64,
     /// Where the hot paths' work on this store runs ([`work`]).
@@ -272,6 +279,7 @@ impl Store {
             backend,
             instance: uuid::Uuid::new_v4().to_string(),
             credentials: credentials::Credentials::default(),
+            sites: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
             statements: std::sync::atomic::AtomicU64::new(0),
         })
     }
@@ -359,9 +367,13 @@ impl Store {
         let tx = Tx::new(self.db()?.begin()?, &self.instance);
         let out = f(&tx)?;
         let credentials = tx.changed_credentials();
+        let sites = tx.changed_sites();
         let queued = tx.commit()?;
         if credentials {
             self.credentials.forget();
+        }
+        if sites {
+            self.sites.forget();
         }
         Ok((out, queued))
     }

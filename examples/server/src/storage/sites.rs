@@ -3,6 +3,7 @@
 use super::db::{params, Row};
 use serde::Serialize;
 
+use super::config::Shared;
 use super::{rfc3339, Store, StoreError, StoreResult};
 
 /// Changes to a site's settings; `None` keeps the current value.
@@ -102,17 +103,39 @@ impl Store {
     }
 
     /// Updates a site's settings (unchecked: [`crate::ops::sites::update`]
-    /// applies the rules).
+    /// applies the rules), and moves the `sites` version with it.
     pub fn update_site(&self, id: i64, c: &SiteChanges) -> StoreResult<Option<Site>> {
         let hosts = c.redirect_hosts.as_ref().map(|h| h.join(","));
-        self.db()?.execute(
+        self.changing(Shared::Sites, |db| {
+            db.execute(
             "UPDATE sites SET name = COALESCE(?2, name), domain = COALESCE(?3, domain),
                 block_threshold = COALESCE(?4, block_threshold), flag_threshold = COALESCE(?5, flag_threshold),
                 grace_mode = COALESCE(?6, grace_mode), is_active = COALESCE(?7, is_active),
                 redirect_hosts = COALESCE(?8, redirect_hosts) WHERE id = ?1",
             params![id, c.name, c.domain, c.block_threshold, c.flag_threshold, c.grace_mode, c.is_active, hosts],
-        )?;
+            )
+        })?;
         self.site(id)
+    }
+
+    /// A site by id for click intake: kept in memory after a first read, at
+    /// most a minute, forgotten whenever any site changes here or (within a
+    /// second) on another instance. Unknown ids are never kept.
+    pub fn site_kept(&self, id: i64, now: i64) -> StoreResult<Option<Site>> {
+        if let Some(site) = self.sites.get(&id, now) {
+            return Ok(Some(site));
+        }
+        let generation = self.sites.generation();
+        let site = self.site(id)?;
+        if let Some(found) = &site {
+            self.sites.keep(generation, id, found.clone(), now);
+        }
+        Ok(site)
+    }
+
+    /// Forgets every kept site row (another instance changed one).
+    pub fn forget_sites(&self) {
+        self.sites.forget();
     }
 
     /// A site by id, whoever owns it.

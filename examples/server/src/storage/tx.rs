@@ -5,6 +5,7 @@
 
 use std::cell::Cell;
 
+use super::config::{bump, Shared};
 use super::db::{params, Conn, Lock, Row, Transaction};
 use clickfence::ip::BlockKind;
 use clickfence::webhook::{BlockSource, Event};
@@ -27,6 +28,8 @@ pub struct Tx<'a> {
     instance: &'a str,
     /// Whether a credential changed (the cache is emptied on commit).
     credentials: Cell<bool>,
+    /// Whether a site row changed (kept rows are forgotten on commit).
+    sites: Cell<bool>,
 }
 
 /// How a source is stored (`blocked_ips.source`).
@@ -62,12 +65,18 @@ impl<'a> Tx<'a> {
             queued: Cell::new(0),
             instance,
             credentials: Cell::new(false),
+            sites: Cell::new(false),
         }
     }
 
     /// Whether the transaction changed a token or an account.
     pub(super) fn changed_credentials(&self) -> bool {
         self.credentials.get()
+    }
+
+    /// Whether this transaction changed a site row.
+    pub(super) fn changed_sites(&self) -> bool {
+        self.sites.get()
     }
 
     fn c(&self) -> &Conn<'a> {
@@ -232,19 +241,34 @@ params![site, excess], |r| r.get(0))?;
     /// Pauses a site until `until` unless a pause is in force at `now`;
     /// returns whether this call paused it.
     pub fn pause(&self, site: i64, until: i64, now: i64) -> StoreResult<bool> {
-        Ok(self.c().execute(
+        let paused = self.c().execute(
             "UPDATE sites SET paused_until = ?2 WHERE id = ?1 AND (paused_until IS NULL OR paused_until <= ?3)",
             params![site, until, now],
-        )? == 1)
+        )? == 1;
+        if paused {
+            self.site_changed()?;
+        }
+        Ok(paused)
     }
 
     /// Ends a pause that is over at `now`; returns whether this call ended it
     /// (so one `site.resumed` is sent however many clicks race here).
     pub fn resume(&self, site: i64, now: i64) -> StoreResult<bool> {
-        Ok(self.c().execute(
+        let resumed = self.c().execute(
             "UPDATE sites SET paused_until = NULL WHERE id = ?1 AND paused_until <= ?2",
             params![site, now],
-        )? == 1)
+        )? == 1;
+        if resumed {
+            self.site_changed()?;
+        }
+        Ok(resumed)
+    }
+
+    /// A site row changed: the `sites` version moves, and this instance
+    /// forgets its kept rows on commit.
+    fn site_changed(&self) -> StoreResult<()> {
+        self.sites.set(true);
+        bump(self.c(), Shared::Sites, self.instance)
     }
 
     /// Records a click; returns its id.
