@@ -187,11 +187,13 @@ pub const PAUSE_CHECK_SECS: i64 = 10;
 
 impl AppState {
     /// The site attribution links without `site_id` are recorded on: the
-    /// configured one, else the oldest active site.
+    /// configured one, else the oldest active site (kept rows, as intake
+    /// reads sites).
     pub fn attribution_site(&self) -> StoreResult<Option<crate::storage::Site>> {
+        let now = now();
         match self.config.attribution_site {
-            Some(id) => self.store.site(id),
-            None => self.store.oldest_active_site(),
+            Some(id) => self.store.site_kept(id, now),
+            None => self.store.oldest_active_site_kept(now),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Recorded clicks and their counts.
 
-use super::db::params;
+use super::db::{params, Conn};
 use serde::Serialize;
 
 use super::{rfc3339, Store, StoreResult};
@@ -200,5 +200,38 @@ impl Store {
             params![site, since],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
+    }
+}
+
+/// Inserts a click row on `conn` (in the caller's transaction, or alone);
+/// returns its id.
+pub(super) fn insert_click(conn: &Conn<'_>, c: &NewClick<'_>) -> StoreResult<i64> {
+    conn.query_row(
+        "INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category, demo)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
+        params![
+            c.site,
+            c.ip,
+            c.status,
+            c.classification,
+            c.score,
+            c.reasons.join(","),
+            c.user_agent,
+            c.referrer,
+            c.at,
+            c.network,
+            c.country,
+            c.category,
+            i64::from(c.demo),
+        ],
+        |r| r.get(0),
+    )
+}
+
+impl Store {
+    /// Records a click that changes nothing else, in one statement committed
+    /// on its own (one round trip on PostgreSQL); returns its id.
+    pub fn insert_click_alone(&self, c: &NewClick<'_>) -> StoreResult<i64> {
+        insert_click(&self.db()?, c)
     }
 }

@@ -178,7 +178,7 @@ impl Store {
         })?;
         match what {
             Shared::Credentials => self.credentials.forget(),
-            Shared::Sites => self.sites.forget(),
+            Shared::Sites => self.forget_sites(),
             Shared::Settings | Shared::Blocks => {}
         }
         Ok(out)

@@ -155,6 +155,8 @@ pub struct Store {
     credentials: credentials::Credentials,
     /// Site rows as click intake reads them ([`Store::site_kept`]).
     sites: kept::Kept<i64, Site>,
+    /// The oldest active site, as attribution links without a site read it.
+    oldest_active: kept::Kept<(), Site>,
     /// Statements sent, for tests that count a route's round trips.
     statements: std::sync::atomic::AtomicU64,
     /// Where the hot paths' work on this store runs ([`work`]).
@@ -280,6 +282,7 @@ impl Store {
             instance: uuid::Uuid::new_v4().to_string(),
             credentials: credentials::Credentials::default(),
             sites: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
+            oldest_active: kept::Kept::new(1, SITE_MAX_AGE_SECS),
             statements: std::sync::atomic::AtomicU64::new(0),
         })
     }
@@ -373,7 +376,7 @@ impl Store {
             self.credentials.forget();
         }
         if sites {
-            self.sites.forget();
+            self.forget_sites();
         }
         Ok((out, queued))
     }

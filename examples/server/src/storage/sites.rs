@@ -133,9 +133,24 @@ impl Store {
         Ok(site)
     }
 
-    /// Forgets every kept site row (another instance changed one).
+    /// The oldest active site, kept as [`site_kept`](Self::site_kept) keeps
+    /// rows (a site created or switched on or off moves the version too).
+    pub fn oldest_active_site_kept(&self, now: i64) -> StoreResult<Option<Site>> {
+        if let Some(site) = self.oldest_active.get(&(), now) {
+            return Ok(Some(site));
+        }
+        let generation = self.oldest_active.generation();
+        let site = self.oldest_active_site()?;
+        if let Some(found) = &site {
+            self.oldest_active.keep(generation, (), found.clone(), now);
+        }
+        Ok(site)
+    }
+
+    /// Forgets every kept site row (a site changed here or elsewhere).
     pub fn forget_sites(&self) {
         self.sites.forget();
+        self.oldest_active.forget();
     }
 
     /// A site by id, whoever owns it.

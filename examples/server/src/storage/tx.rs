@@ -273,25 +273,7 @@ params![site, excess], |r| r.get(0))?;
 
     /// Records a click; returns its id.
     pub fn insert_click(&self, c: &NewClick<'_>) -> StoreResult<i64> {
-        self.c().query_row(
-"INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category, demo)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
-params![
-            c.site,
-            c.ip,
-            c.status,
-            c.classification,
-            c.score,
-            c.reasons.join(","),
-            c.user_agent,
-            c.referrer,
-            c.at,
-            c.network,
-            c.country,
-            c.category,
-            i64::from(c.demo),
-        ],
- |r| r.get(0))
+        super::clicks::insert_click(self.c(), c)
     }
 
     /// A site's clicks since `since`, as the auto-pause rule reads them:
@@ -336,6 +318,8 @@ params![
             params![account, name, domain, now],
             |r| r.get::<i64>(0),
         )?;
+        // The oldest active site may be this one (a first site).
+        self.site_changed()?;
         if announce {
             let event = Event::SiteCreated(SiteCreated {
                 site_id: id as u64,
