@@ -36,6 +36,11 @@ impl BlockCache {
         Ok(list.list.contains(ip, now.max(0) as u64))
     }
 
+    /// Whether `site`'s list is in memory (judging it reads no database).
+    pub fn is_loaded(&self, site: i64) -> bool {
+        self.loaded(site).is_some()
+    }
+
     /// How many site lists were read from the database so far (each
     /// site's first click, and after [`clear`](Self::clear)).
     pub fn loads(&self) -> u64 {

@@ -87,42 +87,75 @@ pub struct ClickContext {
     pub demo: Option<std::sync::Arc<crate::demo::Demo>>,
 }
 
-/// Reads the request; `Ok(Err(response))` refuses it before anything is
+/// The sites a click needs: the one clicked (unknown: `None`) and the
+/// server's attribution site (whether the click-signing exclusions apply).
+#[derive(Debug)]
+pub struct Sites {
+    clicked: Option<Site>,
+    attribution: Option<i64>,
+}
+
+/// Reads the sites `request` needs from the store's kept rows, or the
+/// database on a miss.
+pub fn sites(state: &AppState, request: &ClickRequest) -> Result<Sites, StoreError> {
+    // Kept rows age by the wall clock, whatever time the click is judged at.
+    let now = now();
+    let clicked = match request.site_id.as_deref().map(str::parse::<i64>) {
+        Some(Ok(id)) => state.store.site_kept(id, now)?,
+        Some(Err(_)) => None,
+        None => state.attribution_site()?,
+    };
+    let attribution = match (&clicked, request.site_id.is_some(), state.config.attribution_site) {
+        (None, _, _) => None,
+        (Some(site), false, _) => Some(site.id),
+        (Some(_), true, Some(id)) => Some(id),
+        (Some(_), true, None) => state.store.oldest_active_site_kept(now)?.map(|s| s.id),
+    };
+    Ok(Sites { clicked, attribution })
+}
+
+/// [`sites`], awaited: no thread waits for a miss.
+pub async fn sites_async(state: &AppState, request: &ClickRequest) -> Result<Sites, StoreError> {
+    let now = now();
+    let store = &state.store;
+    let clicked = match request.site_id.as_deref().map(str::parse::<i64>) {
+        Some(Ok(id)) => store.site_kept_async(id, now).await?,
+        Some(Err(_)) => None,
+        None => match state.config.attribution_site {
+            Some(id) => store.site_kept_async(id, now).await?,
+            None => store.oldest_active_site_kept_async(now).await?,
+        },
+    };
+    let attribution = match (&clicked, request.site_id.is_some(), state.config.attribution_site) {
+        (None, _, _) => None,
+        (Some(site), false, _) => Some(site.id),
+        (Some(_), true, Some(id)) => Some(id),
+        (Some(_), true, None) => store.oldest_active_site_kept_async(now).await?.map(|s| s.id),
+    };
+    Ok(Sites { clicked, attribution })
+}
+
+/// Reads the request; `Err(response)` refuses it before anything is
 /// recorded (unknown or inactive site: 404; bad redirect target: 400).
-pub fn build(
-    state: &AppState,
-    request: &ClickRequest,
-) -> Result<Result<ClickContext, Response>, StoreError> {
+pub fn build(state: &AppState, request: &ClickRequest, sites: Sites) -> Result<ClickContext, Response> {
     let ClickRequest {
         peer,
         headers,
-        site_id,
+        site_id: _,
         query: q,
         uri,
         crawler,
         at,
         demo,
     } = request;
-    let site = match site_id.as_deref().map(str::parse::<i64>) {
-        // Kept rows age by the wall clock, whatever time the click is judged at.
-        Some(Ok(id)) => state.store.site_kept(id, now())?,
-        Some(Err(_)) => None,
-        None => state.attribution_site()?,
-    };
-    let Some(site) = site.filter(|s| s.is_active) else {
-        return Ok(Err(not_found()));
+    let Some(site) = sites.clicked.filter(|s| s.is_active) else {
+        return Err(not_found());
     };
     let to = match q.get("to").map(|to| redirect_target(to, &site)).transpose() {
         Ok(to) => to,
-        Err(why) => return Ok(Err(bad_target(why))),
+        Err(why) => return Err(bad_target(why)),
     };
-    let exclusions_apply = match site_id {
-        None => true,
-        Some(_) => match state.config.attribution_site {
-            Some(id) => id == site.id,
-            None => state.attribution_site()?.is_some_and(|s| s.id == site.id),
-        },
-    };
+    let exclusions_apply = sites.attribution == Some(site.id);
     let (ip, source) = state.client(peer.ip(), headers);
     let country = state.visitor_country(ip, source, headers);
     let asn = state.asn(ip);
@@ -132,7 +165,7 @@ pub fn build(
         state.config.click_base_url.trim_end_matches('/'),
         uri.path_and_query().map_or("/", |p| p.as_str())
     );
-    Ok(Ok(ClickContext {
+    Ok(ClickContext {
         site,
         ip,
         country,
@@ -152,7 +185,7 @@ pub fn build(
         crawler: *crawler,
         now: at.unwrap_or_else(now),
         demo: demo.clone(),
-    }))
+    })
 }
 
 /// 404 in the platform's shape: no such site, or no click link here.

@@ -14,10 +14,15 @@
 //! 4. [`respond`]: 403 for a blocked click (unless grace mode), else a
 //!    redirect to `to` or the click as JSON.
 //!
-//! The pipeline is synchronous and runs where the store runs its work
-//! ([`crate::storage::work`]: SQLite's own thread, else tokio's blocking
-//! pool), so a slow disk never stalls the async workers that serve other
-//! tenants.
+//! From a handler the steps run on the async worker while nothing waits
+//! (kept site rows, the site's blocks in memory, in-memory counters) and
+//! the database is awaited, not waited for: a click with nothing to react
+//! to is one statement awaited on PostgreSQL's async client (on SQLite, one
+//! job for its own thread). Whatever blocks (a transaction with reactions,
+//! Redis's counters with `--redis`, a site's first block-list load) runs
+//! where the store runs its work ([`crate::storage::work`]), so a slow disk
+//! never stalls the async workers that serve other tenants. A seeded demo
+//! day runs the same steps synchronously ([`pipeline`]).
 
 mod context;
 mod judge;
@@ -41,6 +46,7 @@ pub use judge::Judgement;
 pub use redirect::redirect_target;
 
 use crate::state::AppState;
+use crate::storage::work::Work;
 use crate::storage::StoreError;
 
 /// `GET /c/{site_id}`: a site's click link.
@@ -124,16 +130,9 @@ async fn run(
         at,
         demo: None,
     };
-    // With --redis a click makes Redis round trips: the blocking pool's,
-    // never the SQLite thread's.
-    let work = if state.config.shared_rates.is_some() {
-        crate::storage::work::Work::pool()
-    } else {
-        state.store.work()
-    };
-    match work.run(move || pipeline(&state, &request)).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) if e.is_unavailable() => {
+    match awaited(&state, request).await {
+        Ok(response) => response,
+        Err(e) if e.is_unavailable() => {
             crate::surface::storage_status(&e);
             (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -142,9 +141,51 @@ async fn run(
             )
                 .into_response()
         }
-        Ok(Err(e)) => internal(&e.to_string()),
         Err(e) => internal(&e.to_string()),
     }
+}
+
+/// Where a click's blocking steps run: with `--redis` a click makes Redis
+/// round trips, the blocking pool's, never the SQLite thread's.
+fn blocking_work(state: &AppState) -> Work {
+    if state.config.shared_rates.is_some() {
+        Work::pool()
+    } else {
+        state.store.work()
+    }
+}
+
+/// The pipeline for one click from a handler (see the module's notes).
+async fn awaited(state: &Arc<AppState>, request: ClickRequest) -> Result<Response, StoreError> {
+    let sites = context::sites_async(state, &request).await?;
+    let ctx = match context::build(state, &request, sites) {
+        Ok(ctx) => ctx,
+        Err(refusal) => return Ok(refusal),
+    };
+    let (ctx, judgement) = judge_awaited(state, ctx).await?;
+    if !judgement.verdict.outcome.is_new_click() {
+        return Ok(respond::not_a_new_click(&ctx, &judgement));
+    }
+    let (ctx, judgement, click_id) =
+        reactions::record_async(state, blocking_work(state), ctx, judgement).await?;
+    Ok(respond::respond(&ctx, &judgement, click_id))
+}
+
+/// Judges on this worker when nothing in judging waits (no Redis, the
+/// site's blocks already in memory), else where blocking work runs.
+async fn judge_awaited(
+    state: &Arc<AppState>,
+    ctx: ClickContext,
+) -> Result<(ClickContext, Judgement), StoreError> {
+    if state.config.shared_rates.is_none() && state.blocks.is_loaded(ctx.site.id) {
+        let judgement = judge::judge(state, &ctx)?;
+        return Ok((ctx, judgement));
+    }
+    let work = blocking_work(state);
+    let state = Arc::clone(state);
+    work.run(move || judge::judge(&state, &ctx).map(|j| (ctx, j)))
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
 }
 
 /// The check of a client that claims a major crawler, within its DNS
@@ -178,9 +219,10 @@ fn simulated_time(state: &AppState, headers: &HeaderMap) -> Option<i64> {
         .filter(|t| *t >= 0)
 }
 
-/// The whole pipeline for one click.
+/// The whole pipeline for one click, synchronously (a seeded demo day).
 pub fn pipeline(state: &AppState, request: &ClickRequest) -> Result<Response, StoreError> {
-    let ctx = match context::build(state, request)? {
+    let sites = context::sites(state, request)?;
+    let ctx = match context::build(state, request, sites) {
         Ok(ctx) => ctx,
         Err(refusal) => return Ok(refusal),
     };

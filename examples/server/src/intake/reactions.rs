@@ -9,35 +9,102 @@ use clickfence::score::{
 };
 use clickfence::webhook::{BlockSource, Event, FraudDetected, IpBlocked, SitePaused, SiteResumed};
 
+use std::sync::Arc;
+
 use super::{ClickContext, Judgement};
 use crate::state::{AppState, PAUSE_CHECK_SECS};
+use crate::storage::work::Work;
 use crate::storage::{NewBlock, NewClick, StoreError, Tx};
 
 /// The reason recorded on automatic blocks.
 pub const AUTO_BLOCK_REASON: &str = "Auto-blocked due to high fraud score";
 
-/// Records the click and its reactions; returns the click's id.
-pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreError> {
+/// How a click is recorded, decided once before anything is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// A demo click: its row alone, no metric, no reaction.
+    Demo,
+    /// Nothing to react to: its row alone, one statement.
+    Alone,
+    /// The row and its reactions in one transaction.
+    Transaction {
+        /// Whether the site's pause rule runs with it.
+        pause_due: bool,
+    },
+}
+
+fn plan(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Plan {
     if ctx.demo.is_some() {
-        // A demo click is only recorded: no ticket kept, no webhook, no
-        // block, no pause, no metric.
-        return with_new_click(ctx, j, |c| state.store.insert_click_alone(c));
+        return Plan::Demo;
     }
     // Only fraud blocked on its own evidence can start a pause: a click
     // refused only because the signing mode wants a signature cannot, nor
     // can a declared crawler (givt).
     let pause_due = is_blocked_fraud(ctx, j) && pause_check_due(state, ctx);
-    if !reacts(state, ctx, j, pause_due) {
-        // Most clicks: the row alone, one statement (one round trip on
-        // PostgreSQL, where a transaction would cost three).
-        let id = with_new_click(ctx, j, |c| state.store.insert_click_alone(c))?;
-        state.metrics.click(j.assessment.status.as_str());
-        return Ok(id);
+    if reacts(state, ctx, j, pause_due) {
+        Plan::Transaction { pause_due }
+    } else {
+        Plan::Alone
     }
+}
+
+/// Records the click and its reactions; returns the click's id.
+pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreError> {
+    let (ip, reasons) = (ctx.ip.to_string(), reason_codes(j));
+    match plan(state, ctx, j) {
+        Plan::Demo => state
+            .store
+            .insert_click_alone(&new_click(ctx, j, &ip, &reasons)),
+        Plan::Alone => {
+            let id = state
+                .store
+                .insert_click_alone(&new_click(ctx, j, &ip, &reasons))?;
+            state.metrics.click(j.assessment.status.as_str());
+            Ok(id)
+        }
+        Plan::Transaction { pause_due } => transact(state, ctx, j, pause_due),
+    }
+}
+
+/// [`record`] from an async handler: a click with nothing to react to is
+/// awaited as its one statement; a transaction runs where the store's work
+/// runs (`work`). Hands the context and judgement back for the answer.
+pub async fn record_async(
+    state: &Arc<AppState>,
+    work: Work,
+    ctx: ClickContext,
+    j: Judgement,
+) -> Result<(ClickContext, Judgement, i64), StoreError> {
+    let plan = plan(state, &ctx, &j);
+    let Plan::Transaction { pause_due } = plan else {
+        let (ip, reasons) = (ctx.ip.to_string(), reason_codes(&j));
+        let id = state
+            .store
+            .insert_click_alone_async(&new_click(&ctx, &j, &ip, &reasons))
+            .await?;
+        if plan == Plan::Alone {
+            state.metrics.click(j.assessment.status.as_str());
+        }
+        return Ok((ctx, j, id));
+    };
+    let state = Arc::clone(state);
+    work.run(move || transact(&state, &ctx, &j, pause_due).map(|id| (ctx, j, id)))
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+}
+
+/// The click's row and its reactions, committed together.
+fn transact(
+    state: &AppState,
+    ctx: &ClickContext,
+    j: &Judgement,
+    pause_due: bool,
+) -> Result<i64, StoreError> {
     let mut auto_block = None;
     let click_id = state.write(|tx| {
         resume_if_over(tx, ctx)?;
-        let id = insert(tx, ctx, j)?;
+        let (ip, reasons) = (ctx.ip.to_string(), reason_codes(j));
+        let id = tx.insert_click(&new_click(ctx, j, &ip, &reasons))?;
         // The first use of a genuine signature, kept across restarts (a
         // fleet keeps them in Redis instead).
         if let Some(ticket) = &j.verdict.ticket {
@@ -78,27 +145,31 @@ fn reacts(state: &AppState, ctx: &ClickContext, j: &Judgement, pause_due: bool) 
     resume_due || ticket || fraud || pause_due
 }
 
-fn insert(tx: &Tx<'_>, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreError> {
-    with_new_click(ctx, j, |c| tx.insert_click(c))
-}
-
-/// The click's row, as `f` records it.
-fn with_new_click<R>(ctx: &ClickContext, j: &Judgement, f: impl FnOnce(&NewClick<'_>) -> R) -> R {
-    let reasons: Vec<String> = j
-        .assessment
+/// The reasons' codes, as the row lists them.
+fn reason_codes(j: &Judgement) -> Vec<String> {
+    j.assessment
         .reasons
         .iter()
         .map(|r| r.code.to_owned())
-        .collect();
-    f(&NewClick {
+        .collect()
+}
+
+/// The click's row.
+fn new_click<'a>(
+    ctx: &'a ClickContext,
+    j: &'a Judgement,
+    ip: &'a str,
+    reasons: &'a [String],
+) -> NewClick<'a> {
+    NewClick {
         site: ctx.site.id,
-        ip: &ctx.ip.to_string(),
+        ip,
         network: &ctx.source,
         status: j.assessment.status.as_str(),
         classification: j.assessment.classification(),
         category: j.assessment.category.as_str(),
         score: i64::from(j.assessment.score),
-        reasons: &reasons,
+        reasons,
         // Cut to the core's caps (the scorer saw them whole: an oversized
         // header is a reason of its own, `oversized_header`).
         user_agent: ctx
@@ -109,7 +180,7 @@ fn with_new_click<R>(ctx: &ClickContext, j: &Judgement, f: impl FnOnce(&NewClick
         country: ctx.country.as_deref(),
         at: ctx.now,
         demo: ctx.demo.is_some(),
-    })
+    }
 }
 
 fn emit_fraud(

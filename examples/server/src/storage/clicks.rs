@@ -1,9 +1,9 @@
 //! Recorded clicks and their counts.
 
-use super::db::{params, Conn};
+use super::db::{params, Conn, Param, Value};
 use serde::Serialize;
 
-use super::{rfc3339, Store, StoreResult};
+use super::{rfc3339, Store, StoreError, StoreResult};
 
 /// A stored click.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -203,29 +203,37 @@ impl Store {
     }
 }
 
+/// The statement recording a click row; its parameters are [`click_values`].
+const INSERT_CLICK: &str = "INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category, demo)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id";
+
+/// [`INSERT_CLICK`]'s parameters.
+fn click_values(c: &NewClick<'_>) -> [Value; 13] {
+    let text = |s: &str| Value::Text(s.to_owned());
+    let optional = |s: Option<&str>| s.map_or(Value::Null, text);
+    [
+        Value::Int(c.site),
+        text(c.ip),
+        text(c.status),
+        text(c.classification),
+        Value::Int(c.score),
+        Value::Text(c.reasons.join(",")),
+        optional(c.user_agent),
+        optional(c.referrer),
+        Value::Int(c.at),
+        text(c.network),
+        optional(c.country),
+        text(c.category),
+        Value::Int(i64::from(c.demo)),
+    ]
+}
+
 /// Inserts a click row on `conn` (in the caller's transaction, or alone);
 /// returns its id.
 pub(super) fn insert_click(conn: &Conn<'_>, c: &NewClick<'_>) -> StoreResult<i64> {
-    conn.query_row(
-        "INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category, demo)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
-        params![
-            c.site,
-            c.ip,
-            c.status,
-            c.classification,
-            c.score,
-            c.reasons.join(","),
-            c.user_agent,
-            c.referrer,
-            c.at,
-            c.network,
-            c.country,
-            c.category,
-            i64::from(c.demo),
-        ],
-        |r| r.get(0),
-    )
+    let values = click_values(c);
+    let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+    conn.query_row(INSERT_CLICK, &params, |r| r.get(0))
 }
 
 impl Store {
@@ -233,5 +241,14 @@ impl Store {
     /// on its own (one round trip on PostgreSQL); returns its id.
     pub fn insert_click_alone(&self, c: &NewClick<'_>) -> StoreResult<i64> {
         insert_click(&self.db()?, c)
+    }
+
+    /// [`insert_click_alone`](Self::insert_click_alone), awaited (click
+    /// intake's path).
+    pub async fn insert_click_alone_async(&self, c: &NewClick<'_>) -> StoreResult<i64> {
+        let values = click_values(c);
+        let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+        let rows = self.query_async(INSERT_CLICK.to_owned(), &params).await?;
+        rows.first().ok_or(StoreError::NoRow)?.get(0)
     }
 }

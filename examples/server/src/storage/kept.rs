@@ -62,6 +62,45 @@ impl<K: Eq + Hash, V: Clone> Kept<K, V> {
         entries.insert(key, (value, now));
     }
 
+    /// The value kept under `key`, else what `read` finds, kept when found.
+    pub fn get_or_read<E>(
+        &self,
+        key: K,
+        now: i64,
+        read: impl FnOnce() -> Result<Option<V>, E>,
+    ) -> Result<Option<V>, E> {
+        if let Some(value) = self.get(&key, now) {
+            return Ok(Some(value));
+        }
+        let generation = self.generation();
+        let found = read()?;
+        if let Some(value) = &found {
+            self.keep(generation, key, value.clone(), now);
+        }
+        Ok(found)
+    }
+
+    /// [`get_or_read`](Self::get_or_read) with a read that is awaited.
+    pub async fn get_or_await<E, F>(
+        &self,
+        key: K,
+        now: i64,
+        read: impl FnOnce() -> F,
+    ) -> Result<Option<V>, E>
+    where
+        F: std::future::Future<Output = Result<Option<V>, E>>,
+    {
+        if let Some(value) = self.get(&key, now) {
+            return Ok(Some(value));
+        }
+        let generation = self.generation();
+        let found = read().await?;
+        if let Some(value) = &found {
+            self.keep(generation, key, value.clone(), now);
+        }
+        Ok(found)
+    }
+
     /// Forgets everything: what was read changed here or elsewhere.
     pub fn forget(&self) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);

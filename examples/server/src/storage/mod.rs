@@ -265,7 +265,7 @@ impl Store {
             Some(url) if is_postgres_url(url) => {
                 Backend::Postgres(Box::new(db::Pg::connect(url, pool_size)?))
             }
-            _ => Backend::Sqlite(Mutex::new(Self::open_sqlite(db)?)),
+            _ => Backend::Sqlite(std::sync::Arc::new(Mutex::new(Self::open_sqlite(db)?))),
         };
         let work = match backend {
             Backend::Postgres(_) => work::Work::pool(),
@@ -329,6 +329,20 @@ impl Store {
     /// A connection for one statement.
     pub(crate) fn db(&self) -> StoreResult<Conn<'_>> {
         self.backend.conn(&self.statements)
+    }
+
+    /// Runs one statement on its own, awaited rather than waited for (see
+    /// [`Backend::query_owned`]): the hot paths' reads and the plain
+    /// click's write. `params` are read before the first await.
+    pub(crate) fn query_async(
+        &self,
+        sql: String,
+        params: &[&dyn db::Param],
+    ) -> impl std::future::Future<Output = StoreResult<Vec<db::Row>>> + Send + '_ {
+        let values: Vec<db::Value> = params.iter().map(|p| p.value()).collect();
+        self.statements
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.backend.query_owned(&self.work, sql, values)
     }
 
     /// Where this store's hot-path work runs: [`work::Work::run`] it.

@@ -122,29 +122,34 @@ impl Store {
     /// most a minute, forgotten whenever any site changes here or (within a
     /// second) on another instance. Unknown ids are never kept.
     pub fn site_kept(&self, id: i64, now: i64) -> StoreResult<Option<Site>> {
-        if let Some(site) = self.sites.get(&id, now) {
-            return Ok(Some(site));
-        }
-        let generation = self.sites.generation();
-        let site = self.site(id)?;
-        if let Some(found) = &site {
-            self.sites.keep(generation, id, found.clone(), now);
-        }
-        Ok(site)
+        self.sites.get_or_read(id, now, || self.site(id))
+    }
+
+    /// [`site_kept`](Self::site_kept), awaited (click intake's path).
+    pub async fn site_kept_async(&self, id: i64, now: i64) -> StoreResult<Option<Site>> {
+        self.sites
+            .get_or_await(id, now, || async move {
+                let rows = self.query_async(site_by_id(), params![id]).await?;
+                rows.first().map(site_from).transpose()
+            })
+            .await
     }
 
     /// The oldest active site, kept as [`site_kept`](Self::site_kept) keeps
     /// rows (a site created or switched on or off moves the version too).
     pub fn oldest_active_site_kept(&self, now: i64) -> StoreResult<Option<Site>> {
-        if let Some(site) = self.oldest_active.get(&(), now) {
-            return Ok(Some(site));
-        }
-        let generation = self.oldest_active.generation();
-        let site = self.oldest_active_site()?;
-        if let Some(found) = &site {
-            self.oldest_active.keep(generation, (), found.clone(), now);
-        }
-        Ok(site)
+        self.oldest_active
+            .get_or_read((), now, || self.oldest_active_site())
+    }
+
+    /// [`oldest_active_site_kept`](Self::oldest_active_site_kept), awaited.
+    pub async fn oldest_active_site_kept_async(&self, now: i64) -> StoreResult<Option<Site>> {
+        self.oldest_active
+            .get_or_await((), now, || async move {
+                let rows = self.query_async(oldest_active(), params![]).await?;
+                rows.first().map(site_from).transpose()
+            })
+            .await
     }
 
     /// Forgets every kept site row (a site changed here or elsewhere).
@@ -155,34 +160,24 @@ impl Store {
 
     /// A site by id, whoever owns it.
     pub fn site(&self, id: i64) -> StoreResult<Option<Site>> {
-        self.db()?.query_opt(
-            &format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.id = ?1"),
-            params![id],
-            site_from,
-        )
+        self.db()?.query_opt(&site_by_id(), params![id], site_from)
     }
 
     /// The active site with the lowest id, whoever owns it.
     pub fn oldest_active_site(&self) -> StoreResult<Option<Site>> {
-        self.db()?.query_opt(
-            &format!(
-                "SELECT {SITE_COLUMNS} FROM sites s WHERE s.is_active = 1 ORDER BY s.id LIMIT 1"
-            ),
-            params![],
-            site_from,
-        )
+        self.db()?.query_opt(&oldest_active(), params![], site_from)
     }
 
     /// Sites `account` can access: its own and those of accounts it is a team member of.
     pub fn sites_for(&self, account: i64) -> StoreResult<Vec<Site>> {
-        let db = self.db()?;
-        let rows = db.query_map(
-&format!(
-            "SELECT {SITE_COLUMNS} FROM sites s WHERE s.account_id = ?1
-             OR s.account_id IN (SELECT account_id FROM team_members WHERE member_account_id = ?1) ORDER BY s.id"
-        ),
-params![account], site_from)?;
-        Ok(rows)
+        self.db()?
+            .query_map(&sites_of(), params![account], site_from)
+    }
+
+    /// [`sites_for`](Self::sites_for), awaited (the platform API's list).
+    pub async fn sites_for_async(&self, account: i64) -> StoreResult<Vec<Site>> {
+        let rows = self.query_async(sites_of(), params![account]).await?;
+        rows.iter().map(site_from).collect()
     }
 
     /// A site `account` can access, or None.
@@ -197,4 +192,22 @@ params![account], site_from)?;
             site_from,
         )
     }
+}
+
+/// A site by id (`?1`).
+fn site_by_id() -> String {
+    format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.id = ?1")
+}
+
+/// The active site with the lowest id.
+fn oldest_active() -> String {
+    format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.is_active = 1 ORDER BY s.id LIMIT 1")
+}
+
+/// The sites account `?1` can access, by id.
+fn sites_of() -> String {
+    format!(
+        "SELECT {SITE_COLUMNS} FROM sites s WHERE s.account_id = ?1
+         OR s.account_id IN (SELECT account_id FROM team_members WHERE member_account_id = ?1) ORDER BY s.id"
+    )
 }

@@ -7,7 +7,6 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::auth::{Authorized, SiteOf, SitesRead};
-use super::blocking;
 use super::error::ApiError;
 use crate::state::AppState;
 
@@ -29,11 +28,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Authorized<SitesRead>,
 ) -> Result<Json<Value>, ApiError> {
-    let account = caller.account.id;
-    let sites = blocking(state.store.work(), move || {
-        Ok(state.store.sites_for(account)?)
-    })
-    .await?;
+    let sites = state.store.sites_for_async(caller.account.id).await?;
     Ok(Json(json!({ "data": sites })))
 }
 

@@ -8,7 +8,7 @@
 //! so no module above branches on the backend.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 mod postgres;
 mod sqlite;
@@ -23,8 +23,8 @@ use super::{StoreError, StoreResult};
 
 /// The database behind a store.
 pub(crate) enum Backend {
-    /// One SQLite file, one connection.
-    Sqlite(Mutex<rusqlite::Connection>),
+    /// One SQLite file, one connection (shared with its thread's jobs).
+    Sqlite(Arc<Mutex<rusqlite::Connection>>),
     /// A PostgreSQL pool.
     Postgres(Box<Pg>),
 }
@@ -39,6 +39,32 @@ impl Backend {
             Self::Postgres(pg) => Link::Postgres(Box::new(pg.conn()?)),
         };
         Ok(Conn { link, statements })
+    }
+
+    /// Runs one statement (committed on its own) without holding a thread
+    /// while it waits: on PostgreSQL awaited on the caller's runtime
+    /// (no blocking-pool hop, no bridge); on SQLite on the store's own
+    /// thread (`work`), where its one connection lives. The caller counts
+    /// the statement.
+    pub(crate) async fn query_owned(
+        &self,
+        work: &crate::storage::work::Work,
+        sql: String,
+        params: Vec<Value>,
+    ) -> StoreResult<Vec<Row>> {
+        match self {
+            Self::Postgres(pg) => pg.query_owned(&sql, &params).await,
+            Self::Sqlite(c) => {
+                let c = Arc::clone(c);
+                work.clone()
+                    .run(move || {
+                        let refs: Vec<&dyn Param> = params.iter().map(|v| v as &dyn Param).collect();
+                        sqlite::query(&c.lock().unwrap_or_else(PoisonError::into_inner), &sql, &refs)
+                    })
+                    .await
+                    .map_err(|e| StoreError::Task(e.to_string()))?
+            }
+        }
     }
 }
 

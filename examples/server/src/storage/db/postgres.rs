@@ -45,6 +45,51 @@ pub struct Pg {
     config: tokio_postgres::Config,
 }
 
+/// Makes the pool's connections on the store's own runtime and drives
+/// them there, whichever runtime asked for one: a connection then never
+/// depends on a caller's runtime being alive or free (a test's
+/// single-threaded runtime blocked in a synchronous call, a server shutting
+/// down), and the synchronous bridge and awaited statements share one pool.
+struct Driven(tokio::runtime::Handle);
+
+/// A made connection: its client and the task driving it.
+type Made = Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), tokio_postgres::Error>;
+
+impl deadpool_postgres::Connect for Driven {
+    fn connect(
+        &self,
+        config: &tokio_postgres::Config,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Made> + Send + '_>> {
+        let config = config.clone();
+        let handle = self.0.clone();
+        Box::pin(async move {
+            let driver = handle.clone();
+            let made = handle.spawn(async move {
+                let (client, connection) = config.connect(NoTls).await?;
+                let task = driver.spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::warn!(error = %e, "db_connection_lost");
+                    }
+                });
+                Ok((client, task))
+            });
+            match made.await {
+                Ok(result) => result,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // The store's runtime is shutting down: no connection can
+                // be made. The driver's error type has no public
+                // constructor, so this asks it for one the only way it
+                // gives: a configuration without a host.
+                Err(_) => Err(tokio_postgres::Config::new()
+                    .connect(NoTls)
+                    .await
+                    .err()
+                    .unwrap_or_else(|| unreachable!("a configuration without a host connects"))),
+            }
+        })
+    }
+}
+
 /// `wanted`, at most what the server allows beyond its reserved
 /// connections and [`LEFT_FOR_OTHERS`], and at least 1.
 pub fn fitted_pool_size(wanted: usize, max_connections: usize, reserved: usize) -> usize {
@@ -90,9 +135,9 @@ impl Pg {
             .enable_all()
             .build()
             .map_err(|e| StoreError::Task(e.to_string()))?;
-        let manager = Manager::from_config(
+        let manager = Manager::from_connect(
             config.clone(),
-            NoTls,
+            Driven(rt.handle().clone()),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -202,6 +247,18 @@ impl Pg {
             let _ = driver.await;
             report.map(|_| ())
         })?
+    }
+
+    /// Runs one statement on a pooled connection, awaited on the caller's
+    /// runtime: no thread waits for it (see [`Driven`]).
+    pub async fn query_owned(&self, sql: &str, params: &[Value]) -> StoreResult<Vec<Row>> {
+        let object = self.pool.get().await.map_err(unavailable)?;
+        let sql = placeholders(sql);
+        let bound: Vec<Bound> = params.iter().cloned().map(Bound).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as _).collect();
+        let stmt = object.prepare_cached(&sql).await.map_err(classify)?;
+        let rows = object.query(&stmt, &refs).await.map_err(classify)?;
+        rows.iter().map(read).collect()
     }
 
     /// A connection from the pool, for one statement or one transaction.
