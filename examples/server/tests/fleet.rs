@@ -259,3 +259,59 @@ async fn site_changes_reach_the_other_instances_kept_rows() {
     a.stop().await;
     b.stop().await;
 }
+
+/// The platform API's kept site lists (a read is no statement once kept)
+/// follow a site change and a team change made through another instance
+/// within the fleet's second.
+#[tokio::test]
+async fn site_and_team_changes_reach_the_other_instances_kept_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    // Quotas raised: the checks below poll.
+    let quota = |c: &mut clickfence_server::state::ServerConfig| c.api_rate_limit = 1_000_000;
+    let (a, token) = Server::start_with(&db, quota).await;
+    let (b, _) = Server::start_with(&db, quota).await;
+    let token = token.unwrap();
+    let names = |s: &Server| {
+        let (url, token) = (s.url("/api/v1/sites"), token.clone());
+        async move {
+            let r = get(&url, Some(&token)).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            r.json["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["name"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let before = names(&b).await;
+    assert_eq!(before.len(), 1);
+    let one = |s: &Server, id: i64| {
+        let (url, token) = (s.url(&format!("/api/v1/sites/{id}")), token.clone());
+        async move { get(&url, Some(&token)).await.status }
+    };
+    assert_eq!(one(&b, 1).await, 200);
+    // Another account's site, made before the rename: once `b` shows the
+    // rename it has caught up with both, and keeps a list without it.
+    let store = &a.state.store;
+    let other = store.create_account("Other", "pro", 0).unwrap();
+    let theirs = store.create_site(other, "Theirs", "theirs.example", 0).unwrap();
+    let changes = clickfence_server::storage::SiteChanges {
+        name: Some("Renamed".into()),
+        ..Default::default()
+    };
+    a.state.store.update_site(1, &changes).unwrap();
+    within_a_second("site renamed", || async {
+        names(&b).await == ["Renamed".to_owned()]
+    })
+    .await;
+    assert_eq!(one(&b, theirs.id).await, 404);
+    store.add_member(other, 1).unwrap();
+    within_a_second("team site listed", || async {
+        names(&b).await.len() == 2 && one(&b, theirs.id).await == 200
+    })
+    .await;
+    a.stop().await;
+    b.stop().await;
+}

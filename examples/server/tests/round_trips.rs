@@ -26,7 +26,7 @@ where
 }
 
 #[tokio::test]
-async fn an_authenticated_read_is_one_statement_and_an_access_check_none() {
+async fn an_authenticated_read_is_at_most_one_statement_and_an_access_check_none() {
     let dir = tempfile::tempdir().unwrap();
     // Quotas raised: the count is what is measured, not the 60 a minute.
     let (s, token) = Server::start_with(&dir.path().join("db"), |c| {
@@ -36,19 +36,20 @@ async fn an_authenticated_read_is_one_statement_and_an_access_check_none() {
     .await;
     let token = token.unwrap();
     let sites = s.url("/api/v1/sites");
-    // The first call looks the token and its account up; later ones find
-    // them cached and read only the sites.
+    // The first call looks the token, its account and its site list up;
+    // later ones find them kept and read nothing (a site or team change
+    // forgets the lists: tests/fleet.rs).
     let first = s.state.store.statements();
     assert_eq!(get(&sites, Some(&token)).await.status, 200);
     assert!(s.state.store.statements() - first >= 3);
     assert_eq!(
         per_call(&s, || async { get(&sites, Some(&token)).await.status }).await,
-        1
+        0
     );
     let site = s.url("/api/v1/sites/1");
     assert_eq!(
         per_call(&s, || async { get(&site, Some(&token)).await.status }).await,
-        1
+        0
     );
 
     enrol(&s, "rt.myshopify.com").await;

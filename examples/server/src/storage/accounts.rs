@@ -63,12 +63,15 @@ impl Store {
             .map(|(a, _)| a)
     }
 
-    /// Lets `member` access `account`'s sites.
+    /// Lets `member` access `account`'s sites. Moves the `sites` version:
+    /// the member's kept site list changes.
     pub fn add_member(&self, account: i64, member: i64) -> StoreResult<()> {
-        self.db()?.execute(
-            "INSERT INTO team_members (account_id, member_account_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![account, member],
-        )?;
+        self.changing(super::config::Shared::Sites, |db| {
+            db.execute(
+                "INSERT INTO team_members (account_id, member_account_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![account, member],
+            )
+        })?;
         Ok(())
     }
 }

@@ -141,7 +141,8 @@ pub const TOKEN_DAYS: [u64; 5] = [30, 90, 180, 365, 730];
 pub const MAX_TOKENS: i64 = 20;
 /// Webhook endpoints per account.
 pub const MAX_ENDPOINTS: i64 = 10;
-/// Site rows kept for click intake at most: far above a deployment's sites.
+/// Site rows (and accounts' site lists) kept at most: far above a
+/// deployment's sites.
 const SITES_KEPT: usize = 10_000;
 /// The longest a kept site row is believed without reading it again.
 const SITE_MAX_AGE_SECS: i64 = 60;
@@ -157,6 +158,8 @@ pub struct Store {
     sites: kept::Kept<i64, Site>,
     /// The oldest active site, as attribution links without a site read it.
     oldest_active: kept::Kept<(), Site>,
+    /// Each account's site list, as the platform API lists it.
+    site_lists: kept::Kept<i64, Vec<Site>>,
     /// Statements sent, for tests that count a route's round trips.
     statements: std::sync::atomic::AtomicU64,
     /// Where the hot paths' work on this store runs ([`work`]).
@@ -283,6 +286,7 @@ impl Store {
             credentials: credentials::Credentials::default(),
             sites: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
             oldest_active: kept::Kept::new(1, SITE_MAX_AGE_SECS),
+            site_lists: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
             statements: std::sync::atomic::AtomicU64::new(0),
         })
     }

@@ -156,6 +156,7 @@ impl Store {
     pub fn forget_sites(&self) {
         self.sites.forget();
         self.oldest_active.forget();
+        self.site_lists.forget();
     }
 
     /// A site by id, whoever owns it.
@@ -174,10 +175,19 @@ impl Store {
             .query_map(&sites_of(), params![account], site_from)
     }
 
-    /// [`sites_for`](Self::sites_for), awaited (the platform API's list).
-    pub async fn sites_for_async(&self, account: i64) -> StoreResult<Vec<Site>> {
-        let rows = self.query_async(sites_of(), params![account]).await?;
-        rows.iter().map(site_from).collect()
+    /// [`sites_for`](Self::sites_for) as the platform API lists them:
+    /// kept as [`site_kept`](Self::site_kept) keeps rows (any site or team
+    /// change forgets every list), read awaited on a miss. Only lists of
+    /// authenticated accounts enter, at most [`SITES_KEPT`](super) of them.
+    pub async fn sites_for_kept(&self, account: i64, now: i64) -> StoreResult<Vec<Site>> {
+        let list = self
+            .site_lists
+            .get_or_await(account, now, || async move {
+                let rows = self.query_async(sites_of(), params![account]).await?;
+                rows.iter().map(site_from).collect::<StoreResult<_>>().map(Some)
+            })
+            .await?;
+        Ok(list.unwrap_or_default())
     }
 
     /// A site `account` can access, or None.

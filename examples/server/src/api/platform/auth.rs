@@ -136,14 +136,14 @@ impl<A: Ability> FromRequestParts<Arc<AppState>> for SiteOf<A> {
             .get("id")
             .and_then(|id| id.parse().ok())
             .ok_or_else(ApiError::not_found)?;
-        let (state, account) = (Arc::clone(state), caller.account.id);
-        let site = super::blocking(state.store.work(), move || {
-            state
-                .store
-                .site_for(account, id)?
-                .ok_or_else(ApiError::not_found)
-        })
-        .await?;
+        // The account's kept list is the rule (own sites and team sites).
+        let site = state
+            .store
+            .sites_for_kept(caller.account.id, now())
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(ApiError::not_found)?;
         Ok(Self { caller, site })
     }
 }

@@ -28,7 +28,10 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Authorized<SitesRead>,
 ) -> Result<Json<Value>, ApiError> {
-    let sites = state.store.sites_for_async(caller.account.id).await?;
+    let sites = state
+        .store
+        .sites_for_kept(caller.account.id, crate::state::now())
+        .await?;
     Ok(Json(json!({ "data": sites })))
 }
 
