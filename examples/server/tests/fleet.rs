@@ -296,7 +296,9 @@ async fn site_and_team_changes_reach_the_other_instances_kept_lists() {
     // rename it has caught up with both, and keeps a list without it.
     let store = &a.state.store;
     let other = store.create_account("Other", "pro", 0).unwrap();
-    let theirs = store.create_site(other, "Theirs", "theirs.example", 0).unwrap();
+    let theirs = store
+        .create_site(other, "Theirs", "theirs.example", 0)
+        .unwrap();
     let changes = clickfence_server::storage::SiteChanges {
         name: Some("Renamed".into()),
         ..Default::default()

@@ -108,3 +108,54 @@ async fn a_click_is_one_statement() {
     assert_eq!(per, 1);
     s.stop().await;
 }
+
+/// Plain clicks arriving together are committed together: 100 submitted
+/// at once (a single-threaded runtime polls them all before any batch
+/// runs) take two statements, 64 rows and 36, and every click gets the id
+/// of its own row, whatever order the database returned the ids in.
+#[tokio::test]
+async fn plain_clicks_arriving_together_share_one_statement_per_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        clickfence_server::storage::Store::open(&common::database(&dir.path().join("db"))).unwrap();
+    let account = store.create_account("Batch", "pro", 0).unwrap();
+    let site = store
+        .create_site(account, "Batch", "batch.example", 0)
+        .unwrap();
+    let ips: Vec<String> = (0..100).map(|i| format!("198.51.100.{i}")).collect();
+    let reasons: Vec<String> = Vec::new();
+    let rows: Vec<_> = ips
+        .iter()
+        .map(|ip| clickfence_server::storage::NewClick {
+            site: site.id,
+            ip,
+            network: "AS64500",
+            status: "valid",
+            classification: "clean",
+            category: "clean",
+            score: 0,
+            reasons: &reasons,
+            user_agent: Some("Mozilla/5.0"),
+            referrer: None,
+            country: None,
+            at: 1_700_000_000,
+            demo: false,
+        })
+        .collect();
+    let before = store.statements();
+    let ids =
+        futures_util::future::join_all(rows.iter().map(|c| store.insert_click_alone_async(c)))
+            .await
+            .into_iter()
+            .collect::<Result<Vec<i64>, _>>()
+            .unwrap();
+    assert_eq!(store.statements() - before, 2);
+    let stored = store
+        .clicks(site.id, &Default::default(), None, 1000)
+        .unwrap();
+    assert_eq!(stored.len(), 100);
+    for (id, ip) in ids.iter().zip(&ips) {
+        let row = stored.iter().find(|c| c.id == *id).unwrap();
+        assert_eq!(&row.ip, ip, "click {id}");
+    }
+}

@@ -105,13 +105,20 @@ pub fn sites(state: &AppState, request: &ClickRequest) -> Result<Sites, StoreErr
         Some(Err(_)) => None,
         None => state.attribution_site()?,
     };
-    let attribution = match (&clicked, request.site_id.is_some(), state.config.attribution_site) {
+    let attribution = match (
+        &clicked,
+        request.site_id.is_some(),
+        state.config.attribution_site,
+    ) {
         (None, _, _) => None,
         (Some(site), false, _) => Some(site.id),
         (Some(_), true, Some(id)) => Some(id),
         (Some(_), true, None) => state.store.oldest_active_site_kept(now)?.map(|s| s.id),
     };
-    Ok(Sites { clicked, attribution })
+    Ok(Sites {
+        clicked,
+        attribution,
+    })
 }
 
 /// [`sites`], awaited: no thread waits for a miss.
@@ -126,18 +133,32 @@ pub async fn sites_async(state: &AppState, request: &ClickRequest) -> Result<Sit
             None => store.oldest_active_site_kept_async(now).await?,
         },
     };
-    let attribution = match (&clicked, request.site_id.is_some(), state.config.attribution_site) {
+    let attribution = match (
+        &clicked,
+        request.site_id.is_some(),
+        state.config.attribution_site,
+    ) {
         (None, _, _) => None,
         (Some(site), false, _) => Some(site.id),
         (Some(_), true, Some(id)) => Some(id),
-        (Some(_), true, None) => store.oldest_active_site_kept_async(now).await?.map(|s| s.id),
+        (Some(_), true, None) => store
+            .oldest_active_site_kept_async(now)
+            .await?
+            .map(|s| s.id),
     };
-    Ok(Sites { clicked, attribution })
+    Ok(Sites {
+        clicked,
+        attribution,
+    })
 }
 
 /// Reads the request; `Err(response)` refuses it before anything is
 /// recorded (unknown or inactive site: 404; bad redirect target: 400).
-pub fn build(state: &AppState, request: &ClickRequest, sites: Sites) -> Result<ClickContext, Response> {
+pub fn build(
+    state: &AppState,
+    request: &ClickRequest,
+    sites: Sites,
+) -> Result<ClickContext, Box<Response>> {
     let ClickRequest {
         peer,
         headers,
@@ -149,11 +170,11 @@ pub fn build(state: &AppState, request: &ClickRequest, sites: Sites) -> Result<C
         demo,
     } = request;
     let Some(site) = sites.clicked.filter(|s| s.is_active) else {
-        return Err(not_found());
+        return Err(Box::new(not_found()));
     };
     let to = match q.get("to").map(|to| redirect_target(to, &site)).transpose() {
         Ok(to) => to,
-        Err(why) => return Err(bad_target(why)),
+        Err(why) => return Err(Box::new(bad_target(why))),
     };
     let exclusions_apply = sites.attribution == Some(site.id);
     let (ip, source) = state.client(peer.ip(), headers);

@@ -160,7 +160,7 @@ async fn awaited(state: &Arc<AppState>, request: ClickRequest) -> Result<Respons
     let sites = context::sites_async(state, &request).await?;
     let ctx = match context::build(state, &request, sites) {
         Ok(ctx) => ctx,
-        Err(refusal) => return Ok(refusal),
+        Err(refusal) => return Ok(*refusal),
     };
     let (ctx, judgement) = judge_awaited(state, ctx).await?;
     if !judgement.verdict.outcome.is_new_click() {
@@ -224,7 +224,7 @@ pub fn pipeline(state: &AppState, request: &ClickRequest) -> Result<Response, St
     let sites = context::sites(state, request)?;
     let ctx = match context::build(state, request, sites) {
         Ok(ctx) => ctx,
-        Err(refusal) => return Ok(refusal),
+        Err(refusal) => return Ok(*refusal),
     };
     let judgement = judge::judge(state, &ctx)?;
     // A double click or a link preview is answered, never recorded.

@@ -3,7 +3,7 @@
 use super::db::{params, Conn, Param, Value};
 use serde::Serialize;
 
-use super::{rfc3339, Store, StoreError, StoreResult};
+use super::{batch, rfc3339, Store, StoreError, StoreResult};
 
 /// A stored click.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -203,12 +203,8 @@ impl Store {
     }
 }
 
-/// The statement recording a click row; its parameters are [`click_values`].
-const INSERT_CLICK: &str = "INSERT INTO clicks (site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category, demo)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id";
-
-/// [`INSERT_CLICK`]'s parameters.
-fn click_values(c: &NewClick<'_>) -> [Value; 13] {
+/// A click row's values, in [`batch::COLUMNS`] order.
+fn click_values(c: &NewClick<'_>) -> [Value; batch::ROW] {
     let text = |s: &str| Value::Text(s.to_owned());
     let optional = |s: Option<&str>| s.map_or(Value::Null, text);
     [
@@ -233,7 +229,11 @@ fn click_values(c: &NewClick<'_>) -> [Value; 13] {
 pub(super) fn insert_click(conn: &Conn<'_>, c: &NewClick<'_>) -> StoreResult<i64> {
     let values = click_values(c);
     let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
-    conn.query_row(INSERT_CLICK, &params, |r| r.get(0))
+    let sql = format!(
+        "INSERT INTO clicks ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
+        batch::COLUMNS
+    );
+    conn.query_row(&sql, &params, |r| r.get(0))
 }
 
 impl Store {
@@ -244,11 +244,17 @@ impl Store {
     }
 
     /// [`insert_click_alone`](Self::insert_click_alone), awaited (click
-    /// intake's path).
+    /// intake's path): committed with whatever other plain clicks are
+    /// waiting ([`batch`]), answered once committed. Call from a runtime.
     pub async fn insert_click_alone_async(&self, c: &NewClick<'_>) -> StoreResult<i64> {
-        let values = click_values(c);
-        let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
-        let rows = self.query_async(INSERT_CLICK.to_owned(), &params).await?;
-        rows.first().ok_or(StoreError::NoRow)?.get(0)
+        let target = batch::Target {
+            backend: std::sync::Arc::clone(&self.backend),
+            work: self.work(),
+            statements: std::sync::Arc::clone(&self.statements),
+        };
+        self.click_batches
+            .submit(&target, click_values(c))
+            .await
+            .map_err(|_| StoreError::Task("the click batch was lost".into()))?
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use rusqlite::Connection;
 
 mod accounts;
+mod batch;
 mod blocks;
 mod clicks;
 mod config;
@@ -149,7 +150,7 @@ const SITE_MAX_AGE_SECS: i64 = 60;
 
 /// The server's records, in SQLite or PostgreSQL.
 pub struct Store {
-    backend: Backend,
+    backend: std::sync::Arc<Backend>,
     /// This process's name in claims and version bumps (random per open).
     instance: String,
     /// Successful token lookups ([`credentials`]).
@@ -161,7 +162,9 @@ pub struct Store {
     /// Each account's site list, as the platform API lists it.
     site_lists: kept::Kept<i64, Vec<Site>>,
     /// Statements sent, for tests that count a route's round trips.
-    statements: std::sync::atomic::AtomicU64,
+    statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Plain clicks waiting for their commit ([`batch`]).
+    click_batches: std::sync::Arc<batch::ClickBatches>,
     /// Where the hot paths' work on this store runs ([`work`]).
     work: work::Work,
 }
@@ -281,13 +284,14 @@ impl Store {
         };
         Ok(Self {
             work,
-            backend,
+            backend: std::sync::Arc::new(backend),
             instance: uuid::Uuid::new_v4().to_string(),
             credentials: credentials::Credentials::default(),
             sites: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
             oldest_active: kept::Kept::new(1, SITE_MAX_AGE_SECS),
             site_lists: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
-            statements: std::sync::atomic::AtomicU64::new(0),
+            statements: std::sync::Arc::default(),
+            click_batches: std::sync::Arc::default(),
         })
     }
 
@@ -305,7 +309,7 @@ impl Store {
     /// Connections this store may hold at once: its pool's size on
     /// PostgreSQL, 1 on SQLite.
     pub fn pool_size(&self) -> usize {
-        match &self.backend {
+        match &*self.backend {
             Backend::Postgres(pg) => pg.pool_size(),
             Backend::Sqlite(_) => 1,
         }
@@ -313,14 +317,14 @@ impl Store {
 
     /// Whether the store is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        matches!(self.backend, Backend::Postgres(_))
+        matches!(*self.backend, Backend::Postgres(_))
     }
 
     /// Calls `wake` whenever another instance announces a configuration
     /// change (PostgreSQL `LISTEN`); nothing on SQLite, where the version
     /// poll alone serves.
     pub fn on_config_change(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) {
-        if let Backend::Postgres(pg) = &self.backend {
+        if let Backend::Postgres(pg) = &*self.backend {
             pg.listen(wake);
         }
     }

@@ -184,7 +184,10 @@ impl Store {
             .site_lists
             .get_or_await(account, now, || async move {
                 let rows = self.query_async(sites_of(), params![account]).await?;
-                rows.iter().map(site_from).collect::<StoreResult<_>>().map(Some)
+                rows.iter()
+                    .map(site_from)
+                    .collect::<StoreResult<_>>()
+                    .map(Some)
             })
             .await?;
         Ok(list.unwrap_or_default())

@@ -58,8 +58,13 @@ impl Backend {
                 let c = Arc::clone(c);
                 work.clone()
                     .run(move || {
-                        let refs: Vec<&dyn Param> = params.iter().map(|v| v as &dyn Param).collect();
-                        sqlite::query(&c.lock().unwrap_or_else(PoisonError::into_inner), &sql, &refs)
+                        let refs: Vec<&dyn Param> =
+                            params.iter().map(|v| v as &dyn Param).collect();
+                        sqlite::query(
+                            &c.lock().unwrap_or_else(PoisonError::into_inner),
+                            &sql,
+                            &refs,
+                        )
                     })
                     .await
                     .map_err(|e| StoreError::Task(e.to_string()))?
