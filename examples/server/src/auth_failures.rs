@@ -136,7 +136,7 @@ pub fn judge_request(
         let Some((state, headers, peer)) = job else {
             return Ok(());
         };
-        tokio::task::spawn_blocking(move || {
+        crate::storage::work::spawn_blocking(move || {
             AuthFailures::of(&state, &headers, peer, crate::state::now()).judge(false)
         })
         .await

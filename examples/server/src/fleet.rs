@@ -52,7 +52,7 @@ pub async fn follow(state: Arc<AppState>, mut stop: tokio::sync::watch::Receiver
         }
         let _change = Arc::clone(&state.config_lock).lock_owned().await;
         let s = Arc::clone(&state);
-        match tokio::task::spawn_blocking(move || catch_up(&s)).await {
+        match crate::storage::work::spawn_blocking(move || catch_up(&s)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 tracing::error!(error = %e, code = e.code(), "cannot reload shared configuration")

@@ -263,7 +263,7 @@ async fn ready(
     } else {
         "system"
     };
-    let database = tokio::task::spawn_blocking(move || state.store.is_empty().is_ok())
+    let database = crate::storage::work::spawn_blocking(move || state.store.is_empty().is_ok())
         .await
         .unwrap_or(false);
     let worker = worker_alive(worker_beat, state::now());
@@ -380,7 +380,7 @@ async fn refresh_crawler_ranges(
             _ = stop.changed() => return,
         }
         let d = Arc::clone(&dns);
-        if let Ok(Some(error)) = tokio::task::spawn_blocking(move || d.refresh()).await {
+        if let Ok(Some(error)) = crate::storage::work::spawn_blocking(move || d.refresh()).await {
             tracing::warn!(%error, "crawler ranges not reloaded; the last ones stay");
         }
     }
@@ -395,7 +395,7 @@ async fn flush_counters(state: Arc<AppState>, mut stop: tokio::sync::watch::Rece
             _ = stop.changed() => true,
         };
         let s = Arc::clone(&state);
-        let flushed = tokio::task::spawn_blocking(move || s.report.flush(&s.store)).await;
+        let flushed = crate::storage::work::spawn_blocking(move || s.report.flush(&s.store)).await;
         if let Ok(Err(e)) = flushed {
             tracing::error!(error = %e, code = e.code(), "report counters not written; kept for the next flush");
         }

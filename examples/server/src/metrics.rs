@@ -341,7 +341,7 @@ pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Resp
         }
     }
     let store = Arc::clone(&state);
-    let mut figures = tokio::task::spawn_blocking(move || stored_figures(&store.store))
+    let mut figures = crate::storage::work::spawn_blocking(move || stored_figures(&store.store))
         .await
         .ok()
         .and_then(Result::ok)

@@ -185,7 +185,7 @@ async fn authenticate(
     peer: SocketAddr,
 ) -> Result<clickfence::rate::RateDecision, crate::api::platform::error::ApiError> {
     let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || {
+    crate::storage::work::spawn_blocking(move || {
         crate::api::platform::auth::authenticate(&state, &headers, peer)
             .map(|(caller, _)| caller.rate)
     })

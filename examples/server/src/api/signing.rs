@@ -78,7 +78,7 @@ pub type SigningResult<T> = Result<T, SigningError>;
 async fn blocking<R: Send + 'static>(
     f: impl FnOnce() -> SigningResult<R> + Send + 'static,
 ) -> SigningResult<R> {
-    tokio::task::spawn_blocking(f)
+    crate::storage::work::spawn_blocking(f)
         .await
         .unwrap_or_else(|e| Err(SigningError::internal(e)))
 }

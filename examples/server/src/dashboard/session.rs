@@ -116,7 +116,7 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
         let id = cookie(&parts.headers, SESSION_COOKIE).ok_or(DashError::SignIn)?;
         let id_hash = hash(id);
         let state = Arc::clone(state);
-        tokio::task::spawn_blocking(move || resolve(&state, id_hash, now()))
+        crate::storage::work::spawn_blocking(move || resolve(&state, id_hash, now()))
             .await
             .unwrap_or(Err(DashError::SignIn))
     }

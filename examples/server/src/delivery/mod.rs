@@ -110,7 +110,7 @@ async fn db<R: Send + 'static>(
     f: impl FnOnce(&AppState) -> StoreResult<R> + Send + 'static,
 ) -> StoreResult<R> {
     let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || f(&state))
+    crate::storage::work::spawn_blocking(move || f(&state))
         .await
         .map_err(|e| crate::storage::StoreError::Task(e.to_string()))?
 }

@@ -6,10 +6,39 @@
 //! tokio's blocking pool per call woke a thread per request and had dozens
 //! of them queue on the connection's lock (most of a platform read's cost,
 //! measured with `perf`). A PostgreSQL store's pooled connections serve
-//! many calls at once, so its work takes the blocking pool.
+//! many calls at once, so its work takes the blocking pool, where each
+//! statement drives its own connection on the waiting thread
+//! ([`may_block`]).
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Sender};
+
+thread_local! {
+    /// Set on threads of tokio's blocking pool that run our jobs.
+    static MAY_BLOCK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this thread may block on a runtime of its own: a blocking-pool
+/// thread running our work, never an async worker (where starting a
+/// runtime panics) nor a caller inside `block_on` (a test's body). A
+/// PostgreSQL statement on such a thread drives its connection right there,
+/// so no other thread is woken to send or receive it.
+pub fn may_block() -> bool {
+    MAY_BLOCK.with(Cell::get)
+}
+
+/// `tokio::task::spawn_blocking` for database work: the job runs where
+/// [`may_block`] holds.
+pub fn spawn_blocking<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> tokio::task::JoinHandle<R> {
+    tokio::task::spawn_blocking(move || {
+        // A blocking-pool thread stays one: the mark outlives the job.
+        MAY_BLOCK.with(|m| m.set(true));
+        f()
+    })
+}
 
 /// A job for the SQLite thread.
 type Job = Box<dyn FnOnce() + Send>;
@@ -49,7 +78,7 @@ impl Work {
         f: impl FnOnce() -> R + Send + 'static,
     ) -> Result<R, WorkLost> {
         let Some(queue) = self.0 else {
-            return tokio::task::spawn_blocking(f)
+            return spawn_blocking(f)
                 .await
                 .map_err(|_| WorkLost("the blocking task failed"));
         };

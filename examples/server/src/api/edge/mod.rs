@@ -127,7 +127,7 @@ pub type EdgeResult<T> = Result<T, EdgeError>;
 pub async fn blocking<R: Send + 'static>(
     f: impl FnOnce() -> EdgeResult<R> + Send + 'static,
 ) -> EdgeResult<R> {
-    tokio::task::spawn_blocking(f)
+    crate::storage::work::spawn_blocking(f)
         .await
         .unwrap_or_else(|e| Err(EdgeError::internal(e)))
 }

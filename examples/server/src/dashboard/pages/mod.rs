@@ -24,7 +24,7 @@ use crate::storage::Site;
 pub async fn blocking<R: Send + 'static>(
     f: impl FnOnce() -> DashResult<R> + Send + 'static,
 ) -> DashResult<R> {
-    tokio::task::spawn_blocking(f)
+    crate::storage::work::spawn_blocking(f)
         .await
         .unwrap_or_else(|_| Err(DashError::Invalid("The request was interrupted.".into())))
 }

@@ -1,12 +1,17 @@
-//! The PostgreSQL side: tokio-postgres behind a deadpool pool, on a small
-//! runtime of its own.
+//! The PostgreSQL side: two pools over one driver (tokio-postgres).
 //!
-//! The storage interface is synchronous (callers run it on Tokio's blocking
-//! pool, as they do SQLite), so the async driver is bridged: connections are
-//! made and driven on this runtime's threads, and a caller waits for its
-//! query's reply without ever entering a Tokio runtime itself. That keeps
-//! every database wait off the server's async worker threads, and lets the
-//! same call work from a test's async body.
+//! - **Awaited** statements (click intake, the sites list) and synchronous
+//!   calls from anywhere else use a deadpool pool whose connections are
+//!   made and driven on a small runtime of this store's own: an async
+//!   caller awaits its reply on its own runtime, and a synchronous caller
+//!   (a test's async body, the command line) waits for it without entering
+//!   any runtime.
+//! - **Blocking work** (transactions and reads on tokio's blocking pool,
+//!   see [`crate::storage::work::may_block`]) uses connections the waiting
+//!   thread drives itself (the `postgres` crate: a single-threaded runtime
+//!   per connection): a statement is a write and a read on that thread, no
+//!   other thread woken, where the bridge cost two cross-thread wake-ups
+//!   per statement (the profile in BENCHMARKS.md).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -38,11 +43,57 @@ mod embedded {
     refinery::embed_migrations!("migrations/postgres");
 }
 
-/// A PostgreSQL database: its pool and the runtime driving it.
+/// A PostgreSQL database: its pools and the runtime driving the first.
 pub struct Pg {
     rt: Option<tokio::runtime::Runtime>,
     pool: Pool,
+    /// Connections driven by the thread using them (blocking work only);
+    /// none when the fitted pool has a single connection.
+    inline: Option<r2d2::Pool<InlineManager>>,
     config: tokio_postgres::Config,
+}
+
+/// A connection its user's thread drives, with its prepared statements.
+pub struct Inline {
+    client: postgres::Client,
+    prepared: std::collections::HashMap<String, postgres::Statement>,
+}
+
+impl Inline {
+    fn prepare_cached(&mut self, sql: &str) -> Result<postgres::Statement, tokio_postgres::Error> {
+        if let Some(stmt) = self.prepared.get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.client.prepare(sql)?;
+        self.prepared.insert(sql.to_owned(), stmt.clone());
+        Ok(stmt)
+    }
+}
+
+/// Makes [`Inline`] connections (on r2d2's own threads, outside any
+/// runtime).
+pub struct InlineManager(postgres::Config);
+
+impl r2d2::ManageConnection for InlineManager {
+    type Connection = Inline;
+    type Error = tokio_postgres::Error;
+
+    fn connect(&self) -> Result<Inline, tokio_postgres::Error> {
+        Ok(Inline {
+            client: self.0.connect(NoTls)?,
+            prepared: std::collections::HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, _: &mut Inline) -> Result<(), tokio_postgres::Error> {
+        // No round trip per checkout: a dropped connection fails its next
+        // statement (the request may retry) and is discarded on return.
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut Inline) -> bool {
+        conn.client.is_closed()
+    }
 }
 
 /// Makes the pool's connections on the store's own runtime and drives
@@ -104,6 +155,13 @@ impl Drop for Pg {
         if let Some(rt) = self.rt.take() {
             rt.shutdown_background();
         }
+        // Each inline connection owns a runtime, which must not be dropped
+        // on an async worker (the store may be dropped there).
+        if let Some(pool) = self.inline.take() {
+            let _ = std::thread::Builder::new()
+                .name("clickfence-pg-close".into())
+                .spawn(move || drop(pool));
+        }
     }
 }
 
@@ -150,20 +208,44 @@ impl Pg {
             .recycle_timeout(Some(WAIT))
             .build()
             .map_err(unavailable)?;
-        let pg = Self {
+        let mut pg = Self {
             rt: Some(rt),
             pool,
+            inline: None,
             config,
         };
         pg.migrate()?;
-        pg.fit_pool(pool_size)?;
+        let size = pg.fit_pool(pool_size)?;
+        pg.split(size);
         Ok(pg)
     }
 
-    /// Shrinks the pool to what the server's `max_connections` allows, so
-    /// a large `--db-pool` waits for a connection rather than failing on
-    /// "too many clients".
-    fn fit_pool(&self, wanted: usize) -> StoreResult<()> {
+    /// Shares `size` connections between the two pools: a quarter (at
+    /// least one) for awaited statements, which are few and short (clicks
+    /// are batched), the rest for blocking work; one connection in all
+    /// serves both through the bridge.
+    fn split(&mut self, size: usize) {
+        if size < 2 {
+            self.pool.resize(1);
+            return;
+        }
+        let awaited = (size / 4).max(1);
+        self.pool.resize(awaited);
+        let manager = InlineManager(self.config.clone().into());
+        self.inline = Some(
+            r2d2::Pool::builder()
+                .max_size(u32::try_from(size - awaited).unwrap_or(u32::MAX))
+                .min_idle(Some(0))
+                .test_on_check_out(false)
+                .connection_timeout(WAIT)
+                .build_unchecked(manager),
+        );
+    }
+
+    /// The pool's size fitted to what the server's `max_connections`
+    /// allows, so a large `--db-pool` waits for a connection rather than
+    /// failing on "too many clients".
+    fn fit_pool(&self, wanted: usize) -> StoreResult<usize> {
         let config = self.config.clone();
         let limits = self.run(async move {
             let (client, connection) = config.connect(NoTls).await.map_err(unavailable)?;
@@ -196,13 +278,16 @@ impl Pg {
                 "db_pool_fitted: the pool is smaller than --db-pool asked"
             );
         }
-        self.pool.resize(size);
-        Ok(())
+        Ok(size)
     }
 
-    /// The pool's size.
+    /// Connections this store may hold, both pools together.
     pub fn pool_size(&self) -> usize {
-        self.pool.status().max_size
+        let inline = self
+            .inline
+            .as_ref()
+            .map_or(0, |p| usize::try_from(p.max_size()).unwrap_or(usize::MAX));
+        self.pool.status().max_size + inline
     }
 
     /// Runs `f` to completion on this runtime and waits for it, from any
@@ -261,13 +346,22 @@ impl Pg {
         rows.iter().map(read).collect()
     }
 
-    /// A connection from the pool, for one statement or one transaction.
+    /// A connection for one statement or one transaction: driven by this
+    /// thread where it may block, else through the bridge.
     pub fn conn(&self) -> StoreResult<PgConn> {
+        if let Some(inline) = self
+            .inline
+            .as_ref()
+            .filter(|_| crate::storage::work::may_block())
+        {
+            let conn = inline.get().map_err(unavailable)?;
+            return Ok(PgConn::Inline(Box::new(std::cell::RefCell::new(conn))));
+        }
         let pool = self.pool.clone();
         let object = self
             .run(async move { pool.get().await })?
             .map_err(unavailable)?;
-        Ok(PgConn { object })
+        Ok(PgConn::Bridged(Box::new(object)))
     }
 
     /// Listens on [`CHANNEL`] on a connection of its own, calling `wake` on
@@ -328,8 +422,11 @@ fn wait<F: Future>(f: F) -> F::Output {
 }
 
 /// One pooled connection.
-pub struct PgConn {
-    object: Object,
+pub enum PgConn {
+    /// From the bridged pool: its runtime drives it.
+    Bridged(Box<Object>),
+    /// Driven by this thread.
+    Inline(Box<std::cell::RefCell<r2d2::PooledConnection<InlineManager>>>),
 }
 
 /// `?N` placeholders (SQLite's) as `$N` (PostgreSQL's); quoted text is
@@ -357,10 +454,17 @@ impl PgConn {
         let sql = placeholders(sql);
         let bound: Vec<Bound> = params.iter().map(|p| Bound(p.value())).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as _).collect();
-        let rows = wait(async {
-            let stmt = self.object.prepare_cached(&sql).await?;
-            self.object.query(&stmt, &refs).await
-        })
+        let rows = match self {
+            Self::Bridged(object) => wait(async {
+                let stmt = object.prepare_cached(&sql).await?;
+                object.query(&stmt, &refs).await
+            }),
+            Self::Inline(c) => {
+                let mut c = c.borrow_mut();
+                c.prepare_cached(&sql)
+                    .and_then(|stmt| c.client.query(&stmt, &refs))
+            }
+        }
         .map_err(classify)?;
         rows.iter().map(read).collect()
     }
@@ -370,16 +474,27 @@ impl PgConn {
         let sql = placeholders(sql);
         let bound: Vec<Bound> = params.iter().map(|p| Bound(p.value())).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as _).collect();
-        wait(async {
-            let stmt = self.object.prepare_cached(&sql).await?;
-            self.object.execute(&stmt, &refs).await
-        })
+        match self {
+            Self::Bridged(object) => wait(async {
+                let stmt = object.prepare_cached(&sql).await?;
+                object.execute(&stmt, &refs).await
+            }),
+            Self::Inline(c) => {
+                let mut c = c.borrow_mut();
+                c.prepare_cached(&sql)
+                    .and_then(|stmt| c.client.execute(&stmt, &refs))
+            }
+        }
         .map_err(classify)
     }
 
     /// Runs statements without parameters (transaction control).
     pub fn batch(&self, sql: &str) -> StoreResult<()> {
-        wait(self.object.batch_execute(sql)).map_err(classify)
+        match self {
+            Self::Bridged(object) => wait(object.batch_execute(sql)),
+            Self::Inline(c) => c.borrow_mut().client.batch_execute(sql),
+        }
+        .map_err(classify)
     }
 }
 
