@@ -38,7 +38,7 @@ impl EventType {
     ];
 
     /// The wire name, e.g. `ip.blocked`.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::IpBlocked => "ip.blocked",
             Self::IpUnblocked => "ip.unblocked",

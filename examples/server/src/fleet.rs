@@ -83,6 +83,9 @@ pub fn catch_up(state: &AppState) -> StoreResult<()> {
     if current.sites != seen.sites {
         state.store.forget_sites();
     }
+    if current.endpoints != seen.endpoints {
+        state.store.forget_subscriptions();
+    }
     *state.seen.lock().unwrap_or_else(PoisonError::into_inner) = current;
     Ok(())
 }

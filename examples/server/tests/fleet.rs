@@ -317,3 +317,62 @@ async fn site_and_team_changes_reach_the_other_instances_kept_lists() {
     a.stop().await;
     b.stop().await;
 }
+
+/// Each instance keeps which events an account's endpoints take, so a
+/// blocked click no endpoint would hear of is written without a
+/// transaction; an endpoint added through another instance hears this
+/// one's fraud reports within the fleet's second.
+#[tokio::test]
+async fn an_endpoint_added_elsewhere_hears_fraud_reports_within_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (a, _) = Server::start(&db).await;
+    let (b, _) = Server::start(&db).await;
+    // A bot's user agent, oversized: blocked as fraud. One client: its
+    // first click auto-blocks it (a transaction, which reads the endpoints
+    // itself); later ones are an already blocked client's, plain rows
+    // unless an endpoint takes their fraud reports.
+    let bot = format!("curl/8.5 {}", "x".repeat(600));
+    let blocked_click = || {
+        let (url, bot) = (b.url("/c/1"), bot.clone());
+        async move {
+            let headers = [
+                ("user-agent", bot.as_str()),
+                ("x-forwarded-for", "203.0.113.7"),
+            ];
+            call(Method::GET, &url, None, None, &headers).await.status
+        }
+    };
+    let reports = || {
+        let rows = b
+            .state
+            .store
+            .query_rows(
+                "SELECT COUNT(*) FROM deliveries WHERE event = 'fraud.detected'",
+                &[],
+            )
+            .unwrap();
+        format!("{:?}", rows[0][0])
+    };
+    for _ in 0..3 {
+        assert_eq!(blocked_click().await, 403);
+    }
+    assert_eq!(reports(), "Int(0)");
+    a.state
+        .store
+        .add_endpoint(
+            1,
+            "http://127.0.0.1:9/hook",
+            "whsec_fleet-test-secret",
+            &["fraud.detected".into()],
+            clickfence_server::state::now(),
+        )
+        .unwrap();
+    within_a_second("fraud reported", || {
+        let click = blocked_click();
+        async move { click.await == 403 && reports() != "Int(0)" }
+    })
+    .await;
+    a.stop().await;
+    b.stop().await;
+}

@@ -159,3 +159,43 @@ async fn plain_clicks_arriving_together_share_one_statement_per_batch() {
         assert_eq!(&row.ip, ip, "click {id}");
     }
 }
+
+/// An already blocked client's clicks, on an account none of whose
+/// endpoints takes fraud reports, are plain rows: one statement each (its
+/// first click, which blocks it, is a transaction). With an endpoint that
+/// takes them, each click commits its report with its row.
+#[tokio::test]
+async fn a_blocked_clients_flood_is_one_statement_a_click() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start(&dir.path().join("db")).await;
+    let click = s.url("/c/1");
+    let bot = format!("curl/8.5 {}", "x".repeat(600));
+    let flood = || async {
+        let headers = [
+            ("user-agent", bot.as_str()),
+            ("x-forwarded-for", "203.0.113.7"),
+        ];
+        call(Method::GET, &click, None, None, &headers).await.status
+    };
+    assert_eq!(flood().await, 403);
+    let per_click = || async {
+        let before = s.state.store.statements();
+        for _ in 0..N {
+            assert_eq!(flood().await, 403);
+        }
+        (s.state.store.statements() - before) / N
+    };
+    assert_eq!(per_click().await, 1);
+    s.state
+        .store
+        .add_endpoint(
+            1,
+            "http://127.0.0.1:9/hook",
+            "whsec_round-trips-secret",
+            &["fraud.detected".into()],
+            clickfence_server::state::now(),
+        )
+        .unwrap();
+    assert!(per_click().await >= 3);
+    s.stop().await;
+}

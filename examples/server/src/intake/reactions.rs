@@ -12,7 +12,7 @@ use clickfence::webhook::{BlockSource, Event, FraudDetected, IpBlocked, SitePaus
 use std::sync::Arc;
 
 use super::{ClickContext, Judgement};
-use crate::state::{AppState, PAUSE_CHECK_SECS};
+use crate::state::{now, AppState, PAUSE_CHECK_SECS};
 use crate::storage::work::Work;
 use crate::storage::{NewBlock, NewClick, StoreError, Tx};
 
@@ -33,7 +33,8 @@ enum Plan {
     },
 }
 
-fn plan(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Plan {
+/// `notify`: whether a fraud report of this click would reach an endpoint.
+fn plan(state: &AppState, ctx: &ClickContext, j: &Judgement, notify: bool) -> Plan {
     if ctx.demo.is_some() {
         return Plan::Demo;
     }
@@ -41,7 +42,7 @@ fn plan(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Plan {
     // refused only because the signing mode wants a signature cannot, nor
     // can a declared crawler (givt).
     let pause_due = is_blocked_fraud(ctx, j) && pause_check_due(state, ctx);
-    if reacts(state, ctx, j, pause_due) {
+    if reacts(state, ctx, j, pause_due, notify) {
         Plan::Transaction { pause_due }
     } else {
         Plan::Alone
@@ -51,7 +52,9 @@ fn plan(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Plan {
 /// Records the click and its reactions; returns the click's id.
 pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64, StoreError> {
     let (ip, reasons) = (ctx.ip.to_string(), reason_codes(j));
-    match plan(state, ctx, j) {
+    let notify =
+        is_fraud_report(ctx, j) && state.store.subscribes(ctx.site.account_id, FRAUD, now())?;
+    match plan(state, ctx, j, notify) {
         Plan::Demo => state
             .store
             .insert_click_alone(&new_click(ctx, j, &ip, &reasons)),
@@ -75,7 +78,12 @@ pub async fn record_async(
     ctx: ClickContext,
     j: Judgement,
 ) -> Result<(ClickContext, Judgement, i64), StoreError> {
-    let plan = plan(state, &ctx, &j);
+    let notify = is_fraud_report(&ctx, &j)
+        && state
+            .store
+            .subscribes_async(ctx.site.account_id, FRAUD, now())
+            .await?;
+    let plan = plan(state, &ctx, &j, notify);
     let Plan::Transaction { pause_due } = plan else {
         let (ip, reasons) = (ctx.ip.to_string(), reason_codes(&j));
         let id = state
@@ -135,14 +143,33 @@ fn transact(
     Ok(click_id)
 }
 
+/// The event a fraud report is.
+const FRAUD: &str = clickfence::webhook::EventType::FraudDetected.as_str();
+
+/// Whether this click is reported as fraud (`fraud.detected`), to the
+/// account's endpoints that take it.
+fn is_fraud_report(ctx: &ClickContext, j: &Judgement) -> bool {
+    ctx.demo.is_none()
+        && j.assessment.status == ClickStatus::Blocked
+        && j.assessment.category.is_fraud()
+}
+
 /// Whether recording this click changes anything besides its row: a
-/// pause to end, a one-time ticket to keep, fraud to report, block or
-/// pause on. Those commit with the row in one transaction.
-fn reacts(state: &AppState, ctx: &ClickContext, j: &Judgement, pause_due: bool) -> bool {
+/// pause to end, a one-time ticket to keep, a fraud report some endpoint
+/// takes (`notify`), a block or a pause. Those commit with the row in one
+/// transaction. A flood from an already blocked client, on an account no
+/// endpoint of which takes fraud reports, is plain rows (batched).
+fn reacts(
+    state: &AppState,
+    ctx: &ClickContext,
+    j: &Judgement,
+    pause_due: bool,
+    notify: bool,
+) -> bool {
     let resume_due = ctx.site.paused_until.is_some_and(|t| t <= ctx.now);
     let ticket = j.verdict.ticket.is_some() && state.config.shared_rates.is_none();
-    let fraud = j.assessment.status == ClickStatus::Blocked && j.assessment.category.is_fraud();
-    resume_due || ticket || fraud || pause_due
+    let block = should_auto_block(ctx, j);
+    resume_due || ticket || notify || block || pause_due
 }
 
 /// The reasons' codes, as the row lists them.

@@ -1,7 +1,8 @@
 //! Versions of the configuration instances keep in memory, bumped in the
 //! transaction of every change: `settings` (click-signing keys, mode,
 //! breaker, exclusions; shops' IP policies), `blocks` (sites' blocked
-//! IPs), `credentials` (tokens, accounts) and `sites` (site rows). Each
+//! IPs), `credentials` (tokens, accounts), `sites` (site rows) and
+//! `endpoints` (which events accounts' webhook endpoints take). Each
 //! instance polls them and reloads or forgets what moved.
 
 use super::db::{params, Conn};
@@ -19,6 +20,8 @@ pub struct ConfigVersions {
     pub credentials: i64,
     /// Site rows (settings and pauses; what click intake reads).
     pub sites: i64,
+    /// Webhook subscriptions (endpoints added).
+    pub endpoints: i64,
     /// The instance that made the last blocks change.
     pub blocks_by: Option<String>,
 }
@@ -34,6 +37,8 @@ pub enum Shared {
     Credentials,
     /// A site's settings or pause.
     Sites,
+    /// A webhook endpoint added (the events an account takes).
+    Endpoints,
 }
 
 /// Bumps a version on `conn` (inside the caller's transaction), as
@@ -54,6 +59,10 @@ pub(crate) fn bump(conn: &Conn<'_>, what: Shared, instance: &str) -> StoreResult
         )?,
         Shared::Sites => conn.execute(
             "UPDATE config_versions SET sites = sites + 1 WHERE id = 1",
+            params![],
+        )?,
+        Shared::Endpoints => conn.execute(
+            "UPDATE config_versions SET endpoints = endpoints + 1 WHERE id = 1",
             params![],
         )?,
     };
@@ -151,7 +160,7 @@ impl Store {
     /// The current versions.
     pub fn config_versions(&self) -> StoreResult<ConfigVersions> {
         self.db()?.query_row(
-            "SELECT settings, blocks, blocks_by, credentials, sites FROM config_versions WHERE id = 1",
+            "SELECT settings, blocks, blocks_by, credentials, sites, endpoints FROM config_versions WHERE id = 1",
             params![],
             |r| {
                 Ok(ConfigVersions {
@@ -160,6 +169,7 @@ impl Store {
                     blocks_by: r.get(2)?,
                     credentials: r.get(3)?,
                     sites: r.get(4)?,
+                    endpoints: r.get(5)?,
                 })
             },
         )
@@ -179,6 +189,7 @@ impl Store {
         match what {
             Shared::Credentials => self.credentials.forget(),
             Shared::Sites => self.forget_sites(),
+            Shared::Endpoints => self.subscriptions.forget(),
             Shared::Settings | Shared::Blocks => {}
         }
         Ok(out)

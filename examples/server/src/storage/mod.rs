@@ -161,6 +161,8 @@ pub struct Store {
     oldest_active: kept::Kept<(), Site>,
     /// Each account's site list, as the platform API lists it.
     site_lists: kept::Kept<i64, Vec<Site>>,
+    /// The events each account's webhook endpoints take ([`webhooks`]).
+    subscriptions: kept::Kept<i64, Vec<String>>,
     /// Statements sent, for tests that count a route's round trips.
     statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Plain clicks waiting for their commit ([`batch`]).
@@ -290,6 +292,7 @@ impl Store {
             sites: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
             oldest_active: kept::Kept::new(1, SITE_MAX_AGE_SECS),
             site_lists: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
+            subscriptions: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
             statements: std::sync::Arc::default(),
             click_batches: std::sync::Arc::default(),
         })

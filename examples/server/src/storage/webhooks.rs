@@ -195,7 +195,8 @@ impl Store {
         format: &str,
         now: i64,
     ) -> StoreResult<Option<i64>> {
-        self.transaction(|db| {
+        // Moves the `endpoints` version: the account's kept subscriptions.
+        self.changing(super::config::Shared::Endpoints, |db| {
         db.exclusive(Lock::AccountEndpoints(account))?;
         let n: i64 = db.query_row(
             "SELECT COUNT(*) FROM webhook_endpoints WHERE account_id = ?1",
@@ -211,6 +212,38 @@ impl Store {
             |r| r.get(0),
         ).map(Some)
         })
+    }
+
+    /// Whether any endpoint of `account` (enabled or not: a disabled one's
+    /// events are held) takes `event`. Kept per account until an endpoint
+    /// is added here or, within the fleet's second, elsewhere (endpoints
+    /// are never removed nor their events changed).
+    pub fn subscribes(&self, account: i64, event: &str, now: i64) -> StoreResult<bool> {
+        let events = self.subscriptions.get_or_read(account, now, || {
+            let rows = self.db()?.query(SUBSCRIPTIONS, params![account])?;
+            subscribed_events(&rows).map(Some)
+        })?;
+        Ok(events.is_some_and(|e| e.iter().any(|e| e == event)))
+    }
+
+    /// [`subscribes`](Self::subscribes), awaited (click intake's path).
+    pub async fn subscribes_async(&self, account: i64, event: &str, now: i64) -> StoreResult<bool> {
+        let events = self
+            .subscriptions
+            .get_or_await(account, now, || async move {
+                let rows = self
+                    .query_async(SUBSCRIPTIONS.to_owned(), params![account])
+                    .await?;
+                subscribed_events(&rows).map(Some)
+            })
+            .await?;
+        Ok(events.is_some_and(|e| e.iter().any(|e| e == event)))
+    }
+
+    /// Forgets every account's kept subscriptions (an endpoint was added
+    /// here or elsewhere).
+    pub fn forget_subscriptions(&self) {
+        self.subscriptions.forget();
     }
 
     /// An account's endpoints.
@@ -423,4 +456,20 @@ params![now, limit], |r| r.get(0))?;
             params![now],
         )
     }
+}
+
+/// The events an account's endpoints take, one row per endpoint.
+const SUBSCRIPTIONS: &str = "SELECT events FROM webhook_endpoints WHERE account_id = ?1";
+
+/// The union of [`SUBSCRIPTIONS`]' comma-separated lists.
+fn subscribed_events(rows: &[Row]) -> StoreResult<Vec<String>> {
+    let mut events = Vec::new();
+    for row in rows {
+        for e in row.get::<String>(0)?.split(',').filter(|e| !e.is_empty()) {
+            if !events.iter().any(|x| x == e) {
+                events.push(e.to_owned());
+            }
+        }
+    }
+    Ok(events)
 }
