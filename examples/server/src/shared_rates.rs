@@ -47,6 +47,9 @@ pub struct SharedRates {
     breaker: redis::Script,
     breaker_keys: [String; 2],
     last_failure: AtomicI64,
+    /// Round trips made (a pipeline is one), for tests that count a
+    /// route's.
+    round_trips: std::sync::atomic::AtomicU64,
     /// Redis's `maxmemory-policy` when it is not `noeviction` (read at
     /// start): under any eviction policy a full Redis drops windows, so
     /// counts start again from zero.
@@ -71,6 +74,7 @@ impl SharedRates {
             breaker: redis::Script::new(BREAKER_LUA),
             breaker_keys: shared_breaker_keys("clickfence:breaker"),
             last_failure: AtomicI64::new(0),
+            round_trips: std::sync::atomic::AtomicU64::new(0),
             eviction: None,
         };
         shared.eviction = shared.eviction_policy();
@@ -163,19 +167,67 @@ impl SharedRates {
         now: u64,
         metrics: &crate::metrics::Metrics,
     ) -> Result<VelocityCounts, clickfence::rate::RateError> {
+        let mut counts = self.record_many(&[(what, local, key)], now, metrics);
+        counts.pop().unwrap_or_else(|| local.record(key, now))
+    }
+
+    /// [`record`](Self::record) for several `(what, local, key)` at once,
+    /// in one round trip (a pipeline of the velocity script); answers in
+    /// the same order. When Redis cannot answer, each is recorded in its
+    /// `local`.
+    pub fn record_many(
+        &self,
+        records: &[(&str, &VelocityCounter, &str)],
+        now: u64,
+        metrics: &crate::metrics::Metrics,
+    ) -> Vec<Result<VelocityCounts, clickfence::rate::RateError>> {
         let remote = self.with_connection(|conn| {
-            let reply: Vec<i64> = self
-                .velocity
-                .key(format!("{PREFIX}{what}:{key}"))
-                .arg(1)
-                .invoke(conn)
-                .map_err(|e| e.to_string())?;
-            decode_velocity(&reply).map_err(|e| e.to_string())
+            let mut pipe = redis::pipe();
+            for (what, _, key) in records {
+                pipe.add_command(
+                    redis::cmd("EVALSHA")
+                        .arg(self.velocity.get_hash())
+                        .arg(1)
+                        .arg(format!("{PREFIX}{what}:{key}"))
+                        .arg(1)
+                        .to_owned(),
+                );
+            }
+            let replies: Vec<Vec<i64>> = match pipe.query(conn) {
+                // A Redis that restarted (or was flushed) lost the script:
+                // loaded once, then the pipeline again.
+                Err(e)
+                    if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+                {
+                    self.velocity
+                        .prepare_invoke()
+                        .load(conn)
+                        .map_err(|e| e.to_string())?;
+                    pipe.query(conn)
+                }
+                other => other,
+            }
+            .map_err(|e| e.to_string())?;
+            replies
+                .iter()
+                .map(|r| decode_velocity(r).map_err(|e| e.to_string()))
+                .collect::<Result<Vec<_>, _>>()
         });
-        remote.or_else(|e| {
-            self.failed(what, &e, metrics);
-            local.record(key, now)
-        })
+        match remote {
+            Ok(counts) if counts.len() == records.len() => counts.into_iter().map(Ok).collect(),
+            failed => {
+                let error = failed
+                    .err()
+                    .unwrap_or_else(|| "short pipeline reply".into());
+                records
+                    .iter()
+                    .map(|(what, local, key)| {
+                        self.failed(what, &error, metrics);
+                        local.record(key, now)
+                    })
+                    .collect()
+            }
+        }
     }
 
     /// Counts one validated click from `source` in the fleet's circuit
@@ -287,12 +339,19 @@ impl SharedRates {
         tracing::warn!(quota = what, %error, "rate_store_unavailable: decided in-process");
     }
 
+    /// How many times this store has gone to Redis (a pipeline, or a
+    /// script reloaded on the way, counts once).
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::Relaxed)
+    }
+
     /// Runs `f` on a pooled connection, returned to the pool if `f` succeeds.
     fn with_connection<T>(
         &self,
         f: impl FnOnce(&mut redis::Connection) -> Result<T, String>,
     ) -> Result<T, String> {
         let mut conn = self.connection().map_err(|e| e.to_string())?;
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
         let out = f(&mut conn)?;
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < IDLE {

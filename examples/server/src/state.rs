@@ -213,6 +213,22 @@ impl AppState {
         }
     }
 
+    /// [`record_velocity`](Self::record_velocity) for several `(what,
+    /// local, key)` at once: with `--redis`, one round trip for all.
+    pub fn record_velocities(
+        &self,
+        records: &[(&str, &VelocityCounter, &str)],
+        now: u64,
+    ) -> Vec<Result<clickfence::rate::VelocityCounts, clickfence::rate::RateError>> {
+        match &self.config.shared_rates {
+            Some(shared) => shared.record_many(records, now, &self.metrics),
+            None => records
+                .iter()
+                .map(|(_, local, key)| local.record(key, now))
+                .collect(),
+        }
+    }
+
     /// Checks `cost` units of `key` against `local`'s quota: in Redis when
     /// `--redis` is set (falling back to `local` when it cannot answer),
     /// else in `local`. Runs Redis on the calling thread: call it from the

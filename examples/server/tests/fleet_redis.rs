@@ -208,3 +208,34 @@ async fn the_circuit_breaker_counts_clicks_from_every_instance() {
         }
     }
 }
+
+/// With `--redis` a click's counters (the client's and its network's
+/// velocity, the click id's uses overall and from this network) are one
+/// round trip: a pipeline of the velocity script.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clicks_counters_are_one_redis_round_trip() {
+    let (_redis, port) = common::redis_server(None);
+    let shared = Arc::new(SharedRates::new(&format!("redis://127.0.0.1:{port}")).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let rates = Arc::clone(&shared);
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| c.shared_rates = Some(rates)).await;
+    let ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    let clicks = 20u64;
+    let before = shared.round_trips();
+    for i in 0..clicks {
+        let r = common::call(
+            hyper::Method::GET,
+            &s.url(&format!("/c/1?to=https://acme-coffee.com/&clickid=c{i}")),
+            None,
+            None,
+            &[
+                ("user-agent", ua),
+                ("x-forwarded-for", &format!("198.51.100.{i}")),
+            ],
+        )
+        .await;
+        assert!(r.status < 400, "{} {}", r.status, r.json);
+    }
+    assert_eq!(shared.round_trips() - before, clicks);
+    s.stop().await;
+}

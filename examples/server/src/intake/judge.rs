@@ -86,41 +86,25 @@ struct RepeatCounts {
 /// network is seen whether or not clicks are signed.
 fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
     let now = ctx.now.max(0) as u64;
-    // A demo day counts in its own counters, never the live ones (or
-    // Redis's).
-    let record = |what: &str, key: &str| match &ctx.demo {
-        Some(demo) => demo.counter(what).record(key.as_bytes(), now),
-        None => {
-            let local = if what == "click_ids" {
-                &state.click_ids
-            } else {
-                &state.velocity
-            };
-            state.record_velocity(what, local, key, now)
-        }
-    };
-    let velocity = counted(record(
-        "velocity",
-        &format!("{}|{}", ctx.site.id, ctx.client),
-    ));
-    let network = counted(record(
-        "velocity",
-        &format!("{}|net|{}", ctx.site.id, ctx.network),
-    ));
-    let seen =
-        |key: String| counted(record("click_ids", &key)).map(|c| c.last_hour.saturating_sub(1));
-    let Some(id) = &ctx.click_id else {
-        return RepeatCounts {
-            velocity,
-            network,
-            ..RepeatCounts::default()
-        };
-    };
+    let site = ctx.site.id;
+    let mut keys = vec![
+        ("velocity", format!("{site}|{}", ctx.client)),
+        ("velocity", format!("{site}|net|{}", ctx.network)),
+    ];
     // The click id is the client's text: bounded (hashed when long or odd)
     // before it becomes a key, here or in Redis.
-    let id = clickfence::rate::client_key(id);
-    let click_id = seen(format!("{}|{}", ctx.site.id, id));
-    let here = seen(format!("{}|{}|{}", ctx.site.id, id, ctx.network));
+    if let Some(id) = &ctx.click_id {
+        let id = clickfence::rate::client_key(id);
+        keys.push(("click_ids", format!("{site}|{id}")));
+        keys.push(("click_ids", format!("{site}|{id}|{}", ctx.network)));
+    }
+    let counts = record_all(state, ctx, &keys, now);
+    let mut counts = counts.into_iter().map(counted);
+    let velocity = counts.next().flatten();
+    let network = counts.next().flatten();
+    let seen = |c: Option<VelocityCounts>| c.map(|c| c.last_hour.saturating_sub(1));
+    let click_id = seen(counts.next().flatten());
+    let here = seen(counts.next().flatten());
     RepeatCounts {
         velocity,
         network,
@@ -129,6 +113,35 @@ fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
             .zip(here)
             .map(|(all, here)| all.saturating_sub(here)),
     }
+}
+
+/// Records one event of each `(what, key)`: in a demo day's own counters
+/// (never the live ones, nor Redis's), else the live ones (with `--redis`,
+/// one round trip for all).
+fn record_all(
+    state: &AppState,
+    ctx: &ClickContext,
+    keys: &[(&str, String)],
+    now: u64,
+) -> Vec<Result<VelocityCounts, clickfence::RateError>> {
+    if let Some(demo) = &ctx.demo {
+        return keys
+            .iter()
+            .map(|(what, key)| demo.counter(what).record(key.as_bytes(), now))
+            .collect();
+    }
+    let records: Vec<(&str, &clickfence::rate::VelocityCounter, &str)> = keys
+        .iter()
+        .map(|(what, key)| {
+            let local = if *what == "click_ids" {
+                &state.click_ids
+            } else {
+                &state.velocity
+            };
+            (*what, local, key.as_str())
+        })
+        .collect();
+    state.record_velocities(&records, now)
 }
 
 /// The click-signing check on the URL exactly as the network signed it,
