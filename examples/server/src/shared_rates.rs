@@ -50,6 +50,9 @@ pub struct SharedRates {
     /// Round trips made (a pipeline is one), for tests that count a
     /// route's.
     round_trips: std::sync::atomic::AtomicU64,
+    /// The multiplexed connection awaited checks share, made on first use
+    /// on the caller's runtime (it reconnects by itself after a failure).
+    multiplexed: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
     /// Redis's `maxmemory-policy` when it is not `noeviction` (read at
     /// start): under any eviction policy a full Redis drops windows, so
     /// counts start again from zero.
@@ -75,6 +78,7 @@ impl SharedRates {
             breaker_keys: shared_breaker_keys("clickfence:breaker"),
             last_failure: AtomicI64::new(0),
             round_trips: std::sync::atomic::AtomicU64::new(0),
+            multiplexed: tokio::sync::OnceCell::new(),
             eviction: None,
         };
         shared.eviction = shared.eviction_policy();
@@ -134,6 +138,57 @@ impl SharedRates {
                 local.check_cost(key, cost, now)
             }
         }
+    }
+
+    /// [`check`](Self::check), awaited on the instance's one multiplexed
+    /// connection: no thread waits for Redis. Call from a runtime.
+    pub async fn check_async(
+        &self,
+        what: &str,
+        key: &str,
+        cost: u32,
+        local: &RateLimiter,
+        now: u64,
+        metrics: &crate::metrics::Metrics,
+    ) -> Result<RateDecision, clickfence::rate::RateError> {
+        let quota = local.quota();
+        let args = script_args(quota, cost)?;
+        let remote = async {
+            let mut conn = self.multiplexed().await?;
+            self.round_trips.fetch_add(1, Ordering::Relaxed);
+            let reply: Vec<i64> = self
+                .script
+                .key(format!("{PREFIX}{key}"))
+                .arg(&args[0])
+                .arg(&args[1])
+                .arg(&args[2])
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+            decode_reply(quota, &reply).map_err(|e| e.to_string())
+        };
+        match remote.await {
+            Ok(decision) => Ok(decision),
+            Err(e) => {
+                self.failed(what, &e, metrics);
+                local.check_cost(key, cost, now)
+            }
+        }
+    }
+
+    /// The multiplexed connection (a cheap handle), made on first use.
+    async fn multiplexed(&self) -> Result<redis::aio::ConnectionManager, String> {
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT))
+            .set_number_of_retries(1);
+        self.multiplexed
+            .get_or_try_init(|| {
+                redis::aio::ConnectionManager::new_with_config(self.client.clone(), config)
+            })
+            .await
+            .cloned()
+            .map_err(|e| e.to_string())
     }
 
     /// Decides `cost` units of `key` under `quota` in Redis only: `None`

@@ -247,6 +247,26 @@ impl AppState {
         }
     }
 
+    /// [`rate`](Self::rate), awaited: with `--redis` on the instance's
+    /// multiplexed connection, holding no thread.
+    pub async fn rate_async(
+        &self,
+        what: &str,
+        local: &RateLimiter,
+        key: &str,
+        cost: u32,
+        now: u64,
+    ) -> Result<clickfence::rate::RateDecision, clickfence::rate::RateError> {
+        match &self.config.shared_rates {
+            Some(shared) => {
+                shared
+                    .check_async(what, key, cost, local, now, &self.metrics)
+                    .await
+            }
+            None => local.check_cost(key, cost, now),
+        }
+    }
+
     /// Counts a validated click in the circuit breaker: the fleet's counts
     /// in Redis when `--redis` is set (this instance's own when Redis cannot
     /// answer), else this instance's. Returns whether it tripped.

@@ -70,8 +70,8 @@ impl<A: Ability> FromRequestParts<Arc<AppState>> for Authorized<A> {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0)
             .ok_or_else(|| ApiError::internal("no peer address"))?;
-        let result = if cached_locally(state, &parts.headers) {
-            authorize(state, &parts.headers, peer, A::NAME)
+        let result = if kept(state, &parts.headers) {
+            authorize_awaited(state, &parts.headers, peer, A::NAME).await
         } else {
             let headers = parts.headers.clone();
             let state = Arc::clone(state);
@@ -96,20 +96,18 @@ impl<A: Ability> FromRequestParts<Arc<AppState>> for Authorized<A> {
     }
 }
 
-/// Whether authorizing this request touches neither the database nor the
-/// network (its token's lookup is cached and quotas are this instance's),
-/// so it can run on the async worker without a hop to the blocking pool.
-/// Should the entry lapse in between, the lookup runs there once.
-fn cached_locally(state: &AppState, headers: &HeaderMap) -> bool {
-    state.config.shared_rates.is_none()
-        && crate::bearer(headers).is_some_and(|token| {
-            crate::tokens::well_formed(token)
-                && state
-                    .store
-                    .credentials()
-                    .get(&crate::tokens::hash(token), now())
-                    .is_some()
-        })
+/// Whether this request's token lookup is kept, so authorizing it reads no
+/// database and its quota can be awaited ([`authorize_awaited`]) on the
+/// async worker without a hop to the blocking pool.
+fn kept(state: &AppState, headers: &HeaderMap) -> bool {
+    crate::bearer(headers).is_some_and(|token| {
+        crate::tokens::well_formed(token)
+            && state
+                .store
+                .credentials()
+                .get(&crate::tokens::hash(token), now())
+                .is_some()
+    })
 }
 
 /// The site of the path's `{id}`, which a caller with ability `A` may
@@ -164,6 +162,33 @@ pub fn authorize(
     ability: &str,
 ) -> Result<Caller, ApiError> {
     let (caller, abilities) = authenticate(state, headers, peer)?;
+    allowed(caller, &abilities, ability)
+}
+
+/// [`authorize`] for a request whose token lookup is kept: the quota is
+/// awaited (with `--redis`, on the instance's multiplexed connection), so
+/// nothing here holds a thread. Should the kept entry lapse in between,
+/// the lookup runs here once.
+pub async fn authorize_awaited(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    ability: &str,
+) -> Result<Caller, ApiError> {
+    let now = now();
+    let failures = AuthFailures::of(state, headers, peer, now);
+    let (record, account) = identify(state, &failures, crate::bearer(headers), now)?;
+    let key = token_key(&record);
+    let rate = state
+        .rate_async("api_token", &state.api_limiter, &key, 1, now as u64)
+        .await
+        .map_err(ApiError::internal)?;
+    let (caller, abilities) = admit(state, record, account, rate)?;
+    allowed(caller, &abilities, ability)
+}
+
+/// 403 unless `abilities` hold `ability`.
+fn allowed(caller: Caller, abilities: &[String], ability: &str) -> Result<Caller, ApiError> {
     if !abilities.iter().any(|a| a == ability) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -265,8 +290,28 @@ pub fn authenticate_token(
     token: Option<&str>,
 ) -> Result<(Caller, Vec<String>), ApiError> {
     let now = now();
-    // The credential first (owners first), then the failure quota; only a
-    // token of the right shape costs a lookup.
+    let (record, account) = identify(state, failures, token, now)?;
+    let rate = state
+        .rate(
+            "api_token",
+            &state.api_limiter,
+            &token_key(&record),
+            1,
+            now as u64,
+        )
+        .map_err(ApiError::internal)?;
+    admit(state, record, account, rate)
+}
+
+/// The live token and its account, or 401 (429 past the address's failure
+/// quota). The credential first (owners first), then the failure quota;
+/// only a token of the right shape costs a lookup.
+fn identify(
+    state: &AppState,
+    failures: &AuthFailures<'_>,
+    token: Option<&str>,
+    now: i64,
+) -> Result<(TokenRecord, Option<Account>), ApiError> {
     let Some(token) = token else {
         return Err(failed(failures, "Missing bearer token."));
     };
@@ -275,13 +320,21 @@ pub fn authenticate_token(
     } else {
         None
     };
-    let Some((record, account)) = found else {
-        return Err(failed(failures, "Invalid, expired or revoked token."));
-    };
-    let token_key = format!("token:{}", record.id);
-    let rate = state
-        .rate("api_token", &state.api_limiter, &token_key, 1, now as u64)
-        .map_err(ApiError::internal)?;
+    found.ok_or_else(|| failed(failures, "Invalid, expired or revoked token."))
+}
+
+/// The per-token quota's key.
+fn token_key(record: &TokenRecord) -> String {
+    format!("token:{}", record.id)
+}
+
+/// The quota's answer and the plan, in the spec's order: 429, then 402.
+fn admit(
+    state: &AppState,
+    record: TokenRecord,
+    account: Option<Account>,
+    rate: RateDecision,
+) -> Result<(Caller, Vec<String>), ApiError> {
     if !rate.allowed {
         state.metrics.refused("api_token");
         return Err(ApiError::new(
