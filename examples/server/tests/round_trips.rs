@@ -199,3 +199,49 @@ async fn a_blocked_clients_flood_is_one_statement_a_click() {
     assert!(per_click().await >= 3);
     s.stop().await;
 }
+
+/// The queue of plain clicks is bounded: past [`MAX_QUEUED`] rows waiting,
+/// a click is refused as the database being unavailable (the handler's
+/// 503 with `Retry-After`), and every queued one is still written.
+#[tokio::test]
+async fn a_flood_past_the_click_queue_is_refused_not_queued() {
+    use clickfence_server::storage::MAX_QUEUED_CLICKS as MAX_QUEUED;
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        clickfence_server::storage::Store::open(&common::database(&dir.path().join("db"))).unwrap();
+    let account = store.create_account("Flood", "pro", 0).unwrap();
+    let site = store
+        .create_site(account, "Flood", "flood.example", 0)
+        .unwrap();
+    let reasons: Vec<String> = Vec::new();
+    let row = clickfence_server::storage::NewClick {
+        site: site.id,
+        ip: "198.51.100.1",
+        network: "AS64500",
+        status: "valid",
+        classification: "clean",
+        category: "clean",
+        score: 0,
+        reasons: &reasons,
+        user_agent: None,
+        referrer: None,
+        country: None,
+        at: 1_700_000_000,
+        demo: false,
+    };
+    let extra = 100;
+    let answers = futures_util::future::join_all(
+        (0..MAX_QUEUED + extra).map(|_| store.insert_click_alone_async(&row)),
+    )
+    .await;
+    let refused = answers
+        .iter()
+        .filter(|a| a.as_ref().is_err_and(|e| e.is_unavailable()))
+        .count();
+    assert_eq!(refused, extra);
+    assert!(answers.iter().filter(|a| a.is_ok()).count() == MAX_QUEUED);
+    let stored = store
+        .clicks(site.id, &Default::default(), None, 10_000)
+        .unwrap();
+    assert_eq!(stored.len(), MAX_QUEUED);
+}

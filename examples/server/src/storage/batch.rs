@@ -28,6 +28,11 @@ pub const RUNNERS: usize = 2;
 /// Rows in one batch at most (13 parameters each: far under both engines'
 /// parameter limits).
 pub const MAX_BATCH: usize = 64;
+/// Rows waiting at most. Past it a click is refused as the database being
+/// unavailable (503 with `Retry-After`) rather than queued: a flood beyond
+/// what the database writes cannot grow the queue, nor everyone's wait,
+/// without bound.
+pub const MAX_QUEUED: usize = 4096;
 
 /// The columns of a click row, in [`ROW`] order.
 pub(super) const COLUMNS: &str = "site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category, demo";
@@ -71,6 +76,12 @@ impl ClickBatches {
         let (reply, answer) = oneshot::channel();
         let start = {
             let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            if q.rows.len() >= MAX_QUEUED {
+                let _ = reply.send(Err(StoreError::Unavailable(
+                    "too many clicks waiting for the database".into(),
+                )));
+                return answer;
+            }
             q.rows.push_back(Pending { values, reply });
             let start = q.running < RUNNERS;
             if start {

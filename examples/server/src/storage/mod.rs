@@ -27,6 +27,7 @@ pub mod work;
 
 pub use accounts::Account;
 pub(crate) use accounts::{account_from, ACCOUNT_COLUMNS};
+pub use batch::MAX_QUEUED as MAX_QUEUED_CLICKS;
 pub use blocks::BlockedIp;
 pub(crate) use blocks::{block_from, BLOCK_COLUMNS};
 pub use clicks::{Click, ClickCounts, ClickFilter, NewClick};
