@@ -74,7 +74,7 @@ measure() {
       click) args=(-H "CF-Connecting-IP: 198.51.100.7" -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36" "http://127.0.0.1:$port/c/1") ;;
       # Clicks from many clients (a random address per request), so each is
       # judged and written rather than refused as the one blocked address.
-      clicks) args=(-s "$dir/clicks.lua" "http://127.0.0.1:$port/c/1") ;;
+      clicks) args=(-s scripts/written-clicks.lua "http://127.0.0.1:$port/c/1") ;;
       access) args=(-H "CF-Connecting-IP: 203.0.113.9" -H "CF-IPCountry: DE" "http://127.0.0.1:$port/api/check-ip-access?shop=load.myshopify.com") ;;
       *) echo "compare: unknown route $route (sites, click, clicks, access)" >&2; exit 2 ;;
     esac
@@ -85,17 +85,6 @@ measure() {
   pid=
 }
 
-cat >"$dir/clicks.lua" <<'LUA'
-math.randomseed(7)
-request = function()
-  local ip = string.format("23.%d.%d.%d", math.random(24, 99), math.random(0, 255), math.random(1, 254))
-  return wrk.format("GET", nil, {
-    ["CF-Connecting-IP"] = ip,
-    ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
-    ["Referer"] = "https://www.google.com/",
-  })
-end
-LUA
 
 for round in $(seq "$rounds"); do
   if [ $((round % 2)) -eq 1 ]; then

@@ -81,19 +81,6 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["CF-Connecting-IP"] = "198.51.100.7"
 wrk.body = '{"type":"bot_detection","shop":"load.myshopify.com","sessionId":"s1","visitorId":"v1","timestamp":1709424000000,"page":"/p","userAgent":"Mozilla/5.0","signalType":"selenium","confidence":95,"details":{}}'
 LUA
-# Written clicks: a random client per request, so nearly every click is a
-# plain one (recorded, nothing to react to), as real traffic mostly is.
-cat >"$dir/clicks.lua" <<'LUA'
-math.randomseed(7)
-request = function()
-  local ip = string.format("23.%d.%d.%d", math.random(24, 99), math.random(0, 255), math.random(1, 254))
-  return wrk.format("GET", nil, {
-    ["CF-Connecting-IP"] = ip,
-    ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
-    ["Referer"] = "https://www.google.com/",
-  })
-end
-LUA
 # CPU seconds (user + system) of every process named NAME so far, from
 # /proc: the database server's cost of a route, read before and after it.
 cpu_of() {
@@ -153,6 +140,6 @@ else
 fi
 run "GET /api/v1/sites" /api/v1/sites -H "Authorization: Bearer $token"
 run "GET /c/1 (click intake)" "/c/1?to=https://acme-coffee.com/" -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36"
-run "GET /c/1 (written clicks, a client each)" /c/1 -s "$dir/clicks.lua"
+run "GET /c/1 (written clicks, a client each)" /c/1 -s scripts/written-clicks.lua
 run "GET /api/check-ip-access" "/api/check-ip-access?shop=load.myshopify.com" -H "CF-Connecting-IP: 203.0.113.9" -H "CF-IPCountry: DE"
 run "POST /api/pixels" /api/pixels -s "$dir/pixel.lua"

@@ -126,21 +126,7 @@ async fn plain_clicks_arriving_together_share_one_statement_per_batch() {
     let reasons: Vec<String> = Vec::new();
     let rows: Vec<_> = ips
         .iter()
-        .map(|ip| clickfence_server::storage::NewClick {
-            site: site.id,
-            ip,
-            network: "AS64500",
-            status: "valid",
-            classification: "clean",
-            category: "clean",
-            score: 0,
-            reasons: &reasons,
-            user_agent: Some("Mozilla/5.0"),
-            referrer: None,
-            country: None,
-            at: 1_700_000_000,
-            demo: false,
-        })
+        .map(|ip| plain_click(site.id, ip, &reasons))
         .collect();
     let before = store.statements();
     let ids =
@@ -214,21 +200,7 @@ async fn a_flood_past_the_click_queue_is_refused_not_queued() {
         .create_site(account, "Flood", "flood.example", 0)
         .unwrap();
     let reasons: Vec<String> = Vec::new();
-    let row = clickfence_server::storage::NewClick {
-        site: site.id,
-        ip: "198.51.100.1",
-        network: "AS64500",
-        status: "valid",
-        classification: "clean",
-        category: "clean",
-        score: 0,
-        reasons: &reasons,
-        user_agent: None,
-        referrer: None,
-        country: None,
-        at: 1_700_000_000,
-        demo: false,
-    };
+    let row = plain_click(site.id, "198.51.100.1", &reasons);
     let extra = 100;
     let answers = futures_util::future::join_all(
         (0..MAX_QUEUED + extra).map(|_| store.insert_click_alone_async(&row)),
@@ -244,4 +216,27 @@ async fn a_flood_past_the_click_queue_is_refused_not_queued() {
         .clicks(site.id, &Default::default(), None, 10_000)
         .unwrap();
     assert_eq!(stored.len(), MAX_QUEUED);
+}
+
+/// A valid click's row on `site` from `ip`, as click intake writes one.
+fn plain_click<'a>(
+    site: i64,
+    ip: &'a str,
+    reasons: &'a [String],
+) -> clickfence_server::storage::NewClick<'a> {
+    clickfence_server::storage::NewClick {
+        site,
+        ip,
+        network: "AS64500",
+        status: "valid",
+        classification: "clean",
+        category: "clean",
+        score: 0,
+        reasons,
+        user_agent: Some("Mozilla/5.0"),
+        referrer: None,
+        country: None,
+        at: 1_700_000_000,
+        demo: false,
+    }
 }

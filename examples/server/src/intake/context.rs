@@ -95,6 +95,30 @@ pub struct Sites {
     attribution: Option<i64>,
 }
 
+/// The attribution site's id as far as the request and configuration say;
+/// [`Attribution::OldestActive`] when it is the oldest active site, read by
+/// the caller.
+enum Attribution {
+    Known(Option<i64>),
+    OldestActive,
+}
+
+/// Which site the click-signing exclusions belong to, for a click on
+/// `clicked`: an attribution link without a site is the attribution site
+/// itself; otherwise `--attribution-site`, else the oldest active site.
+fn attribution(clicked: &Option<Site>, request: &ClickRequest, state: &AppState) -> Attribution {
+    match (
+        clicked,
+        request.site_id.is_some(),
+        state.config.attribution_site,
+    ) {
+        (None, _, _) => Attribution::Known(None),
+        (Some(site), false, _) => Attribution::Known(Some(site.id)),
+        (Some(_), true, Some(id)) => Attribution::Known(Some(id)),
+        (Some(_), true, None) => Attribution::OldestActive,
+    }
+}
+
 /// Reads the sites `request` needs from the store's kept rows, or the
 /// database on a miss.
 pub fn sites(state: &AppState, request: &ClickRequest) -> Result<Sites, StoreError> {
@@ -105,15 +129,9 @@ pub fn sites(state: &AppState, request: &ClickRequest) -> Result<Sites, StoreErr
         Some(Err(_)) => None,
         None => state.attribution_site()?,
     };
-    let attribution = match (
-        &clicked,
-        request.site_id.is_some(),
-        state.config.attribution_site,
-    ) {
-        (None, _, _) => None,
-        (Some(site), false, _) => Some(site.id),
-        (Some(_), true, Some(id)) => Some(id),
-        (Some(_), true, None) => state.store.oldest_active_site_kept(now)?.map(|s| s.id),
+    let attribution = match attribution(&clicked, request, state) {
+        Attribution::Known(id) => id,
+        Attribution::OldestActive => state.store.oldest_active_site_kept(now)?.map(|s| s.id),
     };
     Ok(Sites {
         clicked,
@@ -133,15 +151,9 @@ pub async fn sites_async(state: &AppState, request: &ClickRequest) -> Result<Sit
             None => store.oldest_active_site_kept_async(now).await?,
         },
     };
-    let attribution = match (
-        &clicked,
-        request.site_id.is_some(),
-        state.config.attribution_site,
-    ) {
-        (None, _, _) => None,
-        (Some(site), false, _) => Some(site.id),
-        (Some(_), true, Some(id)) => Some(id),
-        (Some(_), true, None) => store
+    let attribution = match attribution(&clicked, request, state) {
+        Attribution::Known(id) => id,
+        Attribution::OldestActive => store
             .oldest_active_site_kept_async(now)
             .await?
             .map(|s| s.id),
