@@ -6,6 +6,7 @@
 
 mod breaker;
 pub mod breaker_shared;
+pub mod click_shared;
 mod error;
 mod fetch;
 mod keyring;

@@ -2,6 +2,8 @@
 //! window, velocity and breaker scripts run atomically in Redis, so a
 //! token's 60 requests a minute hold across every instance, and the
 //! scorer's velocity and the circuit breaker see the whole fleet's clicks.
+//! A click's claim, breaker count and counters are one script, one round
+//! trip ([`SharedRates::count_click`]).
 //!
 //! When Redis cannot answer within [`TIMEOUT`], the check is decided by
 //! the instance's own in-process limiter instead (fail open to the local
@@ -15,17 +17,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use clickfence::click::breaker_shared::{
-    decode_breaker_reply, shared_breaker_keys, shared_breaker_source, SharedBreakerCounts,
-    BREAKER_LUA,
-};
-use clickfence::click::{Claim, Ticket};
+use clickfence::click::breaker_shared::{shared_breaker_keys, BREAKER_LUA};
+use clickfence::click::click_shared::{click_script, SharedClick, SharedClickAnswer};
+use clickfence::click::Ticket;
 use clickfence::ip::Source;
-use clickfence::rate::redis::{
-    decode_reply, decode_velocity, script_args, SLIDING_WINDOW_LUA, VELOCITY_LUA,
-};
-use clickfence::rate::{Quota, RateDecision, RateLimiter, VelocityCounter, VelocityCounts};
-use clickfence::ClickVerifier;
+use clickfence::rate::redis::{decode_reply, script_args, SLIDING_WINDOW_LUA};
+use clickfence::rate::{Quota, RateDecision, RateLimiter};
 
 /// How long one Redis check may take (connect, send, answer).
 pub const TIMEOUT: Duration = Duration::from_millis(250);
@@ -35,6 +32,9 @@ pub const DEGRADED_FOR: i64 = 10;
 const IDLE: usize = 16;
 /// Prefix of every key this server writes.
 const PREFIX: &str = "clickfence:rate:";
+/// The click script's reply: the earlier use, the breaker's and the
+/// counters' integers.
+type ClickReply = (String, Vec<i64>, Vec<i64>);
 /// Prefix of the consumed tickets' keys.
 const TICKET_PREFIX: &str = "clickfence:ticket:";
 
@@ -43,8 +43,8 @@ pub struct SharedRates {
     client: redis::Client,
     idle: Mutex<Vec<redis::Connection>>,
     script: redis::Script,
-    velocity: redis::Script,
     breaker: redis::Script,
+    click: redis::Script,
     breaker_keys: [String; 2],
     last_failure: AtomicI64,
     /// Round trips made (a pipeline is one), for tests that count a
@@ -73,8 +73,8 @@ impl SharedRates {
             client: redis::Client::open(url)?,
             idle: Mutex::new(Vec::new()),
             script: redis::Script::new(SLIDING_WINDOW_LUA),
-            velocity: redis::Script::new(VELOCITY_LUA),
             breaker: redis::Script::new(BREAKER_LUA),
+            click: redis::Script::new(click_script()),
             breaker_keys: shared_breaker_keys("clickfence:breaker"),
             last_failure: AtomicI64::new(0),
             round_trips: std::sync::atomic::AtomicU64::new(0),
@@ -211,160 +211,85 @@ impl SharedRates {
         }
     }
 
-    /// Records one event of `key` in Redis's minute and hour windows and
-    /// returns the fleet's counts, or, when Redis cannot answer, records it
-    /// in `local` (see the module's documentation).
-    pub fn record(
+    /// One click's shared work under this store's keys: the `ticket` to
+    /// claim, what the breaker counts at a first use, and the `(what, key)`
+    /// counters to record unless the claim is a double click.
+    pub fn click(
         &self,
-        what: &str,
-        key: &str,
-        local: &VelocityCounter,
+        ticket: Option<&Ticket>,
+        breaker: Option<(bool, Source)>,
+        counters: &[(&str, String)],
         now: u64,
-        metrics: &crate::metrics::Metrics,
-    ) -> Result<VelocityCounts, clickfence::rate::RateError> {
-        let mut counts = self.record_many(&[(what, local, key)], now, metrics);
-        counts.pop().unwrap_or_else(|| local.record(key, now))
-    }
-
-    /// [`record`](Self::record) for several `(what, local, key)` at once,
-    /// in one round trip (a pipeline of the velocity script); answers in
-    /// the same order. When Redis cannot answer, each is recorded in its
-    /// `local`.
-    pub fn record_many(
-        &self,
-        records: &[(&str, &VelocityCounter, &str)],
-        now: u64,
-        metrics: &crate::metrics::Metrics,
-    ) -> Vec<Result<VelocityCounts, clickfence::rate::RateError>> {
-        let remote = self.with_connection(|conn| {
-            let mut pipe = redis::pipe();
-            for (what, _, key) in records {
-                pipe.add_command(
-                    redis::cmd("EVALSHA")
-                        .arg(self.velocity.get_hash())
-                        .arg(1)
-                        .arg(format!("{PREFIX}{what}:{key}"))
-                        .arg(1)
-                        .to_owned(),
-                );
-            }
-            let replies: Vec<Vec<i64>> = match pipe.query(conn) {
-                // A Redis that restarted (or was flushed) lost the script:
-                // loaded once, then the pipeline again.
-                Err(e)
-                    if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
-                {
-                    self.velocity
-                        .prepare_invoke()
-                        .load(conn)
-                        .map_err(|e| e.to_string())?;
-                    pipe.query(conn)
-                }
-                other => other,
-            }
-            .map_err(|e| e.to_string())?;
-            replies
+    ) -> SharedClick {
+        SharedClick::new(
+            ticket.map(|t| (t, TICKET_PREFIX)),
+            breaker.map(|(valid, source)| (valid, source, &self.breaker_keys)),
+            counters
                 .iter()
-                .map(|r| decode_velocity(r).map_err(|e| e.to_string()))
-                .collect::<Result<Vec<_>, _>>()
-        });
-        match remote {
-            Ok(counts) if counts.len() == records.len() => counts.into_iter().map(Ok).collect(),
-            failed => {
-                let error = failed
-                    .err()
-                    .unwrap_or_else(|| "short pipeline reply".into());
-                records
-                    .iter()
-                    .map(|(what, local, key)| {
-                        self.failed(what, &error, metrics);
-                        local.record(key, now)
-                    })
-                    .collect()
-            }
-        }
+                .map(|(what, key)| counter_key(what, key))
+                .collect(),
+            now,
+        )
     }
 
-    /// Counts one validated click from `source` in the fleet's circuit
-    /// breaker and lets `local` judge the fleet's counts; returns whether
-    /// the click tripped it. When Redis cannot answer, `local` counts the
-    /// click in its own breaker instead (see the module's documentation).
-    pub fn count_breaker(
+    /// One click's claim, breaker count and counters in one round trip
+    /// (the core's click script): `None` when Redis cannot answer (logged
+    /// and counted), and the caller then does all three in-process.
+    pub fn count_click(
         &self,
-        valid: bool,
-        source: Source,
-        local: &ClickVerifier,
-        now: u64,
+        click: &SharedClick,
         metrics: &crate::metrics::Metrics,
-    ) -> bool {
-        match self.breaker_counts(valid, source) {
-            Ok(None) => false,
-            Ok(Some(counts)) => local.apply_shared_breaker(&counts),
-            Err(e) => {
-                self.failed("breaker", &e, metrics);
-                local.count_breaker(valid, source, now)
-            }
-        }
-    }
-
-    /// The script's answer: the fleet's counts at a failure, none at a
-    /// valid click.
-    fn breaker_counts(
-        &self,
-        valid: bool,
-        source: Source,
-    ) -> Result<Option<SharedBreakerCounts>, String> {
-        let op = if valid { "v" } else { "f" };
-        let source = shared_breaker_source(source);
-        self.with_connection(|conn| {
-            let reply: Vec<i64> = self
-                .breaker
-                .key(&self.breaker_keys[0])
-                .key(&self.breaker_keys[1])
-                .arg(op)
-                .arg(&source)
-                .invoke(conn)
-                .map_err(|e| e.to_string())?;
-            if valid {
-                return Ok(None);
-            }
-            decode_breaker_reply(&reply)
-                .map(Some)
-                .map_err(|e| e.to_string())
-        })
-    }
-
-    /// Claims a consumed ticket in Redis (`SET key value NX GET EX ttl`, the
-    /// key, value and lifetime named by the core), or, when Redis cannot
-    /// answer, in `local`'s own store: a replay to another instance during
-    /// an outage is then not caught, which is counted and logged like every
-    /// other fallback (refusing every genuine click while Redis is down
-    /// would be an outage of its own).
-    pub fn claim_ticket(
-        &self,
-        ticket: &Ticket,
-        local: &ClickVerifier,
-        now: u64,
-        metrics: &crate::metrics::Metrics,
-    ) -> Claim {
-        let remote = self.with_connection(|conn| {
-            let reply: Option<String> = redis::cmd("SET")
-                .arg(ticket.shared_key(TICKET_PREFIX))
-                .arg(ticket.shared_value(now))
-                .arg("NX")
-                .arg("GET")
-                .arg("EX")
-                .arg(ticket.shared_ttl(now))
-                .query(conn)
-                .map_err(|e| e.to_string())?;
-            ticket
-                .shared_claim(reply.as_deref(), now)
+    ) -> Option<SharedClickAnswer> {
+        let reply = self.with_connection(|conn| {
+            self.click_invocation(click)
+                .invoke::<ClickReply>(conn)
                 .map_err(|e| e.to_string())
         });
-        remote.unwrap_or_else(|e| {
-            self.failed("tickets", &e, metrics);
-            local.claim_ticket(ticket, now)
-        })
+        self.click_answer(click, reply, metrics)
+    }
+
+    /// [`count_click`](Self::count_click), awaited on the instance's one
+    /// multiplexed connection. Call from a runtime.
+    pub async fn count_click_async(
+        &self,
+        click: &SharedClick,
+        metrics: &crate::metrics::Metrics,
+    ) -> Option<SharedClickAnswer> {
+        let reply = async {
+            let mut conn = self.multiplexed().await?;
+            self.round_trips.fetch_add(1, Ordering::Relaxed);
+            self.click_invocation(click)
+                .invoke_async::<ClickReply>(&mut conn)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        let reply = reply.await;
+        self.click_answer(click, reply, metrics)
+    }
+
+    fn click_invocation(&self, click: &SharedClick) -> redis::ScriptInvocation<'_> {
+        let mut invocation = self.click.prepare_invoke();
+        for key in click.keys() {
+            invocation.key(key);
+        }
+        for arg in click.args() {
+            invocation.arg(arg);
+        }
+        invocation
+    }
+
+    fn click_answer(
+        &self,
+        click: &SharedClick,
+        reply: Result<ClickReply, String>,
+        metrics: &crate::metrics::Metrics,
+    ) -> Option<SharedClickAnswer> {
+        let answer = reply.and_then(|(prior, breaker, counts)| {
+            click
+                .decode(&prior, &breaker, &counts)
+                .map_err(|e| e.to_string())
+        });
+        answer.map_err(|e| self.failed("click", &e, metrics)).ok()
     }
 
     /// Forgets every failure the fleet's breaker counted (an operator's
@@ -462,4 +387,9 @@ impl SharedRates {
         conn.set_write_timeout(Some(TIMEOUT))?;
         Ok(conn)
     }
+}
+
+/// A velocity counter's key in Redis: `what` names the counter family.
+fn counter_key(what: &str, key: &str) -> String {
+    format!("{PREFIX}{what}:{key}")
 }

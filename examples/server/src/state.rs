@@ -4,8 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use clickfence::click::{Claim, Ticket};
-use clickfence::ip::Source;
+use clickfence::click::Ticket;
 use clickfence::ip::{
     client_ip, AccessConfig, AccessPolicy, AutoBlockPolicy, ClientIpSource, ProxyTrust,
 };
@@ -197,38 +196,6 @@ impl AppState {
         }
     }
 
-    /// Records one event of `key` in a velocity counter: Redis's when
-    /// `--redis` is set (falling back to `local`), else `local`. Call it
-    /// from the blocking pool.
-    pub fn record_velocity(
-        &self,
-        what: &str,
-        local: &VelocityCounter,
-        key: &str,
-        now: u64,
-    ) -> Result<clickfence::rate::VelocityCounts, clickfence::rate::RateError> {
-        match &self.config.shared_rates {
-            Some(shared) => shared.record(what, key, local, now, &self.metrics),
-            None => local.record(key, now),
-        }
-    }
-
-    /// [`record_velocity`](Self::record_velocity) for several `(what,
-    /// local, key)` at once: with `--redis`, one round trip for all.
-    pub fn record_velocities(
-        &self,
-        records: &[(&str, &VelocityCounter, &str)],
-        now: u64,
-    ) -> Vec<Result<clickfence::rate::VelocityCounts, clickfence::rate::RateError>> {
-        match &self.config.shared_rates {
-            Some(shared) => shared.record_many(records, now, &self.metrics),
-            None => records
-                .iter()
-                .map(|(_, local, key)| local.record(key, now))
-                .collect(),
-        }
-    }
-
     /// Checks `cost` units of `key` against `local`'s quota: in Redis when
     /// `--redis` is set (falling back to `local` when it cannot answer),
     /// else in `local`. Runs Redis on the calling thread: call it from the
@@ -264,16 +231,6 @@ impl AppState {
                     .await
             }
             None => local.check_cost(key, cost, now),
-        }
-    }
-
-    /// Counts a validated click in the circuit breaker: the fleet's counts
-    /// in Redis when `--redis` is set (this instance's own when Redis cannot
-    /// answer), else this instance's. Returns whether it tripped.
-    pub fn count_breaker(&self, valid: bool, source: Source, now: u64) -> bool {
-        match &self.config.shared_rates {
-            Some(shared) => shared.count_breaker(valid, source, &self.clicks, now, &self.metrics),
-            None => self.clicks.count_breaker(valid, source, now),
         }
     }
 
@@ -320,16 +277,6 @@ impl AppState {
                 .datacenter
                 .as_ref()
                 .is_some_and(|d| d.contains(ip))
-    }
-
-    /// Claims a consumed ticket: in Redis when `--redis` is set (this
-    /// instance's own store when Redis cannot answer), else this
-    /// instance's store (kept across restarts by the click_tickets table).
-    pub fn claim_ticket(&self, ticket: &Ticket, now: u64) -> Claim {
-        match &self.config.shared_rates {
-            Some(shared) => shared.claim_ticket(ticket, &self.clicks, now, &self.metrics),
-            None => self.clicks.claim_ticket(ticket, now),
-        }
     }
 
     /// Forgets the breaker's failures in Redis when an operator re-enables

@@ -211,7 +211,8 @@ async fn the_circuit_breaker_counts_clicks_from_every_instance() {
 
 /// With `--redis` a click's counters (the client's and its network's
 /// velocity, the click id's uses overall and from this network) are one
-/// round trip: a pipeline of the velocity script.
+/// round trip: the core's click script (for a signed click the ticket's
+/// claim and the breaker's count ride along, `tests/tickets.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clicks_counters_are_one_redis_round_trip() {
     let (_redis, port) = common::redis_server(None);

@@ -232,7 +232,7 @@ async fn a_fleet_shares_consumed_tickets_through_redis() {
             let metrics = fleet[2].state.metrics.render(&Default::default()).unwrap();
             assert!(
                 metrics.lines().any(|l| l.contains("rate_store_errors")
-                    && l.contains("tickets")
+                    && l.contains("kind=\"click\"")
                     && !l.ends_with(" 0")),
                 "{metrics}"
             );
@@ -241,6 +241,66 @@ async fn a_fleet_shares_consumed_tickets_through_redis() {
             s.stop().await;
         }
     }
+}
+
+/// With `--redis` a signed click's ticket claim, breaker count and
+/// counters are one round trip (the core's click script), and the claim
+/// decides the rest inside Redis: a double click counts nothing, a replay
+/// counts as a click but never as a valid one in the breaker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_click_is_one_redis_round_trip_and_its_repeats_count_as_claimed() {
+    let (_redis, port) = common::redis_server(None);
+    let url = format!("redis://127.0.0.1:{port}");
+    let shared = Arc::new(SharedRates::new(&url).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let rates = Arc::clone(&shared);
+    let (s, _) = Server::start_with(&dir.path().join("db"), |c| c.shared_rates = Some(rates)).await;
+    let signer = signing(&s, "enabled").await;
+    let genuine = 10u64;
+    let before = shared.round_trips();
+    let mut last = String::new();
+    for i in 0..genuine {
+        last = signed(&signer);
+        let r = click(&s, &last, &format!("198.51.100.{i}"), &[]).await;
+        assert_eq!(r.json["status"], "valid", "{}", r.json);
+    }
+    let double = click(&s, &last, &format!("198.51.100.{}", genuine - 1), &[]).await;
+    assert_eq!(double.json["status"], "duplicate", "{}", double.json);
+    let replay = click(&s, &last, "203.0.113.9", &[]).await;
+    assert_eq!(replay.json["signature"], "replayed", "{}", replay.json);
+    assert_eq!(shared.round_trips() - before, genuine + 2);
+
+    let mut con = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    // The last click id: its first use and the replay, not the double click.
+    let click_id = last
+        .split("clickid=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let id = format!("clickfence:rate:click_ids:1|{click_id}");
+    let uses: i64 = redis::cmd("HGET")
+        .arg(&id)
+        .arg("ht")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(uses, 2, "{id}");
+    // The breaker counted each first use as valid, and nothing else.
+    let counts: std::collections::HashMap<String, i64> = redis::cmd("HGETALL")
+        .arg("{clickfence:breaker}:counts")
+        .query(&mut con)
+        .unwrap();
+    let valid: i64 = counts
+        .iter()
+        .filter(|(f, _)| f.starts_with('v'))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(valid as u64, genuine, "{counts:?}");
+    s.stop().await;
 }
 
 /// The signer broke two hours ago: its last genuine click is older than the

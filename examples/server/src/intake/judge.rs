@@ -1,11 +1,13 @@
 //! Step 2: the core's judgement of one click.
 
-use clickfence::click::Fetch;
+use clickfence::click::click_shared::{SharedClick, SharedClickAnswer};
+use clickfence::click::{Fetch, Inspection, Outcome};
 use clickfence::rate::VelocityCounts;
 use clickfence::score::{Assessment, ClickSignals, ClickStatus, SignatureSignal};
 use clickfence::Verdict;
 
 use super::ClickContext;
+use crate::shared_rates::SharedRates;
 use crate::state::AppState;
 use crate::storage::StoreError;
 
@@ -21,24 +23,104 @@ pub struct Judgement {
 }
 
 /// Judges the click: blocks, signature, velocity, click-id repeats, score.
+/// With `--redis` the click's Redis round trip runs on this thread: call it
+/// where blocking work runs, or use [`judge_async`].
 pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreError> {
     let blocked_ip = state
         .blocks
         .contains(&state.store, ctx.site.id, ctx.ip, ctx.now)?;
-    let fetch = Fetch {
+    let fetch = fetch(ctx);
+    let inspection = inspect(state, ctx, &fetch);
+    let shared = shared_click(state, ctx, &inspection, &fetch)
+        .and_then(|(shared, click)| shared.count_click(&click, &state.metrics));
+    conclude(state, ctx, &fetch, blocked_ip, inspection, shared)
+}
+
+/// [`judge`] with the click's Redis round trip awaited on the instance's
+/// multiplexed connection. The site's blocks must already be in memory
+/// ([`Blocks::is_loaded`](crate::blocks::Blocks::is_loaded)), else their
+/// first load runs a statement on this worker.
+pub async fn judge_async(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreError> {
+    let blocked_ip = state
+        .blocks
+        .contains(&state.store, ctx.site.id, ctx.ip, ctx.now)?;
+    let fetch = fetch(ctx);
+    let inspection = inspect(state, ctx, &fetch);
+    let shared = match shared_click(state, ctx, &inspection, &fetch) {
+        Some((shared, click)) => shared.count_click_async(&click, &state.metrics).await,
+        None => None,
+    };
+    conclude(state, ctx, &fetch, blocked_ip, inspection, shared)
+}
+
+/// What the request tells the click-signing check about its client.
+fn fetch(ctx: &ClickContext) -> Fetch<'_> {
+    Fetch {
         source: Some(ctx.ip),
         asn: ctx.asn,
         user_agent: ctx.user_agent.as_deref(),
         purpose: ctx.purpose.as_deref(),
         ignore_exclusions: !ctx.exclusions_apply,
-    };
-    let verdict = verify(state, ctx, &fetch)?;
-    // A preview, a prefetch or a double click is not a new click: it must
-    // not make the person's own click look repeated or fast.
-    let counts = if verdict.outcome.is_new_click() && !fetch.is_preview() {
-        repeat_counts(state, ctx)
+    }
+}
+
+/// The first half of the click-signing check, on the URL exactly as the
+/// network signed it, by a demo day's own verifier or the live one.
+fn inspect(state: &AppState, ctx: &ClickContext, fetch: &Fetch<'_>) -> Inspection {
+    let verifier = ctx.demo.as_ref().map_or(&state.clicks, |d| &d.verifier);
+    verifier.inspect(&ctx.signed_url, fetch, now(ctx))
+}
+
+/// With `--redis`, the click's shared work (the ticket's claim, the
+/// breaker's count, the counters) as one script for one round trip; `None`
+/// on a demo day, without Redis, or when there is nothing to share (a
+/// preview of an unsigned link).
+fn shared_click<'s>(
+    state: &'s AppState,
+    ctx: &ClickContext,
+    inspection: &Inspection,
+    fetch: &Fetch<'_>,
+) -> Option<(&'s SharedRates, SharedClick)> {
+    if ctx.demo.is_some() {
+        return None;
+    }
+    let shared = state.config.shared_rates.as_ref()?;
+    // The breaker's count and the counters as the claim's first use would
+    // have them: the script itself drops them for a repeat.
+    let breaker = inspection
+        .outcome()
+        .breaker_count()
+        .map(|valid| (valid, fetch.breaker_source()));
+    let counters = if counts_as_click(inspection.outcome(), fetch) {
+        repeat_keys(ctx)
     } else {
-        RepeatCounts::default()
+        Vec::new()
+    };
+    let click = shared.click(inspection.ticket(), breaker, &counters, now(ctx));
+    (!click.is_empty()).then_some((shared, click))
+}
+
+/// A preview, a prefetch or a double click is not a new click: it must not
+/// make the person's own click look repeated or fast.
+fn counts_as_click(outcome: &Outcome, fetch: &Fetch<'_>) -> bool {
+    outcome.is_new_click() && !fetch.is_preview()
+}
+
+/// The second half: the verdict from the claim (Redis's answer, or this
+/// instance's own store), the breaker, the counters and the score.
+fn conclude(
+    state: &AppState,
+    ctx: &ClickContext,
+    fetch: &Fetch<'_>,
+    blocked_ip: bool,
+    inspection: Inspection,
+    shared: Option<SharedClickAnswer>,
+) -> Result<Judgement, StoreError> {
+    let verdict = verdict(state, ctx, fetch, inspection, shared.as_ref())?;
+    let counts = match shared {
+        _ if !counts_as_click(&verdict.outcome, fetch) => RepeatCounts::default(),
+        Some(answer) => RepeatCounts::from(answer.counts.unwrap_or_default().into_iter().map(Ok)),
+        None => repeat_counts(state, ctx),
     };
     let signals = ClickSignals {
         blocked_ip,
@@ -81,11 +163,11 @@ struct RepeatCounts {
     other_networks: Option<u64>,
 }
 
-/// Records this click in the client's velocity and the click id's counts
-/// (overall and from this network), so a click id replayed from another
-/// network is seen whether or not clicks are signed.
-fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
-    let now = ctx.now.max(0) as u64;
+/// The counters one new click records: the client's velocity, its
+/// network's, and the click id's uses overall and from this network, so a
+/// click id replayed from another network is seen whether or not clicks
+/// are signed.
+fn repeat_keys(ctx: &ClickContext) -> Vec<(&'static str, String)> {
     let site = ctx.site.id;
     let mut keys = vec![
         ("velocity", format!("{site}|{}", ctx.client)),
@@ -98,74 +180,80 @@ fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
         keys.push(("click_ids", format!("{site}|{id}")));
         keys.push(("click_ids", format!("{site}|{id}|{}", ctx.network)));
     }
-    let counts = record_all(state, ctx, &keys, now);
-    let mut counts = counts.into_iter().map(counted);
-    let velocity = counts.next().flatten();
-    let network = counts.next().flatten();
-    let seen = |c: Option<VelocityCounts>| c.map(|c| c.last_hour.saturating_sub(1));
-    let click_id = seen(counts.next().flatten());
-    let here = seen(counts.next().flatten());
-    RepeatCounts {
-        velocity,
-        network,
-        click_id,
-        other_networks: click_id
-            .zip(here)
-            .map(|(all, here)| all.saturating_sub(here)),
+    keys
+}
+
+/// Records this click in this instance's counters (a demo day's own, else
+/// the live ones: without Redis, or when it could not answer).
+fn repeat_counts(state: &AppState, ctx: &ClickContext) -> RepeatCounts {
+    let now = now(ctx);
+    let counts = repeat_keys(ctx)
+        .into_iter()
+        .map(|(what, key)| match &ctx.demo {
+            Some(demo) => demo.counter(what).record(key.as_bytes(), now),
+            None if what == "click_ids" => state.click_ids.record(key.as_bytes(), now),
+            None => state.velocity.record(key.as_bytes(), now),
+        });
+    RepeatCounts::from(counts)
+}
+
+impl RepeatCounts {
+    /// The counters' answers in [`repeat_keys`]'s order; a refusal is
+    /// logged, never silently dropped.
+    fn from(counts: impl Iterator<Item = Result<VelocityCounts, clickfence::RateError>>) -> Self {
+        let mut counts = counts.map(counted);
+        let velocity = counts.next().flatten();
+        let network = counts.next().flatten();
+        let seen = |c: Option<VelocityCounts>| c.map(|c| c.last_hour.saturating_sub(1));
+        let click_id = seen(counts.next().flatten());
+        let here = seen(counts.next().flatten());
+        Self {
+            velocity,
+            network,
+            click_id,
+            other_networks: click_id
+                .zip(here)
+                .map(|(all, here)| all.saturating_sub(here)),
+        }
     }
 }
 
-/// Records one event of each `(what, key)`: in a demo day's own counters
-/// (never the live ones, nor Redis's), else the live ones (with `--redis`,
-/// one round trip for all).
-fn record_all(
+/// The click-signing verdict: the claim Redis found (`shared`), else the
+/// ticket claimed in the verifier's own store; the client's address counts
+/// in the breaker so it counts networks, not requests (the fleet's counts
+/// with `--redis`), and its user agent and purpose let previews and
+/// prefetches leave the ticket for the person. A trip is persisted and
+/// logged at once. A demo day's verifier feeds neither breaker nor report.
+fn verdict(
     state: &AppState,
     ctx: &ClickContext,
-    keys: &[(&str, String)],
-    now: u64,
-) -> Vec<Result<VelocityCounts, clickfence::RateError>> {
+    fetch: &Fetch<'_>,
+    inspection: Inspection,
+    shared: Option<&SharedClickAnswer>,
+) -> Result<Verdict, StoreError> {
+    let now = now(ctx);
     if let Some(demo) = &ctx.demo {
-        return keys
-            .iter()
-            .map(|(what, key)| demo.counter(what).record(key.as_bytes(), now))
-            .collect();
-    }
-    let records: Vec<(&str, &clickfence::rate::VelocityCounter, &str)> = keys
-        .iter()
-        .map(|(what, key)| {
-            let local = if *what == "click_ids" {
-                &state.click_ids
-            } else {
-                &state.velocity
-            };
-            (*what, local, key.as_str())
-        })
-        .collect();
-    state.record_velocities(&records, now)
-}
-
-/// The click-signing check on the URL exactly as the network signed it,
-/// with the client's address so the breaker counts networks, not requests
-/// (the fleet's counts with `--redis`), and its user agent and purpose so
-/// previews and prefetches leave the ticket for the person. The ticket is
-/// claimed in Redis with `--redis`, else in the verifier's own store. A
-/// trip is persisted and logged at once.
-fn verify(state: &AppState, ctx: &ClickContext, fetch: &Fetch<'_>) -> Result<Verdict, StoreError> {
-    let now = ctx.now.max(0) as u64;
-    if let Some(demo) = &ctx.demo {
-        // A demo day is judged by its own verifier and feeds neither the
-        // breaker nor the report.
-        let inspection = demo.verifier.inspect(&ctx.signed_url, fetch, now);
         let claim = inspection
             .ticket()
             .map(|t| demo.verifier.claim_ticket(t, now));
         return Ok(demo.verifier.conclude(inspection, claim, now).0);
     }
-    let inspection = state.clicks.inspect(&ctx.signed_url, fetch, now);
-    let claim = inspection.ticket().map(|t| state.claim_ticket(t, now));
+    let claim = match shared {
+        Some(answer) => answer.claim,
+        None => inspection
+            .ticket()
+            .map(|t| state.clicks.claim_ticket(t, now)),
+    };
     let (mut verdict, counted) = state.clicks.conclude(inspection, claim, now);
     if let Some(valid) = counted {
-        verdict.tripped = state.count_breaker(valid, fetch.breaker_source(), now);
+        verdict.tripped = match shared {
+            Some(answer) => answer
+                .breaker
+                .is_some_and(|counts| state.clicks.apply_shared_breaker(&counts)),
+            None => state
+                .clicks
+                .count_breaker(valid, fetch.breaker_source(), now),
+        };
     }
     state.report.record(ctx.now / 3600, &verdict.outcome);
     if verdict.tripped {
@@ -177,6 +265,11 @@ fn verify(state: &AppState, ctx: &ClickContext, fetch: &Fetch<'_>) -> Result<Ver
         state.save_signing_settings()?;
     }
     Ok(verdict)
+}
+
+/// The click's time as the counters take it.
+fn now(ctx: &ClickContext) -> u64 {
+    ctx.now.max(0) as u64
 }
 
 /// A counter's answer; a refusal is logged, never silently dropped.

@@ -18,8 +18,9 @@
 //! (kept site rows, the site's blocks in memory, in-memory counters) and
 //! the database is awaited, not waited for: a click with nothing to react
 //! to is one statement awaited on PostgreSQL's async client (on SQLite, one
-//! job for its own thread). Whatever blocks (a transaction with reactions,
-//! Redis's counters with `--redis`, a site's first block-list load) runs
+//! job for its own thread), and with `--redis` the click's one Redis round
+//! trip is awaited on the instance's multiplexed connection. Whatever
+//! blocks (a transaction with reactions, a site's first block-list load) runs
 //! where the store runs its work ([`crate::storage::work`]), so a slow disk
 //! never stalls the async workers that serve other tenants. A seeded demo
 //! day runs the same steps synchronously ([`pipeline`]).
@@ -145,9 +146,10 @@ async fn run(
     }
 }
 
-/// Where a click's blocking steps run: with `--redis` a click makes Redis
-/// round trips, the blocking pool's, never the SQLite thread's.
-fn blocking_work(state: &AppState) -> Work {
+/// Where judging runs when it must block (a site's first block-list load):
+/// with `--redis` judging makes a Redis round trip, the blocking pool's,
+/// never the SQLite thread's.
+fn judging_work(state: &AppState) -> Work {
     if state.config.shared_rates.is_some() {
         Work::pool()
     } else {
@@ -166,22 +168,21 @@ async fn awaited(state: &Arc<AppState>, request: ClickRequest) -> Result<Respons
     if !judgement.verdict.outcome.is_new_click() {
         return Ok(respond::not_a_new_click(&ctx, &judgement));
     }
-    let (ctx, judgement, click_id) =
-        reactions::record_async(state, blocking_work(state), ctx, judgement).await?;
+    let (ctx, judgement, click_id) = reactions::record_async(state, ctx, judgement).await?;
     Ok(respond::respond(&ctx, &judgement, click_id))
 }
 
-/// Judges on this worker when nothing in judging waits (no Redis, the
-/// site's blocks already in memory), else where blocking work runs.
+/// Judges on this worker, awaiting Redis, when the site's blocks are in
+/// memory, else where blocking work runs (their first load is a statement).
 async fn judge_awaited(
     state: &Arc<AppState>,
     ctx: ClickContext,
 ) -> Result<(ClickContext, Judgement), StoreError> {
-    if state.config.shared_rates.is_none() && state.blocks.is_loaded(ctx.site.id) {
-        let judgement = judge::judge(state, &ctx)?;
+    if state.blocks.is_loaded(ctx.site.id) {
+        let judgement = judge::judge_async(state, &ctx).await?;
         return Ok((ctx, judgement));
     }
-    let work = blocking_work(state);
+    let work = judging_work(state);
     let state = Arc::clone(state);
     work.run(move || judge::judge(&state, &ctx).map(|j| (ctx, j)))
         .await

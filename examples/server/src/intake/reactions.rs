@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use super::{ClickContext, Judgement};
 use crate::state::{now, AppState, PAUSE_CHECK_SECS};
-use crate::storage::work::Work;
 use crate::storage::{NewBlock, NewClick, StoreError, Tx};
 
 /// The reason recorded on automatic blocks.
@@ -71,10 +70,9 @@ pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64
 
 /// [`record`] from an async handler: a click with nothing to react to is
 /// awaited as its one statement; a transaction runs where the store's work
-/// runs (`work`). Hands the context and judgement back for the answer.
+/// runs. Hands the context and judgement back for the answer.
 pub async fn record_async(
     state: &Arc<AppState>,
-    work: Work,
     ctx: ClickContext,
     j: Judgement,
 ) -> Result<(ClickContext, Judgement, i64), StoreError> {
@@ -96,7 +94,10 @@ pub async fn record_async(
         return Ok((ctx, j, id));
     };
     let state = Arc::clone(state);
-    work.run(move || transact(&state, &ctx, &j, pause_due).map(|id| (ctx, j, id)))
+    state
+        .store
+        .work()
+        .run(move || transact(&state, &ctx, &j, pause_due).map(|id| (ctx, j, id)))
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
 }
