@@ -676,6 +676,40 @@ async fn auto_blocks_are_temporary_per_64_and_capped_and_never_touch_manual_bloc
     s.stop().await;
 }
 
+/// A burst of clicks from one bot, all judged before its first block
+/// commits, writes one auto-block, not one per click: each would count as
+/// a repeat offence (a longer block) and wait its turn at the site's block
+/// lock, so a flood's first second would be a queue of transactions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_from_one_client_writes_one_auto_block() {
+    let (_d, s, _token) = fresh(|_| {}).await;
+    // The site's blocks in memory first, as in steady traffic.
+    assert_eq!(click(&s, "/c/1", "198.51.100.1", CHROME).await.status, 200);
+    let url = s.url("/c/1");
+    let burst = futures_util::future::join_all((0..64).map(|_| {
+        call(
+            Method::GET,
+            &url,
+            None,
+            None,
+            &[
+                ("user-agent", "curl/8.5"),
+                ("x-forwarded-for", "203.0.113.50"),
+            ],
+        )
+    }))
+    .await;
+    assert!(burst.iter().all(|r| r.status < 500));
+    assert!(burst.iter().any(|r| r.status == 403));
+    // Counted by a no-op update: the one auto-block, at its first offence.
+    let first = "UPDATE blocked_ips SET offences = offences WHERE source = 'auto' AND offences = 0";
+    let repeated =
+        "UPDATE blocked_ips SET offences = offences WHERE source = 'auto' AND offences > 0";
+    assert_eq!(s.state.store.execute_sql(repeated, &[]).unwrap(), 0);
+    assert_eq!(s.state.store.execute_sql(first, &[]).unwrap(), 1);
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn velocity_sees_an_ipv6_client_rotating_inside_its_64() {
     let (_d, s, _) = fresh(|_| {}).await;

@@ -12,6 +12,7 @@ use clickfence::webhook::{BlockSource, Event, FraudDetected, IpBlocked, SitePaus
 use std::sync::Arc;
 
 use super::{ClickContext, Judgement};
+use crate::blocks::AutoBlocking;
 use crate::state::{now, AppState, PAUSE_CHECK_SECS};
 use crate::storage::{NewBlock, NewClick, StoreError, Tx};
 
@@ -32,8 +33,9 @@ enum Plan {
     },
 }
 
-/// `notify`: whether a fraud report of this click would reach an endpoint.
-fn plan(state: &AppState, ctx: &ClickContext, j: &Judgement, notify: bool) -> Plan {
+/// `notify`: whether a fraud report of this click would reach an endpoint;
+/// `block`: whether it auto-blocks its client.
+fn plan(state: &AppState, ctx: &ClickContext, j: &Judgement, notify: bool, block: bool) -> Plan {
     if ctx.demo.is_some() {
         return Plan::Demo;
     }
@@ -41,7 +43,7 @@ fn plan(state: &AppState, ctx: &ClickContext, j: &Judgement, notify: bool) -> Pl
     // refused only because the signing mode wants a signature cannot, nor
     // can a declared crawler (givt).
     let pause_due = is_blocked_fraud(ctx, j) && pause_check_due(state, ctx);
-    if reacts(state, ctx, j, pause_due, notify) {
+    if reacts(state, ctx, j, pause_due, notify, block) {
         Plan::Transaction { pause_due }
     } else {
         Plan::Alone
@@ -53,7 +55,8 @@ pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64
     let (ip, reasons) = (ctx.ip.to_string(), reason_codes(j));
     let notify =
         is_fraud_report(ctx, j) && state.store.subscribes(ctx.site.account_id, FRAUD, now())?;
-    match plan(state, ctx, j, notify) {
+    let blocking = begin_auto_block(state, ctx, j);
+    match plan(state, ctx, j, notify, blocking.is_some()) {
         Plan::Demo => state
             .store
             .insert_click_alone(&new_click(ctx, j, &ip, &reasons)),
@@ -64,7 +67,7 @@ pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64
             state.metrics.click(j.assessment.status.as_str());
             Ok(id)
         }
-        Plan::Transaction { pause_due } => transact(state, ctx, j, pause_due),
+        Plan::Transaction { pause_due } => transact(state, ctx, j, pause_due, blocking),
     }
 }
 
@@ -81,7 +84,8 @@ pub async fn record_async(
             .store
             .subscribes_async(ctx.site.account_id, FRAUD, now())
             .await?;
-    let plan = plan(state, &ctx, &j, notify);
+    let blocking = begin_auto_block(state, &ctx, &j);
+    let plan = plan(state, &ctx, &j, notify, blocking.is_some());
     let Plan::Transaction { pause_due } = plan else {
         let (ip, reasons) = (ctx.ip.to_string(), reason_codes(&j));
         let id = state
@@ -97,17 +101,19 @@ pub async fn record_async(
     state
         .store
         .work()
-        .run(move || transact(&state, &ctx, &j, pause_due).map(|id| (ctx, j, id)))
+        .run(move || transact(&state, &ctx, &j, pause_due, blocking).map(|id| (ctx, j, id)))
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
 }
 
-/// The click's row and its reactions, committed together.
+/// The click's row and its reactions, committed together; `blocking` (an
+/// auto-block this click makes) is let go once the block is in memory.
 fn transact(
     state: &AppState,
     ctx: &ClickContext,
     j: &Judgement,
     pause_due: bool,
+    blocking: Option<AutoBlocking>,
 ) -> Result<i64, StoreError> {
     let mut auto_block = None;
     let click_id = state.write(|tx| {
@@ -124,7 +130,7 @@ fn transact(
         if j.assessment.status == ClickStatus::Blocked && j.assessment.category.is_fraud() {
             emit_fraud(tx, ctx, j, id)?;
         }
-        if should_auto_block(ctx, j) {
+        if blocking.is_some() {
             auto_block = block(state, tx, ctx, j)?;
         }
         if pause_due {
@@ -166,10 +172,10 @@ fn reacts(
     j: &Judgement,
     pause_due: bool,
     notify: bool,
+    block: bool,
 ) -> bool {
     let resume_due = ctx.site.paused_until.is_some_and(|t| t <= ctx.now);
     let ticket = j.verdict.ticket.is_some() && state.config.shared_rates.is_none();
-    let block = should_auto_block(ctx, j);
     resume_due || ticket || notify || block || pause_due
 }
 
@@ -240,6 +246,17 @@ fn emit_fraud(
 /// is often an operator's shared one.
 fn should_auto_block(ctx: &ClickContext, j: &Judgement) -> bool {
     is_blocked_fraud(ctx, j) && !j.blocked_ip
+}
+
+/// This click's auto-block, when it should make one and no other click of
+/// its client is making it here (see [`crate::blocks::BlockCache::begin_auto_block`]).
+fn begin_auto_block(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Option<AutoBlocking> {
+    if ctx.demo.is_some() || !should_auto_block(ctx, j) {
+        return None;
+    }
+    state
+        .blocks
+        .begin_auto_block(ctx.site.id, ctx.ip, &ctx.client, ctx.now)
 }
 
 /// Blocked as fraud (`sivt`) on its own evidence: at or above the block
