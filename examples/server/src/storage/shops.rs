@@ -200,15 +200,15 @@ impl Store {
         bytes: i64,
         new_billed: bool,
     ) -> StoreResult<()> {
-        let db = self.db()?;
-        for (s, billed) in [("", i64::from(new_billed)), (scope, 0)] {
-            db.execute(
-                "INSERT INTO pixel_usage (shop, day, scope, events, bytes, billed) VALUES (?1, ?2, ?3, 1, ?4, ?5)
-                 ON CONFLICT (shop, day, scope) DO UPDATE SET events = pixel_usage.events + 1,
-                    bytes = pixel_usage.bytes + excluded.bytes, billed = pixel_usage.billed + excluded.billed",
-                params![shop, day, s, bytes, billed],
-            )?;
-        }
+        // One statement for both rows (a scope is never the shop's own
+        // empty one: an AS number or a network's label).
+        self.db()?.execute(
+            "INSERT INTO pixel_usage (shop, day, scope, events, bytes, billed)
+             VALUES (?1, ?2, '', 1, ?4, ?5), (?1, ?2, ?3, 1, ?4, 0)
+             ON CONFLICT (shop, day, scope) DO UPDATE SET events = pixel_usage.events + 1,
+                bytes = pixel_usage.bytes + excluded.bytes, billed = pixel_usage.billed + excluded.billed",
+            params![shop, day, scope, bytes, i64::from(new_billed)],
+        )?;
         Ok(())
     }
 
