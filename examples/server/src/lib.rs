@@ -386,8 +386,9 @@ async fn refresh_crawler_ranges(
     }
 }
 
-/// Writes the report counters every [`counters::FLUSH_EVERY`], and once more
-/// on the way out so a clean shutdown loses none.
+/// Writes the report counters and the pixel usage counts every
+/// [`counters::FLUSH_EVERY`], and once more on the way out so a clean
+/// shutdown loses none.
 async fn flush_counters(state: Arc<AppState>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         let stopping = tokio::select! {
@@ -398,6 +399,12 @@ async fn flush_counters(state: Arc<AppState>, mut stop: tokio::sync::watch::Rece
         let flushed = crate::storage::work::spawn_blocking(move || s.report.flush(&s.store)).await;
         if let Ok(Err(e)) = flushed {
             tracing::error!(error = %e, code = e.code(), "report counters not written; kept for the next flush");
+        }
+        let s = Arc::clone(&state);
+        let flushed =
+            crate::storage::work::spawn_blocking(move || s.store.flush_pixel_usage()).await;
+        if let Ok(Err(e)) = flushed {
+            tracing::error!(error = %e, code = e.code(), "pixel usage not written; kept for the next flush");
         }
         if stopping || *stop.borrow() {
             break;

@@ -109,6 +109,43 @@ async fn a_click_is_one_statement() {
     s.stop().await;
 }
 
+/// A stored pixel is two statements, its read of the day's usage and its
+/// row: the usage counts wait in memory for the once-a-second flush, so
+/// pixels never queue on the shop's one usage row, and this instance's
+/// reads add what it has not written yet (exact before and after).
+#[tokio::test]
+async fn a_pixel_is_two_statements_and_its_usage_counts_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start(&dir.path().join("db")).await;
+    let shop = "rt.myshopify.com";
+    enrol(&s, shop).await;
+    let url = s.url("/api/pixels");
+    let body = format!(
+        r#"{{"type":"bot_detection","shop":"{shop}","sessionId":"s1","visitorId":"v1","page":"/p","signalType":"selenium","confidence":95,"details":{{}}}}"#
+    );
+    let mut i = 0u32;
+    let per = per_call(&s, || {
+        i += 1;
+        let ip = format!("2001:db8:{i:x}::1");
+        let (url, body) = (url.clone(), body.clone());
+        async move {
+            let headers = [("x-forwarded-for", ip.as_str())];
+            call(Method::POST, &url, None, Some(&body), &headers)
+                .await
+                .status
+        }
+    })
+    .await;
+    println!("statements per pixel: {per}");
+    assert_eq!(per, 2);
+    let today = clickfence_server::storage::rfc3339(clickfence_server::state::now());
+    let events = || s.state.store.usage_on(shop, &today[..10]).unwrap().0;
+    assert_eq!(events(), N as i64);
+    s.state.store.flush_pixel_usage().unwrap();
+    assert_eq!(events(), N as i64);
+    s.stop().await;
+}
+
 /// Plain clicks arriving together are committed together: 100 submitted
 /// at once (a single-threaded runtime polls them all before any batch
 /// runs) take two statements, 64 rows and 36, and every click gets the id

@@ -22,6 +22,7 @@ mod signing;
 mod sites;
 mod tokens;
 mod tx;
+mod usage;
 mod webhooks;
 pub mod work;
 
@@ -168,6 +169,8 @@ pub struct Store {
     statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Plain clicks waiting for their commit ([`batch`]).
     click_batches: std::sync::Arc<batch::ClickBatches>,
+    /// Pixel usage counts waiting for their flush ([`usage`]).
+    usage: usage::UsageBuffer,
     /// Where the hot paths' work on this store runs ([`work`]).
     work: work::Work,
 }
@@ -296,6 +299,7 @@ impl Store {
             subscriptions: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
             statements: std::sync::Arc::default(),
             click_batches: std::sync::Arc::default(),
+            usage: usage::UsageBuffer::default(),
         })
     }
 

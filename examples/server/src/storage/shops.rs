@@ -5,6 +5,7 @@ use clickfence::rate::budget::Usage;
 use super::db::{params, Param, Value};
 
 use super::config::Shared;
+use super::usage::Delta;
 use super::{Store, StoreResult};
 
 /// A pixel event to store (the edge API's pixels, and refusals of
@@ -187,11 +188,18 @@ impl Store {
                 network = u;
             }
         }
+        // What this instance has counted and not yet written.
+        for (usage, scope) in [(&mut shop_usage, ""), (&mut network, scope)] {
+            let waiting = self.usage.pending(shop, day, scope);
+            usage.events += waiting.events;
+            usage.bytes += waiting.bytes;
+        }
         Ok((shop_usage, network))
     }
 
-    /// Counts one stored event of `bytes` for the shop and for `scope`,
-    /// and (for the shop) whether it billed a new visitor.
+    /// Counts one stored event of `bytes` for the shop and for `scope`
+    /// ([`usage`](super::usage): in memory until the next flush), and (for
+    /// the shop, at once) whether it billed a new visitor.
     pub fn count_stored(
         &self,
         shop: &str,
@@ -200,7 +208,22 @@ impl Store {
         bytes: i64,
         new_billed: bool,
     ) -> StoreResult<()> {
-        // One statement for both rows (a scope is never the shop's own
+        let delta = Delta {
+            events: 1,
+            bytes: u64::try_from(bytes).unwrap_or(0),
+            dropped: 0,
+        };
+        if self.usage.add(shop, day, &["", scope], delta) {
+            if new_billed {
+                self.db()?.execute(
+                    "INSERT INTO pixel_usage (shop, day, scope, billed) VALUES (?1, ?2, '', 1)
+                     ON CONFLICT (shop, day, scope) DO UPDATE SET billed = pixel_usage.billed + 1",
+                    params![shop, day],
+                )?;
+            }
+            return Ok(());
+        }
+        // The buffer is full: written at once. One statement for both rows (a scope is never the shop's own
         // empty one: an AS number or a network's label).
         self.db()?.execute(
             "INSERT INTO pixel_usage (shop, day, scope, events, bytes, billed)
@@ -223,8 +246,16 @@ impl Store {
         )
     }
 
-    /// Counts one event past the shop's budget (not stored).
+    /// Counts one event past the shop's budget (not stored; in memory
+    /// until the next flush).
     pub fn count_dropped(&self, shop: &str, day: &str) -> StoreResult<()> {
+        let delta = Delta {
+            dropped: 1,
+            ..Delta::default()
+        };
+        if self.usage.add(shop, day, &[""], delta) {
+            return Ok(());
+        }
         self.db()?.execute(
             "INSERT INTO pixel_usage (shop, day, scope, dropped) VALUES (?1, ?2, '', 1)
              ON CONFLICT (shop, day, scope) DO UPDATE SET dropped = pixel_usage.dropped + 1",
@@ -236,14 +267,22 @@ impl Store {
     /// The shop's stored events and bytes on `day`, and the events past
     /// its budget that were counted, not stored.
     pub fn usage_on(&self, shop: &str, day: &str) -> StoreResult<(i64, i64, i64)> {
-        Ok(self
+        let (events, bytes, dropped): (i64, i64, i64) = self
             .db()?
             .query_opt(
                 "SELECT events, bytes, dropped FROM pixel_usage WHERE shop = ?1 AND day = ?2 AND scope = ''",
                 params![shop, day],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?
-            .unwrap_or((0, 0, 0)))
+            .unwrap_or((0, 0, 0));
+        let waiting = self.usage.pending(shop, day, "");
+        let add =
+            |stored: i64, more: u64| stored.saturating_add(i64::try_from(more).unwrap_or(i64::MAX));
+        Ok((
+            add(events, waiting.events),
+            add(bytes, waiting.bytes),
+            add(dropped, waiting.dropped),
+        ))
     }
 
     /// Runs one statement with positional parameters; returns the rows it
