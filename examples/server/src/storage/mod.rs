@@ -279,8 +279,8 @@ impl Store {
             }
             _ => Backend::Sqlite(std::sync::Arc::new(Mutex::new(Self::open_sqlite(db)?))),
         };
-        let work = match backend {
-            Backend::Postgres(_) => work::Work::pool(),
+        let work = match &backend {
+            Backend::Postgres(pg) => work::Work::pool_gated(pg.blocking_connections()),
             Backend::Sqlite(_) => {
                 work::Work::dedicated("clickfence-sqlite").map_err(|source| StoreError::File {
                     path: db.display().to_string(),

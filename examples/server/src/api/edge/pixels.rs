@@ -82,6 +82,8 @@ pub async fn pixels(
     let now_ms = now() * 1000;
     let payload = String::from_utf8_lossy(&body).into_owned();
     let agent = crate::surface::header_text(&headers, axum::http::header::USER_AGENT);
+    // In line for a connection, fairly (see `Work::pool_gated`).
+    let _place = state.store.work().admit().await;
     blocking(move || {
         // On the blocking pool: with --redis these are Redis round trips.
         let client = Granularity::CLIENT.label(ip);

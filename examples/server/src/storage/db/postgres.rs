@@ -281,6 +281,16 @@ impl Pg {
         Ok(size)
     }
 
+    /// Connections blocking work may hold at once: the inline pool's (the
+    /// bridged pool's when there is no inline one).
+    pub fn blocking_connections(&self) -> usize {
+        self.inline
+            .as_ref()
+            .map_or(self.pool.status().max_size, |p| {
+                usize::try_from(p.max_size()).unwrap_or(usize::MAX)
+            })
+    }
+
     /// Connections this store may hold, both pools together.
     pub fn pool_size(&self) -> usize {
         let inline = self
