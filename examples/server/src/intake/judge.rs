@@ -26,31 +26,56 @@ pub struct Judgement {
 /// With `--redis` the click's Redis round trip runs on this thread: call it
 /// where blocking work runs, or use [`judge_async`].
 pub fn judge(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreError> {
-    let blocked_ip = state
-        .blocks
-        .contains(&state.store, ctx.site.id, ctx.ip, ctx.now)?;
-    let fetch = fetch(ctx);
-    let inspection = inspect(state, ctx, &fetch);
-    let shared = shared_click(state, ctx, &inspection, &fetch)
+    let first = FirstHalf::of(state, ctx)?;
+    let shared = first
+        .shared(state, ctx)
         .and_then(|(shared, click)| shared.count_click(&click, &state.metrics));
-    conclude(state, ctx, &fetch, blocked_ip, inspection, shared)
+    conclude(state, ctx, first, shared)
 }
 
 /// [`judge`] with the click's Redis round trip awaited on the instance's
 /// multiplexed connection. The site's blocks must already be in memory
-/// ([`Blocks::is_loaded`](crate::blocks::Blocks::is_loaded)), else their
-/// first load runs a statement on this worker.
+/// ([`BlockCache::is_loaded`](crate::blocks::BlockCache::is_loaded)), else
+/// their first load runs a statement on this worker.
 pub async fn judge_async(state: &AppState, ctx: &ClickContext) -> Result<Judgement, StoreError> {
-    let blocked_ip = state
-        .blocks
-        .contains(&state.store, ctx.site.id, ctx.ip, ctx.now)?;
-    let fetch = fetch(ctx);
-    let inspection = inspect(state, ctx, &fetch);
-    let shared = match shared_click(state, ctx, &inspection, &fetch) {
+    let first = FirstHalf::of(state, ctx)?;
+    let shared = match first.shared(state, ctx) {
         Some((shared, click)) => shared.count_click_async(&click, &state.metrics).await,
         None => None,
     };
-    conclude(state, ctx, &fetch, blocked_ip, inspection, shared)
+    conclude(state, ctx, first, shared)
+}
+
+/// What is known before anything is counted: the site's block on the
+/// client and the first half of the click-signing check.
+struct FirstHalf<'c> {
+    blocked_ip: bool,
+    fetch: Fetch<'c>,
+    inspection: Inspection,
+}
+
+impl<'c> FirstHalf<'c> {
+    fn of(state: &AppState, ctx: &'c ClickContext) -> Result<Self, StoreError> {
+        let blocked_ip = state
+            .blocks
+            .contains(&state.store, ctx.site.id, ctx.ip, ctx.now)?;
+        let fetch = fetch(ctx);
+        let inspection = inspect(state, ctx, &fetch);
+        Ok(Self {
+            blocked_ip,
+            fetch,
+            inspection,
+        })
+    }
+
+    /// The click's shared work, when there is some ([`shared_click`]).
+    fn shared<'s>(
+        &self,
+        state: &'s AppState,
+        ctx: &ClickContext,
+    ) -> Option<(&'s SharedRates, SharedClick)> {
+        shared_click(state, ctx, &self.inspection, &self.fetch)
+    }
 }
 
 /// What the request tells the click-signing check about its client.
@@ -111,11 +136,15 @@ fn counts_as_click(outcome: &Outcome, fetch: &Fetch<'_>) -> bool {
 fn conclude(
     state: &AppState,
     ctx: &ClickContext,
-    fetch: &Fetch<'_>,
-    blocked_ip: bool,
-    inspection: Inspection,
+    first: FirstHalf<'_>,
     shared: Option<SharedClickAnswer>,
 ) -> Result<Judgement, StoreError> {
+    let FirstHalf {
+        blocked_ip,
+        fetch,
+        inspection,
+    } = first;
+    let fetch = &fetch;
     let verdict = verdict(state, ctx, fetch, inspection, shared.as_ref())?;
     let counts = match shared {
         _ if !counts_as_click(&verdict.outcome, fetch) => RepeatCounts::default(),
