@@ -82,10 +82,9 @@ pub async fn pixels(
     let now_ms = now() * 1000;
     let payload = String::from_utf8_lossy(&body).into_owned();
     let agent = crate::surface::header_text(&headers, axum::http::header::USER_AGENT);
-    // In line for a connection, fairly (see `Work::pool_gated`).
-    let _place = state.store.work().admit().await;
-    blocking(move || {
-        // On the blocking pool: with --redis these are Redis round trips.
+    let work = state.store.work();
+    let redis = state.config.shared_rates.is_some();
+    let store = move || {
         let client = Granularity::CLIENT.label(ip);
         within_quota(
             &state,
@@ -131,8 +130,18 @@ pub async fn pixels(
             .store
             .count_stored(&shop, &day, &scope, size, new_billed)?;
         Ok(Json(json!({ "success": true })))
-    })
-    .await
+    };
+    if redis {
+        // The quotas are Redis round trips: on the blocking pool, never the
+        // SQLite thread, in line for a connection (`Work::pool_gated`).
+        let _place = work.admit().await;
+        return blocking(store).await;
+    }
+    // Where the store's work runs: SQLite's own thread, whose queue is
+    // first come first served, or PostgreSQL's line.
+    work.run(store)
+        .await
+        .unwrap_or_else(|e| Err(EdgeError::internal(e)))
 }
 
 /// One event's arrival, as the billing rule needs it.
