@@ -138,6 +138,23 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// A spray of pixels from more networks than the buffer holds is not
+    /// held in memory: past the bound, the caller writes at once.
+    #[test]
+    fn the_buffer_is_bounded() {
+        let buffer = UsageBuffer::default();
+        let one = Delta {
+            events: 1,
+            ..Delta::default()
+        };
+        for i in 0..MAX_PENDING {
+            assert!(buffer.add("s", "d", &[&format!("AS{i}")], one));
+        }
+        assert!(!buffer.add("s", "d", &["AS-one-more"], one));
+        assert_eq!(buffer.pending("s", "d", "AS-one-more"), Delta::default());
+        assert_eq!(buffer.lock().len(), MAX_PENDING);
+    }
+
     /// Counts wait in memory, are read exactly meanwhile, and are written
     /// once, in chunks, by the flush.
     #[test]
