@@ -21,7 +21,7 @@ use clickfence_traffic::floors::{MAX_PEOPLE_FLAGGED, SERVER};
 use clickfence_traffic::{
     day, forge, library, Class, Corpus, Report, Ticket, Visit, GOOGLEBOT_RANGES, TICKET_SECS,
 };
-use common::{call, dnsmasq, get, Server, ADMIN_TOKEN, CLICK_BASE};
+use common::{call, dnsmasq, get, signing, Server, CLICK_BASE};
 use hyper::Method;
 
 /// A server as a deployment with the free data would run it, on a
@@ -49,20 +49,6 @@ async fn server(
     })
     .await;
     (s, token.unwrap())
-}
-
-/// A signing key, and signing enforced.
-async fn signing(s: &Server) -> ClickSigner {
-    let auth = format!("Bearer {ADMIN_TOKEN}");
-    let admin = |path: &str| {
-        let url = s.url(&format!("/api/p360-click-signing{path}"));
-        let auth = auth.clone();
-        async move { call(Method::POST, &url, None, None, &[("authorization", &auth)]).await }
-    };
-    let key = admin("/secret?ttlHours=48").await;
-    assert_eq!(key.status, 200, "{}", key.body);
-    assert_eq!(admin("/config/mode/enabled").await.status, 200);
-    ClickSigner::new(key.json["secret-key"].as_str().unwrap()).unwrap()
 }
 
 /// Sends every visit; returns, per visit, the recorded click's id or, for
@@ -140,7 +126,7 @@ async fn judged_by_server(seed: u64, people: usize) -> (Vec<Visit>, Report) {
     let dns = dnsmasq(&[]);
     let dir = tempfile::tempdir().unwrap();
     let (s, token) = server(dir.path(), &corpus, dns.1).await;
-    let signer = signing(&s).await;
+    let signer = signing(&s, "enabled").await;
     let ids = play(&s, &signer, &visits).await;
     let recorded = categories(&s, &token).await;
     s.stop().await;
@@ -195,7 +181,7 @@ async fn the_simulated_time_header_is_ignored_without_the_flag() {
         let dir = tempfile::tempdir().unwrap();
         let (s, _) =
             Server::start_with(&dir.path().join("db"), |c| c.simulated_clock = simulated).await;
-        let signer = signing(&s).await;
+        let signer = signing(&s, "enabled").await;
         let now = clickfence_server::state::now() as u64;
         let url = signer
             .sign(&format!("{CLICK_BASE}/c/1?pid=net&clickid=x"), now + 600)

@@ -13,7 +13,8 @@ use clickfence::ClickSigner;
 use clickfence_server::state::now;
 use clickfence_server::storage::SiteChanges;
 use common::{
-    blocked_event, call, enabled_long_ago, get, Server, ADMIN_TOKEN, API_SECRET, CLICK_BASE,
+    blocked_event, call, enabled_long_ago, get, signing, Server, ADMIN_TOKEN, API_SECRET,
+    CLICK_BASE,
 };
 use hyper::Method;
 
@@ -60,17 +61,6 @@ async fn admin(s: &Server, method: Method, path: &str) -> common::Resp {
     .await
 }
 
-/// One key, mode enabled; returns a signer holding the key.
-async fn signing_enabled(s: &Server) -> ClickSigner {
-    let key = admin(s, Method::POST, "/secret?ttlHours=36").await;
-    assert_eq!(key.status, 200);
-    assert_eq!(
-        admin(s, Method::POST, "/config/mode/enabled").await.status,
-        200
-    );
-    ClickSigner::new(key.json["secret-key"].as_str().unwrap()).unwrap()
-}
-
 /// A fresh signed click (each a new ticket: a genuine signature is valid once).
 fn signed_path(signer: &ClickSigner) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -111,7 +101,7 @@ async fn mode(s: &Server) -> serde_json::Value {
 #[tokio::test]
 async fn a_thousand_forged_clicks_from_five_addresses_do_not_trip_the_breaker() {
     let (_d, s, _) = fresh(|_| {}).await;
-    signing_enabled(&s).await;
+    signing(&s, "enabled").await;
     for i in 0..1000 {
         let r = click(&s, CLICK, &format!("198.51.100.{}", i % 5), CHROME).await;
         assert_eq!(r.status, 403, "unsigned click {i}");
@@ -133,7 +123,7 @@ async fn a_forged_flood_from_many_networks_does_not_trip_while_signed_clicks_arr
     // Control: on a fresh system, the same flood alone trips it (the spec's
     // rule with many sources), so the test below can fail.
     let (_d, control, _) = fresh(|_| {}).await;
-    signing_enabled(&control).await;
+    signing(&control, "enabled").await;
     enabled_long_ago(&control);
     for i in 0..150 {
         click(&control, &forged_path(), &network(i), CHROME).await;
@@ -142,7 +132,7 @@ async fn a_forged_flood_from_many_networks_does_not_trip_while_signed_clicks_arr
     control.stop().await;
 
     let (_d, s, _) = fresh(|_| {}).await;
-    let signer = signing_enabled(&s).await;
+    let signer = signing(&s, "enabled").await;
     enabled_long_ago(&s);
     history(&s, &signer, 1000, 6600, 700);
     for i in 0..1000u32 {
@@ -168,7 +158,7 @@ async fn a_broken_signer_trips_the_breaker_and_the_trip_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     let (s, _) = Server::start(&db).await;
-    let signer = signing_enabled(&s).await;
+    let signer = signing(&s, "enabled").await;
     enabled_long_ago(&s);
     history(&s, &signer, 500, 7000, 3700);
     let broken = ClickSigner::new("the-network-lost-its-key").unwrap();
@@ -268,7 +258,7 @@ async fn one_autonomous_system_cannot_pause_a_site() {
     })
     .await;
     subscribe(&s, 1, &["site.paused"]);
-    signing_enabled(&s).await;
+    signing(&s, "enabled").await;
     let paused = || async {
         let site = get(&s.url("/api/v1/sites/1"), Some(&token)).await.json;
         site["data"]["paused_until"].is_string()
@@ -310,7 +300,7 @@ async fn one_client_cannot_pause_a_site_and_a_pause_refuses_no_visitor() {
     );
     // Clicks refused only because they are unsigned, from many networks,
     // do not pause it by themselves (a score below the block threshold)...
-    signing_enabled(&s).await;
+    signing(&s, "enabled").await;
     for i in 0..30 {
         assert_eq!(click(&s, CLICK, &network(i % 15), CHROME).await.status, 403);
     }
@@ -968,7 +958,7 @@ async fn declared_crawlers_are_refused_but_are_not_fraud() {
         "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
     let (_d, s, token) = fresh(|c| c.pause_check_secs = Some(0)).await;
     subscribe(&s, 1, &["fraud.detected", "site.paused", "ip.blocked"]);
-    signing_enabled(&s).await;
+    signing(&s, "enabled").await;
     let stats = || async {
         get(&s.url("/api/v1/sites/1/stats"), Some(&token))
             .await

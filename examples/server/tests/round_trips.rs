@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{call, enrol, get, Server, API_SECRET};
+use clickfence_server::state::now;
+use common::{call, enrol, get, signed, signing, Server, API_SECRET};
 use hyper::Method;
 
 const N: u64 = 200;
@@ -109,6 +110,39 @@ async fn a_click_is_one_statement() {
     s.stop().await;
 }
 
+/// A signed click's first use keeps its one-time ticket across restarts
+/// (without Redis, the instance keeps tickets itself) in the statement
+/// that writes its row: one statement, as a plain click (it was a
+/// transaction of three). The tickets are all there afterwards.
+#[tokio::test]
+async fn a_signed_click_is_one_statement_with_its_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = Server::start(&dir.path().join("db")).await;
+    let signer = signing(&s, "enabled").await;
+    let mut i = 0u32;
+    let per = per_call(&s, || {
+        i += 1;
+        let ip = format!("2001:db8:{:x}::1", i);
+        let click = s.url(&signed(&signer));
+        async move {
+            let headers = [
+                ("x-forwarded-for", ip.as_str()),
+                ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"),
+                ("referer", "https://www.google.com/"),
+            ];
+            let r = call(Method::GET, &click, None, None, &headers).await;
+            assert_eq!(r.json["status"], "valid", "{}", r.body);
+            r.status
+        }
+    })
+    .await;
+    println!("statements per signed click: {per}");
+    assert_eq!(per, 1);
+    let kept = s.state.store.live_tickets(now()).unwrap();
+    assert_eq!(kept.len(), N as usize);
+    s.stop().await;
+}
+
 /// A stored pixel is two statements, its read of the day's usage and its
 /// row: the usage counts wait in memory for the once-a-second flush, so
 /// pixels never queue on the shop's one usage row, and this instance's
@@ -166,12 +200,13 @@ async fn plain_clicks_arriving_together_share_one_statement_per_batch() {
         .map(|ip| plain_click(site.id, ip, &reasons))
         .collect();
     let before = store.statements();
-    let ids =
-        futures_util::future::join_all(rows.iter().map(|c| store.insert_click_alone_async(c)))
-            .await
-            .into_iter()
-            .collect::<Result<Vec<i64>, _>>()
-            .unwrap();
+    let ids = futures_util::future::join_all(
+        rows.iter().map(|c| store.insert_click_alone_async(c, None)),
+    )
+    .await
+    .into_iter()
+    .collect::<Result<Vec<i64>, _>>()
+    .unwrap();
     assert_eq!(store.statements() - before, 2);
     let stored = store
         .clicks(site.id, &Default::default(), None, 1000)
@@ -180,6 +215,59 @@ async fn plain_clicks_arriving_together_share_one_statement_per_batch() {
     for (id, ip) in ids.iter().zip(&ips) {
         let row = stored.iter().find(|c| c.id == *id).unwrap();
         assert_eq!(&row.ip, ip, "click {id}");
+    }
+}
+
+/// Signed clicks arriving together keep their tickets in their batch's
+/// one statement (on SQLite, its one transaction): 100 clicks, two
+/// statements, 100 tickets kept, each with its own row's id answered.
+#[tokio::test]
+async fn signed_clicks_arriving_together_keep_their_tickets_in_their_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        clickfence_server::storage::Store::open(&common::database(&dir.path().join("db"))).unwrap();
+    let account = store.create_account("Batch", "pro", 0).unwrap();
+    let site = store
+        .create_site(account, "Batch", "batch.example", 0)
+        .unwrap();
+    let ips: Vec<String> = (0..100).map(|i| format!("198.51.100.{i}")).collect();
+    let reasons: Vec<String> = Vec::new();
+    let rows: Vec<_> = ips
+        .iter()
+        .map(|ip| plain_click(site.id, ip, &reasons))
+        .collect();
+    let tickets: Vec<clickfence::click::Ticket> = (0..100u8)
+        .map(|i| clickfence::click::Ticket {
+            tag: [i; 32],
+            expires_at: 1_700_003_600,
+            fingerprint: u64::MAX - u64::from(i),
+        })
+        .collect();
+    let before = store.statements();
+    let ids = futures_util::future::join_all(
+        rows.iter()
+            .zip(&tickets)
+            .map(|(c, t)| store.insert_click_alone_async(c, Some(t))),
+    )
+    .await
+    .into_iter()
+    .collect::<Result<Vec<i64>, _>>()
+    .unwrap();
+    assert_eq!(store.statements() - before, 2);
+    let stored = store
+        .clicks(site.id, &Default::default(), None, 1000)
+        .unwrap();
+    for (id, ip) in ids.iter().zip(&ips) {
+        let row = stored.iter().find(|c| c.id == *id).unwrap();
+        assert_eq!(&row.ip, ip, "click {id}");
+    }
+    let mut kept = store.live_tickets(1_700_000_000).unwrap();
+    kept.sort();
+    assert_eq!(kept.len(), 100);
+    for (k, t) in kept.iter().zip(&tickets) {
+        let tag: String = t.tag.iter().map(|b| format!("{b:02x}")).collect();
+        let fingerprint = i64::from_ne_bytes(t.fingerprint.to_ne_bytes());
+        assert_eq!(*k, (tag, 1_700_003_600, 1_700_000_000, fingerprint));
     }
 }
 
@@ -240,7 +328,7 @@ async fn a_flood_past_the_click_queue_is_refused_not_queued() {
     let row = plain_click(site.id, "198.51.100.1", &reasons);
     let extra = 100;
     let answers = futures_util::future::join_all(
-        (0..MAX_QUEUED + extra).map(|_| store.insert_click_alone_async(&row)),
+        (0..MAX_QUEUED + extra).map(|_| store.insert_click_alone_async(&row, None)),
     )
     .await;
     let refused = answers

@@ -7,13 +7,12 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use clickfence::ClickSigner;
 use clickfence_server::shared_rates::SharedRates;
 use clickfence_server::state::now;
-use common::{call, get, Server, ADMIN_TOKEN, CLICK_BASE};
+use common::{call, get, signed, signing, Server, ADMIN_TOKEN, CLICK_BASE};
 use hyper::Method;
 
 const CHROME: &str =
@@ -24,28 +23,6 @@ async fn admin(s: &Server, method: Method, path: &str) -> common::Resp {
     let auth = format!("Bearer {ADMIN_TOKEN}");
     let url = s.url(&format!("/api/p360-click-signing{path}"));
     call(method, &url, None, None, &[("authorization", &auth)]).await
-}
-
-/// One key and `mode`; returns a signer holding the key.
-async fn signing(s: &Server, mode: &str) -> ClickSigner {
-    let key = admin(s, Method::POST, "/secret?ttlHours=36").await;
-    assert_eq!(key.status, 200);
-    let path = format!("/config/mode/{mode}");
-    assert_eq!(admin(s, Method::POST, &path).await.status, 200);
-    ClickSigner::new(key.json["secret-key"].as_str().unwrap()).unwrap()
-}
-
-/// A fresh signed click path (a new ticket each call).
-fn signed(signer: &ClickSigner) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let url = signer
-        .sign(
-            &format!("{CLICK_BASE}/c/1?pid=net&c=camp&clickid=t{n}"),
-            now() as u64 + 3600,
-        )
-        .unwrap();
-    url.trim_start_matches(CLICK_BASE).to_owned()
 }
 
 async fn click(s: &Server, path: &str, ip: &str, headers: &[(&str, &str)]) -> common::Resp {

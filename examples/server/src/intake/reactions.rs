@@ -1,7 +1,8 @@
 //! Step 3: record the click and react to it, in one transaction: the click
 //! row, `fraud.detected`, an auto-block with `ip.blocked`, and an auto-pause
 //! with `site.paused` (or the resume with `site.resumed`). A click with
-//! nothing to react to is its row alone, one statement.
+//! nothing to react to is its row alone, one statement, with the one-time
+//! ticket it consumed when the instance keeps tickets itself.
 
 use clickfence::ip::Granularity;
 use clickfence::score::{
@@ -24,7 +25,7 @@ pub const AUTO_BLOCK_REASON: &str = "Auto-blocked due to high fraud score";
 enum Plan {
     /// A demo click: its row alone, no metric, no reaction.
     Demo,
-    /// Nothing to react to: its row alone, one statement.
+    /// Nothing to react to: its row alone (and its ticket), one statement.
     Alone,
     /// The row and its reactions in one transaction.
     Transaction {
@@ -43,7 +44,7 @@ fn plan(state: &AppState, ctx: &ClickContext, j: &Judgement, notify: bool, block
     // refused only because the signing mode wants a signature cannot, nor
     // can a declared crawler (givt).
     let pause_due = is_blocked_fraud(ctx, j) && pause_check_due(state, ctx);
-    if reacts(state, ctx, j, pause_due, notify, block) {
+    if reacts(ctx, pause_due, notify, block) {
         Plan::Transaction { pause_due }
     } else {
         Plan::Alone
@@ -59,11 +60,11 @@ pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64
     match plan(state, ctx, j, notify, blocking.is_some()) {
         Plan::Demo => state
             .store
-            .insert_click_alone(&new_click(ctx, j, &ip, &reasons)),
+            .insert_click_alone(&new_click(ctx, j, &ip, &reasons), None),
         Plan::Alone => {
             let id = state
                 .store
-                .insert_click_alone(&new_click(ctx, j, &ip, &reasons))?;
+                .insert_click_alone(&new_click(ctx, j, &ip, &reasons), kept_ticket(state, j))?;
             state.metrics.click(j.assessment.status.as_str());
             Ok(id)
         }
@@ -88,9 +89,13 @@ pub async fn record_async(
     let plan = plan(state, &ctx, &j, notify, blocking.is_some());
     let Plan::Transaction { pause_due } = plan else {
         let (ip, reasons) = (ctx.ip.to_string(), reason_codes(&j));
+        let ticket = match plan {
+            Plan::Alone => kept_ticket(state, &j),
+            _ => None,
+        };
         let id = state
             .store
-            .insert_click_alone_async(&new_click(&ctx, &j, &ip, &reasons))
+            .insert_click_alone_async(&new_click(&ctx, &j, &ip, &reasons), ticket)
             .await?;
         if plan == Plan::Alone {
             state.metrics.click(j.assessment.status.as_str());
@@ -120,12 +125,8 @@ fn transact(
         resume_if_over(tx, ctx)?;
         let (ip, reasons) = (ctx.ip.to_string(), reason_codes(j));
         let id = tx.insert_click(&new_click(ctx, j, &ip, &reasons))?;
-        // The first use of a genuine signature, kept across restarts (a
-        // fleet keeps them in Redis instead).
-        if let Some(ticket) = &j.verdict.ticket {
-            if state.config.shared_rates.is_none() {
-                tx.consume_ticket(ticket, ctx.now)?;
-            }
+        if let Some(ticket) = kept_ticket(state, j) {
+            tx.consume_ticket(ticket, ctx.now)?;
         }
         if j.assessment.status == ClickStatus::Blocked && j.assessment.category.is_fraud() {
             emit_fraud(tx, ctx, j, id)?;
@@ -161,22 +162,24 @@ fn is_fraud_report(ctx: &ClickContext, j: &Judgement) -> bool {
         && j.assessment.category.is_fraud()
 }
 
-/// Whether recording this click changes anything besides its row: a
-/// pause to end, a one-time ticket to keep, a fraud report some endpoint
-/// takes (`notify`), a block or a pause. Those commit with the row in one
-/// transaction. A flood from an already blocked client, on an account no
-/// endpoint of which takes fraud reports, is plain rows (batched).
-fn reacts(
-    state: &AppState,
-    ctx: &ClickContext,
-    j: &Judgement,
-    pause_due: bool,
-    notify: bool,
-    block: bool,
-) -> bool {
+/// The first use of a genuine signature, kept with the click's row across
+/// restarts (a fleet keeps them in Redis instead).
+fn kept_ticket<'a>(state: &AppState, j: &'a Judgement) -> Option<&'a clickfence::click::Ticket> {
+    j.verdict
+        .ticket
+        .as_ref()
+        .filter(|_| state.config.shared_rates.is_none())
+}
+
+/// Whether recording this click changes anything besides its row (and
+/// its ticket, which a plain click's statement keeps): a pause to end, a
+/// fraud report some endpoint takes (`notify`), a block or a pause. Those
+/// commit with the row in one transaction. A flood from an already blocked
+/// client, on an account no endpoint of which takes fraud reports, is
+/// plain rows (batched).
+fn reacts(ctx: &ClickContext, pause_due: bool, notify: bool, block: bool) -> bool {
     let resume_due = ctx.site.paused_until.is_some_and(|t| t <= ctx.now);
-    let ticket = j.verdict.ticket.is_some() && state.config.shared_rates.is_none();
-    resume_due || ticket || notify || block || pause_due
+    resume_due || notify || block || pause_due
 }
 
 /// The reasons' codes, as the row lists them.

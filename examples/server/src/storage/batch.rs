@@ -4,7 +4,9 @@
 //! once its row is committed. At most [`RUNNERS`] batches are in flight;
 //! while they are, further clicks queue, and the next batch takes up to
 //! [`MAX_BATCH`] of them in one multi-row `INSERT` (one statement, one
-//! commit, one round trip on PostgreSQL). Nothing waits for company: under
+//! commit, one round trip on PostgreSQL). The one-time tickets the clicks
+//! consumed are kept in the same commit: on PostgreSQL in the same
+//! statement (a data-modifying `WITH`), on SQLite in the same transaction. Nothing waits for company: under
 //! light load a click goes alone at once, under load batches grow by
 //! themselves, and a click's longest extra wait is the batch in flight
 //! before its own (a few milliseconds, measured in BENCHMARKS.md).
@@ -19,6 +21,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::oneshot;
 
+use super::clicks::{ticket_upsert, TICKET_ROW};
 use super::db::{Backend, Value};
 use super::work::Work;
 use super::{StoreError, StoreResult};
@@ -39,9 +42,15 @@ pub(super) const COLUMNS: &str = "site_id, ip, status, classification, fraud_sco
 /// Values per row.
 pub(super) const ROW: usize = 13;
 
+/// One click row and the ticket it consumed.
+struct Queued {
+    values: [Value; ROW],
+    ticket: Option<[Value; TICKET_ROW]>,
+}
+
 /// One queued row and where its id goes.
 struct Pending {
-    values: [Value; ROW],
+    row: Queued,
     reply: oneshot::Sender<StoreResult<i64>>,
 }
 
@@ -66,12 +75,14 @@ pub(super) struct Target {
 }
 
 impl ClickBatches {
-    /// Queues a row; the answer is its id once committed. Starts a batch
+    /// Queues a row and the ticket its click consumed; the answer is its
+    /// id once both are committed. Starts a batch
     /// task when fewer than [`RUNNERS`] are running. Call from a runtime.
     pub(super) fn submit(
         self: &Arc<Self>,
         target: &Target,
         values: [Value; ROW],
+        ticket: Option<[Value; TICKET_ROW]>,
     ) -> oneshot::Receiver<StoreResult<i64>> {
         let (reply, answer) = oneshot::channel();
         let start = {
@@ -82,7 +93,10 @@ impl ClickBatches {
                 )));
                 return answer;
             }
-            q.rows.push_back(Pending { values, reply });
+            q.rows.push_back(Pending {
+                row: Queued { values, ticket },
+                reply,
+            });
             let start = q.running < RUNNERS;
             if start {
                 q.running += 1;
@@ -116,8 +130,8 @@ impl ClickBatches {
 
 /// Inserts `batch` and answers each row.
 async fn write(target: &Target, batch: Vec<Pending>) {
-    let (values, replies): (Vec<[Value; ROW]>, Vec<_>) =
-        batch.into_iter().map(|p| (p.values, p.reply)).unzip();
+    let (values, replies): (Vec<Queued>, Vec<_>) =
+        batch.into_iter().map(|p| (p.row, p.reply)).unzip();
     match insert(target, &values).await {
         Ok(ids) => {
             for (reply, id) in replies.into_iter().zip(ids) {
@@ -146,11 +160,11 @@ async fn write(target: &Target, batch: Vec<Pending>) {
     }
 }
 
-/// One multi-row `INSERT`; the ids in row order. Both engines number rows
-/// in the order one statement inserts them (a sequence on PostgreSQL, the
-/// next rowid on SQLite) but neither promises `RETURNING`'s order, so the
-/// ids are sorted.
-async fn insert(target: &Target, rows: &[[Value; ROW]]) -> StoreResult<Vec<i64>> {
+/// One multi-row `INSERT`, after the rows' tickets; the ids in row order.
+/// Both engines number rows in the order one statement inserts them (a
+/// sequence on PostgreSQL, the next rowid on SQLite) but neither promises
+/// `RETURNING`'s order, so the ids are sorted.
+async fn insert(target: &Target, rows: &[Queued]) -> StoreResult<Vec<i64>> {
     let mut sql = format!("INSERT INTO clicks ({COLUMNS}) VALUES ");
     for r in 0..rows.len() {
         let first = r * ROW + 1;
@@ -163,12 +177,25 @@ async fn insert(target: &Target, rows: &[[Value; ROW]]) -> StoreResult<Vec<i64>>
         sql.push(')');
     }
     sql.push_str(" RETURNING id");
-    let params: Vec<Value> = rows.iter().flatten().cloned().collect();
+    let params: Vec<Value> = rows.iter().flat_map(|r| r.values.clone()).collect();
+    let tickets: Vec<Value> = rows
+        .iter()
+        .filter_map(|r| r.ticket.clone())
+        .flatten()
+        .collect();
     target.statements.fetch_add(1, Ordering::Relaxed);
-    let answer = target
-        .backend
-        .query_owned(&target.work, sql, params)
-        .await?;
+    let answer = if tickets.is_empty() {
+        target
+            .backend
+            .query_owned(&target.work, sql, params)
+            .await?
+    } else {
+        let keep = ticket_upsert(tickets.len() / TICKET_ROW);
+        target
+            .backend
+            .query_owned_after(&target.work, (keep, tickets), (sql, params))
+            .await?
+    };
     let mut ids = answer
         .iter()
         .map(|row| row.get::<i64>(0))

@@ -224,6 +224,44 @@ fn click_values(c: &NewClick<'_>) -> [Value; batch::ROW] {
     ]
 }
 
+/// Keeps consumed one-time tickets (`TICKET_ROW` values a row, in
+/// [`ticket_values`] order), each row's placeholders numbered from `?1`
+/// on. A ticket kept again (a replay after a restart that lost nothing
+/// cannot be one; a crash between the claim and the commit can) takes the
+/// newest use.
+pub(super) fn ticket_upsert(rows: usize) -> String {
+    let marks: Vec<String> = (0..rows)
+        .map(|r| {
+            let f = r * TICKET_ROW + 1;
+            format!("(?{}, ?{}, ?{}, ?{})", f, f + 1, f + 2, f + 3)
+        })
+        .collect();
+    format!(
+        "INSERT INTO click_tickets (tag, expires_at, consumed_at, fingerprint) VALUES {}
+         ON CONFLICT (tag) DO UPDATE SET expires_at = excluded.expires_at,
+            consumed_at = excluded.consumed_at, fingerprint = excluded.fingerprint",
+        marks.join(", ")
+    )
+}
+
+/// Values per kept ticket.
+pub(super) const TICKET_ROW: usize = 4;
+
+/// A ticket consumed at `consumed_at`, as [`ticket_upsert`] keeps it.
+pub(super) fn ticket_values(
+    t: &clickfence::click::Ticket,
+    consumed_at: i64,
+) -> [Value; TICKET_ROW] {
+    let tag: String = t.tag.iter().map(|b| format!("{b:02x}")).collect();
+    [
+        Value::Text(tag),
+        Value::Int(i64::try_from(t.expires_at).unwrap_or(i64::MAX)),
+        Value::Int(consumed_at),
+        // The fingerprint's bits as a signed integer (both backends' BIGINT).
+        Value::Int(i64::from_ne_bytes(t.fingerprint.to_ne_bytes())),
+    ]
+}
+
 /// Inserts a click row on `conn` (in the caller's transaction, or alone);
 /// returns its id.
 pub(super) fn insert_click(conn: &Conn<'_>, c: &NewClick<'_>) -> StoreResult<i64> {
@@ -237,23 +275,43 @@ pub(super) fn insert_click(conn: &Conn<'_>, c: &NewClick<'_>) -> StoreResult<i64
 }
 
 impl Store {
-    /// Records a click that changes nothing else, in one statement committed
-    /// on its own (one round trip on PostgreSQL); returns its id.
-    pub fn insert_click_alone(&self, c: &NewClick<'_>) -> StoreResult<i64> {
-        insert_click(&self.db()?, c)
+    /// Records a click that changes nothing else, with the one-time
+    /// `ticket` it consumed (if any, kept across restarts); returns its id.
+    /// Alone, one statement committed on its own (one round trip on
+    /// PostgreSQL); with a ticket, one transaction.
+    pub fn insert_click_alone(
+        &self,
+        c: &NewClick<'_>,
+        ticket: Option<&clickfence::click::Ticket>,
+    ) -> StoreResult<i64> {
+        let Some(ticket) = ticket else {
+            return insert_click(&self.db()?, c);
+        };
+        self.transaction(|conn| {
+            let values = ticket_values(ticket, c.at);
+            let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+            conn.execute(&ticket_upsert(1), &params)?;
+            insert_click(conn, c)
+        })
     }
 
     /// [`insert_click_alone`](Self::insert_click_alone), awaited (click
     /// intake's path): committed with whatever other plain clicks are
-    /// waiting ([`batch`]), answered once committed. Call from a runtime.
-    pub async fn insert_click_alone_async(&self, c: &NewClick<'_>) -> StoreResult<i64> {
+    /// waiting, their tickets in the same statement on PostgreSQL
+    /// ([`batch`]), answered once committed. Call from a runtime.
+    pub async fn insert_click_alone_async(
+        &self,
+        c: &NewClick<'_>,
+        ticket: Option<&clickfence::click::Ticket>,
+    ) -> StoreResult<i64> {
         let target = batch::Target {
             backend: std::sync::Arc::clone(&self.backend),
             work: self.work(),
             statements: std::sync::Arc::clone(&self.statements),
         };
+        let ticket = ticket.map(|t| ticket_values(t, c.at));
         self.click_batches
-            .submit(&target, click_values(c))
+            .submit(&target, click_values(c), ticket)
             .await
             .map_err(|_| StoreError::Task("the click batch was lost".into()))?
     }

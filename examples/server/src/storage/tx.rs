@@ -6,7 +6,7 @@
 use std::cell::Cell;
 
 use super::config::{bump, Shared};
-use super::db::{params, Conn, Lock, Row, Transaction};
+use super::db::{params, Conn, Lock, Param, Row, Transaction};
 use clickfence::ip::BlockKind;
 use clickfence::webhook::{BlockSource, Event};
 
@@ -374,16 +374,10 @@ params![site, excess], |r| r.get(0))?;
         t: &clickfence::click::Ticket,
         consumed_at: i64,
     ) -> StoreResult<()> {
-        let tag: String = t.tag.iter().map(|b| format!("{b:02x}")).collect();
-        let expires_at = i64::try_from(t.expires_at).unwrap_or(i64::MAX);
-        // The fingerprint's bits as a signed integer (both backends' BIGINT).
-        let fingerprint = i64::from_ne_bytes(t.fingerprint.to_ne_bytes());
-        self.c().execute(
-            "INSERT INTO click_tickets (tag, expires_at, consumed_at, fingerprint) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (tag) DO UPDATE SET expires_at = excluded.expires_at,
-                consumed_at = excluded.consumed_at, fingerprint = excluded.fingerprint",
-            params![tag, expires_at, consumed_at, fingerprint],
-        )?;
+        let values = super::clicks::ticket_values(t, consumed_at);
+        let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+        self.c()
+            .execute(&super::clicks::ticket_upsert(1), &params)?;
         Ok(())
     }
 

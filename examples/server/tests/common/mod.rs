@@ -389,3 +389,34 @@ pub fn dnsmasq(records: &[&str]) -> Dnsmasq {
     }
     panic!("dnsmasq did not start");
 }
+
+/// One signing key (36 hours) and `mode` set through the click-signing
+/// admin API; returns a signer holding the key.
+pub async fn signing(s: &Server, mode: &str) -> clickfence::ClickSigner {
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    let admin = |path: String| {
+        let url = s.url(&format!("/api/p360-click-signing{path}"));
+        let auth = auth.clone();
+        async move { call(Method::POST, &url, None, None, &[("authorization", &auth)]).await }
+    };
+    let key = admin("/secret?ttlHours=36".into()).await;
+    assert_eq!(key.status, 200, "{}", key.body);
+    let set = admin(format!("/config/mode/{mode}")).await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    clickfence::ClickSigner::new(key.json["secret-key"].as_str().unwrap()).unwrap()
+}
+
+/// A fresh signed click path on site 1 (a new ticket each call: a genuine
+/// signature is valid once), valid for an hour.
+pub fn signed(signer: &clickfence::ClickSigner) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let url = signer
+        .sign(
+            &format!("{CLICK_BASE}/c/1?pid=net&c=camp&clickid=t{n}"),
+            clickfence_server::state::now() as u64 + 3600,
+        )
+        .unwrap();
+    url.trim_start_matches(CLICK_BASE).to_owned()
+}

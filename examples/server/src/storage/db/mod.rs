@@ -73,6 +73,78 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// Runs the write `first`, then `then`, whose rows are returned, as one
+    /// commit without holding a thread: on PostgreSQL as **one** statement
+    /// (`first` a data-modifying `WITH`, which PostgreSQL runs to the end
+    /// whether or not `then` reads it), on SQLite both in one transaction,
+    /// one job on the store's thread. Each statement numbers its
+    /// placeholders from `?1`. The caller counts one statement.
+    pub(crate) async fn query_owned_after(
+        &self,
+        work: &crate::storage::work::Work,
+        first: (String, Vec<Value>),
+        then: (String, Vec<Value>),
+    ) -> StoreResult<Vec<Row>> {
+        match self {
+            Self::Postgres(pg) => {
+                let sql = format!(
+                    "WITH first AS ({}) {}",
+                    first.0,
+                    shifted(&then.0, first.1.len())
+                );
+                let params: Vec<Value> = first.1.into_iter().chain(then.1).collect();
+                pg.query_owned(&sql, &params).await
+            }
+            Self::Sqlite(c) => {
+                let c = Arc::clone(c);
+                work.clone()
+                    .run(move || {
+                        let c = c.lock().unwrap_or_else(PoisonError::into_inner);
+                        let tx = c.unchecked_transaction()?;
+                        sqlite::execute(&tx, &first.0, &refs(&first.1))?;
+                        let rows = sqlite::query(&tx, &then.0, &refs(&then.1))?;
+                        tx.commit()?;
+                        Ok(rows)
+                    })
+                    .await
+                    .map_err(|e| StoreError::Task(e.to_string()))?
+            }
+        }
+    }
+}
+
+/// Values as the parameters a statement binds.
+fn refs(values: &[Value]) -> Vec<&dyn Param> {
+    values.iter().map(|v| v as &dyn Param).collect()
+}
+
+/// `sql` with each `?N` placeholder outside quoted text numbered `N + by`:
+/// a statement placed after another's parameters.
+fn shifted(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut quoted = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match c {
+            '\'' => quoted = !quoted,
+            '?' if !quoted => {
+                let mut digits = String::new();
+                while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                    digits.push(d);
+                }
+                match digits.parse::<usize>() {
+                    Ok(n) => out.push_str(&(n + by).to_string()),
+                    Err(_) => out.push_str(&digits),
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// What a read-then-write rule serialises on (see [`Conn::exclusive`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Lock {
@@ -267,5 +339,19 @@ impl Drop for Transaction<'_> {
             // (PostgreSQL) or the next BEGIN (SQLite) reports.
             let _ = c.batch("ROLLBACK");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shifted;
+
+    #[test]
+    fn placeholders_are_shifted_outside_quotes_only() {
+        assert_eq!(
+            shifted("VALUES (?1, '?2', ?12, ?) -- ?x", 4),
+            "VALUES (?5, '?2', ?16, ?) -- ?x"
+        );
+        assert_eq!(shifted("?1", 0), "?1");
     }
 }
