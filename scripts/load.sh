@@ -8,6 +8,7 @@
 #   scripts/load.sh sqlite 2 redis    with --redis (a throwaway redis-server)
 #   scripts/load.sh compare REV       this checkout against revision REV, side
 #                                     by side (scripts/load-compare.sh)
+#   LOAD_BIN=path scripts/load.sh ... another server binary, same workload
 #
 # PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh); its
 # processes' CPU time (user + system, from /proc) is read before and after
@@ -35,8 +36,12 @@ instances=${2:-1}
 shared=${3:-}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --locked -q -p clickfence-server
+cargo build --release --locked -q -p clickfence --example sign_many
 dir=$(mktemp -d)
-bin=target/release/clickfence-server
+# LOAD_BIN: another build of the server to drive (an older revision's, for
+# a before/after on PostgreSQL or with two instances, which `compare` does
+# not run); this checkout's release build by default.
+bin=${LOAD_BIN:-target/release/clickfence-server}
 case $kind in
   sqlite) db="$dir/db" ;;
   postgres)
@@ -63,7 +68,8 @@ for i in $(seq "$instances"); do
   # The per-token and per-visitor limits are raised so the figures measure
   # the server, not the 60/min quota (which would answer 429s). The banner
   # (demo token, secrets) goes to stderr; the JSON request log to stdout.
-  CLICKFENCE_API_SECRET=load-secret-Gz5mQ9wK3xT7bN2vR8pL4c "$bin" --db "$db" --listen 127.0.0.1:$port --trust-cf-headers \
+  CLICKFENCE_API_SECRET=load-secret-Gz5mQ9wK3xT7bN2vR8pL4c CLICKFENCE_ADMIN_TOKEN=load-admin-Rk4wP8mZ2tQ6yN3v \
+    "$bin" --db "$db" --listen 127.0.0.1:$port --trust-cf-headers --click-base-url http://clicks.load \
     --api-rate-limit 1000000 --pixel-rate-limit 1000000 \
     --shop-daily-events 100000000 --shop-daily-bytes 100000000000 --shop-network-percent 100 "${redis[@]}" >/dev/null 2>"$dir/out$i" &
   pids+=($!)
@@ -100,15 +106,20 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 print(total / tick)
 PY
 }
-# run NAME PATH wrk-args...: one wrk per instance, in parallel.
+# run NAME PATH wrk-args... [-- script-args...]: one wrk per instance, in
+# parallel; @I in a script argument is the instance's number.
 run() {
   local name=$1 path=$2
   shift 2
   local conns=$((64 / instances)) threads=$((2 / instances > 0 ? 2 / instances : 1))
+  local options=() script=() seen=""
+  for a in "$@"; do
+    if [ "$a" = -- ]; then seen=1; elif [ -n "$seen" ]; then script+=("$a"); else options+=("$a"); fi
+  done
   local cpu_before=0
   [ "$kind" = postgres ] && cpu_before=$(cpu_of postgres)
   for i in $(seq "$instances"); do
-    wrk -t"$threads" -c"$conns" -d10s --latency "$@" "http://127.0.0.1:${ports[$((i - 1))]}$path" >"$dir/wrk$i" &
+    wrk -t"$threads" -c"$conns" -d10s --latency "${options[@]}" "http://127.0.0.1:${ports[$((i - 1))]}$path" "${script[@]//@I/$i}" >"$dir/wrk$i" &
   done
   wait $(jobs -p | grep -v -x -F -f <(printf '%s\n' "${pids[@]}")) 2>/dev/null || true
   local cpu=""
@@ -143,3 +154,14 @@ run "GET /c/1 (click intake)" "/c/1?to=https://acme-coffee.com/" -H "User-Agent:
 run "GET /c/1 (written clicks, a client each)" /c/1 -s scripts/written-clicks.lua
 run "GET /api/check-ip-access" "/api/check-ip-access?shop=load.myshopify.com" -H "CF-Connecting-IP: 203.0.113.9" -H "CF-IPCountry: DE"
 run "POST /api/pixels" /api/pixels -s "$dir/pixel.lua"
+# Last, as it turns signing on: signed clicks, each a fresh ticket from a
+# client of its own (without --redis the instance keeps each ticket with
+# the click's row). 400,000 paths per instance, more than 10 s can send.
+admin() { curl -sf -X POST -H 'Authorization: Bearer load-admin-Rk4wP8mZ2tQ6yN3v' "http://127.0.0.1:${ports[0]}/api/p360-click-signing$1"; }
+secret=$(admin '/secret?ttlHours=36' | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret-key"])')
+admin /config/mode/enabled >/dev/null
+for i in $(seq "$instances"); do
+  target/release/examples/sign_many "$secret" http://clicks.load 400000 >"$dir/signed$i"
+done
+sleep 1.5 # every instance loads the key and the mode
+run "GET /c/1 (signed clicks, a ticket each)" / -s scripts/signed-clicks.lua -- "$dir/signed@I" "$((2 / instances > 0 ? 2 / instances : 1))"
