@@ -284,6 +284,28 @@ async fn one_autonomous_system_cannot_pause_a_site() {
     s.stop().await;
 }
 
+/// The pause rule reads the site's window before the click's write
+/// transaction, with the click in it: the click that makes blocked clicks
+/// widespread (the 20th, from the 10th network) pauses the site itself.
+#[tokio::test]
+async fn the_click_that_makes_blocking_widespread_pauses_at_once() {
+    let (_d, s, token) = fresh(|c| c.pause_check_secs = Some(0)).await;
+    signing(&s, "enabled").await;
+    let paused = || async {
+        let site = get(&s.url("/api/v1/sites/1"), Some(&token)).await.json;
+        site["data"]["paused_until"].is_string()
+    };
+    for i in 0..19 {
+        let r = click(&s, CLICK, &network(i % 9), HEADLESS).await;
+        assert_eq!(r.status, 403);
+    }
+    assert!(!paused().await, "nine networks paused the site");
+    let r = click(&s, CLICK, &network(9), HEADLESS).await;
+    assert_eq!(r.status, 403);
+    assert!(paused().await, "the tenth network's click did not pause it");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn one_client_cannot_pause_a_site_and_a_pause_refuses_no_visitor() {
     let (_d, s, token) = fresh(|c| c.pause_check_secs = Some(0)).await;

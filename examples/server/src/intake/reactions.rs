@@ -6,7 +6,7 @@
 
 use clickfence::ip::Granularity;
 use clickfence::score::{
-    bounded, ClickStatus, PAUSE_SECS, PAUSE_WINDOW_SECS, REFERRER_MAX, USER_AGENT_MAX,
+    bounded, ClickStatus, PauseWindow, PAUSE_SECS, PAUSE_WINDOW_SECS, REFERRER_MAX, USER_AGENT_MAX,
 };
 use clickfence::webhook::{BlockSource, Event, FraudDetected, IpBlocked, SitePaused, SiteResumed};
 
@@ -121,6 +121,11 @@ fn transact(
     blocking: Option<AutoBlocking>,
 ) -> Result<i64, StoreError> {
     let mut auto_block = None;
+    let pause = if pause_due {
+        widespread(state, ctx, j)?
+    } else {
+        None
+    };
     let click_id = state.write(|tx| {
         resume_if_over(tx, ctx)?;
         let (ip, reasons) = (ctx.ip.to_string(), reason_codes(j));
@@ -134,8 +139,8 @@ fn transact(
         if blocking.is_some() {
             auto_block = block(state, tx, ctx, j)?;
         }
-        if pause_due {
-            pause_if_widespread(tx, ctx)?;
+        if let Some(window) = pause {
+            pause_site(tx, ctx, window)?;
         }
         Ok(id)
     })?;
@@ -346,16 +351,33 @@ fn pause_check_due(state: &AppState, ctx: &ClickContext) -> bool {
     }
 }
 
-/// Pauses the site's ad spend when blocked clicks are widespread (see the
-/// core's `PauseWindow`). Visitors keep being served: the pause is a signal.
-fn pause_if_widespread(tx: &Tx<'_>, ctx: &ClickContext) -> Result<(), StoreError> {
-    let window = tx.pause_window(
+/// The site's window with this click in it, when blocked clicks are
+/// widespread enough to pause its ad spend (see the core's `PauseWindow`);
+/// read before the click's write transaction, not in it.
+fn widespread(
+    state: &AppState,
+    ctx: &ClickContext,
+    j: &Judgement,
+) -> Result<Option<PauseWindow>, StoreError> {
+    let window = state.store.pause_window(
         ctx.site.id,
         ctx.now - PAUSE_WINDOW_SECS as i64,
         ctx.site.block_threshold,
+        (
+            &ctx.source,
+            j.assessment.status.as_str(),
+            j.assessment.category.as_str(),
+            i64::from(j.assessment.score),
+        ),
     )?;
+    Ok(window.should_pause().then_some(window))
+}
+
+/// Pauses the site's ad spend (its blocked clicks are widespread in
+/// `window`). Visitors keep being served: the pause is a signal.
+fn pause_site(tx: &Tx<'_>, ctx: &ClickContext, window: PauseWindow) -> Result<(), StoreError> {
     let until = ctx.now + PAUSE_SECS as i64;
-    if !window.should_pause() || !tx.pause(ctx.site.id, until, ctx.now)? {
+    if !tx.pause(ctx.site.id, until, ctx.now)? {
         return Ok(());
     }
     tracing::warn!(

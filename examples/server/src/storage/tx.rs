@@ -6,12 +6,11 @@
 use std::cell::Cell;
 
 use super::config::{bump, Shared};
-use super::db::{params, Conn, Lock, Param, Row, Transaction};
+use super::db::{params, Conn, Lock, Param, Transaction};
 use clickfence::ip::BlockKind;
 use clickfence::webhook::{BlockSource, Event};
 
 use clickfence::click::HourCounts;
-use clickfence::score::PauseWindow;
 
 use clickfence::webhook::SiteCreated;
 
@@ -274,34 +273,6 @@ params![site, excess], |r| r.get(0))?;
     /// Records a click; returns its id.
     pub fn insert_click(&self, c: &NewClick<'_>) -> StoreResult<i64> {
         super::clicks::insert_click(self.c(), c)
-    }
-
-    /// A site's clicks since `since`, as the auto-pause rule reads them:
-    /// blocked means blocked `sivt` with a score of at least
-    /// `block_threshold` (a click refused only for its missing signature,
-    /// or a declared crawler's, does not count).
-    pub fn pause_window(
-        &self,
-        site: i64,
-        since: i64,
-        block_threshold: i64,
-    ) -> StoreResult<PauseWindow> {
-        let count = |r: &Row, i| r.get::<i64>(i).map(|v| v.max(0) as u64);
-        self.c().query_row(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' AND category = 'sivt' AND fraud_score >= ?3 THEN 1 ELSE 0 END), 0),
-                    COUNT(DISTINCT network),
-                    COUNT(DISTINCT CASE WHEN status = 'blocked' AND category = 'sivt' AND fraud_score >= ?3 THEN network END)
-             FROM clicks WHERE site_id = ?1 AND created_at >= ?2",
-            params![site, since, block_threshold],
-            |r| {
-                Ok(PauseWindow {
-                    clicks: count(r, 0)?,
-                    blocked: count(r, 1)?,
-                    sources: count(r, 2)?,
-                    blocked_sources: count(r, 3)?,
-                })
-            },
-        )
     }
 
     /// Creates a site; with `announce`, queues `site.created` with it.
