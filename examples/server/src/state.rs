@@ -98,8 +98,9 @@ pub struct ServerConfig {
     /// Never in production: any client could then choose the time its
     /// click is judged at, so the CLI allows it on loopback addresses only.
     pub simulated_clock: bool,
-    /// Seconds between two runs of one site's auto-pause rule (default
-    /// [`PAUSE_CHECK_SECS`]; tests set 0).
+    /// Seconds between two runs of one site's auto-pause rule, exactly
+    /// (tests set 0); by default [`PAUSE_CHECK_SECS`], or longer after a
+    /// slow scan (`intake::reactions::SCAN_SPACING`).
     pub pause_check_secs: Option<i64>,
     /// How long a delivery claim lasts before other instances may take it
     /// over (default [`crate::delivery::LEASE_SECS`]).
@@ -141,8 +142,9 @@ pub struct AppState {
     pub auth_failures: RateLimiter,
     /// Refused `check-ip-access` visits recorded per shop and client.
     pub refusal_log: RateLimiter,
-    /// When each site's auto-pause rule last ran, so a flood of blocked
-    /// clicks runs its query at most once per [`PAUSE_CHECK_SECS`].
+    /// When each site's auto-pause rule may next run (unix seconds), so a
+    /// flood of blocked clicks runs its query at most once per
+    /// [`PAUSE_CHECK_SECS`], and less often when the query is slow.
     pub pause_checked: Mutex<HashMap<i64, i64>>,
     /// Prometheus metrics.
     pub metrics: crate::metrics::Metrics,
