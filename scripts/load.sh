@@ -160,8 +160,10 @@ run "POST /api/pixels" /api/pixels -s "$dir/pixel.lua"
 admin() { curl -sf -X POST -H 'Authorization: Bearer load-admin-Rk4wP8mZ2tQ6yN3v' "http://127.0.0.1:${ports[0]}/api/p360-click-signing$1"; }
 secret=$(admin '/secret?ttlHours=36' | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret-key"])')
 admin /config/mode/enabled >/dev/null
+# Each instance its own tickets: the same paths sent to both would be a
+# replay to two instances, not the fresh clicks this route measures.
 for i in $(seq "$instances"); do
-  target/release/examples/sign_many "$secret" http://clicks.load 400000 >"$dir/signed$i"
+  target/release/examples/sign_many "$secret" http://clicks.load 400000 "$((i * 400000))" >"$dir/signed$i"
 done
 sleep 1.5 # every instance loads the key and the mode
 run "GET /c/1 (signed clicks, a ticket each)" / -s scripts/signed-clicks.lua -- "$dir/signed@I" "$((2 / instances > 0 ? 2 / instances : 1))"

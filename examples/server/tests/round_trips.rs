@@ -257,6 +257,135 @@ async fn signed_clicks_arriving_together_keep_their_tickets_in_their_batch() {
     }
 }
 
+/// Pixel events arriving together are committed together, as plain
+/// clicks are: 100 at once take two statements (64 rows and 36), each
+/// event answered with the id of its own row. One connection inserting 64
+/// rows replaces 64 connections queueing on the table's extension lock.
+#[tokio::test]
+async fn pixel_events_arriving_together_share_one_statement_per_batch() {
+    use clickfence_server::storage::{db::Value, NewPixel, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&common::database(&dir.path().join("db"))).unwrap();
+    let ips: Vec<String> = (0..100).map(|i| format!("198.51.100.{i}")).collect();
+    let pixels: Vec<NewPixel> = ips
+        .iter()
+        .map(|ip| NewPixel {
+            shop: "batch.myshopify.com",
+            kind: "bot_detection",
+            session: None,
+            visitor: None,
+            ip: Some(ip),
+            country: None,
+            page: Some("/p"),
+            payload: "{}",
+            at_ms: 1_700_000_000_000,
+            day: "2023-11-14",
+            client: Some(ip),
+            billed: false,
+        })
+        .collect();
+    let before = store.statements();
+    let ids = futures_util::future::join_all(pixels.iter().map(|p| store.insert_pixel_async(p)))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<i64>, _>>()
+        .unwrap();
+    assert_eq!(store.statements() - before, 2);
+    let rows = store
+        .query_rows("SELECT id, ip FROM pixel_events", &[])
+        .unwrap();
+    assert_eq!(rows.len(), 100);
+    for (id, ip) in ids.iter().zip(&ips) {
+        let row = rows.iter().find(|r| r[0] == Value::Int(*id)).unwrap();
+        assert_eq!(row[1], Value::Text(ip.clone()), "event {id}");
+    }
+}
+
+/// A batch takes its tickets' locks in order of tag, whatever order its
+/// clicks arrived in, so two instances keeping the same tickets at once (a
+/// harvested signature replayed to both, without `--redis`, in the order
+/// an attacker chooses) wait for each other and never deadlock, which
+/// would refuse a batch and send its clicks row by row. Here another
+/// session holds the lower tag and then takes the higher one while the
+/// batch (the higher ticket's click first) waits: were the batch holding
+/// the higher tag, PostgreSQL would find a deadlock and abort one of them.
+/// PostgreSQL only (a SQLite file has one writer at a time). One thread,
+/// so that both clicks are queued before their batch runs.
+#[tokio::test]
+async fn a_batch_takes_its_tickets_in_one_order() {
+    if !common::on_postgres() {
+        return;
+    }
+    use clickfence_server::storage::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::database(&dir.path().join("db"));
+    let store = Store::open(&db).unwrap();
+    let account = store.create_account("Order", "pro", 0).unwrap();
+    let site = store
+        .create_site(account, "Order", "order.example", 0)
+        .unwrap();
+    let (other, conn) = tokio_postgres::connect(db.to_str().unwrap(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let keep = |tag: &str| {
+        format!("INSERT INTO click_tickets (tag, expires_at, consumed_at, fingerprint) VALUES ('{tag}', 1700003600, 1700000000, 0)")
+    };
+    let ticket = |byte: u8| clickfence::click::Ticket {
+        tag: [byte; 32],
+        expires_at: 1_700_003_600,
+        fingerprint: u64::from(byte),
+    };
+    let (low, high) = ("00".repeat(32), "ff".repeat(32));
+    other.batch_execute("BEGIN").await.unwrap();
+    other.batch_execute(&keep(&low)).await.unwrap();
+    let reasons: Vec<String> = Vec::new();
+    let ips = ["198.51.100.1", "198.51.100.2"];
+    let batch = {
+        let store = &store;
+        let clicks: Vec<_> = ips
+            .iter()
+            .map(|ip| plain_click(site.id, ip, &reasons))
+            .collect();
+        let tickets = [ticket(0xff), ticket(0x00)];
+        async move {
+            let before = store.statements();
+            let ids = futures_util::future::join_all(
+                clicks
+                    .iter()
+                    .zip(&tickets)
+                    .map(|(c, t)| store.insert_click_alone_async(c, Some(t))),
+            )
+            .await;
+            (ids, store.statements() - before)
+        }
+    };
+    let other_session = async {
+        // The batch is waiting for the lower tag.
+        for _ in 0..1000 {
+            let waiting: i64 = other
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if waiting == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let taken = other.batch_execute(&keep(&high)).await;
+        other.batch_execute("COMMIT").await.unwrap();
+        taken
+    };
+    let ((ids, statements), taken) = tokio::join!(batch, other_session);
+    assert!(taken.is_ok(), "{taken:?}");
+    assert!(ids.iter().all(Result::is_ok), "{ids:?}");
+    assert_eq!(statements, 1, "the batch went row by row");
+}
+
 /// An already blocked client's clicks, on an account none of whose
 /// endpoints takes fraud reports, are plain rows: one statement each (its
 /// first click, which blocks it, is a transaction). With an endpoint that

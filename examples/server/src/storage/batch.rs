@@ -1,7 +1,7 @@
-//! Plain clicks written together (group commit).
+//! Rows written together (group commit): plain clicks, pixel events.
 //!
-//! A click with nothing to react to is queued here and acknowledged only
-//! once its row is committed. At most [`RUNNERS`] batches are in flight;
+//! A click with nothing to react to, or a storefront's pixel event, is
+//! queued here and acknowledged only once its row is committed. At most [`RUNNERS`] batches are in flight;
 //! while they are, further clicks queue, and the next batch takes up to
 //! [`MAX_BATCH`] of them in one multi-row `INSERT` (one statement, one
 //! commit, one round trip on PostgreSQL). The one-time tickets the clicks
@@ -10,6 +10,11 @@
 //! light load a click goes alone at once, under load batches grow by
 //! themselves, and a click's longest extra wait is the batch in flight
 //! before its own (a few milliseconds, measured in BENCHMARKS.md).
+//!
+//! Fewer, larger inserts are also what keeps PostgreSQL's tail short: a
+//! connection per event, each inserting its one row into the same table,
+//! queued on the table's extension lock (one waiter held the others for
+//! 400–840 ms on two cores, pixels from two instances; BENCHMARKS.md).
 //!
 //! A batch runs as a task of its own, so a client that hangs up cancels
 //! nothing of anyone else's. A batch the database refuses (rather than
@@ -26,25 +31,31 @@ use super::db::{Backend, Value};
 use super::work::Work;
 use super::{StoreError, StoreResult};
 
-/// Batches in flight at once.
+/// Batches in flight at once, per table.
 pub const RUNNERS: usize = 2;
-/// Rows in one batch at most (13 parameters each: far under both engines'
-/// parameter limits).
+/// Rows in one batch at most (13 parameters each at most: far under both
+/// engines' parameter limits).
 pub const MAX_BATCH: usize = 64;
-/// Rows waiting at most. Past it a click is refused as the database being
-/// unavailable (503 with `Retry-After`) rather than queued: a flood beyond
-/// what the database writes cannot grow the queue, nor everyone's wait,
-/// without bound.
+/// Rows waiting at most, per table. Past it a row is refused as the
+/// database being unavailable (503 with `Retry-After`) rather than queued:
+/// a flood beyond what the database writes cannot grow the queue, nor
+/// everyone's wait, without bound.
 pub const MAX_QUEUED: usize = 4096;
 
-/// The columns of a click row, in [`ROW`] order.
-pub(super) const COLUMNS: &str = "site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category, demo";
-/// Values per row.
-pub(super) const ROW: usize = 13;
+/// A table batches write into.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Table {
+    /// Its name.
+    pub name: &'static str,
+    /// The columns a row gives, in the order of its values.
+    pub columns: &'static str,
+    /// Values per row.
+    pub width: usize,
+}
 
-/// One click row and the ticket it consumed.
+/// One row and the ticket its click consumed.
 struct Queued {
-    values: [Value; ROW],
+    values: Vec<Value>,
     ticket: Option<[Value; TICKET_ROW]>,
 }
 
@@ -60,9 +71,9 @@ struct Queue {
     running: usize,
 }
 
-/// The queue of plain clicks waiting for their commit.
-#[derive(Default)]
-pub struct ClickBatches {
+/// The queue of one table's rows waiting for their commit.
+pub struct Batches {
+    table: Table,
     queue: Mutex<Queue>,
 }
 
@@ -74,23 +85,33 @@ pub(super) struct Target {
     pub statements: Arc<AtomicU64>,
 }
 
-impl ClickBatches {
-    /// Queues a row and the ticket its click consumed; the answer is its
-    /// id once both are committed. Starts a batch
-    /// task when fewer than [`RUNNERS`] are running. Call from a runtime.
+impl Batches {
+    /// Batches for `table`.
+    pub(super) fn new(table: Table) -> Self {
+        Self {
+            table,
+            queue: Mutex::default(),
+        }
+    }
+
+    /// Queues a row (`values`, one per column) and the ticket its click
+    /// consumed; the answer is its id once both are committed. Starts a
+    /// batch task when fewer than [`RUNNERS`] are running. Call from a
+    /// runtime.
     pub(super) fn submit(
         self: &Arc<Self>,
         target: &Target,
-        values: [Value; ROW],
+        values: Vec<Value>,
         ticket: Option<[Value; TICKET_ROW]>,
     ) -> oneshot::Receiver<StoreResult<i64>> {
         let (reply, answer) = oneshot::channel();
         let start = {
             let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
             if q.rows.len() >= MAX_QUEUED {
-                let _ = reply.send(Err(StoreError::Unavailable(
-                    "too many clicks waiting for the database".into(),
-                )));
+                let _ = reply.send(Err(StoreError::Unavailable(format!(
+                    "too many {} rows waiting for the database",
+                    self.table.name
+                ))));
                 return answer;
             }
             q.rows.push_back(Pending {
@@ -123,16 +144,16 @@ impl ClickBatches {
                 let n = q.rows.len().min(MAX_BATCH);
                 q.rows.drain(..n).collect()
             };
-            write(&target, batch).await;
+            write(&target, self.table, batch).await;
         }
     }
 }
 
 /// Inserts `batch` and answers each row.
-async fn write(target: &Target, batch: Vec<Pending>) {
+async fn write(target: &Target, table: Table, batch: Vec<Pending>) {
     let (values, replies): (Vec<Queued>, Vec<_>) =
         batch.into_iter().map(|p| (p.row, p.reply)).unzip();
-    match insert(target, &values).await {
+    match insert(target, table, &values).await {
         Ok(ids) => {
             for (reply, id) in replies.into_iter().zip(ids) {
                 let _ = reply.send(Ok(id));
@@ -140,7 +161,7 @@ async fn write(target: &Target, batch: Vec<Pending>) {
         }
         Err(e) if values.len() > 1 && !e.is_unavailable() => {
             for (row, reply) in values.into_iter().zip(replies) {
-                let one = insert(target, std::slice::from_ref(&row)).await;
+                let one = insert(target, table, std::slice::from_ref(&row)).await;
                 let _ =
                     reply.send(one.and_then(|ids| ids.first().copied().ok_or(StoreError::NoRow)));
             }
@@ -160,15 +181,36 @@ async fn write(target: &Target, batch: Vec<Pending>) {
     }
 }
 
+/// The rows' tickets, their values in a row, in order of tag: every
+/// batch takes its tickets' locks in one order, so two instances keeping
+/// the same tickets at once (a signature replayed to both, without
+/// `--redis`; or the same tags in reverse order, which an attacker can
+/// choose) wait for each other instead of deadlocking, which would refuse
+/// both batches and send every click in them row by row.
+fn in_lock_order(rows: &[Queued]) -> Vec<Value> {
+    fn tag(t: &[Value; TICKET_ROW]) -> &str {
+        match &t[0] {
+            Value::Text(tag) => tag,
+            _ => "",
+        }
+    }
+    let mut kept: Vec<&[Value; TICKET_ROW]> =
+        rows.iter().filter_map(|r| r.ticket.as_ref()).collect();
+    kept.sort_by(|a, b| tag(a).cmp(tag(b)));
+    kept.into_iter().flatten().cloned().collect()
+}
+
 /// One multi-row `INSERT`, after the rows' tickets; the ids in row order.
 /// Both engines number rows in the order one statement inserts them (a
 /// sequence on PostgreSQL, the next rowid on SQLite) but neither promises
 /// `RETURNING`'s order, so the ids are sorted.
-async fn insert(target: &Target, rows: &[Queued]) -> StoreResult<Vec<i64>> {
-    let mut sql = format!("INSERT INTO clicks ({COLUMNS}) VALUES ");
+async fn insert(target: &Target, table: Table, rows: &[Queued]) -> StoreResult<Vec<i64>> {
+    let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.name, table.columns);
     for r in 0..rows.len() {
-        let first = r * ROW + 1;
-        let marks: Vec<String> = (first..first + ROW).map(|i| format!("?{i}")).collect();
+        let first = r * table.width + 1;
+        let marks: Vec<String> = (first..first + table.width)
+            .map(|i| format!("?{i}"))
+            .collect();
         if r > 0 {
             sql.push_str(", ");
         }
@@ -178,11 +220,7 @@ async fn insert(target: &Target, rows: &[Queued]) -> StoreResult<Vec<i64>> {
     }
     sql.push_str(" RETURNING id");
     let params: Vec<Value> = rows.iter().flat_map(|r| r.values.clone()).collect();
-    let tickets: Vec<Value> = rows
-        .iter()
-        .filter_map(|r| r.ticket.clone())
-        .flatten()
-        .collect();
+    let tickets = in_lock_order(rows);
     target.statements.fetch_add(1, Ordering::Relaxed);
     let answer = if tickets.is_empty() {
         target
@@ -201,7 +239,7 @@ async fn insert(target: &Target, rows: &[Queued]) -> StoreResult<Vec<i64>> {
         .map(|row| row.get::<i64>(0))
         .collect::<StoreResult<Vec<i64>>>()?;
     if ids.len() != rows.len() {
-        return Err(StoreError::Vanished("click"));
+        return Err(StoreError::Vanished(table.name));
     }
     ids.sort_unstable();
     Ok(ids)

@@ -203,8 +203,15 @@ impl Store {
     }
 }
 
-/// A click row's values, in [`batch::COLUMNS`] order.
-fn click_values(c: &NewClick<'_>) -> [Value; batch::ROW] {
+/// The clicks table, as batches write it ([`click_values`] a row).
+pub(super) const CLICKS: batch::Table = batch::Table {
+    name: "clicks",
+    columns: "site_id, ip, status, classification, fraud_score, reasons, user_agent, referrer, created_at, network, country, category, demo",
+    width: 13,
+};
+
+/// A click row's values, in [`CLICKS`]' column order.
+fn click_values(c: &NewClick<'_>) -> [Value; CLICKS.width] {
     let text = |s: &str| Value::Text(s.to_owned());
     let optional = |s: Option<&str>| s.map_or(Value::Null, text);
     [
@@ -269,7 +276,7 @@ pub(super) fn insert_click(conn: &Conn<'_>, c: &NewClick<'_>) -> StoreResult<i64
     let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
     let sql = format!(
         "INSERT INTO clicks ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
-        batch::COLUMNS
+        CLICKS.columns
     );
     conn.query_row(&sql, &params, |r| r.get(0))
 }
@@ -342,14 +349,9 @@ impl Store {
         c: &NewClick<'_>,
         ticket: Option<&clickfence::click::Ticket>,
     ) -> StoreResult<i64> {
-        let target = batch::Target {
-            backend: std::sync::Arc::clone(&self.backend),
-            work: self.work(),
-            statements: std::sync::Arc::clone(&self.statements),
-        };
         let ticket = ticket.map(|t| ticket_values(t, c.at));
         self.click_batches
-            .submit(&target, click_values(c), ticket)
+            .submit(&self.batch_target(), click_values(c).to_vec(), ticket)
             .await
             .map_err(|_| StoreError::Task("the click batch was lost".into()))?
     }

@@ -168,7 +168,9 @@ pub struct Store {
     /// Statements sent, for tests that count a route's round trips.
     statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Plain clicks waiting for their commit ([`batch`]).
-    click_batches: std::sync::Arc<batch::ClickBatches>,
+    click_batches: std::sync::Arc<batch::Batches>,
+    /// Pixel events waiting for their commit ([`batch`]).
+    pixel_batches: std::sync::Arc<batch::Batches>,
     /// Pixel usage counts waiting for their flush ([`usage`]).
     usage: usage::UsageBuffer,
     /// Where the hot paths' work on this store runs ([`work`]).
@@ -298,7 +300,8 @@ impl Store {
             site_lists: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
             subscriptions: kept::Kept::new(SITES_KEPT, SITE_MAX_AGE_SECS),
             statements: std::sync::Arc::default(),
-            click_batches: std::sync::Arc::default(),
+            click_batches: std::sync::Arc::new(batch::Batches::new(clicks::CLICKS)),
+            pixel_batches: std::sync::Arc::new(batch::Batches::new(shops::PIXELS)),
             usage: usage::UsageBuffer::default(),
         })
     }
@@ -364,6 +367,15 @@ impl Store {
     /// Where this store's hot-path work runs: [`work::Work::run`] it.
     pub fn work(&self) -> work::Work {
         self.work.clone()
+    }
+
+    /// Where this store's batches ([`batch`]) write.
+    fn batch_target(&self) -> batch::Target {
+        batch::Target {
+            backend: std::sync::Arc::clone(&self.backend),
+            work: self.work(),
+            statements: std::sync::Arc::clone(&self.statements),
+        }
     }
 
     /// How many statements this store has sent (BEGIN and COMMIT

@@ -4,9 +4,17 @@ use clickfence::rate::budget::Usage;
 
 use super::db::{params, Param, Value};
 
+use super::batch;
 use super::config::Shared;
 use super::usage::Delta;
-use super::{Store, StoreResult};
+use super::{Store, StoreError, StoreResult};
+
+/// The pixel events table, as batches write it ([`pixel_values`] a row).
+pub(super) const PIXELS: batch::Table = batch::Table {
+    name: "pixel_events",
+    columns: "shop, type, session_id, visitor_id, ip, country, page, payload, created_at_ms, day, client, billed",
+    width: 12,
+};
 
 /// A pixel event to store (the edge API's pixels, and refusals of
 /// `check-ip-access`).
@@ -136,12 +144,23 @@ impl Store {
 
     /// Stores a pixel event; returns its id.
     pub fn insert_pixel(&self, p: &NewPixel<'_>) -> StoreResult<i64> {
-        self.db()?.query_row(
-            "INSERT INTO pixel_events (shop, type, session_id, visitor_id, ip, country, page, payload, created_at_ms, day, client, billed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
-            params![p.shop, p.kind, p.session, p.visitor, p.ip, p.country, p.page, p.payload, p.at_ms, p.day, p.client, i64::from(p.billed)],
-            |r| r.get(0),
-        )
+        let values = pixel_values(p);
+        let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+        let sql = format!(
+            "INSERT INTO pixel_events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+            PIXELS.columns
+        );
+        self.db()?.query_row(&sql, &params, |r| r.get(0))
+    }
+
+    /// [`insert_pixel`](Self::insert_pixel), awaited (the pixel route's
+    /// path): committed with whatever other events are waiting
+    /// ([`batch`]), answered once committed. Call from a runtime.
+    pub async fn insert_pixel_async(&self, p: &NewPixel<'_>) -> StoreResult<i64> {
+        self.pixel_batches
+            .submit(&self.batch_target(), pixel_values(p).to_vec(), None)
+            .await
+            .map_err(|_| StoreError::Task("the pixel batch was lost".into()))?
     }
 
     /// Whether `visitor` is billed for `shop` on `day`, and how many
@@ -208,31 +227,74 @@ impl Store {
         bytes: i64,
         new_billed: bool,
     ) -> StoreResult<()> {
+        if let Some((sql, values)) = self.stored_counted(shop, day, scope, bytes, new_billed) {
+            let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+            self.db()?.execute(sql, &params)?;
+        }
+        Ok(())
+    }
+
+    /// [`count_stored`](Self::count_stored), awaited: its statement, when
+    /// it has one, without holding a thread. Call from a runtime.
+    pub async fn count_stored_async(
+        &self,
+        shop: &str,
+        day: &str,
+        scope: &str,
+        bytes: i64,
+        new_billed: bool,
+    ) -> StoreResult<()> {
+        if let Some((sql, values)) = self.stored_counted(shop, day, scope, bytes, new_billed) {
+            self.statements
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.backend
+                .query_owned(&self.work, sql.to_owned(), values)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Counts one stored event in memory; the statement still to run, if
+    /// any: a newly billed visitor (written at once), or both rows when
+    /// the buffer is full.
+    fn stored_counted(
+        &self,
+        shop: &str,
+        day: &str,
+        scope: &str,
+        bytes: i64,
+        new_billed: bool,
+    ) -> Option<(&'static str, Vec<Value>)> {
         let delta = Delta {
             events: 1,
             bytes: u64::try_from(bytes).unwrap_or(0),
             dropped: 0,
         };
+        let text = |s: &str| Value::Text(s.to_owned());
         if self.usage.add(shop, day, &["", scope], delta) {
-            if new_billed {
-                self.db()?.execute(
+            return new_billed.then(|| {
+                (
                     "INSERT INTO pixel_usage (shop, day, scope, billed) VALUES (?1, ?2, '', 1)
                      ON CONFLICT (shop, day, scope) DO UPDATE SET billed = pixel_usage.billed + 1",
-                    params![shop, day],
-                )?;
-            }
-            return Ok(());
+                    vec![text(shop), text(day)],
+                )
+            });
         }
         // The buffer is full: written at once. One statement for both rows (a scope is never the shop's own
         // empty one: an AS number or a network's label).
-        self.db()?.execute(
+        Some((
             "INSERT INTO pixel_usage (shop, day, scope, events, bytes, billed)
              VALUES (?1, ?2, '', 1, ?4, ?5), (?1, ?2, ?3, 1, ?4, 0)
              ON CONFLICT (shop, day, scope) DO UPDATE SET events = pixel_usage.events + 1,
                 bytes = pixel_usage.bytes + excluded.bytes, billed = pixel_usage.billed + excluded.billed",
-            params![shop, day, scope, bytes, i64::from(new_billed)],
-        )?;
-        Ok(())
+            vec![
+                text(shop),
+                text(day),
+                text(scope),
+                Value::Int(bytes),
+                Value::Int(i64::from(new_billed)),
+            ],
+        ))
     }
 
     /// Visitors newly billed per enrolled shop and day, from `since` (a
@@ -309,4 +371,24 @@ fn enroll_in(db: &super::db::Conn<'_>, shop: &str, now: i64) -> StoreResult<bool
         params![shop, now],
     )?;
     Ok(added > 0)
+}
+
+/// A pixel event's values, in [`PIXELS`]' column order.
+fn pixel_values(p: &NewPixel<'_>) -> [Value; PIXELS.width] {
+    let text = |s: &str| Value::Text(s.to_owned());
+    let optional = |s: Option<&str>| s.map_or(Value::Null, text);
+    [
+        text(p.shop),
+        text(p.kind),
+        optional(p.session),
+        optional(p.visitor),
+        optional(p.ip),
+        optional(p.country),
+        optional(p.page),
+        text(p.payload),
+        Value::Int(p.at_ms),
+        text(p.day),
+        optional(p.client),
+        Value::Int(i64::from(p.billed)),
+    ]
 }

@@ -71,13 +71,14 @@ pub async fn check_ip_access(
         let country = decision.country.map(|c| c.to_string());
         let page = q.page;
         let payload = json!({ "type": "ip_blocking", "shop": shop, "reason": reason, "country": country, "page": page });
-        let state = Arc::clone(&state);
         // The decision stands whether or not the record is written: a
         // database outage must not turn a refusal into an error a storefront
-        // script would fail open on.
-        let recorded = blocking(move || {
-            let now_ms = now() * 1000;
-            state.store.insert_pixel(&NewPixel {
+        // script would fail open on. Written with whatever pixel events are
+        // waiting (one statement).
+        let now_ms = now() * 1000;
+        let recorded = state
+            .store
+            .insert_pixel_async(&NewPixel {
                 shop: &shop,
                 kind: "ip_blocking",
                 session: None,
@@ -90,12 +91,10 @@ pub async fn check_ip_access(
                 day: &day_of(now_ms),
                 client: Some(&clickfence::ip::Granularity::CLIENT.label(ip)),
                 billed: false,
-            })?;
-            Ok(())
-        })
-        .await;
+            })
+            .await;
         if let Err(e) = recorded {
-            tracing::warn!(code = e.code, message = %e.message, "refusal_not_recorded");
+            tracing::warn!(code = e.code(), message = %e, "refusal_not_recorded");
         }
     }
     Ok(Json(decision).into_response())

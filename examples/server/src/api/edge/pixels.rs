@@ -81,90 +81,122 @@ pub async fn pixels(
     let (ip, country) = visitor(&state, peer, &headers);
     let now_ms = now() * 1000;
     let payload = String::from_utf8_lossy(&body).into_owned();
-    let agent = crate::surface::header_text(&headers, axum::http::header::USER_AGENT);
-    let work = state.store.work();
-    let redis = state.config.shared_rates.is_some();
-    let store = move || {
-        let client = Granularity::CLIENT.label(ip);
-        within_quota(
-            &state,
-            &shop,
-            &client,
-            &Granularity::NETWORK.label(ip),
-            now_ms,
-        )?;
-        let day = day_of(now_ms);
-        let event = Arrival {
-            shop: &shop,
-            ip,
-            country: country.as_deref(),
-            client: &client,
-            day: &day,
-            agents: [agent.as_deref(), pixel.user_agent.as_deref()],
-        };
-        let scope = budget_scope(&state, ip);
-        if !within_budget(&state, &shop, &day, &scope, payload.len())? {
-            return Ok(Json(json!({ "success": true })));
-        }
-        let (billed, new_billed) = if kind == "session_init" {
-            billed(&state, &event, pixel.visitor_id.as_deref())?
-        } else {
-            (false, false)
-        };
-        state.store.insert_pixel(&NewPixel {
-            shop: &shop,
+    let event = Arrival {
+        shop,
+        ip,
+        country,
+        client: Granularity::CLIENT.label(ip),
+        day: day_of(now_ms),
+        agents: [
+            crate::surface::header_text(&headers, axum::http::header::USER_AGENT),
+            pixel.user_agent.clone(),
+        ],
+        // Only a session's start can bill its visitor.
+        visitor: pixel.visitor_id.clone().filter(|_| kind == "session_init"),
+        at_ms: now_ms,
+        size: payload.len(),
+    };
+    let Some(admitted) = admit(&state, event).await? else {
+        return Ok(Json(json!({ "success": true })));
+    };
+    let event = &admitted.event;
+    // The row, with whatever other events are waiting, in one statement.
+    state
+        .store
+        .insert_pixel_async(&NewPixel {
+            shop: &event.shop,
             kind,
             session: pixel.session_id.as_deref(),
             visitor: pixel.visitor_id.as_deref(),
             ip: Some(&ip.to_string()),
-            country: country.as_deref(),
+            country: event.country.as_deref(),
             page: pixel.page.as_deref(),
             payload: &payload,
             at_ms: now_ms,
-            day: &day,
-            client: Some(&client),
-            billed,
-        })?;
-        let size = i64::try_from(payload.len()).unwrap_or(i64::MAX);
-        state
-            .store
-            .count_stored(&shop, &day, &scope, size, new_billed)?;
-        Ok(Json(json!({ "success": true })))
-    };
-    if redis {
-        // The quotas are Redis round trips: on the blocking pool, never the
-        // SQLite thread, in line for a connection (`Work::pool_gated`).
-        let _place = work.admit().await;
-        return blocking(store).await;
-    }
-    // Where the store's work runs: SQLite's own thread, whose queue is
-    // first come first served, or PostgreSQL's line.
-    work.run(store)
-        .await
-        .unwrap_or_else(|e| Err(EdgeError::internal(e)))
+            day: &event.day,
+            client: Some(&event.client),
+            billed: admitted.billed,
+        })
+        .await?;
+    let size = i64::try_from(payload.len()).unwrap_or(i64::MAX);
+    state
+        .store
+        .count_stored_async(
+            &event.shop,
+            &event.day,
+            &admitted.scope,
+            size,
+            admitted.new_billed,
+        )
+        .await?;
+    Ok(Json(json!({ "success": true })))
 }
 
-/// One event's arrival, as the billing rule needs it.
-struct Arrival<'a> {
-    shop: &'a str,
+/// One event's arrival, as the quotas, the budget and the billing rule
+/// need it.
+struct Arrival {
+    shop: String,
     ip: IpAddr,
-    country: Option<&'a str>,
-    client: &'a str,
-    day: &'a str,
+    country: Option<String>,
+    /// The client (IPv4 address, IPv6 /64) that sent it.
+    client: String,
+    /// Its UTC day (`YYYY-MM-DD`).
+    day: String,
     /// The request's `User-Agent` and the event's `userAgent`.
-    agents: [Option<&'a str>; 2],
+    agents: [Option<String>; 2],
+    /// The visitor a `session_init` starts a session for.
+    visitor: Option<String>,
+    at_ms: i64,
+    /// Its payload's bytes.
+    size: usize,
+}
+
+/// An event the quotas and the budget let through, and how it bills.
+struct Admitted {
+    event: Arrival,
+    /// The network whose share of the budget it uses.
+    scope: String,
+    billed: bool,
+    new_billed: bool,
+}
+
+/// The checks before an event is stored: the quotas (a refusal is the
+/// error), the daily budget (`None`: counted as dropped, not stored) and
+/// the billing rule. They read the store, so they run where its work runs
+/// (the SQLite thread, or PostgreSQL's line); with `--redis` the quotas
+/// are Redis round trips, so on the blocking pool, never the SQLite thread.
+async fn admit(state: &Arc<AppState>, event: Arrival) -> EdgeResult<Option<Admitted>> {
+    let (work, redis) = (state.store.work(), state.config.shared_rates.is_some());
+    let state = Arc::clone(state);
+    let checks = move || -> EdgeResult<Option<Admitted>> {
+        within_quota(&state, &event)?;
+        let scope = budget_scope(&state, event.ip);
+        if !within_budget(&state, &event, &scope)? {
+            return Ok(None);
+        }
+        let (billed, new_billed) = billed(&state, &event)?;
+        Ok(Some(Admitted {
+            event,
+            scope,
+            billed,
+            new_billed,
+        }))
+    };
+    if redis {
+        let _place = work.admit().await;
+        return blocking(checks).await;
+    }
+    work.run(checks)
+        .await
+        .unwrap_or_else(|e| Err(EdgeError::internal(e)))
 }
 
 /// The pixel quotas: per shop and client (IPv4 address, IPv6 /64), and per
 /// shop and network (IPv4 /24, IPv6 /48) at ten times that, so rotating
 /// addresses inside one allocation buys no fresh quota.
-fn within_quota(
-    state: &AppState,
-    shop: &str,
-    client: &str,
-    network: &str,
-    now_ms: i64,
-) -> EdgeResult<()> {
+fn within_quota(state: &AppState, event: &Arrival) -> EdgeResult<()> {
+    let (shop, now_ms) = (&event.shop, event.at_ms);
+    let (client, network) = (&event.client, Granularity::NETWORK.label(event.ip));
     let now = (now_ms / 1000) as u64;
     for (limiter, key) in [
         (&state.pixel_limiter, format!("{shop}|{client}")),
@@ -201,15 +233,10 @@ fn budget_scope(state: &AppState, ip: IpAddr) -> String {
 /// Whether the shop's daily budget (the core's `rate::budget`) stores one
 /// more event of `size` bytes from `scope`; an event past it is counted
 /// (shown on the dashboard) and answered as usual, not stored.
-fn within_budget(
-    state: &AppState,
-    shop: &str,
-    day: &str,
-    scope: &str,
-    size: usize,
-) -> EdgeResult<bool> {
+fn within_budget(state: &AppState, event: &Arrival, scope: &str) -> EdgeResult<bool> {
+    let (shop, day) = (&event.shop, &event.day);
     let (shop_used, network_used) = state.store.pixel_usage(shop, day, scope)?;
-    let size = u64::try_from(size).unwrap_or(u64::MAX);
+    let size = u64::try_from(event.size).unwrap_or(u64::MAX);
     if state
         .config
         .pixel_budget
@@ -225,16 +252,12 @@ fn within_budget(
 /// Whether a `session_init`'s visitor is billed, and newly so today: the
 /// core's rule over what the shop's policy, the bot list and today's
 /// stored events say.
-fn billed(
-    state: &AppState,
-    event: &Arrival<'_>,
-    visitor: Option<&str>,
-) -> EdgeResult<(bool, bool)> {
-    let Some(visitor) = visitor.filter(|v| !v.is_empty()) else {
+fn billed(state: &AppState, event: &Arrival) -> EdgeResult<(bool, bool)> {
+    let Some(visitor) = event.visitor.as_deref().filter(|v| !v.is_empty()) else {
         return Ok((false, false));
     };
-    let hint = event.country.and_then(|c| c.parse().ok());
-    let allowed = state.policy(event.shop).is_none_or(|p| {
+    let hint = event.country.as_deref().and_then(|c| c.parse().ok());
+    let allowed = state.policy(&event.shop).is_none_or(|p| {
         p.check(event.ip, hint, now() as u64)
             .is_ok_and(|d| d.allowed)
     });
@@ -247,7 +270,7 @@ fn billed(
     let (billed_today, billed_from_client) =
         state
             .store
-            .billing_facts(event.shop, event.day, visitor, event.client)?;
+            .billing_facts(&event.shop, &event.day, visitor, &event.client)?;
     let facts = VisitorFacts {
         allowed,
         known_bot,
