@@ -180,6 +180,30 @@ async fn a_pixel_is_two_statements_and_its_usage_counts_exactly() {
     s.stop().await;
 }
 
+/// A shop's usage as read from the database is used again for up to a
+/// second, so a storefront's pixels from one network read `pixel_usage`
+/// once, not once each; this instance's flush forgets the read, so the
+/// next read sees the flushed counts (and what is waiting, before it).
+#[tokio::test]
+async fn pixel_usage_is_read_once_a_second_and_again_after_a_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        clickfence_server::storage::Store::open(&common::database(&dir.path().join("db"))).unwrap();
+    let (shop, day, scope) = ("u.myshopify.com", "2026-12-05", "198.51.100.0/24");
+    let read = || {
+        let before = store.statements();
+        let (shop_used, network_used) = store.pixel_usage(shop, day, scope).unwrap();
+        let statements = store.statements() - before;
+        (shop_used.events, network_used.bytes, statements)
+    };
+    assert_eq!(read(), (0, 0, 1));
+    store.count_stored(shop, day, scope, 10, false).unwrap();
+    assert_eq!(read(), (1, 10, 0));
+    store.flush_pixel_usage().unwrap();
+    assert_eq!(read(), (1, 10, 1));
+    assert_eq!(read(), (1, 10, 0));
+}
+
 /// Submits 100 plain clicks at once on a fresh store (a single-threaded
 /// runtime polls them all before any batch runs), the i-th with
 /// `tickets[i]` when given; checks every click got the id of its own row,

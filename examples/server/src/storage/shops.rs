@@ -187,33 +187,57 @@ impl Store {
     }
 
     /// What `shop` stored today (`day`) in all, and from `scope` (the
-    /// sending network).
+    /// sending network): the database's rows as read within the last
+    /// second ([`usage`](super::usage)), or read now, and what this
+    /// instance has counted and not yet written.
     pub fn pixel_usage(&self, shop: &str, day: &str, scope: &str) -> StoreResult<(Usage, Usage)> {
+        if let Some(usage) = self.pixel_usage_kept(shop, day, scope) {
+            return Ok(usage);
+        }
+        let epoch = self.usage.epoch();
         let rows: Vec<(String, i64, i64)> = self.db()?.query_map(
             "SELECT scope, events, bytes FROM pixel_usage WHERE shop = ?1 AND day = ?2 AND scope IN ('', ?3)",
             params![shop, day, scope],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        let mut shop_usage = Usage::default();
-        let mut network = Usage::default();
+        let mut stored = (Usage::default(), Usage::default());
         for (row_scope, events, bytes) in rows {
             let u = Usage {
                 events: events.max(0) as u64,
                 bytes: bytes.max(0) as u64,
             };
             if row_scope.is_empty() {
-                shop_usage = u;
+                stored.0 = u;
             } else {
-                network = u;
+                stored.1 = u;
             }
         }
-        // What this instance has counted and not yet written.
+        self.usage.keep(epoch, shop, day, scope, stored);
+        Ok(self.with_waiting(shop, day, scope, stored))
+    }
+
+    /// [`pixel_usage`](Self::pixel_usage) without the database: `None`
+    /// unless its rows were read within the last second.
+    pub fn pixel_usage_kept(&self, shop: &str, day: &str, scope: &str) -> Option<(Usage, Usage)> {
+        let stored = self.usage.kept(shop, day, scope)?;
+        Some(self.with_waiting(shop, day, scope, stored))
+    }
+
+    /// `stored` and what this instance has counted and not yet written.
+    fn with_waiting(
+        &self,
+        shop: &str,
+        day: &str,
+        scope: &str,
+        stored: (Usage, Usage),
+    ) -> (Usage, Usage) {
+        let (mut shop_usage, mut network) = stored;
         for (usage, scope) in [(&mut shop_usage, ""), (&mut network, scope)] {
             let waiting = self.usage.pending(shop, day, scope);
             usage.events += waiting.events;
             usage.bytes += waiting.bytes;
         }
-        Ok((shop_usage, network))
+        (shop_usage, network)
     }
 
     /// Counts one stored event of `bytes` for the shop and for `scope`

@@ -7,19 +7,33 @@
 //! What this instance has not written yet is added to every read here, so
 //! its own budget checks and dashboards are exact; another instance's last
 //! second is not seen, so a fleet may store up to one second of its pixels
-//! past a budget. A newly billed visitor is written with its event, never
+//! past a budget. What the database said is kept for up to a second too
+//! (forgotten at this instance's own flush), so a pixel reads `pixel_usage`
+//! at most once a second per shop and network instead of once per event:
+//! another instance's counts are then seen within two seconds. A newly
+//! billed visitor is written with its event, never
 //! held: a crash loses at most one second of usage counts, never a bill
 //! nor an event. Past [`MAX_PENDING`] rows waiting (the database down for
 //! long), counts are written at once again, as before.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use clickfence::rate::budget::Usage;
 
 use super::db::Param;
 use super::{Store, StoreResult};
 
 /// Usage rows held at most before counts are written at once.
 pub const MAX_PENDING: usize = 100_000;
+
+/// How long a read of the database's usage is used again.
+pub const READ_KEPT: Duration = Duration::from_secs(1);
+
+/// Reads kept at most: a spray from many networks (a row each) cannot grow
+/// the memory; past it the kept reads start over.
+const MAX_READS_KEPT: usize = 10_000;
 
 /// Rows per statement when flushing.
 const CHUNK: usize = 500;
@@ -46,10 +60,22 @@ impl Delta {
     }
 }
 
-/// The usage counts waiting for their flush.
+/// The usage counts waiting for their flush, and the database's last
+/// answers.
 #[derive(Debug, Default)]
 pub struct UsageBuffer {
     pending: Mutex<HashMap<Key, Delta>>,
+    reads: Mutex<Reads>,
+}
+
+/// The database's usage, as last read per shop, day and network: the
+/// shop's row and the network's, and when.
+#[derive(Debug, Default)]
+struct Reads {
+    /// Bumped by every flush of this instance: a read that began before
+    /// one is not kept (it misses what the flush moved out of `pending`).
+    epoch: u64,
+    rows: HashMap<Key, ((Usage, Usage), Instant)>,
 }
 
 impl UsageBuffer {
@@ -76,6 +102,46 @@ impl UsageBuffer {
     fn lock(&self) -> MutexGuard<'_, HashMap<Key, Delta>> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// The database's usage for `scope` and its shop, if read within
+    /// [`READ_KEPT`] and since this instance's last flush.
+    pub fn kept(&self, shop: &str, day: &str, scope: &str) -> Option<(Usage, Usage)> {
+        let key = (shop.to_owned(), day.to_owned(), scope.to_owned());
+        let reads = self.reads();
+        let (usage, at) = reads.rows.get(&key)?;
+        (at.elapsed() < READ_KEPT).then_some(*usage)
+    }
+
+    /// Where reads stand now: pass it to [`keep`](Self::keep) with what a
+    /// read begun after this call returned.
+    pub fn epoch(&self) -> u64 {
+        self.reads().epoch
+    }
+
+    /// Keeps a read begun at `epoch`, unless a flush came since.
+    pub fn keep(&self, epoch: u64, shop: &str, day: &str, scope: &str, usage: (Usage, Usage)) {
+        let mut reads = self.reads();
+        if reads.epoch != epoch {
+            return;
+        }
+        if reads.rows.len() >= MAX_READS_KEPT {
+            reads.rows.clear();
+        }
+        let key = (shop.to_owned(), day.to_owned(), scope.to_owned());
+        reads.rows.insert(key, (usage, Instant::now()));
+    }
+
+    /// Forgets every kept read (this instance's flush moved its counts
+    /// from memory into the rows they describe).
+    fn forget_reads(&self) {
+        let mut reads = self.reads();
+        reads.epoch += 1;
+        reads.rows.clear();
+    }
+
+    fn reads(&self) -> MutexGuard<'_, Reads> {
+        self.reads.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl Store {
@@ -86,6 +152,19 @@ impl Store {
         let batch: Vec<(Key, Delta)> = std::mem::take(&mut *self.usage.lock())
             .into_iter()
             .collect();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let written = self.write_usage(&batch);
+        // The counts left memory for the rows: a read kept from before
+        // would miss them, as would one begun before their commit.
+        self.usage.forget_reads();
+        written
+    }
+
+    /// Writes `batch` in chunks; what a failed chunk and the rest held
+    /// goes back to memory.
+    fn write_usage(&self, batch: &[(Key, Delta)]) -> StoreResult<usize> {
         let mut written = 0;
         for (i, chunk) in batch.chunks(CHUNK).enumerate() {
             if let Err(e) = self.add_usage_rows(chunk) {

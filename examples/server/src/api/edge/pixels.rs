@@ -162,11 +162,23 @@ struct Admitted {
 
 /// The checks before an event is stored: the quotas (a refusal is the
 /// error), the daily budget (`None`: counted as dropped, not stored) and
-/// the billing rule. They read the store, so they run where its work runs
-/// (the SQLite thread, or PostgreSQL's line); with `--redis` the quotas
-/// are Redis round trips, so on the blocking pool, never the SQLite thread.
+/// the billing rule. In memory where they can be ([`admit_in_memory`]);
+/// else they read the store, so they run where its work runs (the SQLite
+/// thread, or PostgreSQL's line); with `--redis` the quotas are Redis
+/// round trips, so on the blocking pool, never the SQLite thread.
 async fn admit(state: &Arc<AppState>, event: Arrival) -> EdgeResult<Option<Admitted>> {
-    let (work, redis) = (state.store.work(), state.config.shared_rates.is_some());
+    let redis = state.config.shared_rates.is_some();
+    if let Some(decided) = admit_in_memory(state, &event, redis) {
+        return decided.map(|scope| {
+            Some(Admitted {
+                event,
+                scope,
+                billed: false,
+                new_billed: false,
+            })
+        });
+    }
+    let work = state.store.work();
     let state = Arc::clone(state);
     let checks = move || -> EdgeResult<Option<Admitted>> {
         within_quota(&state, &event)?;
@@ -189,6 +201,32 @@ async fn admit(state: &Arc<AppState>, event: Arrival) -> EdgeResult<Option<Admit
     work.run(checks)
         .await
         .unwrap_or_else(|e| Err(EdgeError::internal(e)))
+}
+
+/// [`admit`]'s checks where nothing needs the database nor Redis (most
+/// events: not a visitor's first, the usage read within the second, the
+/// budget not reached), on the caller's thread: no hop to where the
+/// store's work runs. The event's budget scope once admitted; `None`,
+/// nothing counted, when they need the store.
+fn admit_in_memory(state: &AppState, event: &Arrival, redis: bool) -> Option<EdgeResult<String>> {
+    if redis || event.visitor.is_some() {
+        return None;
+    }
+    let scope = budget_scope(state, event.ip);
+    let (shop_used, network_used) =
+        state
+            .store
+            .pixel_usage_kept(&event.shop, &event.day, &scope)?;
+    let size = u64::try_from(event.size).unwrap_or(u64::MAX);
+    if !state
+        .config
+        .pixel_budget
+        .admits(shop_used, network_used, size)
+    {
+        // Past the budget: counted as dropped where the store's work runs.
+        return None;
+    }
+    Some(within_quota(state, event).map(|()| scope))
 }
 
 /// The pixel quotas: per shop and client (IPv4 address, IPv6 /64), and per
