@@ -69,7 +69,17 @@ pub fn record(state: &AppState, ctx: &ClickContext, j: &Judgement) -> Result<i64
             state.metrics.click(j.assessment.status.as_str());
             Ok(id)
         }
-        Plan::Transaction { pause_due } => transact(state, ctx, j, pause_due, blocking),
+        Plan::Transaction { pause_due } => {
+            let pause = if pause_due {
+                let started = Instant::now();
+                let window = widespread_here(state, ctx, j);
+                spaced_after(state, ctx, started.elapsed());
+                window?
+            } else {
+                None
+            };
+            transact(state, ctx, j, pause, blocking)
+        }
     }
 }
 
@@ -103,11 +113,21 @@ pub async fn record_async(
         }
         return Ok((ctx, j, id));
     };
+    // The pause rule's scan first, off the store's one SQLite connection
+    // and outside the write transaction.
+    let pause = if pause_due {
+        let started = Instant::now();
+        let window = widespread(state, &ctx, &j).await;
+        spaced_after(state, &ctx, started.elapsed());
+        window?
+    } else {
+        None
+    };
     let state = Arc::clone(state);
     state
         .store
         .work()
-        .run(move || transact(&state, &ctx, &j, pause_due, blocking).map(|id| (ctx, j, id)))
+        .run(move || transact(&state, &ctx, &j, pause, blocking).map(|id| (ctx, j, id)))
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
 }
@@ -118,18 +138,10 @@ fn transact(
     state: &AppState,
     ctx: &ClickContext,
     j: &Judgement,
-    pause_due: bool,
+    pause: Option<PauseWindow>,
     blocking: Option<AutoBlocking>,
 ) -> Result<i64, StoreError> {
     let mut auto_block = None;
-    let pause = if pause_due {
-        let started = Instant::now();
-        let window = widespread(state, ctx, j);
-        spaced_after(state, ctx, started.elapsed());
-        window?
-    } else {
-        None
-    };
     let click_id = state.write(|tx| {
         resume_if_over(tx, ctx)?;
         let (ip, reasons) = (ctx.ip.to_string(), reason_codes(j));
@@ -395,23 +407,48 @@ fn spaced_after(state: &AppState, ctx: &ClickContext, scan: Duration) {
 /// The site's window with this click in it, when blocked clicks are
 /// widespread enough to pause its ad spend (see the core's `PauseWindow`);
 /// read before the click's write transaction, not in it.
-fn widespread(
+async fn widespread(
     state: &AppState,
     ctx: &ClickContext,
     j: &Judgement,
 ) -> Result<Option<PauseWindow>, StoreError> {
-    let window = state.store.pause_window(
-        ctx.site.id,
+    let (since, next) = window_of(ctx, j);
+    let window = state
+        .store
+        .pause_window(ctx.site.id, since, ctx.site.block_threshold, next)
+        .await?;
+    Ok(window.should_pause().then_some(window))
+}
+
+/// [`widespread`] on the store's own connection (the synchronous pipeline).
+fn widespread_here(
+    state: &AppState,
+    ctx: &ClickContext,
+    j: &Judgement,
+) -> Result<Option<PauseWindow>, StoreError> {
+    let (since, next) = window_of(ctx, j);
+    let window =
+        state
+            .store
+            .pause_window_here(ctx.site.id, since, ctx.site.block_threshold, next)?;
+    Ok(window.should_pause().then_some(window))
+}
+
+/// Where the pause rule's window starts, and this click as it counts it
+/// (its source, status, category and score).
+fn window_of<'a>(
+    ctx: &'a ClickContext,
+    j: &'a Judgement,
+) -> (i64, (&'a str, &'a str, &'a str, i64)) {
+    (
         ctx.now - PAUSE_WINDOW_SECS as i64,
-        ctx.site.block_threshold,
         (
             &ctx.source,
             j.assessment.status.as_str(),
             j.assessment.category.as_str(),
             i64::from(j.assessment.score),
         ),
-    )?;
-    Ok(window.should_pause().then_some(window))
+    )
 }
 
 /// Pauses the site's ad spend (its blocked clicks are widespread in

@@ -203,6 +203,44 @@ impl Store {
     }
 }
 
+/// The pause rule's window ([`Store::pause_window`]), `?1`–`?7` from
+/// [`pause_values`].
+const PAUSE_WINDOW: &str = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' AND category = 'sivt' AND fraud_score >= ?3 THEN 1 ELSE 0 END), 0),
+        COUNT(DISTINCT network),
+        COUNT(DISTINCT CASE WHEN status = 'blocked' AND category = 'sivt' AND fraud_score >= ?3 THEN network END)
+    FROM (SELECT network, status, category, fraud_score FROM clicks WHERE site_id = ?1 AND created_at >= ?2
+          UNION ALL SELECT ?4, ?5, ?6, ?7) AS w";
+
+/// [`PAUSE_WINDOW`]'s values.
+fn pause_values(
+    site: i64,
+    since: i64,
+    block_threshold: i64,
+    (network, status, category, score): (&str, &str, &str, i64),
+) -> Vec<Value> {
+    let text = |s: &str| Value::Text(s.to_owned());
+    vec![
+        Value::Int(site),
+        Value::Int(since),
+        Value::Int(block_threshold),
+        text(network),
+        text(status),
+        text(category),
+        Value::Int(score),
+    ]
+}
+
+/// [`PAUSE_WINDOW`]'s one row, read.
+fn pause_window_of(r: &super::db::Row) -> StoreResult<clickfence::score::PauseWindow> {
+    let count = |i| r.get::<i64>(i).map(|v| v.max(0) as u64);
+    Ok(clickfence::score::PauseWindow {
+        clicks: count(0)?,
+        blocked: count(1)?,
+        sources: count(2)?,
+        blocked_sources: count(3)?,
+    })
+}
+
 /// The clicks table, as batches write it ([`click_values`] a row).
 pub(super) const CLICKS: batch::Table = batch::Table {
     name: "clicks",
@@ -292,32 +330,38 @@ impl Store {
     /// the site's last ten minutes of clicks (65 ms at 340,000 on SQLite),
     /// and inside the transaction it held the database's write lock that
     /// long, so every other writer (on SQLite, every instance on the file)
-    /// waited for it.
-    pub fn pause_window(
+    /// waited for it. On SQLite it has a connection of its own
+    /// ([`Store::scan_async`]): on the store's one connection it held up
+    /// every other click of the instance for as long.
+    pub async fn pause_window(
         &self,
         site: i64,
         since: i64,
         block_threshold: i64,
         next: (&str, &str, &str, i64),
     ) -> StoreResult<clickfence::score::PauseWindow> {
-        let count = |r: &super::db::Row, i| r.get::<i64>(i).map(|v| v.max(0) as u64);
-        let (network, status, category, score) = next;
-        self.db()?.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'blocked' AND category = 'sivt' AND fraud_score >= ?3 THEN 1 ELSE 0 END), 0),
-                    COUNT(DISTINCT network),
-                    COUNT(DISTINCT CASE WHEN status = 'blocked' AND category = 'sivt' AND fraud_score >= ?3 THEN network END)
-             FROM (SELECT network, status, category, fraud_score FROM clicks WHERE site_id = ?1 AND created_at >= ?2
-                   UNION ALL SELECT ?4, ?5, ?6, ?7) AS w",
-            params![site, since, block_threshold, network, status, category, score],
-            |r| {
-                Ok(clickfence::score::PauseWindow {
-                    clicks: count(r, 0)?,
-                    blocked: count(r, 1)?,
-                    sources: count(r, 2)?,
-                    blocked_sources: count(r, 3)?,
-                })
-            },
-        )
+        let rows = self
+            .scan_async(
+                PAUSE_WINDOW,
+                pause_values(site, since, block_threshold, next),
+            )
+            .await?;
+        pause_window_of(rows.first().ok_or(StoreError::NoRow)?)
+    }
+
+    /// [`pause_window`](Self::pause_window) on the store's own connection,
+    /// for the synchronous pipeline (a seeded demo day).
+    pub fn pause_window_here(
+        &self,
+        site: i64,
+        since: i64,
+        block_threshold: i64,
+        next: (&str, &str, &str, i64),
+    ) -> StoreResult<clickfence::score::PauseWindow> {
+        let values = pause_values(site, since, block_threshold, next);
+        let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+        let rows = self.db()?.query(PAUSE_WINDOW, &params)?;
+        pause_window_of(rows.first().ok_or(StoreError::NoRow)?)
     }
 
     /// Records a click that changes nothing else, with the one-time

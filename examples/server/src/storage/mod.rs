@@ -175,6 +175,9 @@ pub struct Store {
     usage: usage::UsageBuffer,
     /// Where the hot paths' work on this store runs ([`work`]).
     work: work::Work,
+    /// The SQLite file, for long reads on a connection of their own
+    /// ([`Store::scan_async`]); `None` on PostgreSQL.
+    sqlite_path: Option<std::path::PathBuf>,
 }
 
 /// Creates `path` as 0600 if missing, and narrows it (and an existing
@@ -290,8 +293,10 @@ impl Store {
                 })?
             }
         };
+        let sqlite_path = matches!(backend, Backend::Sqlite(_)).then(|| db.to_owned());
         Ok(Self {
             work,
+            sqlite_path,
             backend: std::sync::Arc::new(backend),
             instance: uuid::Uuid::new_v4().to_string(),
             credentials: credentials::Credentials::default(),
@@ -367,6 +372,38 @@ impl Store {
     /// Where this store's hot-path work runs: [`work::Work::run`] it.
     pub fn work(&self) -> work::Work {
         self.work.clone()
+    }
+
+    /// Runs a long read (a scan of many rows) without holding up the
+    /// store's other work: on PostgreSQL awaited like any statement; on
+    /// SQLite on a read-only connection of its own, opened for it on the
+    /// blocking pool, which reads the last commit (WAL) while the store's
+    /// one connection goes on writing. Counts one statement.
+    pub(crate) async fn scan_async(
+        &self,
+        sql: &'static str,
+        params: Vec<db::Value>,
+    ) -> StoreResult<Vec<db::Row>> {
+        self.statements
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(path) = self.sqlite_path.clone() else {
+            return self
+                .backend
+                .query_owned(&self.work, sql.to_owned(), params)
+                .await;
+        };
+        work::spawn_blocking(move || {
+            let side = Connection::open_with_flags(
+                &path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            side.busy_handler(Some(busy))?;
+            let refs: Vec<&dyn db::Param> = params.iter().map(|v| v as &dyn db::Param).collect();
+            db::sqlite_query(&side, sql, &refs)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     /// Where this store's batches ([`batch`]) write.

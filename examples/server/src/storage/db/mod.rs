@@ -29,6 +29,16 @@ pub(crate) enum Backend {
     Postgres(Box<Pg>),
 }
 
+/// Runs `sql` on a SQLite connection the caller holds (a store's side
+/// connection for scans) and returns every row.
+pub(crate) fn sqlite_query(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn Param],
+) -> StoreResult<Vec<Row>> {
+    sqlite::query(c, sql, params)
+}
+
 impl Backend {
     /// A connection for one statement or transaction, counting its
     /// statements in `statements`.
