@@ -386,7 +386,8 @@ async fn refresh_crawler_ranges(
     }
 }
 
-/// Writes the report counters and the pixel usage counts every
+/// Writes the report counters, the pixel usage counts and the outboxes'
+/// drop counts every
 /// [`counters::FLUSH_EVERY`], and once more on the way out so a clean
 /// shutdown loses none.
 async fn flush_counters(state: Arc<AppState>, mut stop: tokio::sync::watch::Receiver<bool>) {
@@ -405,6 +406,12 @@ async fn flush_counters(state: Arc<AppState>, mut stop: tokio::sync::watch::Rece
             crate::storage::work::spawn_blocking(move || s.store.flush_pixel_usage()).await;
         if let Ok(Err(e)) = flushed {
             tracing::error!(error = %e, code = e.code(), "pixel usage not written; kept for the next flush");
+        }
+        let s = Arc::clone(&state);
+        let flushed =
+            crate::storage::work::spawn_blocking(move || s.store.flush_dropped_events()).await;
+        if let Ok(Err(e)) = flushed {
+            tracing::error!(error = %e, code = e.code(), "dropped-event counts not written; kept for the next flush");
         }
         if stopping || *stop.borrow() {
             break;

@@ -616,16 +616,88 @@ async fn a_full_outbox_drops_fraud_events_and_never_blocks() {
         count("SELECT COUNT(*) FROM deliveries WHERE event = 'fraud.detected'"),
         format!("Int({OUTBOX_MAX_PER_ENDPOINT})")
     );
-    assert_eq!(
-        count("SELECT dropped_events FROM webhook_endpoints"),
-        "Int(4)"
-    );
+    // Counted in memory (the clicks never wait on the endpoint's row),
+    // shown at once, written to the row by the next flush.
     let metrics = common::get(&server.url("/metrics"), None).await;
     assert!(
         metrics.body.contains("clickfence_webhook_events_dropped 4"),
         "{}",
         metrics.body
     );
+    store.flush_dropped_events().unwrap();
+    assert_eq!(
+        count("SELECT dropped_events FROM webhook_endpoints"),
+        "Int(4)"
+    );
+    server.stop().await;
+}
+
+/// A fraud report past a full outbox is counted without touching its
+/// endpoint's row: a click whose report is dropped commits while another
+/// session holds that row (the delivery worker's `FOR UPDATE`, or a flood's
+/// other clicks, which all queued on it when each drop updated the row in
+/// the click's transaction). PostgreSQL only (SQLite has no row locks).
+#[tokio::test]
+async fn a_dropped_fraud_report_does_not_wait_for_its_endpoints_row() {
+    use clickfence::webhook::OUTBOX_MAX_PER_ENDPOINT;
+    if !common::on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (server, _) = Server::start(&path).await;
+    let store = &server.state.store;
+    let endpoint = store
+        .add_endpoint(
+            1,
+            "http://127.0.0.1:9/hook",
+            SECRET,
+            &["fraud.detected".into()],
+            now(),
+        )
+        .unwrap()
+        .unwrap();
+    store
+        .execute_sql(
+            "UPDATE webhook_endpoints SET throttled_until = ?1",
+            &[&(now() + 3600)],
+        )
+        .unwrap();
+    let bound = i64::try_from(OUTBOX_MAX_PER_ENDPOINT).unwrap();
+    store
+        .execute_sql(
+            "INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
+             SELECT ?1, 'fraud.detected', '{}', ?2, ?2 FROM generate_series(1, ?3)",
+            &[&endpoint, &now(), &bound],
+        )
+        .unwrap();
+    let url = common::database(&path);
+    let (other, conn) = tokio_postgres::connect(url.to_str().unwrap(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    other
+        .batch_execute("BEGIN; SELECT * FROM webhook_endpoints FOR UPDATE")
+        .await
+        .unwrap();
+    let bot = format!("curl/8.5 {}", "x".repeat(600));
+    let (url, headers) = (
+        server.url("/c/1"),
+        [
+            ("user-agent", bot.as_str()),
+            ("x-forwarded-for", "203.0.113.77"),
+        ],
+    );
+    let click = call(Method::GET, &url, None, None, &headers);
+    let answered = tokio::time::timeout(Duration::from_secs(5), click).await;
+    other.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(
+        answered.map(|r| r.status).ok(),
+        Some(403),
+        "the click waited for the row"
+    );
+    let (_, dropped) = store.outbox_figures().unwrap();
+    assert_eq!(dropped, 1);
     server.stop().await;
 }
 

@@ -15,6 +15,7 @@ mod clicks;
 mod config;
 pub mod credentials;
 pub mod db;
+mod dropped;
 mod kept;
 mod sessions;
 mod shops;
@@ -173,6 +174,8 @@ pub struct Store {
     pixel_batches: std::sync::Arc<batch::Batches>,
     /// Pixel usage counts waiting for their flush ([`usage`]).
     usage: usage::UsageBuffer,
+    /// Events full outboxes dropped, waiting for their flush ([`dropped`]).
+    dropped: dropped::DroppedEvents,
     /// Where the hot paths' work on this store runs ([`work`]).
     work: work::Work,
     /// The SQLite file, for long reads on a connection of their own
@@ -308,6 +311,7 @@ impl Store {
             click_batches: std::sync::Arc::new(batch::Batches::new(clicks::CLICKS)),
             pixel_batches: std::sync::Arc::new(batch::Batches::new(shops::PIXELS)),
             usage: usage::UsageBuffer::default(),
+            dropped: dropped::DroppedEvents::default(),
         })
     }
 
@@ -450,7 +454,8 @@ impl Store {
         let out = f(&tx)?;
         let credentials = tx.changed_credentials();
         let sites = tx.changed_sites();
-        let queued = tx.commit()?;
+        let (queued, dropped) = tx.commit()?;
+        self.dropped.add(&dropped);
         if credentials {
             self.credentials.forget();
         }

@@ -3,7 +3,7 @@
 //! Every event is queued in the same transaction as the change it reports,
 //! so a crash can lose neither half alone.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use super::config::{bump, Shared};
 use super::db::{params, Conn, Lock, Param, Transaction};
@@ -29,6 +29,9 @@ pub struct Tx<'a> {
     credentials: Cell<bool>,
     /// Whether a site row changed (kept rows are forgotten on commit).
     sites: Cell<bool>,
+    /// The endpoint of each event a full outbox dropped (counted once the
+    /// transaction commits, see [`super::dropped`]).
+    dropped: RefCell<Vec<i64>>,
 }
 
 /// How a source is stored (`blocked_ips.source`).
@@ -65,6 +68,7 @@ impl<'a> Tx<'a> {
             instance,
             credentials: Cell::new(false),
             sites: Cell::new(false),
+            dropped: RefCell::new(Vec::new()),
         }
     }
 
@@ -88,10 +92,12 @@ impl<'a> Tx<'a> {
         self.c().exclusive(Lock::SiteBlocks(site))
     }
 
-    pub(super) fn commit(self) -> StoreResult<usize> {
+    /// Commits; returns how many deliveries were queued and the endpoint
+    /// of each event dropped.
+    pub(super) fn commit(self) -> StoreResult<(usize, Vec<i64>)> {
         let queued = self.queued.get();
         self.tx.commit()?;
-        Ok(queued)
+        Ok((queued, self.dropped.into_inner()))
     }
 
     /// Blocks (or re-blocks, updating the record) an address. Returns the
@@ -383,10 +389,7 @@ params![site, excess], |r| r.get(0))?;
         let mut queued = 0;
         for (id, disabled) in &endpoints {
             if !disabled && !self.outbox_admits(*id, event.kind())? {
-                self.c().execute(
-                    "UPDATE webhook_endpoints SET dropped_events = dropped_events + 1 WHERE id = ?1",
-                    params![id],
-                )?;
+                self.dropped.borrow_mut().push(*id);
                 continue;
             }
             self.c().execute(

@@ -155,7 +155,8 @@ fn endpoint_from(row: &Row) -> StoreResult<Endpoint> {
 
 impl Store {
     /// Deliveries waiting for an attempt, and the events every endpoint's
-    /// full outbox dropped since it was added.
+    /// full outbox dropped since it was added (written or still counted in
+    /// memory).
     pub fn outbox_figures(&self) -> StoreResult<(i64, i64)> {
         let db = self.db()?;
         let depth = db.query_row(
@@ -163,12 +164,12 @@ impl Store {
             params![],
             |r| r.get(0),
         )?;
-        let dropped = db.query_row(
+        let written: i64 = db.query_row(
             "SELECT COALESCE(SUM(dropped_events), 0) FROM webhook_endpoints",
             params![],
             |r| r.get(0),
         )?;
-        Ok((depth, dropped))
+        Ok((depth, written.saturating_add(self.dropped.unwritten())))
     }
 
     /// Adds a webhook endpoint signed in the spec's format; None past
