@@ -688,6 +688,79 @@ async fn auto_blocks_are_temporary_per_64_and_capped_and_never_touch_manual_bloc
     s.stop().await;
 }
 
+/// The cap reads each site's auto-block count from a row the database's
+/// triggers keep (it counted the site's rows for every new auto-block):
+/// the row agrees with the rows after every path that changes them.
+#[tokio::test]
+async fn the_auto_block_count_follows_every_change_of_the_blocks() {
+    let (_d, s, token) = fresh(|c| c.auto_blocks.cap = 3).await;
+    let store = &s.state.store;
+    let agree = || {
+        let one = |sql: &str| {
+            format!(
+                "{:?}",
+                store
+                    .query_rows(sql, &[])
+                    .unwrap()
+                    .first()
+                    .map(|r| r[0].clone())
+            )
+        };
+        let rows = one("SELECT COUNT(*) FROM blocked_ips WHERE site_id = 1 AND source = 'auto'");
+        let kept = one("SELECT blocks FROM auto_block_counts WHERE site_id = 1");
+        assert_eq!(kept, rows);
+        rows
+    };
+    // New auto-blocks by clicks, past the cap: the oldest are evicted.
+    for c in 0..5 {
+        bad_client(&s, |_| format!("203.0.113.{}", 10 + c)).await;
+        agree();
+    }
+    assert_eq!(agree(), "Some(Int(3))");
+    let api = |method: Method, path: &'static str, body: Option<&'static str>| {
+        let (url, token) = (s.url(path), token.clone());
+        async move {
+            let headers = [("content-type", "application/json")];
+            call(method, &url, Some(&token), body, &headers)
+                .await
+                .status
+        }
+    };
+    // An auto-block becomes an API one; another is removed.
+    let body = r#"{"ip_address":"203.0.113.14","reason":"manual"}"#;
+    assert!(api(Method::POST, "/api/v1/sites/1/blocked-ips", Some(body)).await < 300);
+    assert_eq!(agree(), "Some(Int(2))");
+    let removed = api(
+        Method::DELETE,
+        "/api/v1/sites/1/blocked-ips/203.0.113.13",
+        None,
+    )
+    .await;
+    assert!(removed < 300, "{removed}");
+    assert_eq!(agree(), "Some(Int(1))");
+    // A re-block of an auto-blocked client counts it once.
+    s.state
+        .write(|tx| {
+            tx.upsert_block(
+                &clickfence_server::storage::NewBlock {
+                    site: 1,
+                    ip: "203.0.113.12",
+                    reason: None,
+                    kind: clickfence::ip::BlockKind::Temporary {
+                        expires_at: 4_000_000_000,
+                    },
+                    source: clickfence::webhook::BlockSource::Auto,
+                    fraud_score: Some(90),
+                    network: Some(("203.0.113.0/24", "203.0.113.0/24")),
+                },
+                now(),
+            )
+        })
+        .unwrap();
+    assert_eq!(agree(), "Some(Int(1))");
+    s.stop().await;
+}
+
 /// A burst of clicks from one bot, all judged before its first block
 /// commits, writes one auto-block, not one per click: each would count as
 /// a repeat offence (a longer block) and wait its turn at the site's block
@@ -827,6 +900,7 @@ async fn an_event_commits_with_its_change_or_not_at_all() {
                 kind: clickfence::ip::BlockKind::Permanent,
                 source: clickfence::webhook::BlockSource::Api,
                 fraud_score: None,
+                network: None,
             },
             now(),
         )?;

@@ -325,10 +325,10 @@ fn block(
             kind: clickfence::ip::BlockKind::Temporary { expires_at },
             source: clickfence::webhook::BlockSource::Auto,
             fraud_score: Some(i64::from(j.assessment.score)),
+            network: Some((&ctx.network, &ctx.source)),
         },
         ctx.now,
     )?;
-    tx.set_block_network(site, &ctx.client, &ctx.network, &ctx.source)?;
     let evicted = tx.evict_auto_blocks(site, policy.cap)?;
     if fresh {
         let event = Event::IpBlocked(IpBlocked {

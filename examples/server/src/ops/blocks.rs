@@ -41,6 +41,7 @@ pub fn block_ip(
                 kind: req.kind,
                 source: req.source,
                 fraud_score: None,
+                network: None,
             },
             now,
         )?;

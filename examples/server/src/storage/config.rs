@@ -102,13 +102,22 @@ pub(crate) enum BlockEdit<'a> {
 
 /// Bumps the blocks version on `conn` (inside the caller's transaction)
 /// and logs `site`'s `edits` under it, so other instances can apply them.
+/// Runs while the caller holds the blocks version row (every site's
+/// blocks share it), so it sends as few statements as it can: the bump
+/// returns the version, and the log is cut back every
+/// [`PRUNE_EVERY`] versions instead of at each one.
 pub(crate) fn bump_blocks(
     conn: &Conn<'_>,
     instance: &str,
     site: i64,
     edits: &[BlockEdit<'_>],
 ) -> StoreResult<()> {
-    bump(conn, Shared::Blocks, instance)?;
+    let version: i64 = conn.query_row(
+        "UPDATE config_versions SET blocks = blocks + 1, blocks_by = ?1 WHERE id = 1 RETURNING blocks",
+        params![instance],
+        |r| r.get(0),
+    )?;
+    conn.announce()?;
     for edit in edits {
         let (ip, expires_at, removed) = match *edit {
             BlockEdit::Set { ip, expires_at } => (ip, expires_at, 0i64),
@@ -116,16 +125,22 @@ pub(crate) fn bump_blocks(
         };
         conn.execute(
             "INSERT INTO block_changes (version, site_id, ip_address, expires_at, removed, instance)
-             SELECT blocks, ?1, ?2, ?3, ?4, ?5 FROM config_versions WHERE id = 1",
-            params![site, ip, expires_at, removed, instance],
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![version, site, ip, expires_at, removed, instance],
         )?;
     }
-    conn.execute(
-        "DELETE FROM block_changes WHERE version <= (SELECT blocks FROM config_versions WHERE id = 1) - ?1",
-        params![BLOCK_CHANGES_KEPT],
-    )?;
+    if version % PRUNE_EVERY == 0 {
+        conn.execute(
+            "DELETE FROM block_changes WHERE version <= ?1",
+            params![version - BLOCK_CHANGES_KEPT],
+        )?;
+    }
     Ok(())
 }
+
+/// How often (in versions) the block log is cut back to
+/// [`BLOCK_CHANGES_KEPT`]: it holds at most this many versions more.
+const PRUNE_EVERY: i64 = 64;
 
 impl Store {
     /// The block changes after version `seen` up to `current`, in order;

@@ -32,7 +32,15 @@ pub struct Tx<'a> {
     /// The endpoint of each event a full outbox dropped (counted once the
     /// transaction commits, see [`super::dropped`]).
     dropped: RefCell<Vec<i64>>,
+    /// The sites whose block lock this transaction holds (taken once).
+    locked_sites: RefCell<Vec<i64>>,
+    /// An account's endpoints as this transaction read them (id, events,
+    /// disabled): a click that reports fraud and blocks emits twice.
+    endpoints: RefCell<Option<(i64, Vec<EndpointRow>)>>,
 }
+
+/// An endpoint as an event's fan-out reads it: id, events, disabled.
+type EndpointRow = (i64, String, bool);
 
 /// How a source is stored (`blocked_ips.source`).
 pub fn source_name(source: BlockSource) -> &'static str {
@@ -58,6 +66,9 @@ pub struct NewBlock<'a> {
     pub source: BlockSource,
     /// Score of an auto-block.
     pub fraud_score: Option<i64>,
+    /// An auto-block's network and allocation (the client's source), which
+    /// the per-network share counts; `None` for another block.
+    pub network: Option<(&'a str, &'a str)>,
 }
 
 impl<'a> Tx<'a> {
@@ -69,6 +80,8 @@ impl<'a> Tx<'a> {
             credentials: Cell::new(false),
             sites: Cell::new(false),
             dropped: RefCell::new(Vec::new()),
+            locked_sites: RefCell::new(Vec::new()),
+            endpoints: RefCell::new(None),
         }
     }
 
@@ -88,8 +101,14 @@ impl<'a> Tx<'a> {
 
     /// Serialises this transaction with every other one that changes the
     /// blocks of `site` (PostgreSQL; SQLite's write lock already does).
+    /// Held to the end of the transaction, so taken once per site.
     fn lock_site_blocks(&self, site: i64) -> StoreResult<()> {
-        self.c().exclusive(Lock::SiteBlocks(site))
+        if self.locked_sites.borrow().contains(&site) {
+            return Ok(());
+        }
+        self.c().exclusive(Lock::SiteBlocks(site))?;
+        self.locked_sites.borrow_mut().push(site);
+        Ok(())
     }
 
     /// Commits; returns how many deliveries were queued and the endpoint
@@ -114,13 +133,22 @@ impl<'a> Tx<'a> {
                 params![b.site, b.ip, now],
                 |r| r.get(0),
             )?;
-        self.c().execute(
-            "INSERT INTO blocked_ips (site_id, ip_address, reason, type, expires_at, source, fraud_score, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-             ON CONFLICT (site_id, ip_address) DO UPDATE SET reason = excluded.reason, type = excluded.type,
-                expires_at = excluded.expires_at, source = excluded.source, fraud_score = excluded.fraud_score,
-                offences = blocked_ips.offences + CASE WHEN excluded.source = 'auto' THEN 1 ELSE 0 END, updated_at = excluded.updated_at",
-            params![b.site, b.ip, b.reason, b.kind.as_str(), expires_at, source_name(b.source), b.fraud_score, now],
+        // The record comes back from the upsert itself; an auto-block's
+        // network and allocation go in with it (another block's keep what
+        // the address had).
+        let (network, allocation) = b.network.unzip();
+        let record = self.c().query_row(
+            &format!(
+                "INSERT INTO blocked_ips (site_id, ip_address, reason, type, expires_at, source, fraud_score, created_at, updated_at, network, allocation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)
+                 ON CONFLICT (site_id, ip_address) DO UPDATE SET reason = excluded.reason, type = excluded.type,
+                    expires_at = excluded.expires_at, source = excluded.source, fraud_score = excluded.fraud_score,
+                    offences = blocked_ips.offences + CASE WHEN excluded.source = 'auto' THEN 1 ELSE 0 END, updated_at = excluded.updated_at,
+                    network = COALESCE(excluded.network, blocked_ips.network), allocation = COALESCE(excluded.allocation, blocked_ips.allocation)
+                 RETURNING {BLOCK_COLUMNS}"
+            ),
+            params![b.site, b.ip, b.reason, b.kind.as_str(), expires_at, source_name(b.source), b.fraud_score, now, network, allocation],
+            block_from,
         )?;
         bump_blocks(
             self.c(),
@@ -130,13 +158,6 @@ impl<'a> Tx<'a> {
                 ip: b.ip,
                 expires_at,
             }],
-        )?;
-        let record = self.c().query_row(
-            &format!(
-                "SELECT {BLOCK_COLUMNS} FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2"
-            ),
-            params![b.site, b.ip],
-            block_from,
         )?;
         Ok((record, was_active != Some(true)))
     }
@@ -166,12 +187,14 @@ impl<'a> Tx<'a> {
     /// addresses removed. Manual and API blocks are never touched.
     pub fn evict_auto_blocks(&self, site: i64, cap: usize) -> StoreResult<Vec<String>> {
         self.lock_site_blocks(site)?;
-        let count: i64 = self.c().query_row(
-            "SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND source = 'auto'",
+        // Kept by the database's triggers (migration 21): one row, not a
+        // count of the site's blocks.
+        let count: Option<i64> = self.c().query_opt(
+            "SELECT blocks FROM auto_block_counts WHERE site_id = ?1",
             params![site],
             |r| r.get(0),
         )?;
-        let excess = count - i64::try_from(cap).unwrap_or(i64::MAX);
+        let excess = count.unwrap_or(0) - i64::try_from(cap).unwrap_or(i64::MAX);
         if excess <= 0 {
             return Ok(Vec::new());
         }
@@ -204,22 +227,6 @@ params![site, excess], |r| r.get(0))?;
             Ok(n.max(0) as u64)
         };
         Ok((count("network", network)?, count("allocation", allocation)?))
-    }
-
-    /// Records the network (IPv4 /24, IPv6 /48) and the allocation (the
-    /// source) of `ip`'s block on `site`.
-    pub fn set_block_network(
-        &self,
-        site: i64,
-        ip: &str,
-        network: &str,
-        allocation: &str,
-    ) -> StoreResult<()> {
-        self.c().execute(
-            "UPDATE blocked_ips SET network = ?3, allocation = ?4 WHERE site_id = ?1 AND ip_address = ?2",
-            params![site, ip, network, allocation],
-        )?;
-        Ok(())
     }
 
     /// Removes a block by record id or by address; returns the removed record.
@@ -372,17 +379,12 @@ params![site, excess], |r| r.get(0))?;
     pub fn emit(&self, account: i64, event: &Event, now: i64) -> StoreResult<usize> {
         let name = event.name();
         let body = event.envelope_json(u64::try_from(now).unwrap_or(0));
-        let endpoints: Vec<(i64, bool)> = {
-            let rows = self.c().query_map(
-                "SELECT id, events, disabled FROM webhook_endpoints WHERE account_id = ?1",
-                params![account],
-                |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<bool>(2)?)),
-            )?;
-            rows.into_iter()
-                .filter(|(_, ev, _)| ev.split(',').any(|e| e == name))
-                .map(|(id, _, disabled)| (id, disabled))
-                .collect()
-        };
+        let endpoints: Vec<(i64, bool)> = self
+            .endpoints_of(account)?
+            .into_iter()
+            .filter(|(_, ev, _)| ev.split(',').any(|e| e == name))
+            .map(|(id, _, disabled)| (id, disabled))
+            .collect();
         // A disabled endpoint's events are held (the worker claims nothing
         // for it) until it is re-enabled, within the core's bounds; an
         // enabled endpoint's outbox drops what the core lets it drop.
@@ -404,6 +406,23 @@ params![site, excess], |r| r.get(0))?;
         }
         self.queued.set(self.queued.get() + queued);
         Ok(queued)
+    }
+
+    /// `account`'s endpoints (id, events, disabled), read once per
+    /// transaction.
+    fn endpoints_of(&self, account: i64) -> StoreResult<Vec<EndpointRow>> {
+        if let Some((read, rows)) = &*self.endpoints.borrow() {
+            if *read == account {
+                return Ok(rows.clone());
+            }
+        }
+        let rows = self.c().query_map(
+            "SELECT id, events, disabled FROM webhook_endpoints WHERE account_id = ?1",
+            params![account],
+            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<bool>(2)?)),
+        )?;
+        *self.endpoints.borrow_mut() = Some((account, rows.clone()));
+        Ok(rows)
     }
 
     /// Whether the core's outbox bound lets one more event of `kind` wait
