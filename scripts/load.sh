@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load figures for BENCHMARKS.md: the release server on loopback, driven by
 # wrk (installed from Debian if missing) for 10 s per route, 64 connections
-# in all. Bounded in time; traffic goes to 127.0.0.1 only.
+# in all. Bounded in time; traffic (webhook deliveries included) goes to
+# 127.0.0.1 only.
 #
 #   scripts/load.sh                   SQLite and PostgreSQL, 1 and 2 instances
 #   scripts/load.sh sqlite 1          one configuration
@@ -71,7 +72,8 @@ for i in $(seq "$instances"); do
   CLICKFENCE_API_SECRET=load-secret-Gz5mQ9wK3xT7bN2vR8pL4c CLICKFENCE_ADMIN_TOKEN=load-admin-Rk4wP8mZ2tQ6yN3v \
     "$bin" --db "$db" --listen 127.0.0.1:$port --trust-cf-headers --click-base-url http://clicks.load \
     --api-rate-limit 1000000 --pixel-rate-limit 1000000 \
-    --shop-daily-events 100000000 --shop-daily-bytes 100000000000 --shop-network-percent 100 "${redis[@]}" >/dev/null 2>"$dir/out$i" &
+    --shop-daily-events 100000000 --shop-daily-bytes 100000000000 --shop-network-percent 100 \
+    --allow-private-webhooks "${redis[@]}" >/dev/null 2>"$dir/out$i" &
   pids+=($!)
   for _ in $(seq 100); do grep -q Listening "$dir/out$i" && break; sleep 0.1; done
 done
@@ -167,3 +169,13 @@ for i in $(seq "$instances"); do
 done
 sleep 1.5 # every instance loads the key and the mode
 run "GET /c/1 (signed clicks, a ticket each)" / -s scripts/signed-clicks.lua -- "$dir/signed@I" "$((2 / instances > 0 ? 2 / instances : 1))"
+# Last, as its auto-blocks would refuse the routes above: every click a
+# fresh client blocked as fraud, auto-blocking it and reporting both to an
+# endpoint on loopback (scripts/webhook-sink.py) — the reacting path.
+sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 scripts/webhook-sink.py "$sport" &
+pids+=($!)
+"$bin" --db "$db" --allow-private-webhooks webhook add --account 1 --url "http://127.0.0.1:$sport/hook" \
+  --events fraud.detected,ip.blocked >/dev/null
+sleep 1.5 # every instance sees the endpoint (its subscriptions are kept ≤ 1 s)
+run "GET /c/1 (reacting clicks, a fresh bot each)" /c/1 -s scripts/reacting-clicks.lua -- @I

@@ -501,18 +501,18 @@ async fn a_blocked_clients_flood_is_one_statement_a_click() {
 /// takes `fraud.detected` and `ip.blocked`) is one transaction. While it
 /// holds the site's block lock (and the blocks version row, which every
 /// site's blocks share) a flood of such clicks from a residential pool
-/// queues on it, so its statements are held to a count here (it was 21
-/// on SQLite, 27 on PostgreSQL):
-/// BEGIN; the click; the fraud report (endpoints, outbox room, delivery);
-/// the reads before the lock (manual block, offences, the network share's
-/// two counts); the block's previous state; the block, with its network,
-/// returning its record; the blocks version; the change for other
-/// instances; the site's auto-block count; the `ip.blocked` delivery (endpoints read once per
-/// transaction); COMMIT; and the delivery worker's look for due
-/// deliveries, which the commit wakes. The cap reads the site's count
-/// (a row the database's triggers keep), not its blocks. PostgreSQL adds
-/// the block lock and the version's announcement, and (in the background,
-/// so at most) the instance's three reads of the announced change.
+/// queues on it, so its statements are held to a count here (it was 21 on
+/// SQLite, 27 on PostgreSQL): BEGIN; the click; the fraud report
+/// (endpoints, outbox room, delivery); the reads before the lock (manual
+/// block, offences, the network share's two counts); the block's previous
+/// state; the block, with its network, returning its record; the blocks
+/// version; the change for other instances; the site's auto-block count
+/// (a row the database's triggers keep, not a count of its blocks); the
+/// `ip.blocked` delivery (endpoints read once per transaction); COMMIT.
+/// Besides: at most one scan of the outbox by the delivery worker, which
+/// the commit wakes (scans are 20 ms apart, so fewer on a fast machine);
+/// on PostgreSQL the block lock, the version's announcement and the
+/// instance's three reads of the announced change.
 #[tokio::test]
 async fn an_auto_blocking_click_is_a_counted_transaction() {
     const CLIENTS: u64 = 100;
@@ -562,7 +562,7 @@ async fn an_auto_blocking_click_is_a_counted_transaction() {
     if common::on_postgres() {
         assert!(per_click <= 22, "{per_click}");
     } else {
-        assert_eq!(per_click, 17);
+        assert!((16..=17).contains(&per_click), "{per_click}");
     }
     s.stop().await;
 }

@@ -701,6 +701,50 @@ async fn a_dropped_fraud_report_does_not_wait_for_its_endpoints_row() {
     server.stop().await;
 }
 
+/// Every commit that queues a delivery wakes the worker, and each wake was
+/// a scan of the outbox's due deliveries: a flood of reacting clicks made
+/// one scan per click. Scans are now at least `MIN_SCAN_INTERVAL` apart:
+/// 100 commits, 1 ms apart, with nothing claimable (the endpoint asked for
+/// an hour's quiet), send at most one scan per interval of their length.
+#[tokio::test]
+async fn a_flood_of_queued_events_scans_the_outbox_once_an_interval() {
+    use clickfence_server::delivery::MIN_SCAN_INTERVAL;
+    const COMMITS: u64 = 100;
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = Server::start(&dir.path().join("db")).await;
+    let store = &server.state.store;
+    store
+        .add_endpoint(
+            1,
+            "http://127.0.0.1:9/hook",
+            SECRET,
+            &["ip.blocked".into()],
+            now(),
+        )
+        .unwrap();
+    store
+        .execute_sql(
+            "UPDATE webhook_endpoints SET throttled_until = ?1",
+            &[&(now() + 3600)],
+        )
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (before, started) = (store.statements(), std::time::Instant::now());
+    for i in 0..COMMITS {
+        // BEGIN, the endpoints, the delivery, COMMIT.
+        server
+            .state
+            .write(|tx| tx.emit(1, &blocked_event(&format!("198.51.100.{i}")), now()))
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let elapsed = started.elapsed();
+    let scans = store.statements() - before - 4 * COMMITS;
+    let allowed = (elapsed.as_millis() / MIN_SCAN_INTERVAL.as_millis()) as u64 + 2;
+    assert!(scans <= allowed, "{scans} scans in {elapsed:?}");
+    server.stop().await;
+}
+
 /// Standard Webhooks' receiver algorithm, written from its specification:
 /// the key is the base64 decoding of the secret after `whsec_`, the signed
 /// text `"{webhook-id}.{webhook-timestamp}.{body}"`, the header a

@@ -42,6 +42,13 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_CONCURRENT_ENDPOINTS: usize = 32;
 /// Endpoints read per scan of the outbox.
 const SCAN: i64 = 500;
+/// The least time between two scans of the outbox for due endpoints. Every
+/// commit that queues a delivery wakes the worker, and a scan reads every
+/// due delivery: a flood of reacting clicks (one commit each) made it scan
+/// once per click, most of PostgreSQL's CPU in that flood (BENCHMARKS.md).
+/// An endpoint already being drained picks up its new deliveries itself,
+/// so spacing the scans delays only an idle endpoint's first delivery.
+pub const MIN_SCAN_INTERVAL: Duration = Duration::from_millis(20);
 /// How long a claim on a delivery lasts: far longer than an attempt
 /// ([`ATTEMPT_TIMEOUT`]), so a live instance never loses one mid-attempt; an
 /// instance that died frees its claims after this.
@@ -75,10 +82,13 @@ pub async fn run(state: Arc<AppState>, shutdown: watch::Receiver<bool>) {
             .state
             .worker_beat
             .store(now(), std::sync::atomic::Ordering::Relaxed);
+        let scanned = tokio::time::Instant::now();
         worker.dispatch(&mut tasks).await;
         while tasks.try_join_next().is_some() {}
         tokio::select! {
-            _ = worker.state.deliveries.notified() => {}
+            _ = worker.state.deliveries.notified() => {
+                tokio::time::sleep_until(scanned + MIN_SCAN_INTERVAL).await;
+            }
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = shutdown.changed() => break,
         }
