@@ -745,6 +745,87 @@ async fn a_flood_of_queued_events_scans_the_outbox_once_an_interval() {
     server.stop().await;
 }
 
+/// A fraud report's room in a full outbox is counted at most once a second
+/// (it was counted for every report: up to 5,000 rows each, the largest
+/// part of PostgreSQL's CPU in a flood of blocked clicks), and again as
+/// soon as this instance delivers one: a report right after the receiver
+/// caught up is queued, not dropped on a stale count.
+#[tokio::test]
+async fn a_full_outbox_is_counted_once_a_second_and_again_after_a_delivery() {
+    use clickfence::webhook::OUTBOX_MAX_PER_ENDPOINT;
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = Server::start(&dir.path().join("db")).await;
+    let store = &server.state.store;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = axum::Router::new().route("/hook", post(|| async { StatusCode::OK }));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let endpoint = store
+        .add_endpoint(1, &url, SECRET, &["fraud.detected".into()], now())
+        .unwrap()
+        .unwrap();
+    let quiet = |until: Option<i64>| {
+        store
+            .execute_sql(
+                "UPDATE webhook_endpoints SET throttled_until = ?1",
+                &[&until],
+            )
+            .unwrap();
+    };
+    quiet(Some(now() + 3600));
+    let bound = i64::try_from(OUTBOX_MAX_PER_ENDPOINT).unwrap();
+    store
+        .execute_sql(
+            "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
+             INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
+             SELECT ?4, 'fraud.detected', '{}', ?1 - 10, ?2 FROM n",
+            &[&now(), &now(), &bound, &endpoint],
+        )
+        .unwrap();
+    // One blocked bot's clicks: after its first, each is its row and its
+    // report (BEGIN, click, endpoints, COMMIT), the room counted once.
+    let bot = format!("curl/8.5 {}", "x".repeat(600));
+    let (click, headers) = (
+        server.url("/c/1"),
+        [
+            ("user-agent", bot.as_str()),
+            ("x-forwarded-for", "203.0.113.7"),
+        ],
+    );
+    assert_eq!(
+        call(Method::GET, &click, None, None, &headers).await.status,
+        403
+    );
+    let before = store.statements();
+    for _ in 0..50 {
+        assert_eq!(
+            call(Method::GET, &click, None, None, &headers).await.status,
+            403
+        );
+    }
+    let per_click = (store.statements() - before) / 50;
+    assert_eq!(per_click, 4, "the outbox counted per report");
+    let fraud = "SELECT COUNT(*) FROM deliveries WHERE event = 'fraud.detected'";
+    let count = |sql: &str| format!("{:?}", store.query_rows(sql, &[]).unwrap()[0][0]);
+    assert_eq!(count(fraud), format!("Int({bound})"), "all dropped");
+    // The receiver takes deliveries again; as soon as one is made here, the
+    // next report finds room.
+    quiet(None);
+    server.state.deliveries.notify_one();
+    let delivered = "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'";
+    wait_until(|| count(delivered) != "Int(0)").await;
+    assert_eq!(
+        call(Method::GET, &click, None, None, &headers).await.status,
+        403
+    );
+    assert_eq!(
+        count(fraud),
+        format!("Int({})", bound + 1),
+        "queued at once"
+    );
+    server.stop().await;
+}
+
 /// Standard Webhooks' receiver algorithm, written from its specification:
 /// the key is the base64 decoding of the secret after `whsec_`, the signed
 /// text `"{webhook-id}.{webhook-timestamp}.{body}"`, the header a

@@ -17,6 +17,7 @@ pub mod credentials;
 pub mod db;
 mod dropped;
 mod kept;
+mod outbox_room;
 mod sessions;
 mod shops;
 mod signing;
@@ -176,6 +177,8 @@ pub struct Store {
     usage: usage::UsageBuffer,
     /// Events full outboxes dropped, waiting for their flush ([`dropped`]).
     dropped: dropped::DroppedEvents,
+    /// Each endpoint's pending deliveries as last counted ([`outbox_room`]).
+    outbox_room: outbox_room::OutboxRoom,
     /// Where the hot paths' work on this store runs ([`work`]).
     work: work::Work,
     /// The SQLite file, for long reads on a connection of their own
@@ -312,6 +315,7 @@ impl Store {
             pixel_batches: std::sync::Arc::new(batch::Batches::new(shops::PIXELS)),
             usage: usage::UsageBuffer::default(),
             dropped: dropped::DroppedEvents::default(),
+            outbox_room: outbox_room::OutboxRoom::default(),
         })
     }
 
@@ -450,7 +454,7 @@ impl Store {
     /// commit together or not at all. Returns `f`'s result and how many
     /// deliveries were queued (the caller wakes the worker when non-zero).
     pub fn write<R>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<(R, usize)> {
-        let tx = Tx::new(self.db()?.begin()?, &self.instance);
+        let tx = Tx::new(self.db()?.begin()?, &self.instance, &self.outbox_room);
         let out = f(&tx)?;
         let credentials = tx.changed_credentials();
         let sites = tx.changed_sites();

@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 
 use super::config::{bump, Shared};
 use super::db::{params, Conn, Lock, Param, Transaction};
+use super::outbox_room::OutboxRoom;
 use clickfence::ip::BlockKind;
 use clickfence::webhook::{BlockSource, Event};
 
@@ -25,6 +26,8 @@ pub struct Tx<'a> {
     tx: Transaction<'a>,
     queued: Cell<usize>,
     instance: &'a str,
+    /// The store's kept outbox counts (the bound on droppable events).
+    room: &'a OutboxRoom,
     /// Whether a credential changed (the cache is emptied on commit).
     credentials: Cell<bool>,
     /// Whether a site row changed (kept rows are forgotten on commit).
@@ -72,11 +75,12 @@ pub struct NewBlock<'a> {
 }
 
 impl<'a> Tx<'a> {
-    pub(super) fn new(tx: Transaction<'a>, instance: &'a str) -> Self {
+    pub(super) fn new(tx: Transaction<'a>, instance: &'a str, room: &'a OutboxRoom) -> Self {
         Self {
             tx,
             queued: Cell::new(0),
             instance,
+            room,
             credentials: Cell::new(false),
             sites: Cell::new(false),
             dropped: RefCell::new(Vec::new()),
@@ -398,6 +402,7 @@ params![site, excess], |r| r.get(0))?;
                 "INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
                 params![id, name, body, now],
             )?;
+            self.room.queued(*id);
             if *disabled {
                 self.bound_held(*id, now)?;
             } else {
@@ -427,7 +432,8 @@ params![site, excess], |r| r.get(0))?;
 
     /// Whether the core's outbox bound lets one more event of `kind` wait
     /// for `endpoint`; counts pending deliveries only as far as the bound,
-    /// and only for events that may be dropped.
+    /// only for events that may be dropped, and only when no count of the
+    /// last second is kept ([`OutboxRoom`]).
     fn outbox_admits(
         &self,
         endpoint: i64,
@@ -437,12 +443,19 @@ params![site, excess], |r| r.get(0))?;
         if !kind.is_droppable() {
             return Ok(true);
         }
-        let bound = i64::try_from(OUTBOX_MAX_PER_ENDPOINT).unwrap_or(i64::MAX);
-        let pending: i64 = self.c().query_row(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE endpoint_id = ?1 AND status = 'pending' LIMIT ?2) AS p",
-            params![endpoint, bound],
-            |r| r.get(0),
-        )?;
+        let pending = match self.room.pending(endpoint) {
+            Some(kept) => kept,
+            None => {
+                let bound = i64::try_from(OUTBOX_MAX_PER_ENDPOINT).unwrap_or(i64::MAX);
+                let counted: i64 = self.c().query_row(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE endpoint_id = ?1 AND status = 'pending' LIMIT ?2) AS p",
+                    params![endpoint, bound],
+                    |r| r.get(0),
+                )?;
+                self.room.counted(endpoint, counted);
+                counted
+            }
+        };
         Ok(outbox_admits(
             kind,
             usize::try_from(pending).unwrap_or(usize::MAX),
