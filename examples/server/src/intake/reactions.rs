@@ -301,20 +301,17 @@ fn block(
     j: &Judgement,
 ) -> Result<Option<(String, i64, Vec<String>)>, StoreError> {
     let site = ctx.site.id;
-    if tx.has_manual_block(site, &ctx.client)? {
+    let past = tx.block_history(site, &ctx.client, &ctx.network, &ctx.source)?;
+    if past.manual {
         return Ok(None);
     }
-    let policy = state.config.auto_blocks;
-    let offences = tx.auto_block_offences(site, &ctx.client)?;
+    let (policy, offences) = (state.config.auto_blocks, past.offences);
     // A network or an allocation past its share gets no new client
     // blocks: its flood can never evict another's blocks, nor its own
     // first offenders'.
-    if offences == 0 {
-        let (in_network, in_source) = tx.auto_blocks_in(site, &ctx.network, &ctx.source)?;
-        if !policy.admits(in_network, in_source) {
-            state.metrics.refused("auto_block_network_share");
-            return Ok(None);
-        }
+    if offences == 0 && !policy.admits(past.in_network, past.in_source) {
+        state.metrics.refused("auto_block_network_share");
+        return Ok(None);
     }
     let expires_at = policy.expires_at(offences, ctx.now.max(0) as u64);
     let (_, fresh) = tx.upsert_block(

@@ -41,7 +41,7 @@ pub use shops::NewPixel;
 pub use signing::ClickSigningState;
 pub use sites::{Site, SiteChanges};
 pub use tokens::TokenRecord;
-pub use tx::{NewBlock, Tx};
+pub use tx::{BlockHistory, NewBlock, Tx};
 pub use webhooks::{Attempt, AttemptRecord, Delivery, DeliveryRow, Endpoint};
 
 /// A storage failure. The message is for logs, never for clients; the

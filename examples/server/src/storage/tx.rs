@@ -45,6 +45,21 @@ pub struct Tx<'a> {
 /// An endpoint as an event's fan-out reads it: id, events, disabled.
 type EndpointRow = (i64, String, bool);
 
+/// A client's past on a site, as the auto-block rules read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockHistory {
+    /// Whether it has a manual or API block (an automatic block must never
+    /// overwrite one).
+    pub manual: bool,
+    /// How many times it was auto-blocked before (0 if never).
+    pub offences: u32,
+    /// Auto-blocks the site holds for clients of its network.
+    pub in_network: u64,
+    /// Auto-blocks the site holds for clients of its allocation (an ASN or
+    /// IPv4 /24, IPv6 /32).
+    pub in_source: u64,
+}
+
 /// How a source is stored (`blocked_ips.source`).
 pub fn source_name(source: BlockSource) -> &'static str {
     match source {
@@ -166,25 +181,33 @@ impl<'a> Tx<'a> {
         Ok((record, was_active != Some(true)))
     }
 
-    /// How many times `ip` was auto-blocked on `site` before (0 if never).
-    pub fn auto_block_offences(&self, site: i64, ip: &str) -> StoreResult<u32> {
-        let n: Option<i64> = self.c().query_opt(
-                "SELECT offences + CASE WHEN source = 'auto' THEN 1 ELSE 0 END FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2",
-                params![site, ip],
-                |r| r.get(0),
-            )?;
-        Ok(u32::try_from(n.unwrap_or(0)).unwrap_or(u32::MAX))
-    }
-
-    /// Whether `ip` has a manual or API block on `site` (which an automatic
-    /// block must never overwrite).
-    pub fn has_manual_block(&self, site: i64, ip: &str) -> StoreResult<bool> {
-        Ok(self.c().query_opt(
-                "SELECT 1 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2 AND source != 'auto'",
-                params![site, ip],
-                |_| Ok(()),
-            )?
-            .is_some())
+    /// What the auto-block rules read of `client`'s past on `site`, in one
+    /// statement (it was four round trips per blocking click).
+    pub fn block_history(
+        &self,
+        site: i64,
+        client: &str,
+        network: &str,
+        allocation: &str,
+    ) -> StoreResult<BlockHistory> {
+        self.c().query_row(
+            "SELECT EXISTS (SELECT 1 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2 AND source != 'auto'),
+                (SELECT offences + CASE WHEN source = 'auto' THEN 1 ELSE 0 END FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2),
+                (SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND network = ?3 AND source = 'auto'),
+                (SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND allocation = ?4 AND source = 'auto')",
+            params![site, client, network, allocation],
+            |r| {
+                let count = |n: i64| u64::try_from(n).unwrap_or(0);
+                Ok(BlockHistory {
+                    manual: r.get(0)?,
+                    offences: r
+                        .get::<Option<i64>>(1)?
+                        .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+                    in_network: count(r.get(2)?),
+                    in_source: count(r.get(3)?),
+                })
+            },
+        )
     }
 
     /// Removes the oldest auto-blocks of `site` beyond `cap`; returns the
@@ -212,25 +235,6 @@ params![site, excess], |r| r.get(0))?;
             .collect();
         bump_blocks(self.c(), self.instance, site, &edits)?;
         Ok(gone)
-    }
-
-    /// Auto-blocks `site` holds for clients of `network`, and of
-    /// `allocation` (the client's source: an ASN or IPv4 /24, IPv6 /32).
-    pub fn auto_blocks_in(
-        &self,
-        site: i64,
-        network: &str,
-        allocation: &str,
-    ) -> StoreResult<(u64, u64)> {
-        let count = |column: &str, value: &str| -> StoreResult<u64> {
-            let n: i64 = self.c().query_row(
-                &format!("SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND {column} = ?2 AND source = 'auto'"),
-                params![site, value],
-                |r| r.get(0),
-            )?;
-            Ok(n.max(0) as u64)
-        };
-        Ok((count("network", network)?, count("allocation", allocation)?))
     }
 
     /// Removes a block by record id or by address; returns the removed record.
