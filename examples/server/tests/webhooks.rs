@@ -542,22 +542,8 @@ async fn a_full_outbox_drops_fraud_events_and_never_blocks() {
     let dir = tempfile::tempdir().unwrap();
     let (server, token) = Server::start(&dir.path().join("db")).await;
     let store = &server.state.store;
-    store
-        .add_endpoint(
-            1,
-            "http://127.0.0.1:9/hook",
-            SECRET,
-            &["fraud.detected".into(), "ip.blocked".into()],
-            now(),
-        )
-        .unwrap();
     // The receiver asked for an hour's quiet: nothing drains the outbox.
-    store
-        .execute_sql(
-            "UPDATE webhook_endpoints SET throttled_until = ?1",
-            &[&(now() + 3600)],
-        )
-        .unwrap();
+    common::quiet_endpoint(store, &["fraud.detected", "ip.blocked"]);
     let fraud = |n: u64| {
         Event::FraudDetected(FraudDetected {
             site_id: 1,
@@ -647,22 +633,7 @@ async fn a_dropped_fraud_report_does_not_wait_for_its_endpoints_row() {
     let path = dir.path().join("db");
     let (server, _) = Server::start(&path).await;
     let store = &server.state.store;
-    let endpoint = store
-        .add_endpoint(
-            1,
-            "http://127.0.0.1:9/hook",
-            SECRET,
-            &["fraud.detected".into()],
-            now(),
-        )
-        .unwrap()
-        .unwrap();
-    store
-        .execute_sql(
-            "UPDATE webhook_endpoints SET throttled_until = ?1",
-            &[&(now() + 3600)],
-        )
-        .unwrap();
+    let endpoint = common::quiet_endpoint(store, &["fraud.detected"]);
     let bound = i64::try_from(OUTBOX_MAX_PER_ENDPOINT).unwrap();
     store
         .execute_sql(
@@ -713,21 +684,7 @@ async fn a_flood_of_queued_events_scans_the_outbox_once_an_interval() {
     let dir = tempfile::tempdir().unwrap();
     let (server, _) = Server::start(&dir.path().join("db")).await;
     let store = &server.state.store;
-    store
-        .add_endpoint(
-            1,
-            "http://127.0.0.1:9/hook",
-            SECRET,
-            &["ip.blocked".into()],
-            now(),
-        )
-        .unwrap();
-    store
-        .execute_sql(
-            "UPDATE webhook_endpoints SET throttled_until = ?1",
-            &[&(now() + 3600)],
-        )
-        .unwrap();
+    common::quiet_endpoint(store, &["ip.blocked"]);
     tokio::time::sleep(Duration::from_millis(50)).await;
     let (before, started) = (store.statements(), std::time::Instant::now());
     for i in 0..COMMITS {

@@ -175,6 +175,32 @@ pub fn on_postgres() -> bool {
     std::env::var_os("CLICKFENCE_TEST_POSTGRES").is_some()
 }
 
+/// Adds an endpoint of account 1 taking `events`, whose receiver asked
+/// for an hour's quiet (every endpoint's): deliveries wait in the outbox,
+/// and the worker makes no attempts whose statements a test would count.
+/// Returns its id.
+pub fn quiet_endpoint(store: &Store, events: &[&str]) -> i64 {
+    let now = clickfence_server::state::now();
+    let events: Vec<String> = events.iter().map(|e| (*e).to_owned()).collect();
+    let id = store
+        .add_endpoint(
+            1,
+            "http://127.0.0.1:9/hook",
+            "whsec_quiet-endpoint",
+            &events,
+            now,
+        )
+        .unwrap()
+        .unwrap();
+    store
+        .execute_sql(
+            "UPDATE webhook_endpoints SET throttled_until = ?1",
+            &[&(now + 3600)],
+        )
+        .unwrap();
+    id
+}
+
 /// A running server.
 pub struct Server {
     pub addr: SocketAddr,
