@@ -179,3 +179,7 @@ pids+=($!)
   --events fraud.detected,ip.blocked >/dev/null
 sleep 1.5 # every instance sees the endpoint (its subscriptions are kept ≤ 1 s)
 run "GET /c/1 (reacting clicks, a fresh bot each)" /c/1 -s scripts/reacting-clicks.lua -- @I
+# The endpoint's outbox after the flood: bounded, as fraud reports and
+# auto-blocks past 5,000 waiting deliveries are dropped and counted.
+curl -sf "http://127.0.0.1:${ports[0]}/metrics" |
+  awk '/^clickfence_webhook_(outbox_depth|events_dropped) / { printf "%s%s %s", sep, $1, $2; sep = ", " } END { print "" }'

@@ -1,7 +1,7 @@
 //! The sending side's retry schedule and endpoint auto-disable, as pure state
 //! machines: the caller stores the state and passes `now`.
 
-use super::EventType;
+use super::Event;
 
 /// Gaps before each attempt, measured from the previous attempt's failure:
 /// attempt 1 immediately, attempt 2 30 s after attempt 1 failed, then 2 min,
@@ -20,10 +20,11 @@ pub const HELD_MAX_PER_ENDPOINT: usize = 1000;
 /// Older held events are dropped, not delivered late.
 pub const HELD_MAX_AGE: u64 = 3 * 86_400;
 /// Deliveries waiting for one enabled endpoint, at most, before
-/// droppable events (see [`EventType::is_droppable`]) are no longer queued
+/// droppable events (see [`Event::is_droppable`]) are no longer queued
 /// for it. A receiver that keeps up never comes near it; one that a flood
-/// of forged clicks outpaces keeps every `ip.blocked` and `site.paused`
-/// instead of an unbounded queue of `fraud.detected`.
+/// of forged clicks or fresh clients outpaces keeps every manual block and
+/// `site.paused` instead of an unbounded queue of `fraud.detected` and
+/// auto-blocks.
 pub const OUTBOX_MAX_PER_ENDPOINT: usize = 5000;
 /// The wait after a 429 or 503 without a usable `Retry-After`, seconds.
 pub const THROTTLE_DEFAULT_WAIT: u64 = 30;
@@ -34,11 +35,11 @@ pub const THROTTLE_MAX_WAIT: u64 = 3600;
 /// ordinary failed attempt.
 pub const THROTTLE_MAX_DEFER: u64 = 24 * 3600;
 
-/// Whether an event of `kind` is queued for an enabled endpoint that already
-/// has `pending` deliveries waiting. Events that are not droppable are
-/// always queued; the caller counts what this refuses.
-pub fn outbox_admits(kind: EventType, pending: usize) -> bool {
-    !kind.is_droppable() || pending < OUTBOX_MAX_PER_ENDPOINT
+/// Whether `event` is queued for an enabled endpoint that already has
+/// `pending` deliveries waiting. Events that are not droppable are always
+/// queued; the caller counts what this refuses.
+pub fn outbox_admits(event: &Event, pending: usize) -> bool {
+    !event.is_droppable() || pending < OUTBOX_MAX_PER_ENDPOINT
 }
 
 /// What one attempt produced.
@@ -246,14 +247,80 @@ impl EndpointHealth {
 mod tests {
     use super::*;
 
+    /// One event of every type, `ip.blocked` and `ip.unblocked` from every
+    /// source, each with whether a full outbox may drop it.
+    fn every_event() -> Vec<(Event, bool)> {
+        use super::super::events::*;
+        let site = (7, "acme-coffee.com".to_owned());
+        let mut all = vec![];
+        for source in [BlockSource::Manual, BlockSource::Api, BlockSource::Auto] {
+            let blocked = IpBlocked {
+                site_id: site.0,
+                site_domain: site.1.clone(),
+                ip_address: "203.0.113.42".into(),
+                reason: "r".into(),
+                fraud_score: Some(90),
+                source,
+            };
+            all.push((Event::IpBlocked(blocked), source == BlockSource::Auto));
+            let unblocked = IpUnblocked {
+                site_id: site.0,
+                site_domain: site.1.clone(),
+                ip_address: "203.0.113.42".into(),
+                source,
+            };
+            all.push((Event::IpUnblocked(unblocked), false));
+        }
+        let fraud = FraudDetected {
+            site_id: site.0,
+            site_domain: site.1.clone(),
+            click_id: 1,
+            ip_address: "203.0.113.42".into(),
+            fraud_score: 90,
+            status: "blocked".into(),
+            reasons: vec![],
+        };
+        all.push((Event::FraudDetected(fraud), true));
+        let created = SiteCreated {
+            site_id: site.0,
+            name: "Acme".into(),
+            domain: site.1.clone(),
+        };
+        all.push((Event::SiteCreated(created), false));
+        let paused = SitePaused {
+            site_id: site.0,
+            site_domain: site.1.clone(),
+            reason: "r".into(),
+            paused_until: "2026-05-04T12:00:00+00:00".into(),
+        };
+        all.push((Event::SitePaused(paused), false));
+        let resumed = SiteResumed {
+            site_id: site.0,
+            site_domain: site.1.clone(),
+        };
+        all.push((Event::SiteResumed(resumed), false));
+        let plan = SubscriptionUpdated {
+            account_id: 1,
+            plan: "pro".into(),
+            status: "active".into(),
+            click_limit: 10,
+        };
+        all.push((Event::SubscriptionUpdated(plan), false));
+        all
+    }
+
+    /// A full outbox refuses what an anonymous client raises at will (a
+    /// fraud report, an auto-block) and keeps everything else.
     #[test]
-    fn full_outbox_refuses_only_fraud_detected() {
+    fn full_outbox_refuses_only_what_a_client_raises_at_will() {
         let full = OUTBOX_MAX_PER_ENDPOINT;
-        for kind in EventType::ALL {
-            assert!(outbox_admits(kind, full - 1), "{kind}");
-            let kept = kind != EventType::FraudDetected;
-            assert_eq!(outbox_admits(kind, full), kept, "{kind}");
-            assert_eq!(outbox_admits(kind, usize::MAX), kept, "{kind}");
+        let all = every_event();
+        let kinds: std::collections::BTreeSet<_> = all.iter().map(|(e, _)| e.kind()).collect();
+        assert_eq!(kinds.len(), super::super::EventType::ALL.len());
+        for (event, droppable) in all {
+            assert!(outbox_admits(&event, full - 1), "{event:?}");
+            assert_eq!(outbox_admits(&event, full), !droppable, "{event:?}");
+            assert_eq!(outbox_admits(&event, usize::MAX), !droppable, "{event:?}");
         }
     }
 

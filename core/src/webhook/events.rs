@@ -49,15 +49,6 @@ impl EventType {
             Self::SubscriptionUpdated => "subscription.updated",
         }
     }
-
-    /// Whether a full outbox may drop this event. Only `fraud.detected`:
-    /// one is raised per fraudulent click, so a flood raises as many as the
-    /// attacker likes, and each is also in the click log. The events a
-    /// receiver acts on (`ip.blocked`, `site.paused`, `site.resumed`, …) are
-    /// raised at most once per block or state change and are never dropped.
-    pub fn is_droppable(self) -> bool {
-        matches!(self, Self::FraudDetected)
-    }
 }
 
 impl FromStr for EventType {
@@ -235,6 +226,23 @@ impl Event {
     /// The wire name, e.g. `ip.blocked`.
     pub fn name(&self) -> &'static str {
         self.kind().as_str()
+    }
+
+    /// Whether a full outbox may drop this event: the events an anonymous
+    /// client raises as often as it likes. A `fraud.detected` is raised per
+    /// fraudulent click, and an auto-block's `ip.blocked` per fresh client,
+    /// so a residential pool's flood raises one per address it owns (the
+    /// network shares bound the blocks in force, not the events); both are
+    /// also in the records the API lists (clicks, blocked IPs). What a
+    /// person or the account caused (a manual or API block, an unblock, a
+    /// new site, a subscription change) and the pause rule's state changes
+    /// (at most one per pause) are never dropped.
+    pub fn is_droppable(&self) -> bool {
+        match self {
+            Self::FraudDetected(_) => true,
+            Self::IpBlocked(blocked) => blocked.source == BlockSource::Auto,
+            _ => false,
+        }
     }
 
     /// The envelope `{"event", "data", "sent_at"}` as compact JSON bytes,

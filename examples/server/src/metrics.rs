@@ -58,7 +58,7 @@ pub struct ShopLabels {
 pub struct StoredFigures {
     /// Webhook deliveries waiting.
     pub outbox_depth: i64,
-    /// `fraud.detected` events full outboxes dropped.
+    /// Droppable events (fraud reports, auto-blocks) full outboxes dropped.
     pub dropped_events: i64,
     /// Per enrolled shop with events this week: whether today's billed
     /// visitors jumped (the core's `rate::visitors::billed_jump`).
@@ -145,7 +145,7 @@ impl Default for Metrics {
         );
         registry.register(
             "webhook_events_dropped",
-            "fraud.detected events not queued because their endpoint's outbox was full, every instance, since each endpoint was added",
+            "fraud.detected and auto-block ip.blocked events not queued because their endpoint's outbox was full, every instance, since each endpoint was added",
             dropped.clone(),
         );
         registry.register(

@@ -870,3 +870,39 @@ async fn two_sign_in_tabs_both_work() {
     }
     server.stop().await;
 }
+
+/// An endpoint whose full outbox dropped events says how many, what they
+/// were and where the receiver finds what it missed; one that dropped
+/// nothing says nothing.
+#[tokio::test]
+async fn the_webhooks_page_shows_what_a_full_outbox_dropped() {
+    let (_dir, server, token) = demo().await;
+    let store = &server.state.store;
+    let full = common::quiet_endpoint(store, &["ip.blocked"]);
+    common::quiet_endpoint(store, &["fraud.detected"]);
+    store
+        .execute_sql(
+            "UPDATE webhook_endpoints SET dropped_events = 7 WHERE id = ?1",
+            &[&full],
+        )
+        .unwrap();
+    let (session, _) = sign_in(&server, &token).await;
+    let page = send(
+        Method::GET,
+        &server.url("/dashboard/webhooks"),
+        Some(&session),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.body.matches("events dropped").count(),
+        1,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("7 events dropped"), "{}", page.body);
+    assert!(page.body.contains("blocked IPs"));
+    server.stop().await;
+}

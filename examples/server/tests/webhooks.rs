@@ -19,6 +19,8 @@ use hyper::Method;
 use sha2::Sha256;
 
 const SECRET: &str = "whsec_test_secret";
+/// A headless browser: automation posing as a person, blocked as fraud.
+const HEADLESS: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36";
 
 /// (delivery id, timestamp, event, body, signature valid).
 type Seen = (String, String, String, String, bool);
@@ -533,9 +535,9 @@ async fn a_throttling_receiver_is_slowed_down_not_disabled() {
 }
 
 /// An enabled endpoint whose receiver falls behind holds at most the core's
-/// bound of deliveries: past it a forged click's `fraud.detected` is counted
-/// and dropped, while an `ip.blocked` is still queued and nothing already
-/// queued is lost.
+/// bound of deliveries: past it a forged click's `fraud.detected` (and its
+/// auto-block's `ip.blocked`) is counted and dropped, while an API block's
+/// `ip.blocked` is still queued and nothing already queued is lost.
 #[tokio::test]
 async fn a_full_outbox_drops_fraud_events_and_never_blocks() {
     use clickfence::webhook::{Event, FraudDetected, OUTBOX_MAX_PER_ENDPOINT};
@@ -564,8 +566,9 @@ async fn a_full_outbox_drops_fraud_events_and_never_blocks() {
             Ok(())
         })
         .unwrap();
-    // Bots clicking over HTTP (a bot's user agent, oversized: blocked): the
-    // first one's event fills the outbox, the others' are dropped.
+    // Bots clicking over HTTP (a bot's user agent, oversized: blocked and
+    // auto-blocked): the first one's fraud report fills the outbox, the
+    // other four reports and the five auto-blocks are dropped.
     let bot = format!("curl/8.5 {}", "x".repeat(600));
     for i in 0..5 {
         let r = call(
@@ -606,14 +609,68 @@ async fn a_full_outbox_drops_fraud_events_and_never_blocks() {
     // shown at once, written to the row by the next flush.
     let metrics = common::get(&server.url("/metrics"), None).await;
     assert!(
-        metrics.body.contains("clickfence_webhook_events_dropped 4"),
+        metrics.body.contains("clickfence_webhook_events_dropped 9"),
         "{}",
         metrics.body
     );
     store.flush_dropped_events().unwrap();
     assert_eq!(
         count("SELECT dropped_events FROM webhook_endpoints"),
-        "Int(4)"
+        "Int(9)"
+    );
+    server.stop().await;
+}
+
+/// A residential pool's flood auto-blocks a fresh client per click, each
+/// with its `ip.blocked`: past the bound those are counted and dropped as
+/// fraud reports are (they were always queued, so the outbox grew for as
+/// long as the flood lasted), while the blocks themselves are kept and a
+/// block through the API is still queued.
+#[tokio::test]
+async fn a_full_outbox_drops_auto_blocks_and_keeps_api_blocks() {
+    use clickfence::webhook::OUTBOX_MAX_PER_ENDPOINT;
+    let dir = tempfile::tempdir().unwrap();
+    let (server, token) = Server::start(&dir.path().join("db")).await;
+    let store = &server.state.store;
+    let endpoint = common::quiet_endpoint(store, &["ip.blocked"]);
+    let room = i64::try_from(OUTBOX_MAX_PER_ENDPOINT).unwrap() - 1;
+    store
+        .execute_sql(
+            "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+             INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
+             SELECT ?1, 'ip.blocked', '{}', ?3, ?3 FROM n",
+            &[&endpoint, &room, &now()],
+        )
+        .unwrap();
+    // Automation posing as a person, each click from a fresh address: the
+    // first one's auto-block fills the outbox, the others' are dropped.
+    let headless = format!("{HEADLESS} {}", "x".repeat(520));
+    for i in 0..5 {
+        let ip = format!("23.45.{i}.7");
+        let headers = [("user-agent", headless.as_str()), ("x-forwarded-for", &ip)];
+        let r = call(Method::GET, &server.url("/c/1"), None, None, &headers).await;
+        assert_eq!(r.status, 403, "click {i}");
+    }
+    let count = |sql: &str| format!("{:?}", store.query_rows(sql, &[]).unwrap()[0][0]);
+    let auto = "SELECT COUNT(*) FROM blocked_ips WHERE source = 'auto'";
+    assert_eq!(count(auto), "Int(5)", "every client is blocked");
+    let queued = "SELECT COUNT(*) FROM deliveries WHERE event = 'ip.blocked'";
+    assert_eq!(count(queued), format!("Int({OUTBOX_MAX_PER_ENDPOINT})"));
+    let (_, dropped) = store.outbox_figures().unwrap();
+    assert_eq!(dropped, 4);
+    let r = call(
+        Method::POST,
+        &server.url("/api/v1/sites/1/blocked-ips"),
+        token.as_deref(),
+        Some(r#"{"ip_address":"203.0.113.42"}"#),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    assert_eq!(
+        count(queued),
+        format!("Int({})", OUTBOX_MAX_PER_ENDPOINT + 1),
+        "an API block past the bound is queued"
     );
     server.stop().await;
 }

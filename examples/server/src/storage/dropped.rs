@@ -38,12 +38,29 @@ impl DroppedEvents {
         i64::try_from(sum).unwrap_or(i64::MAX)
     }
 
+    /// `endpoint`'s drops counted here and not yet written.
+    fn unwritten_of(&self, endpoint: i64) -> i64 {
+        let n = self.lock().get(&endpoint).copied().unwrap_or(0);
+        i64::try_from(n).unwrap_or(i64::MAX)
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<i64, u64>> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl Store {
+    /// The events `endpoint`'s full outbox dropped since it was added,
+    /// written to its row or still counted here.
+    pub fn dropped_events_of(&self, endpoint: i64) -> StoreResult<i64> {
+        let written: i64 = self.db()?.query_row(
+            "SELECT dropped_events FROM webhook_endpoints WHERE id = ?1",
+            params![endpoint],
+            |r| r.get(0),
+        )?;
+        Ok(written.saturating_add(self.dropped.unwritten_of(endpoint)))
+    }
+
     /// Adds the waiting drop counts to their endpoints' rows in one
     /// transaction; on failure they are kept for the next flush. Returns
     /// the endpoints written.
@@ -111,7 +128,10 @@ mod tests {
             "unwritten drops count"
         );
         assert_eq!(column(a), "Int(0)");
+        assert_eq!(store.dropped_events_of(a).unwrap(), 3);
         assert_eq!(store.flush_dropped_events().unwrap(), 2);
+        assert_eq!(store.dropped_events_of(a).unwrap(), 3, "written once");
+        assert_eq!(store.dropped_events_of(b).unwrap(), 1);
         assert_eq!((column(a), column(b)), ("Int(3)".into(), "Int(1)".into()));
         assert_eq!(
             store.outbox_figures().unwrap().1,

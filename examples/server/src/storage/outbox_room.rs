@@ -1,6 +1,6 @@
 //! Each endpoint's pending deliveries as this instance last counted them,
-//! so a droppable event (`fraud.detected`) is admitted or dropped without
-//! counting the outbox every time.
+//! so a droppable event (a fraud report, an auto-block) is admitted or
+//! dropped without counting the outbox every time.
 //!
 //! The count reads up to the core's bound (5,000) of the endpoint's pending
 //! rows, once per fraud report: in a flood of blocked clicks on an account

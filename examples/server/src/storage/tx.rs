@@ -398,7 +398,7 @@ params![site, excess], |r| r.get(0))?;
         // enabled endpoint's outbox drops what the core lets it drop.
         let mut queued = 0;
         for (id, disabled) in &endpoints {
-            if !disabled && !self.outbox_admits(*id, event.kind())? {
+            if !disabled && !self.outbox_admits(*id, event)? {
                 self.dropped.borrow_mut().push(*id);
                 continue;
             }
@@ -434,17 +434,13 @@ params![site, excess], |r| r.get(0))?;
         Ok(rows)
     }
 
-    /// Whether the core's outbox bound lets one more event of `kind` wait
-    /// for `endpoint`; counts pending deliveries only as far as the bound,
-    /// only for events that may be dropped, and only when no count of the
-    /// last second is kept ([`OutboxRoom`]).
-    fn outbox_admits(
-        &self,
-        endpoint: i64,
-        kind: clickfence::webhook::EventType,
-    ) -> StoreResult<bool> {
+    /// Whether the core's outbox bound lets `event` wait for `endpoint`;
+    /// counts pending deliveries only as far as the bound, only for events
+    /// that may be dropped, and only when no count of the last second is
+    /// kept ([`OutboxRoom`]).
+    fn outbox_admits(&self, endpoint: i64, event: &Event) -> StoreResult<bool> {
         use clickfence::webhook::{outbox_admits, OUTBOX_MAX_PER_ENDPOINT};
-        if !kind.is_droppable() {
+        if !event.is_droppable() {
             return Ok(true);
         }
         let pending = match self.room.pending(endpoint) {
@@ -461,7 +457,7 @@ params![site, excess], |r| r.get(0))?;
             }
         };
         Ok(outbox_admits(
-            kind,
+            event,
             usize::try_from(pending).unwrap_or(usize::MAX),
         ))
     }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::html;
+use clickfence::webhook::OUTBOX_MAX_PER_ENDPOINT;
+use maud::{html, Markup};
 
 use super::{blocking, html, query};
 use crate::dashboard::form::Form;
@@ -38,7 +39,8 @@ pub async fn list(
         let mut out = Vec::new();
         for e in s.store.endpoints_of(account)? {
             let attempts = s.store.attempts_of(e.id, ATTEMPTS_SHOWN)?;
-            out.push((e, attempts));
+            let dropped = s.store.dropped_events_of(e.id)?;
+            out.push((e, attempts, dropped));
         }
         Ok(out)
     })
@@ -47,7 +49,7 @@ pub async fn list(
         h1 { "Webhook endpoints" }
         @if q.done.as_deref() == Some("enabled") { (notice("ok", "The endpoint is enabled again; deliveries resume.")) }
         @if endpoints.is_empty() { p { "No endpoints. Add one with " code { "clickfence-server webhook add" } "." } }
-        @for (e, attempts) in &endpoints {
+        @for (e, attempts, dropped) in &endpoints {
             section.card aria-labelledby=(format!("endpoint-{}", e.id)) data-endpoint=(e.id) {
                 h2 id=(format!("endpoint-{}", e.id)) { code { (e.url) } }
                 p.badges {
@@ -55,6 +57,7 @@ pub async fn list(
                     @else { span.badge.ok { "Enabled" } " " span.muted { (e.consecutive_failures) " consecutive failures" } }
                 }
                 p { "Events: " (e.events.join(", ")) }
+                @if *dropped > 0 { (dropped_notice(*dropped)) }
                 p { "Signed as: " (format_words(&e.format)) }
                 @if e.disabled {
                     form.inline method="post" action=(format!("/dashboard/webhooks/{}/enable", e.id)) {
@@ -87,6 +90,20 @@ pub async fn list(
         }
     };
     Ok(html(StatusCode::OK, page(Some(&viewer), "Webhooks", body)))
+}
+
+/// Events the endpoint's full outbox dropped: what they were, and where
+/// the receiver finds what it missed.
+fn dropped_notice(dropped: i64) -> Markup {
+    html! {
+        p.dropped {
+            span.badge.warn { (dropped) " events dropped" }
+            " while " (OUTBOX_MAX_PER_ENDPOINT) " deliveries were waiting: fraud \
+            reports and auto-blocks, which a flood raises at will. Every click \
+            and block is kept; a receiver that mirrors blocks re-reads the \
+            site's blocked IPs."
+        }
+    }
 }
 
 /// How an endpoint's deliveries are signed, for a receiver's developer.
