@@ -761,6 +761,65 @@ async fn the_auto_block_count_follows_every_change_of_the_blocks() {
     s.stop().await;
 }
 
+/// A click reads its client's history before it writes the auto-block;
+/// a manual block made in between is kept: the auto-block's write leaves
+/// it as it is (it made it temporary and automatic) and counts nothing.
+#[tokio::test]
+async fn an_auto_block_never_overwrites_a_manual_block_made_meanwhile() {
+    let (_d, s, token) = fresh(|_| {}).await;
+    let manual = call(
+        Method::POST,
+        &s.url("/api/v1/sites/1/blocked-ips"),
+        Some(&token),
+        Some(r#"{"ip_address":"203.0.113.50","reason":"manual"}"#),
+        &[("content-type", "application/json")],
+    )
+    .await;
+    assert_eq!(manual.status, 201);
+    let written = s
+        .state
+        .write(|tx| {
+            tx.set_block(
+                &clickfence_server::storage::NewBlock {
+                    site: 1,
+                    ip: "203.0.113.50",
+                    reason: Some("auto"),
+                    kind: clickfence::ip::BlockKind::Temporary {
+                        expires_at: 4_000_000_000,
+                    },
+                    source: clickfence::webhook::BlockSource::Auto,
+                    fraud_score: Some(90),
+                    network: Some(("203.0.113.0/24", "203.0.113.0/24")),
+                },
+                now(),
+            )
+        })
+        .unwrap();
+    assert!(written.is_none());
+    let row = s
+        .state
+        .store
+        .query_rows(
+            "SELECT source, type, reason FROM blocked_ips WHERE ip_address = '203.0.113.50'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        format!("{row:?}"),
+        r#"[[Text("api"), Text("permanent"), Text("manual")]]"#
+    );
+    let counted = s
+        .state
+        .store
+        .query_rows(
+            "SELECT COUNT(*) FROM auto_block_counts WHERE blocks > 0",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(format!("{:?}", counted[0][0]), "Int(0)");
+    s.stop().await;
+}
+
 /// A burst of clicks from one bot, all judged before its first block
 /// commits, writes one auto-block, not one per click: each would count as
 /// a repeat offence (a longer block) and wait its turn at the site's block

@@ -502,17 +502,19 @@ async fn a_blocked_clients_flood_is_one_statement_a_click() {
 /// holds the site's block lock (and the blocks version row, which every
 /// site's blocks share) a flood of such clicks from a residential pool
 /// queues on it, so its statements are held to a count here (it was 21 on
-/// SQLite, 27 on PostgreSQL): BEGIN; the click; the fraud report
-/// (endpoints, delivery; the outbox's room is counted once a second); the
-/// client's past, read before the lock in one statement (manual block,
-/// offences, the network share's two counts); the block's previous state; the block, with its network, returning its record; the blocks
-/// version; the change for other instances; the site's auto-block count
-/// (a row the database's triggers keep, not a count of its blocks); the
-/// `ip.blocked` delivery (endpoints read once per transaction); COMMIT.
-/// Besides: at most one scan of the outbox by the delivery worker, which
-/// the commit wakes (scans are 20 ms apart, so fewer on a fast machine);
-/// on PostgreSQL the block lock, the version's announcement and the
-/// instance's three reads of the announced change.
+/// SQLite, 27 on PostgreSQL). Before the lock: BEGIN; the click; the fraud
+/// report (endpoints, delivery; the outbox's room is counted once a
+/// second); the client's past in one statement (manual block, offences,
+/// the network share's two counts, a block in force, the site's
+/// auto-block count); the `ip.blocked` delivery (endpoints read once per
+/// transaction). Under the lock (the site's count row, which the block's
+/// write takes): the block, with its network, returning its record; the
+/// blocks version, announced with its bump; the change for other
+/// instances; COMMIT. The cap's exact count is read only near the cap
+/// (50,000 here). Besides: at most one scan of the outbox by the delivery
+/// worker, which the commit wakes (scans are 20 ms apart, so fewer on a
+/// fast machine); on PostgreSQL the instance's three reads of the
+/// announced change.
 #[tokio::test]
 async fn an_auto_blocking_click_is_a_counted_transaction() {
     const CLIENTS: u64 = 100;
@@ -546,9 +548,9 @@ async fn an_auto_blocking_click_is_a_counted_transaction() {
     );
     println!("statements per auto-blocking click: {per_click}");
     if common::on_postgres() {
-        assert!(per_click <= 18, "{per_click}");
+        assert!(per_click <= 14, "{per_click}");
     } else {
-        assert!((12..=13).contains(&per_click), "{per_click}");
+        assert!((10..=11).contains(&per_click), "{per_click}");
     }
     s.stop().await;
 }

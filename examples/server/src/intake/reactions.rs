@@ -294,6 +294,15 @@ fn is_blocked_fraud(ctx: &ClickContext, j: &Judgement) -> bool {
 /// A temporary auto-block, longer for repeat offenders, within the site's
 /// cap (the oldest auto-blocks go first). A manual or API block of the
 /// same client is left as it is. Returns (address, expiry, evicted).
+///
+/// Everything that can be is done before the site's block lock (its
+/// history, its `ip.blocked`), as new blocks wait for each other from the
+/// lock to the commit. Two instances blocking one client at the same
+/// moment may each report it (one instance never does, see
+/// [`begin_auto_block`]); a receiver applies the second as a no-op. A
+/// manual block made between the read and the write is kept, and this
+/// click's report of an auto-block is then of an address that is blocked
+/// all the same.
 fn block(
     state: &AppState,
     tx: &Tx<'_>,
@@ -301,7 +310,8 @@ fn block(
     j: &Judgement,
 ) -> Result<Option<(String, i64, Vec<String>)>, StoreError> {
     let site = ctx.site.id;
-    let past = tx.block_history(site, &ctx.client, &ctx.network, &ctx.source)?;
+    let source = (ctx.network.as_str(), ctx.source.as_str());
+    let past = tx.block_history(site, &ctx.client, source, ctx.now)?;
     if past.manual {
         return Ok(None);
     }
@@ -314,7 +324,10 @@ fn block(
         return Ok(None);
     }
     let expires_at = policy.expires_at(offences, ctx.now.max(0) as u64);
-    let (_, fresh) = tx.upsert_block(
+    if !past.active {
+        report_block(tx, ctx, j)?;
+    }
+    let written = tx.set_block(
         &NewBlock {
             site,
             ip: &ctx.client,
@@ -326,21 +339,44 @@ fn block(
         },
         ctx.now,
     )?;
-    let evicted = tx.evict_auto_blocks(site, policy.cap)?;
-    if fresh {
-        let event = Event::IpBlocked(IpBlocked {
-            site_id: site as u64,
-            site_domain: ctx.site.domain.clone(),
-            ip_address: ctx.client.clone(),
-            reason: AUTO_BLOCK_REASON.into(),
-            fraud_score: Some(j.assessment.score),
-            source: BlockSource::Auto,
-        });
-        tx.emit(ctx.site.account_id, &event, ctx.now)?;
+    if written.is_none() {
+        return Ok(None);
     }
+    let evicted = if near_cap(past.on_site, policy.cap) {
+        tx.evict_auto_blocks(site, policy.cap)?
+    } else {
+        Vec::new()
+    };
     debug_assert_eq!(Granularity::CLIENT.label(ctx.ip), ctx.client);
     let expires_at = i64::try_from(expires_at).unwrap_or(i64::MAX);
     Ok(Some((ctx.client.clone(), expires_at, evicted)))
+}
+
+/// How far below the cap a site's auto-block count, read before this
+/// click's transaction wrote anything, must be for the cap to need no
+/// check under the count's lock: more than the new blocks that can commit
+/// between that read and this commit (one per transaction in flight, a
+/// few dozen per instance). The exact count costs a round trip while
+/// every new block of the site waits; a site near its cap pays it.
+const CAP_CHECK_MARGIN: u64 = 1024;
+
+/// Whether the cap must be checked under the lock for a site that held
+/// `on_site` auto-blocks a moment ago.
+fn near_cap(on_site: u64, cap: usize) -> bool {
+    on_site.saturating_add(CAP_CHECK_MARGIN) >= u64::try_from(cap).unwrap_or(u64::MAX)
+}
+
+/// Reports a new auto-block of this click's client (`ip.blocked`).
+fn report_block(tx: &Tx<'_>, ctx: &ClickContext, j: &Judgement) -> Result<(), StoreError> {
+    let event = Event::IpBlocked(IpBlocked {
+        site_id: ctx.site.id as u64,
+        site_domain: ctx.site.domain.clone(),
+        ip_address: ctx.client.clone(),
+        reason: AUTO_BLOCK_REASON.into(),
+        fraud_score: Some(j.assessment.score),
+        source: BlockSource::Auto,
+    });
+    tx.emit(ctx.site.account_id, &event, ctx.now).map(drop)
 }
 
 /// Whether this site's pause rule may run now: at most once per

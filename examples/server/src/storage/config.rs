@@ -5,7 +5,7 @@
 //! `endpoints` (which events accounts' webhook endpoints take). Each
 //! instance polls them and reloads or forgets what moved.
 
-use super::db::{params, Conn};
+use super::db::{params, Conn, Param};
 
 use super::{Store, StoreResult};
 
@@ -89,45 +89,43 @@ pub struct BlockChange {
 }
 
 /// One change to a site's blocked addresses, as a write logs it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum BlockEdit<'a> {
-    /// `ip` blocked (or re-blocked) until `expires_at` (none: permanent).
-    Set {
-        ip: &'a str,
-        expires_at: Option<i64>,
-    },
-    /// `ip` no longer blocked.
-    Removed(&'a str),
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BlockEdit {
+    /// The site.
+    pub site: i64,
+    /// The address or CIDR as stored.
+    pub ip: String,
+    /// Unix seconds a set block expires at (none: permanent or removed).
+    pub expires_at: Option<i64>,
+    /// Whether the block was removed (else set).
+    pub removed: bool,
 }
 
-/// Bumps the blocks version on `conn` (inside the caller's transaction)
-/// and logs `site`'s `edits` under it, so other instances can apply them.
-/// Runs while the caller holds the blocks version row (every site's
-/// blocks share it), so it sends as few statements as it can: the bump
-/// returns the version, and the log is cut back every
-/// [`PRUNE_EVERY`] versions instead of at each one.
-pub(crate) fn bump_blocks(
-    conn: &Conn<'_>,
-    instance: &str,
-    site: i64,
-    edits: &[BlockEdit<'_>],
-) -> StoreResult<()> {
+/// Edits logged per statement: four parameters each, well inside either
+/// engine's limit on parameters.
+const EDITS_PER_INSERT: usize = 200;
+
+/// Bumps the blocks version on `conn` (inside the caller's transaction,
+/// at its end) and logs `edits` under it, so other instances can apply
+/// them; nothing when there are none. From the bump to the commit the
+/// caller holds the blocks version row, which every site's blocks share,
+/// so this comes last and sends as few statements as it can: the bump
+/// returns the version and announces it, the log is one insert, and it is
+/// cut back every [`PRUNE_EVERY`] versions instead of at each one.
+pub(crate) fn bump_blocks(conn: &Conn<'_>, instance: &str, edits: &[BlockEdit]) -> StoreResult<()> {
+    if edits.is_empty() {
+        return Ok(());
+    }
     let version: i64 = conn.query_row(
-        "UPDATE config_versions SET blocks = blocks + 1, blocks_by = ?1 WHERE id = 1 RETURNING blocks",
+        &format!(
+            "UPDATE config_versions SET blocks = blocks + 1, blocks_by = ?1 WHERE id = 1 RETURNING blocks{}",
+            conn.announcing()
+        ),
         params![instance],
         |r| r.get(0),
     )?;
-    conn.announce()?;
-    for edit in edits {
-        let (ip, expires_at, removed) = match *edit {
-            BlockEdit::Set { ip, expires_at } => (ip, expires_at, 0i64),
-            BlockEdit::Removed(ip) => (ip, None, 1),
-        };
-        conn.execute(
-            "INSERT INTO block_changes (version, site_id, ip_address, expires_at, removed, instance)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![version, site, ip, expires_at, removed, instance],
-        )?;
+    for chunk in edits.chunks(EDITS_PER_INSERT) {
+        log_edits(conn, version, instance, chunk)?;
     }
     if version % PRUNE_EVERY == 0 {
         conn.execute(
@@ -135,6 +133,39 @@ pub(crate) fn bump_blocks(
             params![version - BLOCK_CHANGES_KEPT],
         )?;
     }
+    Ok(())
+}
+
+/// Logs `edits` under `version` in one statement.
+fn log_edits(
+    conn: &Conn<'_>,
+    version: i64,
+    instance: &str,
+    edits: &[BlockEdit],
+) -> StoreResult<()> {
+    let rows: Vec<String> = (0..edits.len())
+        .map(|i| {
+            let p = 3 + 4 * i;
+            format!("(?1, ?{p}, ?{}, ?{}, ?{}, ?2)", p + 1, p + 2, p + 3)
+        })
+        .collect();
+    let removed: Vec<i64> = edits.iter().map(|e| i64::from(e.removed)).collect();
+    let mut values: Vec<&dyn Param> = vec![&version, &instance];
+    for (edit, removed) in edits.iter().zip(&removed) {
+        values.extend([
+            &edit.site as &dyn Param,
+            &edit.ip,
+            &edit.expires_at,
+            removed,
+        ]);
+    }
+    conn.execute(
+        &format!(
+            "INSERT INTO block_changes (version, site_id, ip_address, expires_at, removed, instance) VALUES {}",
+            rows.join(", ")
+        ),
+        &values,
+    )?;
     Ok(())
 }
 

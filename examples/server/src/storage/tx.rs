@@ -37,6 +37,9 @@ pub struct Tx<'a> {
     dropped: RefCell<Vec<i64>>,
     /// The sites whose block lock this transaction holds (taken once).
     locked_sites: RefCell<Vec<i64>>,
+    /// The block changes made, logged under one blocks version at the
+    /// commit (see [`bump_blocks`]).
+    block_edits: RefCell<Vec<BlockEdit>>,
     /// An account's endpoints as this transaction read them (id, events,
     /// disabled): a click that reports fraud and blocks emits twice.
     endpoints: RefCell<Option<(i64, Vec<EndpointRow>)>>,
@@ -51,6 +54,11 @@ pub struct BlockHistory {
     /// Whether it has a manual or API block (an automatic block must never
     /// overwrite one).
     pub manual: bool,
+    /// Whether a block of it is in force (a new auto-block of it would
+    /// only extend that one: no `ip.blocked`).
+    pub active: bool,
+    /// Auto-blocks the site holds, every network's (its count's row).
+    pub on_site: u64,
     /// How many times it was auto-blocked before (0 if never).
     pub offences: u32,
     /// Auto-blocks the site holds for clients of its network.
@@ -100,6 +108,7 @@ impl<'a> Tx<'a> {
             sites: Cell::new(false),
             dropped: RefCell::new(Vec::new()),
             locked_sites: RefCell::new(Vec::new()),
+            block_edits: RefCell::new(Vec::new()),
             endpoints: RefCell::new(None),
         }
     }
@@ -130,10 +139,13 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    /// Commits; returns how many deliveries were queued and the endpoint
-    /// of each event dropped.
+    /// Logs the block changes under a new blocks version, then commits;
+    /// returns how many deliveries were queued and the endpoint of each
+    /// event dropped. The version row is every site's, so it is taken
+    /// last: other transactions wait for it from here to the commit only.
     pub(super) fn commit(self) -> StoreResult<(usize, Vec<i64>)> {
         let queued = self.queued.get();
+        bump_blocks(self.c(), self.instance, &self.block_edits.borrow())?;
         self.tx.commit()?;
         Ok((queued, self.dropped.into_inner()))
     }
@@ -142,21 +154,35 @@ impl<'a> Tx<'a> {
     /// record and whether it is new (a re-block of an expired auto-block
     /// counts as new: it is in force again).
     pub fn upsert_block(&self, b: &NewBlock<'_>, now: i64) -> StoreResult<(BlockedIp, bool)> {
+        self.lock_site_blocks(b.site)?;
+        let was_active: Option<bool> = self.c().query_opt(
+            "SELECT expires_at IS NULL OR expires_at > ?3 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2",
+            params![b.site, b.ip, now],
+            |r| r.get(0),
+        )?;
+        let record = self.set_block(b, now)?.ok_or(super::StoreError::NoRow)?;
+        Ok((record, was_active != Some(true)))
+    }
+
+    /// Blocks (or re-blocks) an address whose past the caller read
+    /// already (an auto-block reads it with the client's history, before
+    /// any lock); returns the record, or `None` for an auto-block of an
+    /// address that has a manual or API block, which is never
+    /// overwritten (one may be made between the history's read and this
+    /// write). Takes no lock of its own: an auto-block's write locks the
+    /// site's auto-block count (the trigger that keeps it), which
+    /// serialises it with every other change of that count to the commit,
+    /// and nothing else it writes needs more.
+    pub fn set_block(&self, b: &NewBlock<'_>, now: i64) -> StoreResult<Option<BlockedIp>> {
         let expires_at = b
             .kind
             .expires_at()
             .map(|t| i64::try_from(t).unwrap_or(i64::MAX));
-        self.lock_site_blocks(b.site)?;
-        let was_active: Option<bool> = self.c().query_opt(
-                "SELECT expires_at IS NULL OR expires_at > ?3 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2",
-                params![b.site, b.ip, now],
-                |r| r.get(0),
-            )?;
         // The record comes back from the upsert itself; an auto-block's
         // network and allocation go in with it (another block's keep what
         // the address had).
         let (network, allocation) = b.network.unzip();
-        let record = self.c().query_row(
+        let record = self.c().query_opt(
             &format!(
                 "INSERT INTO blocked_ips (site_id, ip_address, reason, type, expires_at, source, fraud_score, created_at, updated_at, network, allocation)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)
@@ -164,42 +190,47 @@ impl<'a> Tx<'a> {
                     expires_at = excluded.expires_at, source = excluded.source, fraud_score = excluded.fraud_score,
                     offences = blocked_ips.offences + CASE WHEN excluded.source = 'auto' THEN 1 ELSE 0 END, updated_at = excluded.updated_at,
                     network = COALESCE(excluded.network, blocked_ips.network), allocation = COALESCE(excluded.allocation, blocked_ips.allocation)
+                 WHERE blocked_ips.source = 'auto' OR excluded.source <> 'auto'
                  RETURNING {BLOCK_COLUMNS}"
             ),
             params![b.site, b.ip, b.reason, b.kind.as_str(), expires_at, source_name(b.source), b.fraud_score, now, network, allocation],
             block_from,
         )?;
-        bump_blocks(
-            self.c(),
-            self.instance,
-            b.site,
-            &[BlockEdit::Set {
-                ip: b.ip,
+        if record.is_some() {
+            self.block_edits.borrow_mut().push(BlockEdit {
+                site: b.site,
+                ip: b.ip.to_owned(),
                 expires_at,
-            }],
-        )?;
-        Ok((record, was_active != Some(true)))
+                removed: false,
+            });
+        }
+        Ok(record)
     }
 
-    /// What the auto-block rules read of `client`'s past on `site`, in one
-    /// statement (it was four round trips per blocking click).
+    /// What the auto-block rules read of `client`'s past on `site` at
+    /// `now`, in one statement (it was five round trips per blocking
+    /// click, one of them under the site's lock).
     pub fn block_history(
         &self,
         site: i64,
         client: &str,
-        network: &str,
-        allocation: &str,
+        (network, allocation): (&str, &str),
+        now: i64,
     ) -> StoreResult<BlockHistory> {
         self.c().query_row(
             "SELECT EXISTS (SELECT 1 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2 AND source != 'auto'),
                 (SELECT offences + CASE WHEN source = 'auto' THEN 1 ELSE 0 END FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2),
                 (SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND network = ?3 AND source = 'auto'),
-                (SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND allocation = ?4 AND source = 'auto')",
-            params![site, client, network, allocation],
+                (SELECT COUNT(*) FROM blocked_ips WHERE site_id = ?1 AND allocation = ?4 AND source = 'auto'),
+                EXISTS (SELECT 1 FROM blocked_ips WHERE site_id = ?1 AND ip_address = ?2 AND (expires_at IS NULL OR expires_at > ?5)),
+                (SELECT blocks FROM auto_block_counts WHERE site_id = ?1)",
+            params![site, client, network, allocation, now],
             |r| {
                 let count = |n: i64| u64::try_from(n).unwrap_or(0);
                 Ok(BlockHistory {
                     manual: r.get(0)?,
+                    active: r.get(4)?,
+                    on_site: count(r.get::<Option<i64>>(5)?.unwrap_or(0)),
                     offences: r
                         .get::<Option<i64>>(1)?
                         .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
@@ -213,11 +244,14 @@ impl<'a> Tx<'a> {
     /// Removes the oldest auto-blocks of `site` beyond `cap`; returns the
     /// addresses removed. Manual and API blocks are never touched.
     pub fn evict_auto_blocks(&self, site: i64, cap: usize) -> StoreResult<Vec<String>> {
-        self.lock_site_blocks(site)?;
         // Kept by the database's triggers (migration 21): one row, not a
-        // count of the site's blocks.
+        // count of the site's blocks. Locked, so evictions of one site
+        // never race (a new auto-block holds it already).
         let count: Option<i64> = self.c().query_opt(
-            "SELECT blocks FROM auto_block_counts WHERE site_id = ?1",
+            &format!(
+                "SELECT blocks FROM auto_block_counts WHERE site_id = ?1{}",
+                self.c().for_update()
+            ),
             params![site],
             |r| r.get(0),
         )?;
@@ -229,11 +263,14 @@ impl<'a> Tx<'a> {
 "DELETE FROM blocked_ips WHERE id IN (SELECT id FROM blocked_ips WHERE site_id = ?1 AND source = 'auto'
              ORDER BY updated_at, id LIMIT ?2) RETURNING ip_address",
 params![site, excess], |r| r.get(0))?;
-        let edits: Vec<_> = gone
-            .iter()
-            .map(|ip: &String| BlockEdit::Removed(ip))
-            .collect();
-        bump_blocks(self.c(), self.instance, site, &edits)?;
+        self.block_edits
+            .borrow_mut()
+            .extend(gone.iter().map(|ip: &String| BlockEdit {
+                site,
+                ip: ip.clone(),
+                expires_at: None,
+                removed: true,
+            }));
         Ok(gone)
     }
 
@@ -248,12 +285,12 @@ params![site, excess], |r| r.get(0))?;
         if let Some(b) = &found {
             self.c()
                 .execute("DELETE FROM blocked_ips WHERE id = ?1", params![b.id])?;
-            bump_blocks(
-                self.c(),
-                self.instance,
+            self.block_edits.borrow_mut().push(BlockEdit {
                 site,
-                &[BlockEdit::Removed(&b.ip_address)],
-            )?;
+                ip: b.ip_address.clone(),
+                expires_at: None,
+                removed: true,
+            });
         }
         Ok(found)
     }

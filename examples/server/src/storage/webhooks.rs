@@ -424,10 +424,8 @@ params![now, limit], |r| r.get(0))?;
         Ok(Some((failures, disabled)))
         })
         .inspect(|recorded| {
-            // A delivery may have left the outbox: the next droppable event
-            // for this endpoint counts it again.
-            if recorded.is_some() {
-                self.outbox_room.forget(a.endpoint);
+            if recorded.is_some() && a.status != "pending" {
+                self.outbox_room.left(a.endpoint);
             }
         })
     }

@@ -304,6 +304,18 @@ impl Conn<'_> {
         Ok(())
     }
 
+    /// The tail of a `RETURNING` list that announces a configuration
+    /// change with the statement itself (PostgreSQL; empty on SQLite,
+    /// whose instances poll): one round trip fewer than
+    /// [`announce`](Self::announce) where a version is bumped anyway.
+    pub fn announcing(&self) -> String {
+        if self.is_postgres() {
+            format!(", pg_notify('{}', '')", postgres::CHANNEL)
+        } else {
+            String::new()
+        }
+    }
+
     /// Starts a write transaction. On SQLite it takes the write lock at
     /// once (IMMEDIATE), so a second process on the file waits rather than
     /// failing when a read would have to become a write.
