@@ -925,3 +925,36 @@ async fn standard_deliveries_verify_and_keep_their_id_across_retries() {
     assert_eq!(id(0), id(1), "webhook-id is stable across retries");
     server.stop().await;
 }
+
+/// The check before every claim ("is a delivery of this endpoint in
+/// flight?") reads the index of claimed deliveries, a handful of rows,
+/// even when the table grew by thousands within seconds and the planner
+/// has no statistics for it: with a status in the check, PostgreSQL read
+/// every pending delivery of the endpoint through the order index.
+#[tokio::test]
+async fn the_claim_check_reads_the_claims_index_under_a_backlog() {
+    use clickfence_server::storage::LIVE_CLAIM;
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = Server::start(&dir.path().join("db")).await;
+    let store = &server.state.store;
+    let endpoint = common::quiet_endpoint(store, &["fraud.detected"]);
+    store
+        .execute_sql(
+            "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+             INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
+             SELECT ?1, 'fraud.detected', '{}', ?2, ?2 FROM n",
+            &[&endpoint, &now()],
+        )
+        .unwrap();
+    let explain = if common::on_postgres() {
+        "EXPLAIN "
+    } else {
+        "EXPLAIN QUERY PLAN "
+    };
+    let plan = store
+        .query_rows(&format!("{explain}{LIVE_CLAIM}"), &[&endpoint, &now()])
+        .unwrap();
+    let plan = format!("{plan:?}");
+    assert!(plan.contains("deliveries_claimed"), "{plan}");
+    server.stop().await;
+}
