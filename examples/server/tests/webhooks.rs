@@ -958,3 +958,104 @@ async fn the_claim_check_reads_the_claims_index_under_a_backlog() {
     assert!(plan.contains("deliveries_claimed"), "{plan}");
     server.stop().await;
 }
+
+/// The worker's scan finds the endpoints with a delivery due, enabled, not
+/// asking for quiet and with nothing in flight, oldest due first, by
+/// stepping through the waiting deliveries' index: it reads no endpoint's
+/// backlog nor its delivered history (it grouped every due delivery by
+/// endpoint, 5,000 rows a scan for one full outbox).
+#[test]
+fn the_scan_finds_due_endpoints_without_reading_their_backlog() {
+    use clickfence_server::storage::{Store, DUE_ENDPOINTS};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&common::database(&dir.path().join("db"))).unwrap();
+    let t = now();
+    let account = store.create_account("A", "pro", t).unwrap();
+    let endpoint = |name: &str| {
+        let url = format!("https://{name}.example/hook");
+        let events = ["ip.blocked".to_owned()];
+        store
+            .add_endpoint(account, &url, SECRET, &events, t)
+            .unwrap()
+            .unwrap()
+    };
+    let [backlog, older, later, disabled, quiet, busy] =
+        ["backlog", "older", "later", "disabled", "quiet", "busy"].map(endpoint);
+    let queue = |id: i64, at: i64, n: i64| {
+        store
+            .execute_sql(
+                "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
+                 INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
+                 SELECT ?1, 'ip.blocked', '{}', ?2, ?2 FROM n",
+                &[&id, &at, &n],
+            )
+            .unwrap();
+    };
+    let sql = |sql: &str, id: i64| store.execute_sql(sql, &[&id, &t]).unwrap();
+    queue(backlog, t - 30, 1000);
+    sql(
+        "UPDATE deliveries SET status = 'delivered' WHERE endpoint_id = ?1 AND ?2 > 0",
+        backlog,
+    );
+    queue(backlog, t - 30, 2000);
+    queue(older, t - 60, 1);
+    queue(later, t + 100, 1);
+    for id in [disabled, quiet, busy] {
+        queue(id, t - 90, 2);
+    }
+    sql(
+        "UPDATE webhook_endpoints SET disabled = 1 WHERE id = ?1 AND ?2 > 0",
+        disabled,
+    );
+    sql(
+        "UPDATE webhook_endpoints SET throttled_until = ?2 + 60 WHERE id = ?1",
+        quiet,
+    );
+    sql(
+        "UPDATE deliveries SET claimed_by = 'other', claimed_until = ?2 + 30
+         WHERE id = (SELECT MIN(id) FROM deliveries WHERE endpoint_id = ?1)",
+        busy,
+    );
+    assert_eq!(store.due_endpoints(t, 10).unwrap(), vec![older, backlog]);
+    assert_eq!(store.due_endpoints(t, 1).unwrap(), vec![older]);
+    // Later, the quiet has ended and the claim has lapsed (its holder
+    // died): both are due again, oldest first.
+    assert_eq!(
+        store.due_endpoints(t + 100, 10).unwrap(),
+        vec![quiet, busy, older, backlog, later]
+    );
+    // The plan: PostgreSQL's as run (no step returns more than a handful
+    // of rows), SQLite's as planned (no deliveries are scanned).
+    let explain = if common::on_postgres() {
+        "EXPLAIN ANALYZE "
+    } else {
+        "EXPLAIN QUERY PLAN "
+    };
+    let plan = store
+        .query_rows(&format!("{explain}{DUE_ENDPOINTS}"), &[&t, &10i64])
+        .unwrap();
+    let plan = format!("{plan:?}");
+    assert!(plan.contains("deliveries_waiting"), "{plan}");
+    for full in [
+        "SCAN deliveries",
+        "SCAN d ",
+        "SCAN c ",
+        "Seq Scan on deliveries",
+    ] {
+        assert!(!plan.contains(full), "{full}: {plan}");
+    }
+    let most = plan
+        .split("actual time=")
+        .skip(1)
+        .filter_map(|node| {
+            node.split("rows=")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(most < 100, "a step read {most} rows: {plan}");
+}

@@ -42,7 +42,9 @@ pub use signing::ClickSigningState;
 pub use sites::{Site, SiteChanges};
 pub use tokens::TokenRecord;
 pub use tx::{BlockHistory, NewBlock, Tx};
-pub use webhooks::{Attempt, AttemptRecord, Delivery, DeliveryRow, Endpoint, LIVE_CLAIM};
+pub use webhooks::{
+    Attempt, AttemptRecord, Delivery, DeliveryRow, Endpoint, DUE_ENDPOINTS, LIVE_CLAIM,
+};
 
 /// A storage failure. The message is for logs, never for clients; the
 /// [`code`](StoreError::code) is stable.

@@ -153,6 +153,29 @@ fn endpoint_from(row: &Row) -> StoreResult<Endpoint> {
     })
 }
 
+/// Up to `?2` endpoints with a delivery due at `?1`, enabled, not asking
+/// for quiet and with no delivery in flight, oldest due first: the delivery
+/// worker's scan. It steps from one endpoint with waiting deliveries to the
+/// next (a loose scan of the waiting deliveries' index, migration 24) and
+/// reads each one's oldest, so it costs the endpoints with a backlog, not
+/// the backlog: grouping every due delivery by endpoint read 5,000 rows a
+/// scan for one full outbox, and every full outbox's rows when a flood
+/// fills many at once. An endpoint with a delivery in flight is left out
+/// (its claim would be refused: one attempt per endpoint at a time).
+/// Public for the test that reads its plan.
+pub const DUE_ENDPOINTS: &str = "WITH RECURSIVE waiting(id) AS (
+        SELECT MIN(endpoint_id) FROM deliveries WHERE status = 'pending'
+        UNION ALL
+        SELECT (SELECT MIN(endpoint_id) FROM deliveries WHERE status = 'pending' AND endpoint_id > w.id)
+        FROM waiting w WHERE w.id IS NOT NULL
+    ), due(id, at) AS (
+        SELECT w.id, (SELECT MIN(next_attempt_at) FROM deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending')
+        FROM waiting w JOIN webhook_endpoints e ON e.id = w.id
+        WHERE e.disabled = 0 AND (e.throttled_until IS NULL OR e.throttled_until <= ?1)
+          AND NOT EXISTS (SELECT 1 FROM deliveries c WHERE c.endpoint_id = w.id AND c.claimed_until >= ?1)
+    )
+    SELECT id FROM due WHERE at <= ?1 ORDER BY at, id LIMIT ?2";
+
 /// Whether a delivery of endpoint `?1` is claimed at `?2` (one attempt
 /// per endpoint at a time, fleet-wide), asked before every claim. Only a
 /// pending delivery carries a claim (the attempt that ends it clears it),
@@ -310,17 +333,11 @@ params![account], endpoint_from)?;
         })
     }
 
-    /// Endpoints with a due delivery that no live claim holds, oldest due
-    /// first.
+    /// Endpoints with a due delivery and no delivery in flight, oldest due
+    /// first (see [`DUE_ENDPOINTS`]).
     pub fn due_endpoints(&self, now: i64, limit: i64) -> StoreResult<Vec<i64>> {
         let db = self.db()?;
-        let rows = db.query_map(
-"SELECT d.endpoint_id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.disabled = 0
-               AND (e.throttled_until IS NULL OR e.throttled_until <= ?1)
-               AND (d.claimed_until IS NULL OR d.claimed_until < ?1)
-             GROUP BY d.endpoint_id ORDER BY MIN(d.next_attempt_at) LIMIT ?2",
-params![now, limit], |r| r.get(0))?;
+        let rows = db.query_map(DUE_ENDPOINTS, params![now, limit], |r| r.get(0))?;
         Ok(rows)
     }
 
