@@ -740,25 +740,26 @@ async fn the_auto_block_count_follows_every_change_of_the_blocks() {
     assert_eq!(agree(), "Some(Int(1))");
     // A re-block of an auto-blocked client counts it once.
     s.state
-        .write(|tx| {
-            tx.upsert_block(
-                &clickfence_server::storage::NewBlock {
-                    site: 1,
-                    ip: "203.0.113.12",
-                    reason: None,
-                    kind: clickfence::ip::BlockKind::Temporary {
-                        expires_at: 4_000_000_000,
-                    },
-                    source: clickfence::webhook::BlockSource::Auto,
-                    fraud_score: Some(90),
-                    network: Some(("203.0.113.0/24", "203.0.113.0/24")),
-                },
-                now(),
-            )
-        })
+        .write(|tx| tx.upsert_block(&auto_block("203.0.113.12"), now()))
         .unwrap();
     assert_eq!(agree(), "Some(Int(1))");
     s.stop().await;
+}
+
+/// An auto-block of `ip` (in 203.0.113.0/24) on site 1, as a click makes
+/// one, written directly.
+fn auto_block(ip: &str) -> clickfence_server::storage::NewBlock<'_> {
+    clickfence_server::storage::NewBlock {
+        site: 1,
+        ip,
+        reason: None,
+        kind: clickfence::ip::BlockKind::Temporary {
+            expires_at: 4_000_000_000,
+        },
+        source: clickfence::webhook::BlockSource::Auto,
+        fraud_score: Some(90),
+        network: Some(("203.0.113.0/24", "203.0.113.0/24")),
+    }
 }
 
 /// A click reads its client's history before it writes the auto-block;
@@ -778,22 +779,7 @@ async fn an_auto_block_never_overwrites_a_manual_block_made_meanwhile() {
     assert_eq!(manual.status, 201);
     let written = s
         .state
-        .write(|tx| {
-            tx.set_block(
-                &clickfence_server::storage::NewBlock {
-                    site: 1,
-                    ip: "203.0.113.50",
-                    reason: Some("auto"),
-                    kind: clickfence::ip::BlockKind::Temporary {
-                        expires_at: 4_000_000_000,
-                    },
-                    source: clickfence::webhook::BlockSource::Auto,
-                    fraud_score: Some(90),
-                    network: Some(("203.0.113.0/24", "203.0.113.0/24")),
-                },
-                now(),
-            )
-        })
+        .write(|tx| tx.set_block(&auto_block("203.0.113.50"), now()))
         .unwrap();
     assert!(written.is_none());
     let row = s

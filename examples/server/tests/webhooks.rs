@@ -634,14 +634,7 @@ async fn a_full_outbox_drops_auto_blocks_and_keeps_api_blocks() {
     let store = &server.state.store;
     let endpoint = common::quiet_endpoint(store, &["ip.blocked"]);
     let room = i64::try_from(OUTBOX_MAX_PER_ENDPOINT).unwrap() - 1;
-    store
-        .execute_sql(
-            "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
-             INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
-             SELECT ?1, 'ip.blocked', '{}', ?3, ?3 FROM n",
-            &[&endpoint, &room, &now()],
-        )
-        .unwrap();
+    common::queue_deliveries(store, endpoint, "ip.blocked", room, now());
     // Automation posing as a person, each click from a fresh address: the
     // first one's auto-block fills the outbox, the others' are dropped.
     let headless = format!("{HEADLESS} {}", "x".repeat(520));
@@ -692,13 +685,7 @@ async fn a_dropped_fraud_report_does_not_wait_for_its_endpoints_row() {
     let store = &server.state.store;
     let endpoint = common::quiet_endpoint(store, &["fraud.detected"]);
     let bound = i64::try_from(OUTBOX_MAX_PER_ENDPOINT).unwrap();
-    store
-        .execute_sql(
-            "INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
-             SELECT ?1, 'fraud.detected', '{}', ?2, ?2 FROM generate_series(1, ?3)",
-            &[&endpoint, &now(), &bound],
-        )
-        .unwrap();
+    common::queue_deliveries(store, endpoint, "fraud.detected", bound, now());
     let url = common::database(&path);
     let (other, conn) = tokio_postgres::connect(url.to_str().unwrap(), tokio_postgres::NoTls)
         .await
@@ -788,14 +775,7 @@ async fn a_full_outbox_is_counted_once_a_second_and_again_after_a_delivery() {
     };
     quiet(Some(now() + 3600));
     let bound = i64::try_from(OUTBOX_MAX_PER_ENDPOINT).unwrap();
-    store
-        .execute_sql(
-            "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
-             INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
-             SELECT ?4, 'fraud.detected', '{}', ?1 - 10, ?2 FROM n",
-            &[&now(), &now(), &bound, &endpoint],
-        )
-        .unwrap();
+    common::queue_deliveries(store, endpoint, "fraud.detected", bound, now() - 10);
     // One blocked bot's clicks: after its first, each is its row and its
     // report (BEGIN, click, endpoints, COMMIT), the room counted once.
     let bot = format!("curl/8.5 {}", "x".repeat(600));
@@ -938,14 +918,7 @@ async fn the_claim_check_reads_the_claims_index_under_a_backlog() {
     let (server, _) = Server::start(&dir.path().join("db")).await;
     let store = &server.state.store;
     let endpoint = common::quiet_endpoint(store, &["fraud.detected"]);
-    store
-        .execute_sql(
-            "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
-             INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
-             SELECT ?1, 'fraud.detected', '{}', ?2, ?2 FROM n",
-            &[&endpoint, &now()],
-        )
-        .unwrap();
+    common::queue_deliveries(store, endpoint, "fraud.detected", 5000, now());
     let explain = if common::on_postgres() {
         "EXPLAIN "
     } else {
@@ -981,16 +954,8 @@ fn the_scan_finds_due_endpoints_without_reading_their_backlog() {
     };
     let [backlog, older, later, disabled, quiet, busy] =
         ["backlog", "older", "later", "disabled", "quiet", "busy"].map(endpoint);
-    let queue = |id: i64, at: i64, n: i64| {
-        store
-            .execute_sql(
-                "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
-                 INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
-                 SELECT ?1, 'ip.blocked', '{}', ?2, ?2 FROM n",
-                &[&id, &at, &n],
-            )
-            .unwrap();
-    };
+    let queue =
+        |id: i64, at: i64, n: i64| common::queue_deliveries(&store, id, "ip.blocked", n, at);
     let sql = |sql: &str, id: i64| store.execute_sql(sql, &[&id, &t]).unwrap();
     queue(backlog, t - 30, 1000);
     sql(

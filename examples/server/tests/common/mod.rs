@@ -201,6 +201,19 @@ pub fn quiet_endpoint(store: &Store, events: &[&str]) -> i64 {
     id
 }
 
+/// Queues `n` deliveries of `event` for `endpoint`, due and queued at
+/// `at`, in one statement: a full outbox without a flood.
+pub fn queue_deliveries(store: &Store, endpoint: i64, event: &str, n: i64, at: i64) {
+    store
+        .execute_sql(
+            "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
+             INSERT INTO deliveries (endpoint_id, event, body, next_attempt_at, created_at)
+             SELECT ?1, ?2, '{}', ?4, ?4 FROM n",
+            &[&endpoint, &event, &n, &at],
+        )
+        .unwrap();
+}
+
 /// A running server.
 pub struct Server {
     pub addr: SocketAddr,
