@@ -11,7 +11,8 @@
 #                                     by side (scripts/load-compare.sh)
 #   LOAD_BIN=path scripts/load.sh ... another server binary, same workload
 #   LOAD_ONLY=reacting scripts/load.sh postgres 1
-#                                     only the routes whose name contains it
+#                                     only the routes whose name matches it
+#                                     (a bash regex: 'intake|written|pixels')
 #
 # PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh); its
 # processes' CPU time (user + system, from /proc) is read before and after
@@ -115,7 +116,7 @@ PY
 run() {
   local name=$1 path=$2
   shift 2
-  if [ -n "${LOAD_ONLY:-}" ] && [[ $name != *"$LOAD_ONLY"* ]]; then return; fi
+  if [ -n "${LOAD_ONLY:-}" ] && [[ ! $name =~ $LOAD_ONLY ]]; then return; fi
   local conns=$((64 / instances)) threads=$((2 / instances > 0 ? 2 / instances : 1))
   local options=() script=() seen=""
   for a in "$@"; do

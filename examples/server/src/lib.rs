@@ -348,6 +348,13 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // The worker beats from its spawn: on a busy host its task may be first
+    // polled after the first `/readyz`, which must not call a server that is
+    // starting its worker unready (a stall still shows after
+    // WORKER_STALL_SECS).
+    state
+        .worker_beat
+        .store(state::now(), std::sync::atomic::Ordering::Relaxed);
     let worker = tokio::spawn(delivery::run(Arc::clone(&state), stop_rx.clone()));
     let flusher = tokio::spawn(flush_counters(Arc::clone(&state), stop_rx.clone()));
     let follower = tokio::spawn(fleet::follow(Arc::clone(&state), stop_rx.clone()));
