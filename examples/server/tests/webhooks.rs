@@ -989,18 +989,28 @@ fn the_scan_finds_due_endpoints_without_reading_their_backlog() {
         store.due_endpoints(t + 100, 10).unwrap(),
         vec![quiet, busy, older, backlog, later]
     );
-    // The plan: PostgreSQL's as run (no step returns more than a handful
-    // of rows), SQLite's as planned (no deliveries are scanned).
+    assert_reads_little(&store, DUE_ENDPOINTS, &[&t, &10i64], "deliveries_waiting");
+}
+
+/// `sql`'s plan with `params`, PostgreSQL's as run (no step returns more
+/// than a handful of rows), SQLite's as planned (no deliveries scanned),
+/// goes through `index`.
+fn assert_reads_little(
+    store: &clickfence_server::storage::Store,
+    sql: &str,
+    params: &[&dyn clickfence_server::storage::db::Param],
+    index: &str,
+) {
     let explain = if common::on_postgres() {
         "EXPLAIN ANALYZE "
     } else {
         "EXPLAIN QUERY PLAN "
     };
     let plan = store
-        .query_rows(&format!("{explain}{DUE_ENDPOINTS}"), &[&t, &10i64])
+        .query_rows(&format!("{explain}{sql}"), params)
         .unwrap();
     let plan = format!("{plan:?}");
-    assert!(plan.contains("deliveries_waiting"), "{plan}");
+    assert!(plan.contains(index), "{plan}");
     for full in [
         "SCAN deliveries",
         "SCAN d ",
@@ -1023,4 +1033,105 @@ fn the_scan_finds_due_endpoints_without_reading_their_backlog() {
         .max()
         .unwrap_or(0);
     assert!(most < 100, "a step read {most} rows: {plan}");
+}
+
+/// Finished deliveries are deleted a week after they were queued, oldest
+/// first and in chunks; waiting ones never, however old. With nothing to
+/// delete the prune reads nothing, beside thousands of waiting and recent
+/// rows.
+#[test]
+fn finished_deliveries_are_deleted_after_a_week_waiting_ones_never() {
+    use clickfence_server::storage::{prune_finished, Store, FINISHED_KEPT_SECS};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&common::database(&dir.path().join("db"))).unwrap();
+    let t = now();
+    let account = store.create_account("A", "pro", t).unwrap();
+    let events = ["ip.blocked".to_owned()];
+    let endpoint = store
+        .add_endpoint(account, "https://a.example/hook", SECRET, &events, t)
+        .unwrap()
+        .unwrap();
+    let week = FINISHED_KEPT_SECS;
+    let finish = |status: &str, at: i64| {
+        store
+            .execute_sql(
+                "UPDATE deliveries SET status = ?1 WHERE status = 'pending' AND created_at = ?2",
+                &[&status, &at],
+            )
+            .unwrap();
+    };
+    common::queue_deliveries(&store, endpoint, "ip.blocked", 2, t - week - 300);
+    finish("delivered", t - week - 300);
+    common::queue_deliveries(&store, endpoint, "ip.blocked", 1, t - week - 200);
+    finish("failed", t - week - 200);
+    // Still waiting after a week (an endpoint disabled since): kept.
+    common::queue_deliveries(&store, endpoint, "ip.blocked", 10_000, t - week - 100);
+    common::queue_deliveries(&store, endpoint, "ip.blocked", 20_000, t - week + 100);
+    finish("delivered", t - week + 100);
+    let left = || {
+        use clickfence_server::storage::db::Value;
+        store
+            .query_rows(
+                "SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status",
+                &[],
+            )
+            .unwrap()
+            .into_iter()
+            .map(|row| match &row[..] {
+                [Value::Text(status), Value::Int(n)] => (status.clone(), *n),
+                other => panic!("{other:?}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = t - week;
+    assert_eq!(store.prune_finished_deliveries(before, 2).unwrap(), 2);
+    assert_eq!(store.prune_finished_deliveries(before, 2).unwrap(), 1);
+    assert_eq!(store.prune_finished_deliveries(before, 2).unwrap(), 0);
+    assert_eq!(
+        left(),
+        [
+            ("delivered".to_owned(), 20_000),
+            ("pending".to_owned(), 10_000)
+        ]
+    );
+    assert_reads_little(
+        &store,
+        prune_finished(common::on_postgres()),
+        &[&before, &1000i64],
+        "deliveries_finished",
+    );
+}
+
+/// The worker prunes: finished deliveries a week old are gone soon after
+/// an instance starts (and every minute after), recent ones stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_prunes_finished_deliveries_at_start() {
+    use clickfence_server::storage::FINISHED_KEPT_SECS;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (server, _) = Server::start(&db).await;
+    let store = &server.state.store;
+    let t = now();
+    let account = store.create_account("A", "pro", t).unwrap();
+    let events = ["ip.blocked".to_owned()];
+    let endpoint = store
+        .add_endpoint(account, "https://a.example/hook", SECRET, &events, t)
+        .unwrap()
+        .unwrap();
+    for at in [t - FINISHED_KEPT_SECS - 60, t - 60] {
+        common::queue_deliveries(store, endpoint, "ip.blocked", 3, at);
+    }
+    store
+        .execute_sql("UPDATE deliveries SET status = 'delivered'", &[])
+        .unwrap();
+    let ids = |store: &clickfence_server::storage::Store| -> Vec<i64> {
+        store.deliveries().unwrap().iter().map(|d| d.id).collect()
+    };
+    // Oldest first: the recent three were queued last.
+    let recent = ids(store)[3..].to_vec();
+    server.stop().await;
+    let (server, _) = Server::start(&db).await;
+    let store = &server.state.store;
+    wait_until(|| store.deliveries().unwrap().len() == 3).await;
+    assert_eq!(ids(store), recent, "the recent three are kept");
 }

@@ -10,6 +10,7 @@
 //! its consecutive-failure count stays exact. An endpoint that never answers
 //! therefore delays only itself.
 
+pub mod prune;
 pub mod target;
 
 use std::collections::HashSet;
@@ -73,6 +74,7 @@ pub async fn run(state: Arc<AppState>, shutdown: watch::Receiver<bool>) {
         shutdown: shutdown.clone(),
     });
     let mut tasks = JoinSet::new();
+    let pruner = tokio::spawn(prune::run(Arc::clone(&worker.state), shutdown.clone()));
     let mut shutdown = shutdown;
     loop {
         if *shutdown.borrow() {
@@ -95,6 +97,7 @@ pub async fn run(state: Arc<AppState>, shutdown: watch::Receiver<bool>) {
     }
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
+    let _ = pruner.await;
     // Attempts cut short here stay pending under the same delivery id; their
     // claims are let go so any instance retries them at once.
     let owner = worker.state.instance.clone();

@@ -43,7 +43,8 @@ pub use sites::{Site, SiteChanges};
 pub use tokens::TokenRecord;
 pub use tx::{BlockHistory, NewBlock, Tx};
 pub use webhooks::{
-    Attempt, AttemptRecord, Delivery, DeliveryRow, Endpoint, DUE_ENDPOINTS, LIVE_CLAIM,
+    prune_finished, Attempt, AttemptRecord, Delivery, DeliveryRow, Endpoint, DUE_ENDPOINTS,
+    FINISHED_KEPT_SECS, LIVE_CLAIM,
 };
 
 /// A storage failure. The message is for logs, never for clients; the

@@ -187,7 +187,41 @@ pub const DUE_ENDPOINTS: &str = "WITH RECURSIVE waiting(id) AS (
 pub const LIVE_CLAIM: &str =
     "SELECT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = ?1 AND claimed_until >= ?2)";
 
+/// Finished deliveries (delivered, or out of attempts) are kept this long
+/// after they were queued, for an operator looking into a receiver's
+/// complaint, then deleted: nothing else reads them, and the events behind
+/// them are raised by anonymous clients (a flood's fraud reports and
+/// auto-blocks), so kept for ever they grew the table by a row a delivery.
+pub const FINISHED_KEPT_SECS: i64 = 7 * 24 * 3600;
+
+/// Deletes up to `?2` finished deliveries queued before `?1`, oldest first,
+/// reading only the index of finished deliveries (migration 25) and then
+/// the chosen rows by key, so a prune with nothing to delete reads nothing,
+/// however many deliveries are waiting or recent. PostgreSQL is given the
+/// ids as an array: as an `IN` subquery they were planned as a hash join
+/// over a scan of the whole table. SQLite probes its rowids for `IN`.
+/// Public for the test that reads its plan.
+pub fn prune_finished(postgres: bool) -> &'static str {
+    if postgres {
+        "DELETE FROM deliveries WHERE id = ANY(ARRAY(
+            SELECT id FROM deliveries WHERE status <> 'pending' AND created_at < ?1
+            ORDER BY created_at LIMIT ?2))"
+    } else {
+        "DELETE FROM deliveries WHERE id IN (
+            SELECT id FROM deliveries WHERE status <> 'pending' AND created_at < ?1
+            ORDER BY created_at LIMIT ?2)"
+    }
+}
+
 impl Store {
+    /// Deletes up to `limit` finished deliveries queued before `before`,
+    /// oldest first ([`prune_finished`]); returns how many. A fleet's
+    /// instances may prune at once: a row is deleted once.
+    pub fn prune_finished_deliveries(&self, before: i64, limit: i64) -> StoreResult<usize> {
+        let db = self.db()?;
+        db.execute(prune_finished(db.is_postgres()), params![before, limit])
+    }
+
     /// Deliveries waiting for an attempt, and the events every endpoint's
     /// full outbox dropped since it was added (written or still counted in
     /// memory).
