@@ -939,19 +939,12 @@ async fn the_claim_check_reads_the_claims_index_under_a_backlog() {
 /// endpoint, 5,000 rows a scan for one full outbox).
 #[test]
 fn the_scan_finds_due_endpoints_without_reading_their_backlog() {
-    use clickfence_server::storage::{Store, DUE_ENDPOINTS};
+    use clickfence_server::storage::DUE_ENDPOINTS;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&common::database(&dir.path().join("db"))).unwrap();
+    let store = own_store(dir.path());
     let t = now();
     let account = store.create_account("A", "pro", t).unwrap();
-    let endpoint = |name: &str| {
-        let url = format!("https://{name}.example/hook");
-        let events = ["ip.blocked".to_owned()];
-        store
-            .add_endpoint(account, &url, SECRET, &events, t)
-            .unwrap()
-            .unwrap()
-    };
+    let endpoint = |name: &str| ip_blocked_endpoint(&store, account, name);
     let [backlog, older, later, disabled, quiet, busy] =
         ["backlog", "older", "later", "disabled", "quiet", "busy"].map(endpoint);
     let queue =
@@ -990,6 +983,22 @@ fn the_scan_finds_due_endpoints_without_reading_their_backlog() {
         vec![quiet, busy, older, backlog, later]
     );
     assert_reads_little(&store, DUE_ENDPOINTS, &[&t, &10i64], "deliveries_waiting");
+}
+
+/// A store of its own in `dir`, no server over it.
+fn own_store(dir: &std::path::Path) -> clickfence_server::storage::Store {
+    clickfence_server::storage::Store::open(&common::database(&dir.join("db"))).unwrap()
+}
+
+/// An endpoint of `account` at `https://{name}.example/hook` taking
+/// `ip.blocked`.
+fn ip_blocked_endpoint(store: &clickfence_server::storage::Store, account: i64, name: &str) -> i64 {
+    let url = format!("https://{name}.example/hook");
+    let events = ["ip.blocked".to_owned()];
+    store
+        .add_endpoint(account, &url, SECRET, &events, now())
+        .unwrap()
+        .unwrap()
 }
 
 /// `sql`'s plan with `params`, PostgreSQL's as run (no step returns more
@@ -1041,16 +1050,12 @@ fn assert_reads_little(
 /// rows.
 #[test]
 fn finished_deliveries_are_deleted_after_a_week_waiting_ones_never() {
-    use clickfence_server::storage::{prune_finished, Store, FINISHED_KEPT_SECS};
+    use clickfence_server::storage::{prune_finished, FINISHED_KEPT_SECS};
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&common::database(&dir.path().join("db"))).unwrap();
+    let store = own_store(dir.path());
     let t = now();
     let account = store.create_account("A", "pro", t).unwrap();
-    let events = ["ip.blocked".to_owned()];
-    let endpoint = store
-        .add_endpoint(account, "https://a.example/hook", SECRET, &events, t)
-        .unwrap()
-        .unwrap();
+    let endpoint = ip_blocked_endpoint(&store, account, "a");
     let week = FINISHED_KEPT_SECS;
     let finish = |status: &str, at: i64| {
         store
@@ -1113,11 +1118,7 @@ async fn an_instance_prunes_finished_deliveries_at_start() {
     let store = &server.state.store;
     let t = now();
     let account = store.create_account("A", "pro", t).unwrap();
-    let events = ["ip.blocked".to_owned()];
-    let endpoint = store
-        .add_endpoint(account, "https://a.example/hook", SECRET, &events, t)
-        .unwrap()
-        .unwrap();
+    let endpoint = ip_blocked_endpoint(store, account, "a");
     for at in [t - FINISHED_KEPT_SECS - 60, t - 60] {
         common::queue_deliveries(store, endpoint, "ip.blocked", 3, at);
     }
