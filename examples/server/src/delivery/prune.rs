@@ -40,20 +40,15 @@ pub async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
 async fn prune(state: &Arc<AppState>) {
     let before = now() - FINISHED_KEPT_SECS;
     for _ in 0..PRUNE_CHUNKS {
-        let state = Arc::clone(state);
-        let chunk = crate::storage::work::spawn_blocking(move || {
-            state.store.prune_finished_deliveries(before, PRUNE_CHUNK)
+        let chunk = super::db(state, move |s| {
+            s.store.prune_finished_deliveries(before, PRUNE_CHUNK)
         })
         .await;
         match chunk {
-            Ok(Ok(n)) if n == PRUNE_CHUNK as usize => continue,
-            Ok(Ok(_)) => return,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "cannot delete finished deliveries; trying again in a minute");
-                return;
-            }
+            Ok(n) if n == PRUNE_CHUNK as usize => continue,
+            Ok(_) => return,
             Err(e) => {
-                tracing::warn!(error = %e, "the finished deliveries' prune was lost");
+                tracing::warn!(error = %e, "cannot delete finished deliveries; trying again in a minute");
                 return;
             }
         }

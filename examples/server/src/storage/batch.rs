@@ -19,8 +19,8 @@
 //! PostgreSQL), and each statement costs the database and the server a
 //! fixed price (parse, wake-ups, commit) that a bigger batch shares;
 //! with one in flight until the queue is full, PostgreSQL's CPU per
-//! click fell by a third and throughput rose by a quarter (BENCHMARKS.md,
-//! change 29).
+//! click fell by two fifths and throughput rose by a quarter
+//! (BENCHMARKS.md, change 29).
 //!
 //! Fewer, larger inserts are also what keeps PostgreSQL's tail short: a
 //! connection per event, each inserting its one row into the same table,
